@@ -1,0 +1,455 @@
+/*
+ * rocker -- the command-line client, built on include/rocker.h only.
+ *
+ *   rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...
+ *              [--uid N] [--gid N] [--app-id N] [--legacy-loop] [--detach]
+ *              -- PROGRAM [ARGS...]
+ *   rocker ps
+ *   rocker kill GUARD_PID|NAME [--signal N]
+ *
+ * Exit status: the App's (128+signal if killed) for `run`, 0 on success,
+ * 2 for usage errors, 125 for rocker errors, 127 if PROGRAM cannot be run.
+ * No stdio: output goes through one small buffer and write(2), which keeps
+ * the static binary small enough for a router's flash.
+ */
+#define _GNU_SOURCE 1
+#include "rocker.h"
+
+#include <limits.h>
+
+#ifndef ROCKER_CLI_VERSION
+#define ROCKER_CLI_VERSION "0.1.0"
+#endif
+
+#define EXIT_USAGE  2
+#define EXIT_ROCKER 125
+#define EXIT_EXEC   127
+
+/* ---- output: one buffer per stream, flushed with write(2) ---------------- */
+
+struct out { unsigned len; char buf[1024]; };
+static struct out o1, o2; /* .bss: zero bytes in the file */
+
+static void flush(struct out *o)
+{
+    unsigned off = 0;
+    while (off < o->len) {
+        ssize_t n = write(o == &o1 ? 1 : 2, o->buf + off, o->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        off += (unsigned)n;
+    }
+    o->len = 0;
+}
+
+static void put(struct out *o, const char *s)
+{
+    while (*s) {
+        if (o->len == sizeof o->buf)
+            flush(o);
+        o->buf[o->len++] = *s++;
+    }
+}
+
+static char *fmt_u(char *end, unsigned long long v) /* writes backwards, NUL at end */
+{
+    *end = '\0';
+    do { *--end = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    return end;
+}
+
+static void put_u(struct out *o, unsigned long long v)
+{
+    char t[24];
+    put(o, fmt_u(t + sizeof t - 1, v));
+}
+
+static void put_i(struct out *o, long v)
+{
+    if (v < 0) {
+        put(o, "-");
+        put_u(o, 0ull - (unsigned long long)v);
+    } else {
+        put_u(o, (unsigned long long)v);
+    }
+}
+
+static void put_pad(struct out *o, const char *s, unsigned width)
+{
+    unsigned n = 0;
+    put(o, s);
+    while (s[n])
+        n++;
+    do put(o, " "); while (++n < width);
+}
+
+/* "rocker: <what>: ROCKER_ERR_xxx: EBUSY (16) at step" */
+static int fail(const char *what, const RockerResult *r)
+{
+    char msg[160];
+    flush(&o1);
+    put(&o2, "rocker: ");
+    put(&o2, what);
+    put(&o2, ": ");
+    put(&o2, ROCKER_strerror_r(r, msg, sizeof msg));
+    put(&o2, "\n");
+    flush(&o2);
+    return EXIT_ROCKER;
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+    flush(&o1);
+    put(&o2, "rocker: ");
+    put(&o2, msg);
+    if (arg) {
+        put(&o2, ": ");
+        put(&o2, arg);
+    }
+    put(&o2, "\nTry 'rocker --help'.\n");
+    flush(&o2);
+    return EXIT_USAGE;
+}
+
+static const char usage_text[] =
+    "Usage:\n"
+    "  rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...\n"
+    "             [--uid N] [--gid N] [--app-id N] [--legacy-loop] [--detach]\n"
+    "             -- PROGRAM [ARGS...]\n"
+    "      Run PROGRAM in a new sandbox: FILE (squashfs) mounted read-only at\n"
+    "      the exec dir, an overlay on each --overlay top-level dir (max 16)\n"
+    "      with writes under the data dir, as uid/gid N (default 65534).\n"
+    "      Waits and exits with PROGRAM's status (128+signal if killed);\n"
+    "      --detach prints 'GUARD_PID GUARD_NAME APP_PID' and returns.\n"
+    "  rocker ps\n"
+    "      List the running sandboxes.\n"
+    "  rocker kill GUARD_PID|NAME [--signal N]\n"
+    "      Signal a sandbox's guard (default SIGKILL: ends the sandbox).\n"
+    "  rocker help | --help | --version\n"
+    "\n"
+    "The daemon's socket is $" ROCKER_SOCKET_ENV " or " ROCKER_DEFAULT_SOCKET ".\n"
+    "Exit status: 2 usage error, 125 rocker error, 127 PROGRAM not runnable.\n";
+
+/* ---- strict numbers ------------------------------------------------------- */
+
+/* Decimal digits only (no sign, no space), lo..hi.  0 ok, -1 bad. */
+static int parse_num(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno == ERANGE || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t fwd_pid;
+
+static void forward(int sig)
+{
+    int e = errno;
+    if (fwd_pid > 0)
+        kill((pid_t)fwd_pid, sig);
+    errno = e;
+}
+
+/* The App: runs inside the sandbox as the caller's child. */
+static int app_exec(void *arg)
+{
+    char **argv = (char **)arg;
+    RockerResult r;
+    char what[96];
+    unsigned i = 0;
+    const char *p;
+
+    execvp(argv[0], argv);
+    memset(&r, 0, sizeof r);
+    r.err_no = ROCKER_ERR_app_exec_failed;
+    r.sys_errno = errno;
+    for (p = "exec "; *p && i < sizeof what - 1; p++)
+        what[i++] = *p;
+    for (p = argv[0]; *p && i < sizeof what - 1; p++)
+        what[i++] = *p;
+    what[i] = '\0';
+    fail(what, &r);
+    return EXIT_EXEC;
+}
+
+/* "--name VALUE" or "--name=VALUE"; advances *i past the value. */
+static const char *optval(char **argv, int argc, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] == '\0' && *i + 1 < argc)
+        return argv[++*i];
+    return a[n] == '\0' ? "" : NULL; /* "" : missing value */
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    RockerRequest req = ROCKER_request_new();
+    RockerResult r;
+    int i, n_ov = 0, detach = 0, status;
+    long v;
+    const char *val;
+    pid_t w;
+
+    for (i = 0; i < argc; i++) {
+        char *a = argv[i];
+        val = NULL;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (a[0] != '-')
+            break;
+        if (strcmp(a, "--detach") == 0) {
+            detach = 1;
+        } else if (strcmp(a, "--legacy-loop") == 0) {
+            req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
+        } else if ((val = optval(argv, argc, &i, "--pkg"))) {
+            req.app_pkg_path = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--exec-dir"))) {
+            req.app_exec_dir = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--data-dir"))) {
+            req.app_data_dir = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--overlay"))) {
+            if (n_ov == ROCKER_MAX_OVERLAYS)
+                return usage_error("too many --overlay (max 16)", val);
+            req.app_overlay_dirs[n_ov++] = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--uid"))) {
+            if (parse_num(val, 1, 0x7ffffffe, &v))
+                return usage_error("bad --uid (1..2147483646)", val);
+            req.uid = (int)v;
+        } else if ((val = optval(argv, argc, &i, "--gid"))) {
+            if (parse_num(val, 1, 0x7ffffffe, &v))
+                return usage_error("bad --gid (1..2147483646)", val);
+            req.gid = (int)v;
+        } else if ((val = optval(argv, argc, &i, "--app-id"))) {
+            if (parse_num(val, 0, INT_MAX, &v))
+                return usage_error("bad --app-id (0..2147483647)", val);
+            req.app_id = (int)v;
+        } else {
+            return usage_error("run: unknown option", a);
+        }
+        if (val && !*val)
+            return usage_error("run: missing value for", a);
+    }
+    if (!req.app_pkg_path)
+        return usage_error("run: --pkg is required", NULL);
+    if (!req.app_exec_dir)
+        return usage_error("run: --exec-dir is required", NULL);
+    if (!req.app_data_dir)
+        return usage_error("run: --data-dir is required", NULL);
+    if (i >= argc)
+        return usage_error("run: PROGRAM is required", NULL);
+
+    flush(&o1);
+    flush(&o2);
+    r = ROCKER_enter_rocker(&req, app_exec, argv + i);
+    if (r.err_no != ROCKER_ERR_success)
+        return fail("run", &r);
+
+    if (detach) {
+        put_i(&o1, r.guard_pid);
+        put(&o1, " ");
+        put(&o1, r.guard_pname);
+        put(&o1, " ");
+        put_i(&o1, r.app_pid);
+        put(&o1, "\n");
+        flush(&o1);
+        return 0;
+    }
+
+    /* Foreground: pass the usual termination signals on to the App (a tty's
+     * ^C reaches both of us anyway: same process group). */
+    {
+        static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+        struct sigaction sa;
+        unsigned k;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = forward;
+        sigemptyset(&sa.sa_mask);
+        fwd_pid = r.app_pid;
+        for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+            sigaction(sigs[k], &sa, NULL);
+    }
+    do {
+        w = waitpid(r.app_pid, &status, 0);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0) {
+        RockerResult e;
+        memset(&e, 0, sizeof e);
+        e.err_no = ROCKER_ERR_sys;
+        e.sys_errno = errno;
+        return fail("run: waitpid", &e);
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return EXIT_ROCKER;
+}
+
+/* ---- ps ------------------------------------------------------------------- */
+
+static struct rocker_list_entry entries[ROCKER_MAX_SANDBOXES];
+
+static void put_uptime(struct out *o, unsigned long long ns)
+{
+    static const struct { unsigned long long div; char unit; } u[] = {
+        { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
+    };
+    unsigned long long s = ns / 1000000000ull;
+    char buf[32];
+    unsigned k, shown = 0, len = 0;
+    buf[0] = '\0';
+    for (k = 0; k < 4 && shown < 2; k++) { /* the two largest units: "2h5m" */
+        unsigned long long q = s / u[k].div;
+        char t[24], *d;
+        if (!q && !shown && k < 3)
+            continue;
+        s -= q * u[k].div;
+        for (d = fmt_u(t + sizeof t - 1, q); *d; d++)
+            buf[len++] = *d;
+        buf[len++] = u[k].unit;
+        buf[len] = '\0';
+        shown++;
+    }
+    put_pad(o, buf, 10);
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+    RockerResult r;
+    int i, count = 0;
+    char num[24];
+    (void)argv;
+    if (argc > 0)
+        return usage_error("ps: unexpected argument", argv[0]);
+    r = ROCKER_list(entries, ROCKER_MAX_SANDBOXES, &count);
+    if (r.err_no != ROCKER_ERR_success)
+        return fail("ps", &r);
+    put(&o1, "GUARD_PID  NAME             APP_ID      UPTIME    PACKAGE\n");
+    for (i = 0; i < count; i++) {
+        const struct rocker_list_entry *e = &entries[i];
+        put_pad(&o1, fmt_u(num + sizeof num - 1, (unsigned long long)(e->guard_pid > 0 ? e->guard_pid : 0)), 11);
+        put_pad(&o1, e->guard_pname, 17);
+        put_pad(&o1, fmt_u(num + sizeof num - 1, (unsigned long long)(e->app_id > 0 ? e->app_id : 0)), 12);
+        put_uptime(&o1, e->uptime_ns);
+        put(&o1, e->pkg);
+        put(&o1, "\n");
+    }
+    flush(&o1);
+    return 0;
+}
+
+/* ---- kill ----------------------------------------------------------------- */
+
+static int parse_signal(const char *s)
+{
+    static const struct { const char *name; int sig; } t[] = {
+        { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+        { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
+        { "STOP", SIGSTOP }
+    };
+    long v;
+    unsigned k;
+    if (parse_num(s, 1, 64, &v) == 0)
+        return (int)v;
+    if (strncmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (k = 0; k < sizeof t / sizeof t[0]; k++)
+        if (strcmp(s, t[k].name) == 0)
+            return t[k].sig;
+    return -1;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+    RockerResult r;
+    const char *target = NULL, *val;
+    char what[64];
+    int i, count = 0, sig = SIGKILL;
+    long pid = 0;
+    unsigned n = 0;
+
+    for (i = 0; i < argc; i++) {
+        if ((val = optval(argv, argc, &i, "--signal")) || (val = optval(argv, argc, &i, "-s"))) {
+            if ((sig = parse_signal(val)) < 0)
+                return usage_error("kill: bad --signal", val);
+        } else if (argv[i][0] == '-' || target) {
+            return usage_error("kill: unexpected argument", argv[i]);
+        } else {
+            target = argv[i];
+        }
+    }
+    if (!target)
+        return usage_error("kill: GUARD_PID or NAME is required", NULL);
+    for (val = "kill "; *val; val++)
+        what[n++] = *val;
+    for (val = target; *val && n < sizeof what - 1; val++)
+        what[n++] = *val;
+    what[n] = '\0';
+    if (target[0] >= '0' && target[0] <= '9' && parse_num(target, 1, INT_MAX, &pid))
+        return usage_error("kill: bad GUARD_PID", target);
+
+    /* Resolve through the master's table: only a guard can be killed, and the
+     * name is what proves that the pid was not reused. */
+    r = ROCKER_list(entries, ROCKER_MAX_SANDBOXES, &count);
+    if (r.err_no != ROCKER_ERR_success)
+        return fail(what, &r);
+    for (i = 0; i < count; i++)
+        if (pid ? entries[i].guard_pid == pid : strcmp(entries[i].guard_pname, target) == 0)
+            break;
+    if (i == count) {
+        memset(&r, 0, sizeof r);
+        r.err_no = ROCKER_ERR_param_invalid;
+        r.sys_errno = ESRCH;
+        return fail(what, &r);
+    }
+    r = ROCKER_kill_guard(entries[i].guard_pid, entries[i].guard_pname, sig);
+    if (r.err_no != ROCKER_ERR_success)
+        return fail(what, &r);
+    return 0;
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd)
+        return usage_error("missing command", NULL);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        put(&o1, usage_text);
+        flush(&o1);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        put(&o1, "rocker " ROCKER_CLI_VERSION " (protocol ");
+        put_u(&o1, ROCKER_PROTO_VERSION);
+        put(&o1, ")\n");
+        flush(&o1);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ps"))
+        return cmd_ps(argc - 2, argv + 2);
+    if (!strcmp(cmd, "kill"))
+        return cmd_kill(argc - 2, argv + 2);
+    return usage_error("unknown command", cmd);
+}

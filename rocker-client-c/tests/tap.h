@@ -1,0 +1,58 @@
+/* tap.h -- minimal TAP-ish helpers for rocker's C tests.
+ * Each check prints "ok N - what" or "not ok N - what"; finish with
+ * tap_done(), which prints exactly "N passed, M failed" and returns the exit status. */
+#ifndef ROCKER_TAP_H
+#define ROCKER_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int tap_n, tap_failed;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int ok(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    tap_n++;
+    if (!cond)
+        tap_failed++;
+    printf("%sok %d - ", cond ? "" : "not ", tap_n);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+    return cond;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static void skip(const char *fmt, ...)
+{
+    va_list ap;
+    tap_n++;
+    printf("ok %d # skip ", tap_n);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+static void diag(const char *s)
+{
+    printf("# %s\n", s);
+    fflush(stdout);
+}
+
+static int tap_done(void)
+{
+    printf("%d passed, %d failed\n", tap_n - tap_failed, tap_failed);
+    fflush(stdout);
+    return tap_failed ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,52 @@
+//! One line per event, to stderr and to syslog (`/dev/log`, if present).
+//! Lines are built in a stack buffer and written with one syscall each; the
+//! syslog socket is non-blocking, so a stuck syslogd cannot stall the loop.
+use crate::Refuse;
+use rocker_proto::{err_name, step_name, Buf};
+use syscalls::sys::net;
+use syscalls::*;
+
+pub struct Log {
+    syslog: Option<OwnedFd>,
+    pid: i32,
+}
+
+impl Log {
+    pub fn new() -> Log {
+        let syslog = socket(net::AF_UNIX, net::SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)
+            .ok()
+            .filter(|s| SockAddrUn::new(b"/dev/log").and_then(|a| connect(s.raw(), &a)).is_ok());
+        Log { syslog, pid: getpid() }
+    }
+
+    pub fn line(&self, msg: &[u8]) {
+        let mut b = Buf::<512>::new();
+        b.push_str(b"rocker-master: ").push_str(msg).push_byte(b'\n');
+        let _ = write(2, b.as_bytes());
+        if let Some(s) = &self.syslog {
+            // LOG_DAEMON | LOG_INFO
+            let mut m = Buf::<512>::new();
+            m.push_str(b"<30>rocker-master[").push_i64(self.pid as i64).push_str(b"]: ").push_str(msg);
+            let _ = sendmsg(s.raw(), m.as_bytes(), &[], net::MSG_DONTWAIT | net::MSG_NOSIGNAL);
+        }
+    }
+
+    /// `refuse peer=PID code=ROCKER_ERR_x errno=EINVAL (22) step=validate index=N`
+    pub fn refuse(&self, peer: i32, r: Refuse) {
+        let mut b = Buf::<200>::new();
+        let mut e = [0u8; 24];
+        let n = r.1.write_to(&mut e);
+        b.push_str(b"refuse peer=").push_i64(peer as i64);
+        b.push_str(b" code=").push_str(err_name(r.0).as_bytes());
+        b.push_str(b" errno=").push_str(e.get(..n).unwrap_or(&[]));
+        b.push_str(b" step=").push_str(step_name(r.2).as_bytes());
+        b.push_str(b" index=").push_u64(r.3 as u64);
+        self.line(b.as_bytes());
+    }
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log::new()
+    }
+}

@@ -1,0 +1,207 @@
+//! The layout table shared with C: `tests/layout/layout.c` prints the same
+//! lines from `rocker.h` (offsetof/sizeof/macros) on each target, and
+//! `tests/layout/check.sh` diffs them against [`for_each_line`] (printed by
+//! `cargo +nightly run -q -p rocker-proto --example layout-table`).
+//!
+//! Line formats (one per line, '\n'-terminated, in this order):
+//! - `<struct>.<field> <offset> <size>` for every field, then
+//!   `<struct> sizeof <size>`, struct by struct;
+//! - `<C constant> <decimal value>` for the constants PROTOCOL.md names.
+
+use crate::{
+    err, err_name, off, step_name, Buf, HDR_SIZE, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, MAGIC,
+    MAX_SANDBOXES, MSG_MAX, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN, RUN_LEGACY_LOOP,
+    RUN_REPLY_SIZE, RUN_REQ_SIZE, VERSION,
+};
+
+/// One field of a wire struct, named as in `rocker.h`.
+#[derive(Clone, Copy)]
+pub struct Field {
+    /// C struct tag (`rocker_req_run`).
+    pub strukt: &'static str,
+    /// C field name (PROTOCOL.md's "field" column, spaces -> '_').
+    pub field: &'static str,
+    /// Byte offset in the struct.
+    pub off: usize,
+    /// Byte size.
+    pub size: usize,
+}
+
+const fn f(strukt: &'static str, field: &'static str, off: usize, size: usize) -> Field {
+    Field {
+        strukt,
+        field,
+        off,
+        size,
+    }
+}
+
+/// C struct tags and their `sizeof`, in table order.
+pub const STRUCTS: [(&str, usize); 5] = [
+    ("rocker_hdr", HDR_SIZE),
+    ("rocker_req_run", RUN_REQ_SIZE),
+    ("rocker_rep_run", RUN_REPLY_SIZE),
+    ("rocker_list_entry", LIST_ENTRY_SIZE),
+    ("rocker_rep_list", LIST_REPLY_HDR_SIZE),
+];
+
+/// Every field of every wire struct, struct by struct, in offset order.
+pub const FIELDS: [Field; 35] = [
+    f("rocker_hdr", "magic", off::HDR_MAGIC, 4),
+    f("rocker_hdr", "version", off::HDR_VERSION, 2),
+    f("rocker_hdr", "kind", off::HDR_KIND, 2),
+    f("rocker_hdr", "size", off::HDR_SIZE, 4),
+    f("rocker_hdr", "flags", off::HDR_FLAGS, 4),
+    f("rocker_req_run", "hdr", off::RUN_HDR, HDR_SIZE),
+    f("rocker_req_run", "app_id", off::RUN_APP_ID, 4),
+    f("rocker_req_run", "uid", off::RUN_UID, 4),
+    f("rocker_req_run", "gid", off::RUN_GID, 4),
+    f("rocker_req_run", "run_flags", off::RUN_RUN_FLAGS, 4),
+    f("rocker_req_run", "n_overlay", off::RUN_N_OVERLAY, 4),
+    f("rocker_req_run", "reserved", off::RUN_RESERVED, 4),
+    f("rocker_req_run", "pkg", off::RUN_PKG, PATH_MAX),
+    f("rocker_req_run", "exec_dir", off::RUN_EXEC_DIR, PATH_MAX),
+    f("rocker_req_run", "data_dir", off::RUN_DATA_DIR, PATH_MAX),
+    f(
+        "rocker_req_run",
+        "overlay",
+        off::RUN_OVERLAY,
+        OVERLAY_MAX * OVERLAY_LEN,
+    ),
+    f("rocker_rep_run", "hdr", off::REP_HDR, HDR_SIZE),
+    f("rocker_rep_run", "err", off::REP_ERR, 4),
+    f("rocker_rep_run", "sys_errno", off::REP_SYS_ERRNO, 4),
+    f("rocker_rep_run", "step", off::REP_STEP, 2),
+    f("rocker_rep_run", "index", off::REP_INDEX, 2),
+    f("rocker_rep_run", "guard_pid", off::REP_GUARD_PID, 4),
+    f(
+        "rocker_rep_run",
+        "guard_pname",
+        off::REP_GUARD_PNAME,
+        PNAME_LEN,
+    ),
+    f("rocker_rep_run", "n_fds", off::REP_N_FDS, 4),
+    f("rocker_rep_run", "reserved", off::REP_RESERVED, 4),
+    f("rocker_list_entry", "guard_pid", off::ENT_GUARD_PID, 4),
+    f("rocker_list_entry", "app_id", off::ENT_APP_ID, 4),
+    f("rocker_list_entry", "start_ns", off::ENT_START_NS, 8),
+    f(
+        "rocker_list_entry",
+        "guard_pname",
+        off::ENT_GUARD_PNAME,
+        PNAME_LEN,
+    ),
+    f("rocker_list_entry", "pkg", off::ENT_PKG, PATH_MAX),
+    f("rocker_list_entry", "uptime_ns", off::ENT_UPTIME_NS, 8),
+    f("rocker_list_entry", "reserved", off::ENT_RESERVED, 8),
+    f("rocker_rep_list", "hdr", off::LIST_HDR, HDR_SIZE),
+    f("rocker_rep_list", "count", off::LIST_COUNT, 4),
+    f("rocker_rep_list", "reserved", off::LIST_RESERVED, 4),
+];
+
+const N_FIELDS: usize = FIELDS.len();
+
+// ---------------------------------------------------------------------------
+// Compile-time proof that the offsets in `off` tile every struct exactly:
+// per struct, fields are in order, contiguous from 0 (no implicit padding,
+// which C would insert differently per ABI) and end at sizeof; the entries
+// follow the LIST reply header.
+
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn layout_ok() -> bool {
+    let mut i = 0;
+    let mut s = 0;
+    while s < STRUCTS.len() {
+        let (name, size) = STRUCTS[s];
+        let mut at = 0;
+        while i < N_FIELDS && str_eq(FIELDS[i].strukt, name) {
+            if FIELDS[i].off != at || FIELDS[i].size == 0 {
+                return false;
+            }
+            at += FIELDS[i].size;
+            i += 1;
+        }
+        if at != size {
+            return false;
+        }
+        s += 1;
+    }
+    i == N_FIELDS && off::LIST_ENTRIES == LIST_REPLY_HDR_SIZE
+}
+const _: () = assert!(
+    layout_ok(),
+    "rocker-proto: offsets in `off` do not tile the structs"
+);
+
+/// Emit every line of the layout table (without the '\n') in order.
+pub fn for_each_line(mut emit: impl FnMut(&[u8])) {
+    let mut b = Buf::<96>::new();
+    for &(name, size) in STRUCTS.iter() {
+        for fl in FIELDS.iter().filter(|fl| fl.strukt == name) {
+            b.clear();
+            b.push_str(name.as_bytes())
+                .push_byte(b'.')
+                .push_str(fl.field.as_bytes());
+            b.push_byte(b' ')
+                .push_u64(fl.off as u64)
+                .push_byte(b' ')
+                .push_u64(fl.size as u64);
+            emit(b.as_bytes());
+        }
+        b.clear();
+        b.push_str(name.as_bytes())
+            .push_str(b" sizeof ")
+            .push_u64(size as u64);
+        emit(b.as_bytes());
+    }
+    let consts: [(&str, i64); 5] = [
+        ("ROCKER_MAGIC", i64::from(MAGIC)),
+        ("ROCKER_PROTO_VERSION", i64::from(VERSION)),
+        ("ROCKER_MSG_MAX", MSG_MAX as i64),
+        ("ROCKER_MAX_SANDBOXES", MAX_SANDBOXES as i64),
+        ("ROCKER_RUN_LEGACY_LOOP", i64::from(RUN_LEGACY_LOOP)),
+    ];
+    for (name, v) in consts {
+        b.clear();
+        b.push_str(name.as_bytes()).push_byte(b' ').push_i64(v);
+        emit(b.as_bytes());
+    }
+    for code in err::FIRST..=err::LAST {
+        b.clear();
+        b.push_str(err_name(code).as_bytes())
+            .push_byte(b' ')
+            .push_i64(i64::from(code));
+        emit(b.as_bytes());
+    }
+    for s in 0..=u16::MAX {
+        let name = step_name(s);
+        if name == "?" {
+            if s > 64 {
+                break;
+            }
+            continue;
+        }
+        b.clear();
+        b.push_str(b"ROCKER_STEP_")
+            .push_str(name.as_bytes())
+            .push_byte(b' ')
+            .push_u64(u64::from(s));
+        emit(b.as_bytes());
+    }
+}

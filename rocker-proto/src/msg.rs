@@ -1,0 +1,618 @@
+//! Message encoders and decoders. Decoders take the received datagram and
+//! check everything the contract says; encoders write whole messages.
+
+use core::borrow::Borrow;
+
+use crate::{
+    err, off, Reject, HDR_SIZE, ID_MAX, ID_MIN, KIND_LIST, KIND_LIST_REPLY, KIND_REGISTER,
+    KIND_RUN, KIND_RUN_REPLY, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE, MAGIC,
+    MAX_SANDBOXES, MSG_MAX, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN, REGISTER_SIZE,
+    RUN_FLAGS_KNOWN, RUN_REPLY_SIZE, RUN_REQ_SIZE, VERSION,
+};
+
+type R<T> = Result<T, Reject>;
+
+/// Bytes of the `overlay` area of a RUN request.
+const OVERLAY_AREA: usize = 1024;
+const _: () = assert!(OVERLAY_AREA == OVERLAY_MAX * OVERLAY_LEN);
+
+// ---------------------------------------------------------------------------
+// Field access. `get`/`put` never panic: out of range reads are `BadSize`
+// (unreachable after the size checks, and folded away for fixed arrays), out
+// of range writes are skipped (callers pass buffers of the message size).
+
+#[inline(always)]
+fn get<const N: usize>(b: &[u8], at: usize) -> R<&[u8; N]> {
+    b.get(at..)
+        .and_then(|s| s.first_chunk::<N>())
+        .ok_or(Reject::BadSize)
+}
+
+#[inline(always)]
+fn u16_at(b: &[u8], at: usize) -> R<u16> {
+    get::<2>(b, at).map(|a| u16::from_ne_bytes(*a))
+}
+
+#[inline(always)]
+fn u32_at(b: &[u8], at: usize) -> R<u32> {
+    get::<4>(b, at).map(|a| u32::from_ne_bytes(*a))
+}
+
+#[inline(always)]
+fn i32_at(b: &[u8], at: usize) -> R<i32> {
+    get::<4>(b, at).map(|a| i32::from_ne_bytes(*a))
+}
+
+#[inline(always)]
+fn u64_at(b: &[u8], at: usize) -> R<u64> {
+    get::<8>(b, at).map(|a| u64::from_ne_bytes(*a))
+}
+
+#[inline(always)]
+fn put<const N: usize>(b: &mut [u8], at: usize, v: [u8; N]) {
+    if let Some(d) = b.get_mut(at..).and_then(|s| s.first_chunk_mut::<N>()) {
+        *d = v;
+    }
+}
+
+#[inline(always)]
+fn put_bytes(b: &mut [u8], at: usize, v: &[u8]) {
+    if let Some(d) = b.get_mut(at..) {
+        for (d, s) in d.iter_mut().zip(v) {
+            *d = *s;
+        }
+    }
+}
+
+/// A `char[N]` field: a NUL inside, zeros after it. Returns the string
+/// without its NUL.
+fn cstr_field(f: &[u8]) -> R<&[u8]> {
+    let n = f.iter().position(|&c| c == 0).ok_or(Reject::NoNul)?;
+    let (s, rest) = f.split_at_checked(n).ok_or(Reject::NoNul)?;
+    if rest.iter().any(|&c| c != 0) {
+        return Err(Reject::TrailingGarbage);
+    }
+    Ok(s)
+}
+
+fn size_u32(n: usize) -> u32 {
+    // Every message is <= MSG_MAX, which fits a u32 (checked in lib.rs).
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+// ---------------------------------------------------------------------------
+// Header
+
+/// The 16-byte header every message starts with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
+pub struct Hdr {
+    /// [`MAGIC`](crate::MAGIC)
+    pub magic: u32,
+    /// [`VERSION`](crate::VERSION)
+    pub version: u16,
+    /// `KIND_*`
+    pub kind: u16,
+    /// Whole message size, header included.
+    pub size: u32,
+    /// Reserved, 0.
+    pub flags: u32,
+}
+
+/// Decode and check a header: magic, version, `size == buf.len()`,
+/// `buf.len() <= MSG_MAX`, flags == 0. The kind is not checked.
+pub fn decode_hdr(buf: &[u8]) -> R<Hdr> {
+    let h: &[u8; HDR_SIZE] = buf.first_chunk().ok_or(Reject::BadSize)?;
+    let hdr = Hdr {
+        magic: u32_at(h, off::HDR_MAGIC)?,
+        version: u16_at(h, off::HDR_VERSION)?,
+        kind: u16_at(h, off::HDR_KIND)?,
+        size: u32_at(h, off::HDR_SIZE)?,
+        flags: u32_at(h, off::HDR_FLAGS)?,
+    };
+    if hdr.magic != MAGIC {
+        return Err(Reject::BadMagic);
+    }
+    if hdr.version != VERSION {
+        return Err(Reject::BadVersion);
+    }
+    if buf.len() > MSG_MAX || usize::try_from(hdr.size) != Ok(buf.len()) {
+        return Err(Reject::BadSize);
+    }
+    if hdr.flags != 0 {
+        return Err(Reject::BadFlags);
+    }
+    Ok(hdr)
+}
+
+fn write_hdr(out: &mut [u8], kind: u16, size: u32) {
+    put(out, off::HDR_MAGIC, MAGIC.to_ne_bytes());
+    put(out, off::HDR_VERSION, VERSION.to_ne_bytes());
+    put(out, off::HDR_KIND, kind.to_ne_bytes());
+    put(out, off::HDR_SIZE, size.to_ne_bytes());
+    put(out, off::HDR_FLAGS, 0u32.to_ne_bytes());
+}
+
+/// Write a header (magic, version, `kind`, `size`, flags 0) into the first
+/// 16 bytes of `out`. Errors: `err::PARAM_INVALID` if `out` is shorter.
+pub fn encode_hdr(kind: u16, size: u32, out: &mut [u8]) -> Result<(), i32> {
+    let h = out
+        .first_chunk_mut::<HDR_SIZE>()
+        .ok_or(err::PARAM_INVALID)?;
+    write_hdr(h, kind, size);
+    Ok(())
+}
+
+/// `decode_hdr` + the kind and exact size a message type requires.
+fn expect(buf: &[u8], kind: u16, size: usize) -> R<Hdr> {
+    let h = decode_hdr(buf)?;
+    if h.kind != kind {
+        return Err(Reject::BadKind);
+    }
+    if buf.len() != size {
+        return Err(Reject::BadSize);
+    }
+    Ok(h)
+}
+
+// ---------------------------------------------------------------------------
+// Header-only messages
+
+/// LIST request (kind 2, header only).
+pub fn encode_list_req(out: &mut [u8; LIST_REQ_SIZE]) {
+    write_hdr(out, KIND_LIST, size_u32(LIST_REQ_SIZE));
+}
+
+/// Check a LIST request.
+pub fn decode_list_req(buf: &[u8]) -> R<()> {
+    expect(buf, KIND_LIST, LIST_REQ_SIZE).map(|_| ())
+}
+
+/// REGISTER (kind 3, header only; the pidfd rides as SCM_RIGHTS).
+pub fn encode_register(out: &mut [u8; REGISTER_SIZE]) {
+    write_hdr(out, KIND_REGISTER, size_u32(REGISTER_SIZE));
+}
+
+/// Check a REGISTER message.
+pub fn decode_register(buf: &[u8]) -> R<()> {
+    expect(buf, KIND_REGISTER, REGISTER_SIZE).map(|_| ())
+}
+
+// ---------------------------------------------------------------------------
+// RUN request
+
+/// A RUN request, borrowing its strings from the datagram. Strings exclude
+/// their NUL. Decoding checks structure and id ranges only; path rules are
+/// [`check_run_req`](crate::check_run_req).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
+pub struct RunReq<'a> {
+    /// App id, >= 0.
+    pub app_id: i32,
+    /// uid the App runs as (mapped 1:1), `ID_MIN..=ID_MAX`.
+    pub uid: u32,
+    /// gid the App runs as (mapped 1:1), `ID_MIN..=ID_MAX`.
+    pub gid: u32,
+    /// `RUN_*` bits.
+    pub run_flags: u32,
+    /// Package path (informational: the package itself is the passed fd).
+    pub pkg: &'a [u8],
+    /// Where the squashfs is mounted.
+    pub exec_dir: &'a [u8],
+    /// Where `<name>/{upper,work}` live.
+    pub data_dir: &'a [u8],
+    /// Overlay dirs; slots `>= n_overlay` are empty.
+    pub overlays: [&'a [u8]; OVERLAY_MAX],
+    /// Used overlay slots, `0..=OVERLAY_MAX`.
+    pub n_overlay: usize,
+}
+
+impl<'a> RunReq<'a> {
+    /// An all-empty request (for building one to encode).
+    pub const EMPTY: RunReq<'static> = RunReq {
+        app_id: 0,
+        uid: 0,
+        gid: 0,
+        run_flags: 0,
+        pkg: &[],
+        exec_dir: &[],
+        data_dir: &[],
+        overlays: [&[]; OVERLAY_MAX],
+        n_overlay: 0,
+    };
+
+    /// The used overlay slots (empty if `n_overlay` is out of range).
+    pub fn overlays(&self) -> &[&'a [u8]] {
+        self.overlays.get(..self.n_overlay).unwrap_or(&[])
+    }
+}
+
+/// Decode a RUN request. Checks, in order: header, kind, exact size,
+/// reserved, run_flags, n_overlay, every string field (NUL, zeros after it),
+/// unused overlay slots all zero; then app_id, uid, gid ranges.
+pub fn decode_run_req(buf: &[u8]) -> R<RunReq<'_>> {
+    expect(buf, KIND_RUN, RUN_REQ_SIZE)?;
+    let app_id = i32_at(buf, off::RUN_APP_ID)?;
+    let uid = u32_at(buf, off::RUN_UID)?;
+    let gid = u32_at(buf, off::RUN_GID)?;
+    let run_flags = u32_at(buf, off::RUN_RUN_FLAGS)?;
+    let n_overlay = u32_at(buf, off::RUN_N_OVERLAY)?;
+    if u32_at(buf, off::RUN_RESERVED)? != 0 {
+        return Err(Reject::ReservedNotZero);
+    }
+    if run_flags & !RUN_FLAGS_KNOWN != 0 {
+        return Err(Reject::BadRunFlags);
+    }
+    let n_overlay = usize::try_from(n_overlay)
+        .ok()
+        .filter(|&n| n <= OVERLAY_MAX)
+        .ok_or(Reject::TooManyOverlays)?;
+    let pkg = cstr_field(get::<PATH_MAX>(buf, off::RUN_PKG)?)?;
+    let exec_dir = cstr_field(get::<PATH_MAX>(buf, off::RUN_EXEC_DIR)?)?;
+    let data_dir = cstr_field(get::<PATH_MAX>(buf, off::RUN_DATA_DIR)?)?;
+    let area = get::<OVERLAY_AREA>(buf, off::RUN_OVERLAY)?;
+    let mut overlays: [&[u8]; OVERLAY_MAX] = [&[]; OVERLAY_MAX];
+    for (i, (slot, field)) in overlays
+        .iter_mut()
+        .zip(area.as_chunks::<OVERLAY_LEN>().0)
+        .enumerate()
+    {
+        if i < n_overlay {
+            *slot = cstr_field(field)?;
+        } else if field.iter().any(|&c| c != 0) {
+            return Err(Reject::UnusedSlotNotZero);
+        }
+    }
+    if app_id < 0 {
+        return Err(Reject::BadAppId);
+    }
+    if !(ID_MIN..=ID_MAX).contains(&uid) {
+        return Err(Reject::BadUid);
+    }
+    if !(ID_MIN..=ID_MAX).contains(&gid) {
+        return Err(Reject::BadGid);
+    }
+    Ok(RunReq {
+        app_id,
+        uid,
+        gid,
+        run_flags,
+        pkg,
+        exec_dir,
+        data_dir,
+        overlays,
+        n_overlay,
+    })
+}
+
+/// Encode a RUN request as given (ids and flags are not range-checked, so
+/// tests can build refused requests). `out` is all-zero on error.
+///
+/// Errors: `err::PARAM_INVALID` if `n_overlay > OVERLAY_MAX`;
+/// `err::PATH_TOO_LONG` / `err::PATH_INVALID` from [`put_cstr`](crate::put_cstr)
+/// for a string that does not fit its field or contains a NUL.
+pub fn encode_run_req(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result<(), i32> {
+    out.fill(0);
+    let r = encode_run_req_inner(req, out);
+    if r.is_err() {
+        out.fill(0);
+    }
+    r
+}
+
+fn encode_run_req_inner(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result<(), i32> {
+    if req.n_overlay > OVERLAY_MAX {
+        return Err(err::PARAM_INVALID);
+    }
+    let n = u32::try_from(req.n_overlay).map_err(|_| err::PARAM_INVALID)?;
+    write_hdr(out, KIND_RUN, size_u32(RUN_REQ_SIZE));
+    put(out, off::RUN_APP_ID, req.app_id.to_ne_bytes());
+    put(out, off::RUN_UID, req.uid.to_ne_bytes());
+    put(out, off::RUN_GID, req.gid.to_ne_bytes());
+    put(out, off::RUN_RUN_FLAGS, req.run_flags.to_ne_bytes());
+    put(out, off::RUN_N_OVERLAY, n.to_ne_bytes());
+    put(out, off::RUN_RESERVED, 0u32.to_ne_bytes());
+    let fields = [
+        (off::RUN_PKG, req.pkg),
+        (off::RUN_EXEC_DIR, req.exec_dir),
+        (off::RUN_DATA_DIR, req.data_dir),
+    ];
+    for (at, s) in fields {
+        let f = out
+            .get_mut(at..)
+            .and_then(|f| f.first_chunk_mut::<PATH_MAX>())
+            .ok_or(err::PARAM_INVALID)?;
+        crate::put_cstr(f, s)?;
+    }
+    let area = out
+        .get_mut(off::RUN_OVERLAY..)
+        .and_then(|f| f.first_chunk_mut::<OVERLAY_AREA>())
+        .ok_or(err::PARAM_INVALID)?;
+    for (field, s) in area
+        .as_chunks_mut::<OVERLAY_LEN>()
+        .0
+        .iter_mut()
+        .zip(req.overlays())
+    {
+        crate::put_cstr(field, s)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// RUN reply
+
+/// RUN reply (kind 0x8001).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(test, derive(Debug))]
+pub struct RunReply {
+    /// `ROCKER_ERR_*`, 0 = success.
+    pub err: i32,
+    /// Positive errno behind `err`, 0 if none.
+    pub sys_errno: i32,
+    /// `ROCKER_STEP_*` where it failed.
+    pub step: u16,
+    /// Overlay slot for overlay steps, else 0.
+    pub index: u16,
+    /// Guard host pid, 0 on error.
+    pub guard_pid: i32,
+    /// Guard comm, NUL-terminated and zero-filled (use [`put_cstr`](crate::put_cstr)).
+    pub guard_pname: [u8; PNAME_LEN],
+    /// fds attached: `RUN_REPLY_FDS` on success, else 0.
+    pub n_fds: u32,
+}
+
+impl RunReply {
+    /// A failure reply: no guard, no fds.
+    pub const fn failure(err: i32, sys_errno: i32, step: u16, index: u16) -> Self {
+        RunReply {
+            err,
+            sys_errno,
+            step,
+            index,
+            guard_pid: 0,
+            guard_pname: [0; PNAME_LEN],
+            n_fds: 0,
+        }
+    }
+
+    /// The guard name without its NUL.
+    pub fn pname(&self) -> &[u8] {
+        crate::cstr(&self.guard_pname)
+    }
+
+    /// Write the whole reply. `guard_pname` is copied as is.
+    pub fn encode(&self, out: &mut [u8; RUN_REPLY_SIZE]) {
+        out.fill(0);
+        write_hdr(out, KIND_RUN_REPLY, size_u32(RUN_REPLY_SIZE));
+        put(out, off::REP_ERR, self.err.to_ne_bytes());
+        put(out, off::REP_SYS_ERRNO, self.sys_errno.to_ne_bytes());
+        put(out, off::REP_STEP, self.step.to_ne_bytes());
+        put(out, off::REP_INDEX, self.index.to_ne_bytes());
+        put(out, off::REP_GUARD_PID, self.guard_pid.to_ne_bytes());
+        put(out, off::REP_GUARD_PNAME, self.guard_pname);
+        put(out, off::REP_N_FDS, self.n_fds.to_ne_bytes());
+        put(out, off::REP_RESERVED, 0u32.to_ne_bytes());
+    }
+
+    /// Decode and check a RUN reply: header, kind, exact size, reserved,
+    /// guard_pname string rules. Values of err/step/n_fds are not judged.
+    pub fn decode(buf: &[u8]) -> R<Self> {
+        expect(buf, KIND_RUN_REPLY, RUN_REPLY_SIZE)?;
+        if u32_at(buf, off::REP_RESERVED)? != 0 {
+            return Err(Reject::ReservedNotZero);
+        }
+        let guard_pname = *get::<PNAME_LEN>(buf, off::REP_GUARD_PNAME)?;
+        cstr_field(&guard_pname)?;
+        Ok(RunReply {
+            err: i32_at(buf, off::REP_ERR)?,
+            sys_errno: i32_at(buf, off::REP_SYS_ERRNO)?,
+            step: u16_at(buf, off::REP_STEP)?,
+            index: u16_at(buf, off::REP_INDEX)?,
+            guard_pid: i32_at(buf, off::REP_GUARD_PID)?,
+            guard_pname,
+            n_fds: u32_at(buf, off::REP_N_FDS)?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LIST reply
+
+/// One LIST reply entry (304 bytes on the wire).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
+pub struct ListEntry {
+    /// Guard host pid.
+    pub guard_pid: i32,
+    /// App id from the RUN request.
+    pub app_id: i32,
+    /// Start time, CLOCK_MONOTONIC ns.
+    pub start_ns: u64,
+    /// Guard comm, NUL-terminated and zero-filled.
+    pub guard_pname: [u8; PNAME_LEN],
+    /// Package path, NUL-terminated and zero-filled.
+    pub pkg: [u8; PATH_MAX],
+    /// now - start, ns.
+    pub uptime_ns: u64,
+}
+
+impl Default for ListEntry {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+impl ListEntry {
+    /// All zero.
+    pub const EMPTY: ListEntry = ListEntry {
+        guard_pid: 0,
+        app_id: 0,
+        start_ns: 0,
+        guard_pname: [0; PNAME_LEN],
+        pkg: [0; PATH_MAX],
+        uptime_ns: 0,
+    };
+
+    /// The guard name without its NUL.
+    pub fn pname(&self) -> &[u8] {
+        crate::cstr(&self.guard_pname)
+    }
+
+    /// The package path without its NUL.
+    pub fn pkg_path(&self) -> &[u8] {
+        crate::cstr(&self.pkg)
+    }
+
+    fn encode(&self, out: &mut [u8; LIST_ENTRY_SIZE]) {
+        out.fill(0);
+        put(out, off::ENT_GUARD_PID, self.guard_pid.to_ne_bytes());
+        put(out, off::ENT_APP_ID, self.app_id.to_ne_bytes());
+        put(out, off::ENT_START_NS, self.start_ns.to_ne_bytes());
+        put(out, off::ENT_GUARD_PNAME, self.guard_pname);
+        put_bytes(out, off::ENT_PKG, &self.pkg);
+        put(out, off::ENT_UPTIME_NS, self.uptime_ns.to_ne_bytes());
+        put(out, off::ENT_RESERVED, 0u64.to_ne_bytes());
+    }
+
+    fn decode(b: &[u8; LIST_ENTRY_SIZE]) -> R<Self> {
+        if u64_at(b, off::ENT_RESERVED)? != 0 {
+            return Err(Reject::ReservedNotZero);
+        }
+        let guard_pname = *get::<PNAME_LEN>(b, off::ENT_GUARD_PNAME)?;
+        cstr_field(&guard_pname)?;
+        let pkg = *get::<PATH_MAX>(b, off::ENT_PKG)?;
+        cstr_field(&pkg)?;
+        Ok(ListEntry {
+            guard_pid: i32_at(b, off::ENT_GUARD_PID)?,
+            app_id: i32_at(b, off::ENT_APP_ID)?,
+            start_ns: u64_at(b, off::ENT_START_NS)?,
+            guard_pname,
+            pkg,
+            uptime_ns: u64_at(b, off::ENT_UPTIME_NS)?,
+        })
+    }
+}
+
+/// Encode a LIST reply with the given entries into `out`; returns the
+/// message length (`LIST_REPLY_HDR_SIZE + n * LIST_ENTRY_SIZE`).
+///
+/// Errors (`out` contents unspecified): `err::PARAM_INVALID` if more than
+/// `MAX_SANDBOXES` entries are given or `out` is too small. Entries are
+/// copied as is (their strings must already follow the wire rules).
+pub fn encode_list_reply<I, B>(entries: I, out: &mut [u8]) -> Result<usize, i32>
+where
+    I: IntoIterator<Item = B>,
+    B: Borrow<ListEntry>,
+{
+    let mut len = LIST_REPLY_HDR_SIZE;
+    let mut count: u32 = 0;
+    for e in entries {
+        if usize::try_from(count).map_or(true, |c| c >= MAX_SANDBOXES) {
+            return Err(err::PARAM_INVALID);
+        }
+        let slot = out
+            .get_mut(len..)
+            .and_then(|s| s.first_chunk_mut::<LIST_ENTRY_SIZE>())
+            .ok_or(err::PARAM_INVALID)?;
+        e.borrow().encode(slot);
+        len = len.checked_add(LIST_ENTRY_SIZE).ok_or(err::PARAM_INVALID)?;
+        count = count.checked_add(1).ok_or(err::PARAM_INVALID)?;
+    }
+    let h = out
+        .first_chunk_mut::<LIST_REPLY_HDR_SIZE>()
+        .ok_or(err::PARAM_INVALID)?;
+    write_hdr(h, KIND_LIST_REPLY, size_u32(len));
+    put(h, off::LIST_COUNT, count.to_ne_bytes());
+    put(h, off::LIST_RESERVED, 0u32.to_ne_bytes());
+    Ok(len)
+}
+
+/// A checked LIST reply: every entry has been validated by [`ListReply::decode`].
+#[derive(Clone, Copy)]
+pub struct ListReply<'a> {
+    entries: &'a [u8],
+    count: usize,
+}
+
+impl<'a> ListReply<'a> {
+    /// Decode and check a whole LIST reply: header, kind, `count <=
+    /// MAX_SANDBOXES`, size `== 24 + count * 304`, reserved, every entry
+    /// (reserved, string rules).
+    pub fn decode(buf: &'a [u8]) -> R<Self> {
+        let h = decode_hdr(buf)?;
+        if h.kind != KIND_LIST_REPLY {
+            return Err(Reject::BadKind);
+        }
+        let (head, entries) = buf
+            .split_at_checked(LIST_REPLY_HDR_SIZE)
+            .ok_or(Reject::BadSize)?;
+        let count = usize::try_from(u32_at(head, off::LIST_COUNT)?)
+            .ok()
+            .filter(|&c| c <= MAX_SANDBOXES)
+            .ok_or(Reject::TooManyEntries)?;
+        if count.checked_mul(LIST_ENTRY_SIZE) != Some(entries.len()) {
+            return Err(Reject::BadSize);
+        }
+        if u32_at(head, off::LIST_RESERVED)? != 0 {
+            return Err(Reject::ReservedNotZero);
+        }
+        let (chunks, rest) = entries.as_chunks::<LIST_ENTRY_SIZE>();
+        if !rest.is_empty() {
+            return Err(Reject::BadSize);
+        }
+        for e in chunks {
+            ListEntry::decode(e)?;
+        }
+        Ok(ListReply { entries, count })
+    }
+
+    /// Number of entries.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Entry `idx`, if `idx < count`.
+    pub fn get(&self, idx: usize) -> Option<ListEntry> {
+        let at = idx.checked_mul(LIST_ENTRY_SIZE)?;
+        let b = self.entries.get(at..)?.first_chunk::<LIST_ENTRY_SIZE>()?;
+        ListEntry::decode(b).ok()
+    }
+
+    /// All entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = ListEntry> + 'a {
+        let (chunks, _) = self.entries.as_chunks::<LIST_ENTRY_SIZE>();
+        chunks.iter().filter_map(|b| ListEntry::decode(b).ok())
+    }
+}
+
+/// Decode the whole LIST reply and return entry `idx` (`Reject::NoEntry` if
+/// `idx >= count`).
+pub fn decode_list_reply(buf: &[u8], idx: usize) -> R<ListEntry> {
+    ListReply::decode(buf)?.get(idx).ok_or(Reject::NoEntry)
+}
+
+// ---------------------------------------------------------------------------
+// Dispatch on the master's socket
+
+/// A request the master accepts on its socket.
+// `Run` is ~330 bytes of borrowed slices; it lives on the stack, no boxing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
+pub enum Request<'a> {
+    /// RUN (expects exactly one fd).
+    Run(RunReq<'a>),
+    /// LIST (expects no fd).
+    List,
+}
+
+/// Decode a request by its kind; any other kind is `Reject::BadKind`.
+pub fn decode_request(buf: &[u8]) -> R<Request<'_>> {
+    let h = decode_hdr(buf)?;
+    match h.kind {
+        KIND_RUN => decode_run_req(buf).map(Request::Run),
+        KIND_LIST => decode_list_req(buf).map(|()| Request::List),
+        _ => Err(Reject::BadKind),
+    }
+}

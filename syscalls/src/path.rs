@@ -1,0 +1,120 @@
+//! Fixed-capacity NUL-terminated paths: no allocator, and a path that does
+//! not fit is `ENAMETOOLONG`, never truncated.
+use crate::errno::{Errno, Result};
+
+#[derive(Clone)]
+pub struct CPath<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+/// The common size: PATH_MAX-like limit used across rocker's wire protocol.
+pub type Path256 = CPath<256>;
+
+impl<const N: usize> CPath<N> {
+    pub const fn empty() -> Self {
+        CPath { buf: [0; N], len: 0 }
+    }
+    /// Copies `s` (which must not contain NUL) and appends the terminator.
+    pub fn new(s: &[u8]) -> Result<Self> {
+        let mut p = Self::empty();
+        p.push(s)?;
+        Ok(p)
+    }
+    /// Appends bytes; `ENAMETOOLONG` if the result plus NUL would not fit,
+    /// `EINVAL` if `s` contains a NUL.
+    pub fn push(&mut self, s: &[u8]) -> Result<()> {
+        if s.contains(&0) {
+            return Err(Errno::EINVAL);
+        }
+        let end = self.len.checked_add(s.len()).ok_or(Errno::ENAMETOOLONG)?;
+        if end >= N {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        self.buf[self.len..end].copy_from_slice(s);
+        self.buf[end] = 0;
+        self.len = end;
+        Ok(())
+    }
+    /// Appends a decimal number.
+    pub fn push_num(&mut self, v: u64) -> Result<()> {
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        let mut v = v;
+        loop {
+            i -= 1;
+            d[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.push(&d[i..])
+    }
+    /// Without the NUL.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+    /// With the NUL: what the kernel gets.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.buf.as_ptr()
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// A NUL-terminated string borrowed from somewhere that guarantees the NUL
+/// (argv, env, a `CPath`). Constructed only through checked paths.
+#[derive(Clone, Copy)]
+pub struct CStr<'a>(&'a [u8]); // includes the NUL
+
+impl<'a> CStr<'a> {
+    /// `s` must end with its only NUL.
+    pub fn from_bytes_with_nul(s: &'a [u8]) -> Result<Self> {
+        match s.iter().position(|&b| b == 0) {
+            Some(i) if i + 1 == s.len() => Ok(CStr(s)),
+            _ => Err(Errno::EINVAL),
+        }
+    }
+    pub fn to_bytes(&self) -> &'a [u8] {
+        &self.0[..self.0.len() - 1]
+    }
+    pub fn as_ptr(&self) -> *const u8 {
+        self.0.as_ptr()
+    }
+}
+
+impl<'a, const N: usize> From<&'a CPath<N>> for CStr<'a> {
+    fn from(p: &'a CPath<N>) -> Self {
+        CStr(&p.buf[..p.len + 1])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn fits_and_overflows() {
+        let p = CPath::<8>::new(b"/abc").unwrap();
+        assert_eq!(p.as_bytes(), b"/abc");
+        assert!(CPath::<8>::new(b"1234567").is_ok());
+        assert_eq!(CPath::<8>::new(b"12345678").err(), Some(Errno::ENAMETOOLONG));
+        assert_eq!(CPath::<8>::new(b"a\0b").err(), Some(Errno::EINVAL));
+        let mut q = CPath::<16>::new(b"/proc/").unwrap();
+        q.push_num(12345).unwrap();
+        q.push(b"/uid_map").unwrap_err();
+        assert_eq!(q.as_bytes(), b"/proc/12345");
+        let c: CStr = (&q).into();
+        assert_eq!(c.to_bytes(), b"/proc/12345");
+    }
+    #[test]
+    fn cstr() {
+        assert!(CStr::from_bytes_with_nul(b"ab\0").is_ok());
+        assert!(CStr::from_bytes_with_nul(b"ab").is_err());
+        assert!(CStr::from_bytes_with_nul(b"a\0b\0").is_err());
+    }
+}
