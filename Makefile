@@ -30,7 +30,7 @@ rust:
 
 include rocker-client-c/rocker.mk
 
-release: rust cli
+release: rust rocker-c-install
 	@mkdir -p $(INSTALL)/bin $(INSTALL)/include $(INSTALL)/libexec
 	@for b in rocker-master; do cp $(RUST_OUT)/$$b $(INSTALL)/bin/$$b.tmp && \
 	  $(TARGET_STRIP) $(STRIP_ARGS) $(INSTALL)/bin/$$b.tmp && mv $(INSTALL)/bin/$$b.tmp $(INSTALL)/bin/$$b; done

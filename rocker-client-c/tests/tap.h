@@ -7,12 +7,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#if defined(__GNUC__)
+#define TAP_UNUSED __attribute__((unused))
+#else
+#define TAP_UNUSED
+#endif
+
 static int tap_n, tap_failed;
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int ok(int cond, const char *fmt, ...)
+TAP_UNUSED static int ok(int cond, const char *fmt, ...)
 {
     va_list ap;
     tap_n++;
@@ -30,7 +36,7 @@ static int ok(int cond, const char *fmt, ...)
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
-static void skip(const char *fmt, ...)
+TAP_UNUSED static void skip(const char *fmt, ...)
 {
     va_list ap;
     tap_n++;
@@ -42,13 +48,13 @@ static void skip(const char *fmt, ...)
     fflush(stdout);
 }
 
-static void diag(const char *s)
+TAP_UNUSED static void diag(const char *s)
 {
     printf("# %s\n", s);
     fflush(stdout);
 }
 
-static int tap_done(void)
+TAP_UNUSED static int tap_done(void)
 {
     printf("%d passed, %d failed\n", tap_n - tap_failed, tap_failed);
     fflush(stdout);

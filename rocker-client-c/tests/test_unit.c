@@ -368,7 +368,7 @@ static void test_no_server(void)
     RockerRequest q = good_req();
     RockerResult r;
     struct rocker_list_entry e[2];
-    char dir[] = "/tmp/rocker-unit-XXXXXX", sock[128], longp[200];
+    char dir[] = "/tmp/rocker-unit-XXXXXX", sock[80], longp[200];
     int fd0 = count_fds(), count = -1, i, s;
     struct sockaddr_un sa;
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make test`: every test this machine can run, in one go (CI runs this).
+#   1. setup (idempotent)          5. per target: release build, static check,
+#   2. host unit tests (cargo)        --help under qemu-user, ABI tests,
+#   3. rocker.h as C99 and C++        C/Rust layout agreement
+#   4. C client unit tests         6. integration tests on the real kernel (root)
+# Ends with `N passed, M failed` over the suites; non-zero exit on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf
+         mipsel-unknown-linux-musl mips-unknown-linux-musl)
+[ -n "${ROCKER_TARGETS:-}" ] && read -r -a TARGETS <<<"$ROCKER_TARGETS"
+pass=0; fail=0; failed=()
+suite() {
+    local name=$1; shift
+    echo "=== $name"
+    local t0=$SECONDS
+    if "$@"; then pass=$((pass+1)); echo "=== ok: $name ($((SECONDS-t0)) s)"
+    else fail=$((fail+1)); failed+=("$name"); echo "=== FAILED: $name ($((SECONDS-t0)) s)"; fi
+}
+
+if [ "$(id -u)" -eq 0 ]; then
+    suite "setup" scripts/setup.sh
+else
+    echo "=== setup skipped: not root (scripts/setup.sh installs packages as root)"
+fi
+suite "host unit tests (cargo test)" cargo +nightly test --quiet
+suite "rocker.h: C89/C99/C11 and C++ (-Wall -Wextra -Werror -pedantic)" make -s header-check
+suite "C client unit tests" make -s rocker-c-test
+
+static_and_help() {
+    local t=$1 b
+    for b in install_dir/$t/bin/rocker-master install_dir/$t/bin/rocker; do
+        file -b "$b" | grep -q 'statically linked' || { echo "$b: not static: $(file -b "$b")"; return 1; }
+        file -b "$b" | grep -q 'not stripped' && { echo "$b: not stripped"; return 1; }
+        scripts/run-target.sh "$t" "$b" --help >/dev/null || { echo "$b --help failed under $t"; return 1; }
+    done
+    echo "static, stripped, --help ok: $(file -b install_dir/$t/bin/rocker-master | cut -d, -f1-2)"
+}
+for t in "${TARGETS[@]}"; do
+    suite "$t: release build" make -s TARGET="$t" release
+    suite "$t: static + stripped + --help" static_and_help "$t"
+    suite "$t: ABI tests of syscalls/" scripts/run-target.sh "$t" "install_dir/$t/libexec/rocker-abi-tests"
+    suite "$t: C/Rust wire layout" tests/layout/check.sh "$t"
+done
+suite "size table" scripts/size.sh "${TARGETS[@]}"
+suite "integration tests (real kernel, root)" tests/integration/run.sh
+
+echo
+[ ${#failed[@]} -eq 0 ] || printf 'failed suite: %s\n' "${failed[@]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
