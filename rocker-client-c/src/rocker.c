@@ -197,6 +197,70 @@ static const char *optval(char **argv, int argc, int *i, const char *name)
     return a[n] == '\0' ? "" : NULL; /* "" : missing value */
 }
 
+/* --detach: a keeper process (new session, stdio on /dev/null) makes the
+ * request, so the App is the keeper's child, and stays to reap it.  Without
+ * it the App would be orphaned to the host's init; an init that does not
+ * reap (some minimal ones) leaves a zombie in the sandbox's PID namespace,
+ * and the guard can never finish exiting.  The keeper lives in the host's
+ * PID namespace, so nothing of the sandbox waits for it. */
+static RockerResult run_detached(RockerRequest *req, char **prog)
+{
+    RockerResult r;
+    int p[2], fd, status;
+    pid_t k, w;
+    ssize_t n;
+
+    memset(&r, 0, sizeof r);
+    r.err_no = ROCKER_ERR_sys;
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        r.sys_errno = errno;
+        return r;
+    }
+    k = fork();
+    if (k < 0) {
+        r.sys_errno = errno;
+        close(p[0]);
+        close(p[1]);
+        return r;
+    }
+    if (k == 0) {
+        close(p[0]);
+        setsid();
+        fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            if (fd > 2)
+                close(fd);
+        }
+        r = ROCKER_enter_rocker(req, app_exec, prog);
+        while (write(p[1], &r, sizeof r) < 0 && errno == EINTR)
+            ;
+        close(p[1]);
+        if (r.err_no != ROCKER_ERR_success)
+            _exit(125);
+        do {
+            w = waitpid(r.app_pid, &status, 0);
+        } while (w < 0 && errno == EINTR);
+        _exit(0);
+    }
+    close(p[1]);
+    do {
+        n = read(p[0], &r, sizeof r);
+    } while (n < 0 && errno == EINTR);
+    close(p[0]);
+    if (n != (ssize_t)sizeof r) {
+        memset(&r, 0, sizeof r);
+        r.err_no = ROCKER_ERR_enter_rocker_failed;
+        r.sys_errno = EPIPE;
+        (void)waitpid(k, &status, 0);
+    } else if (r.err_no != ROCKER_ERR_success) {
+        (void)waitpid(k, &status, 0);
+    }
+    return r;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     RockerRequest req = ROCKER_request_new();
@@ -258,7 +322,10 @@ static int cmd_run(int argc, char **argv)
 
     flush(&o1);
     flush(&o2);
-    r = ROCKER_enter_rocker(&req, app_exec, argv + i);
+    if (detach)
+        r = run_detached(&req, argv + i);
+    else
+        r = ROCKER_enter_rocker(&req, app_exec, argv + i);
     if (r.err_no != ROCKER_ERR_success)
         return fail("run", &r);
 

@@ -48,6 +48,9 @@ struct Box {
     gid: u32,
     pname: [u8; 16],
     pkg: [u8; proto::PATH_MAX],
+    /// (st_dev, st_ino) of the data dir: two live sandboxes must not share
+    /// upper/work dirs (overlayfs only warns, then misbehaves).
+    data_id: (u64, u64),
 }
 
 impl Box {
@@ -63,6 +66,7 @@ impl Box {
         gid: 0,
         pname: [0; 16],
         pkg: [0; proto::PATH_MAX],
+        data_id: (0, 0),
     };
 }
 
@@ -117,7 +121,7 @@ pub fn check_squashfs(sb: &[u8]) -> core::result::Result<(), Errno> {
 /// `proto::check_run_req`): the package fd is a regular readable squashfs
 /// image, the overlay dirs exist as real directories, and a non-root peer
 /// asks only for its own ids and its own data dir.
-pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Result<(), Refuse> {
+pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Result<(u64, u64), Refuse> {
     if peer.uid != 0 && (req.uid != peer.uid || req.gid != peer.gid) {
         return Err(Refuse(err::PERMISSION_DENIED, Errno::EPERM, step::PEER_CRED, 0));
     }
@@ -135,14 +139,16 @@ pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Re
             return Err(Refuse(err::OVERLAY_INVALID, Errno::ENOTDIR, step::VALIDATE, i as u16));
         }
     }
-    if peer.uid != 0 {
-        let st = statx(AT_FDCWD, (&c(req.data_dir)).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_UID)
-            .map_err(|e| Refuse(err::DATA_DIR_INVALID, e, step::PEER_CRED, 0))?;
-        if st.stx_uid != peer.uid {
-            return Err(Refuse(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED, 0));
-        }
+    let st = statx(AT_FDCWD, (&c(req.data_dir)).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_UID | g::STATX_TYPE | g::STATX_INO)
+        .map_err(|e| Refuse(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR, 0))?;
+    if st.stx_mode as u32 & g::S_IFMT != g::S_IFDIR {
+        let e = if st.stx_mode as u32 & g::S_IFMT == g::S_IFLNK { Errno::ELOOP } else { Errno::ENOTDIR };
+        return Err(Refuse(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR, 0));
     }
-    Ok(())
+    if peer.uid != 0 && st.stx_uid != peer.uid {
+        return Err(Refuse(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED, 0));
+    }
+    Ok(((st.stx_dev_major as u64) << 32 | st.stx_dev_minor as u64, st.stx_ino))
 }
 
 /// `rg-` + 12 hex digits of randomness: printable, 15 bytes (a full comm).
@@ -370,10 +376,14 @@ impl Master {
                     return self.reply_fail(i, peer.pid, Refuse(inv.code, e, step::VALIDATE, inv.index));
                 }
                 let Some(pkg) = fds.take(0) else { return };
-                if let Err(r) = check_with_kernel(&req, pkg.raw(), peer) {
-                    return self.reply_fail(i, peer.pid, r);
+                let data_id = match check_with_kernel(&req, pkg.raw(), peer) {
+                    Ok(id) => id,
+                    Err(r) => return self.reply_fail(i, peer.pid, r),
+                };
+                if self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id) {
+                    return self.reply_fail(i, peer.pid, Refuse(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR, 0));
                 }
-                if let Err(r) = self.start(i, &req, pkg) {
+                if let Err(r) = self.start(i, &req, pkg, data_id) {
                     self.reply_fail(i, peer.pid, r);
                 }
             }
@@ -397,7 +407,7 @@ impl Master {
     }
 
     /// Clones the guard into new mount + PID namespaces.
-    fn start(&mut self, i: usize, req: &RunReq, pkg: OwnedFd) -> core::result::Result<(), Refuse> {
+    fn start(&mut self, i: usize, req: &RunReq, pkg: OwnedFd, data_id: (u64, u64)) -> core::result::Result<(), Refuse> {
         let b = self.boxes.iter().position(|b| b.state == State::Free).ok_or(Refuse(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD, 0))?;
         let mut pname;
         loop {
@@ -438,6 +448,7 @@ impl Master {
                     gid: req.gid,
                     pname,
                     pkg: pkgp,
+                    data_id,
                 };
                 self.clients[i].waiting = Some(b);
                 Ok(())
@@ -467,9 +478,9 @@ impl Master {
             self.kill_box(b);
             if client < MAX_CLIENTS && self.clients[client].waiting == Some(b) {
                 self.clients[client].waiting = None;
-                self.reply_fail(client, pid, r);
+                self.reply_fail(client, -pid, r);
             } else {
-                self.log.refuse(pid, r);
+                self.log.refuse(-pid, r);
             }
         }
     }

@@ -31,12 +31,17 @@ impl Log {
         }
     }
 
-    /// `refuse peer=PID code=ROCKER_ERR_x errno=EINVAL (22) step=validate index=N`
-    pub fn refuse(&self, peer: i32, r: Refuse) {
+    /// `refuse peer=PID code=ROCKER_ERR_x errno=EINVAL (22) step=validate index=N`;
+    /// a negative `who` is a guard's pid (a setup failure): `guard=PID`.
+    pub fn refuse(&self, who: i32, r: Refuse) {
         let mut b = Buf::<200>::new();
         let mut e = [0u8; 24];
         let n = r.1.write_to(&mut e);
-        b.push_str(b"refuse peer=").push_i64(peer as i64);
+        if who < 0 {
+            b.push_str(b"refuse guard=").push_i64(-(who as i64));
+        } else {
+            b.push_str(b"refuse peer=").push_i64(who as i64);
+        }
         b.push_str(b" code=").push_str(err_name(r.0).as_bytes());
         b.push_str(b" errno=").push_str(e.get(..n).unwrap_or(&[]));
         b.push_str(b" step=").push_str(step_name(r.2).as_bytes());

@@ -1,0 +1,45 @@
+# rocker QEMU guest: the test App. It is packed as /app.sh into the squashfs
+# test packages (next to bin/busybox and its applet links) and runs INSIDE a
+# sandbox as `<exec dir>/bin/sh <exec dir>/app.sh MODE [ARG]`, using only the
+# package's own busybox. It prints key=value lines; qemu/guest-tests.sh
+# (outside the sandbox) decides what is right.
+EXEC=${0%/*}
+PATH=$EXEC/bin
+export PATH
+case $1 in
+probe)
+    echo "uid=$(id -u)"
+    echo "gid=$(id -g)"
+    echo "self=$$"
+    echo "pid1=$(cat /proc/1/comm)"
+    echo "pid1_uid=$(stat -c %u /proc/1)"
+    pids= comms=
+    for p in /proc/[0-9]*; do
+        c=$(cat "$p/comm" 2>/dev/null) || continue
+        pids="$pids ${p#/proc/}"
+        comms="$comms $c"
+    done
+    echo "pids=$pids"
+    echo "comms=$comms"
+    echo "comp=$(cat "$EXEC/comp")"
+    echo "exec_write=$(touch "$EXEC/x" 2>&1)"
+    echo "etc_write=$( (echo x >>/etc/passwd) 2>&1)"
+    echo "usr_write=$(touch /usr/x 2>&1)"
+    if echo "$2" >/home/app/note.txt; then echo "home_write=ok"; else echo "home_write=failed"; fi
+    echo "home_read=$(cat /home/app/note.txt 2>&1)"
+    ;;
+read)
+    echo "note=$(cat /home/app/note.txt 2>&1)"
+    echo "comp=$(cat "$EXEC/comp")"
+    ;;
+sleep)
+    exec sleep "$2"
+    ;;
+exit)
+    exit "$2"
+    ;;
+*)
+    echo "app.sh: unknown mode '$1'" >&2
+    exit 2
+    ;;
+esac

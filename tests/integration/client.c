@@ -1,0 +1,1595 @@
+/*
+ * client.c -- integration test client for rocker, built against rocker.h
+ * only (run.sh builds it with musl-gcc -static, or gcc).
+ *
+ * Every subcommand exercises the library API (or the raw wire protocol) and
+ * prints one line per check, with no number (run.sh numbers them):
+ *
+ *     ok - NAME
+ *     not ok - NAME: REASON
+ *
+ * Lines starting with '#' are diagnostics.  Exit status: 0 if every check
+ * passed, 1 otherwise, 2 for usage errors.
+ *
+ * Subcommands (the socket is $ROCKER_SOCKET, as for the library):
+ *   example  PKG EXEC DATA WDIR   the seed's example config: probes inside
+ *                                 the App, host-side checks, guard exit
+ *   persist  PKG EXEC DATA WDIR   a second run with the same data dir reads
+ *                                 back what `example` wrote
+ *   kill     PKG EXEC DATA        kill -9 the guard from the host: all ends
+ *   orphan   PKG EXEC DATA        the guard waits for an orphaned child
+ *   errors   PKG EXEC DATA NOTSQFS  every client-visible error code
+ *   raw      PKG EXEC DATA NOTSQFS  malformed requests on a raw SEQPACKET
+ *                                 socket: each gets a RUN reply with the
+ *                                 specific code, the master keeps serving
+ *   entrance PKG EXEC DATA        raw RUN: the reply's 4 fds, the id maps, the
+ *                                 guard lives while ctl is open, ends after
+ *   abandon  PKG EXEC DATA        not a check: sends a RUN and hangs up at once
+ *   busy     N                    N idle connections fill the table: busy
+ *   perm     PKG EXEC OWN ROOTD   as uid 1000: permission_denied cases, then
+ *                                 a sandbox with its own ids and data dir
+ *   subreap -- CMD...             not a check: runs CMD as a child
+ *                                 subreaper and reaps what it leaves
+ *
+ * The App function runs in a raw clone (see rocker.h): it only uses
+ * async-signal-safe calls (open/read/write/getdents64/execve/_exit).
+ */
+#define _GNU_SOURCE 1
+#include "rocker.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------------- */
+/* results                                                                */
+/* ---------------------------------------------------------------------- */
+
+static int n_failed;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void result(int ok, const char *name, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    why[0] = '\0';
+    if (fmt) {
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+    }
+    if (ok) {
+        printf("ok - %s\n", name);
+    } else {
+        n_failed++;
+        printf("not ok - %s: %s\n", name, why[0] ? why : "failed");
+    }
+    fflush(stdout);
+}
+
+static const char *rstr(const RockerResult *r)
+{
+    static char buf[4][160];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "err_no=%d (%s) sys_errno=%d (%s) step=%s index=%d",
+             (int)r->err_no, ROCKER_err_name((int)r->err_no), r->sys_errno,
+             ROCKER_errno_name(r->sys_errno), ROCKER_step_name(r->step), r->index);
+    return buf[k];
+}
+
+/* ---------------------------------------------------------------------- */
+/* small host-side helpers                                                */
+/* ---------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}
+
+/* whole small file into buf (NUL-terminated), length or -1 */
+static int slurp(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t got = 0;
+    ssize_t n;
+    if (fd < 0)
+        return -1;
+    while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    close(fd);
+    buf[got] = '\0';
+    return (int)got;
+}
+
+/* the value of "Key:" in /proc/PID/status, tabs turned into spaces */
+static int status_field(int pid, const char *key, char *out, size_t cap)
+{
+    char path[64], buf[4096], *p, *e;
+    size_t klen = strlen(key);
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    if (slurp(path, buf, sizeof buf) < 0)
+        return -1;
+    for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+            p += klen + 1;
+            while (*p == '\t' || *p == ' ')
+                p++;
+            e = strchr(p, '\n');
+            if (!e)
+                e = p + strlen(p);
+            snprintf(out, cap, "%.*s", (int)(e - p), p);
+            for (p = out; *p; p++)
+                if (*p == '\t')
+                    *p = ' ';
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* the process state letter of PID ('?' if gone) */
+static char proc_state(int pid)
+{
+    char path[64], buf[512], *p;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if (slurp(path, buf, sizeof buf) < 0)
+        return '?';
+    p = strrchr(buf, ')');
+    return (p && p[1] == ' ') ? p[2] : '?';
+}
+
+static int guard_is(int pid, const char *pname)
+{
+    RockerResult r = ROCKER_get_guardname(pid);
+    return r.err_no == ROCKER_ERR_success && strcmp(r.guard_pname, pname) == 0;
+}
+
+/* Waits until the guard PID named PNAME is gone (reaped by the master, or
+ * its pid reused by someone else).  Seconds it took, or -1 after max_s. */
+static double wait_guard_gone(int pid, const char *pname, double max_s)
+{
+    double t0 = now_s();
+    while (guard_is(pid, pname)) {
+        if (now_s() - t0 > max_s)
+            return -1;
+        sleep_ms(5);
+    }
+    return now_s() - t0;
+}
+
+/* waitpid with a deadline: the pid, 0 on timeout, -1 on error (errno) */
+static pid_t waitpid_for(pid_t pid, int *status, double max_s)
+{
+    double t0 = now_s();
+    for (;;) {
+        pid_t w = waitpid(pid, status, WNOHANG);
+        if (w != 0)
+            return w;
+        if (now_s() - t0 > max_s)
+            return 0;
+        sleep_ms(5);
+    }
+}
+
+static int same_ns(int pid_a, int pid_b, const char *ns)
+{
+    char pa[64], pb[64], la[64], lb[64];
+    ssize_t na, nb;
+    if (pid_a)
+        snprintf(pa, sizeof pa, "/proc/%d/ns/%s", pid_a, ns);
+    else
+        snprintf(pa, sizeof pa, "/proc/self/ns/%s", ns);
+    snprintf(pb, sizeof pb, "/proc/%d/ns/%s", pid_b, ns);
+    na = readlink(pa, la, sizeof la - 1);
+    nb = readlink(pb, lb, sizeof lb - 1);
+    if (na < 0 || nb < 0)
+        return -1;
+    la[na] = lb[nb] = '\0';
+    return strcmp(la, lb) == 0;
+}
+
+/* The loop device (e.g. "loop3") whose backing file is PATH, "" if none. */
+static void loop_of(const char *path, char *out, size_t cap)
+{
+    DIR *d = opendir("/sys/block");
+    struct dirent *de;
+    out[0] = '\0';
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        char p[300], buf[512];
+        size_t n;
+        if (strncmp(de->d_name, "loop", 4) != 0)
+            continue;
+        snprintf(p, sizeof p, "/sys/block/%s/loop/backing_file", de->d_name);
+        if (slurp(p, buf, sizeof buf) <= 0)
+            continue;
+        n = strlen(buf);
+        if (n && buf[n - 1] == '\n')
+            buf[n - 1] = '\0';
+        if (strcmp(buf, path) == 0) {
+            snprintf(out, cap, "%s", de->d_name);
+            break;
+        }
+    }
+    closedir(d);
+}
+
+static int sys_int(const char *dev, const char *file)
+{
+    char p[300], buf[64];
+    snprintf(p, sizeof p, "/sys/block/%s/%s", dev, file);
+    if (slurp(p, buf, sizeof buf) <= 0)
+        return -1;
+    return atoi(buf);
+}
+
+/* number of open fds of this process */
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1; /* the DIR's own fd */
+}
+
+/* ---------------------------------------------------------------------- */
+/* the request of the seed's example                                      */
+/* ---------------------------------------------------------------------- */
+
+static char *overlays_example[] = { "/usr", "/var", "/etc", "/home", "/root" };
+
+static RockerRequest example_req(char *pkg, char *exec, char *data)
+{
+    RockerRequest req = ROCKER_request_new();
+    unsigned i;
+    req.app_id = 7;
+    req.uid = 1000;
+    req.gid = 1000;
+    req.app_pkg_path = pkg;
+    req.app_exec_dir = exec;
+    req.app_data_dir = data;
+    for (i = 0; i < sizeof overlays_example / sizeof overlays_example[0]; i++)
+        req.app_overlay_dirs[i] = overlays_example[i];
+    return req;
+}
+
+/* ---------------------------------------------------------------------- */
+/* App side: in-process probes (async-signal-safe only)                   */
+/* ---------------------------------------------------------------------- */
+
+#define MAX_SEEN 16
+
+struct probe_out {
+    char comm1[32];         /* /proc/1/comm inside */
+    int self;               /* getpid() inside */
+    int n_pids;             /* numeric entries of /proc inside */
+    int pids[MAX_SEEN];
+    int uid[3], gid[3];     /* getresuid/getresgid */
+    int ngroups;
+    int erofs_create;       /* errno of open(EXEC/x, O_CREAT) */
+    int erofs_mkdir;        /* errno of mkdir(EXEC/d) */
+    int passwd_append;      /* errno of open(/etc/passwd, O_WRONLY|O_APPEND) */
+    int usr_create;         /* errno of open(/usr/rocker-it-x, O_CREAT) */
+    int write_errno;        /* 0 if WDIR/capi-file was written */
+    int busybox_is_reg;     /* EXEC/bin/busybox is a regular file */
+    char readback[64];      /* persist: content of WDIR/capi-file */
+    int read_errno;
+};
+
+struct probe_arg {
+    int mode;               /* 0: example, 1: persist */
+    int res_w, res_r;       /* results pipe */
+    int go_r, go_w;         /* the parent closes go_w to let the App exit */
+    const char *exec;
+    const char *wdir;
+    const char *content;
+};
+
+static void cat3(char *dst, size_t cap, const char *a, const char *b, const char *c)
+{
+    size_t n = 0;
+    const char *parts[3];
+    int i;
+    parts[0] = a;
+    parts[1] = b;
+    parts[2] = c;
+    for (i = 0; i < 3; i++)
+        for (; *parts[i] && n + 1 < cap; parts[i]++)
+            dst[n++] = *parts[i];
+    dst[n] = '\0';
+}
+
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+static int app_probe(void *argp)
+{
+    struct probe_arg *a = (struct probe_arg *)argp;
+    struct probe_out o;
+    char path[512], buf[4096], c;
+    int fd, pos;
+    long n;
+    gid_t groups[8];
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    struct stat st;
+
+    close(a->res_r);
+    close(a->go_w);
+    memset(&o, 0, sizeof o);
+    o.self = (int)syscall(SYS_getpid);
+
+    fd = open("/proc/1/comm", O_RDONLY);
+    if (fd >= 0) {
+        n = read(fd, o.comm1, sizeof o.comm1 - 1);
+        if (n > 0 && o.comm1[n - 1] == '\n')
+            o.comm1[n - 1] = '\0';
+        close(fd);
+    }
+    fd = open("/proc", O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+            for (pos = 0; pos < n;) {
+                struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(buf + pos);
+                const char *s = d->d_name;
+                int v = 0;
+                if (*s >= '1' && *s <= '9') {
+                    for (; *s >= '0' && *s <= '9'; s++)
+                        v = v * 10 + (*s - '0');
+                    if (!*s) {
+                        if (o.n_pids < MAX_SEEN)
+                            o.pids[o.n_pids] = v;
+                        o.n_pids++;
+                    }
+                }
+                pos += d->d_reclen;
+            }
+        }
+        close(fd);
+    }
+    getresuid(&ru, &eu, &su);
+    getresgid(&rg, &eg, &sg);
+    o.uid[0] = (int)ru; o.uid[1] = (int)eu; o.uid[2] = (int)su;
+    o.gid[0] = (int)rg; o.gid[1] = (int)eg; o.gid[2] = (int)sg;
+    o.ngroups = getgroups(8, groups);
+
+    cat3(path, sizeof path, a->exec, "/rocker-it-x", "");
+    fd = open(path, O_CREAT | O_WRONLY, 0644);
+    o.erofs_create = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    cat3(path, sizeof path, a->exec, "/rocker-it-d", "");
+    o.erofs_mkdir = mkdir(path, 0755) < 0 ? errno : 0;
+    cat3(path, sizeof path, a->exec, "/bin/busybox", "");
+    o.busybox_is_reg = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+    fd = open("/etc/passwd", O_WRONLY | O_APPEND);
+    o.passwd_append = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd); /* nothing written */
+    fd = open("/usr/rocker-it-x", O_CREAT | O_WRONLY | O_EXCL, 0644);
+    o.usr_create = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+
+    cat3(path, sizeof path, a->wdir, "/capi-file", "");
+    if (a->mode == 0) {
+        fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        if (fd < 0) {
+            o.write_errno = errno;
+        } else {
+            size_t len = strlen(a->content);
+            o.write_errno = write(fd, a->content, len) == (ssize_t)len ? 0 : (errno ? errno : EIO);
+            close(fd);
+        }
+    } else {
+        fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            o.read_errno = errno;
+        } else {
+            n = read(fd, o.readback, sizeof o.readback - 1);
+            o.read_errno = n < 0 ? errno : 0;
+            close(fd);
+        }
+    }
+
+    if (write(a->res_w, &o, sizeof o) != (ssize_t)sizeof o)
+        return 3;
+    close(a->res_w);
+    /* stay alive until the parent has looked at us from the host */
+    while (read(a->go_r, &c, 1) < 0 && errno == EINTR) {
+    }
+    return 0;
+}
+
+/* App that execs a program (full path inside the sandbox). */
+struct exec_arg {
+    const char *path;
+    char **argv;
+    char **envp;
+};
+
+static int app_exec(void *argp)
+{
+    struct exec_arg *a = (struct exec_arg *)argp;
+    /* keep the driver's pipes out of long-lived sandbox processes */
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        if (null > 2)
+            close(null);
+    }
+    execve(a->path, a->argv, a->envp);
+    return 127;
+}
+
+/* reads exactly n bytes within max_ms; 0 or -1 */
+static int read_full(int fd, void *p, size_t n, int max_ms)
+{
+    size_t got = 0;
+    struct pollfd pf;
+    while (got < n) {
+        ssize_t r;
+        pf.fd = fd;
+        pf.events = POLLIN;
+        if (poll(&pf, 1, max_ms) <= 0)
+            return -1;
+        r = read(fd, (char *)p + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* example / persist                                                      */
+/* ---------------------------------------------------------------------- */
+
+/* DATA/<top>/upper/<rest>/capi-file for WDIR = /<top>/<rest> */
+static void upper_path(char *out, size_t cap, const char *data, const char *wdir)
+{
+    const char *slash = strchr(wdir + 1, '/');
+    int toplen = slash ? (int)(slash - wdir - 1) : (int)strlen(wdir + 1);
+    snprintf(out, cap, "%s/%.*s/upper%s/capi-file", data, toplen, wdir + 1, slash ? slash : "");
+}
+
+static int cmd_probe(int mode, char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2], *wdir = av[3];
+    char content[64], want_status[64], buf[256], up[600], hostfile[600], name[512];
+    RockerRequest req = example_req(pkg, exec, data);
+    struct probe_arg pa;
+    struct probe_out o;
+    RockerResult r;
+    int res[2], go[2], i, st, self_seen = 0, one_seen = 0, fds_before, fds_after;
+    struct stat sb;
+    pid_t w;
+    double t_exit, dt;
+    const char *tag = mode == 0 ? "capi" : "capi persist";
+
+    snprintf(content, sizeof content, "rocker-it %s\n", data);
+    if (pipe2(res, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+        result(0, "capi: pipes", "%s", strerror(errno));
+        return 1;
+    }
+    memset(&pa, 0, sizeof pa);
+    pa.mode = mode;
+    pa.res_w = res[1];
+    pa.res_r = res[0];
+    pa.go_r = go[0];
+    pa.go_w = go[1];
+    pa.exec = exec;
+    pa.wdir = wdir;
+    pa.content = content;
+
+    fflush(stdout);
+    fds_before = count_fds();
+    r = ROCKER_enter_rocker(&req, app_probe, &pa);
+    fds_after = count_fds();
+    close(res[1]);
+    close(go[0]);
+    snprintf(name, sizeof name,
+             "%s: ROCKER_enter_rocker with the seed example config (exec dir %s, data dir under /var, overlays /usr /var /etc /home /root, uid/gid 1000) succeeds",
+             tag, exec);
+    result(r.err_no == ROCKER_ERR_success && r.app_pid > 0 && r.guard_pid > 0 &&
+               strncmp(r.guard_pname, "rg-", 3) == 0 && strlen(r.guard_pname) == 15,
+           name, "%s app_pid=%d guard_pid=%d guard_pname='%s'", rstr(&r), r.app_pid, r.guard_pid,
+           r.guard_pname);
+    if (r.err_no != ROCKER_ERR_success)
+        return 1;
+    snprintf(name, sizeof name, "%s: ROCKER_enter_rocker leaves no fd open in the caller", tag);
+    result(fds_before == fds_after, name, "%d fds before, %d after", fds_before, fds_after);
+
+    if (read_full(res[0], &o, sizeof o, 5000) < 0) {
+        result(0, "capi: App reports its probes", "no report from the App within 5 s");
+        close(go[1]);
+        kill(r.app_pid, SIGKILL);
+        waitpid(r.app_pid, &st, 0);
+        return 1;
+    }
+    close(res[0]);
+
+    if (mode == 1) {
+        result(o.read_errno == 0 && strcmp(o.readback, content) == 0,
+               "capi persist: a second run with the same data dir reads back the file the first run wrote",
+               "read errno=%d (%s), got '%s', want '%s'", o.read_errno, strerror(o.read_errno),
+               o.readback, content);
+    } else {
+        RockerResult g = ROCKER_get_guardname(r.guard_pid);
+        result(g.err_no == ROCKER_ERR_success && strcmp(g.guard_pname, r.guard_pname) == 0,
+               "capi: ROCKER_get_guardname(guard_pid) on the host returns guard_pname",
+               "%s, name '%s' vs '%s'", rstr(&g), g.guard_pname, r.guard_pname);
+        result(strcmp(o.comm1, r.guard_pname) == 0,
+               "capi: PID 1 inside is the guard (/proc/1/comm == guard_pname)",
+               "/proc/1/comm='%s', guard_pname='%s'", o.comm1, r.guard_pname);
+        for (i = 0; i < o.n_pids && i < MAX_SEEN; i++) {
+            if (o.pids[i] == 1)
+                one_seen = 1;
+            if (o.pids[i] == o.self)
+                self_seen = 1;
+        }
+        {
+            char list[200] = "";
+            for (i = 0; i < o.n_pids && i < MAX_SEEN; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? "," : "",
+                         o.pids[i]);
+            result(o.n_pids == 2 && one_seen && self_seen && o.self == 2,
+                   "capi: only sandbox processes are visible (/proc inside = {1 guard, 2 App})",
+                   "inside /proc pids=[%s] (n=%d), App getpid()=%d", list, o.n_pids, o.self);
+        }
+        result(o.uid[0] == 1000 && o.uid[1] == 1000 && o.uid[2] == 1000 && o.gid[0] == 1000 &&
+                   o.gid[1] == 1000 && o.gid[2] == 1000 && o.ngroups == 0,
+               "capi: App has uid/gid 1000 inside (getresuid/getresgid), no supplementary groups",
+               "uid=%d,%d,%d gid=%d,%d,%d ngroups=%d", o.uid[0], o.uid[1], o.uid[2], o.gid[0],
+               o.gid[1], o.gid[2], o.ngroups);
+        {
+            char u[64] = "", gg[64] = "", cap[64] = "";
+            status_field(r.app_pid, "Uid", u, sizeof u);
+            status_field(r.app_pid, "Gid", gg, sizeof gg);
+            status_field(r.app_pid, "CapEff", cap, sizeof cap);
+            snprintf(want_status, sizeof want_status, "1000 1000 1000 1000");
+            result(strcmp(u, want_status) == 0 && strcmp(gg, want_status) == 0,
+                   "capi: App has uid/gid 1000 on the host (/proc/APP/status)",
+                   "Uid: '%s' Gid: '%s'", u, gg);
+            result(strcmp(cap, "0000000000000000") == 0,
+                   "capi: App holds no capabilities (CapEff 0)", "CapEff: '%s'", cap);
+        }
+        result(same_ns(r.app_pid, r.guard_pid, "pid") == 1 && same_ns(r.app_pid, r.guard_pid, "mnt") == 1 &&
+                   same_ns(r.app_pid, r.guard_pid, "user") == 1 && same_ns(0, r.app_pid, "pid") == 0 &&
+                   same_ns(0, r.app_pid, "mnt") == 0 && same_ns(0, r.app_pid, "user") == 0,
+               "capi: App is in the guard's pid/mnt/user namespaces, not the caller's",
+               "same(app,guard) pid=%d mnt=%d user=%d; same(self,app) pid=%d mnt=%d user=%d",
+               same_ns(r.app_pid, r.guard_pid, "pid"), same_ns(r.app_pid, r.guard_pid, "mnt"),
+               same_ns(r.app_pid, r.guard_pid, "user"), same_ns(0, r.app_pid, "pid"),
+               same_ns(0, r.app_pid, "mnt"), same_ns(0, r.app_pid, "user"));
+        result(o.busybox_is_reg, "capi: the package is mounted at the exec dir (EXEC/bin/busybox)",
+               "stat %s/bin/busybox failed inside", exec);
+        result(o.erofs_create == EROFS && o.erofs_mkdir == EROFS,
+               "capi: exec dir is read-only (create and mkdir fail with EROFS)",
+               "create errno=%d (%s), mkdir errno=%d (%s)", o.erofs_create,
+               ROCKER_errno_name(o.erofs_create), o.erofs_mkdir, ROCKER_errno_name(o.erofs_mkdir));
+        result(o.passwd_append == EACCES,
+               "capi: non-root App cannot open root-owned /etc/passwd for writing (EACCES)",
+               "errno=%d (%s)", o.passwd_append, ROCKER_errno_name(o.passwd_append));
+        snprintf(up, sizeof up, "%s/usr/upper/rocker-it-x", data);
+        result(o.usr_create == EACCES && access("/usr/rocker-it-x", F_OK) < 0 && access(up, F_OK) < 0,
+               "capi: non-root App cannot create /usr/rocker-it-x (EACCES, nothing on host or in upper)",
+               "errno=%d (%s), host exists=%d, upper exists=%d", o.usr_create,
+               ROCKER_errno_name(o.usr_create), access("/usr/rocker-it-x", F_OK) == 0,
+               access(up, F_OK) == 0);
+        upper_path(up, sizeof up, data, wdir);
+        snprintf(hostfile, sizeof hostfile, "%s/capi-file", wdir);
+        buf[0] = '\0';
+        {
+            int have = stat(up, &sb) == 0;
+            int sl = slurp(up, buf, sizeof buf);
+            result(o.write_errno == 0 && have && sl >= 0 && strcmp(buf, content) == 0 &&
+                       access(hostfile, F_OK) < 0,
+                   "capi: App's write to WDIR/capi-file lands in DATA/<top>/upper, not on the host path",
+                   "App write errno=%d (%s); %s exists=%d content='%s'; host %s exists=%d",
+                   o.write_errno, ROCKER_errno_name(o.write_errno), up, have, buf, hostfile,
+                   access(hostfile, F_OK) == 0);
+            result(have && sb.st_uid == 1000 && sb.st_gid == 1000,
+                   "capi: the file the App wrote is owned by 1000:1000 on the host",
+                   "%s: exists=%d uid=%d gid=%d", up, have, have ? (int)sb.st_uid : -1,
+                   have ? (int)sb.st_gid : -1);
+        }
+    }
+
+    /* let the App exit; it is our child */
+    close(go[1]);
+    w = waitpid_for(r.app_pid, &st, 5);
+    t_exit = now_s();
+    snprintf(name, sizeof name, "%s: App is the caller's child (waitpid(app_pid) reaps it, exit 0)", tag);
+    result(w == r.app_pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, name,
+           "waitpid=%d (%s) status=0x%x", (int)w, w < 0 ? strerror(errno) : "", st);
+    if (w != r.app_pid) {
+        kill(r.app_pid, SIGKILL);
+        waitpid(r.app_pid, &st, 0);
+    }
+    dt = wait_guard_gone(r.guard_pid, r.guard_pname, 3.0);
+    (void)t_exit;
+    snprintf(name, sizeof name, "%s: guard exits by itself (and is reaped) within 1 s after the App exits", tag);
+    result(dt >= 0 && dt <= 1.0, name, "guard %d %s still there %s",
+           r.guard_pid, r.guard_pname, dt < 0 ? "after 3 s" : "after more than 1 s");
+    if (dt < 0)
+        kill(r.guard_pid, SIGKILL);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* kill: kill -9 the guard from the host                                  */
+/* ---------------------------------------------------------------------- */
+
+static char *bb_env[] = { "PATH=/nonexistent", NULL }; /* set per run */
+
+static int children_of(int pid, int *out, int max)
+{
+    char path[96], buf[1024], *p;
+    int n = 0;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+    if (slurp(path, buf, sizeof buf) < 0)
+        return -1;
+    for (p = buf; *p && n < max;) {
+        while (*p == ' ')
+            p++;
+        if (!*p || *p == '\n')
+            break;
+        out[n++] = (int)strtol(p, &p, 10);
+    }
+    return n;
+}
+
+static int mountinfo_has(int pid, const char *mnt, const char *fstype)
+{
+    char path[64], buf[16384], *line, *save = NULL;
+    snprintf(path, sizeof path, "/proc/%d/mountinfo", pid);
+    if (slurp(path, buf, sizeof buf) < 0)
+        return 0;
+    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char mp[512], fs[64];
+        const char *sep;
+        if (sscanf(line, "%*s %*s %*s %*s %511s", mp) != 1)
+            continue;
+        sep = strstr(line, " - ");
+        if (!sep || sscanf(sep + 3, "%63s", fs) != 1)
+            continue;
+        if (strcmp(mp, mnt) == 0 && strcmp(fs, fstype) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int cmd_kill(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2];
+    char bb[300], envpath[320], loopdev[32] = "", loop_after[32] = "";
+    RockerRequest req = example_req(pkg, exec, data);
+    struct exec_arg ea;
+    char *argv[] = { "sh", "-c", "sleep 60 & sleep 60", NULL };
+    RockerResult r;
+    int kids[8], nk = -1, i, st, all_ok;
+    pid_t w;
+    double t0, dt;
+
+    snprintf(bb, sizeof bb, "%s/bin/busybox", exec);
+    snprintf(envpath, sizeof envpath, "PATH=%s/bin", exec);
+    bb_env[0] = envpath;
+    ea.path = bb;
+    ea.argv = argv;
+    ea.envp = bb_env;
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&req, app_exec, &ea);
+    result(r.err_no == ROCKER_ERR_success, "kill: sandbox with a shell App and a background child starts",
+           "%s", rstr(&r));
+    if (r.err_no != ROCKER_ERR_success)
+        return 1;
+    /* the App (sh) forks `sleep 60 &` and `sleep 60` */
+    t0 = now_s();
+    /* (busybox sh execs the last command: the App becomes `sleep 60` with
+     * the background `sleep 60` as its child) */
+    while (now_s() - t0 < 3 && (nk = children_of(r.app_pid, kids, 8)) < 1)
+        sleep_ms(10);
+    result(nk >= 1, "kill: App has forked a child", "children of App %d: %d", r.app_pid, nk);
+
+    all_ok = mountinfo_has(r.guard_pid, exec, "squashfs");
+    for (i = 0; i < 5; i++)
+        all_ok &= mountinfo_has(r.guard_pid, overlays_example[i], "overlay");
+    all_ok &= mountinfo_has(r.guard_pid, "/proc", "proc");
+    result(all_ok, "kill: guard's mount ns has squashfs at the exec dir, overlays on /usr /var /etc /home /root, a /proc",
+           "see /proc/%d/mountinfo", r.guard_pid);
+    loop_of(pkg, loopdev, sizeof loopdev);
+    result(loopdev[0] && sys_int(loopdev, "ro") == 1 && sys_int(loopdev, "loop/autoclear") == 1,
+           "kill: package is on a read-only, auto-clearing loop device",
+           "loop dev for %s: '%s' ro=%d autoclear=%d", pkg, loopdev,
+           loopdev[0] ? sys_int(loopdev, "ro") : -1, loopdev[0] ? sys_int(loopdev, "loop/autoclear") : -1);
+
+    {
+        RockerResult k = ROCKER_kill_guard(r.guard_pid, "rg-000000000000", SIGKILL);
+        sleep_ms(50);
+        result(k.err_no == ROCKER_ERR_get_guardname_failed && guard_is(r.guard_pid, r.guard_pname),
+               "kill: ROCKER_kill_guard with the wrong name refuses (get_guardname_failed), guard lives",
+               "%s, guard alive=%d", rstr(&k), guard_is(r.guard_pid, r.guard_pname));
+    }
+    if (kill(r.guard_pid, SIGKILL) < 0)
+        result(0, "kill: kill -9 guard", "%s", strerror(errno));
+    w = waitpid_for(r.app_pid, &st, 3);
+    result(w == r.app_pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+           "kill: killing the guard kills the App (waitpid: SIGKILL)", "waitpid=%d status=0x%x", (int)w, st);
+    if (w != r.app_pid) {
+        kill(r.app_pid, SIGKILL);
+        waitpid(r.app_pid, &st, 0);
+    }
+    t0 = now_s();
+    all_ok = 0;
+    while (now_s() - t0 < 3) {
+        all_ok = 1;
+        for (i = 0; i < nk; i++)
+            if (proc_state(kids[i]) != '?')
+                all_ok = 0;
+        if (all_ok)
+            break;
+        sleep_ms(10);
+    }
+    result(all_ok, "kill: the App's children are gone too", "a child of the App still exists after 3 s");
+    dt = wait_guard_gone(r.guard_pid, r.guard_pname, 2.0);
+    result(dt >= 0 && dt <= 1.0, "kill: the killed guard is reaped by the master within 1 s", "%s",
+           dt < 0 ? "still there after 2 s" : "took more than 1 s");
+    t0 = now_s();
+    do {
+        loop_of(pkg, loop_after, sizeof loop_after);
+        if (!loop_after[0])
+            break;
+        sleep_ms(20);
+    } while (now_s() - t0 < 3);
+    result(!loop_after[0], "kill: mounts vanish with the sandbox (the package's loop device detaches)",
+           "%s still backs %s after 3 s", loop_after, pkg);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* orphan: the guard waits for a child that outlives the App              */
+/* ---------------------------------------------------------------------- */
+
+static int cmd_orphan(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2];
+    char bb[300], envpath[320];
+    RockerRequest req = example_req(pkg, exec, data);
+    struct exec_arg ea;
+    /* the App exits at once; its background child lives ~1.5 s longer */
+    char *argv[] = { "sh", "-c", "sleep 1.5 & exit 0", NULL };
+    char *argv2[] = { "true", NULL };
+    RockerResult r;
+    int kids[8], nk = 0, st, orphan = 0;
+    pid_t w;
+    double t_app, t_orphan = -1, t0, dt;
+
+    snprintf(bb, sizeof bb, "%s/bin/busybox", exec);
+    snprintf(envpath, sizeof envpath, "PATH=%s/bin", exec);
+    bb_env[0] = envpath;
+
+    /* 1. a short App: the guard goes away within 1 s of its exit */
+    ea.path = bb;
+    ea.argv = argv2;
+    ea.envp = bb_env;
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&req, app_exec, &ea);
+    if (r.err_no != ROCKER_ERR_success) {
+        result(0, "lifecycle: short App (busybox true) starts", "%s", rstr(&r));
+        return 1;
+    }
+    w = waitpid_for(r.app_pid, &st, 5);
+    dt = wait_guard_gone(r.guard_pid, r.guard_pname, 3.0);
+    result(w == r.app_pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 && dt >= 0 && dt <= 1.0,
+           "lifecycle: short App (busybox true): exit 0, guard gone within 1 s after it",
+           "waitpid=%d status=0x%x guard gone after %.3f s", (int)w, st, dt);
+
+    /* 2. an App whose child outlives it */
+    ea.argv = argv;
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&req, app_exec, &ea);
+    if (r.err_no != ROCKER_ERR_success) {
+        result(0, "lifecycle: App with a background child starts", "%s", rstr(&r));
+        return 1;
+    }
+    w = waitpid_for(r.app_pid, &st, 5);
+    t_app = now_s();
+    /* the orphan now is the guard's child */
+    while (now_s() - t_app < 1 && (nk = children_of(r.guard_pid, kids, 8)) < 1)
+        sleep_ms(5);
+    if (nk >= 1)
+        orphan = kids[0];
+    result(w == r.app_pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 && orphan > 0 &&
+               guard_is(r.guard_pid, r.guard_pname),
+           "lifecycle: App exited, its orphan was re-parented to the still running guard",
+           "waitpid=%d status=0x%x, guard children=%d, guard alive=%d", (int)w, st, nk,
+           guard_is(r.guard_pid, r.guard_pname));
+    if (orphan > 0) {
+        t0 = now_s();
+        while (now_s() - t0 < 4 && proc_state(orphan) != '?')
+            sleep_ms(5);
+        t_orphan = now_s();
+    }
+    dt = wait_guard_gone(r.guard_pid, r.guard_pname, 5.0);
+    result(orphan > 0 && t_orphan - t_app >= 0.8 && dt >= 0 && dt <= 1.0,
+           "lifecycle: guard waits for the orphan (~1.5 s) and exits within 1 s after it",
+           "orphan %d lived %.3f s after the App, guard gone %.3f s after the orphan", orphan,
+           t_orphan - t_app, dt);
+    if (dt < 0)
+        kill(r.guard_pid, SIGKILL);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* errors through the API                                                 */
+/* ---------------------------------------------------------------------- */
+
+static int noop_app(void *a)
+{
+    (void)a;
+    return 0;
+}
+
+static void expect_err(const char *name, RockerRequest *req, int want)
+{
+    RockerResult r;
+    int st;
+    fflush(stdout);
+    r = ROCKER_enter_rocker(req, noop_app, NULL);
+    result((int)r.err_no == want && r.app_pid == 0, name, "want %d (%s), got %s app_pid=%d", want,
+           ROCKER_err_name(want), rstr(&r), r.app_pid);
+    if (r.err_no == ROCKER_ERR_success && r.app_pid > 0)
+        waitpid(r.app_pid, &st, 0);
+}
+
+static int cmd_errors(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2], *notsq = av[3];
+    char longp[400], longov[80];
+    char *sock_saved;
+    RockerRequest q;
+
+    char dlink[300], dfile[300];
+    int fds0 = count_fds(), fd;
+
+    snprintf(dlink, sizeof dlink, "%s-link", data);
+    snprintf(dfile, sizeof dfile, "%s-file", data);
+    unlink(dlink);
+    if (symlink(data, dlink) < 0)
+        fprintf(stderr, "symlink %s: %s\n", dlink, strerror(errno));
+    fd = open(dfile, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+    memset(longp, 'a', sizeof longp);
+    longp[0] = '/';
+    longp[300] = '\0';
+    memset(longov, 'o', sizeof longov);
+    longov[0] = '/';
+    longov[70] = '\0';
+
+    q = example_req("/nonexistent/rocker-it/app.sqfs", exec, data);
+    expect_err("api: missing package -> ROCKER_ERR_pkg_missing (12)", &q, ROCKER_ERR_pkg_missing);
+    q = example_req(notsq, exec, data);
+    expect_err("api: package that is not a squashfs -> ROCKER_ERR_pkg_not_squashfs (13)", &q,
+               ROCKER_ERR_pkg_not_squashfs);
+    q = example_req("/etc", exec, data);
+    expect_err("api: package that is a directory -> ROCKER_ERR_pkg_not_squashfs (13)", &q,
+               ROCKER_ERR_pkg_not_squashfs);
+    q = example_req(pkg, "var/your_APP/execdir", data);
+    expect_err("api: relative exec dir -> ROCKER_ERR_path_relative (14)", &q, ROCKER_ERR_path_relative);
+    q = example_req(pkg, exec, "rocker-data");
+    expect_err("api: relative data dir -> ROCKER_ERR_path_relative (14)", &q, ROCKER_ERR_path_relative);
+    q = example_req(pkg, exec, longp);
+    expect_err("api: 300-byte data dir -> ROCKER_ERR_path_too_long (15)", &q, ROCKER_ERR_path_too_long);
+    q = example_req(pkg, exec, data);
+    q.app_overlay_dirs[1] = longov;
+    expect_err("api: 70-byte overlay dir -> ROCKER_ERR_path_too_long (15)", &q, ROCKER_ERR_path_too_long);
+    q = example_req(pkg, "/proc/rocker-it", data);
+    expect_err("api: exec dir under /proc -> ROCKER_ERR_path_invalid (16)", &q, ROCKER_ERR_path_invalid);
+    q = example_req(pkg, exec, data);
+    q.app_overlay_dirs[2] = "/proc";
+    expect_err("api: overlay /proc -> ROCKER_ERR_overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid);
+    q = example_req(pkg, exec, data);
+    q.app_overlay_dirs[2] = "/usr/lib";
+    expect_err("api: overlay /usr/lib (not top-level) -> ROCKER_ERR_overlay_invalid (17)", &q,
+               ROCKER_ERR_overlay_invalid);
+    q = example_req(pkg, exec, data);
+    q.app_overlay_dirs[2] = "/nonexistent-rocker-it";
+    expect_err("api: overlay /nonexistent-rocker-it -> ROCKER_ERR_overlay_invalid (17)", &q,
+               ROCKER_ERR_overlay_invalid);
+    q = example_req(pkg, exec, data);
+    q.app_overlay_dirs[2] = "/";
+    expect_err("api: overlay / -> ROCKER_ERR_overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid);
+    q = example_req(pkg, exec, data);
+    q.app_overlay_dirs[2] = "/usr";
+    expect_err("api: duplicate overlay /usr -> ROCKER_ERR_overlay_invalid (17)", &q,
+               ROCKER_ERR_overlay_invalid);
+    {
+        /* merged-/usr systems: /bin is a symlink, not a directory */
+        struct stat sb;
+        if (lstat("/bin", &sb) == 0 && S_ISLNK(sb.st_mode)) {
+            q = example_req(pkg, exec, data);
+            q.app_overlay_dirs[2] = "/bin";
+            expect_err("api: overlay /bin (a symlink) -> ROCKER_ERR_overlay_invalid (17)", &q,
+                       ROCKER_ERR_overlay_invalid);
+        }
+    }
+    q = example_req(pkg, exec, "/var/rocker-it-no-such-data-dir");
+    expect_err("api: missing data dir -> ROCKER_ERR_data_dir_invalid (22)", &q, ROCKER_ERR_data_dir_invalid);
+    q = example_req(pkg, exec, dlink);
+    expect_err("api: data dir that is a symlink -> ROCKER_ERR_data_dir_invalid (22)", &q,
+               ROCKER_ERR_data_dir_invalid);
+    q = example_req(pkg, exec, dfile);
+    expect_err("api: data dir that is a file -> ROCKER_ERR_data_dir_invalid (22)", &q,
+               ROCKER_ERR_data_dir_invalid);
+    q = example_req(pkg, "/opt/rocker-it-missing-exec", data);
+    expect_err("api: missing exec dir outside every overlay -> ROCKER_ERR_exec_dir_invalid (23)", &q,
+               ROCKER_ERR_exec_dir_invalid);
+    result(access("/opt/rocker-it-missing-exec", F_OK) < 0,
+           "api: ... and it was not created on the host", "/opt/rocker-it-missing-exec exists");
+    q = example_req(pkg, "/etc/passwd", data);
+    expect_err("api: exec dir that is a file -> ROCKER_ERR_exec_dir_invalid (23)", &q,
+               ROCKER_ERR_exec_dir_invalid);
+    q = example_req(pkg, exec, data);
+    q.uid = 0;
+    expect_err("api: uid 0 -> ROCKER_ERR_param_invalid (2)", &q, ROCKER_ERR_param_invalid);
+
+    sock_saved = getenv(ROCKER_SOCKET_ENV) ? strdup(getenv(ROCKER_SOCKET_ENV)) : NULL;
+    setenv(ROCKER_SOCKET_ENV, "/tmp/rocker-it-no-server.sock", 1);
+    q = example_req(pkg, exec, data);
+    expect_err("api: no server ($ROCKER_SOCKET points at nothing) -> ROCKER_ERR_no_server (11)", &q,
+               ROCKER_ERR_no_server);
+    if (sock_saved)
+        setenv(ROCKER_SOCKET_ENV, sock_saved, 1);
+    else
+        unsetenv(ROCKER_SOCKET_ENV);
+    free(sock_saved);
+    result(count_fds() == fds0, "api: no fd left open in the caller after all the refused requests",
+           "%d fds before, %d after", fds0, count_fds());
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* raw wire: malformed requests                                           */
+/* ---------------------------------------------------------------------- */
+
+static int raw_connect(void)
+{
+    struct sockaddr_un sa;
+    const char *path = getenv(ROCKER_SOCKET_ENV);
+    int fd;
+    if (!path)
+        path = ROCKER_DEFAULT_SOCKET;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int raw_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+    struct msghdr m;
+    struct iovec iov;
+    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(4 * sizeof(int))]; } ctl;
+    memset(&m, 0, sizeof m);
+    memset(&ctl, 0, sizeof ctl);
+    iov.iov_base = (void *)buf;
+    iov.iov_len = len;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (nfds > 0) {
+        struct cmsghdr *c;
+        m.msg_control = ctl.b;
+        m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+        c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    }
+    return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+struct raw_reply {
+    ssize_t n;        /* datagram length, 0 = closed, -1 = error/timeout */
+    int nfds;         /* fds that came with it (closed) */
+    struct rocker_rep_run rep;
+    char why[80];
+};
+
+static struct raw_reply raw_recv(int sock, int max_ms)
+{
+    struct raw_reply out;
+    struct msghdr m;
+    struct iovec iov;
+    struct pollfd pf;
+    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(8 * sizeof(int))]; } ctl;
+    char big[ROCKER_MSG_MAX];
+    struct cmsghdr *c;
+
+    memset(&out, 0, sizeof out);
+    pf.fd = sock;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if (poll(&pf, 1, max_ms) <= 0) {
+        out.n = -1;
+        snprintf(out.why, sizeof out.why, "no reply within %d ms", max_ms);
+        return out;
+    }
+    memset(&m, 0, sizeof m);
+    iov.iov_base = big;
+    iov.iov_len = sizeof big;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = ctl.b;
+    m.msg_controllen = sizeof ctl.b;
+    out.n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (out.n < 0) {
+        snprintf(out.why, sizeof out.why, "recvmsg: %s", strerror(errno));
+        return out;
+    }
+    for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int k, cnt = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (k = 0; k < cnt; k++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + (size_t)k * sizeof(int), sizeof fd);
+                close(fd);
+                out.nfds++;
+            }
+        }
+    }
+    memcpy(&out.rep, big, sizeof out.rep < (size_t)out.n ? sizeof out.rep : (size_t)out.n);
+    return out;
+}
+
+/* sends one datagram on a fresh connection; checks for a RUN reply with err == want */
+static void raw_case(const char *name, const void *msg, size_t len, const int *fds, int nfds, int want)
+{
+    struct raw_reply rr;
+    int sock = raw_connect();
+    if (sock < 0) {
+        result(0, name, "connect: %s", strerror(errno));
+        return;
+    }
+    if (raw_send(sock, msg, len, fds, nfds) < 0) {
+        result(0, name, "sendmsg: %s", strerror(errno));
+        close(sock);
+        return;
+    }
+    rr = raw_recv(sock, 3000);
+    close(sock);
+    if (rr.n <= 0) {
+        result(0, name, "%s", rr.n == 0 ? "connection closed without a reply" : rr.why);
+        return;
+    }
+    result(rr.n == ROCKER_REP_RUN_SIZE && rr.rep.hdr.magic == ROCKER_MAGIC &&
+               rr.rep.hdr.version == ROCKER_PROTO_VERSION && rr.rep.hdr.kind == ROCKER_KIND_RUN_REPLY &&
+               rr.rep.hdr.size == ROCKER_REP_RUN_SIZE && rr.rep.err == want && rr.rep.guard_pid == 0 &&
+               rr.rep.n_fds == 0 && rr.nfds == 0,
+           name, "reply len=%d kind=0x%x err=%d (%s) sys_errno=%d step=%s index=%d guard_pid=%d n_fds=%u fds=%d",
+           (int)rr.n, rr.rep.hdr.kind, rr.rep.err, ROCKER_err_name(rr.rep.err), rr.rep.sys_errno,
+           ROCKER_step_name(rr.rep.step), rr.rep.index, rr.rep.guard_pid, rr.rep.n_fds, rr.nfds);
+}
+
+/* a fixed char[] field: the string, then zeros to the end */
+#define SET_FIELD(f, str) do { memset((f), 0, sizeof(f)); snprintf((f), sizeof(f), "%s", (str)); } while (0)
+
+static void base_run(struct rocker_req_run *m, const char *pkg, const char *exec, const char *data)
+{
+    memset(m, 0, sizeof *m);
+    m->hdr.magic = ROCKER_MAGIC;
+    m->hdr.version = ROCKER_PROTO_VERSION;
+    m->hdr.kind = ROCKER_KIND_RUN;
+    m->hdr.size = ROCKER_REQ_RUN_SIZE;
+    m->app_id = 1;
+    m->uid = 1000;
+    m->gid = 1000;
+    m->n_overlay = 1;
+    snprintf(m->pkg, sizeof m->pkg, "%s", pkg);
+    snprintf(m->exec_dir, sizeof m->exec_dir, "%s", exec);
+    snprintf(m->data_dir, sizeof m->data_dir, "%s", data);
+    snprintf(m->overlay[0], sizeof m->overlay[0], "/var");
+}
+
+static int master_lists(void)
+{
+    static struct rocker_list_entry e[ROCKER_MAX_SANDBOXES];
+    int count = -1;
+    RockerResult r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
+    return r.err_no == ROCKER_ERR_success ? count : -1;
+}
+
+static int cmd_raw(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2], *notsq = av[3];
+    struct rocker_req_run m;
+    unsigned char garbage[300], big[4096];
+    int pfd, nfd, dfd, two[2], i;
+
+    pfd = open(pkg, O_RDONLY | O_CLOEXEC);
+    nfd = open(notsq, O_RDONLY | O_CLOEXEC);
+    dfd = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0 || nfd < 0 || dfd < 0) {
+        result(0, "raw: open test files", "%s", strerror(errno));
+        return 1;
+    }
+    for (i = 0; i < (int)sizeof garbage; i++)
+        garbage[i] = (unsigned char)(i * 37 + 11);
+
+    raw_case("raw: 300 bytes of garbage -> RUN reply bad_message (18)", garbage, sizeof garbage, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    raw_case("raw: 7 bytes (shorter than a header) -> bad_message", "rocker!", 7, NULL, 0,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    raw_case("raw: truncated RUN (first 1000 of 1832 bytes) -> bad_message", &m, 1000, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.hdr.size = 1000;
+    raw_case("raw: truncated RUN with a matching size field -> bad_message", &m, 1000, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    memset(big, 0, sizeof big);
+    memcpy(big, &m, sizeof m);
+    ((struct rocker_hdr *)(void *)big)->size = sizeof big;
+    raw_case("raw: RUN padded to 4096 bytes (size field says 4096) -> bad_message", big, sizeof big, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.hdr.magic = 0x31524B52u;
+    raw_case("raw: RUN with bad magic -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.hdr.version = 2;
+    raw_case("raw: RUN with version 2 -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.hdr.kind = 9;
+    raw_case("raw: unknown kind 9 -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.hdr.kind = ROCKER_KIND_RUN_REPLY;
+    raw_case("raw: a RUN reply sent to the master -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.hdr.flags = 1;
+    raw_case("raw: RUN with non-zero header flags -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.reserved = 0x55;
+    raw_case("raw: RUN with non-zero reserved bytes -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.run_flags = 0x80;
+    raw_case("raw: RUN with an unknown run_flags bit -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    memset(m.pkg, 'A', sizeof m.pkg);
+    m.pkg[0] = '/';
+    raw_case("raw: RUN with a pkg string without NUL -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    memset(m.overlay[0], 'v', sizeof m.overlay[0]);
+    m.overlay[0][0] = '/';
+    raw_case("raw: RUN with an overlay string without NUL -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.exec_dir[sizeof m.exec_dir - 2] = 'x';
+    raw_case("raw: RUN with bytes after the NUL of a string -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    SET_FIELD(m.overlay[5], "/usr");
+    raw_case("raw: RUN with a non-zero overlay slot beyond n_overlay -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.n_overlay = 17;
+    raw_case("raw: RUN with n_overlay 17 -> refused (bad_message)", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.uid = 0;
+    raw_case("raw: RUN with uid 0 (root is never mapped) -> bad_message", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    m.app_id = -5;
+    raw_case("raw: RUN with app_id -5 -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    base_run(&m, pkg, exec, data);
+    raw_case("raw: RUN without the package fd -> bad_message", &m, sizeof m, NULL, 0, ROCKER_ERR_bad_message);
+    two[0] = pfd;
+    two[1] = pfd;
+    raw_case("raw: RUN with two fds -> bad_message", &m, sizeof m, two, 2, ROCKER_ERR_bad_message);
+    {
+        struct rocker_hdr l;
+        memset(&l, 0, sizeof l);
+        l.magic = ROCKER_MAGIC;
+        l.version = ROCKER_PROTO_VERSION;
+        l.kind = ROCKER_KIND_LIST;
+        l.size = ROCKER_REQ_LIST_SIZE;
+        raw_case("raw: LIST carrying an fd -> bad_message", &l, sizeof l, &pfd, 1, ROCKER_ERR_bad_message);
+        l.size = 20;
+        raw_case("raw: LIST whose size field is wrong -> bad_message", &l, sizeof l, NULL, 0,
+                 ROCKER_ERR_bad_message);
+    }
+
+    /* master-side validation of well-formed requests (the library checks
+     * some of these itself, so only a raw client reaches the master) */
+    base_run(&m, pkg, exec, data);
+    SET_FIELD(m.exec_dir, "var/your_APP/execdir");
+    raw_case("raw: master refuses a relative exec dir -> path_relative (14)", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_path_relative);
+    base_run(&m, pkg, exec, data);
+    SET_FIELD(m.data_dir, "/var/../tmp");
+    raw_case("raw: master refuses a data dir with '..' -> path_invalid (16)", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_path_invalid);
+    base_run(&m, pkg, exec, data);
+    SET_FIELD(m.overlay[0], "/proc");
+    raw_case("raw: master refuses overlay /proc -> overlay_invalid (17)", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_overlay_invalid);
+    base_run(&m, pkg, exec, data);
+    SET_FIELD(m.overlay[0], "/usr/lib");
+    raw_case("raw: master refuses overlay /usr/lib -> overlay_invalid (17)", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_overlay_invalid);
+    base_run(&m, pkg, exec, data);
+    SET_FIELD(m.overlay[0], "/nonexistent-rocker-it");
+    raw_case("raw: master refuses overlay /nonexistent-rocker-it -> overlay_invalid (17)", &m, sizeof m, &pfd,
+             1, ROCKER_ERR_overlay_invalid);
+    base_run(&m, pkg, exec, data);
+    raw_case("raw: master checks the fd, not the path: text file fd -> pkg_not_squashfs (13)", &m,
+             sizeof m, &nfd, 1, ROCKER_ERR_pkg_not_squashfs);
+    raw_case("raw: directory fd as package -> pkg_not_squashfs (13)", &m, sizeof m, &dfd, 1,
+             ROCKER_ERR_pkg_not_squashfs);
+
+    /* an empty datagram: either a bad_message reply or a close, but the
+     * master must survive it */
+    {
+        int sock = raw_connect();
+        struct raw_reply rr;
+        if (sock >= 0 && raw_send(sock, "", 0, NULL, 0) == 0) {
+            rr = raw_recv(sock, 3000);
+            result(rr.n == 0 || (rr.n == ROCKER_REP_RUN_SIZE && rr.rep.err == ROCKER_ERR_bad_message),
+                   "raw: empty datagram -> bad_message reply or the connection closed",
+                   "n=%d err=%d %s", (int)rr.n, rr.rep.err, rr.why);
+        } else {
+            result(0, "raw: empty datagram", "%s", strerror(errno));
+        }
+        if (sock >= 0)
+            close(sock);
+    }
+    /* a client that connects and leaves without a word */
+    {
+        int sock = raw_connect();
+        if (sock >= 0)
+            close(sock);
+    }
+
+    i = master_lists();
+    result(i >= 0, "raw: after all malformed requests the master is alive and serves LIST",
+           "ROCKER_list failed");
+    close(pfd);
+    close(nfd);
+    close(dfd);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* entrance / abandon: a raw client that never starts an App              */
+/* ---------------------------------------------------------------------- */
+
+static int fd_is_ns_of(int fd, int pid, const char *ns)
+{
+    char a[64], b[64], la[64], lb[64];
+    ssize_t na, nb;
+    snprintf(a, sizeof a, "/proc/self/fd/%d", fd);
+    snprintf(b, sizeof b, "/proc/%d/ns/%s", pid, ns);
+    na = readlink(a, la, sizeof la - 1);
+    nb = readlink(b, lb, sizeof lb - 1);
+    if (na < 0 || nb < 0)
+        return 0;
+    la[na] = lb[nb] = '\0';
+    return strcmp(la, lb) == 0;
+}
+
+/* A RUN on a raw socket; the reply's 4 fds are the guard's namespaces and
+ * ctl.  Nobody registers an App: the guard must stay while ctl is open and
+ * exit at once when it is closed. */
+static int cmd_entrance(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2];
+    struct rocker_req_run m;
+    struct msghdr mh;
+    struct iovec iov;
+    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(8 * sizeof(int))]; } ctl;
+    struct rocker_rep_run rep;
+    struct cmsghdr *c;
+    struct pollfd pf;
+    struct stat sb;
+    int fds[8], nfds = 0, sock, pfd, k;
+    ssize_t n;
+    double dt;
+
+    pfd = open(pkg, O_RDONLY | O_CLOEXEC);
+    sock = raw_connect();
+    if (pfd < 0 || sock < 0) {
+        result(0, "entrance: connect", "%s", strerror(errno));
+        return 1;
+    }
+    base_run(&m, pkg, exec, data);
+    if (raw_send(sock, &m, sizeof m, &pfd, 1) < 0) {
+        result(0, "entrance: send RUN", "%s", strerror(errno));
+        return 1;
+    }
+    close(pfd);
+    pf.fd = sock;
+    pf.events = POLLIN;
+    memset(&rep, 0, sizeof rep);
+    n = -1;
+    if (poll(&pf, 1, 5000) == 1) {
+        memset(&mh, 0, sizeof mh);
+        iov.iov_base = &rep;
+        iov.iov_len = sizeof rep;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl.b;
+        mh.msg_controllen = sizeof ctl.b;
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        for (c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                for (k = 0; k < (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int)) && nfds < 8; k++)
+                    memcpy(&fds[nfds++], CMSG_DATA(c) + (size_t)k * sizeof(int), sizeof(int));
+    }
+    close(sock);
+    result(n == ROCKER_REP_RUN_SIZE && rep.err == 0 && rep.guard_pid > 0 && rep.n_fds == 4 && nfds == 4 &&
+               guard_is(rep.guard_pid, rep.guard_pname),
+           "entrance: a raw RUN gets a success reply with guard pid, name and 4 fds",
+           "n=%d err=%d (%s) guard=%d '%.16s' n_fds=%u fds=%d", (int)n, rep.err, ROCKER_err_name(rep.err),
+           rep.guard_pid, rep.guard_pname, rep.n_fds, nfds);
+    if (nfds != 4 || rep.guard_pid <= 0) {
+        for (k = 0; k < nfds; k++)
+            close(fds[k]);
+        if (rep.guard_pid > 0)
+            kill(rep.guard_pid, SIGKILL);
+        return 1;
+    }
+    result(fd_is_ns_of(fds[0], rep.guard_pid, "mnt") && fd_is_ns_of(fds[1], rep.guard_pid, "pid") &&
+               fd_is_ns_of(fds[2], rep.guard_pid, "user") && fstat(fds[3], &sb) == 0 && S_ISSOCK(sb.st_mode),
+           "entrance: the fds are the guard's mnt, pid, user namespaces and a socket (ctl), in that order",
+           "mnt=%d pid=%d user=%d ctl is socket=%d", fd_is_ns_of(fds[0], rep.guard_pid, "mnt"),
+           fd_is_ns_of(fds[1], rep.guard_pid, "pid"), fd_is_ns_of(fds[2], rep.guard_pid, "user"),
+           fstat(fds[3], &sb) == 0 && S_ISSOCK(sb.st_mode));
+    {
+        char u[128] = "";
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/uid_map", rep.guard_pid);
+        slurp(path, u, sizeof u);
+        /* "      1000       1000          1\n" */
+        {
+            long a1 = -1, a2 = -1, a3 = -1;
+            int got = sscanf(u, "%ld %ld %ld", &a1, &a2, &a3);
+            result(got == 3 && a1 == 1000 && a2 == 1000 && a3 == 1 && !strchr(strchr(u, '\n') ? strchr(u, '\n') + 1 : "", '0'),
+                   "entrance: the guard's user ns maps exactly uid 1000 (uid_map '1000 1000 1')",
+                   "uid_map: '%s'", u);
+        }
+        snprintf(path, sizeof path, "/proc/%d/setgroups", rep.guard_pid);
+        slurp(path, u, sizeof u);
+        result(strncmp(u, "deny", 4) == 0, "entrance: setgroups is 'deny' in the guard's user ns",
+               "setgroups: '%s'", u);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    close(fds[2]);
+    sleep_ms(300);
+    result(guard_is(rep.guard_pid, rep.guard_pname),
+           "entrance: the guard stays while its ctl peer is open (no App registered)",
+           "guard %d exited with ctl still open", rep.guard_pid);
+    close(fds[3]);
+    dt = wait_guard_gone(rep.guard_pid, rep.guard_pname, 3.0);
+    result(dt >= 0 && dt <= 1.0, "entrance: closing ctl without an App ends the guard within 1 s",
+           "guard %s", dt < 0 ? "still there after 3 s" : "took more than 1 s");
+    if (dt < 0)
+        kill(rep.guard_pid, SIGKILL);
+    return n_failed ? 1 : 0;
+}
+
+/* sends a valid RUN and hangs up at once (run.sh checks the aftermath) */
+static int cmd_abandon(char **av)
+{
+    struct rocker_req_run m;
+    int pfd = open(av[0], O_RDONLY | O_CLOEXEC), sock = raw_connect();
+    if (pfd < 0 || sock < 0) {
+        perror("abandon");
+        return 1;
+    }
+    base_run(&m, av[0], av[1], av[2]);
+    if (raw_send(sock, &m, sizeof m, &pfd, 1) < 0) {
+        perror("abandon: send");
+        return 1;
+    }
+    close(pfd);
+    close(sock);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* busy: the connection table full                                        */
+/* ---------------------------------------------------------------------- */
+
+static int cmd_busy(char **av)
+{
+    static struct rocker_list_entry e[ROCKER_MAX_SANDBOXES];
+    int n = atoi(av[0]), socks[256], i, count = 0;
+    RockerResult r;
+    if (n < 1 || n > 256)
+        n = 32;
+    for (i = 0; i < n; i++)
+        socks[i] = raw_connect();
+    sleep_ms(300); /* let the master accept them all */
+    r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
+    result(r.err_no == ROCKER_ERR_busy,
+           "busy: with the connection table full (idle clients) a request gets ROCKER_ERR_busy (20)",
+           "%d idle connections, then ROCKER_list: %s", n, rstr(&r));
+    for (i = 0; i < n; i++)
+        if (socks[i] >= 0)
+            close(socks[i]);
+    sleep_ms(300);
+    r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
+    result(r.err_no == ROCKER_ERR_success, "busy: once they hang up the master serves again", "%s", rstr(&r));
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* perm: a non-root caller (run as uid/gid 1000)                          */
+/* ---------------------------------------------------------------------- */
+
+static int cmd_perm(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *own = av[2], *rootdir = av[3];
+    char bb[300], envpath[320];
+    char *argv[] = { "sh", "-c", "test \"$(id -u):$(id -g)\" = 1000:1000", NULL };
+    struct exec_arg ea;
+    RockerRequest q;
+    RockerResult r;
+    int st;
+    pid_t w;
+    double dt;
+
+    result(getuid() == 1000 && getgid() == 1000, "perm: the client runs as uid/gid 1000",
+           "uid %d gid %d", (int)getuid(), (int)getgid());
+    q = example_req(pkg, exec, own);
+    q.uid = q.gid = 1001;
+    expect_err("perm: uid 1000 asking for uid/gid 1001 -> ROCKER_ERR_permission_denied (19)", &q,
+               ROCKER_ERR_permission_denied);
+    q = example_req(pkg, exec, rootdir);
+    expect_err("perm: uid 1000 with a data dir it does not own -> ROCKER_ERR_permission_denied (19)", &q,
+               ROCKER_ERR_permission_denied);
+
+    snprintf(bb, sizeof bb, "%s/bin/busybox", exec);
+    snprintf(envpath, sizeof envpath, "PATH=%s/bin", exec);
+    bb_env[0] = envpath;
+    ea.path = bb;
+    ea.argv = argv;
+    ea.envp = bb_env;
+    q = example_req(pkg, exec, own);
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&q, app_exec, &ea);
+    if (r.err_no != ROCKER_ERR_success) {
+        result(0, "perm: uid 1000 with its own ids and data dir gets a sandbox", "%s", rstr(&r));
+        return 1;
+    }
+    w = waitpid_for(r.app_pid, &st, 5);
+    dt = wait_guard_gone(r.guard_pid, r.guard_pname, 3.0);
+    result(w == r.app_pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 && dt >= 0 && dt <= 1.0,
+           "perm: uid 1000 with its own ids and data dir gets a sandbox; App is 1000:1000 inside",
+           "waitpid=%d status=0x%x, guard gone after %.3f s", (int)w, st, dt);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* subreap: run CMD as a child subreaper, reap everything it leaves        */
+/* ---------------------------------------------------------------------- */
+
+/* `rocker run --detach` leaves the App to whoever adopts it.  Running the
+ * CLI under this subreaper makes the App our child once the CLI exits, so
+ * it is reaped at once when it dies (a PID namespace's init cannot finish
+ * exiting before every process of the namespace has been reaped, wherever
+ * its parent is).  Reports on stderr: `cmd exit N` when CMD ends, then
+ * `reaped PID exit N` / `reaped PID signal N` per adopted process. */
+static int cmd_subreap(char **cmd)
+{
+    pid_t child, w;
+    int st, rc = 127;
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0) {
+        fprintf(stderr, "subreap: prctl: %s\n", strerror(errno));
+        return 126;
+    }
+    child = fork();
+    if (child < 0)
+        return 126;
+    if (child == 0) {
+        execvp(cmd[0], cmd);
+        _exit(127);
+    }
+    for (;;) {
+        w = waitpid(-1, &st, 0);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* ECHILD: nobody left */
+        }
+        if (w == child) {
+            rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            fprintf(stderr, "cmd exit %d\n", rc);
+        } else if (WIFSIGNALED(st)) {
+            fprintf(stderr, "reaped %d signal %d\n", (int)w, WTERMSIG(st));
+        } else {
+            fprintf(stderr, "reaped %d exit %d\n", (int)w, WEXITSTATUS(st));
+        }
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 6 && strcmp(argv[1], "example") == 0)
+        return cmd_probe(0, argv + 2);
+    if (argc >= 6 && strcmp(argv[1], "persist") == 0)
+        return cmd_probe(1, argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "kill") == 0)
+        return cmd_kill(argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "orphan") == 0)
+        return cmd_orphan(argv + 2);
+    if (argc >= 6 && strcmp(argv[1], "errors") == 0)
+        return cmd_errors(argv + 2);
+    if (argc >= 6 && strcmp(argv[1], "raw") == 0)
+        return cmd_raw(argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "entrance") == 0)
+        return cmd_entrance(argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "abandon") == 0)
+        return cmd_abandon(argv + 2);
+    if (argc >= 3 && strcmp(argv[1], "busy") == 0)
+        return cmd_busy(argv + 2);
+    if (argc >= 6 && strcmp(argv[1], "perm") == 0)
+        return cmd_perm(argv + 2);
+    if (argc >= 4 && strcmp(argv[1], "subreap") == 0 && strcmp(argv[2], "--") == 0)
+        return cmd_subreap(argv + 3);
+    fprintf(stderr, "usage: client example|persist PKG EXEC DATA WDIR | kill|orphan PKG EXEC DATA |"
+                    " errors|raw PKG EXEC DATA NOTSQFS | entrance|abandon PKG EXEC DATA | busy N |"
+                    " perm PKG EXEC OWN_DATA ROOT_DATA | subreap -- CMD...\n");
+    return 2;
+}
