@@ -59,7 +59,7 @@ impl Box {
         pid: 0,
         notify: None,
         ctl: None,
-        client: usize::MAX,
+        client: 0,
         start_ns: 0,
         app_id: 0,
         uid: 0,
@@ -81,12 +81,25 @@ impl Client {
     const FREE: Client = Client { fd: None, last_ns: 0, waiting: None };
 }
 
+/// The big tables, all-zero when free: they live in `.bss` (see `StaticCell`).
+struct Tables {
+    clients: [Client; MAX_CLIENTS],
+    boxes: [Box; MAX_BOXES],
+    list: [u8; proto::LIST_REPLY_MAX_SIZE],
+}
+static TABLES: StaticCell<Tables> = StaticCell::new(Tables {
+    clients: [const { Client::FREE }; MAX_CLIENTS],
+    boxes: [const { Box::FREE }; MAX_BOXES],
+    list: [0; proto::LIST_REPLY_MAX_SIZE],
+});
+
 pub struct Master {
     listen: OwnedFd,
     sig: OwnedFd,
     path: Path256,
-    clients: [Client; MAX_CLIENTS],
-    boxes: [Box; MAX_BOXES],
+    clients: &'static mut [Client; MAX_CLIENTS],
+    boxes: &'static mut [Box; MAX_BOXES],
+    list: &'static mut [u8; proto::LIST_REPLY_MAX_SIZE],
     pub log: Log,
     stop: bool,
 }
@@ -225,9 +238,8 @@ impl Master {
         // Anyone may connect; what a peer may ask is decided by SO_PEERCRED.
         fchmodat(AT_FDCWD, (&path).into(), 0o666)?;
         listen(listen_fd.raw(), 64)?;
-        const C: Client = Client::FREE;
-        const X: Box = Box::FREE;
-        Ok(Master { listen: listen_fd, sig, path, clients: [C; MAX_CLIENTS], boxes: [X; MAX_BOXES], log, stop: false })
+        let t = TABLES.take().ok_or(Errno::EBUSY)?;
+        Ok(Master { listen: listen_fd, sig, path, clients: &mut t.clients, boxes: &mut t.boxes, list: &mut t.list, log, stop: false })
     }
 
     /// Serves until SIGTERM/SIGINT; then kills and reaps every guard and
@@ -392,7 +404,6 @@ impl Master {
 
     fn reply_list(&mut self, i: usize) {
         let now = monotonic_ns();
-        let mut out = [0u8; proto::LIST_REPLY_MAX_SIZE];
         let entries = self.boxes.iter().filter(|b| b.state == State::Running).map(|b| proto::ListEntry {
             guard_pid: b.pid,
             app_id: b.app_id,
@@ -401,8 +412,11 @@ impl Master {
             pkg: b.pkg,
             uptime_ns: now.saturating_sub(b.start_ns),
         });
-        if let Ok(n) = proto::encode_list_reply(entries, &mut out) {
-            self.send(i, out.get(..n).unwrap_or(&[]), &[]);
+        if let Ok(n) = proto::encode_list_reply(entries, &mut self.list[..]) {
+            let Some(fd) = self.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
+            if sendmsg(fd, self.list.get(..n).unwrap_or(&[]), &[], net::MSG_NOSIGNAL | net::MSG_DONTWAIT).is_err() {
+                self.drop_client(i);
+            }
         }
     }
 

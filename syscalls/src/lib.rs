@@ -15,12 +15,14 @@
 
 #[allow(dead_code)]
 mod arch;
+mod cell;
 mod errno;
 mod fd;
 mod path;
 #[cfg(feature = "rt")]
 pub mod rt;
 
+pub use cell::StaticCell;
 pub use errno::{retry, Errno, Result};
 pub use fd::{Fd, OwnedFd};
 pub use linux_raw_sys as sys;

@@ -1401,7 +1401,8 @@ static int cmd_entrance(char **av)
         {
             long a1 = -1, a2 = -1, a3 = -1;
             int got = sscanf(u, "%ld %ld %ld", &a1, &a2, &a3);
-            result(got == 3 && a1 == 1000 && a2 == 1000 && a3 == 1 && !strchr(strchr(u, '\n') ? strchr(u, '\n') + 1 : "", '0'),
+            const char *nl = strchr(u, '\n');
+            result(got == 3 && a1 == 1000 && a2 == 1000 && a3 == 1 && nl && nl[1] == '\0',
                    "entrance: the guard's user ns maps exactly uid 1000 (uid_map '1000 1000 1')",
                    "uid_map: '%s'", u);
         }

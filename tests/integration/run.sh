@@ -77,8 +77,9 @@ wait_until() {
 
 # client SUBCOMMAND ARGS...: runs the C client; its `ok - ...` /
 # `not ok - ...` lines become numbered checks here.
-client() {
-    local line rc_file=$T/client.rc bad=0
+client() { run_client "$CLIENT" "$@"; }
+run_client() {
+    local line rc_file=$T/client.rc bad=0 sub=$2
     : >"$T/client.err"
     while IFS= read -r line; do
         case $line in
@@ -89,11 +90,11 @@ client() {
             ;;
         *) echo "# client: $line" ;;
         esac
-    done < <("$CLIENT" "$@" 2>>"$T/client.err"; echo $? >"$rc_file")
+    done < <("$@" 2>>"$T/client.err"; echo $? >"$rc_file")
     local rc
     rc=$(cat "$rc_file" 2>/dev/null || echo 99)
     if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
-        nok "client $1 exits 0" "exit $rc; stderr: $(tr '\n' ' ' <"$T/client.err")"
+        nok "client $sub exits 0" "exit $rc; stderr: $(tr '\n' ' ' <"$T/client.err")"
     fi
     [ -s "$T/client.err" ] && diag <"$T/client.err"
     return 0
@@ -195,7 +196,7 @@ T=$(mktemp -d /tmp/rocker-it.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 DD=$(mktemp -d /var/rocker-it.XXXXXX) || { echo "Bail out! mktemp /var"; exit 1; }
 W=$(mktemp -d /var/rocker-itw.XXXXXX) || { echo "Bail out! mktemp /var"; exit 1; }
 chown "$APP_UID:$APP_GID" "$W"
-chmod 0755 "$W"
+chmod 0755 "$W" "$T"    # uid 1000 runs the client and reads the package too
 
 bail() { echo "Bail out! $*"; exit 1; }
 
@@ -226,7 +227,7 @@ mksquashfs "$T/app" "$T/app.sqfs" -comp lz4 -noappend -all-root -quiet >"$T/mksq
     { diag <"$T/mksq.log"; bail "mksquashfs failed"; }
 PKG=$T/app.sqfs
 # one copy per scenario, so each loop device can be told apart
-for n in kill legacy many pskill; do cp "$PKG" "$T/app-$n.sqfs"; done
+for n in kill legacy many pskill abandon term; do cp "$PKG" "$T/app-$n.sqfs"; done
 printf 'this is not a squashfs image\n' >"$T/notsq.sqfs"
 
 SOCK=$T/rocker.sock
@@ -371,6 +372,29 @@ cli_err "cli: ps without a server -> ROCKER_ERR_no_server" ROCKER_ERR_no_server 
 client raw "$PKG" "$EXEC" "$DD/capi" "$T/notsq.sqfs"
 check "master still alive after the malformed requests" alive "$MPID"
 
+# a raw client takes the entrance but starts no App; another hangs up
+# before the reply: neither may leave a guard, loop device or fd behind
+mkdir -p "$DD/entrance" "$DD/abandon"
+client entrance "$PKG" "$EXEC" "$DD/entrance"
+"$CLIENT" abandon "$T/app-abandon.sqfs" "$EXEC" "$DD/abandon" 2>"$T/abandon.err"
+t_abandon() {
+    no_children() { [ -z "$(children_of "$MPID")" ]; }
+    wait_until 3 no_children || { echo "master children: $(children_of "$MPID" | tr '\n' ' ')"; return 1; }
+    wait_until 3 no_loop_backs "$T/app-abandon.sqfs" || { echo "loop $(loops_backing "$T/app-abandon.sqfs") still attached"; return 1; }
+    rocker ps >/dev/null || { echo "rocker ps fails afterwards"; return 1; }
+}
+check "abandon: a client that hangs up before the reply leaves no guard and no loop device" t_abandon
+
+# the connection table (32) full of idle clients
+client busy 32
+
+# a non-root caller: the master checks SO_PEERCRED
+mkdir -p "$DD/perm-own" "$DD/perm-root"
+chown "$APP_UID:$APP_GID" "$DD/perm-own"
+chmod 0711 "$DD"
+run_client setpriv --reuid "$APP_UID" --regid "$APP_GID" --clear-groups \
+    "$CLIENT" perm "$PKG" "$EXEC" "$DD/perm-own" "$DD/perm-root"
+
 # ---------------------------------------------------------------------------
 # 5. rocker ps / rocker kill NAME
 # ---------------------------------------------------------------------------
@@ -491,6 +515,14 @@ mkdir -p "$DD/legacy"
 PL=$T/app-legacy.sqfs
 mapfile -t OPTS < <(example_opts "$DD/legacy")
 OPTS[1]=$PL
+# strace (if there is one) shows which ioctls the guard really used
+STRACE_PID=
+if command -v strace >/dev/null; then
+    strace -f -qq -e trace=ioctl -o "$T/legacy.strace" -p "$MPID" 2>"$T/strace.err" &
+    STRACE_PID=$!
+    strace_on() { [ -e "$T/legacy.strace" ] && grep -q "attached\|" "$T/strace.err" 2>/dev/null; }
+    sleep 0.5
+fi
 "$ROCKER" run "${OPTS[@]}" --legacy-loop -- "$EXEC/bin/sh" -c \
     "$EXEC/bin/busybox ls $EXEC/bin/busybox && echo legacy-ran && sleep 1" </dev/null >"$T/legacy.out" 2>&1 &
 LEG_PID=$!
@@ -501,12 +533,27 @@ LEG_DEV=$(loops_backing "$PL" | head -n1)
 LEG_INFO="dev=${LEG_DEV:-none} ro=$(cat "/sys/block/$LEG_DEV/ro" 2>/dev/null) autoclear=$(cat "/sys/block/$LEG_DEV/loop/autoclear" 2>/dev/null)"
 wait "$LEG_PID"
 LEG_RC=$?
+if [ -n "$STRACE_PID" ]; then
+    kill -INT "$STRACE_PID" 2>/dev/null
+    wait "$STRACE_PID" 2>/dev/null
+fi
 t_legacy() {
     expect_eq "$LEG_RC" 0 "rocker run --legacy-loop exit ($(tr '\n' ' ' <"$T/legacy.out"))" &&
         grep -q legacy-ran "$T/legacy.out" &&
         expect_eq "$LEG_INFO" "dev=$LEG_DEV ro=1 autoclear=1" "loop device while running"
 }
 check "legacy: --legacy-loop runs the App from a read-only, auto-clearing loop device" t_legacy
+if [ -n "$STRACE_PID" ] && [ -s "$T/legacy.strace" ]; then
+    t_legacy_ioctls() {
+        grep -q 'LOOP_SET_FD' "$T/legacy.strace" && grep -q 'LOOP_SET_STATUS64' "$T/legacy.strace" ||
+            { echo "no LOOP_SET_FD + LOOP_SET_STATUS64 in the trace: $(grep -o 'LOOP_[A-Z_0-9]*\|0x4c0[0-9a-f]' "$T/legacy.strace" | sort | uniq -c | tr '\n' ' ')"; return 1; }
+        ! grep -q 'LOOP_CONFIGURE\|0x4c0a' "$T/legacy.strace" || { echo "LOOP_CONFIGURE was used"; return 1; }
+    }
+    check "legacy: the guard used LOOP_SET_FD + LOOP_SET_STATUS64, not LOOP_CONFIGURE (strace)" t_legacy_ioctls
+else
+    N=$((N + 1)); PASSED=$((PASSED + 1))
+    echo "ok $N - legacy: ioctls seen by strace # SKIP no strace or no trace ($(head -c 200 "$T/strace.err" 2>/dev/null))"
+fi
 t_legacy_gone() {
     wait_until 3 no_loop_backs "$PL" || { echo "$(loops_backing "$PL") still backed by $PL"; return 1; }
     ! rocker ps | grep -q " $PL\$" || { echo "still in rocker ps"; return 1; }
@@ -548,6 +595,31 @@ t_host_files() {
 }
 check "end: host files untouched (/etc/passwd, /usr, the App's write dir, /var/your_APP)" t_host_files
 check "end: master still alive" alive "$MPID"
+t_log() {
+    local l
+    for l in 'listening on '"$SOCK" \
+        'start guard=[0-9]+ name=rg-[0-9a-f]{12} app_id=4242 uid=1000 gid=1000 pkg='"$PK" \
+        'exit guard=[0-9]+ name=rg-[0-9a-f]{12} signal=9' \
+        'exit guard=[0-9]+ name=rg-[0-9a-f]{12} status=0' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_pkg_not_squashfs errno=EINVAL \(22\) step=pkg_check' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_bad_message errno=EBADF \(9\) step=validate' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_overlay_invalid errno=ENOENT \(2\) step=validate index=2' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_permission_denied errno=E[A-Z]+ \([0-9]+\) step=peer_cred'; do
+        grep -Eq "^rocker-master: $l" "$T/master.log" || { echo "no log line like '$l'"; return 1; }
+    done
+}
+check "end: the master logged one line per event (start, exit, refusals with code, errno name, step)" t_log
+
+# SIGTERM while a sandbox runs: the master ends it and leaves nothing
+mkdir -p "$DD/term"
+mapfile -t OPTS < <(example_opts "$DD/term")
+OPTS[1]=$T/app-term.sqfs
+"$ROCKER" run "${OPTS[@]}" -- "$EXEC/bin/sleep" 30 </dev/null >"$T/term.out" 2>&1 &
+TERM_CLI=$!
+BG_PIDS+=("$TERM_CLI")
+term_up() { rocker ps 2>/dev/null | grep -q " $T/app-term.sqfs\$"; }
+wait_until 5 term_up || echo "# the sandbox for the SIGTERM test did not show up in ps"
+TERM_GUARD=$(rocker ps 2>/dev/null | awk -v p="$T/app-term.sqfs" '$NF == p {print $1" "$2}')
 # in this shell, not in a `check` subshell: the master is our child
 kill -TERM "$MPID"
 master_exited() { ! alive "$MPID" || [ "$(proc_state_ppid "$MPID" | cut -c1)" = Z ]; }
@@ -563,6 +635,22 @@ else
         nok "end: SIGTERM stops the master (exit 0, socket removed)" "exit $M_RC, socket exists: $([ -e "$SOCK" ] && echo yes || echo no)"
     fi
 fi
+wait "$TERM_CLI"
+TERM_RC=$?
+t_term_sandbox() {
+    [ -n "$TERM_GUARD" ] || { echo "no sandbox was running"; return 1; }
+    expect_eq "$TERM_RC" 137 "exit of the rocker run whose App ran at SIGTERM" || return 1
+    guard_gone $TERM_GUARD || { echo "guard $TERM_GUARD still there"; return 1; }
+    wait_until 3 no_loop_backs "$T/app-term.sqfs" || { echo "loop still attached"; return 1; }
+}
+check "end: SIGTERM ended the running sandbox (App killed, guard gone, loop detached)" t_term_sandbox
+t_final_loops() { wait_until 3 test -z "$(our_loops)" || { echo "attached: $(our_loops | tr '\n' ' ')"; return 1; }; }
+check "end: after the master stopped, no loop device is backed by our packages" t_final_loops
+t_final_mounts() {
+    mount_points >"$T/mounts.final"
+    diff -q "$T/mounts.before" "$T/mounts.final" >/dev/null || { echo "changed: $(diff "$T/mounts.before" "$T/mounts.final" | grep '^[<>]' | tr '\n' ' ')"; return 1; }
+}
+check "end: after the master stopped, the host mount table is unchanged" t_final_mounts
 
 if [ "$FAILED" != 0 ] || [ -n "${ROCKER_IT_VERBOSE:-}" ]; then
     echo "# master log:"
