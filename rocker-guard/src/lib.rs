@@ -53,6 +53,9 @@ pub struct Spec<'a> {
     pub pkg: Fd,
     pub notify: Fd,
     pub ctl: Fd,
+    /// A loop device that already carries this package for a running
+    /// sandbox (package sharing): verified before use, else ignored.
+    pub loop_hint: Option<u32>,
 }
 
 /// Most overlay layers (each has an upper and a work fd).
@@ -80,9 +83,11 @@ pub fn run(spec: Spec) -> ! {
     let _ = rt_sigprocmask(SIG_SETMASK, &chld);
     let sfd = signalfd(&chld, g::O_CLOEXEC | g::O_NONBLOCK);
     let legacy = spec.req.run_flags & rocker_proto::RUN_LEGACY_LOOP != 0;
-    let r = sfd.at(err::BUILD_ROCKER_FAILED, step::NONE).and_then(|s| setup(&spec, legacy).map(|()| s));
+    let r = sfd.at(err::BUILD_ROCKER_FAILED, step::NONE).and_then(|s| setup(&spec, legacy).map(|n| (s, n)));
     let msg = match &r {
-        Ok(_) => RunReply::default(),
+        // Internal report: `index` carries the loop device number + 1, so the
+        // master can offer it to the next sandbox of the same package.
+        Ok((_, n)) => RunReply { index: (*n as u16).wrapping_add(1), ..RunReply::default() },
         Err(f) => f.reply(),
     };
     let mut out = [0u8; rocker_proto::RUN_REPLY_SIZE];
@@ -90,7 +95,7 @@ pub fn run(spec: Spec) -> ! {
     let _ = sendmsg(spec.notify, &out, &[], net::MSG_NOSIGNAL);
     let _ = close_raw(spec.notify);
     match r {
-        Ok(sfd) => exit_group(init_loop(sfd.raw(), spec.ctl)),
+        Ok((sfd, _)) => exit_group(init_loop(sfd.raw(), spec.ctl)),
         Err(_) => exit_group(1),
     }
 }
@@ -128,8 +133,8 @@ fn close_gap(first: u32, last: u32) {
 /// The sandbox, in DESIGN.md's order. The squashfs goes on after the
 /// overlays (the exec dir may lie under an overlaid dir), and every upper
 /// and work dir is opened before the first overlay mount (the data dir may
-/// lie under an overlaid dir too).
-pub fn setup(spec: &Spec, legacy_loop: bool) -> R<()> {
+/// lie under an overlaid dir too). Returns the loop device number used.
+pub fn setup(spec: &Spec, legacy_loop: bool) -> R<u32> {
     let req = spec.req;
     let root = cpath(b"/").at(err::SYS, step::MAKE_PRIVATE)?;
     mount(None, (&root).into(), None, g::MS_REC | g::MS_PRIVATE, None).at(err::BUILD_ROCKER_FAILED, step::MAKE_PRIVATE)?;
@@ -146,7 +151,11 @@ pub fn setup(spec: &Spec, legacy_loop: bool) -> R<()> {
     drop(layers);
     drop(data);
 
-    let dev = attach_loop(spec.pkg, req.pkg, legacy_loop)?;
+    let dev = match spec.loop_hint.and_then(|n| shared_loop(spec.pkg, n)) {
+        Some(d) => d,
+        None => attach_loop(spec.pkg, req.pkg, legacy_loop)?,
+    };
+    let loop_nr = dev.nr;
     let _ = close_raw(spec.pkg);
     let exec = ensure_exec_dir(req)?;
     let sq = cpath(b"squashfs").at(err::SYS, step::MOUNT_SQUASHFS)?;
@@ -159,7 +168,8 @@ pub fn setup(spec: &Spec, legacy_loop: bool) -> R<()> {
     mount(Some((&proc_).into()), (&proc_dir).into(), Some((&proc_).into()), g::MS_NOSUID | g::MS_NODEV | g::MS_NOEXEC, None)
         .at(err::BUILD_ROCKER_FAILED, step::MOUNT_PROC)?;
     let _ = chdir((&root).into());
-    unshare(g::CLONE_NEWUSER).at(err::BUILD_ROCKER_FAILED, step::UNSHARE_USER)
+    unshare(g::CLONE_NEWUSER).at(err::BUILD_ROCKER_FAILED, step::UNSHARE_USER)?;
+    Ok(loop_nr)
 }
 
 /// Opens the data dir without following any symlink (openat2
@@ -240,6 +250,42 @@ fn mount_overlay(dir: &[u8], up: Fd, work: Fd, i: usize) -> R<()> {
 pub struct LoopDev {
     pub path: CPath<32>,
     pub fd: OwnedFd,
+    pub nr: u32,
+}
+
+fn loop_path(n: u32) -> Result<CPath<32>> {
+    let mut p = CPath::<32>::new(b"/dev/loop")?;
+    p.push_num(n as u64)?;
+    Ok(p)
+}
+
+/// The kernel's `new_encode_dev`, as LOOP_GET_STATUS64 reports `lo_device`.
+fn encode_dev(major: u32, minor: u32) -> u64 {
+    (minor as u64 & 0xff) | (major as u64) << 8 | (minor as u64 & !0xff) << 12
+}
+
+/// Package sharing: `n` is the loop device of a running sandbox of the
+/// same package. Holding it open keeps AUTOCLEAR from detaching it; then it
+/// must still be ours (read-only, auto-clearing) and back the very inode we
+/// were given. Mounting it reuses the live squashfs superblock and its page
+/// cache. Anything else (detached meanwhile, re-used for another file): None,
+/// and the caller attaches afresh.
+pub fn shared_loop(pkg: Fd, n: u32) -> Option<LoopDev> {
+    let path = loop_path(n).ok()?;
+    let fd = openat(AT_FDCWD, (&path).into(), g::O_RDONLY | B, 0).ok()?;
+    let info = loop_get_status64(fd.raw()).ok()?;
+    let st = fstat(pkg).ok()?;
+    let want = lo::LO_FLAGS_READ_ONLY as u32 | lo::LO_FLAGS_AUTOCLEAR as u32;
+    let same = info.lo_inode == st.stx_ino
+        && info.lo_device == encode_dev(st.stx_dev_major, st.stx_dev_minor)
+        && info.lo_offset == 0
+        && info.lo_sizelimit == 0
+        && info.lo_flags & want == want;
+    if same {
+        Some(LoopDev { path, fd, nr: n })
+    } else {
+        None
+    }
 }
 
 /// Attaches `pkg` read-only and auto-clearing to a free loop device.
@@ -256,9 +302,8 @@ pub fn attach_loop(pkg: Fd, name: &[u8], mut legacy: bool) -> R<LoopDev> {
     }
     let mut last = Errno::EBUSY;
     for _ in 0..LOOP_TRIES {
-        let n = ioctl_int(ctl.raw(), lo::LOOP_CTL_GET_FREE, 0).at(err::NO_LOOP_DEVICE, step::LOOP_GET_FREE)?;
-        let mut path = CPath::<32>::new(b"/dev/loop").at(err::SYS, step::LOOP_GET_FREE)?;
-        path.push_num(n as u64).at(err::SYS, step::LOOP_GET_FREE)?;
+        let n = ioctl_int(ctl.raw(), lo::LOOP_CTL_GET_FREE, 0).at(err::NO_LOOP_DEVICE, step::LOOP_GET_FREE)? as u32;
+        let path = loop_path(n).at(err::SYS, step::LOOP_GET_FREE)?;
         let dev = match openat(AT_FDCWD, (&path).into(), g::O_RDONLY | B, 0) {
             Ok(d) => d,
             Err(e @ (Errno::ENOENT | Errno::ENXIO)) => {
@@ -269,7 +314,7 @@ pub fn attach_loop(pkg: Fd, name: &[u8], mut legacy: bool) -> R<LoopDev> {
         };
         if !legacy {
             match loop_configure(dev.raw(), pkg, &info) {
-                Ok(()) => return Ok(LoopDev { path, fd: dev }),
+                Ok(()) => return Ok(LoopDev { path, fd: dev, nr: n }),
                 Err(Errno::EBUSY) => {
                     last = Errno::EBUSY;
                     continue;
@@ -292,7 +337,7 @@ pub fn attach_loop(pkg: Fd, name: &[u8], mut legacy: bool) -> R<LoopDev> {
             let _ = ioctl_int(dev.raw(), lo::LOOP_CLR_FD, 0);
             return Err(Fail { code: err::BUILD_ROCKER_FAILED, errno: e, step: step::LOOP_SET_STATUS, index: 0 });
         }
-        return Ok(LoopDev { path, fd: dev });
+        return Ok(LoopDev { path, fd: dev, nr: n });
     }
     Err(Fail { code: err::NO_LOOP_DEVICE, errno: last, step: step::LOOP_GET_FREE, index: 0 })
 }
@@ -397,6 +442,12 @@ mod tests {
     fn overlay_opts() {
         let o = overlay_options(b"/usr", 5, 6).unwrap();
         assert_eq!(o.as_bytes(), b"lowerdir=/usr,upperdir=/proc/self/fd/5,workdir=/proc/self/fd/6");
+    }
+    #[test]
+    fn dev_encoding() {
+        // makedev(7, 0) and a minor past 255, as the kernel encodes them.
+        assert_eq!(encode_dev(7, 0), 0x700);
+        assert_eq!(encode_dev(259, 0x1234), 0x121_0334);
     }
     #[test]
     fn fail_reply() {

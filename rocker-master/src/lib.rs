@@ -51,7 +51,18 @@ struct Box {
     /// (st_dev, st_ino) of the data dir: two live sandboxes must not share
     /// upper/work dirs (overlayfs only warns, then misbehaves).
     data_id: (u64, u64),
+    /// The package's identity (dev, ino, size, mtime ns) and the loop device
+    /// + 1 its guard used (0: unknown): offered to the next sandbox of the
+    /// same package (see rocker_guard::shared_loop).
+    pkg_id: PkgId,
+    loop_nr: u32,
 }
+
+/// What makes two package fds "the same package": the same inode with the
+/// same size and mtime. A replaced file (new inode, or rewritten in place)
+/// is a different package, so it is never served from a stale mount.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct PkgId(pub u64, pub u64, pub u64, pub i64);
 
 impl Box {
     const FREE: Box = Box {
@@ -67,6 +78,8 @@ impl Box {
         pname: [0; 16],
         pkg: [0; proto::PATH_MAX],
         data_id: (0, 0),
+        pkg_id: PkgId(0, 0, 0, 0),
+        loop_nr: 0,
     };
 }
 
@@ -134,7 +147,7 @@ pub fn check_squashfs(sb: &[u8]) -> core::result::Result<(), Errno> {
 /// `proto::check_run_req`): the package fd is a regular readable squashfs
 /// image, the overlay dirs exist as real directories, and a non-root peer
 /// asks only for its own ids and its own data dir.
-pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Result<(u64, u64), Refuse> {
+pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Result<((u64, u64), PkgId), Refuse> {
     if peer.uid != 0 && (req.uid != peer.uid || req.gid != peer.gid) {
         return Err(Refuse(err::PERMISSION_DENIED, Errno::EPERM, step::PEER_CRED, 0));
     }
@@ -142,6 +155,12 @@ pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Re
     if st.stx_mode as u32 & g::S_IFMT != g::S_IFREG {
         return Err(Refuse(err::PKG_NOT_SQUASHFS, Errno::EINVAL, step::PKG_CHECK, 0));
     }
+    let pkg_id = PkgId(
+        (st.stx_dev_major as u64) << 32 | st.stx_dev_minor as u64,
+        st.stx_ino,
+        st.stx_size,
+        st.stx_mtime.tv_sec.wrapping_mul(1_000_000_000).wrapping_add(st.stx_mtime.tv_nsec as i64),
+    );
     let mut sb = [0u8; 96];
     let n = pread(pkg, &mut sb, 0).map_err(|e| Refuse(err::PKG_NOT_SQUASHFS, e, step::PKG_CHECK, 0))?;
     check_squashfs(sb.get(..n).unwrap_or(&[])).map_err(|e| Refuse(err::PKG_NOT_SQUASHFS, e, step::PKG_CHECK, 0))?;
@@ -161,7 +180,7 @@ pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Re
     if peer.uid != 0 && st.stx_uid != peer.uid {
         return Err(Refuse(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED, 0));
     }
-    Ok(((st.stx_dev_major as u64) << 32 | st.stx_dev_minor as u64, st.stx_ino))
+    Ok((((st.stx_dev_major as u64) << 32 | st.stx_dev_minor as u64, st.stx_ino), pkg_id))
 }
 
 /// `rg-` + 12 hex digits of randomness: printable, 15 bytes (a full comm).
@@ -388,14 +407,14 @@ impl Master {
                     return self.reply_fail(i, peer.pid, Refuse(inv.code, e, step::VALIDATE, inv.index));
                 }
                 let Some(pkg) = fds.take(0) else { return };
-                let data_id = match check_with_kernel(&req, pkg.raw(), peer) {
-                    Ok(id) => id,
+                let (data_id, pkg_id) = match check_with_kernel(&req, pkg.raw(), peer) {
+                    Ok(ids) => ids,
                     Err(r) => return self.reply_fail(i, peer.pid, r),
                 };
                 if self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id) {
                     return self.reply_fail(i, peer.pid, Refuse(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR, 0));
                 }
-                if let Err(r) = self.start(i, &req, pkg, data_id) {
+                if let Err(r) = self.start(i, &req, pkg, data_id, pkg_id) {
                     self.reply_fail(i, peer.pid, r);
                 }
             }
@@ -421,7 +440,7 @@ impl Master {
     }
 
     /// Clones the guard into new mount + PID namespaces.
-    fn start(&mut self, i: usize, req: &RunReq, pkg: OwnedFd, data_id: (u64, u64)) -> core::result::Result<(), Refuse> {
+    fn start(&mut self, i: usize, req: &RunReq, pkg: OwnedFd, data_id: (u64, u64), pkg_id: PkgId) -> core::result::Result<(), Refuse> {
         let b = self.boxes.iter().position(|b| b.state == State::Free).ok_or(Refuse(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD, 0))?;
         let mut pname;
         loop {
@@ -436,6 +455,11 @@ impl Master {
         let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
         let (notify_m, notify_g) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
         let (ctl_g, ctl_c) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
+        let loop_hint = self
+            .boxes
+            .iter()
+            .find(|x| x.state == State::Running && x.pkg_id == pkg_id && x.loop_nr != 0)
+            .map(|x| x.loop_nr - 1);
         let flags = g::CLONE_NEWNS | g::CLONE_NEWPID | g::SIGCHLD;
         match clone(flags, None).map_err(|e| Refuse(err::BUILD_ROCKER_FAILED, e, step::CLONE_GUARD, 0))? {
             Fork::Child => rocker_guard::run(rocker_guard::Spec {
@@ -444,6 +468,7 @@ impl Master {
                 pkg: pkg.into_raw(),
                 notify: notify_g.into_raw(),
                 ctl: ctl_g.into_raw(),
+                loop_hint,
             }),
             Fork::Parent(pid) => {
                 let mut pkgp = [0u8; proto::PATH_MAX];
@@ -463,6 +488,8 @@ impl Master {
                     pname,
                     pkg: pkgp,
                     data_id,
+                    pkg_id,
+                    loop_nr: 0,
                 };
                 self.clients[i].waiting = Some(b);
                 Ok(())
@@ -484,7 +511,10 @@ impl Master {
         let client = self.boxes[b].client;
         let pid = self.boxes[b].pid;
         let r = match rep {
-            Some(r) if r.err == err::SUCCESS => self.entrance(b),
+            Some(r) if r.err == err::SUCCESS => {
+                self.boxes[b].loop_nr = r.index as u32;
+                self.entrance(b)
+            }
             Some(r) => Err(Refuse(r.err, Errno(r.sys_errno as u16), r.step, r.index)),
             None => Err(Refuse(err::BUILD_ROCKER_FAILED, Errno::EPIPE, step::NONE, 0)),
         };
