@@ -29,10 +29,11 @@
  * caches the thread id, so raise()/abort() misbehave there until exec.
  *
  * Kernels older than 5.2 have no CLONE_PIDFD (rocker probes with pidfd_open,
- * 5.3+): then the App inherits and KEEPS the guard's ctl socket open instead
- * of registering a pidfd, and the guard lives exactly as long as some process
- * holds that fd.  An App that closes all its fds (daemon-style) would then end
- * its sandbox.  Define ROCKER_NO_CLONE_PIDFD to force this mode (tests).
+ * 5.3+): then the App inherits and KEEPS the guard's ctl socket open (with
+ * FD_CLOEXEC cleared, so it survives exec) instead of registering a pidfd, and
+ * the guard lives exactly as long as some process holds that fd.  An App that
+ * closes all its fds (daemon-style) would then end its sandbox.  Define
+ * ROCKER_NO_CLONE_PIDFD to force this mode (tests).
  *
  * Overridable: ROCKER_API (default static inline), ROCKER_REPLY_TIMEOUT_MS
  * (default 10000: how long the client waits for the master's reply).
@@ -50,6 +51,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -630,6 +632,7 @@ ROCKER_API void rocker__hdr(struct rocker_hdr *h, unsigned kind, unsigned size)
 ROCKER_API int rocker__connect(RockerResult *r)
 {
     struct sockaddr_un sa;
+    struct timeval tv;
     const char *path = getenv(ROCKER_SOCKET_ENV);
     size_t len;
     int fd, rc;
@@ -649,6 +652,11 @@ ROCKER_API int rocker__connect(RockerResult *r)
         *r = rocker__res(ROCKER_ERR_sys, errno, ROCKER_STEP_connect);
         return -1;
     }
+    /* A master that stops accepting (full backlog) or reading must not hang
+     * us: bound connect() and sendmsg() too (they then fail with EAGAIN). */
+    tv.tv_sec = ROCKER_REPLY_TIMEOUT_MS / 1000;
+    tv.tv_usec = (ROCKER_REPLY_TIMEOUT_MS % 1000) * 1000;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     do {
         rc = connect(fd, (const struct sockaddr *)(const void *)&sa,
                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1));
@@ -656,7 +664,8 @@ ROCKER_API int rocker__connect(RockerResult *r)
     if (rc < 0) {
         int e = errno;
         *r = rocker__res((e == ENOENT || e == ECONNREFUSED) ? ROCKER_ERR_no_server
-                                                           : ROCKER_ERR_sys,
+                         : e == EAGAIN                      ? ROCKER_ERR_busy
+                                                            : ROCKER_ERR_sys,
                          e, ROCKER_STEP_connect);
         rocker__close(fd);
         return -1;
@@ -827,6 +836,22 @@ ROCKER_API int rocker__decode_rep_run(const struct rocker_rep_run *rep, size_t l
     return 0;
 }
 
+/* The master may refuse a connection before reading from it (its table is
+ * full): it queues a RUN-shaped error reply and closes, so our send fails
+ * with EPIPE.  Prefer that reply, if there is one, to a bare send error. */
+ROCKER_API RockerResult rocker__send_failed(int sock, int e)
+{
+    struct rocker_rep_run rep;
+    RockerResult r;
+    ssize_t n;
+    memset(&rep, 0, sizeof rep);
+    n = recv(sock, &rep, sizeof rep, MSG_DONTWAIT);
+    if (n == (ssize_t)sizeof rep && rocker__decode_rep_run(&rep, (size_t)n, &r) == 0 &&
+        r.err_no != ROCKER_ERR_success)
+        return r;
+    return rocker__res(ROCKER_ERR_send_req_failed, e, ROCKER_STEP_send);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
@@ -985,8 +1010,13 @@ ROCKER_API void rocker__helper(const int ns[ROCKER_RUN_NFDS], int wfd, uid_t uid
         rocker__close(ns[0]);
         rocker__close(ns[1]);
         rocker__close(ns[2]);
-        if (use_pidfd)
-            rocker__close(ns[3]); /* else ctl keeps the guard alive as long as we live */
+        if (use_pidfd) {
+            rocker__close(ns[3]);
+        } else if (fcntl(ns[3], F_SETFD, 0) < 0) {
+            /* No pidfd: ctl keeps the guard alive as long as the App (and
+             * whatever it execs) holds it, so it must survive exec. */
+            _exit(127);
+        }
         rocker__close(wfd);
         _exit(app(app_args));
     }
@@ -1069,7 +1099,7 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
         return r;
     }
     if (rocker__send(sock, &msg, sizeof msg, pkg, 0) < 0) {
-        r = rocker__res(ROCKER_ERR_send_req_failed, errno, ROCKER_STEP_send);
+        r = rocker__send_failed(sock, errno);
         rocker__close(pkg);
         rocker__close(sock);
         return r;
@@ -1168,7 +1198,7 @@ ROCKER_API RockerResult rocker__list(struct rocker_list_entry *entries, int max,
     if (sock < 0)
         return r;
     if (rocker__send(sock, &q, sizeof q, -1, 0) < 0) {
-        r = rocker__res(ROCKER_ERR_send_req_failed, errno, ROCKER_STEP_send);
+        r = rocker__send_failed(sock, errno);
         rocker__close(sock);
         return r;
     }

@@ -88,11 +88,27 @@ struct Client {
     last_ns: u64,
     /// Index of the box whose reply this client waits for.
     waiting: Option<usize>,
+    /// A RUN whose data dir is still held by another box, kept until that
+    /// box is reaped (or `DEFER_NS` passes: then it is really in use).
+    deferred: Option<Deferred>,
+}
+
+struct Deferred {
+    msg: [u8; proto::RUN_REQ_SIZE],
+    pkg: OwnedFd,
+    since_ns: u64,
 }
 
 impl Client {
-    const FREE: Client = Client { fd: None, last_ns: 0, waiting: None };
+    const FREE: Client = Client { fd: None, last_ns: 0, waiting: None, deferred: None };
+    fn busy(&self) -> bool {
+        self.waiting.is_some() || self.deferred.is_some()
+    }
 }
+
+/// How long a RUN may wait for the previous sandbox on its data dir to be
+/// reaped before it is refused with EBUSY.
+const DEFER_NS: u64 = 2_000_000_000;
 
 /// The big tables, all-zero when free: they live in `.bss` (see `StaticCell`).
 struct Tables {
@@ -148,7 +164,10 @@ pub fn check_squashfs(sb: &[u8]) -> core::result::Result<(), Errno> {
 /// image, the overlay dirs exist as real directories, and a non-root peer
 /// asks only for its own ids and its own data dir.
 pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Result<((u64, u64), PkgId), Refuse> {
-    if peer.uid != 0 && (req.uid != peer.uid || req.gid != peer.gid) {
+    // Entering the sandbox needs setns() into mount and PID namespaces owned
+    // by the initial user namespace (CAP_SYS_ADMIN there): only root can,
+    // so a sandbox for anyone else would be built for nothing.
+    if peer.uid != 0 {
         return Err(Refuse(err::PERMISSION_DENIED, Errno::EPERM, step::PEER_CRED, 0));
     }
     let st = fstat(pkg).map_err(|e| Refuse(err::PKG_NOT_SQUASHFS, e, step::PKG_CHECK, 0))?;
@@ -282,7 +301,7 @@ impl Master {
         for (i, cl) in self.clients.iter().enumerate() {
             if let Some(fd) = &cl.fd {
                 // While a reply is pending we only watch for hang-ups.
-                fds[2 + i] = PollFd { fd: fd.raw(), events: if cl.waiting.is_some() { 0 } else { POLLIN }, revents: 0 };
+                fds[2 + i] = PollFd { fd: fd.raw(), events: if cl.busy() { 0 } else { POLLIN }, revents: 0 };
             }
         }
         for (i, bx) in self.boxes.iter().enumerate() {
@@ -290,7 +309,8 @@ impl Master {
                 fds[2 + MAX_CLIENTS + i] = PollFd { fd: fd.raw(), events: POLLIN, revents: 0 };
             }
         }
-        let tick = Timespec::from_ms(1000);
+        let deferred = self.clients.iter().any(|c| c.deferred.is_some());
+        let tick = Timespec::from_ms(if deferred { 20 } else { 1000 });
         if ppoll(&mut fds, Some(&tick), None).is_err() {
             return;
         }
@@ -311,6 +331,7 @@ impl Master {
         if fds[0].revents != 0 {
             self.on_accept();
         }
+        self.retry_deferred();
         self.expire();
     }
 
@@ -318,10 +339,15 @@ impl Master {
         // Drain the backlog; a full table closes the newcomer at once.
         while let Ok(fd) = accept4(self.listen.raw(), SOCK_CLOEXEC | SOCK_NONBLOCK) {
             match self.clients.iter().position(|c| c.fd.is_none()) {
-                Some(i) => self.clients[i] = Client { fd: Some(fd), last_ns: monotonic_ns(), waiting: None },
+                Some(i) => self.clients[i] = Client { fd: Some(fd), last_ns: monotonic_ns(), waiting: None, deferred: None },
                 None => {
+                    // Tell the newcomer why, without waiting for its request.
                     let peer = peer_cred(fd.raw()).map(|p| p.pid).unwrap_or(0);
-                    self.log.refuse(peer, Refuse(err::BUSY, Errno::EMFILE, step::NONE, 0));
+                    let r = Refuse(err::BUSY, Errno::EMFILE, step::NONE, 0);
+                    self.log.refuse(peer, r);
+                    let mut out = [0u8; proto::RUN_REPLY_SIZE];
+                    r.reply().encode(&mut out);
+                    let _ = sendmsg(fd.raw(), &out, &[], net::MSG_NOSIGNAL | net::MSG_DONTWAIT);
                 }
             }
         }
@@ -398,26 +424,57 @@ impl Master {
                 }
                 self.reply_list(i);
             }
-            Ok(Request::Run(req)) => {
+            Ok(Request::Run(_)) => {
+                let Some(pkg) = fds.take(0) else {
+                    return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE, 0));
+                };
                 if fds.len() != 1 {
                     return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE, 0));
                 }
-                if let Err(inv) = proto::check_run_req(&req) {
-                    let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
-                    return self.reply_fail(i, peer.pid, Refuse(inv.code, e, step::VALIDATE, inv.index));
+                let mut copy = [0u8; proto::RUN_REQ_SIZE];
+                if let Some(src) = msg.get(..proto::RUN_REQ_SIZE) {
+                    copy.copy_from_slice(src);
                 }
-                let Some(pkg) = fds.take(0) else { return };
-                let (data_id, pkg_id) = match check_with_kernel(&req, pkg.raw(), peer) {
-                    Ok(ids) => ids,
-                    Err(r) => return self.reply_fail(i, peer.pid, r),
-                };
-                if self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id) {
-                    return self.reply_fail(i, peer.pid, Refuse(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR, 0));
-                }
-                if let Err(r) = self.start(i, &req, pkg, data_id, pkg_id) {
-                    self.reply_fail(i, peer.pid, r);
-                }
+                self.run(i, &copy, pkg, peer, None);
             }
+        }
+    }
+
+    /// A decoded-once RUN: checks, then clone a guard, or defer while the
+    /// data dir is still held by a box that is about to be reaped.
+    fn run(&mut self, i: usize, msg: &[u8; proto::RUN_REQ_SIZE], pkg: OwnedFd, peer: Ucred, since: Option<u64>) {
+        let Ok(req) = proto::decode_run_req(msg) else {
+            return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EINVAL, step::VALIDATE, 0));
+        };
+        if let Err(inv) = proto::check_run_req(&req) {
+            let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
+            return self.reply_fail(i, peer.pid, Refuse(inv.code, e, step::VALIDATE, inv.index));
+        }
+        let (data_id, pkg_id) = match check_with_kernel(&req, pkg.raw(), peer) {
+            Ok(ids) => ids,
+            Err(r) => return self.reply_fail(i, peer.pid, r),
+        };
+        if self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id) {
+            let now = monotonic_ns();
+            let since = since.unwrap_or(now);
+            if now.saturating_sub(since) < DEFER_NS {
+                self.clients[i].deferred = Some(Deferred { msg: *msg, pkg, since_ns: since });
+                return;
+            }
+            return self.reply_fail(i, peer.pid, Refuse(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR, 0));
+        }
+        if let Err(r) = self.start(i, &req, pkg, data_id, pkg_id) {
+            self.reply_fail(i, peer.pid, r);
+        }
+    }
+
+    /// Deferred RUNs go again once their data dir is free (or time is up).
+    fn retry_deferred(&mut self) {
+        for i in 0..MAX_CLIENTS {
+            let Some(d) = self.clients[i].deferred.take() else { continue };
+            let Some(fd) = self.clients[i].fd.as_ref().map(|f| f.raw()) else { continue };
+            let peer = peer_cred(fd).unwrap_or(Ucred { pid: 0, uid: u32::MAX, gid: u32::MAX });
+            self.run(i, &d.msg, d.pkg, peer, Some(d.since_ns));
         }
     }
 
@@ -579,22 +636,27 @@ impl Master {
                 Ok((0, _)) | Err(_) => return,
                 Ok(r) => r,
             };
-            let Some(b) = self.boxes.iter().position(|x| x.state != State::Free && x.pid == pid) else { continue };
-            let mut l = Buf::<160>::new();
-            l.push_str(b"exit guard=").push_i64(pid as i64).push_str(b" name=").push_str(cstr_of(&self.boxes[b].pname));
-            match st {
-                WaitStatus::Exited(c) => l.push_str(b" status=").push_i64(c as i64),
-                WaitStatus::Signaled(s) => l.push_str(b" signal=").push_i64(s as i64),
-                WaitStatus::Other(s) => l.push_str(b" raw=").push_i64(s as i64),
-            };
-            self.log.line(l.as_bytes());
-            let client = self.boxes[b].client;
-            if self.boxes[b].state == State::Starting && client < MAX_CLIENTS && self.clients[client].waiting == Some(b) {
-                self.clients[client].waiting = None;
-                self.reply_fail(client, pid, Refuse(err::BUILD_ROCKER_FAILED, Errno::ECHILD, step::NONE, 0));
-            }
-            self.boxes[b] = Box::FREE;
+            self.reaped(pid, st);
         }
+    }
+
+    /// One reaped child: log it, answer a client still waiting for it, free its box.
+    fn reaped(&mut self, pid: i32, st: WaitStatus) {
+        let Some(b) = self.boxes.iter().position(|x| x.state != State::Free && x.pid == pid) else { return };
+        let mut l = Buf::<160>::new();
+        l.push_str(b"exit guard=").push_i64(pid as i64).push_str(b" name=").push_str(cstr_of(&self.boxes[b].pname));
+        match st {
+            WaitStatus::Exited(c) => l.push_str(b" status=").push_i64(c as i64),
+            WaitStatus::Signaled(s) => l.push_str(b" signal=").push_i64(s as i64),
+            WaitStatus::Other(s) => l.push_str(b" raw=").push_i64(s as i64),
+        };
+        self.log.line(l.as_bytes());
+        let client = self.boxes[b].client;
+        if self.boxes[b].state == State::Starting && client < MAX_CLIENTS && self.clients[client].waiting == Some(b) {
+            self.clients[client].waiting = None;
+            self.reply_fail(client, -pid, Refuse(err::BUILD_ROCKER_FAILED, Errno::ECHILD, step::NONE, 0));
+        }
+        self.boxes[b] = Box::FREE;
     }
 
     /// Closes idle connections and kills guards stuck in setup.
@@ -602,7 +664,7 @@ impl Master {
         let now = monotonic_ns();
         for i in 0..MAX_CLIENTS {
             let cl = &self.clients[i];
-            if cl.fd.is_some() && cl.waiting.is_none() && now.saturating_sub(cl.last_ns) > IDLE_NS {
+            if cl.fd.is_some() && !cl.busy() && now.saturating_sub(cl.last_ns) > IDLE_NS {
                 self.drop_client(i);
             }
         }
@@ -629,11 +691,7 @@ impl Master {
         }
         while self.boxes.iter().any(|b| b.state != State::Free) {
             match wait4(-1, 0) {
-                Ok((pid, _)) => {
-                    if let Some(b) = self.boxes.iter().position(|x| x.state != State::Free && x.pid == pid) {
-                        self.boxes[b] = Box::FREE;
-                    }
-                }
+                Ok((pid, st)) => self.reaped(pid, st),
                 Err(Errno::EINTR) => {}
                 Err(_) => break,
             }

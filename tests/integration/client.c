@@ -28,11 +28,10 @@
  *   busy     N                    N idle connections fill the table: busy
  *   perm     PKG EXEC OWN ROOTD   as uid 1000: permission_denied cases, then
  *                                 a sandbox with its own ids and data dir
- *   subreap -- CMD...             not a check: runs CMD as a child
- *                                 subreaper and reaps what it leaves
  *
  * The App function runs in a raw clone (see rocker.h): it only uses
- * async-signal-safe calls (open/read/write/getdents64/execve/_exit).
+ * async-signal-safe system calls (open/read/write/stat/mkdir/getdents64/
+ * getresuid/execve/_exit), no stdio and no malloc.
  */
 #define _GNU_SOURCE 1
 #include "rocker.h"
@@ -40,7 +39,6 @@
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -883,8 +881,11 @@ static int cmd_errors(char **av)
     char *sock_saved;
     RockerRequest q;
 
-    char dlink[300], dfile[300];
+    char dlink[300], dfile[300], d2[300];
     int fds0 = count_fds(), fd;
+
+    snprintf(d2, sizeof d2, "%s-2", data);
+    mkdir(d2, 0700);
 
     snprintf(dlink, sizeof dlink, "%s-link", data);
     snprintf(dfile, sizeof dfile, "%s-file", data);
@@ -956,14 +957,21 @@ static int cmd_errors(char **av)
     q = example_req(pkg, exec, dfile);
     expect_err("api: data dir that is a file -> ROCKER_ERR_data_dir_invalid (22)", &q,
                ROCKER_ERR_data_dir_invalid);
-    q = example_req(pkg, "/opt/rocker-it-missing-exec", data);
+    /* these two fail inside the guard, after the overlays are up */
+    q = example_req(pkg, "/opt/rocker-it-missing-exec", d2);
     expect_err("api: missing exec dir outside every overlay -> ROCKER_ERR_exec_dir_invalid (23)", &q,
                ROCKER_ERR_exec_dir_invalid);
     result(access("/opt/rocker-it-missing-exec", F_OK) < 0,
            "api: ... and it was not created on the host", "/opt/rocker-it-missing-exec exists");
-    q = example_req(pkg, "/etc/passwd", data);
+    sleep_ms(300); /* the failed guard is surely reaped by now */
+    q = example_req(pkg, "/etc/passwd", d2);
     expect_err("api: exec dir that is a file -> ROCKER_ERR_exec_dir_invalid (23)", &q,
                ROCKER_ERR_exec_dir_invalid);
+    /* An error reply ends the request: the failed sandbox must not keep
+     * the data dir busy for the caller's immediate retry. */
+    q = example_req(pkg, "/etc/passwd", d2);
+    expect_err("api: immediate retry after a setup failure gets its own error again (data dir not left busy)",
+               &q, ROCKER_ERR_exec_dir_invalid);
     q = example_req(pkg, exec, data);
     q.uid = 0;
     expect_err("api: uid 0 -> ROCKER_ERR_param_invalid (2)", &q, ROCKER_ERR_param_invalid);
@@ -1508,60 +1516,19 @@ static int cmd_perm(char **av)
     q = example_req(pkg, exec, own);
     fflush(stdout);
     r = ROCKER_enter_rocker(&q, app_exec, &ea);
-    if (r.err_no != ROCKER_ERR_success) {
-        result(0, "perm: uid 1000 with its own ids and data dir gets a sandbox", "%s", rstr(&r));
-        return 1;
+    /* Entering needs setns() into namespaces owned by the initial userns
+     * (CAP_SYS_ADMIN there): the master refuses non-root callers up front
+     * instead of building a sandbox they could never enter. */
+    result(r.err_no == ROCKER_ERR_permission_denied && r.sys_errno == EPERM &&
+               r.step == ROCKER_STEP_peer_cred && r.guard_pid == 0,
+           "perm: uid 1000 with its own ids and data dir -> permission_denied/EPERM at peer_cred, no guard built",
+           "%s", rstr(&r));
+    if (r.err_no == ROCKER_ERR_success) {
+        (void)waitpid_for(r.app_pid, &st, 5);
+        (void)w;
+        (void)dt;
     }
-    w = waitpid_for(r.app_pid, &st, 5);
-    dt = wait_guard_gone(r.guard_pid, r.guard_pname, 3.0);
-    result(w == r.app_pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 && dt >= 0 && dt <= 1.0,
-           "perm: uid 1000 with its own ids and data dir gets a sandbox; App is 1000:1000 inside",
-           "waitpid=%d status=0x%x, guard gone after %.3f s", (int)w, st, dt);
     return n_failed ? 1 : 0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* subreap: run CMD as a child subreaper, reap everything it leaves        */
-/* ---------------------------------------------------------------------- */
-
-/* `rocker run --detach` leaves the App to whoever adopts it.  Running the
- * CLI under this subreaper makes the App our child once the CLI exits, so
- * it is reaped at once when it dies (a PID namespace's init cannot finish
- * exiting before every process of the namespace has been reaped, wherever
- * its parent is).  Reports on stderr: `cmd exit N` when CMD ends, then
- * `reaped PID exit N` / `reaped PID signal N` per adopted process. */
-static int cmd_subreap(char **cmd)
-{
-    pid_t child, w;
-    int st, rc = 127;
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0) {
-        fprintf(stderr, "subreap: prctl: %s\n", strerror(errno));
-        return 126;
-    }
-    child = fork();
-    if (child < 0)
-        return 126;
-    if (child == 0) {
-        execvp(cmd[0], cmd);
-        _exit(127);
-    }
-    for (;;) {
-        w = waitpid(-1, &st, 0);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            break; /* ECHILD: nobody left */
-        }
-        if (w == child) {
-            rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-            fprintf(stderr, "cmd exit %d\n", rc);
-        } else if (WIFSIGNALED(st)) {
-            fprintf(stderr, "reaped %d signal %d\n", (int)w, WTERMSIG(st));
-        } else {
-            fprintf(stderr, "reaped %d exit %d\n", (int)w, WEXITSTATUS(st));
-        }
-    }
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -1587,10 +1554,8 @@ int main(int argc, char **argv)
         return cmd_busy(argv + 2);
     if (argc >= 6 && strcmp(argv[1], "perm") == 0)
         return cmd_perm(argv + 2);
-    if (argc >= 4 && strcmp(argv[1], "subreap") == 0 && strcmp(argv[2], "--") == 0)
-        return cmd_subreap(argv + 3);
     fprintf(stderr, "usage: client example|persist PKG EXEC DATA WDIR | kill|orphan PKG EXEC DATA |"
                     " errors|raw PKG EXEC DATA NOTSQFS | entrance|abandon PKG EXEC DATA | busy N |"
-                    " perm PKG EXEC OWN_DATA ROOT_DATA | subreap -- CMD...\n");
+                    " perm PKG EXEC OWN_DATA ROOT_DATA\n");
     return 2;
 }
