@@ -633,6 +633,37 @@ static void test_list(void)
     ok(count_fds() == fd0, "LIST leaks no fd");
 }
 
+/* A master whose backlog is full (it stopped accepting): connect() must
+ * give up after the timeout instead of hanging. */
+static void test_connect_timeout(void)
+{
+    struct sockaddr_un sa;
+    struct rocker_list_entry e[2];
+    RockerResult r;
+    int lfd, c1, count, fd0 = count_fds();
+
+    unlink(sock_path);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    strcpy(sa.sun_path, sock_path);
+    lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    c1 = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (lfd < 0 || c1 < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) || listen(lfd, 0) ||
+        connect(c1, (struct sockaddr *)&sa, sizeof sa)) {
+        ok(0, "backlog setup: %s", strerror(errno));
+    } else {
+        r = ROCKER_list(e, 2, &count);
+        ok(r.err_no == ROCKER_ERR_busy && r.sys_errno == EAGAIN && r.step == ROCKER_STEP_connect,
+           "full backlog: connect gives up -> busy EAGAIN at connect (%s)", ROCKER_err_name(r.err_no));
+    }
+    if (c1 >= 0)
+        close(c1);
+    if (lfd >= 0)
+        close(lfd);
+    unlink(sock_path);
+    ok(count_fds() == fd0, "no fd leaked by the connect timeout");
+}
+
 /* ---- the real-namespace scenario --------------------------------------------------- */
 
 struct probe {
@@ -1023,6 +1054,7 @@ int main(void)
         waitpid(victim, &st, 0);
     }
     test_errors();
+    test_connect_timeout();
     test_ns_full();
     victim = spawn_victim();
     test_cli();
