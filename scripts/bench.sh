@@ -1,0 +1,642 @@
+#!/usr/bin/env bash
+# `make bench`: rocker side by side with its raw-syscall floor and its peers
+# (crun, runc, bubblewrap, unshare, docker), in one run, as root.
+#
+#   1. installs what is missing from Debian (idempotent), builds rocker and
+#      the two C helpers (bench/rkbench.c, bench/floor.c)
+#   2. start latency of a busybox `/bin/true`, every runtime interleaved in
+#      rounds so the machine's noise spreads evenly over all of them
+#   3. memory: idle daemons, per-sandbox overhead with 1 and 20 `sleep`s
+#   4. scale: 100 concurrent sandboxes (rocker, then docker)
+#   5. flash (stripped binaries + libs) and disk (squashfs vs plain tree)
+#   6. stops everything it started (by pid), removes its mounts, loop
+#      devices, containers and cgroups, gives hugetlb back to cgroup2
+#   7. writes bench/results.md and bench/startup.svg (bench/report.py)
+#
+# Environment:
+#   BENCH_NO_DOCKER=1     skip docker (no docker.io/containerd install either)
+#   BENCH_RUNS=100        measured runs per start-latency row (>= 30)
+#   BENCH_ROUNDS=10       rounds the runs are spread over (interleaving)
+#   BENCH_DOCKER_RUNS=30  measured runs for docker
+#   BENCH_SCALE=100       concurrent sandboxes in the scale test
+#   BENCH_QUIET_WAIT=30   before each latency round, wait up to this many seconds
+#   BENCH_QUIET_PSI=10    for CPU pressure (/proc/pressure/cpu some avg10) below this
+#   BENCH_NICE=-10        niceness of the whole run (every runtime and daemon
+#                         inherits it): less interference from other work on
+#                         a shared machine, the same for everyone; 0 = off
+# Packages stay installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+RUNS=${BENCH_RUNS:-100}
+ROUNDS=${BENCH_ROUNDS:-10}
+NICE=${BENCH_NICE:--10}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
+QUIET_PSI=${BENCH_QUIET_PSI:-10}
+DOCKER_RUNS=${BENCH_DOCKER_RUNS:-30}
+SCALE=${BENCH_SCALE:-100}
+NO_DOCKER=${BENCH_NO_DOCKER:-0}
+UIDN=1000 # the App's uid/gid (rocker never maps root)
+
+W=$ROOT/bench/work          # build products and raw results (gitignored)
+RAW=$W/raw
+LAT=$RAW/lat
+RB=/var/rk-bench            # runtime area: the exec dir, a tmpfs, docker's data
+EXEC=$RB/exec               # rocker's exec dir (the package is mounted here)
+T=$RB/t                     # tmpfs: data dirs, package copies, sockets
+DATA=$T/data
+COPIES=$T/copies
+DRUN=/run/rk-bench          # docker/containerd sockets, state, exec-root
+BIN=$ROOT/install_dir/x86_64-unknown-linux-musl/bin
+RKBENCH=$W/rkbench
+FLOOR=$W/floor
+ROOTFS=$W/bundle/rootfs
+IMG=$W/img
+LOG=$RAW/bench.log
+export ROCKER_SOCKET=$T/rocker.sock
+export DOCKER_CONFIG=$RB/docker-cli
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root (namespaces, loop devices, mounts)" >&2; exit 1; }
+[ "$RUNS" -ge 30 ] || { echo "bench: BENCH_RUNS must be >= 30" >&2; exit 1; }
+case "$(uname -m)" in x86_64) ;; *) echo "bench: x86_64 host only" >&2; exit 1 ;; esac
+
+T0=$SECONDS
+[ "$NICE" = 0 ] || renice -n "$NICE" -p $$ >/dev/null
+say() { printf '\n\033[1mbench: %s\033[0m (%ds)\n' "$*" "$((SECONDS - T0))"; printf '== %s\n' "$*" >>"$LOG"; }
+note() { printf 'bench: %s\n' "$*"; printf '%s\n' "$*" >>"$LOG"; }
+warn() { printf 'bench: WARNING: %s\n' "$*" >&2; printf 'WARNING: %s\n' "$*" >>"$LOG"; }
+meta() { printf '%s=%s\n' "$1" "$2" >>"$RAW/meta.env"; }
+
+kib() { # pid... -> "rss pss private pss_anon pss_file" in KiB, summed over the processes
+    local f=() p
+    for p in "$@"; do [ -r "/proc/$p/smaps_rollup" ] && f+=("/proc/$p/smaps_rollup"); done
+    [ ${#f[@]} -gt 0 ] || { echo "0 0 0 0 0"; return 0; }
+    awk '/^Rss:/{r+=$2} /^Pss:/{p+=$2} /^Private_(Clean|Dirty):/{v+=$2} /^Pss_Anon:/{a+=$2} /^Pss_File:/{f+=$2}
+         END{printf "%d %d %d %d %d\n", r, p, v, a, f}' "${f[@]}" 2>/dev/null
+}
+mem_row() { # key n label pids...
+    local key=$1 n=$2 label=$3
+    shift 3
+    printf '%s\t%s\t%s\t%s\n' "$key" "$n" "$label" "$(kib "$@" | tr ' ' '\t')" >>"$RAW/mem.tsv"
+}
+ppid_of() { awk '/^PPid:/{print $2}' "/proc/$1/status" 2>/dev/null; }
+memavail() { awk '/^MemAvailable/{print $2}' /proc/meminfo; }
+kmem() { awk '/^(Slab|KernelStack|PageTables):/{s+=$2} END{print s}' /proc/meminfo; }
+wait_for() { # seconds cmd...: poll until cmd succeeds
+    local t=$1 i
+    shift
+    for ((i = 0; i < t * 20; i++)); do "$@" && return 0; sleep 0.05; done
+    return 1
+}
+
+# ---------------------------------------------------------------- state for cleanup
+OWN_PIDS=()          # everything we started in the background
+MASTER_PID=
+CONTAINERD_PID=
+DOCKERD_PID=
+HUGETLB_MOVED=0
+HUGETLB_DIR_MADE=0
+CG_BEFORE=$(mktemp)
+PRE_EXIST=()         # paths that existed before us (not to be removed)
+for p in /etc/docker/key.json /run/containerd /var/lib/docker /var/lib/containerd /run/docker; do
+    [ -e "$p" ] && PRE_EXIST+=("$p")
+done
+find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | sort >"$CG_BEFORE" || true
+CLEANED=0
+
+dk() { /usr/bin/docker -H "unix://$DRUN/docker.sock" "$@"; }
+
+stop_pid() { # pid [timeout_s]: SIGTERM, wait, SIGKILL
+    local p=$1 t=${2:-10} i
+    [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 0
+    kill -TERM "$p" 2>/dev/null || true
+    for ((i = 0; i < t * 20; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null || true
+}
+
+cleanup() {
+    [ "$CLEANED" = 1 ] && return 0
+    CLEANED=1
+    set +e
+    local p
+    for p in "${OWN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${OWN_PIDS[@]}"; do stop_pid "$p" 5; done
+    if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
+        local ids
+        ids=$(dk ps -aq 2>/dev/null)
+        [ -n "$ids" ] && dk rm -f $ids >/dev/null 2>&1
+        stop_pid "$DOCKERD_PID" 30
+    fi
+    stop_pid "$CONTAINERD_PID" 15
+    # shims of OUR containerd outlive it: find them by its socket path, kill by pid
+    for p in $(pgrep -f "containerd-shim.*$DRUN/" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    stop_pid "$MASTER_PID" 10
+    crun delete -f rkbench-crun >/dev/null 2>&1
+    crun delete -f rkbench-crun2 >/dev/null 2>&1
+    runc delete -f rkbench-runc >/dev/null 2>&1
+    # cgroups we (docker, crun, runc) created: new dirs named docker* or rkbench*
+    find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | sort >"$CG_BEFORE.after"
+    comm -13 "$CG_BEFORE" "$CG_BEFORE.after" | grep -E '/(docker|rkbench)' | sort -r | while read -r d; do
+        rmdir "$d" 2>/dev/null || warn "cannot remove cgroup $d"
+    done
+    if [ "$HUGETLB_MOVED" = 1 ]; then
+        # A v1 root that still has a child at unmount -- even a removed one the
+        # kernel has not released yet -- is not destroyed and keeps hugetlb for
+        # good. So: remove the children, unmount, and if the controller does
+        # not come back, mount the (still living) hierarchy again and retry.
+        local try
+        for try in 1 2 3 4 5 6; do
+            find /sys/fs/cgroup/hugetlb -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+            sleep 0.5
+            umount /sys/fs/cgroup/hugetlb || warn "cannot unmount the hugetlb v1 hierarchy"
+            wait_for 2 grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
+            mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || break
+        done
+        [ "$HUGETLB_DIR_MADE" = 1 ] && rmdir /sys/fs/cgroup/hugetlb 2>/dev/null
+        if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers; then
+            note "hugetlb is back in cgroup2 (attempt $try)"
+            HUGETLB_MOVED=0
+        else
+            warn "hugetlb did NOT return to cgroup2: mount -t cgroup -o hugetlb cgroup /mnt && umount /mnt, later"
+        fi
+    fi
+    # our mounts (deepest first), then our loop devices
+    findmnt -rn -o TARGET | grep -E "^($RB|$DRUN)(/|$)" | sort -r | while read -r m; do
+        umount "$m" 2>/dev/null || umount -l "$m"
+    done
+    losetup -nO NAME,BACK-FILE 2>/dev/null | awk -v a="$RB" -v b="$W" 'index($2, a) == 1 || index($2, b) == 1 {print $1}' |
+        while read -r l; do losetup -d "$l"; done
+    rm -rf "$RB" "$DRUN"
+    for p in /etc/docker/key.json /run/containerd /var/lib/docker /var/lib/containerd /run/docker; do
+        [[ " ${PRE_EXIST[*]} " == *" $p "* ]] && continue
+        [ -e "$p" ] && rm -rf "$p"
+    done
+    rm -f "$CG_BEFORE" "$CG_BEFORE.after"
+    set -e
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- 1. setup
+rm -rf "$RAW"
+mkdir -p "$RAW" "$LAT" "$IMG"
+: >"$LOG"
+say "1. packages, build"
+PKGS=(runc crun bubblewrap hyperfine busybox-static squashfs-tools python3 gcc libc6-dev util-linux)
+[ "$NO_DOCKER" = 1 ] || PKGS+=(docker.io containerd tini)
+missing=()
+for p in "${PKGS[@]}"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    note "installing: ${missing[*]}"
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        # docker.io's postinst would start a system-wide dockerd: forbid it
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 -y update >>"$LOG" 2>&1 || warn "apt-get update failed"
+    apt-get -o DPkg::Lock::Timeout=600 -y install --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1 ||
+        { [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d; echo "bench: apt-get install failed (see $LOG)" >&2; exit 1; }
+    [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+scripts/setup.sh >>"$LOG" 2>&1 || { echo "bench: scripts/setup.sh failed (see $LOG)" >&2; exit 1; }
+make -s release >>"$LOG" 2>&1 || { echo "bench: make release failed (see $LOG)" >&2; exit 1; }
+# every target from the current sources (make size only builds missing ones)
+for t in aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf mipsel-unknown-linux-musl mips-unknown-linux-musl; do
+    make -s TARGET="$t" release >>"$LOG" 2>&1 || { echo "bench: make TARGET=$t release failed (see $LOG)" >&2; exit 1; }
+done
+make -s size >"$RAW/size.txt" 2>>"$LOG" || { echo "bench: make size failed (see $LOG)" >&2; exit 1; }
+gcc -O2 -static -Wall -Wextra -I"$ROOT/rocker-client-c/include" -o "$RKBENCH" bench/rkbench.c
+gcc -O2 -static -Wall -Wextra -o "$FLOOR" bench/floor.c
+
+# the payload: busybox-static + its applets, as a rootfs and as squashfs packages
+rm -rf "$W/bundle"
+mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/tmp" "$ROOTFS/etc"
+cp /bin/busybox "$ROOTFS/bin/busybox"
+for a in $("$ROOTFS/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$ROOTFS/bin/$a"; done
+for c in lz4 gzip xz; do
+    mksquashfs "$ROOTFS" "$IMG/bb-$c.sqfs" -comp "$c" -noappend -all-root -quiet >>"$LOG" 2>&1
+done
+(cd "$W/bundle" && runc spec)
+python3 - "$W/bundle/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]; c = json.load(open(p))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+c["root"]["readonly"] = True
+json.dump(c, open(p, "w"), indent=1)
+PY
+
+# the runtime area
+mkdir -p "$EXEC" "$T" "$DRUN"
+mount -t tmpfs -o size=4g,mode=755 rk-bench "$T"
+mkdir -p "$DATA" "$COPIES" "$DOCKER_CONFIG"
+for i in 0 1 2 3 4 5 6 7; do mkdir -p "$DATA/cli$i"; done
+
+# ---------------------------------------------------------------- machine, versions
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '-'; }
+: >"$RAW/meta.env"
+meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+meta cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+meta ncpu "$(nproc)"
+meta mem "$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+meta kernel "$(uname -r)"
+meta debian "$(cat /etc/debian_version)"
+meta rootfs "$(findmnt -no FSTYPE /) on $(findmnt -no SOURCE /)"
+meta cgroups "$(if [ -e /sys/fs/cgroup/unified ]; then echo 'hybrid (v1 + cgroup2 at /sys/fs/cgroup/unified)'; else stat -fc %T /sys/fs/cgroup; fi)"
+meta git "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
+meta rocker "$("$BIN/rocker-master" --version)"
+meta crun "$(crun --version | head -1) (deb $(ver crun))"
+meta runc "$(runc --version | head -1) (deb $(ver runc))"
+meta bwrap "$(bwrap --version) (deb $(ver bubblewrap))"
+meta unshare "$(unshare --version) (deb util-linux $(ver util-linux))"
+meta hyperfine "$(hyperfine --version)"
+meta busybox "busybox-static $(ver busybox-static), $(stat -c %s /bin/busybox) B + $(($(ls "$ROOTFS/bin" | wc -l) - 1)) applet symlinks"
+meta squashfs_tools "$(ver squashfs-tools)"
+meta gcc "$(gcc --version | head -1)"
+meta runs "$RUNS"
+meta rounds "$ROUNDS"
+meta docker_runs "$DOCKER_RUNS"
+meta nice "$NICE"
+meta quiet "$QUIET_WAIT s for cpu pressure < $QUIET_PSI %"
+meta no_docker "$NO_DOCKER"
+meta sqfs_config "$(zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_SQUASHFS_(DECOMP_[A-Z_]+|FILE_[A-Z]+)=y' | sed 's/^CONFIG_SQUASHFS_//; s/=y//' | paste -sd' ' || echo unknown)"
+for c in lz4 gzip xz; do meta "img_$c" "$(stat -c %s "$IMG/bb-$c.sqfs")"; done
+meta load_before "$(loadavg)"
+
+# crun refuses hybrid cgroups while cgroup2 owns a controller (ANCHOR_BENCH.md):
+# lend hugetlb to a v1 hierarchy for the run; cleanup() gives it back
+if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+    [ -d /sys/fs/cgroup/hugetlb ] || { mkdir /sys/fs/cgroup/hugetlb && HUGETLB_DIR_MADE=1; }
+    if mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb; then
+        HUGETLB_MOVED=1
+        note "hugetlb lent to a v1 hierarchy for crun"
+    else
+        warn "could not mount hugetlb as v1: crun will fail"
+    fi
+fi
+meta hugetlb_moved "$HUGETLB_MOVED"
+
+: >"$RAW/mem.tsv"
+: >"$RAW/scale.tsv"
+
+# ---------------------------------------------------------------- daemons
+say "2. daemons: rocker-master$([ "$NO_DOCKER" = 1 ] || echo ', containerd + dockerd')"
+"$BIN/rocker-master" --socket "$ROCKER_SOCKET" 2>"$RAW/master.log" &
+MASTER_PID=$!
+wait_for 10 test -S "$ROCKER_SOCKET" || { echo "bench: rocker-master did not start" >&2; exit 1; }
+
+if [ "$NO_DOCKER" != 1 ]; then
+    # as in ANCHOR_BENCH.md: private containerd + dockerd, no iptables, no bridge
+    mkdir -p "$DRUN" "$RB/containerd" "$RB/docker"
+    containerd --address "$DRUN/containerd.sock" --root "$RB/containerd" --state "$DRUN/containerd-state" \
+        >"$RAW/containerd.log" 2>&1 &
+    CONTAINERD_PID=$!
+    wait_for 30 test -S "$DRUN/containerd.sock" || { echo "bench: containerd did not start" >&2; exit 1; }
+    dockerd --containerd "$DRUN/containerd.sock" -H "unix://$DRUN/docker.sock" --data-root "$RB/docker" \
+        --exec-root "$DRUN/docker-exec" --pidfile "$DRUN/docker.pid" --iptables=false --ip6tables=false \
+        --bridge=none --ip-masq=false --storage-driver overlay2 --exec-opt native.cgroupdriver=cgroupfs \
+        >"$RAW/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    wait_for 60 dk version >/dev/null 2>&1 || { echo "bench: dockerd did not start (see $RAW/dockerd.log)" >&2; exit 1; }
+    meta docker "$(dk version -f 'dockerd {{.Server.Version}}, API {{.Server.APIVersion}}') (deb docker.io $(ver docker.io)); CLI /usr/bin/docker; containerd $(ver containerd); tini $(ver tini)"
+    meta docker_storage "$(dk info -f '{{.Driver}}, cgroup driver {{.CgroupDriver}}, cgroup v{{.CgroupVersion}}')"
+fi
+sleep 10 # idle, as ANCHOR_BENCH.md: 10 s after start
+mem_row master_idle 1 "rocker-master, idle, 10 s after start" "$MASTER_PID"
+[ "$NO_DOCKER" = 1 ] || mem_row docker_idle 1 "dockerd + containerd, idle, 10 s after start" "$DOCKERD_PID" "$CONTAINERD_PID"
+if [ "$NO_DOCKER" != 1 ]; then
+    tar -C "$ROOTFS" -c . | dk import - rkbench-bb:latest >>"$LOG" 2>&1
+fi
+
+# ---------------------------------------------------------------- 3. start latency
+say "3. start latency: $RUNS runs per row in $ROUNDS interleaved rounds"
+printf 'name\tgroup\tlabel\tcommand\n' >"$RAW/lat_index.tsv"
+declare -A FAILED=()
+ROCKER_REQ="--exec-dir $EXEC --overlay /var --uid $UIDN --gid $UIDN"
+def() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW/lat_index.tsv"; BENCHES+=("$1"); }
+BENCHES=()
+for c in lz4 gzip xz; do
+    def "floor-cold-$c" floor "floor, cold, $c" "floor --cold bb-$c.sqfs --copy-dir \$T/copies --data \$T/data/floor --overlay /var"
+    def "rocker-cold-$c" rocker "rocker, cold, $c" "rkbench start --cold bb-$c.sqfs --copy-dir \$T/copies $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+done
+def floor-warm floor "floor, warm (bind of a mounted squashfs)" "floor --warm bb-lz4.sqfs --data \$T/data/floor --overlay /var"
+for c in lz4 gzip xz; do
+    def "rocker-warm-$c" rocker "rocker, warm, $c" "rkbench start --pkg bb-$c.sqfs --holder $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+done
+def rocker-cli rocker "rocker CLI (rocker run), warm, lz4" "rocker run --pkg bb-lz4.sqfs --exec-dir $EXEC --data-dir \$T/data/cli{i} --overlay /var --uid $UIDN --gid $UIDN -- $EXEC/bin/true"
+def true peer "plain fork+exec" "\$R/bin/true"
+def unshare peer "unshare mnt+pid" "unshare -m -p -f --mount-proc \$R/bin/true"
+def bwrap peer "bwrap" "bwrap --unshare-all --ro-bind \$R / --proc /proc --dev /dev /bin/true"
+def bwrap-sharenet peer "bwrap without netns" "bwrap --unshare-all --share-net --ro-bind \$R / --proc /proc --dev /dev /bin/true"
+def crun peer "crun" "crun run -b \$W/bundle rkbench-crun"
+def crun-nocg peer "crun, no cgroups" "crun --cgroup-manager=disabled run -b \$W/bundle rkbench-crun2"
+def runc peer "runc" "runc run -b \$W/bundle rkbench-runc"
+[ "$NO_DOCKER" = 1 ] || def docker peer "docker" "/usr/bin/docker -H unix://\$DRUN/docker.sock run --rm --network none rkbench-bb:latest /bin/true"
+
+mkdir -p "$DATA/floor" "$DATA/rk"
+hf() { # name runs cmd [prepare]
+    local name=$1 n=$2 cmd=$3 prep=${4:-}
+    local a=(-N --warmup 1 --runs "$n" --style none --export-json "$LAT/$name.r$ROUND.json")
+    [ -n "$prep" ] && a+=(--prepare "$prep")
+    hyperfine "${a[@]}" "$cmd" >>"$LOG" 2>&1
+}
+run_bench() { # name n
+    local name=$1 n=$2 out="$LAT/$1.r$ROUND.txt" c
+    case $name in
+    floor-cold-*) c=${name#floor-cold-}
+        "$FLOOR" --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" --data "$DATA/floor" --overlay /var \
+            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" ;;
+    floor-warm)
+        "$FLOOR" --warm "$IMG/bb-lz4.sqfs" --data "$DATA/floor" --overlay /var \
+            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" ;;
+    rocker-cold-*) c=${name#rocker-cold-}
+        "$RKBENCH" start --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" $ROCKER_REQ --data-base "$DATA/rk" \
+            --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
+    rocker-warm-*) c=${name#rocker-warm-}
+        "$RKBENCH" start --pkg "$IMG/bb-$c.sqfs" --holder $ROCKER_REQ --data-base "$DATA/rk" \
+            --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
+    rocker-cli) # warm, as rocker-warm-*: another sandbox of the package runs meanwhile
+        mkdir -p "$DATA/clihold"
+        "$RKBENCH" hold --pkg "$IMG/bb-lz4.sqfs" --n 1 $ROCKER_REQ --data-base "$DATA/clihold" \
+            -- "$EXEC/bin/sleep" 100000 >"$RAW/hold-cli.out" &
+        local hp=$!
+        wait_for 30 sh -c "grep -q '^DONE' '$RAW/hold-cli.out' || ! kill -0 $hp 2>/dev/null"
+        "$RKBENCH" exec --runs "$n" --warmup 1 --out "$out" -- "$BIN/rocker" run --pkg "$IMG/bb-lz4.sqfs" \
+            --exec-dir "$EXEC" --data-dir "$DATA/cli{i}" --overlay /var --uid $UIDN --gid $UIDN -- "$EXEC/bin/true"
+        c=$?
+        kill -TERM "$hp" 2>/dev/null
+        wait "$hp" 2>/dev/null
+        return $c ;;
+    true) hf "$name" "$n" "$ROOTFS/bin/true" ;;
+    unshare) hf "$name" "$n" "unshare -m -p -f --mount-proc $ROOTFS/bin/true" ;;
+    bwrap) hf "$name" "$n" "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev /bin/true" ;;
+    bwrap-sharenet) hf "$name" "$n" "bwrap --unshare-all --share-net --ro-bind $ROOTFS / --proc /proc --dev /dev /bin/true" ;;
+    crun) hf "$name" "$n" "crun run -b $W/bundle rkbench-crun" "sh -c 'crun delete -f rkbench-crun >/dev/null 2>&1; true'" ;;
+    crun-nocg) hf "$name" "$n" "crun --cgroup-manager=disabled run -b $W/bundle rkbench-crun2" \
+        "sh -c 'crun delete -f rkbench-crun2 >/dev/null 2>&1; true'" ;;
+    runc) hf "$name" "$n" "runc run -b $W/bundle rkbench-runc" "sh -c 'runc delete -f rkbench-runc >/dev/null 2>&1; true'" ;;
+    docker) hf "$name" "$n" "/usr/bin/docker -H unix://$DRUN/docker.sock run --rm --network none rkbench-bb:latest /bin/true" ;;
+    esac
+}
+per=$(((RUNS + ROUNDS - 1) / ROUNDS))
+dper=$(((DOCKER_RUNS + ROUNDS - 1) / ROUNDS))
+psi() { awk '/^some/{sub("avg10=", "", $2); print int($2)}' /proc/pressure/cpu 2>/dev/null || echo 0; }
+printf 'round\tcpu_pressure_avg10\twaited_s\tload\n' >"$RAW/rounds.tsv"
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    # a light quiet gate: the VM is shared; wait (bounded) for a calmer moment
+    w0=$SECONDS
+    while [ "$(psi)" -ge "$QUIET_PSI" ] && [ $((SECONDS - w0)) -lt "$QUIET_WAIT" ]; do sleep 1; done
+    printf '%s\t%s\t%s\t%s\n' "$ROUND" "$(psi)" "$((SECONDS - w0))" "$(loadavg)" >>"$RAW/rounds.tsv"
+    note "round $ROUND/$ROUNDS (load $(loadavg), cpu pressure $(psi) %, waited $((SECONDS - w0)) s)"
+    for b in "${BENCHES[@]}"; do
+        [ -n "${FAILED[$b]:-}" ] && continue
+        n=$per
+        [ "$b" = docker ] && n=$dper
+        if ! run_bench "$b" "$n" 2>>"$LOG"; then
+            FAILED[$b]=1
+            warn "$b failed in round $ROUND (see $LOG); left out from here on"
+        fi
+    done
+done
+for b in "${!FAILED[@]}"; do meta "failed_$b" 1; done
+
+# ---------------------------------------------------------------- 4. memory
+say "4. memory: per-sandbox overhead with 1 and 20 sandboxes running sleep"
+HOLD_PID=
+rk_hold() { # n tag: n rocker sandboxes running sleep
+    mkdir -p "$DATA/$2"
+    "$RKBENCH" hold --pkg "$IMG/bb-lz4.sqfs" --n "$1" $ROCKER_REQ --data-base "$DATA/$2" \
+        -- "$EXEC/bin/sleep" 100000 >"$RAW/hold-$2.out" 2>>"$LOG" &
+    HOLD_PID=$!
+    OWN_PIDS+=("$HOLD_PID")
+    wait_for 300 sh -c "grep -q '^DONE' '$RAW/hold-$2.out' || ! kill -0 $HOLD_PID 2>/dev/null"
+    grep -q '^DONE' "$RAW/hold-$2.out" || { echo "bench: rkbench hold failed (see $RAW/hold-$2.out, $LOG)" >&2; exit 1; }
+}
+rk_release() { # prints the teardown time (SIGTERM to the holder .. every guard gone), ms
+    local t0 g
+    t0=$(date +%s%N)
+    kill -TERM "$HOLD_PID"
+    wait "$HOLD_PID" 2>/dev/null || true
+    for g in $(awk '/^OK/{print $3}' "$1"); do
+        wait_for 30 sh -c "! kill -0 $g 2>/dev/null" || true
+    done
+    echo $((($(date +%s%N) - t0) / 1000000))
+}
+for n in 1 20; do
+    mem_row "rocker_master_pre_$n" 1 "rocker-master before" "$MASTER_PID"
+    rk_hold "$n" "mem$n"
+    sleep 1
+    guards=$(awk '/^OK/{print $3}' "$RAW/hold-mem$n.out")
+    apps=$(awk '/^OK/{print $4}' "$RAW/hold-mem$n.out")
+    mem_row "rocker_guard_$n" "$n" "guard (sandbox PID 1)" $guards
+    mem_row "rocker_app_$n" "$n" "sleep" $apps
+    mem_row "rocker_master_$n" 1 "rocker-master" "$MASTER_PID"
+    printf 'rocker_loops_%s\t%s\n' "$n" "$(losetup -j "$IMG/bb-lz4.sqfs" | wc -l)" >>"$RAW/scale.tsv"
+    rk_release "$RAW/hold-mem$n.out" >/dev/null
+done
+
+BW_OUTER=()
+for n in 1 20; do
+    BW_OUTER=()
+    for ((i = 0; i < n; i++)); do
+        bwrap --unshare-all --ro-bind "$ROOTFS" / --proc /proc --dev /dev /bin/sleep 100000 &
+        BW_OUTER+=($!)
+        OWN_PIDS+=($!)
+    done
+    sleep 1.5
+    inner=$(for p in "${BW_OUTER[@]}"; do pgrep -P "$p"; done)
+    payload=$(for p in $inner; do pgrep -P "$p"; done)
+    mem_row "bwrap_monitor_$n" "$n" "outer bwrap (monitor) + inner bwrap (pid 1)" "${BW_OUTER[@]}" $inner
+    mem_row "bwrap_app_$n" "$n" "sleep" $payload
+    for p in $inner; do kill -KILL "$p" 2>/dev/null || true; done
+    for p in "${BW_OUTER[@]}"; do wait "$p" 2>/dev/null || true; done
+done
+
+if [ "$NO_DOCKER" != 1 ]; then
+    for n in 1 20; do
+        mem_row "docker_daemons_pre_$n" 1 "dockerd + containerd before" "$DOCKERD_PID" "$CONTAINERD_PID"
+        ids=()
+        for ((i = 0; i < n; i++)); do
+            ids+=("$(dk run -d --network none rkbench-bb:latest /bin/sleep 100000)")
+        done
+        sleep 2
+        pids=$(dk inspect -f '{{.State.Pid}}' "${ids[@]}")
+        shims=$(for p in $pids; do ppid_of "$p"; done)
+        mem_row "docker_shim_$n" "$n" "containerd-shim-runc-v2" $shims
+        mem_row "docker_app_$n" "$n" "sleep (container pid 1)" $pids
+        mem_row "docker_daemons_$n" 1 "dockerd + containerd" "$DOCKERD_PID" "$CONTAINERD_PID"
+        dk rm -f "${ids[@]}" >/dev/null
+    done
+    # docker --init: one container, shim + docker-init (tini) + sleep
+    id=$(dk run -d --init --network none rkbench-bb:latest /bin/sleep 100000)
+    sleep 2
+    pid=$(dk inspect -f '{{.State.Pid}}' "$id")
+    mem_row docker_init_shim 1 "containerd-shim-runc-v2 + docker-init (tini)" "$(ppid_of "$pid")" "$pid"
+    mem_row docker_init_app 1 "sleep" $(pgrep -P "$pid")
+    dk rm -f "$id" >/dev/null
+fi
+
+# ---------------------------------------------------------------- 5. scale
+say "5. scale: $SCALE concurrent sandboxes"
+a0=$(memavail)
+k0=$(kmem)
+t0=$(date +%s%N)
+rk_hold "$SCALE" scale
+t1=$(date +%s%N)
+sleep 1
+ok=$(awk '/^DONE/{sub("ok=","",$2); print $2}' "$RAW/hold-scale.out")
+fails=$(awk '/^DONE/{sub("fail=","",$3); print $3}' "$RAW/hold-scale.out")
+firstfail=$(grep -m1 '^FAIL' "$RAW/hold-scale.out" | cut -d' ' -f2- || true)
+guards=$(awk '/^OK/{print $3}' "$RAW/hold-scale.out")
+apps=$(awk '/^OK/{print $4}' "$RAW/hold-scale.out")
+{
+    printf 'rocker_asked\t%s\n' "$SCALE"
+    printf 'rocker_ok\t%s\n' "$ok"
+    printf 'rocker_fail\t%s\n' "$fails"
+    printf 'rocker_first_fail\t%s\n' "$firstfail"
+    printf 'rocker_start_ms\t%s\n' "$(((t1 - t0) / 1000000))"
+    printf 'rocker_guards_kib\t%s\n' "$(kib $guards | tr ' ' ',')"
+    printf 'rocker_apps_kib\t%s\n' "$(kib $apps | tr ' ' ',')"
+    printf 'rocker_master_kib\t%s\n' "$(kib "$MASTER_PID" | tr ' ' ',')"
+    printf 'rocker_memavail_drop_kib\t%s\n' "$((a0 - $(memavail)))"
+    printf 'rocker_kmem_growth_kib\t%s\n' "$(($(kmem) - k0))"
+    printf 'rocker_loops\t%s\n' "$(losetup -j "$IMG/bb-lz4.sqfs" | wc -l)"
+    printf 'rocker_stop_ms\t%s\n' "$(rk_release "$RAW/hold-scale.out")"
+} >>"$RAW/scale.tsv"
+
+if [ "$NO_DOCKER" != 1 ]; then
+    DEADLINE=${BENCH_DOCKER_SCALE_S:-240}
+    a0=$(memavail)
+    k0=$(kmem)
+    d0=$(kib "$DOCKERD_PID" "$CONTAINERD_PID" | tr ' ' ',')
+    ids=()
+    t0=$(date +%s%N)
+    s0=$SECONDS
+    for ((i = 0; i < SCALE; i++)); do
+        if [ $((SECONDS - s0)) -ge "$DEADLINE" ]; then
+            warn "docker scale: stopped at $i containers after ${DEADLINE}s"
+            break
+        fi
+        id=$(dk run -d --network none rkbench-bb:latest /bin/sleep 100000 2>>"$LOG") || break
+        ids+=("$id")
+    done
+    t1=$(date +%s%N)
+    sleep 2
+    pids=$(dk inspect -f '{{.State.Pid}}' "${ids[@]}")
+    shims=$(for p in $pids; do ppid_of "$p"; done)
+    {
+        printf 'docker_asked\t%s\n' "$SCALE"
+        printf 'docker_ok\t%s\n' "${#ids[@]}"
+        printf 'docker_start_ms\t%s\n' "$(((t1 - t0) / 1000000))"
+        printf 'docker_shims_kib\t%s\n' "$(kib $shims | tr ' ' ',')"
+        printf 'docker_apps_kib\t%s\n' "$(kib $pids | tr ' ' ',')"
+        printf 'docker_daemons_before_kib\t%s\n' "$d0"
+        printf 'docker_daemons_kib\t%s\n' "$(kib "$DOCKERD_PID" "$CONTAINERD_PID" | tr ' ' ',')"
+        printf 'docker_memavail_drop_kib\t%s\n' "$((a0 - $(memavail)))"
+        printf 'docker_kmem_growth_kib\t%s\n' "$(($(kmem) - k0))"
+    } >>"$RAW/scale.tsv"
+    t0=$(date +%s%N)
+    dk rm -f "${ids[@]}" >/dev/null
+    printf 'docker_stop_ms\t%s\n' "$((($(date +%s%N) - t0) / 1000000))" >>"$RAW/scale.tsv"
+    mem_row docker_idle_after 1 "dockerd + containerd, idle, after the benchmarks" "$DOCKERD_PID" "$CONTAINERD_PID"
+fi
+mem_row master_idle_after 1 "rocker-master, idle, after the benchmarks" "$MASTER_PID"
+
+# ---------------------------------------------------------------- 6. flash, disk
+say "6. flash and disk"
+stripped() { # file -> stripped size in bytes
+    local t
+    t=$(mktemp -p "$T")
+    cp "$1" "$t" && strip --strip-all "$t" 2>/dev/null
+    stat -c %s "$t"
+    rm -f "$t"
+}
+flash_row() { # runtime binaries...
+    local rt=$1 b l bt=0 lt=0 bl="" ll=""
+    shift
+    declare -A seen=()
+    for b in "$@"; do
+        [ -e "$b" ] || continue
+        s=$(stripped "$b"); bt=$((bt + s)); bl+="$(basename "$b") $s, "
+        for l in $(ldd "$b" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3}'); do
+            l=$(readlink -f "$l")
+            # glibc itself (libc, ld.so, libm, libpthread, libdl, librt, libresolv) is "libc"
+            case $(basename "$l") in libc.so.*|ld-linux*|libc-*|libm.so.*|libm-*|libpthread*|libdl[.-]*|librt[.-]*|libresolv*) continue ;; esac
+            [ -n "${seen[$l]:-}" ] && continue
+            seen[$l]=1
+            s=$(stripped "$l"); lt=$((lt + s)); ll+="$(basename "$l") $s, "
+        done
+    done
+    printf '%s\t%s\t%s\t%s\t%s\n' "$rt" "${bl%, }" "$bt" "${ll%, }" "$lt" >>"$RAW/flash.tsv"
+}
+: >"$RAW/flash.tsv"
+flash_row rocker "$BIN/rocker-master" "$BIN/rocker"
+flash_row crun /usr/bin/crun
+flash_row runc /usr/sbin/runc
+flash_row bwrap /usr/bin/bwrap
+flash_row unshare /usr/bin/unshare
+if [ "$NO_DOCKER" != 1 ]; then
+    flash_row docker /usr/sbin/dockerd /usr/bin/docker /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 \
+        /usr/sbin/runc /usr/bin/docker-init
+fi
+load_bytes() { # static ELF [field] -> bytes of the pages its LOAD segments span (4 KiB pages);
+    # field 6 = MemSiz (everything), 5 = FileSiz (the file-backed part)
+    readelf -lW "$1" | awk -v f="${2:-6}" '$1 == "LOAD" {print $3, $f}' | {
+        tot=0
+        while read -r va ms; do
+            [ $((ms)) -eq 0 ] || tot=$((tot + ((va + ms + 4095) / 4096 - va / 4096) * 4096))
+        done
+        echo "$tot"
+    }
+}
+for t in aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf mipsel-unknown-linux-musl mips-unknown-linux-musl x86_64-unknown-linux-musl; do
+    m=$ROOT/install_dir/$t/bin/rocker-master
+    if [ -e "$m" ]; then
+        printf 'load_%s\t%s\n' "$t" "$(load_bytes "$m")" >>"$RAW/scale.tsv"
+        printf 'file_%s\t%s\n' "$t" "$(load_bytes "$m" 5)" >>"$RAW/scale.tsv"
+    fi
+done
+
+: >"$RAW/disk.tsv"
+TREE=${BENCH_TREE:-/usr/lib/python3.11}
+if [ -d "$TREE" ]; then
+    printf 'tree\t%s\t%s\t%s\t%s\n' "$TREE" "$(find "$TREE" -type f | wc -l)" \
+        "$(du -sb --apparent-size "$TREE" | cut -f1)" "$(du -sB1 "$TREE" | cut -f1)" >>"$RAW/disk.tsv"
+    for c in gzip xz lz4; do
+        s=$(date +%s%N)
+        mksquashfs "$TREE" "$T/tree-$c.sqfs" -comp "$c" -noappend -all-root -quiet >>"$LOG" 2>&1
+        e=$(date +%s%N)
+        printf 'sqfs\t%s\t%s\t%s\n' "$c" "$(stat -c %s "$T/tree-$c.sqfs")" "$(((e - s) / 1000000))" >>"$RAW/disk.tsv"
+        rm -f "$T/tree-$c.sqfs"
+    done
+fi
+printf 'payload\t%s\t%s\t%s\n' "$(du -sb --apparent-size "$ROOTFS" | cut -f1)" "$(du -sB1 "$ROOTFS" | cut -f1)" \
+    "$(for c in gzip xz lz4; do printf '%s=%s ' "$c" "$(stat -c %s "$IMG/bb-$c.sqfs")"; done)" >>"$RAW/disk.tsv"
+
+meta load_after "$(loadavg)"
+meta duration_s "$((SECONDS - T0))"
+
+# ---------------------------------------------------------------- 7. clean up, check, report
+say "7. clean up and check"
+cleanup
+{
+    printf 'mounts\t%s\n' "$(findmnt -rn -o TARGET | grep -cE "^($RB|$DRUN)(/|$)" || true)"
+    printf 'loops\t%s\n' "$(losetup -nO BACK-FILE | grep -cE "^($RB|$W)" || true)"
+    printf 'processes\t%s\n' "$(for p in "${OWN_PIDS[@]}" $MASTER_PID $DOCKERD_PID $CONTAINERD_PID; do kill -0 "$p" 2>/dev/null && echo "$p"; done | wc -l)"
+    printf 'shims\t%s\n' "$(pgrep -fc "containerd-shim.*$DRUN/" || true)"
+    printf 'guards\t%s\n' "$(for g in $(awk '/^OK/{print $3}' "$RAW"/hold-*.out); do kill -0 "$g" 2>/dev/null && echo "$g"; done | wc -l)"
+    printf 'crun_runc\t%s\n' "$( (crun list -q 2>/dev/null; runc list -q 2>/dev/null) | grep -c rkbench || true)"
+    printf 'cgroups\t%s\n' "$(find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | grep -cE '/(docker|rkbench)' || true)"
+    printf 'hugetlb_in_cgroup2\t%s\n' "$(grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null && echo yes || echo no)"
+    printf 'runtime_dirs\t%s\n' "$(ls -d "$RB" "$DRUN" 2>/dev/null | wc -l)"
+} >"$RAW/leftovers.tsv"
+sed 's/^/    /' "$RAW/leftovers.tsv"
+
+python3 bench/report.py "$RAW" bench/results.md bench/startup.svg
+say "done: bench/results.md, bench/startup.svg (raw data in $RAW)"
