@@ -183,7 +183,9 @@ w("")
 w("* **rocker** is timed in C (`bench/rkbench.c`) around `ROCKER_enter_rocker()` + `waitpid()`: request, "
   "guard (new mount + PID ns, overlay on `/var`, loop + squashfs at the exec dir, `/proc`, user ns), id maps, "
   "client helper (setns ×3, uid/gid 1000, caps dropped), App clone, `execve`, exit, reap. Each run has its own "
-  "data dir (8 rotating).")
+  "data dir (8 rotating). Between runs (untimed) rkbench waits for the run's guard to exit, as the floor waits "
+  "for its pid 1, so one run's namespace teardown never overlaps the next run; the CLI row pauses 5 ms "
+  "between runs for the same reason.")
 w("  * **cold**: a fresh copy of the image per run (copied untimed onto tmpfs), so no loop device, squashfs "
   "superblock or squashfs page cache is ever re-used.")
 if SHARED:
@@ -527,8 +529,10 @@ w("|---|---:|")
 for k, v in left.items():
     w(f"| {k} | {v} |")
 w("")
-w("Rerun: `make bench` (about 5 min with docker); `BENCH_NO_DOCKER=1 make bench` for a quick run without "
-  "docker; `BENCH_RUNS`, `BENCH_ROUNDS`, `BENCH_SCALE` change the sizes.")
+w(f"Rerun: `make bench` (this run: {int(meta.get('duration_s', '0')) // 60} min {int(meta.get('duration_s', '0')) % 60} s"
+  f"{' without docker' if meta.get('no_docker') == '1' else ' with docker'}); `BENCH_NO_DOCKER=1 make bench` "
+  "for a quicker run without docker; `BENCH_RUNS`, `BENCH_ROUNDS`, `BENCH_SCALE`, `BENCH_NICE`, "
+  "`BENCH_QUIET_WAIT` change the sizes and the noise handling (see the top of `scripts/bench.sh`).")
 w("")
 # --- summary (the README snippet), inserted at the top
 sm = []
@@ -548,7 +552,9 @@ mem_bits = []
 if MEM.get("master_idle"):
     mem_bits.append(f"rocker-master idle {MEM['master_idle'][4]} KiB PSS")
 if MEM.get("rocker_guard_1"):
-    mem_bits.append(f"guard {MEM['rocker_guard_1'][4]} KiB PSS per sandbox")
+    g20 = MEM.get("rocker_guard_20")
+    mem_bits.append(f"guard {MEM['rocker_guard_1'][4]} KiB PSS per sandbox"
+                    + (f" ({g20[4] // 20} KiB each with 20)" if g20 else ""))
 if MEM.get("docker_idle"):
     mem_bits.append(f"dockerd + containerd idle {MEM['docker_idle'][4] // 1024} MiB PSS")
 if MEM.get("docker_shim_1"):

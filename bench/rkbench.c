@@ -5,7 +5,8 @@
  *                 --out FILE -- PROG [ARGS]
  *       Sequential sandboxes, each running PROG as the App.  A run is timed
  *       from just before ROCKER_enter_rocker() to just after waitpid() has
- *       reaped the App.  --cold copies IMG to a new file before every run
+ *       reaped the App; then (untimed) rkbench waits for the run's guard to
+ *       exit, so one run's teardown does not overlap the next one.  --cold copies IMG to a new file before every run
  *       (untimed), so every run mounts a squashfs nobody has read yet.
  *       --holder first starts one sandbox of the same package running
  *       <exec-dir>/bin/sleep and keeps it for the whole series (the "warm"
@@ -28,8 +29,9 @@
  *   rkbench exec --runs N --warmup N --out FILE -- CMD [ARGS]
  *       fork + execv(CMD) + waitpid, timed, one "total" per line (us); every
  *       "{i}" in ARGS becomes the run number modulo 8 (rotating data dirs for
- *       the rocker CLI: a data dir is refused while the previous run's guard
- *       is still exiting).  Like hyperfine -N, without the shell.
+ *       the rocker CLI, whose previous guard may still be exiting).  Like
+ *       hyperfine -N, without the shell.  --settle-ms N: pause N ms
+ *       (untimed) after each run, for background teardown to finish.
  *
  *   COMMON: --exec-dir DIR --data-base DIR [--overlay DIR]... [--uid N] [--gid N]
  *       Each sandbox gets its own data dir <data-base>/<tag><i> (created
@@ -59,7 +61,7 @@
 
 static char *o_pkg, *o_cold, *o_copy_dir, *o_exec, *o_data_base, *o_out;
 static char *o_ovl[MAX_OVL + 1];
-static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000, o_n = 1, o_holder;
+static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000, o_n = 1, o_holder, o_settle_ms;
 
 static double now_us(void)
 {
@@ -149,6 +151,20 @@ static int reap(pid_t pid)
     return st;
 }
 
+/* Untimed, between runs: wait until this run's guard has exited, so its
+ * namespace teardown (unmounts, loop auto-clear) does not overlap the next
+ * run on a small machine -- as the floor waits for its pid 1.  The guard
+ * leaves by itself once its App is gone. */
+static void settle_guard(int guard_pid)
+{
+    long pfd = syscall(SYS_pidfd_open, guard_pid, 0);
+    if (pfd >= 0) {
+        struct pollfd p = { (int)pfd, POLLIN, 0 };
+        (void)poll(&p, 1, 2000);
+        close((int)pfd);
+    }
+}
+
 static int cmd_start(char **prog)
 {
     volatile double *stamp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -218,6 +234,7 @@ static int cmd_start(char **prog)
         }
         st = reap(r.app_pid);
         t2 = now_us();
+        settle_guard(r.guard_pid);
         if (st != 0) {
             fprintf(stderr, "rkbench: run %d: App status 0x%x\n", k, st);
             fprintf(out, "# FAIL %d App status 0x%x\n", k, st);
@@ -324,6 +341,8 @@ static int cmd_exec(char **cmd)
         } else if (k >= o_warmup) {
             fprintf(out, "%.1f\n", t1 - t0);
         }
+        if (o_settle_ms > 0)
+            usleep((useconds_t)o_settle_ms * 1000);
     }
     fclose(out);
     return 0; /* a few failed runs are in the output as "# FAIL" lines */
@@ -341,7 +360,7 @@ int main(int argc, char **argv)
         { "pkg", 1, 0, 'p' },      { "cold", 1, 0, 'c' }, { "copy-dir", 1, 0, 'C' }, { "holder", 0, 0, 'H' },
         { "exec-dir", 1, 0, 'e' }, { "data-base", 1, 0, 'd' }, { "overlay", 1, 0, 'o' }, { "runs", 1, 0, 'r' },
         { "warmup", 1, 0, 'w' },   { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },      { "out", 1, 0, 'O' },
-        { "n", 1, 0, 'n' },        { 0, 0, 0, 0 },
+        { "n", 1, 0, 'n' },        { "settle-ms", 1, 0, 's' }, { 0, 0, 0, 0 },
     };
     const char *mode;
     int c;
@@ -368,6 +387,7 @@ int main(int argc, char **argv)
         case 'g': o_gid = atoi(optarg); break;
         case 'O': o_out = optarg; break;
         case 'n': o_n = atoi(optarg); break;
+        case 's': o_settle_ms = atoi(optarg); break;
         default: usage();
         }
     }

@@ -195,7 +195,7 @@ scenario() {
     chk "[$tag] rocker run exits 0" "rc=$RC: $(oneline "$OUT")" [ "$RC" = 0 ]
     p1=$(v pid1)
     chk "[$tag] PID 1 inside is the guard ($p1)" "pid1='$p1'" re "$p1" '^rg-[0-9a-f]{12}$'
-    nhost=$(ls -d /proc/[0-9]* | wc -l)
+    nhost=$(set -- /proc/[0-9]*; echo $#)
     chk "[$tag] only sandbox processes are visible (/proc inside: $(v procs), App is pid $(v self); $nhost on the host)" \
         "procs='$(v procs)' self=$(v self) comms='$(v comms)'" [ "$(v procs):$(v self)" = "/proc/1 /proc/2:2" ]
     chk "[$tag] App runs as uid/gid 1000 inside (id)" "uid=$(v uid) gid=$(v gid) groups=$(v groups)" \
@@ -369,7 +369,7 @@ for g in $(printf '%s\n' "$rows" | awk '{print $1":"$2}'); do
 done
 chk "every listed guard is alive, named as listed, a child of the master" "$bad" [ -z "$bad" ]
 nl=$(loops $PM)
-chk "their loop devices are attached read-only (the package's device is shared: $nl for $NBOX)" "$(backing)" \
+chk "their loop devices are attached read-only ($nl device(s) for $NBOX sandboxes of one package: shared)" "$(backing)" \
     sh -c "[ $nl -ge 1 ] && [ $nl -le $NBOX ] && for f in /sys/block/loop*/loop/backing_file; do [ \"\$(cat \$f)\" = $PM ] || continue; d=\${f%/loop/backing_file}; [ \"\$(cat \$d/ro)\" = 1 ] || exit 1; done"
 for n in $(printf '%s\n' "$rows" | awk '{print $2}'); do rocker kill "$n" >>/tmp/many.kill 2>&1; done
 rcs=

@@ -21,6 +21,7 @@
 #   BENCH_SCALE=100       concurrent sandboxes in the scale test
 #   BENCH_QUIET_WAIT=30   before each latency round, wait up to this many seconds
 #   BENCH_QUIET_PSI=10    for CPU pressure (/proc/pressure/cpu some avg10) below this
+#   BENCH_OUT=bench       where results.md and startup.svg go
 #   BENCH_NICE=-10        niceness of the whole run (every runtime and daemon
 #                         inherits it): less interference from other work on
 #                         a shared machine, the same for everyone; 0 = off
@@ -367,7 +368,7 @@ run_bench() { # name n
             -- "$EXEC/bin/sleep" 100000 >"$RAW/hold-cli.out" &
         local hp=$!
         wait_for 30 sh -c "grep -q '^DONE' '$RAW/hold-cli.out' || ! kill -0 $hp 2>/dev/null"
-        "$RKBENCH" exec --runs "$n" --warmup 1 --out "$out" -- "$BIN/rocker" run --pkg "$IMG/bb-lz4.sqfs" \
+        "$RKBENCH" exec --runs "$n" --warmup 1 --settle-ms 5 --out "$out" -- "$BIN/rocker" run --pkg "$IMG/bb-lz4.sqfs" \
             --exec-dir "$EXEC" --data-dir "$DATA/cli{i}" --overlay /var --uid $UIDN --gid $UIDN -- "$EXEC/bin/true"
         c=$?
         kill -TERM "$hp" 2>/dev/null
@@ -638,5 +639,7 @@ cleanup
 } >"$RAW/leftovers.tsv"
 sed 's/^/    /' "$RAW/leftovers.tsv"
 
-python3 bench/report.py "$RAW" bench/results.md bench/startup.svg
-say "done: bench/results.md, bench/startup.svg (raw data in $RAW)"
+OUT=${BENCH_OUT:-$ROOT/bench}
+mkdir -p "$OUT"
+python3 bench/report.py "$RAW" "$OUT/results.md" "$OUT/startup.svg"
+say "done: $OUT/results.md, $OUT/startup.svg (raw data in $RAW)"
