@@ -497,6 +497,7 @@ rq_initramfs() {
     done
     (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet) | gzip -6 >"$w/initramfs.cpio.gz"
     say "initramfs: $(du -k "$w/initramfs.cpio.gz" | cut -f1) KB ($(ls -s "$r/pkgs" | tr '\n' ' '| sed 's/total [0-9]* //') KB packages)"
+    rm -rf "$r" "$app" # only the cpio stays (cpio -t lists it)
 }
 
 rq_system() {

@@ -3,7 +3,10 @@
 #   1. setup (idempotent)          5. per target: release build, static check,
 #   2. host unit tests (cargo)        --help under qemu-user, ABI tests,
 #   3. rocker.h as C99 and C++        C/Rust layout agreement
-#   4. C client unit tests         6. integration tests on the real kernel (root)
+#   4. C client unit tests            C/Rust layout agreement, and (root) the
+#                                     sandbox on that arch's real kernel under
+#                                     QEMU system mode (ROCKER_QEMU=0 skips)
+#                                  6. integration tests on the host kernel (root)
 # Ends with `N passed, M failed` over the suites; non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +45,16 @@ for t in "${TARGETS[@]}"; do
     suite "$t: static + stripped + --help" static_and_help "$t"
     suite "$t: ABI tests of syscalls/" scripts/run-target.sh "$t" "install_dir/$t/libexec/rocker-abi-tests"
     suite "$t: C/Rust wire layout" tests/layout/check.sh "$t"
+    # QEMU system mode: the target's real kernel, every sandbox check in one boot.
+    if [ -x "qemu/run-${t%%-*}.sh" ] && [ "${ROCKER_QEMU:-1}" != 0 ]; then
+        if [ "$(id -u)" -eq 0 ]; then
+            suite "$t: sandbox on a real kernel (QEMU system mode)" "qemu/run-${t%%-*}.sh"
+        elif [ -n "${CI:-}" ]; then
+            suite "$t: QEMU system mode needs root" false
+        else
+            echo "=== SKIP: $t QEMU system mode needs root (installs packages, boots kernels)"
+        fi
+    fi
 done
 suite "size table" scripts/size.sh "${TARGETS[@]}"
 suite "integration tests (real kernel, root)" tests/integration/run.sh
