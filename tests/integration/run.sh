@@ -690,6 +690,62 @@ t_final_mounts() {
 }
 check "end: after the master stopped, the host mount table is unchanged" t_final_mounts
 
+# ---------------------------------------------------------------------------
+# package sharing: one loop device and superblock per package, gone with the
+# last sandbox however it ends (a master crash included); a replaced package
+# file is never served from the old mount
+# ---------------------------------------------------------------------------
+SH=$T/share.sqfs
+mkdir -p "$T/v1" "$T/v2"
+cp -a "$T/app/." "$T/v1/"; echo v1 >"$T/v1/VERSION"
+cp -a "$T/app/." "$T/v2/"; echo v2 >"$T/v2/VERSION"
+mksquashfs "$T/v1" "$T/share-v1.sqfs" -comp lz4 -noappend -all-root -quiet >/dev/null 2>&1
+mksquashfs "$T/v2" "$T/share-v2.sqfs" -comp lz4 -noappend -all-root -quiet >/dev/null 2>&1
+cp "$T/share-v1.sqfs" "$SH"
+SOCK2=$T/rocker2.sock
+"$MASTER" --socket "$SOCK2" 2>"$T/master2.log" &
+MPID2=$!
+t_ready2() { [ -S "$SOCK2" ]; }
+wait_until 5 t_ready2 || bail "second master did not start"
+share_run() { # DATA_SUFFIX ARGS...
+    local d=$DD/share-$1; shift
+    mkdir -p "$d"
+    ROCKER_SOCKET=$SOCK2 "$ROCKER" run --pkg "$SH" --exec-dir "$EXEC" --data-dir "$d" --overlay /var \
+        --uid 1000 --gid 1000 "$@"
+}
+SH_A=$(share_run a --detach -- "$EXEC/bin/sleep" 60)
+SH_B=$(share_run b --detach -- "$EXEC/bin/sleep" 60)
+sqdev() { awk -v e="$EXEC" '$5 == e && $0 ~ / - squashfs / {print $3}' "/proc/$1/mountinfo"; }
+t_share_one() {
+    local ga=${SH_A%% *} gb=${SH_B%% *} n
+    [ -n "$ga" ] && [ -n "$gb" ] || { echo "sandboxes did not start: '$SH_A' '$SH_B'"; return 1; }
+    n=$(loops_backing "$SH" | wc -l)
+    expect_eq "$n" 1 "loop devices backing the package" || return 1
+    expect_eq "$(sqdev "$gb")" "$(sqdev "$ga")" "squashfs device of the two sandboxes" || return 1
+    [ -n "$(sqdev "$ga")" ] || { echo "no squashfs at $EXEC in guard $ga"; return 1; }
+}
+check "share: two sandboxes of one package use one loop device and one squashfs superblock" t_share_one
+# replace the package file (new inode) while both still run
+cp "$T/share-v2.sqfs" "$SH.new" && mv "$SH.new" "$SH"
+t_share_replaced() {
+    local out
+    out=$(share_run c -- "$EXEC/bin/cat" "$EXEC/VERSION" 2>&1)
+    expect_eq "$out" v2 "VERSION seen by a sandbox started after the replacement"
+}
+check "share: after the package file is replaced, a new sandbox sees the new content" t_share_replaced
+# the master crashes; then the sandboxes end: nothing may stay behind
+kill -KILL "$MPID2"; wait "$MPID2" 2>/dev/null
+t_share_crash() {
+    local g
+    for g in ${SH_A%% *} ${SH_B%% *}; do kill -KILL "$g" 2>/dev/null; done
+    old_loops() { for f in /sys/block/loop*/loop/backing_file; do grep -l "share.sqfs" "$f" 2>/dev/null; done; }
+    no_old() { [ -z "$(old_loops)" ]; }
+    wait_until 3 no_old || { echo "still attached after the master crash: $(old_loops | tr '\n' ' ')"; return 1; }
+    mounts_same "$T/mounts.before" "$T/mounts.share"
+}
+check "share: after a master crash (SIGKILL) and the end of its sandboxes, the shared loop device is detached and no mount is left" t_share_crash
+rm -f "$SOCK2"
+
 if [ "$FAILED" != 0 ] || [ -n "${ROCKER_IT_VERBOSE:-}" ]; then
     echo "# master log:"
     diag <"$T/master.log"
