@@ -749,8 +749,13 @@ ROCKER_API ssize_t rocker__recv(int sock, struct iovec *iov, int iovcnt, int *fd
     do {
         n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
+    /* A master that closes without reading our request (its table is full)
+     * leaves ECONNRESET pending ahead of the reply it queued: the error is
+     * reported once, then the reply can be read. */
+    if (n < 0 && errno == ECONNRESET)
+        n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n < 0) {
-        *r = rocker__res(ROCKER_ERR_recv_resp_failed, errno, ROCKER_STEP_recv);
+        *r = rocker__res(ROCKER_ERR_recv_resp_failed, errno == EAGAIN ? ECONNRESET : errno, ROCKER_STEP_recv);
         return -1;
     }
     /* Walk every cmsg by hand (no CMSG_NXTHDR: musl's trips -Wsign-compare). */

@@ -454,13 +454,18 @@ impl Master {
             Ok(ids) => ids,
             Err(r) => return self.reply_fail(i, peer.pid, r),
         };
-        if self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id) {
-            let now = monotonic_ns();
-            let since = since.unwrap_or(now);
-            if now.saturating_sub(since) < DEFER_NS {
-                self.clients[i].deferred = Some(Deferred { msg: *msg, pkg, since_ns: since });
-                return;
-            }
+        let now = monotonic_ns();
+        let since = since.unwrap_or(now);
+        let in_time = now.saturating_sub(since) < DEFER_NS;
+        let dir_held = self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id);
+        // The same package still being set up elsewhere: wait for its report,
+        // then share its loop device and superblock instead of attaching another.
+        let pkg_starting = self.boxes.iter().any(|b| b.state == State::Starting && b.pkg_id == pkg_id);
+        if (dir_held || pkg_starting) && in_time {
+            self.clients[i].deferred = Some(Deferred { msg: *msg, pkg, since_ns: since });
+            return;
+        }
+        if dir_held {
             return self.reply_fail(i, peer.pid, Refuse(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR, 0));
         }
         if let Err(r) = self.start(i, &req, pkg, data_id, pkg_id) {

@@ -533,6 +533,8 @@ t_many_pid1() {
     done <<<"$MANY_GUARDS"
 }
 check "many: every listed guard is alive, named as listed, a child of the master" t_many_pid1
+t_many_shared() { expect_eq "$(loops_backing "$T/app-many.sqfs" | wc -l)" 1 "loop devices for 16 simultaneous sandboxes of one package"; }
+check "many: 16 sandboxes started at once share one loop device" t_many_shared
 for n in $(awk '{print $2}' <<<"$MANY_GUARDS"); do rocker kill "$n" >>"$T/many.kill" 2>&1; done
 wait_jobs 5 "${MANY[@]}"
 MANY_RCS=("${JOB_RCS[@]}")
