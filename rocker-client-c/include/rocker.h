@@ -242,9 +242,9 @@ typedef struct {
 #define ROCKER_OVERLAY_LEN      64  /* char[] incl. NUL */
 #define ROCKER_MAX_OVERLAYS     16
 #define ROCKER_PNAME_LEN        16  /* char[] incl. NUL (comm) */
-#define ROCKER_MAX_SANDBOXES    64
+#define ROCKER_MAX_SANDBOXES    128
 #define ROCKER_RUN_NFDS         4   /* mnt ns, pid ns, user ns, ctl */
-#define ROCKER_MSG_MAX          20480
+#define ROCKER_MSG_MAX          40960
 
 #define ROCKER_HDR_SIZE         16
 #define ROCKER_REQ_RUN_SIZE     1832

@@ -476,6 +476,11 @@ impl Master {
     /// Deferred RUNs go again once their data dir is free (or time is up).
     fn retry_deferred(&mut self) {
         for i in 0..MAX_CLIENTS {
+            // Look before taking: take() writes every slot, which would make
+            // the whole (1.8 KiB per slot) table resident, in every guard too.
+            if self.clients[i].deferred.is_none() {
+                continue;
+            }
             let Some(d) = self.clients[i].deferred.take() else { continue };
             let Some(fd) = self.clients[i].fd.as_ref().map(|f| f.raw()) else { continue };
             let peer = peer_cred(fd).unwrap_or(Ucred { pid: 0, uid: u32::MAX, gid: u32::MAX });

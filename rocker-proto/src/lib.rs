@@ -86,11 +86,11 @@ pub const OVERLAY_LEN: usize = 64;
 /// `char[PNAME_LEN]` guard process name (the kernel's `TASK_COMM_LEN`).
 pub const PNAME_LEN: usize = 16;
 /// `ROCKER_MAX_SANDBOXES`: entries in a LIST reply, and the master's table.
-pub const MAX_SANDBOXES: usize = 64;
+pub const MAX_SANDBOXES: usize = 128;
 /// `ROCKER_MSG_MAX`: the largest datagram either side accepts.
-pub const MSG_MAX: usize = 20480;
+pub const MSG_MAX: usize = 40960;
 /// Largest LIST reply (`MAX_SANDBOXES` entries).
-pub const LIST_REPLY_MAX_SIZE: usize = 19480;
+pub const LIST_REPLY_MAX_SIZE: usize = 38936;
 
 /// `ROCKER_RUN_LEGACY_LOOP`: force LOOP_SET_FD + LOOP_SET_STATUS64.
 pub const RUN_LEGACY_LOOP: u32 = 1;

@@ -102,7 +102,7 @@ fn constants_match_protocol() {
     assert_eq!((LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE), (304, 24));
     assert_eq!(
         (PATH_MAX, OVERLAY_MAX, OVERLAY_LEN, MAX_SANDBOXES, MSG_MAX),
-        (256, 16, 64, 64, 20480)
+        (256, 16, 64, 128, 40960)
     );
     assert_eq!(RUN_LEGACY_LOOP, 1);
     assert_eq!(off::RUN_UID, 20);
@@ -237,7 +237,7 @@ fn layout_table() {
         "layout table differs from PROTOCOL.md:\n{t}"
     );
     assert!(t.contains("\nROCKER_MAGIC 1380667953\n"));
-    assert!(t.contains("\nROCKER_MSG_MAX 20480\n"));
+    assert!(t.contains("\nROCKER_MSG_MAX 40960\n"));
     assert!(t.contains("\nROCKER_ERR_unknown -1\n"));
     assert!(t.contains("\nROCKER_ERR_id_map_failed 24\n"));
     assert!(t.contains("\nROCKER_STEP_mount_overlay 8\n"));
@@ -693,7 +693,7 @@ fn run_reply_rejects() {
 
 #[test]
 fn list_reply_roundtrip() {
-    for n in [0u32, 1, 2, 63, 64] {
+    for n in [0u32, 1, 2, 63, 64, MAX_SANDBOXES as u32 - 1, MAX_SANDBOXES as u32] {
         let b = list_bytes(n);
         assert_eq!(b.len(), LIST_REPLY_HDR_SIZE + n as usize * LIST_ENTRY_SIZE);
         let l = ListReply::decode(&b).unwrap();
@@ -711,7 +711,7 @@ fn list_reply_roundtrip() {
     let e = decode_list_reply(&list_bytes(3), 2).unwrap();
     assert_eq!(e.pname(), b"rocker-g-0002");
     assert_eq!(e.pkg_path(), b"/opt/apps/app2.sqfs");
-    assert_eq!(LIST_REPLY_MAX_SIZE, list_bytes(64).len());
+    assert_eq!(LIST_REPLY_MAX_SIZE, list_bytes(MAX_SANDBOXES as u32).len());
     // By value works as well as by reference.
     let mut out = vec![0u8; LIST_REPLY_MAX_SIZE];
     let n = encode_list_reply((0..5).map(entry), &mut out).unwrap();
@@ -720,14 +720,14 @@ fn list_reply_roundtrip() {
 
 #[test]
 fn list_reply_encode_errors() {
-    let entries: Vec<ListEntry> = (0..65).map(entry).collect();
+    let entries: Vec<ListEntry> = (0..MAX_SANDBOXES as u32 + 1).map(entry).collect();
     let mut out = vec![0u8; MSG_MAX];
     assert_eq!(
         encode_list_reply(&entries, &mut out),
         Err(err::PARAM_INVALID)
     );
     assert_eq!(
-        encode_list_reply(&entries[..64], &mut out),
+        encode_list_reply(&entries[..MAX_SANDBOXES], &mut out),
         Ok(LIST_REPLY_MAX_SIZE)
     );
     // Too small output, for each boundary.
@@ -765,7 +765,7 @@ fn list_reply_rejects() {
         ne32(&mut b, off::LIST_COUNT, c);
         assert_eq!(rej(&b), Some(Reject::BadSize), "count {c}");
     }
-    for c in [65u32, 1000, u32::MAX] {
+    for c in [MAX_SANDBOXES as u32 + 1, 1000, u32::MAX] {
         let mut b = good.clone();
         ne32(&mut b, off::LIST_COUNT, c);
         assert_eq!(rej(&b), Some(Reject::TooManyEntries), "count {c}");
