@@ -19,7 +19,7 @@
 #   BENCH_ROUNDS=10       rounds the runs are spread over (interleaving)
 #   BENCH_DOCKER_RUNS=30  measured runs for docker
 #   BENCH_SCALE=100       concurrent sandboxes in the scale test
-#   BENCH_QUIET_WAIT=30   before each latency round, wait up to this many seconds
+#   BENCH_QUIET_WAIT=15   before each latency round, wait up to this many seconds
 #   BENCH_QUIET_PSI=10    for CPU pressure (/proc/pressure/cpu some avg10) below this
 #   BENCH_OUT=bench       where results.md and startup.svg go
 #   BENCH_NICE=-10        niceness of the whole run (every runtime and daemon
@@ -33,7 +33,7 @@ ROOT=$PWD
 RUNS=${BENCH_RUNS:-100}
 ROUNDS=${BENCH_ROUNDS:-10}
 NICE=${BENCH_NICE:--10}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-15}
 QUIET_PSI=${BENCH_QUIET_PSI:-10}
 DOCKER_RUNS=${BENCH_DOCKER_RUNS:-30}
 SCALE=${BENCH_SCALE:-100}
