@@ -4,6 +4,7 @@
 #ifndef ROCKER_TAP_H
 #define ROCKER_TAP_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -14,6 +15,21 @@
 #endif
 
 static int tap_n, tap_failed;
+
+/* Open fds of this process (for leak checks). */
+TAP_UNUSED static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1; /* the DIR's own fd */
+}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))

@@ -88,20 +88,6 @@ static void drain_reports(void)
         ok(r.ok, "[server] %s", r.what);
 }
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    if (!d)
-        return -1;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
 /* ---- wire helpers for the fake server -------------------------------------- */
 
 static int send_fds(int s, const void *buf, size_t len, const int *fds, int n)

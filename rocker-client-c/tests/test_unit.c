@@ -10,20 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    if (!d)
-        return -1;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the DIR's own fd */
-}
-
 static int app_noop(void *arg)
 {
     (void)arg;
