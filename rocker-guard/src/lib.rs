@@ -137,7 +137,7 @@ fn close_gap(first: u32, last: u32) {
 pub fn setup(spec: &Spec, legacy_loop: bool) -> R<u32> {
     let req = spec.req;
     let root = cpath(b"/").at(err::SYS, step::MAKE_PRIVATE)?;
-    mount(None, (&root).into(), None, g::MS_REC | g::MS_PRIVATE, None).at(err::BUILD_ROCKER_FAILED, step::MAKE_PRIVATE)?;
+    mount(None, (&root).into(), None, MountFlags::REC | MountFlags::PRIVATE, None).at(err::BUILD_ROCKER_FAILED, step::MAKE_PRIVATE)?;
 
     let data = open_data_dir(req.data_dir)?;
     let mut layers: [(Option<OwnedFd>, Option<OwnedFd>); MAX_LAYERS] = Default::default();
@@ -159,16 +159,16 @@ pub fn setup(spec: &Spec, legacy_loop: bool) -> R<u32> {
     let _ = close_raw(spec.pkg);
     let exec = ensure_exec_dir(req)?;
     let sq = cpath(b"squashfs").at(err::SYS, step::MOUNT_SQUASHFS)?;
-    mount(Some((&dev.path).into()), (&exec).into(), Some((&sq).into()), g::MS_RDONLY | g::MS_NODEV | g::MS_NOSUID, None)
+    mount(Some((&dev.path).into()), (&exec).into(), Some((&sq).into()), MountFlags::RDONLY | MountFlags::NODEV | MountFlags::NOSUID, None)
         .at(err::BUILD_ROCKER_FAILED, step::MOUNT_SQUASHFS)?;
     drop(dev);
 
     let proc_ = cpath(b"proc").at(err::SYS, step::MOUNT_PROC)?;
     let proc_dir = cpath(b"/proc").at(err::SYS, step::MOUNT_PROC)?;
-    mount(Some((&proc_).into()), (&proc_dir).into(), Some((&proc_).into()), g::MS_NOSUID | g::MS_NODEV | g::MS_NOEXEC, None)
+    mount(Some((&proc_).into()), (&proc_dir).into(), Some((&proc_).into()), MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC, None)
         .at(err::BUILD_ROCKER_FAILED, step::MOUNT_PROC)?;
     let _ = chdir((&root).into());
-    unshare(g::CLONE_NEWUSER).at(err::BUILD_ROCKER_FAILED, step::UNSHARE_USER)?;
+    unshare(NsFlags::NEWUSER).at(err::BUILD_ROCKER_FAILED, step::UNSHARE_USER)?;
     Ok(loop_nr)
 }
 
@@ -241,7 +241,7 @@ fn mount_overlay(dir: &[u8], up: Fd, work: Fd, i: usize) -> R<()> {
     let opts = overlay_options(dir, up, work).at_i(err::PATH_TOO_LONG, step::MOUNT_OVERLAY, i)?;
     let target = cpath(dir).at_i(err::PATH_TOO_LONG, step::MOUNT_OVERLAY, i)?;
     let ovl = cpath(b"overlay").at_i(err::SYS, step::MOUNT_OVERLAY, i)?;
-    mount(Some((&ovl).into()), (&target).into(), Some((&ovl).into()), 0, Some((&opts).into()))
+    mount(Some((&ovl).into()), (&target).into(), Some((&ovl).into()), MountFlags::empty(), Some((&opts).into()))
         .at_i(err::BUILD_ROCKER_FAILED, step::MOUNT_OVERLAY, i)
 }
 

@@ -527,7 +527,7 @@ impl Master {
             .iter()
             .find(|x| x.state == State::Running && x.pkg_id == pkg_id && x.loop_nr != 0)
             .map(|x| x.loop_nr - 1);
-        let flags = g::CLONE_NEWNS | g::CLONE_NEWPID | g::SIGCHLD;
+        let flags = CloneFlags::new(NsFlags::NEWNS | NsFlags::NEWPID, g::SIGCHLD);
         match clone(flags, None).map_err(|e| Refuse(err::BUILD_ROCKER_FAILED, e, step::CLONE_GUARD, 0))? {
             Fork::Child => rocker_guard::run(rocker_guard::Spec {
                 req,

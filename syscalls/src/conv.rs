@@ -30,6 +30,12 @@ pub(crate) fn opt_c_str(s: Option<CStr<'_>>) -> usize {
     s.map_or(NULL, c_str)
 }
 
+/// A raw pointer (from an `unsafe fn`'s caller, who vouches for it).
+#[inline(always)]
+pub(crate) fn ptr<T>(p: *const T) -> usize {
+    p as usize
+}
+
 /// A value the kernel reads.
 #[inline(always)]
 pub(crate) fn by_ref<T>(t: &T) -> usize {

@@ -8,15 +8,24 @@
 //!   syscall, with numbers and kernel structs from `linux-raw-sys` only.
 //!
 //! Errors are `Errno`. Paths are NUL-terminated `CStr`/`CPath` (no allocator).
-//! Every wrapper is safe to call: pointers are built from Rust references
-//! inside this crate. Process-level calls (`clone`, `execve`, `unshare`) are
-//! safe here because rocker's binaries are single-threaded and hold no locks.
+//! Flags that could be mixed up are newtypes (`NsFlags`, `CloneFlags`,
+//! `MountFlags`, `UnmountFlags`); the rest are the kernel's `u32`s from
+//! `sys` (linux-raw-sys).
+//!
+//! Safety is honest: a safe wrapper cannot break memory safety whatever its
+//! arguments (pointers are built from Rust references inside this crate).
+//! Calls that can are `unsafe fn` with a `# Safety` contract
+//! (`clone_unchecked`, `unshare_unchecked`, `execve_raw`), beside safe
+//! wrappers for the subsets rocker uses (`clone` with `CloneFlags`,
+//! `unshare` with `NsFlags`, `execve` with strings or the process's `Envp`).
 //! Everything is re-exported at the root (`use syscalls::*`).
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(target_arch = "mips", feature(asm_experimental_arch))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_upper_case_globals)]
 
+#[macro_use]
+mod flags;
 #[allow(dead_code)]
 mod arch;
 mod conv;

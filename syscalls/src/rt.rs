@@ -62,9 +62,10 @@ impl Args {
             i += 1;
         }
     }
-    /// Raw envp, for execve.
-    pub fn envp(&self) -> *const *const u8 {
-        self.envp
+    /// This process's environment, for `execve_envp`.
+    pub fn envp(&self) -> crate::Envp {
+        // SAFETY: the kernel's envp: NULL-terminated, never freed or changed.
+        unsafe { crate::Envp::new(self.envp) }
     }
 }
 

@@ -34,3 +34,47 @@ fn fd_passing_on_host() {
     let cred = peer_cred(a.raw()).unwrap();
     assert_eq!(cred.pid, getpid());
 }
+
+#[test]
+fn clone_refuses_flags_outside_its_subset() {
+    // Checked before any process is made.
+    let time = CloneFlags::new(NsFlags::NEWTIME, g::SIGCHLD);
+    assert_eq!(clone(time, None), Err(Errno::EINVAL));
+    // 0x100 is CLONE_VM, not a signal.
+    let vm = CloneFlags::new(NsFlags::empty(), 0x100 | g::SIGCHLD);
+    assert_eq!(clone(vm, None), Err(Errno::EINVAL));
+}
+
+#[test]
+fn execve_builds_argv_and_envp() {
+    let sh = CStr::from_bytes_with_nul(b"/bin/sh\0").unwrap();
+    let argv = [sh, CStr::from_bytes_with_nul(b"-c\0").unwrap(), CStr::from_bytes_with_nul(b"exit $X\0").unwrap()];
+    let envp = [CStr::from_bytes_with_nul(b"X=7\0").unwrap()];
+    // The test harness is multi-threaded: the child only execs or exits.
+    match clone(CloneFlags::new(NsFlags::empty(), g::SIGCHLD), None).unwrap() {
+        Fork::Child => {
+            let _ = execve(sh, &argv, &envp);
+            exit_group(127)
+        }
+        Fork::Parent(pid) => {
+            let (p, st) = retry(|| wait4(pid, 0)).unwrap();
+            assert_eq!((p, st), (pid, WaitStatus::Exited(7)));
+        }
+    }
+    let many = [sh; MAX_ARGS + 1];
+    assert_eq!(execve(sh, &many, &[]), Errno::E2BIG);
+    assert_eq!(execve(sh, &argv, &many), Errno::E2BIG);
+}
+
+#[test]
+fn flag_newtypes_are_the_kernel_bits() {
+    let f = MountFlags::REC | MountFlags::PRIVATE;
+    assert_eq!(f.bits(), g::MS_REC | g::MS_PRIVATE);
+    assert!(f.contains(MountFlags::REC) && !f.contains(MountFlags::RDONLY));
+    assert_eq!(MountFlags::NOSUID.union(MountFlags::NODEV).bits(), g::MS_NOSUID | g::MS_NODEV);
+    let mut n = NsFlags::empty();
+    assert!(n.is_empty());
+    n |= NsFlags::NEWUSER;
+    assert_eq!(n.bits(), g::CLONE_NEWUSER);
+    assert_eq!(UnmountFlags::DETACH.bits(), g::MNT_DETACH);
+}

@@ -102,14 +102,14 @@ fn t_pipe() -> Result<()> {
 }
 
 fn t_clone_wait() -> Result<()> {
-    match clone(g::SIGCHLD, None)? {
+    match clone(CloneFlags::new(NsFlags::empty(), g::SIGCHLD), None)? {
         Fork::Child => exit_group(42),
         Fork::Parent(pid) => {
             let (p, st) = retry(|| wait4(pid, 0))?;
             expect(p == pid && st == WaitStatus::Exited(42))?;
         }
     }
-    match clone(g::SIGCHLD, None)? {
+    match clone(CloneFlags::new(NsFlags::empty(), g::SIGCHLD), None)? {
         Fork::Child => {
             let _ = kill(getpid(), g::SIGKILL);
             exit_group(1)
@@ -133,7 +133,7 @@ fn t_eintr() -> Result<()> {
     rt_sigaction(g::SIGUSR1, SigAction::Handler(on_usr1), 0)?;
     let (r, w) = pipe2(g::O_CLOEXEC)?;
     let parent = getpid();
-    let child = match clone(g::SIGCHLD, None)? {
+    let child = match clone(CloneFlags::new(NsFlags::empty(), g::SIGCHLD), None)? {
         Fork::Child => {
             let _ = nanosleep(&Timespec::from_ms(150));
             let _ = kill(parent, g::SIGUSR1);
@@ -176,7 +176,7 @@ fn t_signalfd_ppoll() -> Result<()> {
     let set = SigSet::empty().add(g::SIGCHLD);
     let old = rt_sigprocmask(SIG_BLOCK, &set)?;
     let sfd = signalfd(&set, g::O_CLOEXEC | g::O_NONBLOCK)?;
-    let pid = match clone(g::SIGCHLD, None)? {
+    let pid = match clone(CloneFlags::new(NsFlags::empty(), g::SIGCHLD), None)? {
         Fork::Child => exit_group(7),
         Fork::Parent(p) => p,
     };
