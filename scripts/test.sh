@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test this machine can run, in one go (CI runs this).
 #   1. setup (idempotent)          5. per target: release build, static check,
-#   2. host unit tests (cargo)        --help under qemu-user, ABI tests,
+#   2. host unit tests (cargo),       --help under qemu-user, ABI tests,
+#      clippy (host + per target)
 #   3. rocker.h as C99 and C++        C/Rust layout agreement
 #   4. C client unit tests            C/Rust layout agreement, and (root) the
 #                                     sandbox on that arch's real kernel under
@@ -28,6 +29,20 @@ else
     echo "=== setup skipped: not root (scripts/setup.sh installs packages as root)"
 fi
 suite "host unit tests (cargo test)" cargo +nightly test --quiet
+# clippy with warnings denied, on the host (all targets: lib, tests, bins) and
+# per target (arch code differs). The crates below are clean; the rest join
+# as they land (the goal is `--workspace`).
+CLIPPY_CRATES=(-p syscalls -p rocker-abi-tests)
+clippy_all() {
+    local t
+    cargo +nightly clippy --quiet "${CLIPPY_CRATES[@]}" --all-targets -- -D warnings || return 1
+    for t in "${TARGETS[@]}"; do
+        cargo +nightly clippy --quiet "${CLIPPY_CRATES[@]}" --target "$t" -Zbuild-std=core -- -D warnings \
+            || { echo "clippy failed for $t"; return 1; }
+    done
+    echo "clippy clean: ${CLIPPY_CRATES[*]} (host and ${#TARGETS[@]} targets)"
+}
+suite "clippy -D warnings" clippy_all
 suite "rocker.h: C89/C99/C11 and C++ (-Wall -Wextra -Werror -pedantic)" make -s header-check
 suite "C client unit tests" make -s rocker-c-test
 

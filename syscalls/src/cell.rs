@@ -21,6 +21,8 @@ impl<T> StaticCell<T> {
         StaticCell { taken: AtomicBool::new(false), value: UnsafeCell::new(value) }
     }
     /// The contents, the first time; `None` afterwards.
+    // A `&mut` from `&self` is the point: the flag makes it the only one.
+    #[allow(clippy::mut_from_ref)]
     pub fn take(&'static self) -> Option<&'static mut T> {
         if self.taken.swap(true, Ordering::AcqRel) {
             return None;

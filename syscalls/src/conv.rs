@@ -8,7 +8,6 @@
 //! address is safe; handing it to the kernel is the `unsafe` block at the
 //! call site, whose `SAFETY` comment says what the kernel does with it. The
 //! borrow lives for the whole enclosing expression, which is the syscall.
-#![allow(dead_code)]
 
 use crate::errno::{Errno, Result};
 use crate::fd::{Fd, OwnedFd};

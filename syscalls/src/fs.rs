@@ -1,5 +1,5 @@
 //! Files: open, read and write, metadata, directories, links.
-use crate::arch::{syscall2, syscall3, syscall4, syscall5};
+use crate::arch::{syscall3, syscall4, syscall5};
 use crate::conv::{by_mut, by_ref, c_str, c_uint, fd, ret, ret_owned_fd, ret_usize, slice, slice_mut};
 use crate::errno::{retry, Errno, Result};
 use crate::fd::{Fd, OwnedFd};
@@ -53,7 +53,7 @@ pub fn pread(f: Fd, buf: &mut [u8], off: u64) -> Result<usize> {
     let (p, l) = slice_mut(buf);
     #[cfg(target_pointer_width = "64")]
     // SAFETY: p is valid for writes of l bytes.
-    let r = unsafe { crate::arch::syscall4(nr::pread64, fd(f), p, l, crate::conv::u64_arg(off)) };
+    let r = unsafe { syscall4(nr::pread64, fd(f), p, l, crate::conv::u64_arg(off)) };
     #[cfg(target_pointer_width = "32")]
     let (lo, hi) = crate::conv::u64_pair(off);
     #[cfg(all(target_pointer_width = "32", target_endian = "little"))]
@@ -94,7 +94,7 @@ pub fn fstatfs_type(f: Fd) -> Result<u64> {
     {
         let mut st = MaybeUninit::<g::statfs>::zeroed();
         // SAFETY: st is a writable statfs.
-        ret(unsafe { syscall2(nr::fstatfs, fd(f), by_mut(&mut st)) })?;
+        ret(unsafe { crate::arch::syscall2(nr::fstatfs, fd(f), by_mut(&mut st)) })?;
         // SAFETY: filled by the kernel; integers only.
         Ok(unsafe { st.assume_init() }.f_type as u64)
     }

@@ -21,7 +21,7 @@
 //! Everything is re-exported at the root (`use syscalls::*`).
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(target_arch = "mips", feature(asm_experimental_arch))]
-#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![allow(non_upper_case_globals)]
 
 #[macro_use]

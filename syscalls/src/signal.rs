@@ -1,6 +1,6 @@
 //! Signals and waiting: signal sets, sigaction, the signal mask, signalfd,
 //! and ppoll (which takes a signal mask).
-use crate::arch::{self, syscall4, syscall5};
+use crate::arch::{syscall4, syscall5};
 use crate::conv::{by_mut, by_ref, c_uint, fd, opt_ref, ret, ret_owned_fd, ret_usize, slice_mut, NULL};
 use crate::errno::{Errno, Result};
 use crate::fd::{Fd, OwnedFd};
@@ -36,6 +36,8 @@ impl SigSet {
     pub const fn empty() -> SigSet {
         SigSet([0; SIGSET_WORDS])
     }
+    /// The set with `sig` added (a builder, not `ops::Add`).
+    #[allow(clippy::should_implement_trait)]
     pub fn add(mut self, sig: u32) -> SigSet {
         let i = sig.wrapping_sub(1) as usize;
         if let Some(w) = self.0.get_mut(i / 32) {
@@ -118,6 +120,8 @@ pub fn rt_sigaction(sig: u32, act: SigAction, flags: u32) -> Result<()> {
         SigAction::Ignore => 1usize,
         SigAction::Handler(h) => h as usize,
     };
+    #[cfg(not(target_arch = "mips"))]
+    use crate::arch;
     #[cfg(not(target_arch = "mips"))]
     let k = KSigaction {
         handler,
