@@ -8,8 +8,8 @@ use linux_raw_sys::general as g;
 
 flags! {
     /// Namespace types, as `unshare`, `setns` and a fork-style `clone`
-    /// take them. Only namespace bits: nothing here shares or unshares
-    /// memory, fd tables or filesystem info with another task.
+    /// take them. Only namespace bits: nothing here shares memory or the
+    /// fd table with another task.
     pub struct NsFlags: u32 {
         /// CLONE_NEWNS
         const NEWNS = g::CLONE_NEWNS;
@@ -32,9 +32,9 @@ flags! {
 }
 
 /// unshare(2) of namespaces only. Memory-safe: a new namespace changes what
-/// the process sees of the system, not its own memory or fds. (The kernel
-/// refuses `NEWUSER` and `NEWPID`-style requests that a multi-threaded
-/// process cannot honour.)
+/// the process sees of the system, not its memory or fds. (`NEWNS` and
+/// `NEWUSER` also give this task its own cwd, root and umask; the kernel
+/// refuses `NEWUSER` in a multi-threaded process.)
 pub fn unshare(ns: NsFlags) -> Result<()> {
     // SAFETY: namespace bits only (see above).
     unsafe { unshare_unchecked(ns.bits()) }
