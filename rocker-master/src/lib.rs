@@ -1,475 +1,428 @@
 //! rocker-master: the daemon. One thread, one `ppoll` loop, fixed tables.
 //!
-//! Per event it does a bounded amount of non-blocking work: accept a client,
-//! read one datagram, validate it, clone a guard, forward a guard's report
-//! (writing the id maps first), reap a guard. A slow, silent or half-open
-//! client can hold at most its own connection slot, and idle connections
-//! are closed after `IDLE_NS`.
+//! Per event it does a bounded amount of non-blocking work: accept a client
+//! (dropping at once a peer that may not talk to it), read its one request,
+//! admit it (or defer it while its data dir is still held), clone a guard,
+//! forward a guard's report (writing the id maps first), reap a guard, and
+//! keep a record of every running sandbox in its state dir, which a master
+//! restarted after a crash adopts. Every system call goes through [`Host`]:
+//! the state machine here is tested on the host against a fake.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
+pub mod host;
 pub mod log;
+pub mod state;
 
-use log::Log;
-use rocker_proto::{self as proto, err, step, Buf, Request, RunReply, RunReq};
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;
+
+use heapless::Vec;
+use host::{Host, Msg};
+use rocker_proto::{
+    self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
+    RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
+};
+use rocker_spec::recipe::{entrance, Entrance, FdRole};
+use rocker_spec::{Client as ClientKind, Fail, SandboxSpec};
+use state::Record;
 use syscalls::sys::general as g;
-use syscalls::sys::net;
-use syscalls::*;
+use syscalls::{Errno, Fd, OwnedFd, Ucred, WaitStatus};
 
+/// The socket path when none is given.
 pub const DEFAULT_SOCKET: &[u8] = b"/var/run/rocker.sock";
-const MAX_CLIENTS: usize = 32;
-const MAX_BOXES: usize = proto::MAX_SANDBOXES;
-/// Idle connections (no request pending) are closed after this.
-const IDLE_NS: u64 = 30_000_000_000;
+/// Connection slots.
+pub const MAX_CLIENTS: usize = 32;
+/// Connections one uid may hold at once.
+pub const PER_UID: usize = 8;
+/// Connections all non-root peers together may hold (the rest is root's).
+pub const NON_ROOT_MAX: usize = 24;
+/// Sandboxes.
+pub const MAX_BOXES: usize = proto::MAX_SANDBOXES;
+/// A connection that has not sent its request after this is closed.
+pub const IDLE_NS: u64 = 2_000_000_000;
 /// A guard that has not reported after this is killed.
-const SETUP_NS: u64 = 30_000_000_000;
-const RECV_MAX: usize = 2048;
+pub const SETUP_NS: u64 = 30_000_000_000;
+/// How long a RUN may wait for the previous sandbox on its data dir to be
+/// reaped (or for the same package's setup) before it is refused.
+pub const DEFER_NS: u64 = 2_000_000_000;
+/// The largest request accepted (a longer datagram is refused with E2BIG).
+pub const RECV_MAX: usize = 4096;
+/// The largest reply built (a client's `reply_max` above it is capped).
+pub const REPLY_MAX: usize = 8192;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// How the master was started.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Config {
+    /// Members of this group may talk to the master too (`--group`).
+    pub group: Option<u32>,
+    /// Accept the `test_stall` hook (`--test-hooks`).
+    pub test_hooks: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
     Free,
-    /// Cloned, building the sandbox; `client` waits for the reply.
+    /// Cloned, building the sandbox; a client waits for the reply.
     Starting,
     /// Reply sent: the sandbox runs.
     Running,
-    /// Setup failed or the client left: waiting to be reaped.
+    /// Setup failed or its client left: killed, waiting to be reaped.
     Dying,
+    /// Found running by this master at its start (a previous master's):
+    /// not our child; its pidfd tells when it is gone.
+    Adopted,
 }
 
-struct Box {
+struct Sandbox {
     state: State,
-    pid: i32,
+    rec: Record,
     notify: Option<OwnedFd>,
     ctl: Option<OwnedFd>,
-    client: usize,
-    start_ns: u64,
-    app_id: i32,
-    uid: u32,
-    gid: u32,
-    pname: [u8; 16],
-    pkg: [u8; proto::PATH_MAX],
-    /// (st_dev, st_ino) of the data dir: two live sandboxes must not share
-    /// upper/work dirs (overlayfs only warns, then misbehaves).
-    data_id: (u64, u64),
-    /// The package's identity (dev, ino, size, mtime ns) and the loop device
-    /// + 1 its guard used (0: unknown): offered to the next sandbox of the
-    /// same package (see rocker_guard::shared_loop).
-    pkg_id: PkgId,
-    loop_nr: u32,
+    pidfd: Option<OwnedFd>,
+    /// The client waiting for this sandbox's reply.
+    client: Option<usize>,
+    /// A pre-5.8 loop device claimed by the guard (see `GuardMsg`).
+    loop_claim: Option<u32>,
 }
 
-/// What makes two package fds "the same package": the same inode with the
-/// same size and mtime. A replaced file (new inode, or rewritten in place)
-/// is a different package, so it is never served from a stale mount.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct PkgId(pub u64, pub u64, pub u64, pub i64);
-
-impl Box {
-    const FREE: Box = Box {
-        state: State::Free,
-        pid: 0,
-        notify: None,
-        ctl: None,
-        client: 0,
-        start_ns: 0,
-        app_id: 0,
-        uid: 0,
-        gid: 0,
-        pname: [0; 16],
-        pkg: [0; proto::PATH_MAX],
-        data_id: (0, 0),
-        pkg_id: PkgId(0, 0, 0, 0),
-        loop_nr: 0,
-    };
-}
-
-struct Client {
-    fd: Option<OwnedFd>,
-    last_ns: u64,
-    /// Index of the box whose reply this client waits for.
-    waiting: Option<usize>,
-    /// A RUN whose data dir is still held by another box, kept until that
-    /// box is reaped (or `DEFER_NS` passes: then it is really in use).
-    deferred: Option<Deferred>,
+impl Sandbox {
+    const FREE: Sandbox = Sandbox { state: State::Free, rec: Record::ZERO, notify: None, ctl: None, pidfd: None, client: None, loop_claim: None };
+    fn live(&self) -> bool {
+        self.state != State::Free
+    }
 }
 
 struct Deferred {
-    msg: [u8; proto::RUN_REQ_SIZE],
+    body: [u8; RUN_REQ_SIZE],
     pkg: OwnedFd,
     since_ns: u64,
 }
 
+struct Client {
+    fd: Option<OwnedFd>,
+    peer: Ucred,
+    accepted_ns: u64,
+    /// The sandbox whose reply this client waits for.
+    waiting: Option<usize>,
+    /// A RUN waiting for its data dir (or its package's setup).
+    deferred: Option<Deferred>,
+    /// The entrance decided for the RUN being served.
+    entrance: Entrance,
+    /// The client's `reply_max` (0: a v1 client).
+    reply_max: u32,
+}
+
 impl Client {
-    const FREE: Client = Client { fd: None, last_ns: 0, waiting: None, deferred: None };
+    const FREE: Client = Client {
+        fd: None,
+        peer: Ucred { pid: 0, uid: 0, gid: 0 },
+        accepted_ns: 0,
+        waiting: None,
+        deferred: None,
+        entrance: Entrance::EMPTY,
+        reply_max: 0,
+    };
     fn busy(&self) -> bool {
         self.waiting.is_some() || self.deferred.is_some()
     }
 }
 
-/// How long a RUN may wait for the previous sandbox on its data dir to be
-/// reaped before it is refused with EBUSY.
-const DEFER_NS: u64 = 2_000_000_000;
-
-/// The big tables, all-zero when free: they live in `.bss` (see `StaticCell`).
-struct Tables {
+/// The big tables, all-zero when free: in the daemon they live in `.bss`
+/// (see `syscalls::StaticCell`) and cost no flash.
+pub struct Tables {
     clients: [Client; MAX_CLIENTS],
-    boxes: [Box; MAX_BOXES],
+    boxes: [Sandbox; MAX_BOXES],
     list: [u8; proto::LIST_REPLY_MAX_SIZE],
 }
-static TABLES: StaticCell<Tables> = StaticCell::new(Tables {
-    clients: [const { Client::FREE }; MAX_CLIENTS],
-    boxes: [const { Box::FREE }; MAX_BOXES],
-    list: [0; proto::LIST_REPLY_MAX_SIZE],
-});
 
-pub struct Master {
-    listen: OwnedFd,
-    sig: OwnedFd,
-    path: Path256,
-    clients: &'static mut [Client; MAX_CLIENTS],
-    boxes: &'static mut [Box; MAX_BOXES],
-    list: &'static mut [u8; proto::LIST_REPLY_MAX_SIZE],
-    pub log: Log,
-    stop: bool,
-}
-
-/// A refusal: code, errno, step, index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Refuse(pub i32, pub Errno, pub u16, pub u16);
-
-impl Refuse {
-    fn reply(self) -> RunReply {
-        RunReply::failure(self.0, self.1.raw(), self.2, self.3)
-    }
-}
-
-fn c(s: &[u8]) -> Path256 {
-    Path256::new(s).unwrap_or(Path256::empty())
-}
-
-/// Reads the squashfs superblock: magic `hsqs` (little-endian on disk) and
-/// version 4.0. `Err(errno)` on anything else.
-pub fn check_squashfs(sb: &[u8]) -> core::result::Result<(), Errno> {
-    let le32 = |o: usize| sb.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let le16 = |o: usize| sb.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    match (le32(0), le16(28), le16(30)) {
-        (Some(0x7371_7368), Some(4), Some(0)) => Ok(()),
-        (Some(0x7371_7368), _, _) => Err(Errno::EPROTONOSUPPORT),
-        _ => Err(Errno::EINVAL),
-    }
-}
-
-/// The request checks that need the kernel (the pure ones are
-/// `proto::check_run_req`): the package fd is a regular readable squashfs
-/// image, the overlay dirs exist as real directories, and a non-root peer
-/// asks only for its own ids and its own data dir.
-pub fn check_with_kernel(req: &RunReq, pkg: Fd, peer: Ucred) -> core::result::Result<((u64, u64), PkgId), Refuse> {
-    // Entering the sandbox needs setns() into mount and PID namespaces owned
-    // by the initial user namespace (CAP_SYS_ADMIN there): only root can,
-    // so a sandbox for anyone else would be built for nothing.
-    if peer.uid != 0 {
-        return Err(Refuse(err::PERMISSION_DENIED, Errno::EPERM, step::PEER_CRED, 0));
-    }
-    let st = fstat(pkg).map_err(|e| Refuse(err::PKG_NOT_SQUASHFS, e, step::PKG_CHECK, 0))?;
-    if st.stx_mode as u32 & g::S_IFMT != g::S_IFREG {
-        return Err(Refuse(err::PKG_NOT_SQUASHFS, Errno::EINVAL, step::PKG_CHECK, 0));
-    }
-    let pkg_id = PkgId(
-        (st.stx_dev_major as u64) << 32 | st.stx_dev_minor as u64,
-        st.stx_ino,
-        st.stx_size,
-        st.stx_mtime.tv_sec.wrapping_mul(1_000_000_000).wrapping_add(st.stx_mtime.tv_nsec as i64),
-    );
-    let mut sb = [0u8; 96];
-    let n = pread(pkg, &mut sb, 0).map_err(|e| Refuse(err::PKG_NOT_SQUASHFS, e, step::PKG_CHECK, 0))?;
-    check_squashfs(sb.get(..n).unwrap_or(&[])).map_err(|e| Refuse(err::PKG_NOT_SQUASHFS, e, step::PKG_CHECK, 0))?;
-    for (i, o) in req.overlays().iter().enumerate() {
-        let st = statx(AT_FDCWD, (&c(o)).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_TYPE)
-            .map_err(|e| Refuse(err::OVERLAY_INVALID, e, step::VALIDATE, i as u16))?;
-        if st.stx_mode as u32 & g::S_IFMT != g::S_IFDIR {
-            return Err(Refuse(err::OVERLAY_INVALID, Errno::ENOTDIR, step::VALIDATE, i as u16));
+impl Tables {
+    /// Empty tables.
+    pub const fn new() -> Tables {
+        Tables {
+            clients: [const { Client::FREE }; MAX_CLIENTS],
+            boxes: [const { Sandbox::FREE }; MAX_BOXES],
+            list: [0; proto::LIST_REPLY_MAX_SIZE],
         }
     }
-    let st = statx(AT_FDCWD, (&c(req.data_dir)).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_UID | g::STATX_TYPE | g::STATX_INO)
-        .map_err(|e| Refuse(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR, 0))?;
-    if st.stx_mode as u32 & g::S_IFMT != g::S_IFDIR {
-        let e = if st.stx_mode as u32 & g::S_IFMT == g::S_IFLNK { Errno::ELOOP } else { Errno::ENOTDIR };
-        return Err(Refuse(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR, 0));
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Self::new()
     }
-    if peer.uid != 0 && st.stx_uid != peer.uid {
-        return Err(Refuse(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED, 0));
+}
+
+/// The daemon's state machine over a [`Host`].
+pub struct Master<'t, H: Host> {
+    /// The system (public for the binary's poll loop).
+    pub host: H,
+    t: &'t mut Tables,
+    cfg: Config,
+    /// Set by SIGTERM/SIGINT.
+    pub stop: bool,
+}
+
+fn c(s: &[u8]) -> &[u8] {
+    proto::cstr(s)
+}
+
+impl<'t, H: Host> Master<'t, H> {
+    /// A master over `host` with empty `tables`.
+    pub fn new(host: H, tables: &'t mut Tables, cfg: Config) -> Self {
+        Master { host, t: tables, cfg, stop: false }
     }
-    Ok((((st.stx_dev_major as u64) << 32 | st.stx_dev_minor as u64, st.stx_ino), pkg_id))
-}
 
-/// `rg-` + 12 hex digits of randomness: printable, 15 bytes (a full comm).
-pub fn make_pname(rand: [u8; 6]) -> [u8; 16] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut n = [0u8; 16];
-    n[..3].copy_from_slice(b"rg-");
-    for (i, b) in rand.iter().enumerate() {
-        n[3 + 2 * i] = HEX[(b >> 4) as usize];
-        n[4 + 2 * i] = HEX[(b & 15) as usize];
+    // ------------------------------------------------------------ queries
+
+    /// fd of client slot `i` (for the poll loop), and whether a request is
+    /// still expected from it.
+    pub fn client_fd(&self, i: usize) -> Option<(Fd, bool)> {
+        let cl = self.t.clients.get(i)?;
+        cl.fd.as_ref().map(|f| (f.raw(), !cl.busy()))
     }
-    n
-}
-
-fn cstr_of(b: &[u8]) -> &[u8] {
-    let n = b.iter().position(|&x| x == 0).unwrap_or(b.len());
-    &b[..n]
-}
-
-/// Writes `uid uid 1` style maps for `pid` (setgroups first).
-pub fn write_id_maps(pid: i32, uid: u32, gid: u32) -> core::result::Result<(), Refuse> {
-    let files: [(&[u8], u32, u16); 3] = [(b"/setgroups", u32::MAX, step::SETGROUPS), (b"/gid_map", gid, step::GID_MAP), (b"/uid_map", uid, step::UID_MAP)];
-    for (name, id, st) in files {
-        let mut p = Path256::new(b"/proc/").map_err(|e| Refuse(err::ID_MAP_FAILED, e, st, 0))?;
-        let _ = p.push_num(pid as u64);
-        let _ = p.push(name);
-        let mut line = Buf::<48>::new();
-        if id == u32::MAX {
-            line.push_str(b"deny");
-        } else {
-            line.push_u64(id as u64).push_byte(b' ').push_u64(id as u64).push_str(b" 1\n");
-        }
-        let f = openat(AT_FDCWD, (&p).into(), g::O_WRONLY | g::O_CLOEXEC, 0).map_err(|e| Refuse(err::ID_MAP_FAILED, e, st, 0))?;
-        write(f.raw(), line.as_bytes()).map_err(|e| Refuse(err::ID_MAP_FAILED, e, st, 0))?;
+    /// The fd to watch for sandbox `b`: its guard's report socket while
+    /// starting, its pidfd when adopted.
+    pub fn box_fd(&self, b: usize) -> Option<Fd> {
+        let bx = self.t.boxes.get(b)?;
+        bx.notify.as_ref().or(bx.pidfd.as_ref()).map(|f| f.raw()).filter(|&f| f >= 0)
     }
-    Ok(())
-}
+    /// Whether a deferred request is waiting (the loop ticks faster then).
+    pub fn has_deferred(&self) -> bool {
+        self.t.clients.iter().any(|c| c.deferred.is_some())
+    }
+    /// Live sandboxes.
+    pub fn live(&self) -> usize {
+        self.t.boxes.iter().filter(|b| b.live()).count()
+    }
 
-fn open_ns(pid: i32, ns: &[u8]) -> Result<OwnedFd> {
-    let mut p = Path256::new(b"/proc/")?;
-    p.push_num(pid as u64)?;
-    p.push(b"/ns/")?;
-    p.push(ns)?;
-    openat(AT_FDCWD, (&p).into(), g::O_RDONLY | g::O_CLOEXEC, 0)
-}
+    fn line(&mut self, f: impl FnOnce(&mut Buf<400>)) {
+        let mut b = Buf::<400>::new();
+        f(&mut b);
+        self.host.log(b.as_bytes());
+    }
 
-impl Master {
-    /// Binds and listens on `path`. A stale socket file (nobody answers) is
-    /// replaced; a live one means another master runs: EADDRINUSE.
-    pub fn new(path: &[u8], log: Log) -> Result<Master> {
-        let path = Path256::new(path)?;
-        let addr = SockAddrUn::new(path.as_bytes())?;
-        let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
-        {
-            let probe = socket(net::AF_UNIX, ty, 0)?;
-            match connect(probe.raw(), &addr) {
-                Ok(()) => return Err(Errno::EADDRINUSE),
-                Err(Errno::ECONNREFUSED) => {
-                    let st = statx(AT_FDCWD, (&path).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_TYPE)?;
-                    if st.stx_mode as u32 & g::S_IFMT != g::S_IFSOCK {
-                        return Err(Errno::EEXIST);
-                    }
-                    unlinkat(AT_FDCWD, (&path).into(), 0)?;
+    // ------------------------------------------------------------ clients
+
+    /// Accepts every pending connection. A peer that may not talk to the
+    /// master is dropped at once, before it holds a slot; so is a peer over
+    /// its uid's share, and anyone when the table is full.
+    pub fn on_accept(&mut self) {
+        while let Some((fd, peer)) = self.host.accept() {
+            let allowed = peer.uid == 0 || self.cfg.group.is_some_and(|g| self.host.in_group(&peer, g));
+            if !allowed {
+                self.line(|b| {
+                    b.push_str(b"drop peer=").push_i64(i64::from(peer.pid)).push_str(b" uid=").push_u64(u64::from(peer.uid)).push_str(b": not allowed");
+                });
+                continue;
+            }
+            let same = self.t.clients.iter().filter(|c| c.fd.is_some() && c.peer.uid == peer.uid).count();
+            let non_root = self.t.clients.iter().filter(|c| c.fd.is_some() && c.peer.uid != 0).count();
+            let slot = self.t.clients.iter().position(|c| c.fd.is_none());
+            let over = same >= PER_UID || (peer.uid != 0 && non_root >= NON_ROOT_MAX);
+            match slot {
+                Some(i) if !over => {
+                    let now = self.host.now();
+                    self.t.clients[i] = Client { fd: Some(fd), peer, accepted_ns: now, ..Client::FREE };
                 }
-                Err(_) => {}
-            }
-        }
-        let sigs = SigSet::empty().add(g::SIGCHLD).add(g::SIGTERM).add(g::SIGINT).add(g::SIGHUP);
-        rt_sigprocmask(SIG_BLOCK, &sigs)?;
-        rt_sigaction(g::SIGPIPE, SigAction::Ignore, 0)?;
-        let sig = signalfd(&sigs, g::O_CLOEXEC | g::O_NONBLOCK)?;
-        let listen_fd = socket(net::AF_UNIX, ty | SOCK_NONBLOCK, 0)?;
-        bind(listen_fd.raw(), &addr)?;
-        // Anyone may connect; what a peer may ask is decided by SO_PEERCRED.
-        fchmodat(AT_FDCWD, (&path).into(), 0o666)?;
-        listen(listen_fd.raw(), 64)?;
-        let t = TABLES.take().ok_or(Errno::EBUSY)?;
-        Ok(Master { listen: listen_fd, sig, path, clients: &mut t.clients, boxes: &mut t.boxes, list: &mut t.list, log, stop: false })
-    }
-
-    /// Serves until SIGTERM/SIGINT; then kills and reaps every guard and
-    /// removes the socket.
-    pub fn serve(&mut self) -> i32 {
-        let mut b = Buf::<320>::new();
-        b.push_str(b"listening on ").push_str(self.path.as_bytes());
-        self.log.line(b.as_bytes());
-        while !self.stop {
-            self.turn();
-        }
-        self.shutdown();
-        0
-    }
-
-    fn turn(&mut self) {
-        const N: usize = 2 + MAX_CLIENTS + MAX_BOXES;
-        let mut fds = [PollFd { fd: -1, events: 0, revents: 0 }; N];
-        fds[0] = PollFd { fd: self.listen.raw(), events: POLLIN, revents: 0 };
-        fds[1] = PollFd { fd: self.sig.raw(), events: POLLIN, revents: 0 };
-        for (i, cl) in self.clients.iter().enumerate() {
-            if let Some(fd) = &cl.fd {
-                // While a reply is pending we only watch for hang-ups.
-                fds[2 + i] = PollFd { fd: fd.raw(), events: if cl.busy() { 0 } else { POLLIN }, revents: 0 };
-            }
-        }
-        for (i, bx) in self.boxes.iter().enumerate() {
-            if let Some(fd) = &bx.notify {
-                fds[2 + MAX_CLIENTS + i] = PollFd { fd: fd.raw(), events: POLLIN, revents: 0 };
-            }
-        }
-        let deferred = self.clients.iter().any(|c| c.deferred.is_some());
-        let tick = Timespec::from_ms(if deferred { 20 } else { 1000 });
-        if ppoll(&mut fds, Some(&tick), None).is_err() {
-            return;
-        }
-        if fds[1].revents != 0 {
-            self.on_signals();
-        }
-        for i in 0..MAX_BOXES {
-            if fds[2 + MAX_CLIENTS + i].revents != 0 {
-                self.on_guard_report(i);
-            }
-        }
-        for i in 0..MAX_CLIENTS {
-            let r = fds[2 + i].revents;
-            if r != 0 && self.clients[i].fd.is_some() {
-                self.on_client(i, r);
-            }
-        }
-        if fds[0].revents != 0 {
-            self.on_accept();
-        }
-        self.retry_deferred();
-        self.expire();
-    }
-
-    fn on_accept(&mut self) {
-        // Drain the backlog; a full table closes the newcomer at once.
-        while let Ok(fd) = accept4(self.listen.raw(), SOCK_CLOEXEC | SOCK_NONBLOCK) {
-            match self.clients.iter().position(|c| c.fd.is_none()) {
-                Some(i) => self.clients[i] = Client { fd: Some(fd), last_ns: monotonic_ns(), waiting: None, deferred: None },
-                None => {
+                _ => {
                     // Tell the newcomer why, without waiting for its request.
-                    let peer = peer_cred(fd.raw()).map(|p| p.pid).unwrap_or(0);
-                    let r = Refuse(err::BUSY, Errno::EMFILE, step::NONE, 0);
-                    self.log.refuse(peer, r);
-                    let mut out = [0u8; proto::RUN_REPLY_SIZE];
-                    r.reply().encode(&mut out);
-                    let _ = sendmsg(fd.raw(), &out, &[], net::MSG_NOSIGNAL | net::MSG_DONTWAIT);
+                    let f = Fail::new(err::BUSY, if over { Errno::EUSERS } else { Errno::EMFILE }, step::NONE);
+                    self.log_refuse(peer.pid, &f);
+                    let mut out = [0u8; proto::RUN_REPLY_SIZE_VER0];
+                    let _ = encode_run_reply(&reply_of(&f), None, &mut out);
+                    let _ = self.host.send(fd.raw(), &out, &[]);
                 }
             }
         }
     }
 
     fn drop_client(&mut self, i: usize) {
-        if let Some(b) = self.clients[i].waiting.take() {
+        if let Some(b) = self.t.clients[i].waiting.take() {
             // Nobody will take this sandbox: end it.
             self.kill_box(b);
         }
-        self.clients[i] = Client::FREE;
+        self.t.clients[i] = Client::FREE;
     }
 
-    fn kill_box(&mut self, b: usize) {
-        let bx = &mut self.boxes[b];
-        if bx.state != State::Free && bx.pid > 0 {
-            let _ = kill(bx.pid, g::SIGKILL);
-            bx.state = State::Dying;
-            bx.notify = None;
-            bx.ctl = None;
-            bx.client = usize::MAX;
-        }
+    /// Sends a reply and closes the connection (one request per connection).
+    fn reply_and_close(&mut self, i: usize, msg: &[u8], fds: &[Fd]) -> bool {
+        let ok = match self.t.clients[i].fd.as_ref().map(|f| f.raw()) {
+            Some(fd) => self.host.send(fd, msg, fds).is_ok(),
+            None => false,
+        };
+        self.t.clients[i].waiting = None;
+        self.drop_client(i);
+        ok
     }
 
-    fn send(&mut self, i: usize, msg: &[u8], fds: &[Fd]) -> bool {
-        let Some(fd) = &self.clients[i].fd else { return false };
-        match sendmsg(fd.raw(), msg, fds, net::MSG_NOSIGNAL | net::MSG_DONTWAIT) {
-            Ok(_) => true,
-            Err(_) => {
+    fn reply_fail(&mut self, i: usize, who: i32, f: &Fail) {
+        self.log_refuse(who, f);
+        let mut out = [0u8; proto::RUN_REPLY_SIZE_VER0];
+        let _ = encode_run_reply(&reply_of(f), None, &mut out);
+        self.reply_and_close(i, &out, &[]);
+    }
+
+    fn log_refuse(&mut self, who: i32, f: &Fail) {
+        let mut b = Buf::<400>::new();
+        log::refuse(&mut b, who, f);
+        self.host.log(b.as_bytes());
+    }
+
+    /// Client `i` is readable or hung up.
+    pub fn on_client(&mut self, i: usize, readable: bool) {
+        let Some(fd) = self.t.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
+        if !readable || self.t.clients[i].busy() {
+            // A hang-up (or data we do not expect while a reply is pending).
+            if !readable {
                 self.drop_client(i);
-                false
             }
-        }
-    }
-
-    fn reply_fail(&mut self, i: usize, peer: i32, r: Refuse) {
-        self.log.refuse(peer, r);
-        let mut out = [0u8; proto::RUN_REPLY_SIZE];
-        r.reply().encode(&mut out);
-        self.send(i, &out, &[]);
-    }
-
-    fn on_client(&mut self, i: usize, revents: i16) {
-        let Some(fd) = self.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
-        if revents & POLLIN == 0 {
-            // Hang-up or error without data.
-            self.drop_client(i);
             return;
         }
         let mut buf = [0u8; RECV_MAX];
-        let (n, mut fds, flags) = match recvmsg(fd, &mut buf, net::MSG_CMSG_CLOEXEC | net::MSG_DONTWAIT) {
-            Ok(r) => r,
+        let m: Msg = match self.host.recv(fd, &mut buf) {
+            Ok(m) => m,
             Err(Errno::EAGAIN | Errno::EINTR) => return,
-            Err(_) => {
-                self.drop_client(i);
-                return;
-            }
+            Err(_) => return self.drop_client(i),
         };
-        if n == 0 {
-            self.drop_client(i);
-            return;
+        if m.len == 0 {
+            return self.drop_client(i);
         }
-        self.clients[i].last_ns = monotonic_ns();
-        let peer = peer_cred(fd).unwrap_or(Ucred { pid: 0, uid: u32::MAX, gid: u32::MAX });
-        let msg = buf.get(..n).unwrap_or(&[]);
-        if flags & net::MSG_TRUNC != 0 || fds.truncated {
-            return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EMSGSIZE, step::VALIDATE, 0));
+        let peer = self.t.clients[i].peer.pid;
+        if m.truncated {
+            return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::E2BIG, step::VALIDATE));
         }
+        let msg = buf.get(..m.len).unwrap_or(&[]);
         match proto::decode_request(msg) {
-            Err(rej) => self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EINVAL, step::VALIDATE, rej.code() as u16)),
+            Err(rej) => {
+                self.line(|b| {
+                    b.push_str(b"bad message peer=").push_i64(i64::from(peer)).push_str(b": ").push_str(rej.name().as_bytes());
+                });
+                self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE));
+            }
             Ok(Request::List) => {
-                if !fds.is_empty() {
-                    return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE, 0));
+                if !m.fds.is_empty() {
+                    return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
                 }
                 self.reply_list(i);
             }
-            Ok(Request::Run(_)) => {
-                let Some(pkg) = fds.take(0) else {
-                    return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE, 0));
+            Ok(Request::Run) => {
+                let body = match extend_run_req(msg) {
+                    Ok(b) => b,
+                    Err(rej) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
                 };
+                let mut fds = m.fds;
                 if fds.len() != 1 {
-                    return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE, 0));
+                    return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
                 }
-                let mut copy = [0u8; proto::RUN_REQ_SIZE];
-                if let Some(src) = msg.get(..proto::RUN_REQ_SIZE) {
-                    copy.copy_from_slice(src);
-                }
-                self.run(i, &copy, pkg, peer, None);
+                let Some(pkg) = fds.pop() else { return };
+                self.run(i, &body, pkg, None);
             }
         }
     }
 
-    /// A decoded-once RUN: checks, then clone a guard, or defer while the
-    /// data dir is still held by a box that is about to be reaped.
-    fn run(&mut self, i: usize, msg: &[u8; proto::RUN_REQ_SIZE], pkg: OwnedFd, peer: Ucred, since: Option<u64>) {
-        let Ok(req) = proto::decode_run_req(msg) else {
-            return self.reply_fail(i, peer.pid, Refuse(err::BAD_MESSAGE, Errno::EINVAL, step::VALIDATE, 0));
-        };
-        if let Err(inv) = proto::check_run_req(&req) {
-            let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
-            return self.reply_fail(i, peer.pid, Refuse(inv.code, e, step::VALIDATE, inv.index));
+    fn reply_list(&mut self, i: usize) {
+        let now = self.host.now();
+        let entries = self.t.boxes.iter().filter(|b| matches!(b.state, State::Running | State::Adopted)).map(|b| proto::ListEntry {
+            guard_pid: b.rec.pid,
+            app_id: b.rec.app_id,
+            start_ns: b.rec.start_ns,
+            guard_pname: b.rec.pname,
+            pkg: b.rec.pkg,
+            uptime_ns: now.saturating_sub(b.rec.start_ns),
+        });
+        match proto::encode_list_reply(entries, &mut self.t.list[..]) {
+            Ok(n) => {
+                let Some(fd) = self.t.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
+                let _ = self.host.send(fd, self.t.list.get(..n).unwrap_or(&[]), &[]);
+                self.drop_client(i);
+            }
+            Err(_) => self.drop_client(i),
         }
-        let (data_id, pkg_id) = match check_with_kernel(&req, pkg.raw(), peer) {
-            Ok(ids) => ids,
-            Err(r) => return self.reply_fail(i, peer.pid, r),
+    }
+
+    /// Admits a RUN (decoded once here, from its zero-extended body): the
+    /// spec, the peer's rights, the package and dirs; then clones a guard,
+    /// or defers while the data dir is still held by a sandbox about to be
+    /// reaped, or while the same package is being set up (to share it).
+    fn run(&mut self, i: usize, body: &[u8; RUN_REQ_SIZE], pkg: OwnedFd, since: Option<u64>) {
+        let peer = self.t.clients[i].peer;
+        let r = match RunReq::decode(body) {
+            Ok(req) => self.admit(i, body, &req, pkg, peer, since),
+            Err(rej) => Err(Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
         };
-        let now = monotonic_ns();
+        if let Err(f) = r {
+            self.reply_fail(i, peer.pid, &f);
+        }
+    }
+
+    fn admit(&mut self, i: usize, body: &[u8; RUN_REQ_SIZE], req: &RunReq, pkg: OwnedFd, peer: Ucred, since: Option<u64>) -> Result<(), Fail> {
+        let spec = SandboxSpec::from_run(req)?;
+        if spec.test_stall != 0 && !self.cfg.test_hooks {
+            return Err(Fail::new(err::PERMISSION_DENIED, Errno::EPERM, step::VALIDATE));
+        }
+        let pkg_id = self.host.check_pkg(pkg.raw())?;
+        let dirs = self.host.check_dirs(&spec)?;
+        // A group member (not root) uses root's power only on its own data.
+        if peer.uid != 0 && dirs.data_uid != peer.uid {
+            return Err(Fail::new(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED));
+        }
+        let now = self.host.now();
         let since = since.unwrap_or(now);
         let in_time = now.saturating_sub(since) < DEFER_NS;
-        let dir_held = self.boxes.iter().any(|b| b.state != State::Free && b.data_id == data_id);
-        // The same package still being set up elsewhere: wait for its report,
-        // then share its loop device and superblock instead of attaching another.
-        let pkg_starting = self.boxes.iter().any(|b| b.state == State::Starting && b.pkg_id == pkg_id);
+        let uses_dir = !spec.overlays.is_empty();
+        let dir_held = uses_dir && self.t.boxes.iter().any(|b| b.live() && b.rec.data_id == dirs.data_id);
+        let pkg_starting = self.t.boxes.iter().any(|b| b.state == State::Starting && b.rec.pkg_id == pkg_id);
         if (dir_held || pkg_starting) && in_time {
-            self.clients[i].deferred = Some(Deferred { msg: *msg, pkg, since_ns: since });
-            return;
+            self.t.clients[i].deferred = Some(Deferred { body: *body, pkg, since_ns: since });
+            return Ok(());
         }
         if dir_held {
-            return self.reply_fail(i, peer.pid, Refuse(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR, 0));
+            return Err(Fail::new(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR));
         }
-        if let Err(r) = self.start(i, &req, pkg, data_id, pkg_id) {
-            self.reply_fail(i, peer.pid, r);
+        let reply_max = match spec.client {
+            ClientKind::V1 => 0,
+            ClientKind::Recipe(n) => n,
+        };
+        let mut blob = [0u8; 0];
+        let ent = entrance(&spec, &mut blob)?;
+        let b = self.t.boxes.iter().position(|b| !b.live()).ok_or(Fail::new(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD))?;
+        let pname = self.fresh_name()?;
+        let loop_hint = self
+            .t
+            .boxes
+            .iter()
+            .find(|x| matches!(x.state, State::Running | State::Adopted) && x.rec.pkg_id == pkg_id && x.rec.loop_dev != LOOP_NONE)
+            .map(|x| x.rec.loop_dev);
+        let sp = self.host.spawn(&spec, &pname, pkg, loop_hint)?;
+        let mut rec = Record::EMPTY;
+        rec.pid = sp.pid;
+        rec.pname = pname;
+        rec.start_ns = now;
+        rec.app_id = spec.app_id;
+        rec.uid = spec.uid;
+        rec.gid = spec.gid;
+        rec.data_id = if uses_dir { dirs.data_id } else { (0, 0) };
+        rec.pkg_id = pkg_id;
+        for (d, &s) in rec.pkg.iter_mut().zip(spec.pkg_path) {
+            *d = s;
+        }
+        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), pidfd: None, client: Some(i), loop_claim: None };
+        let cl = &mut self.t.clients[i];
+        cl.waiting = Some(b);
+        cl.entrance = ent;
+        cl.reply_max = reply_max;
+        Ok(())
+    }
+
+    fn fresh_name(&mut self) -> Result<[u8; 16], Fail> {
+        loop {
+            let n = self.host.random_name().map_err(|e| Fail::new(err::SYS, e, step::CLONE_GUARD))?;
+            if !self.t.boxes.iter().any(|x| x.live() && x.rec.pname == n) {
+                return Ok(n);
+            }
         }
     }
 
@@ -477,257 +430,333 @@ impl Master {
     fn retry_deferred(&mut self) {
         for i in 0..MAX_CLIENTS {
             // Look before taking: take() writes every slot, which would make
-            // the whole (1.8 KiB per slot) table resident, in every guard too.
-            if self.clients[i].deferred.is_none() {
+            // the whole table resident, in every guard too.
+            if self.t.clients[i].deferred.is_none() {
                 continue;
             }
-            let Some(d) = self.clients[i].deferred.take() else { continue };
-            let Some(fd) = self.clients[i].fd.as_ref().map(|f| f.raw()) else { continue };
-            let peer = peer_cred(fd).unwrap_or(Ucred { pid: 0, uid: u32::MAX, gid: u32::MAX });
-            self.run(i, &d.msg, d.pkg, peer, Some(d.since_ns));
+            let Some(d) = self.t.clients[i].deferred.take() else { continue };
+            self.run(i, &d.body, d.pkg, Some(d.since_ns));
         }
     }
 
-    fn reply_list(&mut self, i: usize) {
-        let now = monotonic_ns();
-        let entries = self.boxes.iter().filter(|b| b.state == State::Running).map(|b| proto::ListEntry {
-            guard_pid: b.pid,
-            app_id: b.app_id,
-            start_ns: b.start_ns,
-            guard_pname: b.pname,
-            pkg: b.pkg,
-            uptime_ns: now.saturating_sub(b.start_ns),
-        });
-        if let Ok(n) = proto::encode_list_reply(entries, &mut self.list[..]) {
-            let Some(fd) = self.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
-            if sendmsg(fd, self.list.get(..n).unwrap_or(&[]), &[], net::MSG_NOSIGNAL | net::MSG_DONTWAIT).is_err() {
-                self.drop_client(i);
-            }
-        }
-    }
+    // ------------------------------------------------------------ guards
 
-    /// Clones the guard into new mount + PID namespaces.
-    fn start(&mut self, i: usize, req: &RunReq, pkg: OwnedFd, data_id: (u64, u64), pkg_id: PkgId) -> core::result::Result<(), Refuse> {
-        let b = self.boxes.iter().position(|b| b.state == State::Free).ok_or(Refuse(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD, 0))?;
-        let mut pname;
-        loop {
-            let mut r = [0u8; 6];
-            getrandom(&mut r, 0).map_err(|e| Refuse(err::SYS, e, step::CLONE_GUARD, 0))?;
-            pname = make_pname(r);
-            if !self.boxes.iter().any(|x| x.state != State::Free && x.pname == pname) {
-                break;
+    fn kill_box(&mut self, b: usize) {
+        let bx = &mut self.t.boxes[b];
+        match bx.state {
+            State::Starting | State::Running => {
+                self.host.kill(bx.rec.pid, g::SIGKILL);
+                bx.state = State::Dying;
+                bx.notify = None;
+                bx.ctl = None;
+                bx.client = None;
             }
-        }
-        let sp = |e| Refuse(err::SYS, e, step::CLONE_GUARD, 0);
-        let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
-        let (notify_m, notify_g) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
-        let (ctl_g, ctl_c) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
-        let loop_hint = self
-            .boxes
-            .iter()
-            .find(|x| x.state == State::Running && x.pkg_id == pkg_id && x.loop_nr != 0)
-            .map(|x| x.loop_nr - 1);
-        let flags = CloneFlags::new(NsFlags::NEWNS | NsFlags::NEWPID, g::SIGCHLD);
-        match clone(flags, None).map_err(|e| Refuse(err::BUILD_ROCKER_FAILED, e, step::CLONE_GUARD, 0))? {
-            Fork::Child => rocker_guard::run(rocker_guard::Spec {
-                req,
-                pname: cstr_of(&pname),
-                pkg: pkg.into_raw(),
-                notify: notify_g.into_raw(),
-                ctl: ctl_g.into_raw(),
-                loop_hint,
-            }),
-            Fork::Parent(pid) => {
-                let mut pkgp = [0u8; proto::PATH_MAX];
-                for (d, &s) in pkgp.iter_mut().zip(req.pkg) {
-                    *d = s;
+            State::Adopted => {
+                if let Some(p) = &bx.pidfd {
+                    self.host.pidfd_kill(p.raw(), g::SIGKILL);
                 }
-                self.boxes[b] = Box {
-                    state: State::Starting,
-                    pid,
-                    notify: Some(notify_m),
-                    ctl: Some(ctl_c),
-                    client: i,
-                    start_ns: monotonic_ns(),
-                    app_id: req.app_id,
-                    uid: req.uid,
-                    gid: req.gid,
-                    pname,
-                    pkg: pkgp,
-                    data_id,
-                    pkg_id,
-                    loop_nr: 0,
-                };
-                self.clients[i].waiting = Some(b);
-                Ok(())
+            }
+            State::Dying | State::Free => {}
+        }
+    }
+
+    /// Guard `b`'s report socket is readable: loop claims, then its report.
+    pub fn on_guard(&mut self, b: usize) {
+        if self.t.boxes[b].state == State::Adopted {
+            return self.on_adopted_exit(b);
+        }
+        loop {
+            let Some(fd) = self.t.boxes[b].notify.as_ref().map(|f| f.raw()) else { return };
+            let mut buf = [0u8; 64];
+            let msg = match self.host.guard_recv(fd, &mut buf) {
+                Err(Errno::EAGAIN | Errno::EINTR) => return,
+                Ok(0) | Err(_) => None,
+                Ok(n) => decode_guard_msg(buf.get(..n).unwrap_or(&[])).ok(),
+            };
+            match msg {
+                Some(GuardMsg::LoopClaim(n)) => self.t.boxes[b].loop_claim = Some(n),
+                Some(GuardMsg::Report(r)) => return self.on_report(b, r),
+                // EOF or garbage: the guard is gone or broken.
+                None => return self.on_report(b, GuardReport { err: err::BUILD_ROCKER_FAILED, sys_errno: Errno::EPIPE.raw(), step: step::GUARD_REPORT, index: 0, loop_dev: LOOP_NONE }),
             }
         }
     }
 
-    /// The guard reported: on success write the id maps and hand the client
-    /// the entrance (mnt, pid, user ns fds and `ctl`).
-    fn on_guard_report(&mut self, b: usize) {
-        let Some(fd) = self.boxes[b].notify.as_ref().map(|f| f.raw()) else { return };
-        let mut buf = [0u8; 128];
-        let rep = match read(fd, &mut buf) {
-            Err(Errno::EAGAIN | Errno::EINTR) => return,
-            Ok(n) => RunReply::decode(buf.get(..n).unwrap_or(&[])).ok(),
-            Err(_) => None,
+    fn on_report(&mut self, b: usize, r: GuardReport) {
+        self.t.boxes[b].notify = None;
+        let pid = self.t.boxes[b].rec.pid;
+        let res = if r.err == err::SUCCESS {
+            self.t.boxes[b].rec.loop_dev = r.loop_dev;
+            self.entrance(b)
+        } else {
+            Err(Fail { code: r.err, errno: Errno(u16::try_from(r.sys_errno).unwrap_or(0)), step: r.step, index: r.index })
         };
-        self.boxes[b].notify = None;
-        let client = self.boxes[b].client;
-        let pid = self.boxes[b].pid;
-        let r = match rep {
-            Some(r) if r.err == err::SUCCESS => {
-                self.boxes[b].loop_nr = r.index as u32;
-                self.entrance(b)
-            }
-            Some(r) => Err(Refuse(r.err, Errno(r.sys_errno as u16), r.step, r.index)),
-            None => Err(Refuse(err::BUILD_ROCKER_FAILED, Errno::EPIPE, step::NONE, 0)),
-        };
-        if let Err(r) = r {
+        if let Err(f) = res {
+            let client = self.t.boxes[b].client;
             self.kill_box(b);
-            if client < MAX_CLIENTS && self.clients[client].waiting == Some(b) {
-                self.clients[client].waiting = None;
-                self.reply_fail(client, -pid, r);
-            } else {
-                self.log.refuse(-pid, r);
+            match client {
+                Some(i) if self.t.clients[i].waiting == Some(b) => {
+                    self.t.clients[i].waiting = None;
+                    self.reply_fail(i, -pid, &f);
+                }
+                _ => self.log_refuse(-pid, &f),
             }
         }
     }
 
-    fn entrance(&mut self, b: usize) -> core::result::Result<(), Refuse> {
-        let (pid, uid, gid, client) = (self.boxes[b].pid, self.boxes[b].uid, self.boxes[b].gid, self.boxes[b].client);
-        write_id_maps(pid, uid, gid)?;
-        let ns = |n: &[u8]| open_ns(pid, n).map_err(|e| Refuse(err::SYS, e, step::OPEN_NS, 0));
-        let (mnt, pidns, user) = (ns(b"mnt")?, ns(b"pid")?, ns(b"user")?);
-        let ctl = self.boxes[b].ctl.take().ok_or(Refuse(err::SYS, Errno::EBADF, step::OPEN_NS, 0))?;
-        let rep = RunReply {
-            err: 0,
-            sys_errno: 0,
-            step: 0,
-            index: 0,
-            guard_pid: pid,
-            guard_pname: self.boxes[b].pname,
-            n_fds: proto::RUN_REPLY_FDS,
-        };
-        let mut out = [0u8; proto::RUN_REPLY_SIZE];
-        rep.encode(&mut out);
-        if client >= MAX_CLIENTS || self.clients[client].waiting != Some(b) {
-            return Err(Refuse(err::SEND_REQ_FAILED, Errno::ENOTCONN, step::REPLY, 0));
+    /// The guard is ready: id maps, then the entrance (the fds in the
+    /// decided order and the recipe) to the waiting client.
+    fn entrance(&mut self, b: usize) -> Result<(), Fail> {
+        let rec = self.t.boxes[b].rec;
+        let i = self.t.boxes[b].client.filter(|&i| self.t.clients[i].waiting == Some(b)).ok_or(Fail::new(err::SEND_REQ_FAILED, Errno::ENOTCONN, step::REPLY))?;
+        self.host.id_maps(rec.pid, rec.uid, rec.gid)?;
+        let mut owned: Vec<OwnedFd, MAX_REPLY_FDS> = Vec::new();
+        let mut ctl_fd = 0u32;
+        for (k, role) in self.t.clients[i].entrance.fds.iter().enumerate() {
+            let fd = match *role {
+                FdRole::Ctl => {
+                    ctl_fd = k as u32;
+                    self.t.boxes[b].ctl.take().ok_or(Fail::new(err::SYS, Errno::EBADF, step::OPEN_NS))?
+                }
+                FdRole::Ns(ns) => self.host.open_ns(rec.pid, ns).map_err(|e| Fail::new(err::SYS, e, step::OPEN_NS))?,
+            };
+            owned.push(fd).map_err(|_| Fail::new(err::SYS, Errno::E2BIG, step::OPEN_NS))?;
         }
-        self.clients[client].waiting = None;
-        if !self.send(client, &out, &[mnt.raw(), pidns.raw(), user.raw(), ctl.raw()]) {
-            return Err(Refuse(err::SEND_REQ_FAILED, Errno::EPIPE, step::REPLY, 0));
+        let mut raw: Vec<Fd, MAX_REPLY_FDS> = Vec::new();
+        for f in owned.iter() {
+            let _ = raw.push(f.raw());
         }
-        self.boxes[b].state = State::Running;
-        self.boxes[b].client = usize::MAX;
-        let bx = &self.boxes[b];
-        let mut l = Buf::<400>::new();
-        l.push_str(b"start guard=").push_i64(pid as i64).push_str(b" name=").push_str(cstr_of(&bx.pname));
-        l.push_str(b" app_id=").push_i64(bx.app_id as i64).push_str(b" uid=").push_u64(uid as u64).push_str(b" gid=").push_u64(gid as u64);
-        l.push_str(b" pkg=").push_str(cstr_of(&bx.pkg));
-        self.log.line(l.as_bytes());
+        let rep = RunReply { guard_pid: rec.pid, guard_pname: rec.pname, n_fds: owned.len() as u32, ctl_fd, ..RunReply::default() };
+        let mut out = [0u8; REPLY_MAX];
+        let cl = &self.t.clients[i];
+        let max = (cl.reply_max as usize).min(REPLY_MAX);
+        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, &[])) };
+        let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
+        let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
+        if !self.reply_and_close(i, out.get(..n).unwrap_or(&[]), &raw) {
+            return Err(Fail::new(err::SEND_REQ_FAILED, Errno::EPIPE, step::REPLY));
+        }
+        let bx = &mut self.t.boxes[b];
+        bx.state = State::Running;
+        bx.client = None;
+        bx.rec.proc_start = self.host.proc_start(rec.pid);
+        let rec = bx.rec;
+        if let Err(e) = self.host.state_save(&rec) {
+            self.log_refuse(-rec.pid, &Fail::new(err::SYS, e, step::STATE));
+        }
+        self.line(|l| {
+            l.push_str(b"start guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name());
+            l.push_str(b" app_id=").push_i64(i64::from(rec.app_id)).push_str(b" uid=").push_u64(u64::from(rec.uid)).push_str(b" gid=").push_u64(u64::from(rec.gid));
+            l.push_str(b" pkg=").push_str(c(&rec.pkg));
+        });
         Ok(())
     }
 
-    fn on_signals(&mut self) {
-        while let Ok((sig, _)) = signalfd_read(self.sig.raw()) {
-            if sig == g::SIGTERM || sig == g::SIGINT {
-                self.stop = true;
-            }
-        }
-        self.reap();
-    }
-
-    fn reap(&mut self) {
-        loop {
-            let (pid, st) = match wait4(-1, WNOHANG) {
-                Ok((0, _)) | Err(_) => return,
-                Ok(r) => r,
-            };
+    /// Reaps every exited child. A guard's own report, if it sent one before
+    /// exiting, is read first: its error wins over the exit.
+    pub fn on_children(&mut self) {
+        while let Some((pid, st)) = self.host.reap() {
             self.reaped(pid, st);
         }
     }
 
-    /// One reaped child: log it, answer a client still waiting for it, free its box.
     fn reaped(&mut self, pid: i32, st: WaitStatus) {
-        let Some(b) = self.boxes.iter().position(|x| x.state != State::Free && x.pid == pid) else { return };
-        let mut l = Buf::<160>::new();
-        l.push_str(b"exit guard=").push_i64(pid as i64).push_str(b" name=").push_str(cstr_of(&self.boxes[b].pname));
-        match st {
-            WaitStatus::Exited(c) => l.push_str(b" status=").push_i64(c as i64),
-            WaitStatus::Signaled(s) => l.push_str(b" signal=").push_i64(s as i64),
-            WaitStatus::Other(s) => l.push_str(b" raw=").push_i64(s as i64),
-        };
-        self.log.line(l.as_bytes());
-        let client = self.boxes[b].client;
-        if self.boxes[b].state == State::Starting && client < MAX_CLIENTS && self.clients[client].waiting == Some(b) {
-            self.clients[client].waiting = None;
-            self.reply_fail(client, -pid, Refuse(err::BUILD_ROCKER_FAILED, Errno::ECHILD, step::NONE, 0));
+        let Some(b) = self.t.boxes.iter().position(|x| matches!(x.state, State::Starting | State::Running | State::Dying) && x.rec.pid == pid) else { return };
+        if self.t.boxes[b].notify.is_some() {
+            self.on_guard(b);
         }
-        self.boxes[b] = Box::FREE;
-    }
-
-    /// Closes idle connections and kills guards stuck in setup.
-    fn expire(&mut self) {
-        let now = monotonic_ns();
-        for i in 0..MAX_CLIENTS {
-            let cl = &self.clients[i];
-            if cl.fd.is_some() && !cl.busy() && now.saturating_sub(cl.last_ns) > IDLE_NS {
-                self.drop_client(i);
+        let name = self.t.boxes[b].rec.pname;
+        self.line(|l| {
+            l.push_str(b"exit guard=").push_i64(i64::from(pid)).push_str(b" name=").push_str(c(&name));
+            match st {
+                WaitStatus::Exited(c) => l.push_str(b" status=").push_i64(i64::from(c)),
+                WaitStatus::Signaled(s) => l.push_str(b" signal=").push_i64(i64::from(s)),
+                WaitStatus::Other(s) => l.push_str(b" raw=").push_i64(i64::from(s)),
+            };
+        });
+        let bx = &self.t.boxes[b];
+        if bx.state == State::Starting {
+            if let Some(i) = bx.client.filter(|&i| self.t.clients[i].waiting == Some(b)) {
+                self.t.clients[i].waiting = None;
+                self.reply_fail(i, -pid, &Fail::new(err::BUILD_ROCKER_FAILED, Errno::ECHILD, step::GUARD_REPORT));
             }
         }
-        for b in 0..MAX_BOXES {
-            if self.boxes[b].state == State::Starting && now.saturating_sub(self.boxes[b].start_ns) > SETUP_NS {
-                let client = self.boxes[b].client;
-                let pid = self.boxes[b].pid;
-                self.kill_box(b);
-                if client < MAX_CLIENTS && self.clients[client].waiting == Some(b) {
-                    self.clients[client].waiting = None;
-                    self.reply_fail(client, pid, Refuse(err::BUILD_ROCKER_FAILED, Errno::ETIMEDOUT, step::GUARD_TIMEOUT, 0));
+        self.release(b);
+    }
+
+    /// Sandbox `b` is gone: detach a loop device its guard left without
+    /// auto-clear, forget its record.
+    fn release(&mut self, b: usize) {
+        let bx = &self.t.boxes[b];
+        if let Some(n) = bx.loop_claim {
+            let used = self.t.boxes.iter().enumerate().any(|(k, x)| k != b && x.live() && (x.loop_claim == Some(n) || x.rec.loop_dev == n));
+            let pkg = bx.rec.pkg_id;
+            if !used && self.host.loop_cleanup(n, pkg) {
+                self.line(|l| {
+                    l.push_str(b"detached loop").push_u64(u64::from(n)).push_str(b" (its guard died before auto-clear was set)");
+                });
+            }
+        }
+        let name = self.t.boxes[b].rec.pname;
+        if matches!(self.t.boxes[b].state, State::Running | State::Adopted | State::Dying) {
+            self.host.state_remove(c(&name));
+        }
+        self.t.boxes[b] = Sandbox::FREE;
+    }
+
+    // ------------------------------------------------------------ adoption
+
+    /// A new master adopts the running sandboxes of the previous one (its
+    /// records, checked against the live process by pidfd, name and start
+    /// time); stale records are removed.
+    pub fn adopt_previous(&mut self) {
+        let mut found: Vec<Record, MAX_BOXES> = Vec::new();
+        self.host.state_load(|_, r| {
+            let _ = found.push(r);
+        });
+        for rec in found {
+            let slot = self.t.boxes.iter().position(|b| !b.live());
+            match (self.host.adopt(&rec), slot) {
+                (Some(pidfd), Some(b)) => {
+                    self.t.boxes[b] = Sandbox { state: State::Adopted, rec, pidfd: Some(pidfd), ..Sandbox::FREE };
+                    self.line(|l| {
+                        l.push_str(b"adopt guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name()).push_str(b" pkg=").push_str(c(&rec.pkg));
+                    });
+                }
+                _ => {
+                    self.host.state_remove(rec.name());
+                    self.line(|l| {
+                        l.push_str(b"stale record ").push_str(rec.name()).push_str(b" removed");
+                    });
                 }
             }
         }
     }
 
-    fn shutdown(&mut self) {
-        let _ = unlinkat(AT_FDCWD, (&self.path).into(), 0);
+    fn on_adopted_exit(&mut self, b: usize) {
+        let rec = self.t.boxes[b].rec;
+        self.line(|l| {
+            l.push_str(b"exit guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name()).push_str(b" (adopted)");
+        });
+        self.release(b);
+    }
+
+    // ------------------------------------------------------------ time
+
+    /// Closes idle connections, kills guards stuck in setup, retries
+    /// deferred requests; adopted guards without a pidfd are re-checked.
+    pub fn tick(&mut self) {
+        self.retry_deferred();
+        let now = self.host.now();
         for i in 0..MAX_CLIENTS {
-            self.clients[i] = Client::FREE;
+            let cl = &self.t.clients[i];
+            if cl.fd.is_some() && !cl.busy() && now.saturating_sub(cl.accepted_ns) > IDLE_NS {
+                let pid = cl.peer.pid;
+                self.line(|l| {
+                    l.push_str(b"drop peer=").push_i64(i64::from(pid)).push_str(b": idle");
+                });
+                self.drop_client(i);
+            }
+        }
+        for b in 0..MAX_BOXES {
+            let bx = &self.t.boxes[b];
+            if bx.state == State::Starting && now.saturating_sub(bx.rec.start_ns) > SETUP_NS {
+                let (client, pid) = (bx.client, bx.rec.pid);
+                self.kill_box(b);
+                if let Some(i) = client.filter(|&i| self.t.clients[i].waiting == Some(b)) {
+                    self.t.clients[i].waiting = None;
+                    self.reply_fail(i, -pid, &Fail::new(err::BUILD_ROCKER_FAILED, Errno::ETIMEDOUT, step::GUARD_TIMEOUT));
+                }
+            }
+            let bx = &self.t.boxes[b];
+            if bx.state == State::Adopted && bx.pidfd.as_ref().is_some_and(|p| p.raw() < 0) {
+                let (pid, start) = (bx.rec.pid, bx.rec.proc_start);
+                if self.host.proc_start(pid) != start {
+                    self.on_adopted_exit(b);
+                }
+            }
+        }
+    }
+
+    /// SIGTERM: ends every sandbox (its own guards are killed and reaped,
+    /// adopted ones killed through their pidfds), drops every client.
+    pub fn shutdown(&mut self) {
+        for i in 0..MAX_CLIENTS {
+            self.drop_client(i);
         }
         for b in 0..MAX_BOXES {
             self.kill_box(b);
         }
-        while self.boxes.iter().any(|b| b.state != State::Free) {
-            match wait4(-1, 0) {
-                Ok((pid, st)) => self.reaped(pid, st),
-                Err(Errno::EINTR) => {}
-                Err(_) => break,
-            }
-        }
-        self.log.line(b"stopped");
+    }
+
+    /// Whether every sandbox is gone (after [`Master::shutdown`]).
+    pub fn all_gone(&self) -> bool {
+        !self.t.boxes.iter().any(|b| b.live())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn squashfs_magic() {
-        let mut sb = [0u8; 96];
-        sb[..4].copy_from_slice(b"hsqs");
-        sb[28] = 4;
-        assert_eq!(check_squashfs(&sb), Ok(()));
-        sb[28] = 3;
-        assert_eq!(check_squashfs(&sb), Err(Errno::EPROTONOSUPPORT));
-        assert_eq!(check_squashfs(b"hsq"), Err(Errno::EINVAL));
-        assert_eq!(check_squashfs(&[0u8; 96]), Err(Errno::EINVAL));
-    }
-    #[test]
-    fn pname() {
-        let n = make_pname([0xde, 0xad, 0xbe, 0xef, 0x01, 0x23]);
-        assert_eq!(&n[..15], b"rg-deadbeef0123");
-        assert_eq!(n[15], 0);
+fn reply_of(f: &Fail) -> RunReply {
+    RunReply::failure(f.code, f.errno.raw(), f.step, f.index)
+}
+
+impl Master<'_, host::Kernel> {
+    /// The poll loop: serves until SIGTERM/SIGINT (read from `sig`, a
+    /// signalfd), then removes the socket `path`, ends every sandbox and
+    /// waits (at most 5 s) for them.
+    pub fn serve(&mut self, sig: Fd, path: syscalls::CStr) {
+        const N: usize = 2 + MAX_CLIENTS + MAX_BOXES;
+        use syscalls::{ppoll, signalfd_read, PollFd, Timespec, POLLIN};
+        let mut deadline = 0u64;
+        loop {
+            let mut fds = [PollFd { fd: -1, events: 0, revents: 0 }; N];
+            fds[0] = PollFd { fd: if self.stop { -1 } else { self.host.listen.raw() }, events: POLLIN, revents: 0 };
+            fds[1] = PollFd { fd: sig, events: POLLIN, revents: 0 };
+            for i in 0..MAX_CLIENTS {
+                if let Some((fd, want)) = self.client_fd(i) {
+                    // While a reply is pending only hang-ups matter.
+                    fds[2 + i] = PollFd { fd, events: if want { POLLIN } else { 0 }, revents: 0 };
+                }
+            }
+            for b in 0..MAX_BOXES {
+                if let Some(fd) = self.box_fd(b) {
+                    fds[2 + MAX_CLIENTS + b] = PollFd { fd, events: POLLIN, revents: 0 };
+                }
+            }
+            let tick = Timespec::from_ms(if self.has_deferred() || self.stop { 20 } else { 500 });
+            let _ = ppoll(&mut fds, Some(&tick), None);
+            if fds[1].revents != 0 {
+                while let Ok((s, _)) = signalfd_read(sig) {
+                    if (s == g::SIGTERM || s == g::SIGINT) && !self.stop {
+                        self.stop = true;
+                        let _ = syscalls::unlinkat(syscalls::AT_FDCWD, path, 0);
+                        self.shutdown();
+                        deadline = self.host.now().saturating_add(5_000_000_000);
+                    }
+                }
+                self.on_children();
+            }
+            for b in 0..MAX_BOXES {
+                if fds[2 + MAX_CLIENTS + b].revents != 0 {
+                    self.on_guard(b);
+                }
+            }
+            for i in 0..MAX_CLIENTS {
+                let r = fds[2 + i].revents;
+                if r != 0 {
+                    self.on_client(i, r & POLLIN != 0);
+                }
+            }
+            if fds[0].revents != 0 {
+                self.on_accept();
+            }
+            if self.stop {
+                self.on_children();
+                if self.all_gone() || self.host.now() > deadline {
+                    return;
+                }
+            } else {
+                self.tick();
+            }
+        }
     }
 }

@@ -8,10 +8,12 @@
 //!   `<struct> sizeof <size>`, struct by struct;
 //! - `<C constant> <decimal value>` for the constants PROTOCOL.md names.
 
+use crate::codes::{OPS, REASONS, STEPS};
 use crate::{
-    err, err_name, off, step_name, Buf, HDR_SIZE, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, MAGIC,
-    MAX_SANDBOXES, MSG_MAX, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN, RUN_LEGACY_LOOP,
-    RUN_REPLY_SIZE, RUN_REQ_SIZE, VERSION,
+    off, Buf, HDR_SIZE, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, MAGIC, MAX_OPS, MAX_REPLY_FDS,
+    MAX_SANDBOXES, MSG_MAX, OP_SIZE, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN,
+    RUN_LEGACY_LOOP, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1, RUN_REQ_SIZE, RUN_REQ_SIZE_VER0,
+    VERSION,
 };
 
 /// One field of a wire struct, named as in `rocker.h`.
@@ -37,16 +39,17 @@ const fn f(strukt: &'static str, field: &'static str, off: usize, size: usize) -
 }
 
 /// C struct tags and their `sizeof`, in table order.
-pub const STRUCTS: [(&str, usize); 5] = [
+pub const STRUCTS: [(&str, usize); 6] = [
     ("rocker_hdr", HDR_SIZE),
     ("rocker_req_run", RUN_REQ_SIZE),
-    ("rocker_rep_run", RUN_REPLY_SIZE),
+    ("rocker_rep_run", RUN_REPLY_SIZE_VER1),
+    ("rocker_op", OP_SIZE),
     ("rocker_list_entry", LIST_ENTRY_SIZE),
     ("rocker_rep_list", LIST_REPLY_HDR_SIZE),
 ];
 
 /// Every field of every wire struct, struct by struct, in offset order.
-pub const FIELDS: [Field; 35] = [
+pub const FIELDS: [Field; 46] = [
     f("rocker_hdr", "magic", off::HDR_MAGIC, 4),
     f("rocker_hdr", "version", off::HDR_VERSION, 2),
     f("rocker_hdr", "kind", off::HDR_KIND, 2),
@@ -68,6 +71,8 @@ pub const FIELDS: [Field; 35] = [
         off::RUN_OVERLAY,
         OVERLAY_MAX * OVERLAY_LEN,
     ),
+    f("rocker_req_run", "reply_max", off::RUN_REPLY_MAX, 4),
+    f("rocker_req_run", "test_stall", off::RUN_TEST_STALL, 4),
     f("rocker_rep_run", "hdr", off::REP_HDR, HDR_SIZE),
     f("rocker_rep_run", "err", off::REP_ERR, 4),
     f("rocker_rep_run", "sys_errno", off::REP_SYS_ERRNO, 4),
@@ -82,6 +87,15 @@ pub const FIELDS: [Field; 35] = [
     ),
     f("rocker_rep_run", "n_fds", off::REP_N_FDS, 4),
     f("rocker_rep_run", "reserved", off::REP_RESERVED, 4),
+    f("rocker_rep_run", "ctl_fd", off::REP_CTL_FD, 4),
+    f("rocker_rep_run", "n_ops", off::REP_N_OPS, 4),
+    f("rocker_rep_run", "blob_len", off::REP_BLOB_LEN, 4),
+    f("rocker_rep_run", "reserved1", off::REP_RESERVED1, 4),
+    f("rocker_op", "op", off::OP_OP, 2),
+    f("rocker_op", "step", off::OP_STEP, 2),
+    f("rocker_op", "a", off::OP_A, 4),
+    f("rocker_op", "b", off::OP_B, 8),
+    f("rocker_op", "c", off::OP_C, 8),
     f("rocker_list_entry", "guard_pid", off::ENT_GUARD_PID, 4),
     f("rocker_list_entry", "app_id", off::ENT_APP_ID, 4),
     f("rocker_list_entry", "start_ns", off::ENT_START_NS, 8),
@@ -142,7 +156,7 @@ const fn layout_ok() -> bool {
         }
         s += 1;
     }
-    i == N_FIELDS && off::LIST_ENTRIES == LIST_REPLY_HDR_SIZE
+    i == N_FIELDS && off::LIST_ENTRIES == LIST_REPLY_HDR_SIZE && off::REP_OPS == RUN_REPLY_SIZE_VER1
 }
 const _: () = assert!(
     layout_ok(),
@@ -170,38 +184,45 @@ pub fn for_each_line(mut emit: impl FnMut(&[u8])) {
             .push_u64(size as u64);
         emit(b.as_bytes());
     }
-    let consts: [(&str, i64); 5] = [
+    let consts: [(&str, i64); 10] = [
         ("ROCKER_MAGIC", i64::from(MAGIC)),
         ("ROCKER_PROTO_VERSION", i64::from(VERSION)),
         ("ROCKER_MSG_MAX", MSG_MAX as i64),
         ("ROCKER_MAX_SANDBOXES", MAX_SANDBOXES as i64),
         ("ROCKER_RUN_LEGACY_LOOP", i64::from(RUN_LEGACY_LOOP)),
+        ("ROCKER_REQ_RUN_SIZE_VER0", RUN_REQ_SIZE_VER0 as i64),
+        ("ROCKER_REP_RUN_SIZE_VER0", RUN_REPLY_SIZE_VER0 as i64),
+        ("ROCKER_PATH_MAX", PATH_MAX as i64),
+        ("ROCKER_MAX_OPS", MAX_OPS as i64),
+        ("ROCKER_MAX_FDS", MAX_REPLY_FDS as i64),
     ];
     for (name, v) in consts {
         b.clear();
         b.push_str(name.as_bytes()).push_byte(b' ').push_i64(v);
         emit(b.as_bytes());
     }
-    for code in err::FIRST..=err::LAST {
+    for r in REASONS.iter() {
         b.clear();
-        b.push_str(err_name(code).as_bytes())
+        b.push_str(b"ROCKER_ERR_")
+            .push_str(r.name.as_bytes())
             .push_byte(b' ')
-            .push_i64(i64::from(code));
+            .push_i64(i64::from(r.value));
         emit(b.as_bytes());
     }
-    for s in 0..=u16::MAX {
-        let name = step_name(s);
-        if name == "?" {
-            if s > 64 {
-                break;
-            }
-            continue;
-        }
+    for (v, name) in STEPS.iter() {
         b.clear();
         b.push_str(b"ROCKER_STEP_")
             .push_str(name.as_bytes())
             .push_byte(b' ')
-            .push_u64(u64::from(s));
+            .push_u64(u64::from(*v));
+        emit(b.as_bytes());
+    }
+    for (v, name) in OPS.iter() {
+        b.clear();
+        b.push_str(b"ROCKER_OP_")
+            .push_str(name.as_bytes())
+            .push_byte(b' ')
+            .push_u64(u64::from(*v));
         emit(b.as_bytes());
     }
 }

@@ -1,6 +1,13 @@
-//! rocker wire protocol v1 (`doc/PROTOCOL.md` is the contract; this crate and
+//! rocker wire protocol (`doc/PROTOCOL.md` is the contract; this crate and
 //! `rocker-client-c/include/rocker.h` both implement it, `tests/layout` proves
-//! they agree).
+//! they agree on every target, and the numbers of `rocker.h` are generated
+//! from [`codes`]).
+//!
+//! Bodies are versioned by size, as the kernel's `clone_args`/`open_how`: a
+//! body shorter than the receiver's is zero-extended, a longer one is
+//! accepted when its unknown tail is all zero and refused otherwise
+//! ([`Reject::UnknownTail`], `E2BIG`). New fields are appended with a zero
+//! default; the header's `version` stays 1.
 //!
 //! Design rules (binary size and robustness, see `STYLE.md`):
 //! - `no_std`, no allocator, no dependencies, no `core::fmt` outside tests;
@@ -26,6 +33,7 @@
 )]
 
 mod buf;
+pub mod codes;
 pub mod layout;
 mod msg;
 mod path;
@@ -34,10 +42,13 @@ mod path;
 mod tests;
 
 pub use buf::Buf;
+pub use codes::{err, op, op_name, reason_name, seed_code, step, step_name};
 pub use msg::{
-    decode_hdr, decode_list_reply, decode_list_req, decode_register, decode_request,
-    decode_run_req, encode_hdr, encode_list_reply, encode_list_req, encode_register,
-    encode_run_req, Hdr, ListEntry, ListReply, Request, RunReply, RunReq,
+    decode_guard_msg, decode_hdr, decode_list_reply, decode_list_req, decode_register,
+    decode_request, decode_run_reply, encode_guard_loop, encode_guard_report, encode_hdr,
+    encode_list_reply, encode_list_req, encode_register, encode_run_reply, encode_run_req,
+    extend_run_req, GuardMsg, GuardReport, Hdr, ListEntry, ListReply, Op, Request, RunReply,
+    RunReplyView, RunReq,
 };
 pub use path::{
     check_abs_path, check_data_dir, check_exec_dir, check_overlay_dir, check_pkg_path,
@@ -47,26 +58,45 @@ pub use path::{
 /// `ROCKER_MAGIC` (its big-endian bytes spell "RKR1"; on the wire it is in
 /// host order like every integer).
 pub const MAGIC: u32 = 0x524B_5231;
-/// `ROCKER_PROTO_VERSION`.
+/// `ROCKER_PROTO_VERSION`: the header's version. Bodies grow by size.
 pub const VERSION: u16 = 1;
 
-/// RUN request (client -> master), [`RUN_REQ_SIZE`] bytes + 1 fd.
+/// RUN request (client -> master) + 1 fd (the package).
 pub const KIND_RUN: u16 = 1;
 /// LIST request (client -> master), header only.
 pub const KIND_LIST: u16 = 2;
 /// REGISTER (helper -> guard over `ctl`), header only + 1 pidfd.
 pub const KIND_REGISTER: u16 = 3;
-/// RUN reply (master -> client), [`RUN_REPLY_SIZE`] bytes (+ 4 fds on success).
+/// Guard -> master, before a pre-5.8 loop attach: the device it claims.
+pub const KIND_GUARD_LOOP: u16 = 0x0101;
+/// Guard -> master: setup finished (or failed).
+pub const KIND_GUARD_REPORT: u16 = 0x0102;
+/// RUN reply (master -> client).
 pub const KIND_RUN_REPLY: u16 = 0x8001;
-/// LIST reply (master -> client), [`LIST_REPLY_HDR_SIZE`] + count * [`LIST_ENTRY_SIZE`].
+/// LIST reply (master -> client).
 pub const KIND_LIST_REPLY: u16 = 0x8002;
 
 /// Header size; also the whole size of LIST and REGISTER messages.
 pub const HDR_SIZE: usize = 16;
-/// Whole RUN request.
-pub const RUN_REQ_SIZE: usize = 1832;
-/// Whole RUN reply.
-pub const RUN_REPLY_SIZE: usize = 56;
+/// RUN request as the seed-era v1 clients send it.
+pub const RUN_REQ_SIZE_VER0: usize = 1832;
+/// RUN request with `reply_max` and `test_stall`.
+pub const RUN_REQ_SIZE_VER1: usize = 1840;
+/// The RUN request this master knows (the latest version).
+pub const RUN_REQ_SIZE: usize = RUN_REQ_SIZE_VER1;
+/// RUN reply for v1 clients (`reply_max == 0`): exactly 4 fds.
+pub const RUN_REPLY_SIZE_VER0: usize = 56;
+/// RUN reply header part of v2 replies; the recipe follows.
+pub const RUN_REPLY_SIZE_VER1: usize = 72;
+/// One recipe op.
+pub const OP_SIZE: usize = 24;
+/// Most ops in a recipe.
+pub const MAX_OPS: usize = 48;
+/// Most blob bytes in a recipe (a seccomp program of 4096 instructions
+/// does not fit a datagram: 32 KiB is the limit here).
+pub const BLOB_MAX: usize = 32768;
+/// Most fds a RUN reply carries.
+pub const MAX_REPLY_FDS: usize = 16;
 /// One LIST reply entry.
 pub const LIST_ENTRY_SIZE: usize = 304;
 /// LIST reply header: message header + `count` + `reserved`.
@@ -75,6 +105,10 @@ pub const LIST_REPLY_HDR_SIZE: usize = 24;
 pub const LIST_REQ_SIZE: usize = HDR_SIZE;
 /// Whole REGISTER message.
 pub const REGISTER_SIZE: usize = HDR_SIZE;
+/// Guard loop claim message.
+pub const GUARD_LOOP_SIZE: usize = 24;
+/// Guard report message.
+pub const GUARD_REPORT_SIZE: usize = 32;
 
 /// `char[PATH_MAX]` fields (pkg, exec dir, data dir); the NUL is included, so
 /// the longest path is `PATH_MAX - 1` bytes.
@@ -91,6 +125,8 @@ pub const MAX_SANDBOXES: usize = 128;
 pub const MSG_MAX: usize = 40960;
 /// Largest LIST reply (`MAX_SANDBOXES` entries).
 pub const LIST_REPLY_MAX_SIZE: usize = 38936;
+/// Largest v2 RUN reply.
+pub const RUN_REPLY_MAX_SIZE: usize = RUN_REPLY_SIZE_VER1 + MAX_OPS * OP_SIZE + BLOB_MAX;
 
 /// `ROCKER_RUN_LEGACY_LOOP`: force LOOP_SET_FD + LOOP_SET_STATUS64.
 pub const RUN_LEGACY_LOOP: u32 = 1;
@@ -100,259 +136,21 @@ pub const RUN_FLAGS_KNOWN: u32 = RUN_LEGACY_LOOP;
 pub const ID_MIN: u32 = 1;
 /// Largest uid/gid a RUN request may carry.
 pub const ID_MAX: u32 = 0x7fff_fffe;
-/// fds attached to a successful RUN reply: mnt ns, pid ns, user ns, ctl.
-pub const RUN_REPLY_FDS: u32 = 4;
+/// fds attached to a successful v1 RUN reply: mnt ns, pid ns, user ns, ctl.
+pub const RUN_REPLY_FDS_VER0: u32 = 4;
+/// `guard_report.loop_dev` when no loop device is attached.
+pub const LOOP_NONE: u32 = u32::MAX;
 
 const _: () = assert!(LIST_REPLY_MAX_SIZE == LIST_REPLY_HDR_SIZE + MAX_SANDBOXES * LIST_ENTRY_SIZE);
-const _: () = assert!(LIST_REPLY_MAX_SIZE <= MSG_MAX);
+const _: () = assert!(LIST_REPLY_MAX_SIZE <= MSG_MAX && RUN_REPLY_MAX_SIZE <= MSG_MAX);
 const _: () = assert!(RUN_REQ_SIZE <= MSG_MAX);
 const _: () = assert!(MSG_MAX <= u32::MAX as usize);
 // STYLE.md: every wire struct is a multiple of 8 bytes.
-const _: () = assert!(HDR_SIZE.is_multiple_of(8) && RUN_REQ_SIZE.is_multiple_of(8));
-const _: () = assert!(RUN_REPLY_SIZE.is_multiple_of(8) && LIST_ENTRY_SIZE.is_multiple_of(8));
-const _: () = assert!(LIST_REPLY_HDR_SIZE.is_multiple_of(8));
-
-/// `ROCKER_ERR_*` codes (PROTOCOL.md "Error codes"; seed order, append only).
-pub mod err {
-    /// `ROCKER_ERR_unknown`
-    pub const UNKNOWN: i32 = -1;
-    /// `ROCKER_ERR_success`
-    pub const SUCCESS: i32 = 0;
-    /// `ROCKER_ERR_sys`
-    pub const SYS: i32 = 1;
-    /// `ROCKER_ERR_param_invalid`
-    pub const PARAM_INVALID: i32 = 2;
-    /// `ROCKER_ERR_server_unaddr_invalid`
-    pub const SERVER_UNADDR_INVALID: i32 = 3;
-    /// `ROCKER_ERR_gen_local_addr_failed`
-    pub const GEN_LOCAL_ADDR_FAILED: i32 = 4;
-    /// `ROCKER_ERR_send_req_failed`
-    pub const SEND_REQ_FAILED: i32 = 5;
-    /// `ROCKER_ERR_recv_resp_failed`
-    pub const RECV_RESP_FAILED: i32 = 6;
-    /// `ROCKER_ERR_build_rocker_failed`
-    pub const BUILD_ROCKER_FAILED: i32 = 7;
-    /// `ROCKER_ERR_enter_rocker_failed`
-    pub const ENTER_ROCKER_FAILED: i32 = 8;
-    /// `ROCKER_ERR_app_exec_failed`
-    pub const APP_EXEC_FAILED: i32 = 9;
-    /// `ROCKER_ERR_get_guardname_failed`
-    pub const GET_GUARDNAME_FAILED: i32 = 10;
-    /// `ROCKER_ERR_no_server`: connect(): ENOENT / ECONNREFUSED.
-    pub const NO_SERVER: i32 = 11;
-    /// `ROCKER_ERR_pkg_missing`: package path does not exist (ENOENT).
-    pub const PKG_MISSING: i32 = 12;
-    /// `ROCKER_ERR_pkg_not_squashfs`: not a regular file, or bad squashfs magic/version.
-    pub const PKG_NOT_SQUASHFS: i32 = 13;
-    /// `ROCKER_ERR_path_relative`: a path does not start with '/'.
-    pub const PATH_RELATIVE: i32 = 14;
-    /// `ROCKER_ERR_path_too_long`: a path does not fit its field (ENAMETOOLONG).
-    pub const PATH_TOO_LONG: i32 = 15;
-    /// `ROCKER_ERR_path_invalid`: empty, "..", ".", "//", trailing '/', control
-    /// bytes, or under /proc /sys /dev.
-    pub const PATH_INVALID: i32 = 16;
-    /// `ROCKER_ERR_overlay_invalid`: not a top-level dir, /, /proc, /sys, /dev,
-    /// a duplicate, or a name overlayfs options cannot carry.
-    pub const OVERLAY_INVALID: i32 = 17;
-    /// `ROCKER_ERR_bad_message`: any structural [`crate::Reject`].
-    pub const BAD_MESSAGE: i32 = 18;
-    /// `ROCKER_ERR_permission_denied`: peer may not ask this (SO_PEERCRED).
-    pub const PERMISSION_DENIED: i32 = 19;
-    /// `ROCKER_ERR_busy`: sandbox table or connection table full.
-    pub const BUSY: i32 = 20;
-    /// `ROCKER_ERR_no_loop_device`: no free loop device.
-    pub const NO_LOOP_DEVICE: i32 = 21;
-    /// `ROCKER_ERR_data_dir_invalid`
-    pub const DATA_DIR_INVALID: i32 = 22;
-    /// `ROCKER_ERR_exec_dir_invalid`
-    pub const EXEC_DIR_INVALID: i32 = 23;
-    /// `ROCKER_ERR_id_map_failed`
-    pub const ID_MAP_FAILED: i32 = 24;
-
-    /// Smallest defined code.
-    pub const FIRST: i32 = UNKNOWN;
-    /// Largest defined code.
-    pub const LAST: i32 = ID_MAP_FAILED;
-
-    /// C names, indexed by `code + 1`.
-    pub(crate) const NAMES: [&str; 26] = [
-        "ROCKER_ERR_unknown",
-        "ROCKER_ERR_success",
-        "ROCKER_ERR_sys",
-        "ROCKER_ERR_param_invalid",
-        "ROCKER_ERR_server_unaddr_invalid",
-        "ROCKER_ERR_gen_local_addr_failed",
-        "ROCKER_ERR_send_req_failed",
-        "ROCKER_ERR_recv_resp_failed",
-        "ROCKER_ERR_build_rocker_failed",
-        "ROCKER_ERR_enter_rocker_failed",
-        "ROCKER_ERR_app_exec_failed",
-        "ROCKER_ERR_get_guardname_failed",
-        "ROCKER_ERR_no_server",
-        "ROCKER_ERR_pkg_missing",
-        "ROCKER_ERR_pkg_not_squashfs",
-        "ROCKER_ERR_path_relative",
-        "ROCKER_ERR_path_too_long",
-        "ROCKER_ERR_path_invalid",
-        "ROCKER_ERR_overlay_invalid",
-        "ROCKER_ERR_bad_message",
-        "ROCKER_ERR_permission_denied",
-        "ROCKER_ERR_busy",
-        "ROCKER_ERR_no_loop_device",
-        "ROCKER_ERR_data_dir_invalid",
-        "ROCKER_ERR_exec_dir_invalid",
-        "ROCKER_ERR_id_map_failed",
-    ];
-    const _: () = assert!(NAMES.len() as i32 == LAST - FIRST + 1);
-}
-
-/// The C name of a `ROCKER_ERR_*` code (`"ROCKER_ERR_pkg_missing"`), or `"?"`.
-pub fn err_name(code: i32) -> &'static str {
-    code.checked_sub(err::FIRST)
-        .and_then(|i| usize::try_from(i).ok())
-        .and_then(|i| err::NAMES.get(i))
-        .copied()
-        .unwrap_or("?")
-}
-
-/// `ROCKER_STEP_*`: where a RUN failed (PROTOCOL.md "Steps").
-pub mod step {
-    /// none
-    pub const NONE: u16 = 0;
-    /// validate
-    pub const VALIDATE: u16 = 1;
-    /// peer_cred
-    pub const PEER_CRED: u16 = 2;
-    /// pkg_check
-    pub const PKG_CHECK: u16 = 3;
-    /// clone_guard
-    pub const CLONE_GUARD: u16 = 4;
-    /// make_private
-    pub const MAKE_PRIVATE: u16 = 5;
-    /// open_data_dir
-    pub const OPEN_DATA_DIR: u16 = 6;
-    /// mkdir_layer
-    pub const MKDIR_LAYER: u16 = 7;
-    /// mount_overlay
-    pub const MOUNT_OVERLAY: u16 = 8;
-    /// loop_control
-    pub const LOOP_CONTROL: u16 = 9;
-    /// loop_get_free
-    pub const LOOP_GET_FREE: u16 = 10;
-    /// loop_configure
-    pub const LOOP_CONFIGURE: u16 = 11;
-    /// loop_set_fd
-    pub const LOOP_SET_FD: u16 = 12;
-    /// loop_set_status
-    pub const LOOP_SET_STATUS: u16 = 13;
-    /// mkdir_exec_dir
-    pub const MKDIR_EXEC_DIR: u16 = 14;
-    /// mount_squashfs
-    pub const MOUNT_SQUASHFS: u16 = 15;
-    /// mount_proc
-    pub const MOUNT_PROC: u16 = 16;
-    /// unshare_user
-    pub const UNSHARE_USER: u16 = 17;
-    /// setgroups
-    pub const SETGROUPS: u16 = 18;
-    /// gid_map
-    pub const GID_MAP: u16 = 19;
-    /// uid_map
-    pub const UID_MAP: u16 = 20;
-    /// open_ns
-    pub const OPEN_NS: u16 = 21;
-    /// reply
-    pub const REPLY: u16 = 22;
-    /// connect (client side)
-    pub const CONNECT: u16 = 32;
-    /// send
-    pub const SEND: u16 = 33;
-    /// recv
-    pub const RECV: u16 = 34;
-    /// open_pkg
-    pub const OPEN_PKG: u16 = 35;
-    /// fork_helper
-    pub const FORK_HELPER: u16 = 36;
-    /// setns_mnt
-    pub const SETNS_MNT: u16 = 37;
-    /// setns_pid
-    pub const SETNS_PID: u16 = 38;
-    /// setns_user
-    pub const SETNS_USER: u16 = 39;
-    /// drop_groups
-    pub const DROP_GROUPS: u16 = 40;
-    /// setresgid
-    pub const SETRESGID: u16 = 41;
-    /// setresuid
-    pub const SETRESUID: u16 = 42;
-    /// drop_caps
-    pub const DROP_CAPS: u16 = 43;
-    /// clone_app
-    pub const CLONE_APP: u16 = 44;
-    /// register_app
-    pub const REGISTER_APP: u16 = 45;
-    /// guard_timeout
-    pub const GUARD_TIMEOUT: u16 = 46;
-
-    /// First client-side step.
-    pub const CLIENT_FIRST: u16 = CONNECT;
-
-    /// Names of steps `0..=REPLY`.
-    pub(crate) const SERVER_NAMES: [&str; 23] = [
-        "none",
-        "validate",
-        "peer_cred",
-        "pkg_check",
-        "clone_guard",
-        "make_private",
-        "open_data_dir",
-        "mkdir_layer",
-        "mount_overlay",
-        "loop_control",
-        "loop_get_free",
-        "loop_configure",
-        "loop_set_fd",
-        "loop_set_status",
-        "mkdir_exec_dir",
-        "mount_squashfs",
-        "mount_proc",
-        "unshare_user",
-        "setgroups",
-        "gid_map",
-        "uid_map",
-        "open_ns",
-        "reply",
-    ];
-    /// Names of steps `CLIENT_FIRST..=GUARD_TIMEOUT`.
-    pub(crate) const CLIENT_NAMES: [&str; 15] = [
-        "connect",
-        "send",
-        "recv",
-        "open_pkg",
-        "fork_helper",
-        "setns_mnt",
-        "setns_pid",
-        "setns_user",
-        "drop_groups",
-        "setresgid",
-        "setresuid",
-        "drop_caps",
-        "clone_app",
-        "register_app",
-        "guard_timeout",
-    ];
-    const _: () = assert!(SERVER_NAMES.len() as u16 == REPLY + 1);
-    const _: () = assert!(CLIENT_NAMES.len() as u16 == GUARD_TIMEOUT - CLIENT_FIRST + 1);
-}
-
-/// The name of a `ROCKER_STEP_*` value without prefix (`"mount_overlay"`), or `"?"`.
-pub fn step_name(s: u16) -> &'static str {
-    let (table, i): (&[&'static str], u16) = match s.checked_sub(step::CLIENT_FIRST) {
-        Some(i) => (&step::CLIENT_NAMES, i),
-        None => (&step::SERVER_NAMES, s),
-    };
-    table.get(usize::from(i)).copied().unwrap_or("?")
-}
+const _: () = assert!(HDR_SIZE.is_multiple_of(8) && RUN_REQ_SIZE_VER0.is_multiple_of(8));
+const _: () = assert!(RUN_REQ_SIZE_VER1.is_multiple_of(8) && RUN_REPLY_SIZE_VER1.is_multiple_of(8));
+const _: () = assert!(RUN_REPLY_SIZE_VER0.is_multiple_of(8) && LIST_ENTRY_SIZE.is_multiple_of(8));
+const _: () = assert!(LIST_REPLY_HDR_SIZE.is_multiple_of(8) && OP_SIZE.is_multiple_of(8));
+const _: () = assert!(GUARD_LOOP_SIZE.is_multiple_of(8) && GUARD_REPORT_SIZE.is_multiple_of(8));
 
 /// Byte offset of every field of every message: `off::<STRUCT>_<FIELD>`,
 /// numbers copied from PROTOCOL.md (sizes and contiguity are checked in
@@ -392,6 +190,10 @@ pub mod off {
     pub const RUN_DATA_DIR: usize = 552;
     /// req_run.overlay (`char[16][64]`)
     pub const RUN_OVERLAY: usize = 808;
+    /// req_run.reply_max (u32, VER1): the largest reply the client receives
+    pub const RUN_REPLY_MAX: usize = 1832;
+    /// req_run.test_stall (u32, VER1): test hook, see PROTOCOL.md
+    pub const RUN_TEST_STALL: usize = 1836;
 
     /// rep_run.hdr
     pub const REP_HDR: usize = 0;
@@ -411,6 +213,27 @@ pub mod off {
     pub const REP_N_FDS: usize = 48;
     /// rep_run.reserved (u32)
     pub const REP_RESERVED: usize = 52;
+    /// rep_run.ctl_fd (u32, VER1): index of `ctl` among the fds
+    pub const REP_CTL_FD: usize = 56;
+    /// rep_run.n_ops (u32, VER1)
+    pub const REP_N_OPS: usize = 60;
+    /// rep_run.blob_len (u32, VER1)
+    pub const REP_BLOB_LEN: usize = 64;
+    /// rep_run.reserved1 (u32, VER1)
+    pub const REP_RESERVED1: usize = 68;
+    /// first op of a v2 reply
+    pub const REP_OPS: usize = 72;
+
+    /// op.op (u16), relative to the op
+    pub const OP_OP: usize = 0;
+    /// op.step (u16)
+    pub const OP_STEP: usize = 2;
+    /// op.a (u32)
+    pub const OP_A: usize = 4;
+    /// op.b (u64)
+    pub const OP_B: usize = 8;
+    /// op.c (u64)
+    pub const OP_C: usize = 16;
 
     /// list_entry.guard_pid (i32), relative to the entry
     pub const ENT_GUARD_PID: usize = 0;
@@ -435,12 +258,27 @@ pub mod off {
     pub const LIST_RESERVED: usize = 20;
     /// first entry of a LIST reply
     pub const LIST_ENTRIES: usize = 24;
+
+    /// guard_loop.loop_dev (u32)
+    pub const GLOOP_DEV: usize = 16;
+    /// guard_loop.reserved (u32)
+    pub const GLOOP_RESERVED: usize = 20;
+    /// guard_report.err (i32)
+    pub const GREP_ERR: usize = 16;
+    /// guard_report.sys_errno (i32)
+    pub const GREP_SYS_ERRNO: usize = 20;
+    /// guard_report.step (u16)
+    pub const GREP_STEP: usize = 24;
+    /// guard_report.index (u16)
+    pub const GREP_INDEX: usize = 26;
+    /// guard_report.loop_dev (u32)
+    pub const GREP_LOOP_DEV: usize = 28;
 }
 
 /// Why a received message was refused. Every variant except the semantic
-/// ones maps to `ROCKER_ERR_bad_message` ([`Reject::code`]).
+/// ones maps to `bad_message` ([`Reject::code`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub enum Reject {
     /// `magic != ROCKER_MAGIC`.
     BadMagic,
@@ -449,8 +287,11 @@ pub enum Reject {
     /// Unexpected or unknown `kind`.
     BadKind,
     /// Datagram shorter than a header, longer than `MSG_MAX`, `hdr.size` not
-    /// the datagram length, or not the size the kind requires.
+    /// the datagram length, or shorter than the kind's first version.
     BadSize,
+    /// A body longer than this side knows, with non-zero bytes in the part
+    /// it does not know (`E2BIG`).
+    UnknownTail,
     /// `hdr.flags != 0`.
     BadFlags,
     /// A `reserved` field is not 0.
@@ -459,7 +300,7 @@ pub enum Reject {
     BadRunFlags,
     /// `n_overlay > OVERLAY_MAX`.
     TooManyOverlays,
-    /// `count > MAX_SANDBOXES` in a LIST reply.
+    /// `count > MAX_SANDBOXES` in a LIST reply, or too many ops.
     TooManyEntries,
     /// A string field has no NUL.
     NoNul,
@@ -486,6 +327,7 @@ impl Reject {
             Reject::BadVersion => "bad_version",
             Reject::BadKind => "bad_kind",
             Reject::BadSize => "bad_size",
+            Reject::UnknownTail => "unknown_tail",
             Reject::BadFlags => "bad_flags",
             Reject::ReservedNotZero => "reserved_not_zero",
             Reject::BadRunFlags => "bad_run_flags",
@@ -501,13 +343,23 @@ impl Reject {
         }
     }
 
-    /// The `ROCKER_ERR_*` code to answer with.
+    /// The reason (`ROCKER_ERR_*`) to answer with.
     pub fn code(self) -> i32 {
         match self {
             Reject::BadAppId | Reject::BadUid | Reject::BadGid | Reject::NoEntry => {
                 err::PARAM_INVALID
             }
             _ => err::BAD_MESSAGE,
+        }
+    }
+
+    /// The errno to answer with: `E2BIG` for an unknown non-zero tail (as
+    /// the kernel's `copy_struct_from_user`), else `EINVAL`. Numbers are the
+    /// generic ones, which MIPS shares for these two.
+    pub fn errno(self) -> i32 {
+        match self {
+            Reject::UnknownTail => 7,
+            _ => 22,
         }
     }
 }

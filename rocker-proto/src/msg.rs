@@ -4,10 +4,12 @@
 use core::borrow::Borrow;
 
 use crate::{
-    err, off, Reject, HDR_SIZE, ID_MAX, ID_MIN, KIND_LIST, KIND_LIST_REPLY, KIND_REGISTER,
-    KIND_RUN, KIND_RUN_REPLY, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE, MAGIC,
-    MAX_SANDBOXES, MSG_MAX, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN, REGISTER_SIZE,
-    RUN_FLAGS_KNOWN, RUN_REPLY_SIZE, RUN_REQ_SIZE, VERSION,
+    err, off, Reject, BLOB_MAX, GUARD_LOOP_SIZE, GUARD_REPORT_SIZE, HDR_SIZE, ID_MAX, ID_MIN,
+    KIND_GUARD_LOOP, KIND_GUARD_REPORT, KIND_LIST, KIND_LIST_REPLY, KIND_REGISTER, KIND_RUN,
+    KIND_RUN_REPLY, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE, MAGIC, MAX_OPS,
+    MAX_SANDBOXES, MSG_MAX, OP_SIZE, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN,
+    REGISTER_SIZE, RUN_FLAGS_KNOWN, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1, RUN_REQ_SIZE,
+    RUN_REQ_SIZE_VER0, VERSION,
 };
 
 type R<T> = Result<T, Reject>;
@@ -80,12 +82,17 @@ fn size_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+const fn pad8(n: usize) -> usize {
+    // n <= MSG_MAX in every caller: no overflow.
+    n.wrapping_add(7) & !7
+}
+
 // ---------------------------------------------------------------------------
 // Header
 
 /// The 16-byte header every message starts with.
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub struct Hdr {
     /// [`MAGIC`](crate::MAGIC)
     pub magic: u32,
@@ -143,7 +150,7 @@ pub fn encode_hdr(kind: u16, size: u32, out: &mut [u8]) -> Result<(), i32> {
     Ok(())
 }
 
-/// `decode_hdr` + the kind and exact size a message type requires.
+/// `decode_hdr` + the kind and exact size a fixed-size message requires.
 fn expect(buf: &[u8], kind: u16, size: usize) -> R<Hdr> {
     let h = decode_hdr(buf)?;
     if h.kind != kind {
@@ -155,6 +162,26 @@ fn expect(buf: &[u8], kind: u16, size: usize) -> R<Hdr> {
     Ok(h)
 }
 
+/// A size-versioned body, as the kernel's `copy_struct_from_user`: at least
+/// `ver0` bytes; shorter than `N` is zero-extended; longer than `N` only
+/// with an all-zero tail. Returns the zero-extended copy and the size sent.
+fn extend<const N: usize>(buf: &[u8], kind: u16, ver0: usize) -> R<([u8; N], usize)> {
+    let h = decode_hdr(buf)?;
+    if h.kind != kind {
+        return Err(Reject::BadKind);
+    }
+    if buf.len() < ver0 {
+        return Err(Reject::BadSize);
+    }
+    let (known, tail) = buf.split_at_checked(N).unwrap_or((buf, &[]));
+    if tail.iter().any(|&c| c != 0) {
+        return Err(Reject::UnknownTail);
+    }
+    let mut out = [0u8; N];
+    put_bytes(&mut out, 0, known);
+    Ok((out, buf.len()))
+}
+
 // ---------------------------------------------------------------------------
 // Header-only messages
 
@@ -163,9 +190,10 @@ pub fn encode_list_req(out: &mut [u8; LIST_REQ_SIZE]) {
     write_hdr(out, KIND_LIST, size_u32(LIST_REQ_SIZE));
 }
 
-/// Check a LIST request.
+/// Check a LIST request (size-versioned: no field is known beyond the
+/// header, so any longer body must be all zero).
 pub fn decode_list_req(buf: &[u8]) -> R<()> {
-    expect(buf, KIND_LIST, LIST_REQ_SIZE).map(|_| ())
+    extend::<LIST_REQ_SIZE>(buf, KIND_LIST, LIST_REQ_SIZE).map(|_| ())
 }
 
 /// REGISTER (kind 3, header only; the pidfd rides as SCM_RIGHTS).
@@ -181,11 +209,12 @@ pub fn decode_register(buf: &[u8]) -> R<()> {
 // ---------------------------------------------------------------------------
 // RUN request
 
-/// A RUN request, borrowing its strings from the datagram. Strings exclude
-/// their NUL. Decoding checks structure and id ranges only; path rules are
+/// A RUN request, borrowing its strings from the zero-extended body
+/// ([`extend_run_req`]). Strings exclude their NUL. Decoding checks
+/// structure and id ranges only; path rules are
 /// [`check_run_req`](crate::check_run_req).
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub struct RunReq<'a> {
     /// App id, >= 0.
     pub app_id: i32,
@@ -205,6 +234,13 @@ pub struct RunReq<'a> {
     pub overlays: [&'a [u8]; OVERLAY_MAX],
     /// Used overlay slots, `0..=OVERLAY_MAX`.
     pub n_overlay: usize,
+    /// VER1: the largest reply the client receives; 0: a v1 client, which
+    /// gets the 56-byte reply with exactly 4 fds.
+    pub reply_max: u32,
+    /// VER1: a test hook: the guard stops after this step (`ROCKER_STEP_*`)
+    /// until it is killed. 0: none. Only a master started with
+    /// `--test-hooks` accepts a non-zero value.
+    pub test_stall: u32,
 }
 
 impl<'a> RunReq<'a> {
@@ -219,6 +255,8 @@ impl<'a> RunReq<'a> {
         data_dir: &[],
         overlays: [&[]; OVERLAY_MAX],
         n_overlay: 0,
+        reply_max: 0,
+        test_stall: 0,
     };
 
     /// The used overlay slots (empty if `n_overlay` is out of range).
@@ -227,91 +265,106 @@ impl<'a> RunReq<'a> {
     }
 }
 
-/// Decode a RUN request. Checks, in order: header, kind, exact size,
-/// reserved, run_flags, n_overlay, every string field (NUL, zeros after it),
-/// unused overlay slots all zero; then app_id, uid, gid ranges.
-pub fn decode_run_req(buf: &[u8]) -> R<RunReq<'_>> {
-    expect(buf, KIND_RUN, RUN_REQ_SIZE)?;
-    let app_id = i32_at(buf, off::RUN_APP_ID)?;
-    let uid = u32_at(buf, off::RUN_UID)?;
-    let gid = u32_at(buf, off::RUN_GID)?;
-    let run_flags = u32_at(buf, off::RUN_RUN_FLAGS)?;
-    let n_overlay = u32_at(buf, off::RUN_N_OVERLAY)?;
-    if u32_at(buf, off::RUN_RESERVED)? != 0 {
-        return Err(Reject::ReservedNotZero);
-    }
-    if run_flags & !RUN_FLAGS_KNOWN != 0 {
-        return Err(Reject::BadRunFlags);
-    }
-    let n_overlay = usize::try_from(n_overlay)
-        .ok()
-        .filter(|&n| n <= OVERLAY_MAX)
-        .ok_or(Reject::TooManyOverlays)?;
-    let pkg = cstr_field(get::<PATH_MAX>(buf, off::RUN_PKG)?)?;
-    let exec_dir = cstr_field(get::<PATH_MAX>(buf, off::RUN_EXEC_DIR)?)?;
-    let data_dir = cstr_field(get::<PATH_MAX>(buf, off::RUN_DATA_DIR)?)?;
-    let area = get::<OVERLAY_AREA>(buf, off::RUN_OVERLAY)?;
-    let mut overlays: [&[u8]; OVERLAY_MAX] = [&[]; OVERLAY_MAX];
-    for (i, (slot, field)) in overlays
-        .iter_mut()
-        .zip(area.as_chunks::<OVERLAY_LEN>().0)
-        .enumerate()
-    {
-        if i < n_overlay {
-            *slot = cstr_field(field)?;
-        } else if field.iter().any(|&c| c != 0) {
-            return Err(Reject::UnusedSlotNotZero);
+/// Check a RUN datagram's header and size rules and return its body
+/// zero-extended to the size this side knows ([`RUN_REQ_SIZE`]). Decode the
+/// fields from it with [`RunReq::decode`].
+pub fn extend_run_req(buf: &[u8]) -> R<[u8; RUN_REQ_SIZE]> {
+    extend::<RUN_REQ_SIZE>(buf, KIND_RUN, RUN_REQ_SIZE_VER0).map(|(b, _)| b)
+}
+
+impl<'a> RunReq<'a> {
+    /// Decode the fields of a zero-extended RUN body. Checks, in order:
+    /// reserved, run_flags, n_overlay, every string field (NUL, zeros after
+    /// it), unused overlay slots all zero; then app_id, uid, gid ranges.
+    pub fn decode(buf: &'a [u8; RUN_REQ_SIZE]) -> R<RunReq<'a>> {
+        let app_id = i32_at(buf, off::RUN_APP_ID)?;
+        let uid = u32_at(buf, off::RUN_UID)?;
+        let gid = u32_at(buf, off::RUN_GID)?;
+        let run_flags = u32_at(buf, off::RUN_RUN_FLAGS)?;
+        let n_overlay = u32_at(buf, off::RUN_N_OVERLAY)?;
+        if u32_at(buf, off::RUN_RESERVED)? != 0 {
+            return Err(Reject::ReservedNotZero);
         }
+        if run_flags & !RUN_FLAGS_KNOWN != 0 {
+            return Err(Reject::BadRunFlags);
+        }
+        let n_overlay = usize::try_from(n_overlay)
+            .ok()
+            .filter(|&n| n <= OVERLAY_MAX)
+            .ok_or(Reject::TooManyOverlays)?;
+        let pkg = cstr_field(get::<PATH_MAX>(buf, off::RUN_PKG)?)?;
+        let exec_dir = cstr_field(get::<PATH_MAX>(buf, off::RUN_EXEC_DIR)?)?;
+        let data_dir = cstr_field(get::<PATH_MAX>(buf, off::RUN_DATA_DIR)?)?;
+        let area = get::<OVERLAY_AREA>(buf, off::RUN_OVERLAY)?;
+        let mut overlays: [&[u8]; OVERLAY_MAX] = [&[]; OVERLAY_MAX];
+        for (i, (slot, field)) in overlays
+            .iter_mut()
+            .zip(area.as_chunks::<OVERLAY_LEN>().0)
+            .enumerate()
+        {
+            if i < n_overlay {
+                *slot = cstr_field(field)?;
+            } else if field.iter().any(|&c| c != 0) {
+                return Err(Reject::UnusedSlotNotZero);
+            }
+        }
+        if app_id < 0 {
+            return Err(Reject::BadAppId);
+        }
+        if !(ID_MIN..=ID_MAX).contains(&uid) {
+            return Err(Reject::BadUid);
+        }
+        if !(ID_MIN..=ID_MAX).contains(&gid) {
+            return Err(Reject::BadGid);
+        }
+        Ok(RunReq {
+            app_id,
+            uid,
+            gid,
+            run_flags,
+            pkg,
+            exec_dir,
+            data_dir,
+            overlays,
+            n_overlay,
+            reply_max: u32_at(buf, off::RUN_REPLY_MAX)?,
+            test_stall: u32_at(buf, off::RUN_TEST_STALL)?,
+        })
     }
-    if app_id < 0 {
-        return Err(Reject::BadAppId);
-    }
-    if !(ID_MIN..=ID_MAX).contains(&uid) {
-        return Err(Reject::BadUid);
-    }
-    if !(ID_MIN..=ID_MAX).contains(&gid) {
-        return Err(Reject::BadGid);
-    }
-    Ok(RunReq {
-        app_id,
-        uid,
-        gid,
-        run_flags,
-        pkg,
-        exec_dir,
-        data_dir,
-        overlays,
-        n_overlay,
-    })
 }
 
 /// Encode a RUN request as given (ids and flags are not range-checked, so
-/// tests can build refused requests). `out` is all-zero on error.
+/// tests can build refused requests) into `out`, whose length is the body
+/// size to send (`RUN_REQ_SIZE_VER0` for a v1 client, [`RUN_REQ_SIZE`]
+/// now; a VER1 field that does not fit a shorter `out` must be 0).
+/// Returns the length. `out` is all-zero on error.
 ///
-/// Errors: `err::PARAM_INVALID` if `n_overlay > OVERLAY_MAX`;
-/// `err::PATH_TOO_LONG` / `err::PATH_INVALID` from [`put_cstr`](crate::put_cstr)
-/// for a string that does not fit its field or contains a NUL.
-pub fn encode_run_req(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result<(), i32> {
+/// Errors: `err::PARAM_INVALID` if `n_overlay > OVERLAY_MAX`, `out` is
+/// shorter than VER0, or a VER1 field is set for a VER0 body;
+/// `err::PATH_TOO_LONG` / `err::PATH_INVALID` from [`put_cstr`](crate::put_cstr).
+pub fn encode_run_req(req: &RunReq<'_>, out: &mut [u8]) -> Result<usize, i32> {
     out.fill(0);
     let r = encode_run_req_inner(req, out);
     if r.is_err() {
         out.fill(0);
     }
-    r
+    r.map(|()| out.len())
 }
 
-fn encode_run_req_inner(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result<(), i32> {
-    if req.n_overlay > OVERLAY_MAX {
+fn encode_run_req_inner(req: &RunReq<'_>, out: &mut [u8]) -> Result<(), i32> {
+    if req.n_overlay > OVERLAY_MAX || out.len() < RUN_REQ_SIZE_VER0 || out.len() > MSG_MAX {
+        return Err(err::PARAM_INVALID);
+    }
+    if out.len() < RUN_REQ_SIZE && (req.reply_max != 0 || req.test_stall != 0) {
         return Err(err::PARAM_INVALID);
     }
     let n = u32::try_from(req.n_overlay).map_err(|_| err::PARAM_INVALID)?;
-    write_hdr(out, KIND_RUN, size_u32(RUN_REQ_SIZE));
+    write_hdr(out, KIND_RUN, size_u32(out.len()));
     put(out, off::RUN_APP_ID, req.app_id.to_ne_bytes());
     put(out, off::RUN_UID, req.uid.to_ne_bytes());
     put(out, off::RUN_GID, req.gid.to_ne_bytes());
     put(out, off::RUN_RUN_FLAGS, req.run_flags.to_ne_bytes());
     put(out, off::RUN_N_OVERLAY, n.to_ne_bytes());
-    put(out, off::RUN_RESERVED, 0u32.to_ne_bytes());
     let fields = [
         (off::RUN_PKG, req.pkg),
         (off::RUN_EXEC_DIR, req.exec_dir),
@@ -336,17 +389,20 @@ fn encode_run_req_inner(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Resul
     {
         crate::put_cstr(field, s)?;
     }
+    put(out, off::RUN_REPLY_MAX, req.reply_max.to_ne_bytes());
+    put(out, off::RUN_TEST_STALL, req.test_stall.to_ne_bytes());
     Ok(())
 }
 
 // ---------------------------------------------------------------------------
 // RUN reply
 
-/// RUN reply (kind 0x8001).
+/// The fixed part of a RUN reply (kind 0x8001).
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub struct RunReply {
-    /// `ROCKER_ERR_*`, 0 = success.
+    /// The reason (`ROCKER_ERR_*`), 0 = success. Clients map it to a seed
+    /// code with the table in `rocker.h`.
     pub err: i32,
     /// Positive errno behind `err`, 0 if none.
     pub sys_errno: i32,
@@ -358,8 +414,10 @@ pub struct RunReply {
     pub guard_pid: i32,
     /// Guard comm, NUL-terminated and zero-filled (use [`put_cstr`](crate::put_cstr)).
     pub guard_pname: [u8; PNAME_LEN],
-    /// fds attached: `RUN_REPLY_FDS` on success, else 0.
+    /// fds attached (4 for a v1 reply on success).
     pub n_fds: u32,
+    /// VER1: index of the guard's `ctl` socket among the fds.
+    pub ctl_fd: u32,
 }
 
 impl RunReply {
@@ -373,6 +431,7 @@ impl RunReply {
             guard_pid: 0,
             guard_pname: [0; PNAME_LEN],
             n_fds: 0,
+            ctl_fd: 0,
         }
     }
 
@@ -380,40 +439,177 @@ impl RunReply {
     pub fn pname(&self) -> &[u8] {
         crate::cstr(&self.guard_pname)
     }
+}
 
-    /// Write the whole reply. `guard_pname` is copied as is.
-    pub fn encode(&self, out: &mut [u8; RUN_REPLY_SIZE]) {
-        out.fill(0);
-        write_hdr(out, KIND_RUN_REPLY, size_u32(RUN_REPLY_SIZE));
-        put(out, off::REP_ERR, self.err.to_ne_bytes());
-        put(out, off::REP_SYS_ERRNO, self.sys_errno.to_ne_bytes());
-        put(out, off::REP_STEP, self.step.to_ne_bytes());
-        put(out, off::REP_INDEX, self.index.to_ne_bytes());
-        put(out, off::REP_GUARD_PID, self.guard_pid.to_ne_bytes());
-        put(out, off::REP_GUARD_PNAME, self.guard_pname);
-        put(out, off::REP_N_FDS, self.n_fds.to_ne_bytes());
-        put(out, off::REP_RESERVED, 0u32.to_ne_bytes());
+/// One step of the App's recipe (24 bytes on the wire).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug)]
+pub struct Op {
+    /// `ROCKER_OP_*`
+    pub op: u16,
+    /// `ROCKER_STEP_*` the client reports if this op fails.
+    pub step: u16,
+    /// First argument (an fd index, a resource, a blob offset).
+    pub a: u32,
+    /// Second argument.
+    pub b: u64,
+    /// Third argument.
+    pub c: u64,
+}
+
+impl Op {
+    fn encode(&self, out: &mut [u8]) {
+        put(out, off::OP_OP, self.op.to_ne_bytes());
+        put(out, off::OP_STEP, self.step.to_ne_bytes());
+        put(out, off::OP_A, self.a.to_ne_bytes());
+        put(out, off::OP_B, self.b.to_ne_bytes());
+        put(out, off::OP_C, self.c.to_ne_bytes());
     }
-
-    /// Decode and check a RUN reply: header, kind, exact size, reserved,
-    /// guard_pname string rules. Values of err/step/n_fds are not judged.
-    pub fn decode(buf: &[u8]) -> R<Self> {
-        expect(buf, KIND_RUN_REPLY, RUN_REPLY_SIZE)?;
-        if u32_at(buf, off::REP_RESERVED)? != 0 {
-            return Err(Reject::ReservedNotZero);
-        }
-        let guard_pname = *get::<PNAME_LEN>(buf, off::REP_GUARD_PNAME)?;
-        cstr_field(&guard_pname)?;
-        Ok(RunReply {
-            err: i32_at(buf, off::REP_ERR)?,
-            sys_errno: i32_at(buf, off::REP_SYS_ERRNO)?,
-            step: u16_at(buf, off::REP_STEP)?,
-            index: u16_at(buf, off::REP_INDEX)?,
-            guard_pid: i32_at(buf, off::REP_GUARD_PID)?,
-            guard_pname,
-            n_fds: u32_at(buf, off::REP_N_FDS)?,
+    fn decode(b: &[u8]) -> R<Op> {
+        Ok(Op {
+            op: u16_at(b, off::OP_OP)?,
+            step: u16_at(b, off::OP_STEP)?,
+            a: u32_at(b, off::OP_A)?,
+            b: u64_at(b, off::OP_B)?,
+            c: u64_at(b, off::OP_C)?,
         })
     }
+}
+
+fn put_fixed_reply(rep: &RunReply, out: &mut [u8]) {
+    put(out, off::REP_ERR, rep.err.to_ne_bytes());
+    put(out, off::REP_SYS_ERRNO, rep.sys_errno.to_ne_bytes());
+    put(out, off::REP_STEP, rep.step.to_ne_bytes());
+    put(out, off::REP_INDEX, rep.index.to_ne_bytes());
+    put(out, off::REP_GUARD_PID, rep.guard_pid.to_ne_bytes());
+    put(out, off::REP_GUARD_PNAME, rep.guard_pname);
+    put(out, off::REP_N_FDS, rep.n_fds.to_ne_bytes());
+}
+
+/// Encode a RUN reply into `out` and return its length.
+///
+/// `recipe == None` writes the 56-byte v1 reply (for `reply_max == 0`);
+/// `Some((ops, blob))` writes a v2 reply: the fixed part, `ctl_fd`, the ops
+/// and the blob, zero-padded to a multiple of 8.
+///
+/// Errors: `err::PARAM_INVALID` for more than [`MAX_OPS`] ops or
+/// [`BLOB_MAX`] blob bytes; `err::BAD_MESSAGE` if `out` is too small (the
+/// caller passes a buffer of the client's `reply_max`: `E2BIG` then).
+pub fn encode_run_reply(
+    rep: &RunReply,
+    recipe: Option<(&[Op], &[u8])>,
+    out: &mut [u8],
+) -> Result<usize, i32> {
+    let (ops, blob) = recipe.unwrap_or((&[], &[]));
+    if ops.len() > MAX_OPS || blob.len() > BLOB_MAX {
+        return Err(err::PARAM_INVALID);
+    }
+    let len = match recipe {
+        None => RUN_REPLY_SIZE_VER0,
+        // bounded by the checks above: no overflow
+        Some(_) => RUN_REPLY_SIZE_VER1
+            .wrapping_add(ops.len().wrapping_mul(OP_SIZE))
+            .wrapping_add(pad8(blob.len())),
+    };
+    let out = out.get_mut(..len).ok_or(err::BAD_MESSAGE)?;
+    out.fill(0);
+    write_hdr(out, KIND_RUN_REPLY, size_u32(len));
+    put_fixed_reply(rep, out);
+    if recipe.is_some() {
+        put(out, off::REP_CTL_FD, rep.ctl_fd.to_ne_bytes());
+        put(out, off::REP_N_OPS, size_u32(ops.len()).to_ne_bytes());
+        put(out, off::REP_BLOB_LEN, size_u32(blob.len()).to_ne_bytes());
+        let mut at = off::REP_OPS;
+        for o in ops {
+            if let Some(d) = out.get_mut(at..) {
+                o.encode(d);
+            }
+            at = at.wrapping_add(OP_SIZE);
+        }
+        put_bytes(out, at, blob);
+    }
+    Ok(len)
+}
+
+/// A checked RUN reply: the fixed part, and for v2 replies the ops and the
+/// blob (as bytes: [`RunReplyView::op`] decodes one).
+#[derive(Clone, Copy)]
+pub struct RunReplyView<'a> {
+    /// The fixed part.
+    pub rep: RunReply,
+    /// True for a v2 reply (with `ctl_fd` and a recipe).
+    pub v2: bool,
+    ops: &'a [u8],
+    /// The recipe's blob.
+    pub blob: &'a [u8],
+}
+
+impl<'a> RunReplyView<'a> {
+    /// Number of ops.
+    pub fn n_ops(&self) -> usize {
+        self.ops.len() / OP_SIZE
+    }
+    /// Op `i`, if `i < n_ops()`.
+    pub fn op(&self, i: usize) -> Option<Op> {
+        let at = i.checked_mul(OP_SIZE)?;
+        Op::decode(self.ops.get(at..)?.get(..OP_SIZE)?).ok()
+    }
+}
+
+/// Decode and check a RUN reply: header, kind, size (56 bytes for v1, or
+/// 72 + ops + padded blob for v2), reserved fields, guard_pname string
+/// rules, op count and blob length within limits. Values of err/step/n_fds
+/// and of the ops are not judged.
+pub fn decode_run_reply(buf: &[u8]) -> R<RunReplyView<'_>> {
+    let h = decode_hdr(buf)?;
+    if h.kind != KIND_RUN_REPLY {
+        return Err(Reject::BadKind);
+    }
+    if buf.len() < RUN_REPLY_SIZE_VER0 {
+        return Err(Reject::BadSize);
+    }
+    if u32_at(buf, off::REP_RESERVED)? != 0 {
+        return Err(Reject::ReservedNotZero);
+    }
+    let guard_pname = *get::<PNAME_LEN>(buf, off::REP_GUARD_PNAME)?;
+    cstr_field(&guard_pname)?;
+    let mut rep = RunReply {
+        err: i32_at(buf, off::REP_ERR)?,
+        sys_errno: i32_at(buf, off::REP_SYS_ERRNO)?,
+        step: u16_at(buf, off::REP_STEP)?,
+        index: u16_at(buf, off::REP_INDEX)?,
+        guard_pid: i32_at(buf, off::REP_GUARD_PID)?,
+        guard_pname,
+        n_fds: u32_at(buf, off::REP_N_FDS)?,
+        ctl_fd: 0,
+    };
+    if buf.len() == RUN_REPLY_SIZE_VER0 {
+        return Ok(RunReplyView { rep, v2: false, ops: &[], blob: &[] });
+    }
+    if buf.len() < RUN_REPLY_SIZE_VER1 {
+        return Err(Reject::BadSize);
+    }
+    rep.ctl_fd = u32_at(buf, off::REP_CTL_FD)?;
+    let n_ops = usize::try_from(u32_at(buf, off::REP_N_OPS)?).unwrap_or(usize::MAX);
+    let blob_len = usize::try_from(u32_at(buf, off::REP_BLOB_LEN)?).unwrap_or(usize::MAX);
+    if u32_at(buf, off::REP_RESERVED1)? != 0 {
+        return Err(Reject::ReservedNotZero);
+    }
+    if n_ops > MAX_OPS || blob_len > BLOB_MAX {
+        return Err(Reject::TooManyEntries);
+    }
+    let ops_len = n_ops.wrapping_mul(OP_SIZE);
+    let want = RUN_REPLY_SIZE_VER1.wrapping_add(ops_len).wrapping_add(pad8(blob_len));
+    if buf.len() != want {
+        return Err(Reject::BadSize);
+    }
+    let rest = buf.get(off::REP_OPS..).ok_or(Reject::BadSize)?;
+    let (ops, rest) = rest.split_at_checked(ops_len).ok_or(Reject::BadSize)?;
+    let (blob, pad) = rest.split_at_checked(blob_len).ok_or(Reject::BadSize)?;
+    if pad.iter().any(|&c| c != 0) {
+        return Err(Reject::ReservedNotZero);
+    }
+    Ok(RunReplyView { rep, v2: true, ops, blob })
 }
 
 // ---------------------------------------------------------------------------
@@ -421,7 +617,7 @@ impl RunReply {
 
 /// One LIST reply entry (304 bytes on the wire).
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub struct ListEntry {
     /// Guard host pid.
     pub guard_pid: i32,
@@ -593,25 +789,98 @@ pub fn decode_list_reply(buf: &[u8], idx: usize) -> R<ListEntry> {
 }
 
 // ---------------------------------------------------------------------------
+// Guard -> master (internal: same binary on both ends, not in rocker.h)
+
+/// The guard's report of its setup.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
+pub struct GuardReport {
+    /// Reason, 0 on success.
+    pub err: i32,
+    /// Positive errno, 0 if none.
+    pub sys_errno: i32,
+    /// Step that failed.
+    pub step: u16,
+    /// Overlay slot, else 0.
+    pub index: u16,
+    /// The loop device carrying the package ([`LOOP_NONE`](crate::LOOP_NONE) if none).
+    pub loop_dev: u32,
+}
+
+/// A message from a guard.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
+pub enum GuardMsg {
+    /// Sent before `LOOP_SET_FD` on the pre-5.8 path: if the guard dies
+    /// before `LOOP_SET_STATUS64` set auto-clear, the master detaches it.
+    LoopClaim(u32),
+    /// Setup finished (`err == 0`) or failed.
+    Report(GuardReport),
+}
+
+/// Encode a loop claim.
+pub fn encode_guard_loop(loop_dev: u32, out: &mut [u8; GUARD_LOOP_SIZE]) {
+    out.fill(0);
+    write_hdr(out, KIND_GUARD_LOOP, size_u32(GUARD_LOOP_SIZE));
+    put(out, off::GLOOP_DEV, loop_dev.to_ne_bytes());
+}
+
+/// Encode a report.
+pub fn encode_guard_report(r: &GuardReport, out: &mut [u8; GUARD_REPORT_SIZE]) {
+    out.fill(0);
+    write_hdr(out, KIND_GUARD_REPORT, size_u32(GUARD_REPORT_SIZE));
+    put(out, off::GREP_ERR, r.err.to_ne_bytes());
+    put(out, off::GREP_SYS_ERRNO, r.sys_errno.to_ne_bytes());
+    put(out, off::GREP_STEP, r.step.to_ne_bytes());
+    put(out, off::GREP_INDEX, r.index.to_ne_bytes());
+    put(out, off::GREP_LOOP_DEV, r.loop_dev.to_ne_bytes());
+}
+
+/// Decode a guard message.
+pub fn decode_guard_msg(buf: &[u8]) -> R<GuardMsg> {
+    let h = decode_hdr(buf)?;
+    match h.kind {
+        KIND_GUARD_LOOP => {
+            expect(buf, KIND_GUARD_LOOP, GUARD_LOOP_SIZE)?;
+            if u32_at(buf, off::GLOOP_RESERVED)? != 0 {
+                return Err(Reject::ReservedNotZero);
+            }
+            Ok(GuardMsg::LoopClaim(u32_at(buf, off::GLOOP_DEV)?))
+        }
+        KIND_GUARD_REPORT => {
+            expect(buf, KIND_GUARD_REPORT, GUARD_REPORT_SIZE)?;
+            Ok(GuardMsg::Report(GuardReport {
+                err: i32_at(buf, off::GREP_ERR)?,
+                sys_errno: i32_at(buf, off::GREP_SYS_ERRNO)?,
+                step: u16_at(buf, off::GREP_STEP)?,
+                index: u16_at(buf, off::GREP_INDEX)?,
+                loop_dev: u32_at(buf, off::GREP_LOOP_DEV)?,
+            }))
+        }
+        _ => Err(Reject::BadKind),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Dispatch on the master's socket
 
 /// A request the master accepts on its socket.
-// `Run` is ~330 bytes of borrowed slices; it lives on the stack, no boxing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
-pub enum Request<'a> {
-    /// RUN (expects exactly one fd).
-    Run(RunReq<'a>),
+#[derive(Debug)]
+pub enum Request {
+    /// RUN (expects exactly one fd): decode its body with
+    /// [`extend_run_req`] + [`RunReq::decode`].
+    Run,
     /// LIST (expects no fd).
     List,
 }
 
-/// Decode a request by its kind; any other kind is `Reject::BadKind`.
-pub fn decode_request(buf: &[u8]) -> R<Request<'_>> {
+/// Classify a request by its kind after checking the header; the body is
+/// checked by the kind's own decoder. Any other kind is `Reject::BadKind`.
+pub fn decode_request(buf: &[u8]) -> R<Request> {
     let h = decode_hdr(buf)?;
     match h.kind {
-        KIND_RUN => decode_run_req(buf).map(Request::Run),
+        KIND_RUN => Ok(Request::Run),
         KIND_LIST => decode_list_req(buf).map(|()| Request::List),
         _ => Err(Reject::BadKind),
     }

@@ -100,7 +100,7 @@ pub fn check_pkg_path(p: &[u8]) -> Result<(), i32> {
 /// the overlay slot (0 for the other paths), for the reply's `err`/`index`
 /// with `step::VALIDATE`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Debug)]
 pub struct Invalid {
     /// `ROCKER_ERR_*`
     pub code: i32,

@@ -1,5 +1,5 @@
 //! Files: open, read and write, metadata, directories, links.
-use crate::arch::{syscall3, syscall4, syscall5};
+use crate::arch::{syscall2, syscall3, syscall4, syscall5};
 use crate::conv::{by_mut, by_ref, c_str, c_uint, fd, ret, ret_owned_fd, ret_usize, slice, slice_mut};
 use crate::errno::{retry, Errno, Result};
 use crate::fd::{Fd, OwnedFd};
@@ -124,4 +124,52 @@ pub fn readlinkat(dir: Fd, path: CStr, buf: &mut [u8]) -> Result<usize> {
     let (p, l) = slice_mut(buf);
     // SAFETY: path is NUL-terminated; p is writable for l bytes.
     ret_usize(unsafe { syscall4(nr::readlinkat, fd(dir), c_str(path), p, l) })
+}
+
+/// fchown(2) on an open fd: no path that could be swapped for a symlink.
+pub fn fchown(f: Fd, uid: u32, gid: u32) -> Result<()> {
+    // SAFETY: integers only.
+    ret(unsafe { syscall3(nr::fchown, fd(f), c_uint(uid), c_uint(gid)) })
+}
+
+/// fchmod(2) on an open fd (not an O_PATH one): no path to swap.
+pub fn fchmod(f: Fd, mode: u32) -> Result<()> {
+    // SAFETY: integers only.
+    ret(unsafe { syscall2(nr::fchmod, fd(f), c_uint(mode)) })
+}
+
+/// getdents64 into `buf`: the number of bytes filled, 0 at the end. Walk
+/// the records with [`dirents`].
+pub fn getdents64(f: Fd, buf: &mut [u8]) -> Result<usize> {
+    let (p, l) = slice_mut(buf);
+    // SAFETY: p is writable for l bytes.
+    ret_usize(unsafe { syscall3(nr::getdents64, fd(f), p, l) })
+}
+
+/// The names in a buffer filled by [`getdents64`] (`linux_dirent64`: ino
+/// u64, off i64, reclen u16, type u8, then the NUL-terminated name), with
+/// their `d_type`. Stops at anything malformed.
+pub fn dirents(buf: &[u8]) -> impl Iterator<Item = (&[u8], u8)> {
+    let mut at = 0usize;
+    core::iter::from_fn(move || {
+        let rec = buf.get(at..)?;
+        let reclen = usize::from(u16::from_ne_bytes([*rec.get(16)?, *rec.get(17)?]));
+        let ty = *rec.get(18)?;
+        let name = rec.get(19..reclen)?;
+        let n = name.iter().position(|&b| b == 0)?;
+        at = at.checked_add(reclen).filter(|_| reclen > 0)?;
+        name.get(..n).map(|s| (s, ty))
+    })
+}
+
+/// renameat2(2) (3.15+; the one rename every arch has).
+pub fn renameat2(olddir: Fd, old: CStr, newdir: Fd, new: CStr, flags: u32) -> Result<()> {
+    // SAFETY: both paths are NUL-terminated.
+    ret(unsafe { syscall5(nr::renameat2, fd(olddir), c_str(old), fd(newdir), c_str(new), c_uint(flags)) })
+}
+
+/// umask(2); returns the previous mask.
+pub fn umask(mask: u32) -> u32 {
+    // SAFETY: integers only; umask cannot fail.
+    crate::conv::ret_infallible_u32(unsafe { crate::arch::syscall1(nr::umask, c_uint(mask)) })
 }

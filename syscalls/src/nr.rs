@@ -25,12 +25,14 @@ nrs!(
     capget = __NR_capget, capset = __NR_capset, pidfd_open = __NR_pidfd_open,
     pidfd_send_signal = __NR_pidfd_send_signal, getrandom = __NR_getrandom,
     clock_gettime = __NR_clock_gettime, nanosleep = __NR_nanosleep,
+    fchmod = __NR_fchmod, getdents64 = __NR_getdents64, renameat2 = __NR_renameat2,
+    umask = __NR_umask, prlimit64 = __NR_prlimit64,
 );
 // ARM EABI: the plain ones are the legacy 16-bit-id calls.
 #[cfg(target_arch = "arm")]
-nrs!(setresuid = __NR_setresuid32, setresgid = __NR_setresgid32, setgroups = __NR_setgroups32);
+nrs!(setresuid = __NR_setresuid32, setresgid = __NR_setresgid32, setgroups = __NR_setgroups32, fchown = __NR_fchown32);
 #[cfg(not(target_arch = "arm"))]
-nrs!(setresuid = __NR_setresuid, setresgid = __NR_setresgid, setgroups = __NR_setgroups);
+nrs!(setresuid = __NR_setresuid, setresgid = __NR_setresgid, setgroups = __NR_setgroups, fchown = __NR_fchown);
 #[cfg(target_pointer_width = "32")]
 nrs!(fstatfs = __NR_fstatfs64);
 #[cfg(target_pointer_width = "64")]

@@ -72,6 +72,21 @@ impl<const N: usize> CPath<N> {
 #[derive(Clone, Copy)]
 pub struct CStr<'a>(&'a [u8]); // includes the NUL
 
+impl CStr<'static> {
+    /// A literal that ends with its only NUL; use it in a const context
+    /// (`const { CStr::lit(b"/proc\0") }`), where a bad literal is a
+    /// compile error.
+    pub const fn lit(s: &'static [u8]) -> CStr<'static> {
+        let mut i = 0;
+        while i + 1 < s.len() {
+            assert!(s[i] != 0, "CStr::lit: NUL inside");
+            i += 1;
+        }
+        assert!(!s.is_empty() && s[s.len() - 1] == 0, "CStr::lit: no NUL at the end");
+        CStr(s)
+    }
+}
+
 impl<'a> CStr<'a> {
     /// `s` must end with its only NUL.
     pub fn from_bytes_with_nul(s: &'a [u8]) -> Result<Self> {

@@ -91,7 +91,7 @@ pub fn setsockopt_int(f: Fd, level: u32, name: u32, v: i32) -> Result<()> {
 }
 
 /// Most fds one message carries here.
-pub const MAX_FDS: usize = 8;
+pub const MAX_FDS: usize = 16;
 const CMSG_HDR: usize = size_of::<net::cmsghdr>();
 const fn cmsg_align(n: usize) -> usize {
     (n + size_of::<usize>() - 1) & !(size_of::<usize>() - 1)

@@ -1,0 +1,173 @@
+//! The guard's seam to the kernel: every call its setup makes goes through
+//! [`Sys`]. [`Kernel`] is the real one (zero-cost: each method is a direct
+//! syscall); the tests' recording fake checks order and unwinding without
+//! root. fds are plain numbers here: the executor owns and closes them
+//! through the trait, so a fake sees every release.
+use syscalls::sys::general as g;
+use syscalls::sys::net;
+use syscalls::*;
+
+/// File status, as much of `statx` as the setup uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    /// `st_mode` (type and permission bits).
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Inode number.
+    pub ino: u64,
+    /// Device of the filesystem holding it.
+    pub dev_major: u32,
+    /// See `dev_major`.
+    pub dev_minor: u32,
+}
+
+/// Every kernel call of the guard's setup.
+pub trait Sys {
+    /// mount(2).
+    fn mount(&mut self, src: Option<CStr>, target: CStr, fstype: Option<CStr>, flags: MountFlags, data: Option<CStr>) -> Result<()>;
+    /// openat2(2) (mode 0). ENOSYS before Linux 5.6.
+    fn openat2(&mut self, dir: Fd, path: CStr, flags: u32, resolve: u64) -> Result<Fd>;
+    /// openat(2) (mode 0).
+    fn openat(&mut self, dir: Fd, path: CStr, flags: u32) -> Result<Fd>;
+    /// close(2).
+    fn close(&mut self, fd: Fd);
+    /// mkdirat(2).
+    fn mkdirat(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<()>;
+    /// fchown(2): on the fd, never a path.
+    fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()>;
+    /// fchmod(2): on the fd, never a path.
+    fn fchmod(&mut self, fd: Fd, mode: u32) -> Result<()>;
+    /// statx(fd, "", AT_EMPTY_PATH).
+    fn fstat(&mut self, fd: Fd) -> Result<Stat>;
+    /// fstatfs(2)'s `f_type`.
+    fn fstatfs_type(&mut self, fd: Fd) -> Result<u64>;
+    /// LOOP_CTL_GET_FREE on `/dev/loop-control`.
+    fn loop_get_free(&mut self, ctl: Fd) -> Result<u32>;
+    /// LOOP_CONFIGURE (5.8+).
+    fn loop_configure(&mut self, dev: Fd, backing: Fd, info: &LoopInfo64) -> Result<()>;
+    /// LOOP_SET_FD.
+    fn loop_set_fd(&mut self, dev: Fd, backing: Fd) -> Result<()>;
+    /// LOOP_SET_STATUS64.
+    fn loop_set_status(&mut self, dev: Fd, info: &LoopInfo64) -> Result<()>;
+    /// LOOP_GET_STATUS64.
+    fn loop_get_status(&mut self, dev: Fd) -> Result<LoopInfo64>;
+    /// LOOP_CLR_FD.
+    fn loop_clr_fd(&mut self, dev: Fd) -> Result<()>;
+    /// unshare(2) of namespaces.
+    fn unshare(&mut self, ns: NsFlags) -> Result<()>;
+    /// PR_SET_DUMPABLE.
+    fn set_dumpable(&mut self, on: bool) -> Result<()>;
+    /// One message to the master (over `notify`).
+    fn notify(&mut self, msg: &[u8]) -> Result<()>;
+    /// Test hook (`test_stall`): stop here until killed.
+    fn stall(&mut self);
+    /// The executor starts `step` (a no-op for the kernel; the tests'
+    /// fake tags the calls that follow with it).
+    #[inline]
+    fn begin(&mut self, _step: crate::plan::Step) {}
+}
+
+/// The real kernel. `notify` is the guard's end of the master's socket.
+pub struct Kernel {
+    /// fd of `notify`.
+    pub notify: Fd,
+}
+
+fn owned(fd: OwnedFd) -> Fd {
+    fd.into_raw()
+}
+
+impl Sys for Kernel {
+    #[inline]
+    fn mount(&mut self, src: Option<CStr>, target: CStr, fstype: Option<CStr>, flags: MountFlags, data: Option<CStr>) -> Result<()> {
+        mount(src, target, fstype, flags, data)
+    }
+    #[inline]
+    fn openat2(&mut self, dir: Fd, path: CStr, flags: u32, resolve: u64) -> Result<Fd> {
+        openat2(dir, path, flags, 0, resolve).map(owned)
+    }
+    #[inline]
+    fn openat(&mut self, dir: Fd, path: CStr, flags: u32) -> Result<Fd> {
+        openat(dir, path, flags, 0).map(owned)
+    }
+    #[inline]
+    fn close(&mut self, fd: Fd) {
+        let _ = close_raw(fd);
+    }
+    #[inline]
+    fn mkdirat(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<()> {
+        mkdirat(dir, path, mode)
+    }
+    #[inline]
+    fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()> {
+        fchown(fd, uid, gid)
+    }
+    #[inline]
+    fn fchmod(&mut self, fd: Fd, mode: u32) -> Result<()> {
+        fchmod(fd, mode)
+    }
+    #[inline]
+    fn fstat(&mut self, fd: Fd) -> Result<Stat> {
+        let st = fstat(fd)?;
+        Ok(Stat {
+            mode: u32::from(st.stx_mode),
+            uid: st.stx_uid,
+            gid: st.stx_gid,
+            ino: st.stx_ino,
+            dev_major: st.stx_dev_major,
+            dev_minor: st.stx_dev_minor,
+        })
+    }
+    #[inline]
+    fn fstatfs_type(&mut self, fd: Fd) -> Result<u64> {
+        fstatfs_type(fd)
+    }
+    #[inline]
+    fn loop_get_free(&mut self, ctl: Fd) -> Result<u32> {
+        ioctl_int(ctl, syscalls::sys::loop_device::LOOP_CTL_GET_FREE, 0).map(|n| n as u32)
+    }
+    #[inline]
+    fn loop_configure(&mut self, dev: Fd, backing: Fd, info: &LoopInfo64) -> Result<()> {
+        loop_configure(dev, backing, info)
+    }
+    #[inline]
+    fn loop_set_fd(&mut self, dev: Fd, backing: Fd) -> Result<()> {
+        ioctl_int(dev, syscalls::sys::loop_device::LOOP_SET_FD, backing as usize).map(|_| ())
+    }
+    #[inline]
+    fn loop_set_status(&mut self, dev: Fd, info: &LoopInfo64) -> Result<()> {
+        loop_set_status64(dev, info)
+    }
+    #[inline]
+    fn loop_get_status(&mut self, dev: Fd) -> Result<LoopInfo64> {
+        loop_get_status64(dev)
+    }
+    #[inline]
+    fn loop_clr_fd(&mut self, dev: Fd) -> Result<()> {
+        ioctl_int(dev, syscalls::sys::loop_device::LOOP_CLR_FD, 0).map(|_| ())
+    }
+    #[inline]
+    fn unshare(&mut self, ns: NsFlags) -> Result<()> {
+        unshare(ns)
+    }
+    #[inline]
+    fn set_dumpable(&mut self, on: bool) -> Result<()> {
+        prctl(syscalls::sys::prctl::PR_SET_DUMPABLE, usize::from(on), 0).map(|_| ())
+    }
+    #[inline]
+    fn notify(&mut self, msg: &[u8]) -> Result<()> {
+        sendmsg(self.notify, msg, &[], net::MSG_NOSIGNAL).map(|_| ())
+    }
+    fn stall(&mut self) {
+        loop {
+            let _ = nanosleep(&Timespec::from_ms(3_600_000));
+        }
+    }
+}
+
+/// `O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC`: a directory handle that
+/// never follows a symlink in its last component.
+pub const DIR_PATH: u32 = g::O_PATH | g::O_DIRECTORY | g::O_NOFOLLOW | g::O_CLOEXEC;

@@ -1,0 +1,284 @@
+//! The guard's plan and its execution on the recording fake: the exact
+//! ordered calls for the seed's configuration, the pre-5.6/pre-5.8 paths,
+//! and a failure injected at every call, each of which must release
+//! everything acquired before it and name the right step and errno.
+use crate::fake::Fake;
+use crate::plan::{execute, plan, Step};
+use rocker_proto::{encode_run_req, err, extend_run_req, step, RunReq, RUN_REQ_SIZE};
+use rocker_spec::SandboxSpec;
+use syscalls::Errno;
+
+const PKG: i32 = 3;
+
+fn req<'a>(overlays: &[&'a [u8]]) -> RunReq<'a> {
+    let mut r = RunReq::EMPTY;
+    r.uid = 1000;
+    r.gid = 1000;
+    r.pkg = b"/tmp/app.sqfs";
+    r.exec_dir = b"/var/your_APP/execdir";
+    r.data_dir = b"/var/your_APP/datadir";
+    for (i, o) in overlays.iter().enumerate() {
+        r.overlays[i] = o;
+    }
+    r.n_overlay = overlays.len();
+    r.reply_max = 8192;
+    r
+}
+
+fn body(r: &RunReq) -> [u8; RUN_REQ_SIZE] {
+    let mut b = [0u8; RUN_REQ_SIZE];
+    encode_run_req(r, &mut b).unwrap();
+    extend_run_req(&b).unwrap()
+}
+
+const SEED: [&[u8]; 5] = [b"/usr", b"/var", b"/etc", b"/home", b"/root"];
+
+fn lines(f: &Fake) -> Vec<String> {
+    f.calls.iter().filter(|l| !l.starts_with('#')).cloned().collect()
+}
+
+#[test]
+fn plan_of_the_seed_configuration() {
+    let b = body(&req(&SEED));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let p = plan(&spec);
+    let mut want = vec![Step::SetDumpable, Step::MakePrivate, Step::OpenDataDir];
+    want.extend((0..5).map(Step::MakeLayer));
+    want.extend((0..5).map(Step::MountOverlay));
+    want.extend([Step::AttachLoop, Step::OpenExecDir, Step::MountSquashfs, Step::MountProc, Step::UnshareUser]);
+    assert_eq!(&p[..], &want[..]);
+}
+
+#[test]
+fn exact_calls_with_one_overlay() {
+    let b = body(&req(&[b"/var"]));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    let done = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    assert_eq!(done.loop_dev, 7);
+    let want = [
+        "prctl(PR_SET_DUMPABLE, 0)",
+        "mount(none, \"/\", none, REC|PRIVATE, none)",
+        "openat2(AT_FDCWD, \"/var/your_APP/datadir\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 100",
+        "fstatfs(100)",
+        "mkdirat(100, \"var\", 700)",
+        "openat2(100, \"var\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS|BENEATH) = 101",
+        "openat2(AT_FDCWD, \"/var\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 102",
+        "fstat(102)",
+        "close(102)",
+        "mkdirat(101, \"upper\", 700)",
+        "openat(101, \"upper\", DIRECTORY|NOFOLLOW) = 103",
+        "fchown(103, 0, 0)",
+        "fchmod(103, 755)",
+        "mkdirat(101, \"work\", 700)",
+        "openat(101, \"work\", PATH|DIRECTORY|NOFOLLOW) = 104",
+        "close(101)",
+        "mount(\"overlay\", \"/var\", \"overlay\", NOSUID|NODEV, \"lowerdir=/var,upperdir=/proc/self/fd/103,workdir=/proc/self/fd/104\")",
+        "close(103)",
+        "close(104)",
+        "close(100)",
+        "openat(AT_FDCWD, \"/dev/loop-control\", RDWR) = 105",
+        "LOOP_CTL_GET_FREE(105)",
+        "openat(AT_FDCWD, \"/dev/loop7\", RDONLY) = 106",
+        "LOOP_CONFIGURE(106, 3, flags=0x5)",
+        "close(105)",
+        "openat2(AT_FDCWD, \"/var/your_APP/execdir\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 107",
+        "mount(\"/dev/loop7\", \"/proc/self/fd/107\", \"squashfs\", RDONLY|NOSUID|NODEV, none)",
+        "close(106)",
+        "close(107)",
+        "mount(\"proc\", \"/proc\", \"proc\", NOSUID|NODEV|NOEXEC, none)",
+        "unshare(0x10000000)",
+    ];
+    assert_eq!(lines(&f), want);
+    assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
+}
+
+#[test]
+fn seed_configuration_order_and_no_leak() {
+    let b = body(&req(&SEED));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    let l = lines(&f);
+    let first_overlay = l.iter().position(|c| c.starts_with("mount(\"overlay\"")).unwrap();
+    let last_layer_open = l.iter().rposition(|c| c.contains("\"work\", PATH")).unwrap();
+    let squash = l.iter().position(|c| c.contains("\"squashfs\"")).unwrap();
+    let last_overlay = l.iter().rposition(|c| c.starts_with("mount(\"overlay\"")).unwrap();
+    assert!(last_layer_open < first_overlay, "every layer is opened before the first overlay mount");
+    assert!(last_overlay < squash, "the package goes on after the overlays");
+    assert_eq!(l.iter().filter(|c| c.starts_with("mount(\"overlay\"")).count(), 5);
+    assert!(l.iter().filter(|c| c.starts_with("mount(")).all(|c| c.contains("NOSUID|NODEV") || c.contains("REC|PRIVATE")));
+    assert_eq!(l.last().unwrap(), "unshare(0x10000000)");
+    assert_eq!(l.first().unwrap(), "prctl(PR_SET_DUMPABLE, 0)");
+    assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
+}
+
+#[test]
+fn old_kernels_walk_components_and_attach_in_two_steps() {
+    let b = body(&req(&[b"/var"]));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    f.no_openat2 = true;
+    f.no_loop_configure = true;
+    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    let l = lines(&f);
+    // The data dir: "/" then one O_NOFOLLOW component at a time.
+    let i = l.iter().position(|c| c.starts_with("openat(AT_FDCWD, \"/\"")).unwrap();
+    assert!(l[i + 1].starts_with("openat(100, \"var\", PATH|DIRECTORY|NOFOLLOW) = 101"), "{:#?}", &l[i..]);
+    assert_eq!(l[i + 2], "close(100)");
+    assert!(l[i + 3].starts_with("openat(101, \"your_APP\", PATH|DIRECTORY|NOFOLLOW) = 102"));
+    // openat2 is tried once only.
+    assert_eq!(l.iter().filter(|c| c.starts_with("openat2")).count(), 1);
+    // Pre-5.8: the claim goes to the master before LOOP_SET_FD.
+    let claim = l.iter().position(|c| c == "notify(loop_claim 7)").unwrap();
+    let set_fd = l.iter().position(|c| c.starts_with("LOOP_SET_FD(")).unwrap();
+    let status = l.iter().position(|c| c.starts_with("LOOP_SET_STATUS64(")).unwrap();
+    assert!(claim < set_fd && set_fd < status);
+    assert!(f.open.is_empty() && f.attached_no_autoclear.is_empty());
+}
+
+#[test]
+fn a_missing_exec_dir_is_created_fd_relative_under_its_overlay() {
+    let b = body(&req(&[b"/var"]));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    f.missing.insert("/var/your_APP/execdir".into());
+    f.missing.insert("/var/your_APP".into());
+    f.missing.insert("/var/your_APP/".into());
+    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    let l = lines(&f);
+    let i = l.iter().position(|c| c.starts_with("openat2(AT_FDCWD, \"/var/your_APP/execdir\"")).unwrap();
+    let tail: Vec<&str> = l[i..].iter().map(|s| s.as_str()).take(8).collect();
+    assert_eq!(
+        tail,
+        [
+            "openat2(AT_FDCWD, \"/var/your_APP/execdir\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = ENOENT",
+            "openat2(AT_FDCWD, \"/var\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 107",
+            "openat(107, \"your_APP\", PATH|DIRECTORY|NOFOLLOW) = ENOENT",
+            "mkdirat(107, \"your_APP\", 755)",
+            "openat(107, \"your_APP\", PATH|DIRECTORY|NOFOLLOW) = 108",
+            "close(107)",
+            "openat(108, \"execdir\", PATH|DIRECTORY|NOFOLLOW) = ENOENT",
+            "mkdirat(108, \"execdir\", 755)",
+        ]
+    );
+    assert!(f.open.is_empty());
+}
+
+#[test]
+fn an_exec_dir_outside_the_overlays_is_never_created() {
+    let mut r0 = req(&[b"/usr"]);
+    r0.exec_dir = b"/opt/app";
+    let b = body(&r0);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    f.missing.insert("/opt/app".into());
+    let e = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap_err();
+    assert_eq!((e.code, e.errno, e.step), (err::EXEC_DIR_INVALID, Errno::ENOENT, step::MKDIR_EXEC_DIR));
+    assert!(!lines(&f).iter().any(|c| c.starts_with("mkdirat") && c.contains("app")));
+    assert!(f.open.is_empty());
+}
+
+#[test]
+fn an_existing_upper_dir_is_not_chowned() {
+    let b = body(&req(&[b"/var"]));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    f.all_exist = true;
+    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    let l = lines(&f);
+    assert!(!l.iter().any(|c| c.starts_with("fchown") || c.starts_with("fchmod")));
+    assert!(l.iter().any(|c| c.starts_with("openat(101, \"upper\", PATH|DIRECTORY|NOFOLLOW)")));
+}
+
+#[test]
+fn package_sharing_uses_a_verified_loop_device() {
+    let b = body(&req(&[b"/var"]));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    let d = execute(&mut f, &spec, &plan(&spec), PKG, Some(9)).unwrap();
+    assert_eq!(d.loop_dev, 9);
+    let l = lines(&f);
+    assert!(l.iter().any(|c| c.starts_with("LOOP_GET_STATUS64(")));
+    assert!(!l.iter().any(|c| c.starts_with("LOOP_CONFIGURE") || c.contains("loop-control")));
+    assert!(l.iter().any(|c| c.starts_with("mount(\"/dev/loop9\"")));
+    assert!(f.open.is_empty());
+}
+
+#[test]
+fn test_stall_stops_after_the_named_step() {
+    let mut r0 = req(&[b"/var"]);
+    r0.test_stall = u32::from(step::MOUNT_OVERLAY);
+    let b = body(&r0);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    let l = lines(&f);
+    let st = l.iter().position(|c| c == "stall").unwrap();
+    assert!(l[st - 1].starts_with("close(100)") && l[st - 4].starts_with("mount(\"overlay\""), "{:#?}", l);
+}
+
+/// The step a failing call must report.
+fn expected_step(s: Step, line: &str) -> u16 {
+    match s {
+        Step::AttachLoop if line.contains("loop-control") => step::LOOP_CONTROL,
+        Step::AttachLoop if line.starts_with("LOOP_CONFIGURE") => step::LOOP_CONFIGURE,
+        Step::AttachLoop if line.starts_with("LOOP_SET_FD") => step::LOOP_SET_FD,
+        Step::AttachLoop if line.starts_with("LOOP_SET_STATUS") => step::LOOP_SET_STATUS,
+        Step::AttachLoop if line.starts_with("notify") => step::LOOP_CLAIM,
+        s => s.code(),
+    }
+}
+
+fn fail_everywhere(configure: impl Fn(&mut Fake), overlays: &[&[u8]], legacy: bool) -> usize {
+    let mut r0 = req(overlays);
+    if legacy {
+        r0.run_flags = rocker_proto::RUN_LEGACY_LOOP;
+    }
+    let b = body(&r0);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut full = Fake::new();
+    configure(&mut full);
+    execute(&mut full, &spec, &plan(&spec), PKG, None).unwrap();
+    let counted: Vec<String> = full.calls.iter().filter(|l| !l.starts_with('#') && !l.starts_with("close(") && !l.starts_with("LOOP_CLR_FD")).cloned().collect();
+    assert_eq!(counted.len(), full.n);
+    for k in 0..full.n {
+        let mut f = Fake::new();
+        configure(&mut f);
+        f.fail_at = Some((k, Errno::EIO));
+        let e = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap_err();
+        let s = full.steps[k].unwrap();
+        assert_eq!(e.errno, Errno::EIO, "call {k} ({}) failed with {:?}", counted[k], e);
+        assert_eq!(e.step, expected_step(s, &counted[k]), "call {k}: {} in {s:?} reported {}", counted[k], rocker_proto::step_name(e.step));
+        assert_ne!(e.code, err::SUCCESS);
+        if let Step::MakeLayer(i) | Step::MountOverlay(i) = s {
+            assert_eq!(usize::from(e.index), usize::from(i), "call {k}: overlay slot");
+        }
+        assert!(f.open.is_empty(), "call {k} ({}): fds left open {:?}\n{:#?}", counted[k], f.open, f.calls);
+        assert!(f.attached_no_autoclear.is_empty(), "call {k}: a loop device left without auto-clear\n{:#?}", f.calls);
+        // Nothing runs after the failing call but releases.
+        let at = f.calls.iter().position(|c| c.ends_with("= EIO")).unwrap();
+        assert!(f.calls[at + 1..].iter().all(|c| c.starts_with("close(") || c.starts_with("LOOP_CLR_FD")), "call {k}: {:#?}", &f.calls[at..]);
+    }
+    full.n
+}
+
+#[test]
+fn a_failure_at_every_call_releases_everything() {
+    let n = fail_everywhere(|_| {}, &SEED, false);
+    let m = fail_everywhere(|f| f.no_openat2 = true, &SEED, false);
+    let o = fail_everywhere(|_| {}, &[b"/var"], true);
+    let p = fail_everywhere(|f| f.missing.extend(["/var/your_APP/execdir".to_string(), "/var/your_APP".to_string()]), &[b"/var", b"/usr"], false);
+    println!("failure injected at each of {n} + {m} + {o} + {p} calls");
+    assert!(n > 60 && m > n && o > 20);
+}

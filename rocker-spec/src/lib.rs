@@ -1,0 +1,147 @@
+//! rocker-spec: one model of a sandbox.
+//!
+//! A RUN request (and, in the OCI runtime, a `config.json`) becomes one
+//! [`SandboxSpec`]; the guard turns it into its setup plan, and [`recipe`]
+//! turns it into the steps the App's own process takes before the App runs.
+//! Policy (which namespaces, which ids, which privileges are dropped, in
+//! which order) is decided here, in Rust, and only carried out elsewhere.
+//! [`Fail`] is the one error type from guard to master to client.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
+
+pub mod recipe;
+
+use rocker_proto::{check_run_req, err, step, RunReq, RUN_LEGACY_LOOP};
+use syscalls::Errno;
+
+/// Why something failed: the reason (`ROCKER_ERR_*`), the errno behind it,
+/// the step (`ROCKER_STEP_*`) and the overlay slot (else 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fail {
+    /// Reason.
+    pub code: i32,
+    /// The errno behind it.
+    pub errno: Errno,
+    /// Where.
+    pub step: u16,
+    /// Overlay slot for overlay steps, else 0.
+    pub index: u16,
+}
+
+impl Fail {
+    /// A failure at `step`, slot 0.
+    pub const fn new(code: i32, errno: Errno, step: u16) -> Fail {
+        Fail { code, errno, step, index: 0 }
+    }
+    /// The same failure, at overlay slot `i`.
+    pub fn index(self, i: usize) -> Fail {
+        Fail { index: u16::try_from(i).unwrap_or(u16::MAX), ..self }
+    }
+}
+
+/// `result.at(code, step)`: turn an `Errno` into a [`Fail`].
+pub trait Ctx<T> {
+    /// With the reason and step.
+    fn at(self, code: i32, step: u16) -> Result<T, Fail>;
+    /// With the reason, step and overlay slot.
+    fn at_i(self, code: i32, step: u16, index: usize) -> Result<T, Fail>;
+}
+
+impl<T> Ctx<T> for syscalls::Result<T> {
+    #[inline]
+    fn at(self, code: i32, step: u16) -> Result<T, Fail> {
+        self.map_err(|e| Fail::new(code, e, step))
+    }
+    #[inline]
+    fn at_i(self, code: i32, step: u16, index: usize) -> Result<T, Fail> {
+        self.map_err(|e| Fail::new(code, e, step).index(index))
+    }
+}
+
+/// A set of namespaces (`CLONE_NEW*` bits).
+pub use syscalls::NsFlags as Ns;
+
+/// Every namespace kind, in the order the App joins them: user last
+/// (joining it gives up the host's privileges the other `setns` calls need).
+pub const JOIN_ORDER: [Ns; 7] = [Ns::NEWNS, Ns::NEWPID, Ns::NEWUTS, Ns::NEWIPC, Ns::NEWNET, Ns::NEWCGROUP, Ns::NEWUSER];
+
+/// The name `/proc/PID/ns/<name>` uses for one kind.
+pub fn ns_proc_name(ns: Ns) -> &'static [u8] {
+    match ns {
+        Ns::NEWNS => b"mnt",
+        Ns::NEWPID => b"pid",
+        Ns::NEWUTS => b"uts",
+        Ns::NEWIPC => b"ipc",
+        Ns::NEWNET => b"net",
+        Ns::NEWCGROUP => b"cgroup",
+        Ns::NEWUSER => b"user",
+        _ => b"?",
+    }
+}
+
+/// Which client gets the sandbox, and so what the reply carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// A seed-era v1 client (`reply_max == 0`): it joins mnt, pid and user
+    /// itself and knows no recipe, so the sandbox has only those.
+    V1,
+    /// A client that carries out a recipe, with this many reply bytes.
+    Recipe(u32),
+}
+
+/// One sandbox, whatever asked for it.
+#[derive(Clone, Copy, Debug)]
+pub struct SandboxSpec<'a> {
+    /// App id (informational, listed).
+    pub app_id: i32,
+    /// The App's uid and gid, the same inside the sandbox and on the host.
+    pub uid: u32,
+    /// See `uid`.
+    pub gid: u32,
+    /// Package path (informational: the package is the fd the client sent).
+    pub pkg_path: &'a [u8],
+    /// Where the package is mounted read-only.
+    pub exec_dir: &'a [u8],
+    /// Where the overlays' upper and work dirs live.
+    pub data_dir: &'a [u8],
+    /// Top-level dirs that get an overlay.
+    pub overlays: &'a [&'a [u8]],
+    /// Namespaces the guard is cloned into (the user namespace is unshared
+    /// last by the guard itself and is not part of this set).
+    pub ns: Ns,
+    /// Attach the package with LOOP_SET_FD + LOOP_SET_STATUS64 (test switch).
+    pub legacy_loop: bool,
+    /// Test hook: the guard stops after this step until killed (0: none).
+    pub test_stall: u16,
+    /// Who carries out the App's side.
+    pub client: Client,
+}
+
+impl<'a> SandboxSpec<'a> {
+    /// The spec of a decoded RUN request: every path rule, the test hook's
+    /// range, and the namespaces this client can join.
+    pub fn from_run(req: &'a RunReq<'a>) -> Result<SandboxSpec<'a>, Fail> {
+        check_run_req(req).map_err(|inv| {
+            let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
+            Fail::new(inv.code, e, step::VALIDATE).index(usize::from(inv.index))
+        })?;
+        let test_stall = u16::try_from(req.test_stall).map_err(|_| Fail::new(err::PARAM_INVALID, Errno::ERANGE, step::VALIDATE))?;
+        let client = if req.reply_max == 0 { Client::V1 } else { Client::Recipe(req.reply_max) };
+        Ok(SandboxSpec {
+            app_id: req.app_id,
+            uid: req.uid,
+            gid: req.gid,
+            pkg_path: req.pkg,
+            exec_dir: req.exec_dir,
+            data_dir: req.data_dir,
+            overlays: req.overlays(),
+            ns: Ns::NEWNS.union(Ns::NEWPID),
+            legacy_loop: req.run_flags & RUN_LEGACY_LOOP != 0,
+            test_stall,
+            client,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! The entrance to a sandbox: which fds the RUN reply carries, and the
+//! recipe, the ordered steps the App's process takes between receiving them
+//! and running the App (PROTOCOL.md "Recipe"). The client carries them out
+//! as given (`rocker.h`'s `rocker__op`); the order here is the policy:
+//!
+//! 1. while still privileged in the host's namespaces: `setns` into every
+//!    namespace but the user one, and drop supplementary groups;
+//! 2. `setns` into the user namespace (which ends host privileges), then
+//!    drop the bounding set, take the App's gid and uid, clear the
+//!    effective/permitted/inheritable and ambient sets, `no_new_privs`;
+//! 3. start the App; in its own process: a new session (`setsid`), so the
+//!    caller's terminal is not its controlling terminal (no `TIOCSTI`).
+use heapless::Vec;
+use rocker_proto::{op, step, Op, MAX_OPS, MAX_REPLY_FDS};
+use syscalls::Errno;
+
+use crate::{err, Client, Fail, Ns, SandboxSpec, JOIN_ORDER};
+
+/// What one fd of the reply is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdRole {
+    /// The guard's end of `ctl` (the App's pidfd is registered over it).
+    Ctl,
+    /// `/proc/GUARD/ns/<kind>`.
+    Ns(Ns),
+}
+
+/// The fds of a reply, in order, and the recipe.
+#[derive(Debug, Default)]
+pub struct Entrance {
+    /// fds in the order they are sent.
+    pub fds: Vec<FdRole, MAX_REPLY_FDS>,
+    /// The recipe (empty for a v1 client).
+    pub ops: Vec<Op, MAX_OPS>,
+    /// Bytes of the blob the ops refer to (written into the caller's buffer).
+    pub blob_len: usize,
+}
+
+impl Entrance {
+    /// Nothing yet.
+    pub const EMPTY: Entrance = Entrance { fds: Vec::new(), ops: Vec::new(), blob_len: 0 };
+
+    /// Index of `role` among the fds.
+    pub fn index_of(&self, role: FdRole) -> Option<u32> {
+        self.fds.iter().position(|r| *r == role).and_then(|i| u32::try_from(i).ok())
+    }
+    fn fd(&mut self, role: FdRole) -> Result<u32, Fail> {
+        self.fds.push(role).map_err(|_| too_big())?;
+        u32::try_from(self.fds.len().saturating_sub(1)).map_err(|_| too_big())
+    }
+    fn op(&mut self, op: u16, step: u16, a: u32, b: u64, c: u64) -> Result<(), Fail> {
+        self.ops.push(Op { op, step, a, b, c }).map_err(|_| too_big())
+    }
+}
+
+fn too_big() -> Fail {
+    Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY)
+}
+
+fn setns_step(ns: Ns) -> u16 {
+    match ns {
+        Ns::NEWNS => step::SETNS_MNT,
+        Ns::NEWPID => step::SETNS_PID,
+        Ns::NEWUTS => step::SETNS_UTS,
+        Ns::NEWIPC => step::SETNS_IPC,
+        Ns::NEWNET => step::SETNS_NET,
+        Ns::NEWCGROUP => step::SETNS_CGROUP,
+        _ => step::SETNS_USER,
+    }
+}
+
+/// The entrance for `spec`. `blob` receives the recipe's data (seccomp
+/// programs, paths); its length bounds what fits.
+pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> {
+    let mut e = Entrance::default();
+    if spec.client == Client::V1 {
+        // The seed-era reply: mnt, pid, user, ctl; the client does the rest.
+        for role in [FdRole::Ns(Ns::NEWNS), FdRole::Ns(Ns::NEWPID), FdRole::Ns(Ns::NEWUSER), FdRole::Ctl] {
+            e.fd(role)?;
+        }
+        return Ok(e);
+    }
+    e.fd(FdRole::Ctl)?;
+    for ns in JOIN_ORDER {
+        if ns == Ns::NEWUSER {
+            // Still in the host's user namespace: the only place where the
+            // supplementary groups can be dropped.
+            e.op(op::SETGROUPS, step::DROP_GROUPS, 0, 0, 0)?;
+        } else if !spec.ns.contains(ns) {
+            continue;
+        }
+        let i = e.fd(FdRole::Ns(ns))?;
+        e.op(op::SETNS, setns_step(ns), i, u64::from(ns.bits()), 0)?;
+    }
+    // Full capabilities in the sandbox's user namespace from here (setns
+    // grants them; host root is unmapped there, so setresuid keeps them):
+    // drop the bounding set first, it needs CAP_SETPCAP.
+    e.op(op::CAPBSET, step::CAPBSET, 0, 0, 0)?;
+    e.op(op::SETRESGID, step::SETRESGID, 0, u64::from(spec.gid), 0)?;
+    e.op(op::SETRESUID, step::SETRESUID, 0, u64::from(spec.uid), 0)?;
+    e.op(op::CAPSET, step::DROP_CAPS, 0, 0, 0)?;
+    e.op(op::AMBIENT, step::AMBIENT, 0, 0, 0)?;
+    e.op(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0, 0)?;
+    e.op(op::APP, step::CLONE_APP, 0, 0, 0)?;
+    e.op(op::SETSID, step::SETSID, 0, 0, 0)?;
+    Ok(e)
+}

@@ -1,0 +1,80 @@
+use crate::recipe::{entrance, FdRole};
+use crate::*;
+use rocker_proto::{encode_run_req, extend_run_req, op, Op, RUN_REQ_SIZE, RUN_REQ_SIZE_VER0};
+
+fn body(req: &RunReq, size: usize) -> [u8; RUN_REQ_SIZE] {
+    let mut b = vec![0u8; size];
+    encode_run_req(req, &mut b).unwrap();
+    extend_run_req(&b).unwrap()
+}
+
+fn seed_req() -> RunReq<'static> {
+    let mut r = RunReq::EMPTY;
+    r.uid = 1000;
+    r.gid = 1000;
+    r.pkg = b"/tmp/app.sqfs";
+    r.exec_dir = b"/var/your_APP/execdir";
+    r.data_dir = b"/var/your_APP/datadir";
+    for (i, o) in [&b"/usr"[..], b"/var", b"/etc", b"/home", b"/root"].into_iter().enumerate() {
+        r.overlays[i] = o;
+    }
+    r.n_overlay = 5;
+    r
+}
+
+#[test]
+fn v1_request_gets_the_seed_entrance() {
+    let b = body(&seed_req(), RUN_REQ_SIZE_VER0);
+    let req = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&req).unwrap();
+    assert_eq!(spec.client, Client::V1);
+    let e = entrance(&spec, &mut [0u8; 64]).unwrap();
+    assert_eq!(&e.fds[..], &[FdRole::Ns(Ns::NEWNS), FdRole::Ns(Ns::NEWPID), FdRole::Ns(Ns::NEWUSER), FdRole::Ctl]);
+    assert!(e.ops.is_empty());
+}
+
+#[test]
+fn seed_recipe_in_order() {
+    let mut r = seed_req();
+    r.reply_max = 8192;
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&req).unwrap();
+    assert_eq!(spec.client, Client::Recipe(8192));
+    let e = entrance(&spec, &mut [0u8; 64]).unwrap();
+    assert_eq!(&e.fds[..], &[FdRole::Ctl, FdRole::Ns(Ns::NEWNS), FdRole::Ns(Ns::NEWPID), FdRole::Ns(Ns::NEWUSER)]);
+    let o = |op, step, a, b| Op { op, step, a, b, c: 0 };
+    let want = [
+        o(op::SETNS, step::SETNS_MNT, 1, 0x0002_0000),
+        o(op::SETNS, step::SETNS_PID, 2, 0x2000_0000),
+        o(op::SETGROUPS, step::DROP_GROUPS, 0, 0),
+        o(op::SETNS, step::SETNS_USER, 3, 0x1000_0000),
+        o(op::CAPBSET, step::CAPBSET, 0, 0),
+        o(op::SETRESGID, step::SETRESGID, 0, 1000),
+        o(op::SETRESUID, step::SETRESUID, 0, 1000),
+        o(op::CAPSET, step::DROP_CAPS, 0, 0),
+        o(op::AMBIENT, step::AMBIENT, 0, 0),
+        o(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0),
+        o(op::APP, step::CLONE_APP, 0, 0),
+        o(op::SETSID, step::SETSID, 0, 0),
+    ];
+    assert_eq!(&e.ops[..], &want[..]);
+    assert_eq!(e.index_of(FdRole::Ctl), Some(0));
+}
+
+#[test]
+fn bad_paths_fail_at_validate_with_their_reason() {
+    let mut r = seed_req();
+    r.exec_dir = b"var/x";
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let f = SandboxSpec::from_run(&req).unwrap_err();
+    assert_eq!((f.code, f.errno, f.step), (err::PATH_RELATIVE, Errno::EINVAL, step::VALIDATE));
+    assert_eq!(rocker_proto::seed_code(f.code), err::PARAM_INVALID);
+    let mut r = seed_req();
+    r.overlays[2] = b"/usr";
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let f = SandboxSpec::from_run(&req).unwrap_err();
+    assert_eq!((f.code, f.index), (err::OVERLAY_INVALID, 2));
+}
