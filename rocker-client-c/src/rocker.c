@@ -2,7 +2,7 @@
  * rocker -- the command-line client, built on include/rocker.h only.
  *
  *   rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...
- *              [--uid N] [--gid N] [--app-id N] [--legacy-loop] [--detach]
+ *              [--uid N] [--gid N] [--app-id N] [--tty] [--detach]
  *              -- PROGRAM [ARGS...]
  *   rocker ps
  *   rocker kill GUARD_PID|NAME [--signal N]
@@ -16,6 +16,9 @@
 #include "rocker.h"
 
 #include <limits.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
 
 #ifndef ROCKER_CLI_VERSION
 #define ROCKER_CLI_VERSION "0.1.0"
@@ -116,11 +119,16 @@ static int usage_error(const char *msg, const char *arg)
 static const char usage_text[] =
     "Usage:\n"
     "  rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...\n"
-    "             [--uid N] [--gid N] [--app-id N] [--legacy-loop] [--detach]\n"
+    "             [--uid N] [--gid N] [--app-id N] [--tty] [--detach]\n"
     "             -- PROGRAM [ARGS...]\n"
     "      Run PROGRAM in a new sandbox: FILE (squashfs) mounted read-only at\n"
     "      the exec dir, an overlay on each --overlay top-level dir (max 16)\n"
     "      with writes under the data dir, as uid/gid N (default 65534).\n"
+    "      A missing data dir is created (by this command, mode 0700, owned\n"
+    "      by the App's uid/gid).  PROGRAM runs in its own session, without\n"
+    "      this terminal as its controlling terminal; its stdio is ours, and\n"
+    "      SIGINT, SIGTERM and SIGHUP are passed on to it.  --tty gives it a\n"
+    "      new pseudo-terminal of its own instead (relayed to ours).\n"
     "      Waits and exits with PROGRAM's status (128+signal if killed);\n"
     "      --detach prints 'GUARD_PID GUARD_NAME APP_PID' and returns.\n"
     "  rocker ps\n"
@@ -128,6 +136,10 @@ static const char usage_text[] =
     "  rocker kill GUARD_PID|NAME [--signal N]\n"
     "      Signal a sandbox's guard (default SIGKILL: ends the sandbox).\n"
     "  rocker help | --help | --version\n"
+    "\n"
+    "Test options of run: --legacy-loop (attach the package the pre-5.8 way),\n"
+    "--test-stall STEP (the guard stops after STEP; needs rocker-master\n"
+    "--test-hooks).\n"
     "\n"
     "The daemon's socket is $" ROCKER_SOCKET_ENV " or " ROCKER_DEFAULT_SOCKET ".\n"
     "Exit status: 2 usage error, 125 rocker error, 127 PROGRAM not runnable.\n";
@@ -161,10 +173,22 @@ static void forward(int sig)
     errno = e;
 }
 
-/* The App: runs inside the sandbox as the caller's child. */
+/* --tty: the slave side of our pty, handed to the App (-1: none). */
+static int tty_slave = -1;
+
+/* The App: runs inside the sandbox as the caller's child, in its own
+ * session (the recipe's setsid); with --tty its pty becomes its stdio and
+ * controlling terminal. */
 static int app_exec(void *arg)
 {
     char **argv = (char **)arg;
+    if (tty_slave >= 0) {
+        if (dup2(tty_slave, 0) < 0 || dup2(tty_slave, 1) < 0 || dup2(tty_slave, 2) < 0 ||
+            ioctl(0, TIOCSCTTY, 0) < 0)
+            return EXIT_EXEC;
+        if (tty_slave > 2)
+            close(tty_slave);
+    }
     RockerResult r;
     char what[96];
     unsigned i = 0;
@@ -261,11 +285,142 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     return r;
 }
 
+/* A step by its name ("mount_overlay"), or -1. */
+static long step_by_name(const char *s)
+{
+    long k;
+    for (k = 0; k < 256; k++)
+        if (strcmp(ROCKER_step_name((int)k), s) == 0)
+            return k;
+    return -1;
+}
+
+/* A missing data dir is created by us (the caller), mode 0700, owned by the
+ * App's uid/gid; only its last component: the parent must exist.  0 or -1. */
+static int make_data_dir(const RockerRequest *req)
+{
+    int fd;
+    if (!req->app_data_dir || req->app_data_dir[0] != '/')
+        return 0; /* the request itself reports it */
+    if (mkdir(req->app_data_dir, 0700) < 0)
+        return errno == EEXIST ? 0 : -1;
+    fd = open(req->app_data_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fchown(fd, (uid_t)req->uid, (gid_t)req->gid) < 0 || fchmod(fd, 0700) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* --tty: a new pty; its slave goes to the App (tty_slave), the master is
+ * returned. */
+static int open_pty(void)
+{
+    struct winsize ws;
+    char path[32];
+    unsigned n = 0;
+    int unlock = 0, m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0)
+        return -1;
+    if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
+        goto fail;
+    /* The slave straight from the master (4.13+), else by its number
+     * (no ptsname(): it would pull printf into a small static binary). */
+    tty_slave = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (tty_slave < 0) {
+        char num[16];
+        if (ioctl(m, TIOCGPTN, &n) < 0)
+            goto fail;
+        strcpy(path, "/dev/pts/");
+        strcat(path, fmt_u(num + sizeof num - 1, n));
+        if ((tty_slave = open(path, O_RDWR | O_NOCTTY)) < 0)
+            goto fail;
+    }
+    if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+        (void)ioctl(m, TIOCSWINSZ, &ws);
+    return m;
+fail:
+    close(m);
+    return -1;
+}
+
+static volatile sig_atomic_t winch;
+static void on_winch(int sig)
+{
+    (void)sig;
+    winch = 1;
+}
+
+static int copy_once(int from, int to)
+{
+    char buf[4096];
+    ssize_t n = read(from, buf, sizeof buf), off = 0;
+    if (n <= 0)
+        return n < 0 && errno == EINTR ? 0 : -1;
+    while (off < n) {
+        ssize_t k = write(to, buf + off, (size_t)(n - off));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        off += k;
+    }
+    return 0;
+}
+
+/* Relays our terminal (raw while it lasts) and the App's pty until the App
+ * side closes. */
+static void relay_pty(int ptm)
+{
+    struct termios saved, raw;
+    struct sigaction sa;
+    struct pollfd p[2];
+    int in_open = 1, is_tty = tcgetattr(0, &saved) == 0;
+    if (is_tty) {
+        raw = saved;
+        cfmakeraw(&raw);
+        (void)tcsetattr(0, TCSANOW, &raw);
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_winch;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGWINCH, &sa, NULL);
+    for (;;) {
+        if (winch) {
+            struct winsize ws;
+            winch = 0;
+            if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+                (void)ioctl(ptm, TIOCSWINSZ, &ws);
+        }
+        p[0].fd = in_open ? 0 : -1;
+        p[0].events = POLLIN;
+        p[1].fd = ptm;
+        p[1].events = POLLIN;
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents && copy_once(ptm, 1) < 0)
+            break; /* EIO: every slave fd is closed: the App is done */
+        if (in_open && p[0].revents && copy_once(0, ptm) < 0)
+            in_open = 0;
+    }
+    if (is_tty)
+        (void)tcsetattr(0, TCSANOW, &saved);
+    close(ptm);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
-    int i, n_ov = 0, detach = 0, status;
+    int i, n_ov = 0, detach = 0, tty = 0, ptm = -1, status;
     long v;
     const char *val;
     pid_t w;
@@ -281,6 +436,12 @@ static int cmd_run(int argc, char **argv)
             break;
         if (strcmp(a, "--detach") == 0) {
             detach = 1;
+        } else if (strcmp(a, "--tty") == 0) {
+            tty = 1;
+        } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
+            if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
+                return usage_error("bad --test-stall (a step name or number)", val);
+            req.test_stall = (unsigned)v;
         } else if (strcmp(a, "--legacy-loop") == 0) {
             req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
         } else if ((val = optval(argv, argc, &i, "--pkg"))) {
@@ -319,15 +480,51 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run: --data-dir is required", NULL);
     if (i >= argc)
         return usage_error("run: PROGRAM is required", NULL);
+    if (tty && detach)
+        return usage_error("run: --tty and --detach do not go together", NULL);
+    if (make_data_dir(&req) < 0) {
+        memset(&r, 0, sizeof r);
+        r.err_no = ROCKER_ERR_param_invalid;
+        r.reason = ROCKER_ERR_data_dir_invalid;
+        r.sys_errno = errno;
+        r.step = ROCKER_STEP_open_data_dir;
+        return fail("run: data dir", &r);
+    }
+    if (tty && (ptm = open_pty()) < 0) {
+        memset(&r, 0, sizeof r);
+        r.err_no = r.reason = ROCKER_ERR_sys;
+        r.sys_errno = errno;
+        return fail("run: --tty", &r);
+    }
 
     flush(&o1);
     flush(&o2);
+    /* Pass the usual termination signals on to the App: it has its own
+     * session, so a terminal's ^C only reaches us.  Installed before the App
+     * exists (it forwards nothing until then); exec resets them in the App. */
+    if (!detach) {
+        static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+        struct sigaction sa;
+        unsigned k;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = forward;
+        sigemptyset(&sa.sa_mask);
+        for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+            sigaction(sigs[k], &sa, NULL);
+    }
     if (detach)
         r = run_detached(&req, argv + i);
     else
         r = ROCKER_enter_rocker(&req, app_exec, argv + i);
-    if (r.err_no != ROCKER_ERR_success)
+    if (tty_slave >= 0) {
+        close(tty_slave);
+        tty_slave = -1;
+    }
+    if (r.err_no != ROCKER_ERR_success) {
+        if (ptm >= 0)
+            close(ptm);
         return fail("run", &r);
+    }
 
     if (detach) {
         put_i(&o1, r.guard_pid);
@@ -340,19 +537,9 @@ static int cmd_run(int argc, char **argv)
         return 0;
     }
 
-    /* Foreground: pass the usual termination signals on to the App (a tty's
-     * ^C reaches both of us anyway: same process group). */
-    {
-        static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
-        struct sigaction sa;
-        unsigned k;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = forward;
-        sigemptyset(&sa.sa_mask);
-        fwd_pid = r.app_pid;
-        for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
-            sigaction(sigs[k], &sa, NULL);
-    }
+    fwd_pid = r.app_pid;
+    if (ptm >= 0)
+        relay_pty(ptm);
     do {
         w = waitpid(r.app_pid, &status, 0);
     } while (w < 0 && errno == EINTR);
