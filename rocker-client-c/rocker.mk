@@ -60,10 +60,16 @@ $(ROCKER_C_OUT)/rocker: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_HDR)
 	$(TARGET_CC) $(TARGET_CFLAGS) $(ROCKER_C_SIZE_CFLAGS) -std=c99 $(ROCKER_C_WARN) \
 	    -I$(ROCKER_C_INC) -o $@ $< $(TARGET_LDFLAGS) $(ROCKER_C_SIZE_LDFLAGS)
 
-rocker-c-install: $(ROCKER_C_OUT)/rocker
-	install -d $(ROCKER_C_INSTALL)/bin $(ROCKER_C_INSTALL)/include
+rocker-c-install: $(ROCKER_C_OUT)/rocker $(ROCKER_C_OUT)/rocker-probe
+	install -d $(ROCKER_C_INSTALL)/bin $(ROCKER_C_INSTALL)/include $(ROCKER_C_INSTALL)/libexec
 	install -m 0755 $(ROCKER_C_OUT)/rocker $(ROCKER_C_INSTALL)/bin/rocker
 	install -m 0644 $(ROCKER_C_HDR) $(ROCKER_C_INSTALL)/include/rocker.h
+	install -m 0755 $(ROCKER_C_OUT)/rocker-probe $(ROCKER_C_INSTALL)/libexec/rocker-probe
+
+# The tests' in-sandbox probe (tests/probe/probe.c): static, for $(TARGET).
+$(ROCKER_C_OUT)/rocker-probe: $(ROCKER_C_ROOT)/tests/probe/probe.c
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -std=c99 -Wall -Wextra -Werror -o $@ $< $(TARGET_LDFLAGS)
 
 rocker-c-size: $(ROCKER_C_OUT)/rocker
 	@stat -c '%s bytes  $(TARGET)  %n' $<
