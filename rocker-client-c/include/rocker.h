@@ -200,6 +200,10 @@ typedef enum {
 #define ROCKER_STEP_setsid           49
 #define ROCKER_STEP_ambient          50
 #define ROCKER_STEP_recipe           51
+#define ROCKER_STEP_setns_uts        52
+#define ROCKER_STEP_setns_ipc        53
+#define ROCKER_STEP_setns_net        54
+#define ROCKER_STEP_setns_cgroup     55
 #define ROCKER_STEP_set_dumpable     64
 #define ROCKER_STEP_loop_claim       65
 #define ROCKER_STEP_guard_report     66
@@ -318,6 +322,10 @@ ROCKER_API const char *ROCKER_step_name(int step)
     case ROCKER_STEP_setsid: return "setsid";
     case ROCKER_STEP_ambient: return "ambient";
     case ROCKER_STEP_recipe: return "recipe";
+    case ROCKER_STEP_setns_uts: return "setns_uts";
+    case ROCKER_STEP_setns_ipc: return "setns_ipc";
+    case ROCKER_STEP_setns_net: return "setns_net";
+    case ROCKER_STEP_setns_cgroup: return "setns_cgroup";
     case ROCKER_STEP_set_dumpable: return "set_dumpable";
     case ROCKER_STEP_loop_claim: return "loop_claim";
     case ROCKER_STEP_guard_report: return "guard_report";

@@ -39,6 +39,8 @@ mod msg;
 mod path;
 
 #[cfg(test)]
+mod cgen;
+#[cfg(test)]
 mod tests;
 
 pub use buf::Buf;

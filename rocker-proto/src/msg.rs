@@ -355,7 +355,9 @@ fn encode_run_req_inner(req: &RunReq<'_>, out: &mut [u8]) -> Result<(), i32> {
     if req.n_overlay > OVERLAY_MAX || out.len() < RUN_REQ_SIZE_VER0 || out.len() > MSG_MAX {
         return Err(err::PARAM_INVALID);
     }
-    if out.len() < RUN_REQ_SIZE && (req.reply_max != 0 || req.test_stall != 0) {
+    // A VER1 field that does not fit a shorter body must be 0 (its default).
+    let fits = |at: usize| out.len() >= at.saturating_add(4);
+    if (!fits(off::RUN_REPLY_MAX) && req.reply_max != 0) || (!fits(off::RUN_TEST_STALL) && req.test_stall != 0) {
         return Err(err::PARAM_INVALID);
     }
     let n = u32::try_from(req.n_overlay).map_err(|_| err::PARAM_INVALID)?;

@@ -2,6 +2,7 @@
 //! and a deterministic mutation fuzzer.
 
 use crate::*;
+use crate::codes;
 use std::collections::BTreeSet;
 
 // ---------------------------------------------------------------------------
@@ -38,9 +39,36 @@ fn sample_req() -> RunReq<'static> {
 }
 
 fn run_bytes(r: &RunReq<'_>) -> Vec<u8> {
-    let mut out = [0xAAu8; RUN_REQ_SIZE];
+    let mut out = vec![0xAAu8; RUN_REQ_SIZE];
     encode_run_req(r, &mut out).unwrap();
-    out.to_vec()
+    out
+}
+
+/// The seed-era (VER0) layout of the same request.
+fn run_bytes_v0(r: &RunReq<'_>) -> Vec<u8> {
+    let mut out = vec![0xAAu8; RUN_REQ_SIZE_VER0];
+    encode_run_req(r, &mut out).unwrap();
+    out
+}
+
+/// extend + decode, the body leaked so the request can outlive the call
+/// (tests only; the fuzzer decodes in place).
+fn decode_run_req(b: &[u8]) -> Result<RunReq<'static>, Reject> {
+    let body = extend_run_req(b)?;
+    let body: &'static [u8; RUN_REQ_SIZE] = Box::leak(Box::new(body));
+    RunReq::decode(body)
+}
+
+/// `ROCKER_ERR_<reason>`, or "?".
+fn err_name(code: i32) -> String {
+    match reason_name(code) {
+        "?" => "?".into(),
+        n => format!("ROCKER_ERR_{n}"),
+    }
+}
+
+fn decode_reply(b: &[u8]) -> Result<RunReply, Reject> {
+    decode_run_reply(b).map(|v| v.rep)
 }
 
 fn sample_reply() -> RunReply {
@@ -51,16 +79,17 @@ fn sample_reply() -> RunReply {
         index: 0,
         guard_pid: 4242,
         guard_pname: [0; PNAME_LEN],
-        n_fds: RUN_REPLY_FDS,
+        n_fds: RUN_REPLY_FDS_VER0,
+        ctl_fd: 0,
     };
     put_cstr(&mut r.guard_pname, b"rocker-g-0007").unwrap();
     r
 }
 
 fn reply_bytes(r: &RunReply) -> Vec<u8> {
-    let mut out = [0xAAu8; RUN_REPLY_SIZE];
-    r.encode(&mut out);
-    out.to_vec()
+    let mut out = [0xAAu8; RUN_REPLY_SIZE_VER0];
+    let n = encode_run_reply(r, None, &mut out).unwrap();
+    out[..n].to_vec()
 }
 
 fn entry(i: u32) -> ListEntry {
@@ -98,7 +127,8 @@ fn constants_match_protocol() {
     assert_eq!(VERSION, 1);
     assert_eq!((KIND_RUN, KIND_LIST, KIND_REGISTER), (1, 2, 3));
     assert_eq!((KIND_RUN_REPLY, KIND_LIST_REPLY), (0x8001, 0x8002));
-    assert_eq!((HDR_SIZE, RUN_REQ_SIZE, RUN_REPLY_SIZE), (16, 1832, 56));
+    assert_eq!((HDR_SIZE, RUN_REQ_SIZE_VER0, RUN_REQ_SIZE, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1), (16, 1832, 1840, 56, 72));
+    assert_eq!((OP_SIZE, MAX_OPS, MAX_REPLY_FDS), (24, 48, 16));
     assert_eq!((LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE), (304, 24));
     assert_eq!(
         (PATH_MAX, OVERLAY_MAX, OVERLAY_LEN, MAX_SANDBOXES, MSG_MAX),
@@ -137,6 +167,7 @@ fn err_names() {
         (22, "data_dir_invalid"),
         (23, "exec_dir_invalid"),
         (24, "id_map_failed"),
+        (25, "unsupported"),
     ];
     for (code, name) in expect {
         assert_eq!(err_name(code), format!("ROCKER_ERR_{name}"), "code {code}");
@@ -145,9 +176,22 @@ fn err_names() {
     assert_eq!(err::OVERLAY_INVALID, 17);
     assert_eq!(err::BAD_MESSAGE, 18);
     assert_eq!(err::ID_MAP_FAILED, 24);
-    for bad in [-2, 25, 1000, i32::MIN, i32::MAX] {
+    for bad in [-2, 26, 1000, i32::MIN, i32::MAX] {
         assert_eq!(err_name(bad), "?");
     }
+    // Every reason maps to one of the seed's 12 codes; those map to themselves.
+    for code in -1..=25 {
+        let s = seed_code(code);
+        assert!((-1..=10).contains(&s), "{code} -> {s}");
+        if code <= 10 {
+            assert_eq!(s, code);
+        }
+    }
+    assert_eq!(seed_code(err::PATH_RELATIVE), err::PARAM_INVALID);
+    assert_eq!(seed_code(err::NO_SERVER), err::SERVER_UNADDR_INVALID);
+    assert_eq!(seed_code(err::BUSY), err::BUILD_ROCKER_FAILED);
+    assert_eq!(seed_code(err::PERMISSION_DENIED), err::SYS);
+    assert_eq!(seed_code(9999), err::UNKNOWN);
 }
 
 #[test]
@@ -157,21 +201,28 @@ fn step_names() {
         loop_set_status mkdir_exec_dir mount_squashfs mount_proc unshare_user setgroups gid_map \
         uid_map open_ns reply";
     let client = "connect send recv open_pkg fork_helper setns_mnt setns_pid setns_user \
-        drop_groups setresgid setresuid drop_caps clone_app register_app guard_timeout";
+        drop_groups setresgid setresuid drop_caps clone_app register_app guard_timeout capbset \
+        no_new_privs setsid ambient recipe setns_uts setns_ipc setns_net setns_cgroup";
     for (i, n) in server.split_whitespace().enumerate() {
         assert_eq!(step_name(i as u16), n);
     }
     for (i, n) in client.split_whitespace().enumerate() {
         assert_eq!(step_name(32 + i as u16), n);
     }
+    assert_eq!(step_name(step::SET_DUMPABLE), "set_dumpable");
+    assert_eq!(step_name(64), "set_dumpable");
     assert_eq!(step::VALIDATE, 1);
     assert_eq!(step::MOUNT_OVERLAY, 8);
     assert_eq!(step::REPLY, 22);
     assert_eq!(step::CONNECT, 32);
     assert_eq!(step::GUARD_TIMEOUT, 46);
-    for bad in [23, 31, 47, 100, u16::MAX] {
+    for bad in [23, 31, 56, 63, 100, u16::MAX] {
         assert_eq!(step_name(bad), "?");
     }
+    // Names are unique and C identifiers.
+    let names: BTreeSet<&str> = codes::STEPS.iter().map(|(_, n)| *n).collect();
+    assert_eq!(names.len(), codes::STEPS.len());
+    assert!(names.iter().all(|n| n.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')));
 }
 
 /// Hand-typed from PROTOCOL.md, independently of `off`: the struct part of
@@ -194,7 +245,9 @@ rocker_req_run.pkg 40 256
 rocker_req_run.exec_dir 296 256
 rocker_req_run.data_dir 552 256
 rocker_req_run.overlay 808 1024
-rocker_req_run sizeof 1832
+rocker_req_run.reply_max 1832 4
+rocker_req_run.test_stall 1836 4
+rocker_req_run sizeof 1840
 rocker_rep_run.hdr 0 16
 rocker_rep_run.err 16 4
 rocker_rep_run.sys_errno 20 4
@@ -204,7 +257,17 @@ rocker_rep_run.guard_pid 28 4
 rocker_rep_run.guard_pname 32 16
 rocker_rep_run.n_fds 48 4
 rocker_rep_run.reserved 52 4
-rocker_rep_run sizeof 56
+rocker_rep_run.ctl_fd 56 4
+rocker_rep_run.n_ops 60 4
+rocker_rep_run.blob_len 64 4
+rocker_rep_run.reserved1 68 4
+rocker_rep_run sizeof 72
+rocker_op.op 0 2
+rocker_op.step 2 2
+rocker_op.a 4 4
+rocker_op.b 8 8
+rocker_op.c 16 8
+rocker_op sizeof 24
 rocker_list_entry.guard_pid 0 4
 rocker_list_entry.app_id 4 4
 rocker_list_entry.start_ns 8 8
@@ -241,9 +304,11 @@ fn layout_table() {
     assert!(t.contains("\nROCKER_ERR_unknown -1\n"));
     assert!(t.contains("\nROCKER_ERR_id_map_failed 24\n"));
     assert!(t.contains("\nROCKER_STEP_mount_overlay 8\n"));
-    assert!(t.ends_with("\nROCKER_STEP_guard_timeout 46\n"));
-    // 35 fields + 5 sizeof + 5 constants + 26 errors + 38 steps
-    assert_eq!(t.lines().count(), 35 + 5 + 5 + 26 + 38);
+    assert!(t.contains("\nROCKER_STEP_guard_timeout 46\n"));
+    assert!(t.contains("\nROCKER_ERR_unsupported 25\n"));
+    assert!(t.ends_with("\nROCKER_OP_seccomp 14\n"));
+    // 46 fields + 6 sizeof + 10 constants + the code tables
+    assert_eq!(t.lines().count(), 46 + 6 + 10 + codes::REASONS.len() + codes::STEPS.len() + codes::OPS.len());
     // Every line has exactly one space-separated name and numbers.
     for l in t.lines() {
         let parts: Vec<&str> = l.split(' ').collect();
@@ -339,7 +404,15 @@ fn list_req_and_register() {
         assert_eq!(decode(&v), Ok(()));
         v.extend_from_slice(&[0; 8]);
         set_size(&mut v);
-        assert_eq!(decode(&v), Err(Reject::BadSize));
+        // LIST is size-versioned (a zero body of a later version is fine,
+        // a non-zero one is E2BIG); REGISTER is internal, exact.
+        if kind == KIND_LIST {
+            assert_eq!(decode(&v), Ok(()));
+            v[HDR_SIZE + 3] = 1;
+            assert_eq!(decode(&v), Err(Reject::UnknownTail));
+        } else {
+            assert_eq!(decode(&v), Err(Reject::BadSize));
+        }
         assert_eq!(decode(&v[..HDR_SIZE]), Err(Reject::BadSize)); // size field says 24
     }
 }
@@ -347,7 +420,8 @@ fn list_req_and_register() {
 #[test]
 fn decode_request_dispatch() {
     let run = run_bytes(&sample_req());
-    assert_eq!(decode_request(&run), Ok(Request::Run(sample_req())));
+    assert_eq!(decode_request(&run), Ok(Request::Run));
+    assert_eq!(decode_run_req(&run), Ok(sample_req()));
     assert_eq!(decode_request(&hdr_only(KIND_LIST)), Ok(Request::List));
     for kind in [
         0,
@@ -429,7 +503,7 @@ fn run_req_encode_errors() {
     let p256 = [b'a'; 256];
     let mut r = sample_req();
     r.pkg = &p256[..255];
-    assert_eq!(encode_run_req(&r, &mut out), Ok(()));
+    assert_eq!(encode_run_req(&r, &mut out), Ok(RUN_REQ_SIZE));
     r.pkg = &p256;
     assert_eq!(encode_run_req(&r, &mut out), Err(err::PATH_TOO_LONG));
     assert!(out.iter().all(|&c| c == 0));
@@ -440,7 +514,7 @@ fn run_req_encode_errors() {
     r.overlays[2] = &p256[..64];
     assert_eq!(encode_run_req(&r, &mut out), Err(err::PATH_TOO_LONG));
     r.overlays[2] = &p256[..63];
-    assert_eq!(encode_run_req(&r, &mut out), Ok(()));
+    assert_eq!(encode_run_req(&r, &mut out), Ok(RUN_REQ_SIZE));
     let mut r = sample_req();
     r.n_overlay = 17;
     assert_eq!(encode_run_req(&r, &mut out), Err(err::PARAM_INVALID));
@@ -465,13 +539,25 @@ fn run_req_rejects() {
     ne16(&mut b, off::HDR_KIND, KIND_RUN_REPLY);
     assert_eq!(rej(&b), Some(Reject::BadKind));
     assert_eq!(rej(&good[..RUN_REQ_SIZE - 1]), Some(Reject::BadSize));
-    let mut b = good[..RUN_REQ_SIZE - 8].to_vec();
+    // Shorter than the seed-era layout: refused.
+    let mut b = good[..RUN_REQ_SIZE_VER0 - 8].to_vec();
     set_size(&mut b);
     assert_eq!(rej(&b), Some(Reject::BadSize));
+    // The seed-era layout, or any size in between: zero-extended.
+    for n in [RUN_REQ_SIZE_VER0, RUN_REQ_SIZE_VER0 + 4] {
+        let mut b = good[..n].to_vec();
+        set_size(&mut b);
+        assert_eq!(decode_run_req(&b), Ok(sample_req()), "size {n}");
+    }
+    // Longer than this side knows: fine with a zero tail, E2BIG otherwise.
     let mut b = good.clone();
-    b.extend_from_slice(&[0; 8]);
+    b.extend_from_slice(&[0; 2256]);
     set_size(&mut b);
-    assert_eq!(rej(&b), Some(Reject::BadSize));
+    assert_eq!(decode_run_req(&b), Ok(sample_req()));
+    let last = b.len() - 1;
+    b[last] = 1;
+    assert_eq!(rej(&b), Some(Reject::UnknownTail));
+    assert_eq!(Reject::UnknownTail.errno(), 7); // E2BIG
     let mut b = hdr_only(KIND_RUN);
     set_size(&mut b);
     assert_eq!(rej(&b), Some(Reject::BadSize));
@@ -541,7 +627,7 @@ fn run_req_rejects() {
     for at in [
         off::RUN_OVERLAY + 3 * OVERLAY_LEN,
         off::RUN_OVERLAY + 7 * OVERLAY_LEN + 9,
-        RUN_REQ_SIZE - 1,
+        RUN_REQ_SIZE_VER0 - 1,
     ] {
         let mut b = good.clone();
         b[at] = b'/';
@@ -603,6 +689,7 @@ fn reject_names_and_codes() {
         BadVersion,
         BadKind,
         BadSize,
+        UnknownTail,
         BadFlags,
         ReservedNotZero,
         BadRunFlags,
@@ -638,21 +725,21 @@ fn reject_names_and_codes() {
 fn run_reply_roundtrip() {
     let r = sample_reply();
     let b = reply_bytes(&r);
-    assert_eq!(b.len(), RUN_REPLY_SIZE);
-    let d = RunReply::decode(&b).unwrap();
+    assert_eq!(b.len(), RUN_REPLY_SIZE_VER0);
+    let d = decode_reply(&b).unwrap();
     assert_eq!(d, r);
     assert_eq!(d.pname(), b"rocker-g-0007");
     let f = RunReply::failure(err::PKG_MISSING, 2, step::PKG_CHECK, 0);
-    let d = RunReply::decode(&reply_bytes(&f)).unwrap();
+    let d = decode_reply(&reply_bytes(&f)).unwrap();
     assert_eq!(d, f);
     assert_eq!((d.guard_pid, d.n_fds, d.pname()), (0, 0, &b""[..]));
     let f = RunReply::failure(err::UNKNOWN, i32::MAX, u16::MAX, u16::MAX);
-    assert_eq!(RunReply::decode(&reply_bytes(&f)).unwrap(), f);
+    assert_eq!(decode_reply(&reply_bytes(&f)).unwrap(), f);
     // Full-length pname (15 bytes + NUL).
     let mut r = sample_reply();
     put_cstr(&mut r.guard_pname, b"123456789012345").unwrap();
     assert_eq!(
-        RunReply::decode(&reply_bytes(&r)).unwrap().pname(),
+        decode_reply(&reply_bytes(&r)).unwrap().pname(),
         b"123456789012345"
     );
     assert_eq!(
@@ -664,7 +751,7 @@ fn run_reply_roundtrip() {
 #[test]
 fn run_reply_rejects() {
     let good = reply_bytes(&sample_reply());
-    let rej = |b: &[u8]| RunReply::decode(b).err();
+    let rej = |b: &[u8]| decode_reply(b).err();
     let mut b = good.clone();
     ne16(&mut b, off::HDR_KIND, KIND_RUN);
     assert_eq!(rej(&b), Some(Reject::BadKind));
@@ -1232,6 +1319,7 @@ fn fuzz_decoders_never_panic() {
         run_bytes(&full),
         reply_bytes(&sample_reply()),
         reply_bytes(&RunReply::failure(err::BUSY, 0, step::VALIDATE, 3)),
+        run_bytes_v0(&sample_req()),
         list_bytes(0),
         list_bytes(1),
         list_bytes(3),
@@ -1260,14 +1348,25 @@ fn fuzz_decoders_never_panic() {
                 seen.insert(e.name());
             }
         }
-        match decode_run_req(&b) {
-            Ok(r) => {
+        let decoded = extend_run_req(&b).and_then(|body| {
+            let r = RunReq::decode(&body)?;
+            // Accepted => canonical: re-encoding at the sent size (or the
+            // known size, for a longer body with a zero tail) gives back
+            // the same bytes.
+            let n = b.len().min(RUN_REQ_SIZE);
+            let mut again = vec![0u8; RUN_REQ_SIZE];
+            encode_run_req(&r, &mut again).unwrap();
+            assert_eq!(&again[16..n], &b[16..n], "iter {iter}");
+            assert!(again[n..].iter().all(|&c| c == 0));
+            assert!(b[n..].iter().all(|&c| c == 0));
+            assert!(r.n_overlay <= OVERLAY_MAX && r.app_id >= 0);
+            assert!((ID_MIN..=ID_MAX).contains(&r.uid) && (ID_MIN..=ID_MAX).contains(&r.gid));
+            Ok(check_run_req(&r))
+        });
+        match decoded {
+            Ok(paths) => {
                 ok_run += 1;
-                // Accepted => canonical: re-encoding gives back the same bytes.
-                assert_eq!(run_bytes(&r), b, "iter {iter}");
-                assert!(r.n_overlay <= OVERLAY_MAX && r.app_id >= 0);
-                assert!((ID_MIN..=ID_MAX).contains(&r.uid) && (ID_MIN..=ID_MAX).contains(&r.gid));
-                match check_run_req(&r) {
+                match paths {
                     Ok(()) => ok_paths += 1,
                     Err(i) => {
                         assert!(err_name(i.code) != "?");
@@ -1281,13 +1380,13 @@ fn fuzz_decoders_never_panic() {
             }
         }
         match decode_request(&b) {
-            Ok(Request::Run(r)) => assert_eq!(run_bytes(&r), b),
-            Ok(Request::List) => assert_eq!(b, hdr_only(KIND_LIST)),
+            Ok(Request::Run) => assert_eq!(&b[6..8], &KIND_RUN.to_ne_bytes()),
+            Ok(Request::List) => assert!(b.len() >= HDR_SIZE && b[HDR_SIZE..].iter().all(|&c| c == 0)),
             Err(e) => {
                 seen.insert(e.name());
             }
         }
-        match RunReply::decode(&b) {
+        match decode_reply(&b) {
             Ok(r) => {
                 ok_reply += 1;
                 assert_eq!(reply_bytes(&r), b, "iter {iter}");
@@ -1340,6 +1439,7 @@ fn fuzz_decoders_never_panic() {
         "bad_version",
         "bad_kind",
         "bad_size",
+        "unknown_tail",
         "bad_flags",
         "reserved_not_zero",
         "bad_run_flags",
@@ -1355,4 +1455,57 @@ fn fuzz_decoders_never_panic() {
     ] {
         assert!(seen.contains(r), "fuzzer never produced {r}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// v2 replies and the generated C numbers
+
+#[test]
+fn v2_reply_roundtrip_and_rejects() {
+    let ops = [
+        Op { op: op::SETNS, step: step::SETNS_MNT, a: 1, b: 0x20000, c: 0 },
+        Op { op: op::APP, step: step::CLONE_APP, a: 0, b: 0, c: u64::MAX },
+    ];
+    let blob = b"/some/dir\0";
+    let mut rep = sample_reply();
+    rep.n_fds = 3;
+    rep.ctl_fd = 0;
+    let mut out = vec![0xAAu8; 512];
+    let n = encode_run_reply(&rep, Some((&ops, blob)), &mut out).unwrap();
+    assert_eq!(n, RUN_REPLY_SIZE_VER1 + 2 * OP_SIZE + 16);
+    let v = decode_run_reply(&out[..n]).unwrap();
+    assert!(v.v2);
+    assert_eq!(v.rep, rep);
+    assert_eq!((v.n_ops(), v.op(0), v.op(1), v.op(2)), (2, Some(ops[0]), Some(ops[1]), None));
+    assert_eq!(v.blob, blob);
+    // Too small a buffer (the client's reply_max): refused, not truncated.
+    assert_eq!(encode_run_reply(&rep, Some((&ops, blob)), &mut out[..n - 1]), Err(err::BAD_MESSAGE));
+    // Padding and reserved1 must be zero; sizes must add up.
+    let good = out[..n].to_vec();
+    let mut b = good.clone();
+    b[n - 1] = 1;
+    assert_eq!(decode_run_reply(&b).err(), Some(Reject::ReservedNotZero));
+    let mut b = good.clone();
+    ne32(&mut b, off::REP_RESERVED1, 1);
+    assert_eq!(decode_run_reply(&b).err(), Some(Reject::ReservedNotZero));
+    let mut b = good.clone();
+    ne32(&mut b, off::REP_N_OPS, 3);
+    assert_eq!(decode_run_reply(&b).err(), Some(Reject::BadSize));
+    let mut b = good.clone();
+    ne32(&mut b, off::REP_N_OPS, MAX_OPS as u32 + 1);
+    assert_eq!(decode_run_reply(&b).err(), Some(Reject::TooManyEntries));
+    let mut b = good[..60].to_vec();
+    set_size(&mut b);
+    assert_eq!(decode_run_reply(&b).err(), Some(Reject::BadSize));
+    // Limits.
+    let many = [Op::default(); MAX_OPS + 1];
+    assert_eq!(encode_run_reply(&rep, Some((&many, &[])), &mut [0u8; 4096]), Err(err::PARAM_INVALID));
+}
+
+#[test]
+fn rocker_h_numbers_are_generated_from_these_tables() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../rocker-client-c/include/rocker.h");
+    let h = std::fs::read_to_string(path).unwrap();
+    let fresh = cgen::splice(&h).expect("rocker.h lost its generated block markers");
+    assert!(fresh == h, "rocker.h is stale: run `cargo +nightly run -p rocker-proto --example gen-header`");
 }
