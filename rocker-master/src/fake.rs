@@ -1,0 +1,212 @@
+//! A scriptable fake of [`Host`] (tests only). fds it hands out are numbers
+//! from 2^30 up, which the kernel never uses: the real `close` of an
+//! `OwnedFd` dropping one is a harmless EBADF.
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::string::String;
+use std::vec::Vec;
+
+use rocker_proto::{encode_guard_report, GuardReport, GUARD_REPORT_SIZE};
+use rocker_spec::{Fail, Ns, SandboxSpec};
+use syscalls::{Errno, Fd, OwnedFd, Result, Ucred, WaitStatus};
+
+use crate::host::{DirInfo, Host, Msg, Spawned};
+use crate::state::{PkgId, Record};
+
+pub const FD0: Fd = 1 << 30;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub fd: Fd,
+    pub bytes: Vec<u8>,
+    pub fds: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpawnCall {
+    pub pid: i32,
+    pub name: String,
+    pub loop_hint: Option<u32>,
+    pub ns: u32,
+    pub data_dir: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct Fake {
+    pub now: u64,
+    next_fd: Fd,
+    next_pid: i32,
+    names: u32,
+    pub log: Vec<String>,
+    pub pending: VecDeque<(Fd, Ucred)>,
+    pub group_pids: BTreeSet<i32>,
+    /// Messages waiting on a client fd: (bytes, number of fds attached).
+    pub inbox: BTreeMap<Fd, VecDeque<(Vec<u8>, usize)>>,
+    pub sent: Vec<Sent>,
+    pub pkg: Option<core::result::Result<PkgId, Fail>>,
+    pub dirs: BTreeMap<Vec<u8>, DirInfo>,
+    pub spawns: Vec<SpawnCall>,
+    /// Guard messages waiting on a notify fd; an empty Vec is EOF.
+    pub guard_inbox: BTreeMap<Fd, VecDeque<Vec<u8>>>,
+    /// pid -> notify fd of each spawned guard.
+    pub notify_of: BTreeMap<i32, Fd>,
+    pub id_maps: Vec<(i32, u32, u32)>,
+    pub id_maps_fail: Option<Fail>,
+    pub opened_ns: Vec<(i32, u32)>,
+    pub kills: Vec<(i32, u32)>,
+    pub exited: VecDeque<(i32, WaitStatus)>,
+    pub loop_cleanups: Vec<(u32, PkgId)>,
+    pub state: BTreeMap<Vec<u8>, Record>,
+    pub alive: BTreeSet<i32>,
+    pub pidfd_kills: Vec<(Fd, u32)>,
+}
+
+impl Fake {
+    pub fn new() -> Fake {
+        Fake { next_fd: FD0, next_pid: 1000, now: 1_000_000_000, ..Default::default() }
+    }
+    pub fn fd(&mut self) -> Fd {
+        let f = self.next_fd;
+        self.next_fd += 1;
+        f
+    }
+    /// A new connection from `uid` (pid = 500 + uid), returns its fd.
+    pub fn connect(&mut self, uid: u32) -> Fd {
+        let fd = self.fd();
+        self.pending.push_back((fd, Ucred { pid: 500 + uid as i32, uid, gid: uid }));
+        fd
+    }
+    pub fn say(&mut self, fd: Fd, bytes: Vec<u8>, fds: usize) {
+        self.inbox.entry(fd).or_default().push_back((bytes, fds));
+    }
+    pub fn guard_says(&mut self, pid: i32, r: GuardReport) {
+        let mut b = [0u8; GUARD_REPORT_SIZE];
+        encode_guard_report(&r, &mut b);
+        let fd = self.notify_of[&pid];
+        self.guard_inbox.entry(fd).or_default().push_back(b.to_vec());
+    }
+    pub fn guard_raw(&mut self, pid: i32, b: Vec<u8>) {
+        let fd = self.notify_of[&pid];
+        self.guard_inbox.entry(fd).or_default().push_back(b);
+    }
+    pub fn sent_to(&self, fd: Fd) -> Vec<&Sent> {
+        self.sent.iter().filter(|s| s.fd == fd).collect()
+    }
+    pub fn logged(&self, needle: &str) -> bool {
+        self.log.iter().any(|l| l.contains(needle))
+    }
+}
+
+impl Host for Fake {
+    fn now(&mut self) -> u64 {
+        self.now
+    }
+    fn random_name(&mut self) -> Result<[u8; 16]> {
+        self.names += 1;
+        let s = format!("rg-{:012x}", self.names);
+        let mut n = [0u8; 16];
+        n[..15].copy_from_slice(s.as_bytes());
+        Ok(n)
+    }
+    fn log(&mut self, line: &[u8]) {
+        self.log.push(String::from_utf8_lossy(line).into_owned());
+    }
+    fn accept(&mut self) -> Option<(OwnedFd, Ucred)> {
+        self.pending.pop_front().map(|(fd, c)| (OwnedFd::from_raw(fd), c))
+    }
+    fn in_group(&mut self, peer: &Ucred, _gid: u32) -> bool {
+        self.group_pids.contains(&peer.pid)
+    }
+    fn recv(&mut self, fd: Fd, buf: &mut [u8]) -> Result<Msg> {
+        let (bytes, nfds) = self.inbox.get_mut(&fd).and_then(|q| q.pop_front()).ok_or(Errno::EAGAIN)?;
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        let mut m = Msg { len: n, fds: heapless::Vec::new(), truncated: bytes.len() > buf.len() };
+        for _ in 0..nfds {
+            let f = self.fd();
+            if m.fds.push(OwnedFd::from_raw(f)).is_err() {
+                m.truncated = true;
+            }
+        }
+        Ok(m)
+    }
+    fn send(&mut self, fd: Fd, msg: &[u8], fds: &[Fd]) -> Result<()> {
+        self.sent.push(Sent { fd, bytes: msg.to_vec(), fds: fds.len() });
+        Ok(())
+    }
+    fn check_pkg(&mut self, _pkg: Fd) -> core::result::Result<PkgId, Fail> {
+        self.pkg.unwrap_or(Ok(PkgId(1, 2, 3, 4)))
+    }
+    fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail> {
+        let id = spec.data_dir.iter().fold(0u64, |h, &b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        Ok(self.dirs.get(spec.data_dir).copied().unwrap_or(DirInfo { data_id: (9, id), data_uid: 0 }))
+    }
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], _pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail> {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        let notify = self.fd();
+        let ctl = self.fd();
+        self.notify_of.insert(pid, notify);
+        self.spawns.push(SpawnCall {
+            pid,
+            name: String::from_utf8_lossy(rocker_proto::cstr(pname)).into_owned(),
+            loop_hint,
+            ns: spec.ns.bits(),
+            data_dir: spec.data_dir.to_vec(),
+        });
+        Ok(Spawned { pid, notify: OwnedFd::from_raw(notify), ctl: OwnedFd::from_raw(ctl) })
+    }
+    fn guard_recv(&mut self, notify: Fd, buf: &mut [u8]) -> Result<usize> {
+        let m = self.guard_inbox.get_mut(&notify).and_then(|q| q.pop_front()).ok_or(Errno::EAGAIN)?;
+        let n = m.len().min(buf.len());
+        buf[..n].copy_from_slice(&m[..n]);
+        Ok(n)
+    }
+    fn id_maps(&mut self, pid: i32, uid: u32, gid: u32) -> core::result::Result<(), Fail> {
+        self.id_maps.push((pid, uid, gid));
+        self.id_maps_fail.map_or(Ok(()), Err)
+    }
+    fn open_ns(&mut self, pid: i32, ns: Ns) -> Result<OwnedFd> {
+        self.opened_ns.push((pid, ns.bits()));
+        Ok(OwnedFd::from_raw(self.fd()))
+    }
+    fn kill(&mut self, pid: i32, sig: u32) {
+        self.kills.push((pid, sig));
+    }
+    fn reap(&mut self) -> Option<(i32, WaitStatus)> {
+        self.exited.pop_front()
+    }
+    fn loop_cleanup(&mut self, n: u32, pkg: PkgId) -> bool {
+        self.loop_cleanups.push((n, pkg));
+        true
+    }
+    fn proc_start(&mut self, pid: i32) -> u64 {
+        if self.alive.contains(&pid) || self.notify_of.contains_key(&pid) {
+            77
+        } else {
+            0
+        }
+    }
+    fn state_save(&mut self, rec: &Record) -> Result<()> {
+        self.state.insert(rec.name().to_vec(), *rec);
+        Ok(())
+    }
+    fn state_remove(&mut self, name: &[u8]) {
+        self.state.remove(name);
+    }
+    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, mut f: F) {
+        let recs: Vec<Record> = self.state.values().copied().collect();
+        for r in recs {
+            f(self, r);
+        }
+    }
+    fn adopt(&mut self, rec: &Record) -> Option<OwnedFd> {
+        if self.alive.contains(&rec.pid) {
+            Some(OwnedFd::from_raw(self.fd()))
+        } else {
+            None
+        }
+    }
+    fn pidfd_kill(&mut self, pidfd: Fd, sig: u32) {
+        self.pidfd_kills.push((pidfd, sig));
+    }
+}

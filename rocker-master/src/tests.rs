@@ -1,0 +1,458 @@
+//! The master's state machine on the fake host: admission, requests,
+//! guard reports and exits, deferral, timeouts, package sharing, the
+//! legacy loop claim, and restart adoption.
+use crate::fake::{Fake, FD0};
+use crate::host::DirInfo;
+use crate::*;
+use std::vec::Vec;
+use rocker_proto::{
+    decode_run_reply, encode_guard_loop, encode_list_req, encode_run_req, op, seed_code, GuardReport, ListReply,
+    RunReq, GUARD_LOOP_SIZE, LIST_REQ_SIZE, RUN_LEGACY_LOOP, RUN_REQ_SIZE, RUN_REQ_SIZE_VER0,
+};
+use rocker_spec::Ns;
+
+fn master(cfg: Config) -> Master<'static, Fake> {
+    let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
+    Master::new(Fake::new(), t, cfg)
+}
+
+fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+    let mut r = RunReq::EMPTY;
+    r.uid = 1000;
+    r.gid = 1000;
+    r.pkg = b"/apps/a.sqfs";
+    r.exec_dir = b"/var/app/exec";
+    r.data_dir = data;
+    r.overlays[0] = b"/var";
+    r.overlays[1] = b"/usr";
+    r.n_overlay = 2;
+    r.reply_max = 8192;
+    f(&mut r);
+    let mut b = vec![0u8; if r.reply_max == 0 { RUN_REQ_SIZE_VER0 } else { RUN_REQ_SIZE }];
+    encode_run_req(&r, &mut b).unwrap();
+    b
+}
+
+fn ok_report() -> GuardReport {
+    GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: 7 }
+}
+
+/// Connects as root, sends `msg` with one fd, and lets the master handle it.
+fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
+    let fd = m.host.connect(0);
+    m.on_accept();
+    m.host.say(fd, msg, 1);
+    let i = slot_of(m, fd);
+    m.on_client(i, true);
+    fd
+}
+
+fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
+    (0..MAX_CLIENTS).find(|&i| m.client_fd(i).map(|c| c.0) == Some(fd)).expect("client slot")
+}
+
+fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
+    let s = m.host.sent_to(fd);
+    assert_eq!(s.len(), 1, "one reply to fd {fd}: {:?}", m.host.sent);
+    let v = decode_run_reply(&s[0].bytes).expect("a well-formed reply");
+    (v.rep, s[0].fds, v.v2)
+}
+
+fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
+    m.host.spawns.last().expect("a guard").pid
+}
+
+fn exit(m: &mut Master<'static, Fake>, pid: i32) {
+    // A dead guard's report socket reads EOF once its queue is drained.
+    if let Some(&fd) = m.host.notify_of.get(&pid) {
+        m.host.guard_inbox.entry(fd).or_default().push_back(Vec::new());
+    }
+    m.host.exited.push_back((pid, syscalls::WaitStatus::Exited(0)));
+    m.on_children();
+}
+
+fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
+    (0..MAX_BOXES).find(|&b| m.t.boxes[b].live() && m.t.boxes[b].rec.pid == pid).expect("box")
+}
+
+// ---------------------------------------------------------------- admission
+
+#[test]
+fn peers_that_may_not_talk_are_dropped_at_accept() {
+    let mut m = master(Config::default());
+    m.host.connect(1000);
+    m.on_accept();
+    assert!((0..MAX_CLIENTS).all(|i| m.client_fd(i).is_none()), "no slot for uid 1000");
+    assert!(m.host.logged("drop peer=1500 uid=1000: not allowed"));
+    assert!(m.host.sent.is_empty());
+    // With --group, a member gets a slot.
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    let fd = m.host.connect(1000);
+    m.on_accept();
+    slot_of(&m, fd);
+}
+
+#[test]
+fn one_uid_cannot_take_every_slot() {
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    let fds: Vec<i32> = (0..12).map(|_| m.host.connect(1000)).collect();
+    m.on_accept();
+    let held = fds.iter().filter(|&&fd| (0..MAX_CLIENTS).any(|i| m.client_fd(i).map(|c| c.0) == Some(fd))).count();
+    assert_eq!(held, PER_UID);
+    for &fd in &fds[PER_UID..] {
+        let (r, nfds, _) = reply(&m, fd);
+        assert_eq!((r.err, r.sys_errno, nfds), (err::BUSY, Errno::EUSERS.raw(), 0));
+    }
+    // Root still gets in and is served.
+    let fd = request(&mut m, run_msg(b"/d/root", |_| {}));
+    assert_eq!(m.host.spawns.len(), 1);
+    assert!(m.host.sent_to(fd).is_empty());
+}
+
+#[test]
+fn idle_connections_are_closed_in_seconds() {
+    let mut m = master(Config::default());
+    let fd = m.host.connect(0);
+    m.on_accept();
+    slot_of(&m, fd);
+    m.host.now += IDLE_NS - 1;
+    m.tick();
+    slot_of(&m, fd);
+    m.host.now += 2;
+    m.tick();
+    assert!((0..MAX_CLIENTS).all(|i| m.client_fd(i).is_none()));
+    assert!(m.host.logged(": idle"));
+}
+
+#[test]
+fn bad_messages_are_answered_and_the_connection_closed() {
+    let mut m = master(Config::default());
+    let fd = m.host.connect(0);
+    m.on_accept();
+    m.host.say(fd, b"garbage".to_vec(), 0);
+    m.on_client(slot_of(&m, fd), true);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.step), (err::BAD_MESSAGE, step::VALIDATE));
+    assert!((0..MAX_CLIENTS).all(|i| m.client_fd(i).is_none()));
+    // A non-zero tail beyond what this master knows: E2BIG.
+    let mut msg = run_msg(b"/d/x", |_| {});
+    msg.extend_from_slice(&[0, 0, 0, 9, 0, 0, 0, 0]);
+    let n = msg.len() as u32;
+    msg[8..12].copy_from_slice(&n.to_ne_bytes());
+    let fd = request(&mut m, msg);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno), (err::BAD_MESSAGE, Errno::E2BIG.raw()));
+    // A RUN without its fd.
+    let fd = m.host.connect(0);
+    m.on_accept();
+    m.host.say(fd, run_msg(b"/d/x", |_| {}), 0);
+    m.on_client(slot_of(&m, fd), true);
+    assert_eq!(reply(&m, fd).0.sys_errno, Errno::EBADF.raw());
+    assert!(m.host.spawns.is_empty());
+}
+
+#[test]
+fn test_hooks_need_the_switch() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/x", |r| r.test_stall = 8));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno), (err::PERMISSION_DENIED, Errno::EPERM.raw()));
+    let mut m = master(Config { test_hooks: true, ..Default::default() });
+    request(&mut m, run_msg(b"/d/x", |r| r.test_stall = 8));
+    assert_eq!(m.host.spawns.len(), 1);
+}
+
+#[test]
+fn a_group_member_needs_its_own_data_dir() {
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0 });
+    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000 });
+    for (dir, ok) in [(&b"/d/theirs"[..], false), (b"/d/mine", true)] {
+        let fd = m.host.connect(1000);
+        m.on_accept();
+        let msg = run_msg(if ok { b"/d/mine" } else { b"/d/theirs" }, |_| {});
+        m.host.say(fd, msg, 1);
+        m.on_client(slot_of(&m, fd), true);
+        if ok {
+            assert_eq!(m.host.spawns.len(), 1);
+        } else {
+            let (r, _, _) = reply(&m, fd);
+            assert_eq!((r.err, r.step), (err::PERMISSION_DENIED, step::PEER_CRED), "{:?}", dir);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the happy path
+
+#[test]
+fn run_reply_carries_the_entrance_and_the_recipe() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    assert_eq!(m.host.spawns[0].ns, Ns::NEWNS.union(Ns::NEWPID).bits());
+    assert!(m.host.sent_to(fd).is_empty(), "no reply before the guard reports");
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    assert_eq!(m.host.id_maps, vec![(pid, 1000, 1000)]);
+    // The fds in the recipe's order: ctl, then mnt, pid, user opened from /proc.
+    assert_eq!(m.host.opened_ns, vec![(pid, Ns::NEWNS.bits()), (pid, Ns::NEWPID.bits()), (pid, Ns::NEWUSER.bits())]);
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    assert!(v.v2);
+    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 4, 0, 4));
+    assert_eq!(v.rep.pname(), b"rg-000000000001");
+    let ops: Vec<u16> = (0..v.n_ops()).map(|i| v.op(i).unwrap().op).collect();
+    assert_eq!(
+        ops,
+        [op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
+    );
+    // Running: recorded in the state dir, listed, connection closed.
+    assert!(m.host.state.contains_key(&b"rg-000000000001"[..]));
+    assert!(m.host.logged("start guard=1000 name=rg-000000000001 app_id=0 uid=1000 gid=1000 pkg=/apps/a.sqfs"));
+    assert!((0..MAX_CLIENTS).all(|i| m.client_fd(i).is_none()));
+    let lfd = m.host.connect(0);
+    m.on_accept();
+    let mut l = [0u8; LIST_REQ_SIZE];
+    encode_list_req(&mut l);
+    m.host.say(lfd, l.to_vec(), 0);
+    m.on_client(slot_of(&m, lfd), true);
+    let list = &m.host.sent_to(lfd)[0].bytes;
+    let lr = ListReply::decode(list).unwrap();
+    assert_eq!((lr.count(), lr.get(0).unwrap().guard_pid), (1, pid));
+    // The end: the record goes.
+    exit(&mut m, pid);
+    assert!(m.host.state.is_empty());
+    assert!(m.host.logged("exit guard=1000 name=rg-000000000001 status=0"));
+}
+
+#[test]
+fn a_v1_client_gets_the_v1_reply() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |r| r.reply_max = 0));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let s = m.host.sent_to(fd);
+    assert_eq!(s[0].bytes.len(), rocker_proto::RUN_REPLY_SIZE_VER0);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    assert!(!v.v2);
+    assert_eq!((v.rep.n_fds, s[0].fds), (4, 4));
+    // mnt, pid, user, then ctl: the seed-era order.
+    assert_eq!(m.host.opened_ns, vec![(pid, Ns::NEWNS.bits()), (pid, Ns::NEWPID.bits()), (pid, Ns::NEWUSER.bits())]);
+}
+
+#[test]
+fn a_reply_that_does_not_fit_reply_max_is_refused() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |r| r.reply_max = 100));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let (r, nfds, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::UNSUPPORTED, Errno::E2BIG.raw(), step::REPLY, 0));
+    assert_eq!(m.host.kills, vec![(pid, 9)]);
+}
+
+// ---------------------------------------------------------------- failures
+
+#[test]
+fn the_guards_own_error_wins_over_its_exit() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, GuardReport { err: err::DATA_DIR_INVALID, sys_errno: Errno::ELOOP.raw(), step: step::MKDIR_LAYER, index: 1, loop_dev: u32::MAX });
+    // Report and exit in the same turn: the exit is seen first.
+    exit(&mut m, pid);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step, r.index), (err::DATA_DIR_INVALID, Errno::ELOOP.raw(), step::MKDIR_LAYER, 1));
+    assert_eq!(seed_code(r.err), err::PARAM_INVALID);
+    assert!(m.host.logged("refuse guard=1000 code=ROCKER_ERR_param_invalid reason=data_dir_invalid errno=ELOOP (40) step=mkdir_layer index=1"));
+    assert_eq!(m.live(), 0);
+}
+
+#[test]
+fn an_exit_without_a_report_is_echild() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    exit(&mut m, pid);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno), (err::BUILD_ROCKER_FAILED, Errno::EPIPE.raw()), "EOF on notify first, then the exit");
+    assert_eq!(m.live(), 0);
+}
+
+#[test]
+fn a_client_that_leaves_takes_its_sandbox_with_it() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.on_client(slot_of(&m, fd), false);
+    assert_eq!(m.host.kills, vec![(pid, 9)]);
+    m.host.guard_says(pid, ok_report());
+    exit(&mut m, pid);
+    assert!(m.host.sent.is_empty());
+    assert_eq!(m.live(), 0);
+    assert!(m.host.state.is_empty());
+}
+
+#[test]
+fn a_guard_stuck_in_setup_is_killed() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.now += SETUP_NS + 1;
+    m.tick();
+    assert_eq!(m.host.kills, vec![(pid, 9)]);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step), (err::BUILD_ROCKER_FAILED, Errno::ETIMEDOUT.raw(), step::GUARD_TIMEOUT));
+}
+
+#[test]
+fn id_map_failure_is_reported_and_the_guard_killed() {
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.id_maps_fail = Some(rocker_spec::Fail::new(err::ID_MAP_FAILED, Errno::EPERM, step::UID_MAP));
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let (r, nfds, _) = reply(&m, fd);
+    assert_eq!((r.err, r.step, nfds), (err::ID_MAP_FAILED, step::UID_MAP, 0));
+    assert_eq!(m.host.kills, vec![(pid, 9)]);
+    assert!(m.host.state.is_empty());
+}
+
+// ---------------------------------------------------------------- sharing, deferral
+
+#[test]
+fn a_data_dir_in_use_defers_then_refuses() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let fd2 = request(&mut m, run_msg(b"/d/app", |_| {}));
+    assert!(m.has_deferred());
+    assert_eq!(m.host.spawns.len(), 1);
+    // Still held after DEFER_NS: EBUSY.
+    m.host.now += DEFER_NS;
+    m.tick();
+    let (r, _, _) = reply(&m, fd2);
+    assert_eq!((r.err, r.sys_errno), (err::DATA_DIR_INVALID, Errno::EBUSY.raw()));
+    // Freed in time: started.
+    let _fd3 = request(&mut m, run_msg(b"/d/app", |_| {}));
+    exit(&mut m, pid);
+    m.tick();
+    assert_eq!(m.host.spawns.len(), 2);
+}
+
+#[test]
+fn a_second_sandbox_of_a_package_shares_its_loop_device() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/a", |_| {}));
+    let pid = spawned_pid(&m);
+    // Same package, still starting: deferred until the first reports.
+    request(&mut m, run_msg(b"/d/b", |_| {}));
+    assert_eq!(m.host.spawns.len(), 1);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    m.tick();
+    assert_eq!(m.host.spawns.len(), 2);
+    assert_eq!((m.host.spawns[0].loop_hint, m.host.spawns[1].loop_hint), (None, Some(7)));
+}
+
+#[test]
+fn a_legacy_loop_left_without_auto_clear_is_detached() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |r| r.run_flags = RUN_LEGACY_LOOP));
+    let pid = spawned_pid(&m);
+    let mut claim = [0u8; GUARD_LOOP_SIZE];
+    encode_guard_loop(5, &mut claim);
+    m.host.guard_raw(pid, claim.to_vec());
+    m.on_guard(box_of(&m, pid));
+    // Killed between LOOP_SET_FD and LOOP_SET_STATUS64: no report.
+    m.host.exited.push_back((pid, syscalls::WaitStatus::Signaled(9)));
+    m.on_children();
+    assert_eq!(m.host.loop_cleanups, vec![(5, crate::state::PkgId(1, 2, 3, 4))]);
+    assert!(m.host.logged("detached loop5"));
+}
+
+// ---------------------------------------------------------------- adoption
+
+fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
+    let mut r = Record::EMPTY;
+    r.pid = pid;
+    r.pname[..name.len()].copy_from_slice(name.as_bytes());
+    r.data_id = data;
+    r.pkg_id = crate::state::PkgId(1, 2, 3, 4);
+    r.loop_dev = 3;
+    r.proc_start = 77;
+    r
+}
+
+#[test]
+fn a_restarted_master_adopts_the_live_sandboxes() {
+    let mut m = master(Config::default());
+    let app_id = b"/d/app".iter().fold(0u64, |h, &b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    m.host.state.insert(b"rg-aaaaaaaaaaaa".to_vec(), record(4000, "rg-aaaaaaaaaaaa", (9, app_id)));
+    m.host.state.insert(b"rg-bbbbbbbbbbbb".to_vec(), record(4001, "rg-bbbbbbbbbbbb", (9, 99)));
+    m.host.alive.insert(4000);
+    m.adopt_previous();
+    assert_eq!(m.live(), 1);
+    assert!(m.host.logged("adopt guard=4000 name=rg-aaaaaaaaaaaa"));
+    assert!(m.host.logged("stale record rg-bbbbbbbbbbbb removed"));
+    assert_eq!(m.host.state.len(), 1);
+    // Listed.
+    let lfd = m.host.connect(0);
+    m.on_accept();
+    let mut l = [0u8; LIST_REQ_SIZE];
+    encode_list_req(&mut l);
+    m.host.say(lfd, l.to_vec(), 0);
+    m.on_client(slot_of(&m, lfd), true);
+    assert_eq!(ListReply::decode(&m.host.sent_to(lfd)[0].bytes).unwrap().get(0).unwrap().guard_pid, 4000);
+    // Its data dir is in use, its loop device shared.
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    assert!(m.has_deferred());
+    m.host.now += DEFER_NS;
+    m.tick();
+    assert_eq!(reply(&m, fd).0.sys_errno, Errno::EBUSY.raw());
+    request(&mut m, run_msg(b"/d/other", |_| {}));
+    assert_eq!(m.host.spawns[0].loop_hint, Some(3));
+    // It ends: its pidfd turns readable.
+    let b = box_of(&m, 4000);
+    m.on_guard(b);
+    assert!(!m.host.state.contains_key(&b"rg-aaaaaaaaaaaa"[..]));
+    assert!(m.host.logged("exit guard=4000 name=rg-aaaaaaaaaaaa (adopted)"));
+    // SIGTERM also ends adopted sandboxes.
+    let mut m = master(Config::default());
+    m.host.state.insert(b"rg-cccccccccccc".to_vec(), record(4002, "rg-cccccccccccc", (9, 7)));
+    m.host.alive.insert(4002);
+    m.adopt_previous();
+    m.shutdown();
+    assert_eq!(m.host.pidfd_kills.len(), 1);
+    assert_eq!(m.host.pidfd_kills[0].1, 9);
+    assert!(m.host.pidfd_kills[0].0 >= FD0);
+}
+
+#[test]
+fn shutdown_kills_every_guard() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/a", |_| {}));
+    let p1 = spawned_pid(&m);
+    m.host.guard_says(p1, ok_report());
+    m.on_guard(box_of(&m, p1));
+    request(&mut m, run_msg(b"/d/b", |r| r.pkg = b"/apps/b.sqfs"));
+    m.host.pkg = Some(Ok(crate::state::PkgId(5, 5, 5, 5)));
+    let p2 = spawned_pid(&m);
+    m.shutdown();
+    let mut k = m.host.kills.clone();
+    k.sort();
+    assert_eq!(k, vec![(p1, 9), (p2, 9)]);
+    exit(&mut m, p1);
+    assert!(!m.all_gone());
+    exit(&mut m, p2);
+    assert!(m.all_gone());
+    assert!(m.host.state.is_empty());
+}
