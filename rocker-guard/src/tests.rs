@@ -239,6 +239,7 @@ fn expected_step(s: Step, line: &str) -> u16 {
     }
 }
 
+#[allow(clippy::needless_range_loop)]
 fn fail_everywhere(configure: impl Fn(&mut Fake), overlays: &[&[u8]], legacy: bool) -> usize {
     let mut r0 = req(overlays);
     if legacy {

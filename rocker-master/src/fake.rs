@@ -22,6 +22,7 @@ pub struct Sent {
 }
 
 #[derive(Debug, Clone)]
+#[allow(dead_code)] // every field shows in a failing test's output
 pub struct SpawnCall {
     pub pid: i32,
     pub name: String,

@@ -199,6 +199,49 @@ fn t_files() -> Result<()> {
     expect(monotonic_ns().wrapping_sub(t0) >= 19_000_000)
 }
 
+/// fd-based metadata and directory calls: fchmod, fchown (the 32-bit-id
+/// call on ARM: as root an id above 65535 must stick), renameat2,
+/// getdents64 (record walking), umask, unlinkat.
+fn t_dirs() -> Result<()> {
+    let mut p = cpath(b"/tmp/rocker-abi-");
+    p.push_num(getpid() as u64)?;
+    mkdirat(AT_FDCWD, (&p).into(), 0o700)?;
+    let dir = openat(AT_FDCWD, (&p).into(), g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0)?;
+    let r = t_dirs_in(dir.raw());
+    let _ = unlinkat(dir.raw(), cpath(b"b").as_cstr(), 0);
+    let _ = unlinkat(dir.raw(), cpath(b"a").as_cstr(), 0);
+    drop(dir);
+    let _ = unlinkat(AT_FDCWD, (&p).into(), g::AT_REMOVEDIR);
+    r
+}
+
+fn t_dirs_in(dir: Fd) -> Result<()> {
+    let old = umask(0o022);
+    expect(umask(old) == 0o022)?;
+    let f = openat(dir, cpath(b"a").as_cstr(), g::O_WRONLY | g::O_CREAT | g::O_EXCL | g::O_CLOEXEC, 0o600)?;
+    fchmod(f.raw(), 0o640)?;
+    let id = if getuid() == 0 { 70000 } else { getuid() };
+    fchown(f.raw(), id, id)?;
+    let st = fstat(f.raw())?;
+    expect(st.stx_mode as u32 & 0o7777 == 0o640 && st.stx_uid == id && st.stx_gid == id)?;
+    renameat2(dir, cpath(b"a").as_cstr(), dir, cpath(b"b").as_cstr(), 0)?;
+    let mut buf = [0u8; 512];
+    let mut names = 0;
+    loop {
+        let n = getdents64(dir, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        for (name, _) in dirents(buf.get(..n).unwrap_or(&[])) {
+            if name != b"." && name != b".." {
+                expect(name == b"b")?;
+                names += 1;
+            }
+        }
+    }
+    expect(names == 1)
+}
+
 trait AsCStr {
     fn as_cstr(&self) -> CStr<'_>;
 }
@@ -219,6 +262,7 @@ pub fn main(_args: rt::Args) -> i32 {
     o.check("SCM_RIGHTS + SO_PEERCRED", t_fd_passing());
     o.check("signalfd + ppoll + SIGCHLD", t_signalfd_ppoll());
     o.check("statx + clock + nanosleep", t_files());
+    o.check("fchmod, fchown (32-bit ids), renameat2, getdents64, umask", t_dirs());
     let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
     say(&[num(o.pass as u64, &mut a), b" passed, ", num(o.fail as u64, &mut b), b" failed\n"]);
     if o.fail == 0 {
