@@ -21,13 +21,14 @@ say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
 say "1. package a small app (busybox + a script) as squashfs"
 mkdir -p "$W/app/bin"
 cp /bin/busybox "$W/app/bin/"
-for a in sh ps ls cat id echo mkdir; do ln -s busybox "$W/app/bin/$a"; done
+for a in sh ps ls cat id echo mkdir grep; do ln -s busybox "$W/app/bin/$a"; done
 cat >"$W/app/hello.sh" <<'APP'
 #!/var/your_APP/execdir/bin/sh
 PATH=/var/your_APP/execdir/bin
 echo "hello from the sandbox: $(id)"
-echo "--- my process list (PID 1 is the guard):"
+echo "--- my process list (PID 1 is the guard; I am in my own session):"
 ps -o pid,user,comm
+echo "--- no privilege left: $(grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status | tr -s '\t\n' ' ')"
 echo "--- the package, read-only at the exec dir:"
 ls /var/your_APP/execdir
 touch /var/your_APP/execdir/x 2>&1 | sed 's/^/    /'
@@ -43,7 +44,7 @@ export ROCKER_SOCKET=$W/rocker.sock
 "$BIN/rocker-master" --socket "$ROCKER_SOCKET" 2>"$W/master.log" &
 MASTER=$!
 for _ in $(seq 50); do [ -S "$ROCKER_SOCKET" ] && break; sleep 0.05; done
-mkdir -p "$DATA" /home/demo && chown 1000:1000 /home/demo
+mkdir -p "$(dirname "$DATA")" /home/demo && chown 1000:1000 /home/demo
 
 say "3. rocker run (the seed's configuration: overlays /usr /var /etc /home /root, uid/gid 1000)"
 echo "\$ rocker run --pkg app.sqfs --exec-dir /var/your_APP/execdir --data-dir $DATA \\"
@@ -51,7 +52,9 @@ echo "      --overlay /usr --overlay /var --overlay /etc --overlay /home --overl
 "$BIN/rocker" run --pkg "$W/app.sqfs" --exec-dir /var/your_APP/execdir --data-dir "$DATA" \
     --overlay /usr --overlay /var --overlay /etc --overlay /home --overlay /root \
     --uid 1000 --gid 1000 -- /var/your_APP/execdir/hello.sh
-echo "(exit status $?)"
+echo "(exit status $?; the data dir was created by rocker run: $(stat -c '%A %U:%G' "$DATA"))"
+# The sandbox ends when its App does: wait for the master to reap its guard.
+for _ in $(seq 100); do grep -q 'exit guard=' "$W/master.log" && break; sleep 0.02; done
 
 say "4. back on the host"
 echo "host /home/demo: [$(ls -A /home/demo)]  (untouched)"
