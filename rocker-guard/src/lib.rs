@@ -64,7 +64,7 @@ pub fn run(a: Guard) -> ! {
     let _ = close_raw(a.pkg);
     let rep = match &r {
         Ok(d) => GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: d.loop_dev },
-        Err(f) => GuardReport { err: f.code, sys_errno: f.errno.raw(), step: f.step, index: f.index, loop_dev: LOOP_NONE },
+        Err(f) => GuardReport { err: f.code(), sys_errno: f.errno().raw(), step: f.step(), index: f.slot(), loop_dev: LOOP_NONE },
     };
     let mut out = [0u8; GUARD_REPORT_SIZE];
     encode_guard_report(&rep, &mut out);

@@ -180,7 +180,7 @@ fn an_exec_dir_outside_the_overlays_is_never_created() {
     let mut f = Fake::new();
     f.missing.insert("/opt/app".into());
     let e = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap_err();
-    assert_eq!((e.code, e.errno, e.step), (err::EXEC_DIR_INVALID, Errno::ENOENT, step::MKDIR_EXEC_DIR));
+    assert_eq!((e.code(), e.errno(), e.step()), (err::EXEC_DIR_INVALID, Errno::ENOENT, step::MKDIR_EXEC_DIR));
     assert!(!lines(&f).iter().any(|c| c.starts_with("mkdirat") && c.contains("app")));
     assert!(f.open.is_empty());
 }
@@ -259,11 +259,11 @@ fn fail_everywhere(configure: impl Fn(&mut Fake), overlays: &[&[u8]], legacy: bo
         f.fail_at = Some((k, Errno::EIO));
         let e = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap_err();
         let s = full.steps[k].unwrap();
-        assert_eq!(e.errno, Errno::EIO, "call {k} ({}) failed with {:?}", counted[k], e);
-        assert_eq!(e.step, expected_step(s, &counted[k]), "call {k}: {} in {s:?} reported {}", counted[k], rocker_proto::step_name(e.step));
-        assert_ne!(e.code, err::SUCCESS);
+        assert_eq!(e.errno(), Errno::EIO, "call {k} ({}) failed with {:?}", counted[k], e);
+        assert_eq!(e.step(), expected_step(s, &counted[k]), "call {k}: {} in {s:?} reported {}", counted[k], rocker_proto::step_name(e.step()));
+        assert_ne!(e.code(), err::SUCCESS);
         if let Step::MakeLayer(i) | Step::MountOverlay(i) = s {
-            assert_eq!(usize::from(e.index), usize::from(i), "call {k}: overlay slot");
+            assert_eq!(usize::from(e.slot()), usize::from(i), "call {k}: overlay slot");
         }
         assert!(f.open.is_empty(), "call {k} ({}): fds left open {:?}\n{:#?}", counted[k], f.open, f.calls);
         assert!(f.attached_no_autoclear.is_empty(), "call {k}: a loop device left without auto-clear\n{:#?}", f.calls);

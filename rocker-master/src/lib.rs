@@ -489,7 +489,7 @@ impl<'t, H: Host> Master<'t, H> {
             self.t.boxes[b].rec.loop_dev = r.loop_dev;
             self.entrance(b)
         } else {
-            Err(Fail { code: r.err, errno: Errno(u16::try_from(r.sys_errno).unwrap_or(0)), step: r.step, index: r.index })
+            Err(Fail::new(r.err, Errno(u16::try_from(r.sys_errno).unwrap_or(0)), r.step).index(usize::from(r.index)))
         };
         if let Err(f) = res {
             let client = self.t.boxes[b].client;
@@ -696,7 +696,7 @@ impl<'t, H: Host> Master<'t, H> {
 }
 
 fn reply_of(f: &Fail) -> RunReply {
-    RunReply::failure(f.code, f.errno.raw(), f.step, f.index)
+    RunReply::failure(f.code(), f.errno().raw(), f.step(), f.slot())
 }
 
 impl Master<'_, host::Kernel> {

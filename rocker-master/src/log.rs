@@ -46,15 +46,15 @@ impl Default for Log {
 /// pid (a setup failure): `guard=PID`.
 pub fn refuse<const N: usize>(b: &mut Buf<N>, who: i32, f: &Fail) {
     let mut e = [0u8; 24];
-    let n = f.errno.write_to(&mut e);
+    let n = f.errno().write_to(&mut e);
     if who < 0 {
         b.push_str(b"refuse guard=").push_i64(-i64::from(who));
     } else {
         b.push_str(b"refuse peer=").push_i64(i64::from(who));
     }
-    b.push_str(b" code=ROCKER_ERR_").push_str(reason_name(seed_code(f.code)).as_bytes());
-    b.push_str(b" reason=").push_str(reason_name(f.code).as_bytes());
+    b.push_str(b" code=ROCKER_ERR_").push_str(reason_name(seed_code(f.code())).as_bytes());
+    b.push_str(b" reason=").push_str(reason_name(f.code()).as_bytes());
     b.push_str(b" errno=").push_str(e.get(..n).unwrap_or(&[]));
-    b.push_str(b" step=").push_str(step_name(f.step).as_bytes());
-    b.push_str(b" index=").push_u64(u64::from(f.index));
+    b.push_str(b" step=").push_str(step_name(f.step()).as_bytes());
+    b.push_str(b" index=").push_u64(u64::from(f.slot()));
 }

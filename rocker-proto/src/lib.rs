@@ -10,7 +10,8 @@
 //! default; the header's `version` stays 1.
 //!
 //! Design rules (binary size and robustness, see `STYLE.md`):
-//! - `no_std`, no allocator, no dependencies, no `core::fmt` outside tests;
+//! - `no_std`, no allocator, no dependency but `syscalls` (for its `Buf`),
+//!   no `core::fmt` outside tests;
 //! - never panics on any input: no slice indexing, no `unwrap`, no unchecked
 //!   arithmetic (enforced by the clippy lints below);
 //! - messages are read and written at explicit offsets ([`off`]) in host byte
@@ -32,7 +33,6 @@
     )
 )]
 
-mod buf;
 pub mod codes;
 pub mod layout;
 mod msg;
@@ -43,7 +43,7 @@ mod cgen;
 #[cfg(test)]
 mod tests;
 
-pub use buf::Buf;
+pub use syscalls::Buf;
 pub use codes::{err, op, op_name, reason_name, seed_code, step, step_name};
 pub use msg::{
     decode_guard_msg, decode_hdr, decode_list_reply, decode_list_req, decode_register,

@@ -14,28 +14,52 @@ pub mod recipe;
 use rocker_proto::{check_run_req, err, step, RunReq, RUN_LEGACY_LOOP};
 use syscalls::Errno;
 
-/// Why something failed: the reason (`ROCKER_ERR_*`), the errno behind it,
-/// the step (`ROCKER_STEP_*`) and the overlay slot (else 0).
+/// Why something failed: the reason (`ROCKER_ERR_*`, never success), the
+/// errno behind it, the step (`ROCKER_STEP_*`) and the overlay slot (else
+/// 0). Eight bytes with a niche, so `Result<(), Fail>` travels in registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fail {
-    /// Reason.
-    pub code: i32,
-    /// The errno behind it.
-    pub errno: Errno,
-    /// Where.
-    pub step: u16,
-    /// Overlay slot for overlay steps, else 0.
-    pub index: u16,
+    code: core::num::NonZeroI16,
+    errno: Errno,
+    step: u16,
+    index: u16,
 }
 
 impl Fail {
-    /// A failure at `step`, slot 0.
+    /// A failure at `step`, slot 0. A `code` out of range (or success)
+    /// becomes `ROCKER_ERR_unknown`.
     pub const fn new(code: i32, errno: Errno, step: u16) -> Fail {
+        let c = if code >= i16::MIN as i32 && code <= i16::MAX as i32 { code as i16 } else { -1 };
+        let code = match core::num::NonZeroI16::new(c) {
+            Some(c) => c,
+            None => core::num::NonZeroI16::MIN,
+        };
         Fail { code, errno, step, index: 0 }
     }
     /// The same failure, at overlay slot `i`.
     pub fn index(self, i: usize) -> Fail {
         Fail { index: u16::try_from(i).unwrap_or(u16::MAX), ..self }
+    }
+    /// The reason.
+    pub fn code(&self) -> i32 {
+        let c = i32::from(self.code.get());
+        if c == i32::from(i16::MIN) {
+            err::UNKNOWN
+        } else {
+            c
+        }
+    }
+    /// The errno.
+    pub fn errno(&self) -> Errno {
+        self.errno
+    }
+    /// The step.
+    pub fn step(&self) -> u16 {
+        self.step
+    }
+    /// The overlay slot.
+    pub fn slot(&self) -> u16 {
+        self.index
     }
 }
 

@@ -69,12 +69,12 @@ fn bad_paths_fail_at_validate_with_their_reason() {
     let b = body(&r, RUN_REQ_SIZE);
     let req = RunReq::decode(&b).unwrap();
     let f = SandboxSpec::from_run(&req).unwrap_err();
-    assert_eq!((f.code, f.errno, f.step), (err::PATH_RELATIVE, Errno::EINVAL, step::VALIDATE));
-    assert_eq!(rocker_proto::seed_code(f.code), err::PARAM_INVALID);
+    assert_eq!((f.code(), f.errno(), f.step()), (err::PATH_RELATIVE, Errno::EINVAL, step::VALIDATE));
+    assert_eq!(rocker_proto::seed_code(f.code()), err::PARAM_INVALID);
     let mut r = seed_req();
     r.overlays[2] = b"/usr";
     let b = body(&r, RUN_REQ_SIZE);
     let req = RunReq::decode(&b).unwrap();
     let f = SandboxSpec::from_run(&req).unwrap_err();
-    assert_eq!((f.code, f.index), (err::OVERLAY_INVALID, 2));
+    assert_eq!((f.code(), f.slot()), (err::OVERLAY_INVALID, 2));
 }

@@ -47,36 +47,16 @@ impl Errno {
         }
         "E?"
     }
-    /// Writes `EBUSY (16)` into `out`, returns the length used (truncates only
-    /// if `out` is shorter than 20 bytes).
+    /// Writes `EBUSY (16)` into `out`, returns the length used (a piece
+    /// that does not fit is left out).
     pub fn write_to(self, out: &mut [u8]) -> usize {
         let mut n = 0;
-        let mut put = |b: u8| {
-            if let Some(s) = out.get_mut(n) {
-                *s = b;
-                n += 1;
-            }
-        };
-        for &b in self.name().as_bytes() {
-            put(b);
-        }
-        put(b' ');
-        put(b'(');
-        let mut d = [0u8; 5];
-        let mut v = self.0;
-        let mut i = d.len();
-        loop {
-            i -= 1;
-            d[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 || i == 0 {
+        let mut t = [0u8; 20];
+        for piece in [self.name().as_bytes(), b" (", crate::fmt::dec(u64::from(self.0), &mut t), b")"] {
+            if !crate::fmt::append(out, &mut n, piece) {
                 break;
             }
         }
-        for &b in &d[i..] {
-            put(b);
-        }
-        put(b')');
         n
     }
 }
@@ -117,6 +97,6 @@ mod tests {
         assert_eq!(&b[..n], b"ENAMETOOLONG (36)");
         assert_eq!(Errno(4000).name(), "E?");
         let mut small = [0u8; 3];
-        assert_eq!(Errno::EBUSY.write_to(&mut small), 3);
+        assert_eq!(Errno::EBUSY.write_to(&mut small), 0);
     }
 }

@@ -2,6 +2,26 @@
 //! not fit is `ENAMETOOLONG`, never truncated.
 use crate::errno::{Errno, Result};
 
+/// The one implementation of `CPath::push` (not generic: one copy of code
+/// whatever the capacities used).
+#[inline(never)]
+fn push_nul(buf: &mut [u8], len: &mut usize, s: &[u8]) -> Result<()> {
+    if s.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    // Room for s and the NUL after it.
+    if len.checked_add(s.len()).map_or(true, |end| end >= buf.len()) {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    if !crate::fmt::append(buf, len, s) {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    if let Some(z) = buf.get_mut(*len) {
+        *z = 0;
+    }
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct CPath<const N: usize> {
     buf: [u8; N],
@@ -24,32 +44,12 @@ impl<const N: usize> CPath<N> {
     /// Appends bytes; `ENAMETOOLONG` if the result plus NUL would not fit,
     /// `EINVAL` if `s` contains a NUL.
     pub fn push(&mut self, s: &[u8]) -> Result<()> {
-        if s.contains(&0) {
-            return Err(Errno::EINVAL);
-        }
-        let end = self.len.checked_add(s.len()).ok_or(Errno::ENAMETOOLONG)?;
-        if end >= N {
-            return Err(Errno::ENAMETOOLONG);
-        }
-        self.buf[self.len..end].copy_from_slice(s);
-        self.buf[end] = 0;
-        self.len = end;
-        Ok(())
+        push_nul(&mut self.buf, &mut self.len, s)
     }
     /// Appends a decimal number.
     pub fn push_num(&mut self, v: u64) -> Result<()> {
-        let mut d = [0u8; 20];
-        let mut i = d.len();
-        let mut v = v;
-        loop {
-            i -= 1;
-            d[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        self.push(&d[i..])
+        let mut t = [0u8; 20];
+        push_nul(&mut self.buf, &mut self.len, crate::fmt::dec(v, &mut t))
     }
     /// Without the NUL.
     pub fn as_bytes(&self) -> &[u8] {

@@ -24,17 +24,7 @@ fn say(parts: &[&[u8]]) {
 }
 
 fn num(v: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    &buf[i..]
+    syscalls::fmt::dec(v, buf)
 }
 
 impl Out {
