@@ -25,7 +25,8 @@
 # every process of the build dies with it, and the /proc, /sys and /dev
 # mounts it makes inside the target die with the mount namespace; none is
 # ever visible on the host. (After a SIGKILL of this script its temp dir
-# stays; the next build removes it.) Work happens in .cache/rootfs/tmp/, removed on every
+# stays; the next build removes it. In a plain chroot whose / is not a mount
+# point there is no private mount namespace: the trap unmounts instead.) Work happens in .cache/rootfs/tmp/, removed on every
 # exit path; a failure names its step and the command, with the log's tail.
 #
 # Environment: ROCKER_ROOTFS_MIRROR=URL forces a mirror,
@@ -200,8 +201,14 @@ build() {
 
     step debootstrap
     say "debootstrap $dbver --variant=minbase --arch=$ARCH $SUITE ($MIRROR; log in $LOG)"
-    setpriv --pdeathsig KILL \
-        unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
+    local ns=(--mount --propagation private --mount-proc)
+    if ! mountpoint -q /; then
+        # A plain chroot: unshare cannot make "/" private (EINVAL), so the
+        # target's mounts go to this namespace; the trap unmounts them.
+        say "WARNING: / is not a mount point (a chroot?): no private mount namespace for debootstrap"
+        ns=()
+    fi
+    setpriv --pdeathsig KILL unshare "${ns[@]}" --pid --fork --kill-child \
         debootstrap --variant=minbase --arch="$ARCH" --keyring="$KEYRING" \
         "$SUITE" "$tree" "$MIRROR" >>"$LOG" 2>&1
     umount_below "$tree"
@@ -314,7 +321,9 @@ check() {
     mnt=$WORK/mnt
     mkdir "$mnt"
     say "== check ($(grep -e '^packages=' -e '^image_bytes=' -e '^built=' "$MANIFEST" | tr '\n' ' '))"
-    unshare --mount --propagation private "$SELF" --check-inner "$IMG" "$mnt" || rc=$?
+    local ns=(unshare --mount --propagation private)
+    mountpoint -q / || ns=() # a plain chroot (see build); the trap unmounts
+    "${ns[@]}" "$SELF" --check-inner "$IMG" "$mnt" || rc=$?
     for _ in 1 2 3 4 5 6 7 8 9 10; do # autoclear may lag the unmount a little
         loops=$(losetup -n -O NAME -j "$IMG")
         [ -n "$loops" ] || break
