@@ -19,6 +19,7 @@ mod cell;
 mod errno;
 mod fd;
 mod path;
+mod seccomp;
 #[cfg(feature = "rt")]
 pub mod rt;
 
@@ -27,6 +28,7 @@ pub use errno::{retry, Errno, Result};
 pub use fd::{Fd, OwnedFd};
 pub use linux_raw_sys as sys;
 pub use path::{CPath, CStr, Path256};
+pub use seccomp::seccomp_set_mode_filter;
 
 #[allow(unused_imports)]
 use arch::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
