@@ -27,6 +27,8 @@ ROOT = os.path.dirname(CRATE)
 # Docker's default profile denies them to a container without the matching
 # capability; the brief of issue 12 adds name_to_handle_at, adjtimex,
 # clock_adjtime and process_vm_readv/writev, which Docker allows.
+# `syscall` is MIPS o32's indirect syscall(2) (nr 4000): denied in case a
+# kernel shows seccomp 4000 instead of the real call; libcs call directly.
 # clone (namespace flags), clone3 (ENOSYS), personality and ioctl are handled
 # with argument checks in src/filter.rs and are not listed here.
 DENY = """
@@ -44,6 +46,7 @@ DENY = """
     uselib ustat sysfs _sysctl
     kcmp process_vm_readv process_vm_writev pidfd_getfd process_madvise
     get_mempolicy set_mempolicy set_mempolicy_home_node mbind move_pages
+    syscall
 """.split()
 SPECIAL = ["clone", "clone3", "personality", "ioctl"]
 

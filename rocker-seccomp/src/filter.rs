@@ -44,140 +44,216 @@ const _: () = assert!(CLONE_NS == 0x7e02_0000); // Docker's mask
 /// PER_LINUX32|UNAME26, and 0xffffffff (query).
 const PERSONALITY_OK: [u32; 5] = [0, 0x8, 0x2_0000, 0x2_0008, 0xffff_ffff];
 
-/// Instructions of [`header`]: arch check (3), load nr (1), x32 check (2).
-const fn header_len(d: &ArchDesc) -> usize {
-    if d.x32 {
-        6
-    } else {
-        4
-    }
-}
+/// Upper bound of the default program's length (checked per arch).
+const DEFAULT_MAX: usize = 128;
 
-/// Length of [`default`]'s program: header, 4 special cases, one compare per
-/// denied call, then the blocks (1 + 3 + 7 + 4 + 2).
+/// Length of [`default_program`]: the header (4, x86_64 7), 4 special
+/// cases, one compare per denied call, then the blocks (1 + 3 + 7 + 4 + 2).
 #[allow(clippy::arithmetic_side_effects)] // a few hundred at most
 pub(crate) const fn default_len(d: &ArchDesc) -> usize {
     header_len(d) + 4 + d.deny.len() + 17
 }
 
-/// Offset of the low (or high) word of argument `i` (< 6).
-#[allow(clippy::arithmetic_side_effects)] // at most 16 + 8 * 5 + 4
-fn arg_word(d: &ArchDesc, i: u8, high: bool) -> u32 {
-    let w = if high != d.big_endian { 4 } else { 0 };
-    OFF_ARGS + 8 * u32::from(i.min(5)) + w
+pub(crate) const fn header_len(d: &ArchDesc) -> usize {
+    if d.x32 {
+        7
+    } else {
+        4
+    }
 }
 
-/// Output buffer with the next free index.
+/// Offset of the low (or high) word of argument `i` (< 6).
+#[allow(clippy::arithmetic_side_effects)] // at most 16 + 8 * 5 + 4
+const fn arg_word(d: &ArchDesc, i: u8, high: bool) -> u32 {
+    let w = if high != d.big_endian { 4 } else { 0 };
+    let i = if i > 5 { 5 } else { i };
+    OFF_ARGS + 8 * i as u32 + w
+}
+
+/// A program built at compile time (the header and the default filter,
+/// which depend on the arch only). Any error is a compile error: the const
+/// evaluation panics on a full buffer or a jump beyond 255. At run time
+/// these functions run only in the tests.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::panic)]
+mod fixed {
+    use super::*;
+
+    pub(crate) struct Prog<const N: usize> {
+        pub insns: [SockFilter; N],
+        pub len: usize,
+    }
+
+    impl<const N: usize> Prog<N> {
+        pub const fn new() -> Self {
+            Prog { insns: [crate::ZERO; N], len: 0 }
+        }
+        pub const fn put(&mut self, code: u16, k: u32, jt: u8, jf: u8) {
+            self.insns[self.len] = SockFilter { code, jt, jf, k };
+            self.len += 1;
+        }
+        pub const fn ld(&mut self, off: u32) {
+            self.put(LD, off, 0, 0)
+        }
+        pub const fn ret(&mut self, k: u32) {
+            self.put(RET, k, 0, 0)
+        }
+        /// Conditional jump to the absolute targets `t` (true), `f` (false).
+        pub const fn jump(&mut self, code: u16, k: u32, t: usize, f: usize) {
+            self.put(code, k, rel(self.len, t), rel(self.len, f))
+        }
+        /// `if A == k goto t` (else the next instruction).
+        pub const fn jeq(&mut self, k: u32, t: usize) {
+            self.jump(JEQ, k, t, self.len + 1)
+        }
+        /// The program as an array of exactly its length.
+        pub const fn exact<const M: usize>(&self) -> [SockFilter; M] {
+            assert!(M == self.len);
+            let mut a = [crate::ZERO; M];
+            let mut i = 0;
+            while i < M {
+                a[i] = self.insns[i];
+                i += 1;
+            }
+            a
+        }
+    }
+
+    const fn rel(at: usize, to: usize) -> u8 {
+        let d = to - at - 1;
+        assert!(d < 256, "BPF jump beyond 255");
+        d as u8
+    }
+
+    /// Refuse other arches and x32, then leave the syscall nr in A.
+    /// nr -1 is no x32 call: it is how a tracer skips a syscall, and the
+    /// kernel answers it with ENOSYS (libseccomp lets it pass too).
+    pub(crate) const fn header(d: &ArchDesc) -> Prog<7> {
+        let mut o = Prog::new();
+        o.ld(OFF_ARCH);
+        o.put(JEQ, d.audit_arch, 1, 0);
+        o.ret(KILL);
+        o.ld(OFF_NR);
+        if d.x32 {
+            o.put(JGE, X32_BIT, 0, 2);
+            o.put(JEQ, u32::MAX, 1, 0);
+            o.ret(KILL);
+        }
+        assert!(o.len == header_len(d));
+        o
+    }
+
+    /// rocker's default filter (see the crate doc). Layout after the header:
+    ///
+    /// ```text
+    ///         jeq clone -> CLONE; jeq personality -> PERS; jeq ioctl -> IOCTL
+    ///         jeq clone3 -> ENOSYS; jeq <each denied nr> -> EPERM
+    ///         ret ALLOW
+    /// CLONE:  ld args[0].lo; jset CLONE_NEW* -> EPERM; ret ALLOW
+    /// PERS:   ld args[0].lo; jeq <each allowed value> -> ok, else EPERM; ok: ret ALLOW
+    /// IOCTL:  ld args[1].lo; jeq TIOCSTI -> EPERM; jeq TIOCLINUX -> EPERM; ret ALLOW
+    /// ENOSYS: ret ERRNO(ENOSYS)
+    /// EPERM:  ret ERRNO(EPERM)
+    /// ```
+    ///
+    /// Only the low words are compared: the kernel takes personality's and
+    /// ioctl's `cmd` as `unsigned int` and clone's flags through
+    /// `lower_32_bits()`, so high bits cannot change the outcome.
+    pub(crate) const fn default_program(d: &ArchDesc) -> Prog<DEFAULT_MAX> {
+        let mut o = Prog::new();
+        let h = header(d);
+        while o.len < h.len {
+            o.insns[o.len] = h.insns[o.len];
+            o.len += 1;
+        }
+        let allow = o.len + 4 + d.deny.len();
+        let clone = allow + 1;
+        let pers = clone + 3;
+        let ioctl = pers + 7;
+        let enosys = ioctl + 4;
+        let eperm = enosys + 1;
+
+        o.jeq(d.nr_clone, clone);
+        o.jeq(d.nr_personality, pers);
+        o.jeq(d.nr_ioctl, ioctl);
+        o.jeq(d.nr_clone3, enosys);
+        let mut i = 0;
+        while i < d.deny.len() {
+            o.jeq(d.deny[i] as u32, eperm);
+            i += 1;
+        }
+        o.ret(ALLOW);
+
+        o.ld(arg_word(d, 0, false));
+        o.jump(JSET, CLONE_NS, eperm, o.len + 1);
+        o.ret(ALLOW);
+
+        o.ld(arg_word(d, 0, false));
+        let pers_ok = pers + 6;
+        let mut i = 0;
+        while i + 1 < PERSONALITY_OK.len() {
+            o.jeq(PERSONALITY_OK[i], pers_ok);
+            i += 1;
+        }
+        o.jump(JEQ, PERSONALITY_OK[i], pers_ok, eperm);
+        o.ret(ALLOW);
+
+        o.ld(arg_word(d, 1, false));
+        o.jeq(d.tiocsti, eperm);
+        o.jeq(d.tioclinux, eperm);
+        o.ret(ALLOW);
+
+        o.ret(p::SECCOMP_RET_ERRNO | d.enosys);
+        o.ret(p::SECCOMP_RET_ERRNO | d.eperm);
+        assert!(o.len == default_len(d));
+        o
+    }
+}
+pub(crate) use fixed::{default_program, header};
+
+/// Output buffer with the next free index (profiles, at run time). The
+/// first error sticks and stops the writing, so that emitting code needs
+/// no error path per instruction.
 struct Out<'a> {
     buf: &'a mut [SockFilter],
     n: usize,
+    err: Option<Error>,
 }
 
 /// Offset of a forward jump from the instruction at `at` to `to`.
-fn off(at: usize, to: usize) -> Result<u8, Error> {
-    to.checked_sub(at)
-        .and_then(|d| d.checked_sub(1))
-        .and_then(|d| u8::try_from(d).ok())
-        .ok_or(Error::TooLong)
+fn off(at: usize, to: usize) -> Option<u8> {
+    to.checked_sub(at).and_then(|d| d.checked_sub(1)).and_then(|d| u8::try_from(d).ok())
 }
 
 impl Out<'_> {
-    fn put(&mut self, code: u16, k: u32, jt: u8, jf: u8) -> Result<(), Error> {
-        let s = self.buf.get_mut(self.n).ok_or(Error::BufferTooSmall)?;
-        *s = SockFilter { code, jt, jf, k };
-        self.n = self.n.checked_add(1).ok_or(Error::TooLong)?;
-        Ok(())
+    #[inline(never)]
+    fn put(&mut self, code: u16, k: u32, jt: u8, jf: u8) {
+        match self.buf.get_mut(self.n) {
+            Some(s) if self.err.is_none() => *s = SockFilter { code, jt, jf, k },
+            _ => self.fail(Error::BufferTooSmall),
+        }
+        self.n = self.n.saturating_add(1);
     }
-    fn ld(&mut self, off: u32) -> Result<(), Error> {
+    fn fail(&mut self, e: Error) {
+        self.err.get_or_insert(e);
+    }
+    fn ld(&mut self, off: u32) {
         self.put(LD, off, 0, 0)
     }
-    fn ret(&mut self, k: u32) -> Result<(), Error> {
+    fn ret(&mut self, k: u32) {
         self.put(RET, k, 0, 0)
     }
     /// Index of the next instruction after the one about to be written.
     fn next(&self) -> usize {
-        self.n.wrapping_add(1)
+        self.n.saturating_add(1)
     }
     /// Conditional jump to absolute targets `t` (true) and `f` (false).
-    fn jump(&mut self, code: u16, k: u32, t: usize, f: usize) -> Result<(), Error> {
-        self.put(code, k, off(self.n, t)?, off(self.n, f)?)
+    #[inline(never)]
+    fn jump(&mut self, code: u16, k: u32, t: usize, f: usize) {
+        match (off(self.n, t), off(self.n, f)) {
+            (Some(jt), Some(jf)) => self.put(code, k, jt, jf),
+            _ => self.fail(Error::TooLong), // not reached: callers bound the lengths
+        }
     }
-    /// `if A == k goto t` (else the next instruction).
-    fn jeq(&mut self, k: u32, t: usize) -> Result<(), Error> {
-        self.jump(JEQ, k, t, self.next())
-    }
-}
-
-/// Refuse other arches and x32, then leave the syscall nr in A.
-fn header(d: &ArchDesc, o: &mut Out) -> Result<(), Error> {
-    o.ld(OFF_ARCH)?;
-    o.put(JEQ, d.audit_arch, 1, 0)?;
-    o.ret(KILL)?;
-    o.ld(OFF_NR)?;
-    if d.x32 {
-        o.put(JGE, X32_BIT, 0, 1)?;
-        o.ret(KILL)?;
-    }
-    Ok(())
-}
-
-/// rocker's default filter (see the crate doc). Layout after the header:
-///
-/// ```text
-///         jeq clone -> CLONE; jeq personality -> PERS; jeq ioctl -> IOCTL
-///         jeq clone3 -> ENOSYS; jeq <each denied nr> -> EPERM
-///         ret ALLOW
-/// CLONE:  ld args[0].lo; jset CLONE_NEW* -> EPERM; ret ALLOW
-/// PERS:   ld args[0].lo; jeq <each allowed value> -> ok, else EPERM; ok: ret ALLOW
-/// IOCTL:  ld args[1].lo; jeq TIOCSTI -> EPERM; jeq TIOCLINUX -> EPERM; ret ALLOW
-/// ENOSYS: ret ERRNO(ENOSYS)
-/// EPERM:  ret ERRNO(EPERM)
-/// ```
-///
-/// Only the low words are compared: the kernel takes personality's and
-/// ioctl's `cmd` as `unsigned int` and clone's flags through
-/// `lower_32_bits()`, so high bits cannot change the outcome.
-pub(crate) fn default(d: &ArchDesc, out: &mut [SockFilter]) -> Result<usize, Error> {
-    let o = &mut Out { buf: out, n: 0 };
-    header(d, o)?;
-    let allow = o.n.wrapping_add(4).wrapping_add(d.deny.len());
-    let clone = allow.wrapping_add(1);
-    let pers = clone.wrapping_add(3);
-    let ioctl = pers.wrapping_add(7);
-    let enosys = ioctl.wrapping_add(4);
-    let eperm = enosys.wrapping_add(1);
-
-    o.jeq(d.nr_clone, clone)?;
-    o.jeq(d.nr_personality, pers)?;
-    o.jeq(d.nr_ioctl, ioctl)?;
-    o.jeq(d.nr_clone3, enosys)?;
-    for &nr in d.deny {
-        o.jeq(u32::from(nr), eperm)?;
-    }
-    o.ret(ALLOW)?;
-
-    o.ld(arg_word(d, 0, false))?;
-    o.jump(JSET, CLONE_NS, eperm, o.next())?;
-    o.ret(ALLOW)?;
-
-    o.ld(arg_word(d, 0, false))?;
-    let pers_ok = pers.wrapping_add(6);
-    let (last, rest) = PERSONALITY_OK.split_last().ok_or(Error::TooLong)?;
-    for &v in rest {
-        o.jeq(v, pers_ok)?;
-    }
-    o.jump(JEQ, *last, pers_ok, eperm)?;
-    o.ret(ALLOW)?;
-
-    o.ld(arg_word(d, 1, false))?;
-    o.jeq(d.tiocsti, eperm)?;
-    o.jeq(d.tioclinux, eperm)?;
-    o.ret(ALLOW)?;
-
-    o.ret(p::SECCOMP_RET_ERRNO | d.enosys)?;
-    o.ret(p::SECCOMP_RET_ERRNO | d.eperm)?;
-    debug_assert_eq!(o.n, default_len(d));
-    Ok(o.n)
 }
 
 fn action(a: Action) -> u32 {
@@ -213,11 +289,7 @@ fn ordered(c: &ArgCmp) -> bool {
 #[allow(clippy::arithmetic_side_effects)] // at most 6
 fn cond_len(d: &ArchDesc, c: &ArgCmp) -> usize {
     let mask = usize::from(c.op == CmpOp::MaskedEq);
-    let high = if d.bits64 {
-        2 + usize::from(ordered(c)) + mask
-    } else {
-        0
-    };
+    let high = if d.bits64 { 2 + usize::from(ordered(c)) + mask } else { 0 };
     high + 2 + mask
 }
 
@@ -227,35 +299,37 @@ fn cond_len(d: &ArchDesc, c: &ArgCmp) -> usize {
 /// `jgt hi` settles "greater" and `jeq hi` sends equal high words on to
 /// the low words; for Eq/Ne/MaskedEq unequal high words settle it. On
 /// 32-bit arches only the low word exists (values are truncated).
-fn cond(d: &ArchDesc, o: &mut Out, c: &ArgCmp, fail: usize) -> Result<(), Error> {
-    let ok = o.n.checked_add(cond_len(d, c)).ok_or(Error::TooLong)?;
+fn cond(d: &ArchDesc, o: &mut Out, c: &ArgCmp, fail: usize) {
+    let ok = o.n.saturating_add(cond_len(d, c));
     let (code, k, invert, mask) = shape(c);
     // Where "the comparison is true" and "false" lead.
     let (yes, no) = if invert { (fail, ok) } else { (ok, fail) };
     if d.bits64 {
-        o.ld(arg_word(d, c.index, true))?;
+        o.ld(arg_word(d, c.index, true));
         if let Some(m) = mask {
-            o.put(AND, (m >> 32) as u32, 0, 0)?;
+            o.put(AND, (m >> 32) as u32, 0, 0);
         }
         if ordered(c) {
-            o.jump(JGT, (k >> 32) as u32, yes, o.next())?;
+            o.jump(JGT, (k >> 32) as u32, yes, o.next());
         }
-        o.jump(JEQ, (k >> 32) as u32, o.next(), no)?;
+        o.jump(JEQ, (k >> 32) as u32, o.next(), no);
     }
-    o.ld(arg_word(d, c.index, false))?;
+    o.ld(arg_word(d, c.index, false));
     if let Some(m) = mask {
-        o.put(AND, m as u32, 0, 0)?;
+        o.put(AND, m as u32, 0, 0);
     }
     o.jump(code, k as u32, yes, no)
 }
 
 /// Ends a run of condition-free rules with the same action: the run's
 /// `jeq nr` jump here on a match, the last one jumps over the `ret`.
-fn close_run(o: &mut Out, start: usize, act: u32) -> Result<(), Error> {
+fn close_run(o: &mut Out, start: usize, act: u32) {
     let end = o.n;
     for at in start..end {
-        let i = o.buf.get_mut(at).ok_or(Error::BufferTooSmall)?;
-        i.jt = off(at, end)?;
+        match (o.buf.get_mut(at), off(at, end)) {
+            (Some(i), Some(jt)) => i.jt = jt,
+            _ => o.fail(Error::TooLong), // not reached: runs are at most 255
+        }
     }
     if let Some(last) = end.checked_sub(1).and_then(|l| o.buf.get_mut(l)) {
         last.jf = 1;
@@ -271,14 +345,28 @@ fn close_run(o: &mut Out, start: usize, act: u32) -> Result<(), Error> {
 ///   conditions (each jumps past the rule when it fails), `ret action`;
 ///   the nr is loaded again afterwards.
 ///
-/// The program ends with `ret default_action`.
-pub(crate) fn profile(d: &ArchDesc, prof: &Profile, out: &mut [SockFilter]) -> Result<usize, Error> {
-    let o = &mut Out { buf: out, n: 0 };
-    header(d, o)?;
+/// The program ends with `ret default_action`. `head` is [`header`]`(d)`
+/// (a static for the build target: no header code at run time).
+pub(crate) fn profile(
+    d: &ArchDesc,
+    head: &[SockFilter],
+    prof: &Profile,
+    out: &mut [SockFilter],
+) -> Result<usize, Error> {
+    let o = &mut Out { buf: out, n: 0, err: None };
+    for s in head {
+        o.put(s.code, s.k, s.jt, s.jf);
+    }
     let mut a_is_nr = true;
     // Start and action of the open run of condition-free rules.
     let mut run: Option<(usize, u32)> = None;
     for (rule, r) in prof.rules.iter().enumerate() {
+        if let Some(e) = o.err {
+            return Err(e);
+        }
+        if o.n > MAX_INSNS {
+            return Err(Error::TooLong);
+        }
         let nr = match lookup(d.names, r.name) {
             Syscall::Nr(nr) => nr,
             Syscall::OtherArch if prof.skip_other_arch => continue,
@@ -288,42 +376,44 @@ pub(crate) fn profile(d: &ArchDesc, prof: &Profile, out: &mut [SockFilter]) -> R
         if r.args.iter().any(|c| c.index > 5) {
             return Err(Error::BadArgIndex { rule });
         }
+        // The jeq's false branch skips the conditions and the ret.
+        let body = r.args.iter().fold(1usize, |n, c| n.saturating_add(cond_len(d, c)));
+        if body > 255 {
+            return Err(Error::RuleTooLong { rule });
+        }
         let act = action(r.action);
         if let Some((start, a)) = run {
-            if !r.args.is_empty() || a != act || o.n.wrapping_sub(start) >= 255 {
-                close_run(o, start, a)?;
+            if !r.args.is_empty() || a != act || o.n.saturating_sub(start) >= 255 {
+                close_run(o, start, a);
                 run = None;
             }
         }
         if !a_is_nr {
-            o.ld(OFF_NR)?;
+            o.ld(OFF_NR);
             a_is_nr = true;
         }
         if r.args.is_empty() {
             if run.is_none() {
                 run = Some((o.n, act));
             }
-            o.put(JEQ, nr, 0, 0)?; // jt set by close_run
+            o.put(JEQ, nr, 0, 0); // jt and the last jf set by close_run
             continue;
         }
-        let body = r.args.iter().fold(1usize, |n, c| n.saturating_add(cond_len(d, c)));
         let end = o.next().saturating_add(body);
-        o.jump(JEQ, nr, o.next(), end).map_err(|e| match e {
-            Error::TooLong => Error::RuleTooLong { rule },
-            e => e,
-        })?;
+        o.jump(JEQ, nr, o.next(), end);
         for c in r.args {
-            cond(d, o, c, end)?;
+            cond(d, o, c, end);
         }
-        o.ret(act)?;
+        o.ret(act);
         a_is_nr = false;
     }
     if let Some((start, a)) = run {
-        close_run(o, start, a)?;
+        close_run(o, start, a);
     }
-    o.ret(action(prof.default_action))?;
-    if o.n > MAX_INSNS {
-        return Err(Error::TooLong);
+    o.ret(action(prof.default_action));
+    match o.err {
+        Some(e) => Err(e),
+        None if o.n > MAX_INSNS => Err(Error::TooLong),
+        None => Ok(o.n),
     }
-    Ok(o.n)
 }

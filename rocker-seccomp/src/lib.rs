@@ -2,7 +2,7 @@
 //! this crate is compiled for (the master builds the program on the same
 //! arch as the App), into a caller's buffer, without an allocator.
 //!
-//! - [`default_filter`]: rocker's default. Denies with `EPERM` what Docker's
+//! - [`DEFAULT_FILTER`] (or [`default_filter`] to copy it): rocker's default. Denies with `EPERM` what Docker's
 //!   default profile denies a container without capabilities (namespaces,
 //!   mounts, keys, bpf, perf, modules, kexec, reboot, swap, clock setting,
 //!   `personality` other than Docker's values, `ioctl(TIOCSTI/TIOCLINUX)`,
@@ -23,8 +23,12 @@
 //! syscall numbers the filter was not written for. Per-arch quirks:
 //!
 //! - x86_64: x32 calls come with `AUDIT_ARCH_X86_64` and the nr bit
-//!   `__X32_SYSCALL_BIT` (0x40000000) set; every nr at or above it is killed.
+//!   `__X32_SYSCALL_BIT` (0x40000000) set; every nr at or above it is
+//!   killed, except -1 (a tracer's "skip this call", ENOSYS anyway).
 //! - MIPS o32: numbers start at 4000 (`__NR_Linux`), so do the tables;
+//!   the indirect `syscall(2)` (nr 4000) is denied by the default filter, in
+//!   case a kernel shows seccomp 4000 instead of the real call (libcs call
+//!   directly);
 //!   `AUDIT_ARCH_MIPS` (big-endian) and `AUDIT_ARCH_MIPSEL` differ, and on
 //!   big-endian the low 32 bits of an argument are at offset +4 of its u64.
 //! - arm (EABI): the private calls at 0x0f0000 (`__ARM_NR_set_tls`,
@@ -66,18 +70,17 @@ pub use names::Syscall;
 pub use linux_raw_sys::ptrace::sock_filter as SockFilter;
 
 /// An all-zero instruction, to initialise buffers.
-pub const ZERO: SockFilter = SockFilter {
-    code: 0,
-    jt: 0,
-    jf: 0,
-    k: 0,
-};
+pub const ZERO: SockFilter = SockFilter { code: 0, jt: 0, jf: 0, k: 0 };
 
 /// The kernel's limit on a program's length (`BPF_MAXINSNS`).
 pub const MAX_INSNS: usize = linux_raw_sys::ptrace::BPF_MAXINSNS as usize;
 
-/// The exact length of [`default_filter`]'s program on this arch.
+/// The length of [`DEFAULT_FILTER`] on this arch.
 pub const DEFAULT_FILTER_LEN: usize = filter::default_len(tables::TARGET);
+
+/// rocker's default filter for this arch (see the crate doc), generated at
+/// compile time: no generator code in the binary, 8 bytes per instruction.
+pub static DEFAULT_FILTER: [SockFilter; DEFAULT_FILTER_LEN] = filter::default_program(tables::TARGET).exact();
 
 /// What a filter does with a syscall (OCI `SCMP_ACT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,17 +191,21 @@ pub(crate) struct ArchDesc {
     pub names: &'static names::Names,
 }
 
-/// Writes rocker's default filter for this arch into `out`; returns its
-/// length ([`DEFAULT_FILTER_LEN`]).
+/// Copies [`DEFAULT_FILTER`] into `out`; returns its length.
 pub fn default_filter(out: &mut [SockFilter]) -> Result<usize, Error> {
-    filter::default(tables::TARGET, out)
+    let o = out.get_mut(..DEFAULT_FILTER_LEN).ok_or(Error::BufferTooSmall)?;
+    o.copy_from_slice(&DEFAULT_FILTER);
+    Ok(DEFAULT_FILTER_LEN)
 }
 
 /// Writes the program of `profile` for this arch into `out`; returns its
-/// length. At most 6 instructions per condition, 2 per rule, plus 6.
+/// length. At most 6 instructions per condition, 2 per rule, plus 8.
 pub fn profile_filter(profile: &Profile, out: &mut [SockFilter]) -> Result<usize, Error> {
-    filter::profile(tables::TARGET, profile, out)
+    filter::profile(tables::TARGET, &HEADER, profile, out)
 }
+
+/// The start of every program: the arch (and x32) check.
+static HEADER: [SockFilter; filter::header_len(tables::TARGET)] = filter::header(tables::TARGET).exact();
 
 /// This arch's number of the syscall `name` (e.g. `b"openat"`; arm's
 /// private calls by their short name, `b"set_tls"`).

@@ -56,11 +56,7 @@ struct Cursor {
 
 impl Cursor {
     const fn new() -> Cursor {
-        Cursor {
-            pos: 0,
-            stack: [0; STACK],
-            sp: 0,
-        }
+        Cursor { pos: 0, stack: [0; STACK], sp: 0 }
     }
 
     /// The next symbol (`< FIRST_PAIR`), or None at the end of the table

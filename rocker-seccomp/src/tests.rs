@@ -102,15 +102,14 @@ fn verdict(prog: &[SockFilter], d: &ArchDesc, nr: u32, args: [u64; 6]) -> u32 {
 }
 
 fn default_prog(d: &ArchDesc) -> Vec<SockFilter> {
-    let mut buf = vec![ZERO; 512];
-    let n = filter::default(d, &mut buf).unwrap();
-    buf.truncate(n);
-    buf
+    let p = filter::default_program(d);
+    p.insns[..p.len].to_vec()
 }
 
 fn profile_prog(d: &ArchDesc, prof: &Profile) -> Result<Vec<SockFilter>, Error> {
     let mut buf = vec![ZERO; 2 * MAX_INSNS];
-    let n = filter::profile(d, prof, &mut buf)?;
+    let h = filter::header(d);
+    let n = filter::profile(d, &h.insns[..h.len], prof, &mut buf)?;
     buf.truncate(n);
     Ok(buf)
 }
@@ -135,11 +134,18 @@ fn default_filter_is_valid_and_compact() {
         assert_eq!(prog.len(), filter::default_len(d), "{arch}");
         run(&prog, d.big_endian, &data(d, 0, d.audit_arch, [0; 6])).unwrap();
         // One comparison per denied call and ~20 more.
-        assert!(prog.len() <= d.deny.len() + 27, "{arch}: {}", prog.len());
+        assert!(prog.len() <= d.deny.len() + 28, "{arch}: {}", prog.len());
         println!("{arch}: default filter {} instructions, {} denied numbers", prog.len(), d.deny.len());
     }
-    let mut buf = [ZERO; DEFAULT_FILTER_LEN];
+    let mut buf = [ZERO; DEFAULT_FILTER_LEN + 1];
     assert_eq!(default_filter(&mut buf), Ok(DEFAULT_FILTER_LEN));
+    let host = default_prog(&x86_64::DESC);
+    assert_eq!(host.len(), DEFAULT_FILTER_LEN);
+    for (i, a) in host.iter().enumerate() {
+        for b in [DEFAULT_FILTER[i], buf[i]] {
+            assert_eq!((a.code, a.jt, a.jf, a.k), (b.code, b.jt, b.jf, b.k));
+        }
+    }
     let mut small = [ZERO; DEFAULT_FILTER_LEN - 1];
     assert_eq!(default_filter(&mut small), Err(Error::BufferTooSmall));
 }
@@ -173,10 +179,12 @@ fn default_filter_refuses_other_arches() {
 fn default_filter_refuses_x32() {
     let d = &x86_64::DESC;
     let prog = default_prog(d);
-    for n in [0x4000_0000, 0x4000_0000 | nr(d, "getpid"), 0x4000_0000 | 512, u32::MAX] {
+    for n in [0x4000_0000, 0x4000_0000 | nr(d, "getpid"), 0x4000_0000 | 512, u32::MAX - 1] {
         assert_eq!(verdict(&prog, d, n, [0; 6]), KILL, "nr {n:#x}");
     }
     assert_eq!(verdict(&prog, d, 0x3fff_ffff, [0; 6]), ALLOW);
+    // nr -1: a tracer skipping the call; the kernel returns ENOSYS.
+    assert_eq!(verdict(&prog, d, u32::MAX, [0; 6]), ALLOW);
     // The other arches have no such bit: a big nr is just unknown (ENOSYS).
     for (arch, d) in &ARCHES[1..] {
         assert_eq!(verdict(&default_prog(d), d, 0x4000_0000, [0; 6]), ALLOW, "{arch}");
@@ -395,12 +403,18 @@ fn tables_equal_linux_raw_sys_sources() {
         println!("SKIP: linux-raw-sys source not found under $CARGO_HOME/registry/src");
         return;
     };
-    for (dir, d) in [("x86_64", &x86_64::DESC), ("aarch64", &aarch64::DESC), ("arm", &arm::DESC), ("mips", &mips::DESC_MIPS)] {
+    for (dir, d) in
+        [("x86_64", &x86_64::DESC), ("aarch64", &aarch64::DESC), ("arm", &arm::DESC), ("mips", &mips::DESC_MIPS)]
+    {
         let text = std::fs::read_to_string(src.join(dir).join("general.rs")).unwrap();
         let mut want = BTreeSet::new();
         for line in text.lines() {
-            let Some(rest) = line.strip_prefix("pub const ") else { continue };
-            let Some((name, v)) = rest.split_once(": u32 = ") else { continue };
+            let Some(rest) = line.strip_prefix("pub const ") else {
+                continue;
+            };
+            let Some((name, v)) = rest.split_once(": u32 = ") else {
+                continue;
+            };
             let v: u32 = v.trim_end_matches(';').parse().unwrap();
             let name = match (name.strip_prefix("__NR_"), name.strip_prefix("__ARM_NR_")) {
                 (Some(n), _) => n,
@@ -527,10 +541,15 @@ fn profile_conditions_match_their_meaning() {
                         for &a in values.iter().chain(&[v.wrapping_sub(1), v, v.wrapping_add(1), v ^ (1 << 32)]) {
                             // A 32-bit kernel zero-extends its registers.
                             let a = if d.bits64 { a } else { a & 0xffff_ffff };
-                            let mut args = [0x5555_5555_5555_5555u64 & if d.bits64 { u64::MAX } else { 0xffff_ffff }; 6];
+                            let mut args =
+                                [0x5555_5555_5555_5555u64 & if d.bits64 { u64::MAX } else { 0xffff_ffff }; 6];
                             args[index as usize] = a;
                             let want = if holds(&c[0], a, d.bits64) { ERRNO | 99 } else { ALLOW };
-                            assert_eq!(verdict(&prog, d, getpid, args), want, "{arch}: {op:?} {v:#x} {v2:#x} arg{index}={a:#x}");
+                            assert_eq!(
+                                verdict(&prog, d, getpid, args),
+                                want,
+                                "{arch}: {op:?} {v:#x} {v2:#x} arg{index}={a:#x}"
+                            );
                             checked += 1;
                         }
                     }
@@ -546,10 +565,28 @@ fn profile_docker_like() {
     // The shape of Docker's default.json: an allow list (with names of other
     // arches), personality and clone with conditions, default EPERM.
     let allow = [
-        "read", "write", "openat", "open", "close", "exit_group", "getpid", "_llseek", "arch_prctl", "set_tls",
-        "mmap", "mmap2", "fstat", "fstat64", "socket", "rt_sigreturn", "sigreturn", "epoll_wait_old", "ioctl",
+        "read",
+        "write",
+        "openat",
+        "open",
+        "close",
+        "exit_group",
+        "getpid",
+        "_llseek",
+        "arch_prctl",
+        "set_tls",
+        "mmap",
+        "mmap2",
+        "fstat",
+        "fstat64",
+        "socket",
+        "rt_sigreturn",
+        "sigreturn",
+        "epoll_wait_old",
+        "ioctl",
     ];
-    let pers: Vec<[ArgCmp; 1]> = [0u64, 8, 0x20000, 0x20008, 0xffff_ffff].iter().map(|&v| [cmp(0, CmpOp::Eq, v, 0)]).collect();
+    let pers: Vec<[ArgCmp; 1]> =
+        [0u64, 8, 0x20000, 0x20008, 0xffff_ffff].iter().map(|&v| [cmp(0, CmpOp::Eq, v, 0)]).collect();
     let clone_ok = [cmp(0, CmpOp::MaskedEq, 0x7e02_0000, 0)];
     let vsock = [cmp(0, CmpOp::Ne, 40, 0)];
     let mut rules: Vec<Rule> = allow.iter().filter(|&&n| n != "socket").map(|n| rule(n, Action::Allow, &[])).collect();
@@ -622,14 +659,18 @@ fn profile_first_matching_rule_decides_and_actions_encode() {
     assert_eq!(v("read", 0), p::SECCOMP_RET_TRAP);
     // Conditions of one rule are ANDed.
     let two = [cmp(0, CmpOp::Ge, 10, 0), cmp(1, CmpOp::MaskedEq, 0xf0, 0x30)];
-    let prof = Profile { default_action: Action::Allow, rules: &[rule("kill", Action::Errno(7), &two)], skip_other_arch: false };
+    let prof = Profile {
+        default_action: Action::Allow,
+        rules: &[rule("kill", Action::Errno(7), &two)],
+        skip_other_arch: false,
+    };
     let prog = profile_prog(d, &prof).unwrap();
     let k = |a: u64, b: u64| verdict(&prog, d, nr(d, "kill"), [a, b, 0, 0, 0, 0]);
     assert_eq!((k(10, 0x3f), k(9, 0x3f), k(10, 0x4f), k(u64::MAX, 0x130)), (ERRNO | 7, ALLOW, ALLOW, ERRNO | 7));
     // An empty profile is the header and the default.
     let prof = Profile { default_action: Action::Errno(1), rules: &[], skip_other_arch: false };
     let prog = profile_prog(d, &prof).unwrap();
-    assert_eq!((prog.len(), verdict(&prog, d, 0, [0; 6])), (7, ERRNO | 1));
+    assert_eq!((prog.len(), verdict(&prog, d, 0, [0; 6])), (8, ERRNO | 1));
 }
 
 #[test]
@@ -666,13 +707,14 @@ fn profile_long_runs_and_limits() {
     let prof = Profile { default_action: Action::Allow, rules: &many, skip_other_arch: false };
     assert_eq!(profile_prog(d, &prof).err(), Some(Error::TooLong));
     let mut buf = [ZERO; 8];
-    assert_eq!(filter::profile(d, &prof, &mut buf), Err(Error::BufferTooSmall));
-    // Exactly 4096 instructions: header 6, 4073 jeq in 16 runs (16 ret), ret.
-    let fit = vec![rule("read", Action::Allow, &[]); 4073];
+    assert_eq!(profile_filter(&prof, &mut buf), Err(Error::BufferTooSmall));
+    assert_eq!(profile_filter(&prof, &mut buf[..3]), Err(Error::BufferTooSmall));
+    // Exactly 4096 instructions: header 7, 4072 jeq in 16 runs (16 ret), ret.
+    let fit = vec![rule("read", Action::Allow, &[]); 4072];
     let prof = Profile { default_action: Action::Allow, rules: &fit, skip_other_arch: false };
     let prog = profile_prog(d, &prof).unwrap();
     assert_eq!(prog.len(), MAX_INSNS);
-    let more = vec![rule("read", Action::Allow, &[]); 4074];
+    let more = vec![rule("read", Action::Allow, &[]); 4073];
     let prof = Profile { default_action: Action::Allow, rules: &more, skip_other_arch: false };
     assert_eq!(profile_prog(d, &prof).err(), Some(Error::TooLong));
     run(&prog, false, &data(d, 1, d.audit_arch, [0; 6])).unwrap();
@@ -684,14 +726,30 @@ fn profile_errors_name_the_rule() {
     let bad_idx = [cmp(6, CmpOp::Eq, 0, 0)];
     let long: Vec<ArgCmp> = (0..60).map(|i| cmp(i % 6, CmpOp::Gt, 0, 0)).collect();
     let ok = rule("read", Action::Allow, &[]);
-    let prof = |r: Rule<'static>, skip| Profile { default_action: Action::Allow, rules: Box::leak(Box::new([ok, ok, r])), skip_other_arch: skip };
+    let prof = |r: Rule<'static>, skip| Profile {
+        default_action: Action::Allow,
+        rules: Box::leak(Box::new([ok, ok, r])),
+        skip_other_arch: skip,
+    };
     let long: &'static [ArgCmp] = Box::leak(long.into_boxed_slice());
     let bad_idx: &'static [ArgCmp] = Box::leak(Box::new(bad_idx));
-    assert_eq!(profile_prog(d, &prof(rule("reed", Action::Allow, &[]), true)).err(), Some(Error::UnknownSyscall { rule: 2 }));
-    assert_eq!(profile_prog(d, &prof(rule("open", Action::Allow, &[]), false)).err(), Some(Error::OtherArchSyscall { rule: 2 }));
+    assert_eq!(
+        profile_prog(d, &prof(rule("reed", Action::Allow, &[]), true)).err(),
+        Some(Error::UnknownSyscall { rule: 2 })
+    );
+    assert_eq!(
+        profile_prog(d, &prof(rule("open", Action::Allow, &[]), false)).err(),
+        Some(Error::OtherArchSyscall { rule: 2 })
+    );
     assert!(profile_prog(d, &prof(rule("open", Action::Allow, &[]), true)).is_ok());
-    assert_eq!(profile_prog(d, &prof(rule("read", Action::Allow, bad_idx), true)).err(), Some(Error::BadArgIndex { rule: 2 }));
-    assert_eq!(profile_prog(d, &prof(rule("read", Action::Allow, long), true)).err(), Some(Error::RuleTooLong { rule: 2 }));
+    assert_eq!(
+        profile_prog(d, &prof(rule("read", Action::Allow, bad_idx), true)).err(),
+        Some(Error::BadArgIndex { rule: 2 })
+    );
+    assert_eq!(
+        profile_prog(d, &prof(rule("read", Action::Allow, long), true)).err(),
+        Some(Error::RuleTooLong { rule: 2 })
+    );
     // 40 ordered conditions still fit a rule on 64-bit (5 each + 1 <= 255).
     assert!(profile_prog(d, &prof(rule("read", Action::Allow, &long[..50]), true)).is_ok());
 }
@@ -912,7 +970,9 @@ int main(int argc, char **argv) {
         if !root() {
             return;
         }
-        let Some((dir, bin)) = build("probe", PROBE, &["-O1"]) else { return };
+        let Some((dir, bin)) = build("probe", PROBE, &["-O1"]) else {
+            return;
+        };
         // Control: without the filter nothing is EPERM (we are root).
         let (out, st) = run_child(false, &dir, &bin, "all", true);
         assert_eq!(st, WaitStatus::Exited(0), "control: {out}");
@@ -958,7 +1018,9 @@ int main(int argc, char **argv) {
         const SRC: &str = "void _start(void) {\n    int r;\n    \
             __asm__ volatile(\"int $0x80\" : \"=a\"(r) : \"a\"(20)); /* getpid */\n    \
             __asm__ volatile(\"int $0x80\" :: \"a\"(1), \"b\"(r > 0 ? 0 : 3)); /* exit */\n    for (;;) ;\n}\n";
-        let Some((dir, bin)) = build("i386", SRC, &["-m32", "-static", "-nostdlib", "-O1"]) else { return };
+        let Some((dir, bin)) = build("i386", SRC, &["-m32", "-static", "-nostdlib", "-O1"]) else {
+            return;
+        };
         let (_, st) = run_child(false, &dir, &bin, "", false);
         assert_eq!(st, WaitStatus::Exited(0), "the i386 binary runs without the filter");
         let (_, st) = run_child(true, &dir, &bin, "", false);

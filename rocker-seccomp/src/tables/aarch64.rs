@@ -149,7 +149,7 @@ pub(crate) const NAMES: Names = Names {
     ],
 };
 
-/// Denied with EPERM by the default filter. Absent on aarch64: umount, create_module, query_module, get_kernel_syms, stime, clock_settime64, clock_adjtime64, iopl, ioperm, vm86, vm86old, uselib, ustat, sysfs, _sysctl.
+/// Denied with EPERM by the default filter. Absent on aarch64: umount, create_module, query_module, get_kernel_syms, stime, clock_settime64, clock_adjtime64, iopl, ioperm, vm86, vm86old, uselib, ustat, sysfs, _sysctl, syscall.
 pub(crate) const DENY: &[u16] = &[
     18, // lookup_dcookie
     39, // umount2

@@ -152,7 +152,7 @@ pub(crate) const NAMES: Names = Names {
     ],
 };
 
-/// Denied with EPERM by the default filter. Absent on arm: umount, create_module, query_module, get_kernel_syms, stime, iopl, ioperm, vm86, vm86old.
+/// Denied with EPERM by the default filter. Absent on arm: umount, create_module, query_module, get_kernel_syms, stime, iopl, ioperm, vm86, vm86old, syscall.
 pub(crate) const DENY: &[u16] = &[
     21, // mount
     51, // acct

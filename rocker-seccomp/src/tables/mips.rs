@@ -153,6 +153,7 @@ pub(crate) const NAMES: Names = Names {
 
 /// Denied with EPERM by the default filter. Absent on mips: kexec_file_load, vm86old.
 pub(crate) const DENY: &[u16] = &[
+    4000, // syscall
     4021, // mount
     4022, // umount
     4025, // stime
@@ -272,18 +273,18 @@ const _: () = {
     assert!(DESC_MIPS.nr_personality == g::__NR_personality);
     assert!(DESC_MIPS.nr_ioctl == g::__NR_ioctl);
     let deny: &[u32] = &[
-        g::__NR_mount, g::__NR_umount, g::__NR_stime, g::__NR_acct, g::__NR_umount2,
-        g::__NR_chroot, g::__NR_ustat, g::__NR_settimeofday, g::__NR_uselib, g::__NR_swapon,
-        g::__NR_reboot, g::__NR_ioperm, g::__NR_syslog, g::__NR_iopl, g::__NR_vhangup,
-        g::__NR_vm86, g::__NR_swapoff, g::__NR_adjtimex, g::__NR_create_module,
-        g::__NR_init_module, g::__NR_delete_module, g::__NR_get_kernel_syms, g::__NR_quotactl,
-        g::__NR_sysfs, g::__NR__sysctl, g::__NR_query_module, g::__NR_nfsservctl,
-        g::__NR_pivot_root, g::__NR_lookup_dcookie, g::__NR_clock_settime, g::__NR_mbind,
-        g::__NR_get_mempolicy, g::__NR_set_mempolicy, g::__NR_add_key, g::__NR_request_key,
-        g::__NR_keyctl, g::__NR_unshare, g::__NR_move_pages, g::__NR_kexec_load,
-        g::__NR_perf_event_open, g::__NR_fanotify_init, g::__NR_name_to_handle_at,
-        g::__NR_open_by_handle_at, g::__NR_clock_adjtime, g::__NR_setns,
-        g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,
+        g::__NR_syscall, g::__NR_mount, g::__NR_umount, g::__NR_stime, g::__NR_acct,
+        g::__NR_umount2, g::__NR_chroot, g::__NR_ustat, g::__NR_settimeofday, g::__NR_uselib,
+        g::__NR_swapon, g::__NR_reboot, g::__NR_ioperm, g::__NR_syslog, g::__NR_iopl,
+        g::__NR_vhangup, g::__NR_vm86, g::__NR_swapoff, g::__NR_adjtimex,
+        g::__NR_create_module, g::__NR_init_module, g::__NR_delete_module,
+        g::__NR_get_kernel_syms, g::__NR_quotactl, g::__NR_sysfs, g::__NR__sysctl,
+        g::__NR_query_module, g::__NR_nfsservctl, g::__NR_pivot_root, g::__NR_lookup_dcookie,
+        g::__NR_clock_settime, g::__NR_mbind, g::__NR_get_mempolicy, g::__NR_set_mempolicy,
+        g::__NR_add_key, g::__NR_request_key, g::__NR_keyctl, g::__NR_unshare,
+        g::__NR_move_pages, g::__NR_kexec_load, g::__NR_perf_event_open, g::__NR_fanotify_init,
+        g::__NR_name_to_handle_at, g::__NR_open_by_handle_at, g::__NR_clock_adjtime,
+        g::__NR_setns, g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,
         g::__NR_finit_module, g::__NR_bpf, g::__NR_userfaultfd, g::__NR_clock_settime64,
         g::__NR_clock_adjtime64, g::__NR_open_tree, g::__NR_move_mount, g::__NR_fsopen,
         g::__NR_fsconfig, g::__NR_fsmount, g::__NR_fspick, g::__NR_pidfd_getfd,

@@ -26,12 +26,7 @@ pub(crate) const TARGET: &crate::ArchDesc = &mips::DESC_MIPS;
 #[cfg(target_arch = "x86_64")]
 pub(crate) const TARGET: &crate::ArchDesc = &x86_64::DESC;
 
-#[cfg(not(any(
-    target_arch = "aarch64",
-    target_arch = "arm",
-    target_arch = "mips",
-    target_arch = "x86_64"
-)))]
+#[cfg(not(any(target_arch = "aarch64", target_arch = "arm", target_arch = "mips", target_arch = "x86_64")))]
 compile_error!("rocker-seccomp: no syscall table for this arch (see gen-tables.py)");
 
 // The descriptor matches the build target's layout (the tables' checks

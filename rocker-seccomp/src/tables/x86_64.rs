@@ -151,7 +151,7 @@ pub(crate) const NAMES: Names = Names {
     ],
 };
 
-/// Denied with EPERM by the default filter. Absent on x86_64: umount, stime, clock_settime64, clock_adjtime64, vm86, vm86old.
+/// Denied with EPERM by the default filter. Absent on x86_64: umount, stime, clock_settime64, clock_adjtime64, vm86, vm86old, syscall.
 pub(crate) const DENY: &[u16] = &[
     103, // syslog
     134, // uselib
