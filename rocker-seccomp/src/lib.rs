@@ -1,19 +1,21 @@
-//! seccomp filters for rocker's Apps: classic BPF, generated for the arch
-//! this crate is compiled for (the master builds the program on the same
-//! arch as the App), into a caller's buffer, without an allocator.
+//! seccomp filters for rocker's Apps: classic BPF for the arch this crate
+//! is compiled for (the master builds the program on the same arch as the
+//! App), without an allocator.
 //!
-//! - [`DEFAULT_FILTER`] (or [`default_filter`] to copy it): rocker's default. Denies with `EPERM` what Docker's
+//! - [`DEFAULT_FILTER`] (or [`default_filter`] to copy it): rocker's
+//!   default, built at compile time. Denies with `EPERM` what Docker's
 //!   default profile denies a container without capabilities (namespaces,
 //!   mounts, keys, bpf, perf, modules, kexec, reboot, swap, clock setting,
 //!   `personality` other than Docker's values, `ioctl(TIOCSTI/TIOCLINUX)`,
-//!   ...; the list is `DENY` in `gen-tables.py`), `clone3` with `ENOSYS`,
-//!   and allows everything else (`ptrace` included).
+//!   ...; the list is `DENY` in `gen-tables.py`), `clone3` with `ENOSYS`
+//!   (so libcs fall back to clone), and allows everything else (`ptrace`
+//!   included).
 //! - [`profile_filter`]: a [`Profile`], the subset of OCI `linux.seccomp`
 //!   that rocker accepts: a default action and rules {syscall name, action,
-//!   argument conditions}.
+//!   argument conditions}, into a caller's buffer.
 //! - [`syscall_nr`]: the name -> number table of this arch.
 //!
-//! Install the program with `syscalls::seccomp_set_mode_filter` after
+//! Install a program with `syscalls::seccomp_set_mode_filter` after
 //! `PR_SET_NO_NEW_PRIVS`.
 //!
 //! Every program starts the same way: load `seccomp_data.arch` and kill the
@@ -25,12 +27,12 @@
 //! - x86_64: x32 calls come with `AUDIT_ARCH_X86_64` and the nr bit
 //!   `__X32_SYSCALL_BIT` (0x40000000) set; every nr at or above it is
 //!   killed, except -1 (a tracer's "skip this call", ENOSYS anyway).
-//! - MIPS o32: numbers start at 4000 (`__NR_Linux`), so do the tables;
-//!   the indirect `syscall(2)` (nr 4000) is denied by the default filter, in
+//! - MIPS o32: numbers start at 4000 (`__NR_Linux`), and so do the tables.
+//!   The indirect `syscall(2)` (nr 4000) is denied by the default filter in
 //!   case a kernel shows seccomp 4000 instead of the real call (libcs call
-//!   directly);
-//!   `AUDIT_ARCH_MIPS` (big-endian) and `AUDIT_ARCH_MIPSEL` differ, and on
-//!   big-endian the low 32 bits of an argument are at offset +4 of its u64.
+//!   directly). `AUDIT_ARCH_MIPS` (big-endian) and `AUDIT_ARCH_MIPSEL`
+//!   differ, and on big-endian the low 32 bits of an argument are at
+//!   offset +4 of its u64. MIPS errnos differ (ENOSYS is 89).
 //! - arm (EABI): the private calls at 0x0f0000 (`__ARM_NR_set_tls`,
 //!   `cacheflush`, ...) are allowed by the default filter (libcs need
 //!   `set_tls`) and are in the name table for profiles.
@@ -39,9 +41,8 @@
 //!   profile's values are truncated to 32 bits there.
 //! - clone: the flags are argument 0 on all five arches (s390 differs).
 //!
-//! The generator core takes an [`ArchDesc`] so that the tests drive it with
-//! every arch's table on any host; the public functions use the build
-//! target's.
+//! The generator core takes an `ArchDesc` so that the tests drive it with
+//! every arch's table on any host; the public items use the build target's.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![cfg_attr(
