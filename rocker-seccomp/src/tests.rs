@@ -869,14 +869,22 @@ int main(int argc, char **argv) {
         true
     }
 
+    /// A temporary dir, removed when dropped (also when a test fails).
+    struct TempDir(PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     /// Compiles `src` with gcc into a fresh dir; None (with a message) if
     /// gcc cannot.
-    fn build(name: &str, src: &str, flags: &[&str]) -> Option<(PathBuf, PathBuf)> {
-        let dir = std::env::temp_dir().join(format!("rocker-seccomp-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let c = dir.join(format!("{name}.c"));
+    fn build(name: &str, src: &str, flags: &[&str]) -> Option<(TempDir, PathBuf)> {
+        let dir = TempDir(std::env::temp_dir().join(format!("rocker-seccomp-{name}-{}", std::process::id())));
+        std::fs::create_dir_all(&dir.0).unwrap();
+        let c = dir.0.join(format!("{name}.c"));
         std::fs::write(&c, src).unwrap();
-        let bin = dir.join(name);
+        let bin = dir.0.join(name);
         match Command::new("gcc").args(flags).arg("-o").arg(&bin).arg(&c).output() {
             Ok(o) if o.status.success() => Some((dir, bin)),
             Ok(o) => {
@@ -974,7 +982,7 @@ int main(int argc, char **argv) {
             return;
         };
         // Control: without the filter nothing is EPERM (we are root).
-        let (out, st) = run_child(false, &dir, &bin, "all", true);
+        let (out, st) = run_child(false, &dir.0, &bin, "all", true);
         assert_eq!(st, WaitStatus::Exited(0), "control: {out}");
         let control = parse(&out);
         for n in DENIED.iter().chain(WORKS) {
@@ -983,7 +991,7 @@ int main(int argc, char **argv) {
         }
         assert_ne!(control["clone3"], 38);
         // Filtered: the Rust checks in the child, then the C probe.
-        let (out, st) = run_child(true, &dir, &bin, "all", true);
+        let (out, st) = run_child(true, &dir.0, &bin, "all", true);
         assert_eq!(st, WaitStatus::Exited(0), "filtered: {out}");
         let got = parse(&out);
         for n in DENIED {
@@ -999,12 +1007,11 @@ int main(int argc, char **argv) {
 
         // x32 and i386 (int 0x80 from a 64-bit process) calls are killed.
         for mode in ["x32", "int80"] {
-            let (_, st) = run_child(false, &dir, &bin, mode, false);
+            let (_, st) = run_child(false, &dir.0, &bin, mode, false);
             println!("{mode} without the filter: {st:?}");
-            let (_, st) = run_child(true, &dir, &bin, mode, false);
+            let (_, st) = run_child(true, &dir.0, &bin, mode, false);
             assert_eq!(st, WaitStatus::Signaled(g::SIGSYS as i32), "{mode}");
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A real i386 binary (the kernel runs it on x86_64) is killed at its
@@ -1021,10 +1028,9 @@ int main(int argc, char **argv) {
         let Some((dir, bin)) = build("i386", SRC, &["-m32", "-static", "-nostdlib", "-O1"]) else {
             return;
         };
-        let (_, st) = run_child(false, &dir, &bin, "", false);
+        let (_, st) = run_child(false, &dir.0, &bin, "", false);
         assert_eq!(st, WaitStatus::Exited(0), "the i386 binary runs without the filter");
-        let (_, st) = run_child(true, &dir, &bin, "", false);
+        let (_, st) = run_child(true, &dir.0, &bin, "", false);
         assert_eq!(st, WaitStatus::Signaled(g::SIGSYS as i32));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
