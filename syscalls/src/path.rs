@@ -10,7 +10,7 @@ fn push_nul(buf: &mut [u8], len: &mut usize, s: &[u8]) -> Result<()> {
         return Err(Errno::EINVAL);
     }
     // Room for s and the NUL after it.
-    if len.checked_add(s.len()).map_or(true, |end| end >= buf.len()) {
+    if len.checked_add(s.len()).is_none_or(|end| end >= buf.len()) {
         return Err(Errno::ENAMETOOLONG);
     }
     if !crate::fmt::append(buf, len, s) {

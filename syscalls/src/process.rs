@@ -230,7 +230,8 @@ pub fn prctl(op: u32, a2: usize, a3: usize) -> Result<usize> {
     use linux_raw_sys::prctl as p;
     match op {
         p::PR_SET_CHILD_SUBREAPER | p::PR_SET_PDEATHSIG | p::PR_SET_NO_NEW_PRIVS | p::PR_CAPBSET_DROP
-        | p::PR_SET_DUMPABLE | p::PR_GET_DUMPABLE | p::PR_SET_KEEPCAPS | p::PR_CAPBSET_READ => {}
+        | p::PR_SET_DUMPABLE | p::PR_GET_DUMPABLE | p::PR_SET_KEEPCAPS | p::PR_CAPBSET_READ
+        | p::PR_GET_NO_NEW_PRIVS => {}
         _ => return Err(Errno::EINVAL),
     }
     // SAFETY: the options above take no pointers.
