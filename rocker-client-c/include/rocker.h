@@ -149,12 +149,16 @@ typedef enum {
 #define ROCKER_ERR_exec_dir_invalid         ROCKER_ERR_exec_dir_invalid
     ROCKER_ERR_id_map_failed = 24,
 #define ROCKER_ERR_id_map_failed            ROCKER_ERR_id_map_failed
-    ROCKER_ERR_unsupported = 25
+    ROCKER_ERR_unsupported = 25,
 #define ROCKER_ERR_unsupported              ROCKER_ERR_unsupported
+    ROCKER_ERR_isolation_invalid = 26,
+#define ROCKER_ERR_isolation_invalid        ROCKER_ERR_isolation_invalid
+    ROCKER_ERR_net_failed = 27
+#define ROCKER_ERR_net_failed               ROCKER_ERR_net_failed
 } ROCKER_ERR;
 
 #define ROCKER_ERR_SEED_MAX 10  /* the seed's last code */
-#define ROCKER_ERR_MAX 25       /* the last reason */
+#define ROCKER_ERR_MAX 27       /* the last reason */
 
 /* Steps (wire u16): where a request failed. */
 #define ROCKER_STEP_none             0
@@ -208,6 +212,10 @@ typedef enum {
 #define ROCKER_STEP_loop_claim       65
 #define ROCKER_STEP_guard_report     66
 #define ROCKER_STEP_state            67
+#define ROCKER_STEP_set_hostname     68
+#define ROCKER_STEP_mount_dev        69
+#define ROCKER_STEP_mount_tmp        70
+#define ROCKER_STEP_net              71
 
 /* Recipe ops (PROTOCOL.md "Recipe"). */
 #define ROCKER_OP_join_cgroup    1
@@ -256,6 +264,8 @@ ROCKER_API const char *ROCKER_err_name(int err)
         "ROCKER_ERR_exec_dir_invalid",
         "ROCKER_ERR_id_map_failed",
         "ROCKER_ERR_unsupported",
+        "ROCKER_ERR_isolation_invalid",
+        "ROCKER_ERR_net_failed",
     };
     if (err < -1 || err > ROCKER_ERR_MAX)
         return "ROCKER_ERR_?";
@@ -268,7 +278,7 @@ ROCKER_API int ROCKER_seed_code(int reason)
     static const signed char seed[] = {
         -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
         3, 2, 2, 2, 2, 2, 2, 2, 1, 7, 7, 2,
-        2, 7, 2,
+        2, 7, 2, 2, 7,
     };
     if (reason < -1 || reason > ROCKER_ERR_MAX)
         return ROCKER_ERR_unknown;
@@ -330,6 +340,10 @@ ROCKER_API const char *ROCKER_step_name(int step)
     case ROCKER_STEP_loop_claim: return "loop_claim";
     case ROCKER_STEP_guard_report: return "guard_report";
     case ROCKER_STEP_state: return "state";
+    case ROCKER_STEP_set_hostname: return "set_hostname";
+    case ROCKER_STEP_mount_dev: return "mount_dev";
+    case ROCKER_STEP_mount_tmp: return "mount_tmp";
+    case ROCKER_STEP_net: return "net";
     default: return "?";
     }
 }
@@ -366,10 +380,21 @@ typedef struct {
 #define ROCKER_RUN_FLAGS_ALL   1u
 
 /* Request.  Paths must be absolute; app_overlay_dirs is a NULL-terminated
- * list of top-level dirs (at most 16, no gaps).
- * run_flags: ROCKER_RUN_* bits (appended)
+ * list of top-level dirs (at most 16, no gaps); an empty list overlays every
+ * visible top-level dir but /proc, /sys, /dev, /run (and /tmp when private).
+ * Appended fields (zero/NULL defaults from ROCKER_request_new()):
+ * run_flags: ROCKER_RUN_* bits
  * test_stall: test hook: the guard stops after this ROCKER_STEP_* until it is
- *   killed (0: never); only a master started with --test-hooks takes it (appended)
+ *   killed (0: never); only a master started with --test-hooks takes it
+ * share: ROCKER_SHARE_* bits: what the App shares with the host instead of
+ *   having its own (0: its own IPC, UTS, /dev and /tmp)
+ * hostname: its hostname (NULL: the sandbox's name)
+ * net: ROCKER_NET_HOST (the seed's behaviour), _NONE (only lo) or _BRIDGE
+ * bridge, address ("A.B.C.D/N", NULL: allocated), gateway ("A.B.C.D",
+ *   NULL: the bridge's address): for ROCKER_NET_BRIDGE
+ * tmp_size_kb: size of the private /tmp (0: the master's default)
+ * devices: host device nodes passed through, "/dev/ttyUSB0" (read-write) or
+ *   "/dev/ttyUSB0:ro"; NULL-terminated, at most 8
  */
 typedef struct {
     int app_id;
@@ -383,7 +408,26 @@ typedef struct {
 
     unsigned int run_flags;
     unsigned int test_stall;
+    unsigned int share;
+    char *hostname;
+    unsigned int net;
+    char *bridge;
+    char *address;
+    char *gateway;
+    unsigned int tmp_size_kb;
+    char *devices[8];
 } RockerRequest;
+
+/* share bits */
+#define ROCKER_SHARE_IPC 1u
+#define ROCKER_SHARE_DEV 2u
+#define ROCKER_SHARE_TMP 4u
+#define ROCKER_SHARE_UTS 8u
+#define ROCKER_SHARE_ALL 15u
+/* net */
+#define ROCKER_NET_HOST   0u
+#define ROCKER_NET_NONE   1u
+#define ROCKER_NET_BRIDGE 2u
 
 /* ------------------------------------------------------------------------ */
 /* Wire format (doc/PROTOCOL.md).  Host byte order, fixed widths.  Bodies   */
@@ -415,7 +459,12 @@ typedef struct {
 #define ROCKER_HDR_SIZE          16
 #define ROCKER_REQ_RUN_SIZE_VER0 1832 /* seed-era v1 clients */
 #define ROCKER_REQ_RUN_SIZE_VER1 1840 /* + reply_max, test_stall */
-#define ROCKER_REQ_RUN_SIZE      ROCKER_REQ_RUN_SIZE_VER1
+#define ROCKER_REQ_RUN_SIZE_VER2 2464 /* + share, net, hostname, /tmp, devices */
+#define ROCKER_REQ_RUN_SIZE      ROCKER_REQ_RUN_SIZE_VER2
+#define ROCKER_MAX_DEVICES       8
+#define ROCKER_DEVICE_LEN        64
+#define ROCKER_HOSTNAME_LEN      64
+#define ROCKER_IFNAME_LEN        16
 #define ROCKER_REP_RUN_SIZE_VER0 56   /* the reply a v1 client gets */
 #define ROCKER_REP_RUN_SIZE      72   /* + ctl_fd, n_ops, blob_len; the recipe follows */
 #define ROCKER_OP_SIZE           24
@@ -452,6 +501,19 @@ struct rocker_req_run { /* kind 1, + exactly one SCM_RIGHTS fd: the package */
     /* VER1 */
     uint32_t reply_max;  /* largest reply this client receives; 0: v1 reply */
     uint32_t test_stall; /* ROCKER_STEP_* test hook, 0 */
+    /* VER2 */
+    uint32_t share;      /* ROCKER_SHARE_* */
+    uint32_t net;        /* ROCKER_NET_* */
+    uint32_t tmp_size_kb;
+    uint32_t n_devices;  /* 0 ..= 8 */
+    char hostname[ROCKER_HOSTNAME_LEN];
+    char bridge[ROCKER_IFNAME_LEN];
+    uint8_t addr[4];     /* 0.0.0.0: allocated */
+    uint8_t prefix;      /* 0 ..= 32 */
+    uint8_t reserved2[3];
+    uint8_t gateway[4];  /* 0.0.0.0: the bridge's address */
+    uint32_t device_ro;  /* bit i: device i read-only */
+    char devices[ROCKER_MAX_DEVICES][ROCKER_DEVICE_LEN];
 };
 
 struct rocker_rep_run { /* kind 0x8001, + n_fds SCM_RIGHTS fds */
@@ -528,6 +590,17 @@ ROCKER__OFF(rocker_req_run, overlay, 808, req_run_overlay);
 ROCKER__ASSERT(sizeof(((struct rocker_req_run *)0)->overlay) == 16 * 64, req_run_overlay_size);
 ROCKER__OFF(rocker_req_run, reply_max, 1832, req_run_reply_max);
 ROCKER__OFF(rocker_req_run, test_stall, 1836, req_run_test_stall);
+ROCKER__OFF(rocker_req_run, share, 1840, req_run_share);
+ROCKER__OFF(rocker_req_run, net, 1844, req_run_net);
+ROCKER__OFF(rocker_req_run, tmp_size_kb, 1848, req_run_tmp_size_kb);
+ROCKER__OFF(rocker_req_run, n_devices, 1852, req_run_n_devices);
+ROCKER__OFF(rocker_req_run, hostname, 1856, req_run_hostname);
+ROCKER__OFF(rocker_req_run, bridge, 1920, req_run_bridge);
+ROCKER__OFF(rocker_req_run, addr, 1936, req_run_addr);
+ROCKER__OFF(rocker_req_run, prefix, 1940, req_run_prefix);
+ROCKER__OFF(rocker_req_run, gateway, 1944, req_run_gateway);
+ROCKER__OFF(rocker_req_run, device_ro, 1948, req_run_device_ro);
+ROCKER__OFF(rocker_req_run, devices, 1952, req_run_devices);
 
 ROCKER__ASSERT(sizeof(struct rocker_rep_run) == ROCKER_REP_RUN_SIZE, rep_run_size);
 ROCKER__OFF(rocker_rep_run, hdr, 0, rep_run_hdr);
@@ -990,6 +1063,77 @@ ROCKER_API int rocker__str_ok(const char *s, size_t n)
     return 1;
 }
 
+/* "A.B.C.D" or "A.B.C.D/N" (want_prefix) into out[4] and *prefix.  0 or -1. */
+ROCKER_API int rocker__ipv4(const char *s, uint8_t out[4], uint8_t *prefix, int want_prefix)
+{
+    unsigned long v;
+    int i;
+    char *end;
+    for (i = 0; i < 4; i++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = strtoul(s, &end, 10);
+        if (v > 255 || end == s || (i < 3 ? *end != '.' : (*end != '\0' && *end != '/')))
+            return -1;
+        out[i] = (uint8_t)v;
+        s = end + (i < 3);
+    }
+    if (*s == '/') {
+        if (!want_prefix || s[1] < '0' || s[1] > '9')
+            return -1;
+        v = strtoul(s + 1, &end, 10);
+        if (v > 32 || *end)
+            return -1;
+        *prefix = (uint8_t)v;
+        return 0;
+    }
+    return *s || want_prefix ? -1 : 0;
+}
+
+/* The isolation fields of the request (VER2).  0, or -1 with *r filled. */
+ROCKER_API int rocker__put_isolation(struct rocker_req_run *m, const RockerRequest *q, RockerResult *r)
+{
+    size_t n;
+    int i;
+    *r = rocker__res(ROCKER_ERR_param_invalid, EINVAL, ROCKER_STEP_validate);
+    if ((q->share & ~ROCKER_SHARE_ALL) || q->net > ROCKER_NET_BRIDGE)
+        return -1;
+    m->share = q->share;
+    m->net = q->net;
+    m->tmp_size_kb = q->tmp_size_kb;
+    if (q->hostname) {
+        if (!q->hostname[0] || (n = strlen(q->hostname)) >= ROCKER_HOSTNAME_LEN)
+            return -1;
+        memcpy(m->hostname, q->hostname, n);
+    }
+    if (q->bridge) {
+        if (q->net != ROCKER_NET_BRIDGE || !q->bridge[0] || (n = strlen(q->bridge)) >= ROCKER_IFNAME_LEN)
+            return -1;
+        memcpy(m->bridge, q->bridge, n);
+    }
+    if ((q->address || q->gateway) && q->net != ROCKER_NET_BRIDGE)
+        return -1;
+    if (q->address && rocker__ipv4(q->address, m->addr, &m->prefix, 1) < 0)
+        return -1;
+    if (q->gateway && rocker__ipv4(q->gateway, m->gateway, &m->prefix, 0) < 0)
+        return -1;
+    for (i = 0; i < ROCKER_MAX_DEVICES && q->devices[i]; i++) {
+        const char *d = q->devices[i];
+        n = strlen(d);
+        if (n > 3 && !strcmp(d + n - 3, ":ro")) {
+            n -= 3;
+            m->device_ro |= 1u << i;
+        }
+        if (d[0] != '/' || n >= ROCKER_DEVICE_LEN) {
+            r->index = i;
+            return -1;
+        }
+        memcpy(m->devices[i], d, n);
+    }
+    m->n_devices = (uint32_t)i;
+    return 0;
+}
+
 /* Decodes a RUN reply of n bytes (also used for an error answer to LIST):
  * a v1 (56-byte) reply only carries an error here, since this client asks
  * for v2.  On success checks the recipe's frame (op count, blob length,
@@ -1321,6 +1465,15 @@ ROCKER_API RockerRequest ROCKER_request_new(void)
     q.gid = 65534;
     q.run_flags = 0;
     q.test_stall = 0;
+    q.share = 0;
+    q.hostname = NULL;
+    q.net = ROCKER_NET_HOST;
+    q.bridge = NULL;
+    q.address = NULL;
+    q.gateway = NULL;
+    q.tmp_size_kb = 0;
+    for (i = 0; i < ROCKER_MAX_DEVICES; i++)
+        q.devices[i] = NULL;
     return q;
 }
 
@@ -1430,6 +1583,8 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
             return r;
         }
     }
+    if (rocker__put_isolation(&msg, req, &r))
+        return r;
 
     /* 1. open the package with the caller's own rights */
     do {

@@ -120,7 +120,8 @@ static const char usage_text[] =
     "Usage:\n"
     "  rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...\n"
     "             [--uid N] [--gid N] [--app-id N] [--tty] [--detach]\n"
-    "             -- PROGRAM [ARGS...]\n"
+    "             [--hostname NAME] [--share WHAT] [--device PATH[:ro]]\n"
+    "             [--tmp-size SIZE] [--net MODE] -- PROGRAM [ARGS...]\n"
     "      Run PROGRAM in a new sandbox: FILE (squashfs) mounted read-only at\n"
     "      the exec dir, an overlay on each --overlay top-level dir (max 16)\n"
     "      with writes under the data dir, as uid/gid N (default 65534).\n"
@@ -131,6 +132,17 @@ static const char usage_text[] =
     "      new pseudo-terminal of its own instead (relayed to ours).\n"
     "      Waits and exits with PROGRAM's status (128+signal if killed);\n"
     "      --detach prints 'GUARD_PID GUARD_NAME APP_PID' and returns.\n"
+    "      Isolation (by default: own hostname, SysV IPC, /dev and /tmp):\n"
+    "        --hostname NAME     (default: the sandbox's name)\n"
+    "        --share ipc|uts|dev|tmp  use the host's instead (repeatable)\n"
+    "        --tmp-size SIZE     of the private /tmp (default 16M)\n"
+    "        --device PATH[:ro]  pass a host device node through (max 8)\n"
+    "        --net host|none|bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D]\n"
+    "            host (default): the host's network; none: only lo;\n"
+    "            bridge: a veth on bridge NAME (created if missing),\n"
+    "            the address allocated unless given\n"
+    "      With no --overlay, every top-level dir but /proc /sys /dev /run\n"
+    "      (and the private /tmp) gets one.\n"
     "  rocker ps\n"
     "      List the running sandboxes.\n"
     "  rocker kill GUARD_PID|NAME [--signal N]\n"
@@ -285,6 +297,59 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     return r;
 }
 
+/* "16M", "512K", "1G" or a number of KiB.  0 or -1. */
+static int parse_size_kb(const char *s, long *kb)
+{
+    char *end;
+    unsigned long v;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || v == 0)
+        return -1;
+    if (*end == 'K' || *end == 'k')
+        end++;
+    else if (*end == 'M' || *end == 'm')
+        v *= 1024ul, end++;
+    else if (*end == 'G' || *end == 'g')
+        v *= 1024ul * 1024ul, end++;
+    if (*end || v > 0xfffffffful)
+        return -1;
+    *kb = (long)v;
+    return 0;
+}
+
+/* host | none | bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D]; the strings go into buf. */
+static int parse_net(const char *s, RockerRequest *q, char *buf, size_t n)
+{
+    char *p, *c;
+    if (!strcmp(s, "host")) {
+        q->net = ROCKER_NET_HOST;
+        return 0;
+    }
+    if (!strcmp(s, "none")) {
+        q->net = ROCKER_NET_NONE;
+        return 0;
+    }
+    if (strncmp(s, "bridge:", 7) || strlen(s + 7) >= n)
+        return -1;
+    strcpy(buf, s + 7);
+    q->net = ROCKER_NET_BRIDGE;
+    q->bridge = buf;
+    for (p = strchr(buf, ','); p; p = c) {
+        *p++ = '\0';
+        c = strchr(p, ',');
+        if (!strncmp(p, "ip=", 3))
+            q->address = p + 3;
+        else if (!strncmp(p, "gw=", 3))
+            q->gateway = p + 3;
+        else
+            return -1;
+    }
+    return buf[0] ? 0 : -1;
+}
+
 /* A step by its name ("mount_overlay"), or -1. */
 static long step_by_name(const char *s)
 {
@@ -420,7 +485,8 @@ static int cmd_run(int argc, char **argv)
 {
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
-    int i, n_ov = 0, detach = 0, tty = 0, ptm = -1, status;
+    int i, n_ov = 0, n_dev = 0, detach = 0, tty = 0, ptm = -1, status;
+    static char netbuf[128];
     long v;
     const char *val;
     pid_t w;
@@ -438,6 +504,30 @@ static int cmd_run(int argc, char **argv)
             detach = 1;
         } else if (strcmp(a, "--tty") == 0) {
             tty = 1;
+        } else if ((val = optval(argv, argc, &i, "--hostname"))) {
+            req.hostname = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--share"))) {
+            if (!strcmp(val, "ipc"))
+                req.share |= ROCKER_SHARE_IPC;
+            else if (!strcmp(val, "dev"))
+                req.share |= ROCKER_SHARE_DEV;
+            else if (!strcmp(val, "tmp"))
+                req.share |= ROCKER_SHARE_TMP;
+            else if (!strcmp(val, "uts"))
+                req.share |= ROCKER_SHARE_UTS;
+            else
+                return usage_error("bad --share (ipc, uts, dev or tmp)", val);
+        } else if ((val = optval(argv, argc, &i, "--device"))) {
+            if (n_dev == ROCKER_MAX_DEVICES)
+                return usage_error("too many --device (max 8)", val);
+            req.devices[n_dev++] = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--tmp-size"))) {
+            if (parse_size_kb(val, &v))
+                return usage_error("bad --tmp-size (e.g. 16M, 512K)", val);
+            req.tmp_size_kb = (unsigned)v;
+        } else if ((val = optval(argv, argc, &i, "--net"))) {
+            if (parse_net(val, &req, netbuf, sizeof netbuf))
+                return usage_error("bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])", val);
         } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
             if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
                 return usage_error("bad --test-stall (a step name or number)", val);

@@ -193,6 +193,16 @@ impl Sys for Fake {
         self.missing.remove(&name);
         Ok(())
     }
+    fn create(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<Fd> {
+        let line = format!("create({}, {:?}, {:o})", dirname(dir), s(&path), mode);
+        self.open_common(line, dir, &s(&path))
+    }
+    fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()> {
+        self.tick(format!("symlinkat({:?}, {}, {:?})", s(&target), dirname(dir), s(&path)))
+    }
+    fn sethostname(&mut self, name: &[u8]) -> Result<()> {
+        self.tick(format!("sethostname({:?})", String::from_utf8_lossy(name)))
+    }
     fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()> {
         assert!(self.open.contains(&fd));
         self.tick(format!("fchown({fd}, {uid}, {gid})"))
@@ -204,7 +214,10 @@ impl Sys for Fake {
     fn fstat(&mut self, fd: Fd) -> Result<Stat> {
         assert!(self.open.contains(&fd) || fd == 3, "fstat of fd {fd}");
         self.tick(format!("fstat({fd})"))?;
-        Ok(Stat { mode: 0o040755, uid: 0, gid: 0, ino: 42, dev_major: 8, dev_minor: 1 })
+        // Device nodes are character devices here.
+        let is_dev = self.names.get(&fd).is_some_and(|n| n.starts_with("/dev/"));
+        let mode = if is_dev { 0o020666 } else { 0o040755 };
+        Ok(Stat { mode, uid: 0, gid: 0, ino: 42, dev_major: 8, dev_minor: 1 })
     }
     fn fstatfs_type(&mut self, fd: Fd) -> Result<u64> {
         self.tick(format!("fstatfs({fd})"))?;

@@ -58,7 +58,7 @@ pub fn run(a: Guard) -> ! {
     let sfd = signalfd(&chld, g::O_CLOEXEC | g::O_NONBLOCK);
     let mut k = Kernel { notify: a.notify };
     let r = match sfd {
-        Ok(_) => execute(&mut k, a.spec, &plan(a.spec), a.pkg, a.loop_hint),
+        Ok(_) => execute(&mut k, a.spec, &plan(a.spec), a.pname, a.pkg, a.loop_hint),
         Err(e) => Err(rocker_spec::Fail::new(rocker_proto::err::BUILD_ROCKER_FAILED, e, rocker_proto::step::NONE)),
     };
     let _ = close_raw(a.pkg);

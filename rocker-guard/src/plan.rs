@@ -40,6 +40,13 @@ pub enum Step {
     OpenExecDir,
     /// The squashfs, read-only, nosuid, nodev, at the exec dir.
     MountSquashfs,
+    /// The hostname in the sandbox's UTS namespace.
+    SetHostname,
+    /// A private /dev: a tmpfs with the host's standard device nodes and
+    /// the requested ones bound in, a new devpts, shm, mqueue, the links.
+    MountDev,
+    /// A private /tmp (a size-limited tmpfs).
+    MountTmp,
     /// A fresh /proc (nosuid, nodev, noexec).
     MountProc,
     /// `unshare(CLONE_NEWUSER)`: the sandbox's user namespace.
@@ -58,6 +65,9 @@ impl Step {
             Step::AttachLoop => step::LOOP_GET_FREE,
             Step::OpenExecDir => step::MKDIR_EXEC_DIR,
             Step::MountSquashfs => step::MOUNT_SQUASHFS,
+            Step::SetHostname => step::SET_HOSTNAME,
+            Step::MountDev => step::MOUNT_DEV,
+            Step::MountTmp => step::MOUNT_TMP,
             Step::MountProc => step::MOUNT_PROC,
             Step::UnshareUser => step::UNSHARE_USER,
         }
@@ -65,7 +75,7 @@ impl Step {
 }
 
 /// Most steps a plan has.
-pub const MAX_STEPS: usize = 8 + 2 * OVERLAY_MAX;
+pub const MAX_STEPS: usize = 12 + 2 * OVERLAY_MAX;
 
 /// The plan.
 pub type Plan = Vec<Step, MAX_STEPS>;
@@ -89,6 +99,15 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
     let _ = p.push(Step::AttachLoop);
     let _ = p.push(Step::OpenExecDir);
     let _ = p.push(Step::MountSquashfs);
+    if spec.ns.contains(Ns::NEWUTS) {
+        let _ = p.push(Step::SetHostname);
+    }
+    if spec.private_dev {
+        let _ = p.push(Step::MountDev);
+    }
+    if spec.tmp_kb > 0 {
+        let _ = p.push(Step::MountTmp);
+    }
     let _ = p.push(Step::MountProc);
     let _ = p.push(Step::UnshareUser);
     p
@@ -144,6 +163,8 @@ pub fn encode_dev(major: u32, minor: u32) -> u64 {
 struct Exec<'s, S: Sys> {
     sys: &'s mut S,
     spec: &'s SandboxSpec<'s>,
+    /// The sandbox's name (its hostname unless the spec gives one).
+    name: &'s [u8],
     pkg: Fd,
     loop_hint: Option<u32>,
     /// openat2 is missing (Linux < 5.6): walk components instead.
@@ -174,11 +195,11 @@ impl<S: Sys> Drop for Exec<'_, S> {
     }
 }
 
-/// Runs `plan` for `spec`. `pkg` is the package fd the client sent (not
+/// Runs `plan` for `spec`, a sandbox called `name`. `pkg` is the package fd the client sent (not
 /// closed here), `loop_hint` a loop device that carries the same package
 /// for a running sandbox (verified before use).
-pub fn execute<S: Sys>(sys: &mut S, spec: &SandboxSpec, plan: &[Step], pkg: Fd, loop_hint: Option<u32>) -> core::result::Result<Done, Fail> {
-    let mut x = Exec { sys, spec, pkg, loop_hint, no_openat2: false, data: None, layers: [(-1, -1); OVERLAY_MAX], dev: None, loop_nr: None, legacy_pending: false, exec: None };
+pub fn execute<S: Sys>(sys: &mut S, spec: &SandboxSpec, plan: &[Step], name: &[u8], pkg: Fd, loop_hint: Option<u32>) -> core::result::Result<Done, Fail> {
+    let mut x = Exec { sys, spec, name, pkg, loop_hint, no_openat2: false, data: None, layers: [(-1, -1); OVERLAY_MAX], dev: None, loop_nr: None, legacy_pending: false, exec: None };
     for &s in plan {
         x.sys.begin(s);
         x.step(s)?;
@@ -203,6 +224,12 @@ impl<S: Sys> Exec<'_, S> {
             Step::AttachLoop => self.attach_loop(),
             Step::OpenExecDir => self.open_exec_dir(),
             Step::MountSquashfs => self.mount_squashfs(),
+            Step::SetHostname => {
+                let h = if self.spec.hostname.is_empty() { self.name } else { self.spec.hostname };
+                self.sys.sethostname(h).at(err::BUILD_ROCKER_FAILED, step::SET_HOSTNAME)
+            }
+            Step::MountDev => self.mount_dev(),
+            Step::MountTmp => self.mount_tmp(),
             Step::MountProc => {
                 let p = c!("proc");
                 self.sys
@@ -545,6 +572,165 @@ impl<S: Sys> Exec<'_, S> {
         }
         Ok(())
     }
+}
+
+/// The host's device nodes every sandbox gets in its private /dev (seeds
+/// 002 and 003; bound, as a user namespace cannot mknod).
+const STD_DEVICES: [&[u8]; 6] = [b"/dev/null", b"/dev/zero", b"/dev/full", b"/dev/random", b"/dev/urandom", b"/dev/tty"];
+/// Most device nodes bound into a private /dev.
+const MAX_NODES: usize = STD_DEVICES.len() + rocker_proto::DEVICES_MAX;
+
+impl<'s, S: Sys> Exec<'s, S> {
+    /// A private /dev. The host's nodes are opened first (O_PATH, no
+    /// symlink on their path, checked to be devices), then hidden by a
+    /// tmpfs, into which each is bound on an empty file (read-only when
+    /// asked); then a new devpts instance with its ptmx link, shm, mqueue,
+    /// and the fd/stdin/stdout/stderr links. Everything is created by the
+    /// guard in its own fresh tmpfs.
+    fn mount_dev(&mut self) -> core::result::Result<(), Fail> {
+        let mut nodes: Vec<(Fd, &[u8], bool), MAX_NODES> = Vec::new();
+        let r = self.mount_dev_with(&mut nodes);
+        for (fd, _, _) in nodes {
+            self.sys.close(fd);
+        }
+        r
+    }
+
+    fn mount_dev_with<'n>(&mut self, nodes: &mut Vec<(Fd, &'n [u8], bool), MAX_NODES>) -> core::result::Result<(), Fail>
+    where
+        's: 'n,
+    {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
+        for d in STD_DEVICES {
+            match self.open_nofollow(AT_FDCWD, d, g::O_PATH | g::O_CLOEXEC) {
+                Ok(fd) => {
+                    let _ = nodes.push((fd, d, false));
+                }
+                // A host without this node: its sandboxes go without.
+                Err(Errno::ENOENT) => {}
+                Err(e) => return Err(f(e)),
+            }
+        }
+        let devs = self.spec.devices;
+        for (i, d) in devs.iter().enumerate() {
+            let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::MOUNT_DEV).index(i);
+            let fd = self.open_nofollow(AT_FDCWD, d, g::O_PATH | g::O_CLOEXEC).map_err(bad)?;
+            let ro = self.spec.device_ro & (1 << i) != 0;
+            if nodes.push((fd, d, ro)).is_err() {
+                self.sys.close(fd);
+                return Err(bad(Errno::E2BIG));
+            }
+            let st = self.sys.fstat(fd).map_err(bad)?;
+            let t = st.mode & g::S_IFMT;
+            if t != g::S_IFCHR && t != g::S_IFBLK {
+                return Err(bad(Errno::ENODEV));
+            }
+        }
+        let devdir = self.open_nofollow(AT_FDCWD, b"/dev", DIR_PATH).map_err(f)?;
+        let r = self.fill_dev(devdir, nodes);
+        self.sys.close(devdir);
+        r
+    }
+
+    fn fill_dev(&mut self, devdir: Fd, nodes: &[(Fd, &[u8], bool)]) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
+        let tmpfs = c!("tmpfs");
+        let target = fd_path(devdir).map_err(f)?;
+        self.sys
+            .mount(Some(tmpfs), (&target).into(), Some(tmpfs), M::NOSUID | M::NODEV | M::NOEXEC, Some(c!("mode=755,size=64k")))
+            .map_err(f)?;
+        // The new /dev, by path: a tmpfs this guard just made, where no one
+        // else can have created anything.
+        let dev = self.sys.openat(AT_FDCWD, c!("/dev"), DIR_PATH).map_err(f)?;
+        let r = self.fill_new_dev(dev, nodes);
+        self.sys.close(dev);
+        r
+    }
+
+    fn fill_new_dev(&mut self, dev: Fd, nodes: &[(Fd, &[u8], bool)]) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
+        for &(node, path, ro) in nodes {
+            let rel = path.get(5..).unwrap_or(&[]); // below "/dev/"
+            // Parents of a nested node (/dev/net/tun).
+            for (k, &c) in rel.iter().enumerate() {
+                if c == b'/' {
+                    let part = cpath(rel.get(..k).unwrap_or(&[])).map_err(f)?;
+                    mkdir_ok(self.sys.mkdirat(dev, (&part).into(), 0o755)).map_err(f)?;
+                }
+            }
+            let name = cpath(rel).map_err(f)?;
+            let file = self.sys.create(dev, (&name).into(), 0o666).map_err(f)?;
+            let src = fd_path(node).map_err(f);
+            let dst = fd_path(file).map_err(f);
+            let r = match (src, dst) {
+                (Ok(s), Ok(d)) => self.sys.mount(Some((&s).into()), (&d).into(), None, M::BIND, None).map_err(f),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            self.sys.close(file);
+            r?;
+            if ro {
+                let full = cpath(path).map_err(f)?;
+                self.sys
+                    .mount(None, (&full).into(), None, M::BIND | M::REMOUNT | M::RDONLY | M::NOSUID | M::NOEXEC, None)
+                    .map_err(f)?;
+            }
+        }
+        mkdir_ok(self.sys.mkdirat(dev, c!("pts"), 0o755)).map_err(f)?;
+        let devpts = c!("devpts");
+        self.sys
+            .mount(Some(devpts), c!("/dev/pts"), Some(devpts), M::NOSUID | M::NOEXEC, Some(c!("newinstance,ptmxmode=0666,mode=0620")))
+            .map_err(f)?;
+        self.sys.symlinkat(c!("pts/ptmx"), dev, c!("ptmx")).map_err(f)?;
+        mkdir_ok(self.sys.mkdirat(dev, c!("shm"), 0o1777)).map_err(f)?;
+        let tmpfs = c!("tmpfs");
+        let opts = tmpfs_options(0o1777, self.spec.tmp_kb.max(64)).map_err(f)?;
+        self.sys
+            .mount(Some(tmpfs), c!("/dev/shm"), Some(tmpfs), M::NOSUID | M::NODEV | M::NOEXEC, Some((&opts).into()))
+            .map_err(f)?;
+        mkdir_ok(self.sys.mkdirat(dev, c!("mqueue"), 0o1777)).map_err(f)?;
+        let mq = c!("mqueue");
+        self.sys.mount(Some(mq), c!("/dev/mqueue"), Some(mq), M::NOSUID | M::NODEV | M::NOEXEC, None).map_err(f)?;
+        for (target, link) in [
+            (c!("/proc/self/fd"), c!("fd")),
+            (c!("/proc/self/fd/0"), c!("stdin")),
+            (c!("/proc/self/fd/1"), c!("stdout")),
+            (c!("/proc/self/fd/2"), c!("stderr")),
+        ] {
+            self.sys.symlinkat(target, dev, link).map_err(f)?;
+        }
+        Ok(())
+    }
+
+    /// A private /tmp: a tmpfs of `tmp_kb`, mode 1777, nosuid, nodev.
+    fn mount_tmp(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_TMP);
+        let tmp = self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).map_err(f)?;
+        let opts = tmpfs_options(0o1777, self.spec.tmp_kb);
+        let target = fd_path(tmp);
+        let r = match (opts, target) {
+            (Ok(o), Ok(t)) => {
+                let tmpfs = c!("tmpfs");
+                self.sys.mount(Some(tmpfs), (&t).into(), Some(tmpfs), M::NOSUID | M::NODEV, Some((&o).into())).map_err(f)
+            }
+            (Err(e), _) | (_, Err(e)) => Err(f(e)),
+        };
+        self.sys.close(tmp);
+        r
+    }
+}
+
+/// `mode=1777,size=<kb>k`.
+fn tmpfs_options(mode: u32, kb: u32) -> Result<CPath<48>> {
+    let mut o = CPath::<48>::new(b"mode=")?;
+    // octal, four digits
+    let digits = [(mode >> 9) & 7, (mode >> 6) & 7, (mode >> 3) & 7, mode & 7];
+    for d in digits {
+        o.push(&[b'0' + d as u8])?;
+    }
+    o.push(b",size=")?;
+    o.push_num(u64::from(kb))?;
+    o.push(b"k")?;
+    Ok(o)
 }
 
 fn mkdir_ok(r: Result<()>) -> Result<()> {

@@ -36,6 +36,12 @@ pub trait Sys {
     fn close(&mut self, fd: Fd);
     /// mkdirat(2).
     fn mkdirat(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<()>;
+    /// A new empty file: openat(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW).
+    fn create(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<Fd>;
+    /// symlinkat(2).
+    fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()>;
+    /// sethostname(2).
+    fn sethostname(&mut self, name: &[u8]) -> Result<()>;
     /// fchown(2): on the fd, never a path.
     fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()>;
     /// fchmod(2): on the fd, never a path.
@@ -100,6 +106,18 @@ impl Sys for Kernel {
     #[inline]
     fn mkdirat(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<()> {
         mkdirat(dir, path, mode)
+    }
+    #[inline]
+    fn create(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<Fd> {
+        openat(dir, path, g::O_WRONLY | g::O_CREAT | g::O_EXCL | g::O_NOFOLLOW | g::O_CLOEXEC, mode).map(owned)
+    }
+    #[inline]
+    fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()> {
+        symlinkat(target, dir, path)
+    }
+    #[inline]
+    fn sethostname(&mut self, name: &[u8]) -> Result<()> {
+        sethostname(name)
     }
     #[inline]
     fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()> {

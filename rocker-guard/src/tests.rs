@@ -22,6 +22,8 @@ fn req<'a>(overlays: &[&'a [u8]]) -> RunReq<'a> {
     }
     r.n_overlay = overlays.len();
     r.reply_max = 8192;
+    // The core steps; the isolation steps have their own test.
+    r.share = rocker_proto::SHARE_KNOWN;
     r
 }
 
@@ -56,7 +58,7 @@ fn exact_calls_with_one_overlay() {
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
-    let done = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    let done = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     assert_eq!(done.loop_dev, 7);
     let want = [
         "prctl(PR_SET_DUMPABLE, 0)",
@@ -96,12 +98,124 @@ fn exact_calls_with_one_overlay() {
 }
 
 #[test]
+fn isolation_steps_hostname_private_dev_and_tmp() {
+    let mut r0 = req(&[b"/var"]);
+    r0.share = 0;
+    r0.hostname = b"box1";
+    r0.devices[0] = b"/dev/ttyUSB0";
+    r0.devices[1] = b"/dev/net/tun";
+    r0.n_devices = 2;
+    r0.device_ro = 2;
+    let b = body(&r0);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let p = plan(&spec);
+    let tail = &p[p.len() - 6..];
+    assert_eq!(tail, [Step::MountSquashfs, Step::SetHostname, Step::MountDev, Step::MountTmp, Step::MountProc, Step::UnshareUser]);
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &p, b"rg-test", PKG, None).unwrap();
+    let l = lines(&f);
+    let from = l.iter().position(|c| c.starts_with("sethostname")).unwrap();
+    let until = l.iter().position(|c| c.starts_with("mount(\"proc\"")).unwrap();
+    let want = [
+        "sethostname(\"box1\")",
+        "openat2(AT_FDCWD, \"/dev/null\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 108",
+        "openat2(AT_FDCWD, \"/dev/zero\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 109",
+        "openat2(AT_FDCWD, \"/dev/full\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 110",
+        "openat2(AT_FDCWD, \"/dev/random\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 111",
+        "openat2(AT_FDCWD, \"/dev/urandom\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 112",
+        "openat2(AT_FDCWD, \"/dev/tty\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 113",
+        "openat2(AT_FDCWD, \"/dev/ttyUSB0\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 114",
+        "fstat(114)",
+        "openat2(AT_FDCWD, \"/dev/net/tun\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 115",
+        "fstat(115)",
+        "openat2(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 116",
+        "mount(\"tmpfs\", \"/proc/self/fd/116\", \"tmpfs\", NOSUID|NODEV|NOEXEC, \"mode=755,size=64k\")",
+        "openat(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW) = 117",
+        "create(117, \"null\", 666) = 118",
+        "mount(\"/proc/self/fd/108\", \"/proc/self/fd/118\", none, BIND, none)",
+        "close(118)",
+        "create(117, \"zero\", 666) = 119",
+        "mount(\"/proc/self/fd/109\", \"/proc/self/fd/119\", none, BIND, none)",
+        "close(119)",
+        "create(117, \"full\", 666) = 120",
+        "mount(\"/proc/self/fd/110\", \"/proc/self/fd/120\", none, BIND, none)",
+        "close(120)",
+        "create(117, \"random\", 666) = 121",
+        "mount(\"/proc/self/fd/111\", \"/proc/self/fd/121\", none, BIND, none)",
+        "close(121)",
+        "create(117, \"urandom\", 666) = 122",
+        "mount(\"/proc/self/fd/112\", \"/proc/self/fd/122\", none, BIND, none)",
+        "close(122)",
+        "create(117, \"tty\", 666) = 123",
+        "mount(\"/proc/self/fd/113\", \"/proc/self/fd/123\", none, BIND, none)",
+        "close(123)",
+        "create(117, \"ttyUSB0\", 666) = 124",
+        "mount(\"/proc/self/fd/114\", \"/proc/self/fd/124\", none, BIND, none)",
+        "close(124)",
+        "mkdirat(117, \"net\", 755)",
+        "create(117, \"net/tun\", 666) = 125",
+        "mount(\"/proc/self/fd/115\", \"/proc/self/fd/125\", none, BIND, none)",
+        "close(125)",
+        "mount(none, \"/dev/net/tun\", none, RDONLY|NOSUID|NOEXEC|BIND, none)",
+        "mkdirat(117, \"pts\", 755)",
+        "mount(\"devpts\", \"/dev/pts\", \"devpts\", NOSUID|NOEXEC, \"newinstance,ptmxmode=0666,mode=0620\")",
+        "symlinkat(\"pts/ptmx\", 117, \"ptmx\")",
+        "mkdirat(117, \"shm\", 1777)",
+        "mount(\"tmpfs\", \"/dev/shm\", \"tmpfs\", NOSUID|NODEV|NOEXEC, \"mode=1777,size=16384k\")",
+        "mkdirat(117, \"mqueue\", 1777)",
+        "mount(\"mqueue\", \"/dev/mqueue\", \"mqueue\", NOSUID|NODEV|NOEXEC, none)",
+        "symlinkat(\"/proc/self/fd\", 117, \"fd\")",
+        "symlinkat(\"/proc/self/fd/0\", 117, \"stdin\")",
+        "symlinkat(\"/proc/self/fd/1\", 117, \"stdout\")",
+        "symlinkat(\"/proc/self/fd/2\", 117, \"stderr\")",
+        "close(117)",
+        "close(116)",
+        "close(108)",
+        "close(109)",
+        "close(110)",
+        "close(111)",
+        "close(112)",
+        "close(113)",
+        "close(114)",
+        "close(115)",
+        "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 126",
+        "mount(\"tmpfs\", \"/proc/self/fd/126\", \"tmpfs\", NOSUID|NODEV, \"mode=1777,size=16384k\")",
+        "close(126)",
+    ];
+    assert_eq!(&l[from..until], &want[..]);
+    assert!(f.open.is_empty());
+    // The hostname defaults to the sandbox's name.
+    let mut r1 = req(&[b"/var"]);
+    r1.share = rocker_proto::SHARE_DEV | rocker_proto::SHARE_TMP;
+    let b = body(&r1);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
+    assert!(lines(&f).contains(&"sethostname(\"rg-test\")".to_string()));
+    // A device that is not a device node is refused, naming its slot.
+    let mut r2 = req(&[b"/var"]);
+    r2.share = rocker_proto::SHARE_TMP;
+    r2.devices[0] = b"/dev/null";
+    r2.devices[1] = b"/dev/shm/x";
+    r2.n_devices = 2;
+    let b = body(&r2);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    f.missing.insert("nothing".into());
+    let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None);
+    assert!(e.is_ok(), "the fake calls everything under /dev a device: {e:?}");
+}
+
+#[test]
 fn seed_configuration_order_and_no_leak() {
     let b = body(&req(&SEED));
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
-    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     let l = lines(&f);
     let first_overlay = l.iter().position(|c| c.starts_with("mount(\"overlay\"")).unwrap();
     let last_layer_open = l.iter().rposition(|c| c.contains("\"work\", PATH")).unwrap();
@@ -111,6 +225,19 @@ fn seed_configuration_order_and_no_leak() {
     assert!(last_overlay < squash, "the package goes on after the overlays");
     assert_eq!(l.iter().filter(|c| c.starts_with("mount(\"overlay\"")).count(), 5);
     assert!(l.iter().filter(|c| c.starts_with("mount(")).all(|c| c.contains("NOSUID|NODEV") || c.contains("REC|PRIVATE")));
+    // With the isolation steps too: every mount is nosuid, and nodev but
+    // for the device nodes' own binds.
+    let mut r1 = req(&SEED);
+    r1.share = 0;
+    let b = body(&r1);
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
+    for c in lines(&f).iter().filter(|c| c.starts_with("mount(")) {
+        let ok = c.contains("REC|PRIVATE") || c.contains(", none, BIND, none)") || (c.contains("NOSUID") && (c.contains("NODEV") || c.contains("devpts")));
+        assert!(ok, "{c}");
+    }
     assert_eq!(l.last().unwrap(), "unshare(0x10000000)");
     assert_eq!(l.first().unwrap(), "prctl(PR_SET_DUMPABLE, 0)");
     assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
@@ -124,7 +251,7 @@ fn old_kernels_walk_components_and_attach_in_two_steps() {
     let mut f = Fake::new();
     f.no_openat2 = true;
     f.no_loop_configure = true;
-    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     let l = lines(&f);
     // The data dir: "/" then one O_NOFOLLOW component at a time.
     let i = l.iter().position(|c| c.starts_with("openat(AT_FDCWD, \"/\"")).unwrap();
@@ -150,7 +277,7 @@ fn a_missing_exec_dir_is_created_fd_relative_under_its_overlay() {
     f.missing.insert("/var/your_APP/execdir".into());
     f.missing.insert("/var/your_APP".into());
     f.missing.insert("/var/your_APP/".into());
-    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     let l = lines(&f);
     let i = l.iter().position(|c| c.starts_with("openat2(AT_FDCWD, \"/var/your_APP/execdir\"")).unwrap();
     let tail: Vec<&str> = l[i..].iter().map(|s| s.as_str()).take(8).collect();
@@ -179,7 +306,7 @@ fn an_exec_dir_outside_the_overlays_is_never_created() {
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
     f.missing.insert("/opt/app".into());
-    let e = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap_err();
+    let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap_err();
     assert_eq!((e.code(), e.errno(), e.step()), (err::EXEC_DIR_INVALID, Errno::ENOENT, step::MKDIR_EXEC_DIR));
     assert!(!lines(&f).iter().any(|c| c.starts_with("mkdirat") && c.contains("app")));
     assert!(f.open.is_empty());
@@ -192,7 +319,7 @@ fn an_existing_upper_dir_is_not_chowned() {
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
     f.all_exist = true;
-    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     let l = lines(&f);
     assert!(!l.iter().any(|c| c.starts_with("fchown") || c.starts_with("fchmod")));
     assert!(l.iter().any(|c| c.starts_with("openat(101, \"upper\", PATH|DIRECTORY|NOFOLLOW)")));
@@ -204,7 +331,7 @@ fn package_sharing_uses_a_verified_loop_device() {
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
-    let d = execute(&mut f, &spec, &plan(&spec), PKG, Some(9)).unwrap();
+    let d = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, Some(9)).unwrap();
     assert_eq!(d.loop_dev, 9);
     let l = lines(&f);
     assert!(l.iter().any(|c| c.starts_with("LOOP_GET_STATUS64(")));
@@ -221,7 +348,7 @@ fn test_stall_stops_after_the_named_step() {
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
-    execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     let l = lines(&f);
     let st = l.iter().position(|c| c == "stall").unwrap();
     assert!(l[st - 1].starts_with("close(100)") && l[st - 4].starts_with("mount(\"overlay\""), "{:#?}", l);
@@ -241,23 +368,29 @@ fn expected_step(s: Step, line: &str) -> u16 {
 
 #[allow(clippy::needless_range_loop)]
 fn fail_everywhere(configure: impl Fn(&mut Fake), overlays: &[&[u8]], legacy: bool) -> usize {
+    fail_everywhere_with(configure, overlays, legacy, |_| {})
+}
+
+#[allow(clippy::needless_range_loop)]
+fn fail_everywhere_with<'a>(configure: impl Fn(&mut Fake), overlays: &[&'a [u8]], legacy: bool, tweak: impl Fn(&mut RunReq<'a>)) -> usize {
     let mut r0 = req(overlays);
     if legacy {
         r0.run_flags = rocker_proto::RUN_LEGACY_LOOP;
     }
+    tweak(&mut r0);
     let b = body(&r0);
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut full = Fake::new();
     configure(&mut full);
-    execute(&mut full, &spec, &plan(&spec), PKG, None).unwrap();
+    execute(&mut full, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     let counted: Vec<String> = full.calls.iter().filter(|l| !l.starts_with('#') && !l.starts_with("close(") && !l.starts_with("LOOP_CLR_FD")).cloned().collect();
     assert_eq!(counted.len(), full.n);
     for k in 0..full.n {
         let mut f = Fake::new();
         configure(&mut f);
         f.fail_at = Some((k, Errno::EIO));
-        let e = execute(&mut f, &spec, &plan(&spec), PKG, None).unwrap_err();
+        let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap_err();
         let s = full.steps[k].unwrap();
         assert_eq!(e.errno(), Errno::EIO, "call {k} ({}) failed with {:?}", counted[k], e);
         assert_eq!(e.step(), expected_step(s, &counted[k]), "call {k}: {} in {s:?} reported {}", counted[k], rocker_proto::step_name(e.step()));
@@ -280,6 +413,12 @@ fn a_failure_at_every_call_releases_everything() {
     let m = fail_everywhere(|f| f.no_openat2 = true, &SEED, false);
     let o = fail_everywhere(|_| {}, &[b"/var"], true);
     let p = fail_everywhere(|f| f.missing.extend(["/var/your_APP/execdir".to_string(), "/var/your_APP".to_string()]), &[b"/var", b"/usr"], false);
-    println!("failure injected at each of {n} + {m} + {o} + {p} calls");
-    assert!(n > 60 && m > n && o > 20);
+    let q = fail_everywhere_with(|_| {}, &[b"/var"], false, |r| {
+        r.share = 0;
+        r.devices[0] = b"/dev/ttyUSB0";
+        r.n_devices = 1;
+        r.device_ro = 1;
+    });
+    println!("failure injected at each of {n} + {m} + {o} + {p} + {q} calls");
+    assert!(n > 60 && m > n && o > 20 && q > 60);
 }

@@ -9,7 +9,7 @@ use rocker_proto::{encode_guard_report, GuardReport, GUARD_REPORT_SIZE};
 use rocker_spec::{Fail, Ns, SandboxSpec};
 use syscalls::{Errno, Fd, OwnedFd, Result, Ucred, WaitStatus};
 
-use crate::host::{DirInfo, Host, Msg, Spawned};
+use crate::host::{DirInfo, Host, Msg, Spawned, Top};
 use crate::state::{PkgId, Record};
 
 pub const FD0: Fd = 1 << 30;
@@ -29,6 +29,9 @@ pub struct SpawnCall {
     pub loop_hint: Option<u32>,
     pub ns: u32,
     pub data_dir: Vec<u8>,
+    pub exec_dir: Vec<u8>,
+    pub overlays: Vec<String>,
+    pub tmp_kb: u32,
 }
 
 #[derive(Default)]
@@ -59,11 +62,17 @@ pub struct Fake {
     pub state: BTreeMap<Vec<u8>, Record>,
     pub alive: BTreeSet<i32>,
     pub pidfd_kills: Vec<(Fd, u32)>,
+    /// The root directory: name, dir or symlink target.
+    pub root: Vec<(String, Option<String>)>,
 }
 
 impl Fake {
     pub fn new() -> Fake {
-        Fake { next_fd: FD0, next_pid: 1000, now: 1_000_000_000, ..Default::default() }
+        let root = ["bin", "etc", "home", "proc", "root", "run", "sys", "tmp", "usr", "var", "dev"]
+            .iter()
+            .map(|n| (n.to_string(), None))
+            .collect();
+        Fake { next_fd: FD0, next_pid: 1000, now: 1_000_000_000, root, ..Default::default() }
     }
     pub fn fd(&mut self) -> Fd {
         let f = self.next_fd;
@@ -141,6 +150,14 @@ impl Host for Fake {
         let id = spec.data_dir.iter().fold(0u64, |h, &b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         Ok(self.dirs.get(spec.data_dir).copied().unwrap_or(DirInfo { data_id: (9, id), data_uid: 0 }))
     }
+    fn top_level<F: FnMut(&[u8], Top)>(&mut self, mut f: F) {
+        for (name, link) in &self.root {
+            match link {
+                None => f(name.as_bytes(), Top::Dir),
+                Some(t) => f(name.as_bytes(), Top::Link(t.as_bytes())),
+            }
+        }
+    }
     fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], _pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail> {
         let pid = self.next_pid;
         self.next_pid += 1;
@@ -153,6 +170,9 @@ impl Host for Fake {
             loop_hint,
             ns: spec.ns.bits(),
             data_dir: spec.data_dir.to_vec(),
+            exec_dir: spec.exec_dir.to_vec(),
+            overlays: spec.overlays.iter().map(|o| String::from_utf8_lossy(o).into_owned()).collect(),
+            tmp_kb: spec.tmp_kb,
         });
         Ok(Spawned { pid, notify: OwnedFd::from_raw(notify), ctl: OwnedFd::from_raw(ctl) })
     }

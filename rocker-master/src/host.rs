@@ -41,6 +41,17 @@ pub struct Spawned {
     pub ctl: OwnedFd,
 }
 
+/// An entry of the root directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Top<'a> {
+    /// A directory.
+    Dir,
+    /// A symlink owned by root, and its target.
+    Link(&'a [u8]),
+    /// Anything else (a file, a symlink someone else owns).
+    Other,
+}
+
 /// Every system call of the master's state machine.
 pub trait Host {
     /// CLOCK_MONOTONIC, ns.
@@ -61,6 +72,8 @@ pub trait Host {
     fn check_pkg(&mut self, pkg: Fd) -> core::result::Result<PkgId, Fail>;
     /// The overlay dirs are real directories, the data dir one too.
     fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail>;
+    /// The entries of `/` (not `.` and `..`).
+    fn top_level<F: FnMut(&[u8], Top)>(&mut self, f: F);
     /// Clones the guard into the spec's namespaces; the child runs the
     /// guard and never returns here.
     fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail>;
@@ -260,6 +273,34 @@ impl Host for Kernel {
             return Err(Fail::new(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR));
         }
         Ok(DirInfo { data_id: (dev_id(st.stx_dev_major, st.stx_dev_minor), st.stx_ino), data_uid: st.stx_uid })
+    }
+
+    fn top_level<F: FnMut(&[u8], Top)>(&mut self, mut f: F) {
+        let Ok(root) = openat(AT_FDCWD, CStr::lit(b"/\0"), g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0) else { return };
+        let mut buf = [0u8; 2048];
+        while let Ok(n) = getdents64(root.raw(), &mut buf) {
+            if n == 0 {
+                break;
+            }
+            for (name, ty) in dirents(buf.get(..n).unwrap_or(&[])) {
+                if name == b"." || name == b".." {
+                    continue;
+                }
+                let Ok(p) = Path256::new(name) else { continue };
+                let Ok(st) = statx(root.raw(), (&p).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_TYPE | g::STATX_UID) else { continue };
+                let _ = ty;
+                let mut target = [0u8; 64];
+                let kind = match u32::from(st.stx_mode) & g::S_IFMT {
+                    g::S_IFDIR => Top::Dir,
+                    g::S_IFLNK if st.stx_uid == 0 => match readlinkat(root.raw(), (&p).into(), &mut target) {
+                        Ok(k) if k < target.len() => Top::Link(target.get(..k).unwrap_or(&[])),
+                        _ => Top::Other,
+                    },
+                    _ => Top::Other,
+                };
+                f(name, kind);
+            }
+        }
     }
 
     fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail> {

@@ -20,7 +20,7 @@ mod fake;
 mod tests;
 
 use heapless::Vec;
-use host::{Host, Msg};
+use host::{Host, Msg, Top};
 use rocker_proto::{
     self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
@@ -359,7 +359,17 @@ impl<'t, H: Host> Master<'t, H> {
     }
 
     fn admit(&mut self, i: usize, body: &[u8; RUN_REQ_SIZE], req: &RunReq, pkg: OwnedFd, peer: Ucred, since: Option<u64>) -> Result<(), Fail> {
-        let spec = SandboxSpec::from_run(req)?;
+        let mut spec = SandboxSpec::from_run(req)?;
+        let paths = self.resolve_paths(&spec)?;
+        let ovl = paths.overlays();
+        spec.overlays = &ovl[..paths.n];
+        spec.exec_dir = paths.exec.as_bytes();
+        spec.data_dir = paths.data.as_bytes();
+        if spec.overlays.contains(&&b"/tmp"[..]) {
+            // An overlaid /tmp (named, or reached through a symlink): not
+            // also a private tmpfs over it.
+            spec.tmp_kb = 0;
+        }
         if spec.test_stall != 0 && !self.cfg.test_hooks {
             return Err(Fail::new(err::PERMISSION_DENIED, Errno::EPERM, step::VALIDATE));
         }
@@ -415,6 +425,86 @@ impl<'t, H: Host> Master<'t, H> {
         cl.entrance = ent;
         cl.reply_max = reply_max;
         Ok(())
+    }
+
+    /// The paths as the guard will use them: the seed's rule when no
+    /// overlay dir was named (every visible top-level dir but /proc, /sys,
+    /// /dev, /run, and /tmp when it is private), and a top-level symlink to
+    /// another top-level dir (OpenWrt's /var -> /tmp) replaced by its
+    /// target, in the overlays and as the first component of the exec and
+    /// data dirs. Each replacement is logged.
+    fn resolve_paths(&mut self, spec: &SandboxSpec) -> Result<Paths, Fail> {
+        let mut p = Paths::EMPTY;
+        let too_long = |_| Fail::new(err::PATH_TOO_LONG, Errno::ENAMETOOLONG, step::VALIDATE);
+        p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        p.data = self.canon(spec.data_dir).map_err(too_long)?;
+        if spec.auto_overlay {
+            const SKIP: [&[u8]; 4] = [b"proc", b"sys", b"dev", b"run"];
+            let private_tmp = spec.tmp_kb > 0;
+            let mut over = false;
+            self.host.top_level(|name, kind| {
+                if kind != Top::Dir || SKIP.contains(&name) || (private_tmp && name == b"tmp") {
+                    return;
+                }
+                let mut full = [0u8; proto::OVERLAY_LEN];
+                full[0] = b'/';
+                let Some(d) = full.get_mut(1..=name.len()) else { return };
+                d.copy_from_slice(name);
+                let dir = &full[..=name.len()];
+                // A name overlayfs options cannot carry is left alone.
+                if proto::check_overlay_dir(dir).is_ok() && !p.push(dir) {
+                    over = true;
+                }
+            });
+            if over {
+                return Err(Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::VALIDATE));
+            }
+            p.sort();
+        } else {
+            for (i, o) in spec.overlays.iter().enumerate() {
+                let c = self.canon(o).map_err(|e| Fail::new(err::OVERLAY_INVALID, e, step::VALIDATE).index(i))?;
+                if p.contains(c.as_bytes()) {
+                    return Err(Fail::new(err::OVERLAY_INVALID, Errno::EEXIST, step::VALIDATE).index(i));
+                }
+                p.push(c.as_bytes());
+            }
+        }
+        Ok(p)
+    }
+
+    /// `path`, with its first component replaced by the target when it is a
+    /// root-owned top-level symlink to another top-level dir.
+    fn canon(&mut self, path: &[u8]) -> syscalls::Result<syscalls::Path256> {
+        let rest = path.get(1..).unwrap_or(&[]);
+        let first = rest.split(|&c| c == b'/').next().unwrap_or(&[]);
+        let mut target = [0u8; 64];
+        let mut tlen = 0;
+        self.host.top_level(|name, kind| {
+            if let Top::Link(t) = kind {
+                let t = t.strip_prefix(b"/").unwrap_or(t);
+                if name == first && !t.is_empty() && !t.contains(&b'/') && t.len() < target.len() && t != b"." && t != b".." {
+                    target[..t.len()].copy_from_slice(t);
+                    tlen = t.len();
+                }
+            }
+        });
+        if tlen == 0 {
+            return syscalls::Path256::new(path);
+        }
+        let t = &target[..tlen];
+        let mut is_dir = false;
+        self.host.top_level(|name, kind| is_dir |= name == t && kind == Top::Dir);
+        if !is_dir {
+            return syscalls::Path256::new(path);
+        }
+        let mut out = syscalls::Path256::new(b"/")?;
+        out.push(t)?;
+        out.push(rest.get(first.len()..).unwrap_or(&[]))?;
+        let (a, b) = (path, out.as_bytes());
+        self.line(|l| {
+            l.push_str(a).push_str(b" is a symlink to a top-level dir: using ").push_str(b);
+        });
+        Ok(out)
     }
 
     fn fresh_name(&mut self) -> Result<[u8; 16], Fail> {
@@ -692,6 +782,60 @@ impl<'t, H: Host> Master<'t, H> {
     /// Whether every sandbox is gone (after [`Master::shutdown`]).
     pub fn all_gone(&self) -> bool {
         !self.t.boxes.iter().any(|b| b.live())
+    }
+}
+
+/// Paths an admission may rewrite (see `resolve_paths`).
+struct Paths {
+    ovl: [[u8; proto::OVERLAY_LEN]; proto::OVERLAY_MAX],
+    len: [usize; proto::OVERLAY_MAX],
+    n: usize,
+    exec: syscalls::Path256,
+    data: syscalls::Path256,
+}
+
+impl Paths {
+    const EMPTY: Paths = Paths {
+        ovl: [[0; proto::OVERLAY_LEN]; proto::OVERLAY_MAX],
+        len: [0; proto::OVERLAY_MAX],
+        n: 0,
+        exec: syscalls::Path256::empty(),
+        data: syscalls::Path256::empty(),
+    };
+    fn push(&mut self, s: &[u8]) -> bool {
+        match (self.ovl.get_mut(self.n), self.len.get_mut(self.n)) {
+            (Some(d), Some(l)) if s.len() <= d.len() => {
+                d[..s.len()].copy_from_slice(s);
+                *l = s.len();
+                self.n += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+    fn get(&self, i: usize) -> &[u8] {
+        self.ovl[i].get(..self.len[i]).unwrap_or(&[])
+    }
+    fn contains(&self, s: &[u8]) -> bool {
+        (0..self.n).any(|i| self.get(i) == s)
+    }
+    /// Names in byte order (the directory's order is the filesystem's).
+    fn sort(&mut self) {
+        for i in 1..self.n {
+            let mut j = i;
+            while j > 0 && self.get(j - 1) > self.get(j) {
+                self.ovl.swap(j - 1, j);
+                self.len.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    }
+    fn overlays(&self) -> [&[u8]; proto::OVERLAY_MAX] {
+        let mut out: [&[u8]; proto::OVERLAY_MAX] = [&[]; proto::OVERLAY_MAX];
+        for (i, o) in out.iter_mut().enumerate().take(self.n) {
+            *o = self.get(i);
+        }
+        out
     }
 }
 

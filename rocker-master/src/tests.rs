@@ -192,22 +192,23 @@ fn run_reply_carries_the_entrance_and_the_recipe() {
     let mut m = master(Config::default());
     let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
     let pid = spawned_pid(&m);
-    assert_eq!(m.host.spawns[0].ns, Ns::NEWNS.union(Ns::NEWPID).bits());
+    assert_eq!(m.host.spawns[0].ns, Ns::NEWNS.union(Ns::NEWPID).union(Ns::NEWUTS).union(Ns::NEWIPC).bits());
     assert!(m.host.sent_to(fd).is_empty(), "no reply before the guard reports");
     m.host.guard_says(pid, ok_report());
     m.on_guard(box_of(&m, pid));
     assert_eq!(m.host.id_maps, vec![(pid, 1000, 1000)]);
-    // The fds in the recipe's order: ctl, then mnt, pid, user opened from /proc.
-    assert_eq!(m.host.opened_ns, vec![(pid, Ns::NEWNS.bits()), (pid, Ns::NEWPID.bits()), (pid, Ns::NEWUSER.bits())]);
+    // The fds in the recipe's order: ctl, then mnt, pid, uts, ipc, user.
+    let ns: Vec<(i32, u32)> = [Ns::NEWNS, Ns::NEWPID, Ns::NEWUTS, Ns::NEWIPC, Ns::NEWUSER].iter().map(|n| (pid, n.bits())).collect();
+    assert_eq!(m.host.opened_ns, ns);
     let s = m.host.sent_to(fd);
     let v = decode_run_reply(&s[0].bytes).unwrap();
     assert!(v.v2);
-    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 4, 0, 4));
+    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 6, 0, 6));
     assert_eq!(v.rep.pname(), b"rg-000000000001");
     let ops: Vec<u16> = (0..v.n_ops()).map(|i| v.op(i).unwrap().op).collect();
     assert_eq!(
         ops,
-        [op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
+        [op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
     );
     // Running: recorded in the state dir, listed, connection closed.
     assert!(m.host.state.contains_key(&b"rg-000000000001"[..]));
@@ -455,4 +456,87 @@ fn shutdown_kills_every_guard() {
     exit(&mut m, p2);
     assert!(m.all_gone());
     assert!(m.host.state.is_empty());
+}
+
+// ---------------------------------------------------------------- paths and isolation
+
+#[test]
+fn no_overlay_named_means_every_top_level_dir() {
+    let mut m = master(Config::default());
+    m.host.root.push(("lib".into(), Some("usr/lib".into())));
+    request(&mut m, run_msg(b"/d/app", |r| r.n_overlay = 0));
+    let sp = &m.host.spawns[0];
+    // Not /proc /sys /dev /run, not /tmp (private), not the /lib symlink.
+    assert_eq!(sp.overlays, ["/bin", "/etc", "/home", "/root", "/usr", "/var"]);
+    assert_eq!(sp.tmp_kb, rocker_spec::TMP_SIZE_KB);
+    // With the host's /tmp, /tmp is overlaid too.
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |r| {
+        r.n_overlay = 0;
+        r.share = rocker_proto::SHARE_TMP;
+    }));
+    assert!(m.host.spawns[0].overlays.contains(&"/tmp".to_string()));
+    assert_eq!(m.host.spawns[0].tmp_kb, 0);
+}
+
+#[test]
+fn a_top_level_symlink_is_handled_as_its_target() {
+    let mut m = master(Config::default());
+    // OpenWrt: /var -> /tmp
+    m.host.root.retain(|(n, _)| n != "var");
+    m.host.root.push(("var".into(), Some("/tmp".into())));
+    request(&mut m, run_msg(b"/var/app/data", |r| {
+        r.exec_dir = b"/var/app/exec";
+        r.overlays[0] = b"/var";
+        r.n_overlay = 1;
+    }));
+    let sp = &m.host.spawns[0];
+    assert_eq!(sp.overlays, ["/tmp"]);
+    assert_eq!((sp.exec_dir.as_slice(), sp.data_dir.as_slice()), (&b"/tmp/app/exec"[..], &b"/tmp/app/data"[..]));
+    assert_eq!(sp.tmp_kb, 0, "an overlaid /tmp is not also a private tmpfs");
+    assert!(m.host.logged("/var is a symlink to a top-level dir: using /tmp"));
+    // A symlink elsewhere, or to a non-dir, is left alone (the guard refuses it).
+    let mut m = master(Config::default());
+    m.host.root.push(("opt".into(), Some("/nonexistent".into())));
+    request(&mut m, run_msg(b"/opt/data", |_| {}));
+    assert_eq!(m.host.spawns[0].data_dir, b"/opt/data");
+}
+
+#[test]
+fn isolation_namespaces_by_default() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |_| {}));
+    let all = Ns::NEWNS.union(Ns::NEWPID).union(Ns::NEWUTS).union(Ns::NEWIPC);
+    assert_eq!(m.host.spawns[0].ns, all.bits());
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let joined: Vec<u32> = m.host.opened_ns.iter().map(|&(_, n)| n).collect();
+    assert_eq!(joined, [Ns::NEWNS, Ns::NEWPID, Ns::NEWUTS, Ns::NEWIPC, Ns::NEWUSER].map(|n| n.bits()));
+    // A v1 client joins mnt, pid, user only: the sandbox has no more.
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |r| r.reply_max = 0));
+    assert_eq!(m.host.spawns[0].ns, Ns::NEWNS.union(Ns::NEWPID).bits());
+    // --share ipc, uts.
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |r| r.share = rocker_proto::SHARE_IPC | rocker_proto::SHARE_UTS));
+    assert_eq!(m.host.spawns[0].ns, Ns::NEWNS.union(Ns::NEWPID).bits());
+}
+
+#[test]
+fn bad_isolation_settings_are_refused() {
+    for (what, f) in [
+        ("hostname", (|r: &mut RunReq<'static>| r.hostname = b"a/b") as fn(&mut RunReq<'static>)),
+        ("device outside /dev", |r| {
+            r.devices[0] = b"/etc/passwd";
+            r.n_devices = 1;
+        }),
+        ("bridge without a name", |r| r.net = rocker_proto::NET_BRIDGE),
+    ] {
+        let mut m = master(Config::default());
+        let fd = request(&mut m, run_msg(b"/d/app", f));
+        let (r, _, _) = reply(&m, fd);
+        assert_eq!((r.err, r.step), (err::ISOLATION_INVALID, step::VALIDATE), "{what}");
+        assert_eq!(seed_code(r.err), err::PARAM_INVALID);
+    }
 }

@@ -82,10 +82,14 @@ pub mod err {
     pub const ID_MAP_FAILED: i32 = 24;
     /// unsupported: a request field this master or kernel cannot honour.
     pub const UNSUPPORTED: i32 = 25;
+    /// isolation_invalid: a bad hostname, device, or network setting.
+    pub const ISOLATION_INVALID: i32 = 26;
+    /// net_failed: setting up the sandbox's network failed.
+    pub const NET_FAILED: i32 = 27;
 }
 
 /// Every reason, in value order (the seed's codes map to themselves).
-pub const REASONS: [Reason; 27] = [
+pub const REASONS: [Reason; 29] = [
     r(err::UNKNOWN, "unknown", err::UNKNOWN),
     r(err::SUCCESS, "success", err::SUCCESS),
     r(err::SYS, "sys", err::SYS),
@@ -113,6 +117,8 @@ pub const REASONS: [Reason; 27] = [
     r(err::EXEC_DIR_INVALID, "exec_dir_invalid", err::PARAM_INVALID),
     r(err::ID_MAP_FAILED, "id_map_failed", err::BUILD_ROCKER_FAILED),
     r(err::UNSUPPORTED, "unsupported", err::PARAM_INVALID),
+    r(err::ISOLATION_INVALID, "isolation_invalid", err::PARAM_INVALID),
+    r(err::NET_FAILED, "net_failed", err::BUILD_ROCKER_FAILED),
 ];
 
 /// Largest seed code; every `err_no` a client reports is in `-1..=SEED_LAST`.
@@ -240,13 +246,21 @@ pub mod step {
     pub const GUARD_REPORT: u16 = 66;
     /// state: the master's record of a running sandbox (restart adoption)
     pub const STATE: u16 = 67;
+    /// sethostname in the sandbox's UTS namespace
+    pub const SET_HOSTNAME: u16 = 68;
+    /// the private /dev (tmpfs, devices, pts, shm, mqueue, links)
+    pub const MOUNT_DEV: u16 = 69;
+    /// the private /tmp
+    pub const MOUNT_TMP: u16 = 70;
+    /// the sandbox's network (lo, veth, bridge, address, route)
+    pub const NET: u16 = 71;
 
     /// First client-side step.
     pub const CLIENT_FIRST: u16 = CONNECT;
 }
 
 /// Every step with its name (`ROCKER_STEP_<name>`), in value order.
-pub const STEPS: [(u16, &str); 51] = [
+pub const STEPS: [(u16, &str); 55] = [
     (step::NONE, "none"),
     (step::VALIDATE, "validate"),
     (step::PEER_CRED, "peer_cred"),
@@ -298,6 +312,10 @@ pub const STEPS: [(u16, &str); 51] = [
     (step::LOOP_CLAIM, "loop_claim"),
     (step::GUARD_REPORT, "guard_report"),
     (step::STATE, "state"),
+    (step::SET_HOSTNAME, "set_hostname"),
+    (step::MOUNT_DEV, "mount_dev"),
+    (step::MOUNT_TMP, "mount_tmp"),
+    (step::NET, "net"),
 ];
 
 /// The name of a step without prefix (`"mount_overlay"`), or `"?"`.

@@ -10,7 +10,7 @@
 
 use crate::codes::{OPS, REASONS, STEPS};
 use crate::{
-    off, Buf, HDR_SIZE, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, MAGIC, MAX_OPS, MAX_REPLY_FDS,
+    off, Buf, DEVICES_MAX, DEVICE_LEN, HOSTNAME_LEN, IFNAME_LEN, HDR_SIZE, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, MAGIC, MAX_OPS, MAX_REPLY_FDS,
     MAX_SANDBOXES, MSG_MAX, OP_SIZE, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN,
     RUN_LEGACY_LOOP, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1, RUN_REQ_SIZE, RUN_REQ_SIZE_VER0,
     VERSION,
@@ -49,7 +49,7 @@ pub const STRUCTS: [(&str, usize); 6] = [
 ];
 
 /// Every field of every wire struct, struct by struct, in offset order.
-pub const FIELDS: [Field; 46] = [
+pub const FIELDS: [Field; 58] = [
     f("rocker_hdr", "magic", off::HDR_MAGIC, 4),
     f("rocker_hdr", "version", off::HDR_VERSION, 2),
     f("rocker_hdr", "kind", off::HDR_KIND, 2),
@@ -73,6 +73,18 @@ pub const FIELDS: [Field; 46] = [
     ),
     f("rocker_req_run", "reply_max", off::RUN_REPLY_MAX, 4),
     f("rocker_req_run", "test_stall", off::RUN_TEST_STALL, 4),
+    f("rocker_req_run", "share", off::RUN_SHARE, 4),
+    f("rocker_req_run", "net", off::RUN_NET, 4),
+    f("rocker_req_run", "tmp_size_kb", off::RUN_TMP_SIZE_KB, 4),
+    f("rocker_req_run", "n_devices", off::RUN_N_DEVICES, 4),
+    f("rocker_req_run", "hostname", off::RUN_HOSTNAME, HOSTNAME_LEN),
+    f("rocker_req_run", "bridge", off::RUN_BRIDGE, IFNAME_LEN),
+    f("rocker_req_run", "addr", off::RUN_ADDR, 4),
+    f("rocker_req_run", "prefix", off::RUN_PREFIX, 1),
+    f("rocker_req_run", "reserved2", off::RUN_RESERVED2, 3),
+    f("rocker_req_run", "gateway", off::RUN_GATEWAY, 4),
+    f("rocker_req_run", "device_ro", off::RUN_DEVICE_RO, 4),
+    f("rocker_req_run", "devices", off::RUN_DEVICES, DEVICES_MAX * DEVICE_LEN),
     f("rocker_rep_run", "hdr", off::REP_HDR, HDR_SIZE),
     f("rocker_rep_run", "err", off::REP_ERR, 4),
     f("rocker_rep_run", "sys_errno", off::REP_SYS_ERRNO, 4),
@@ -184,7 +196,7 @@ pub fn for_each_line(mut emit: impl FnMut(&[u8])) {
             .push_u64(size as u64);
         emit(b.as_bytes());
     }
-    let consts: [(&str, i64); 10] = [
+    let consts: [(&str, i64); 29] = [
         ("ROCKER_MAGIC", i64::from(MAGIC)),
         ("ROCKER_PROTO_VERSION", i64::from(VERSION)),
         ("ROCKER_MSG_MAX", MSG_MAX as i64),
@@ -195,6 +207,25 @@ pub fn for_each_line(mut emit: impl FnMut(&[u8])) {
         ("ROCKER_PATH_MAX", PATH_MAX as i64),
         ("ROCKER_MAX_OPS", MAX_OPS as i64),
         ("ROCKER_MAX_FDS", MAX_REPLY_FDS as i64),
+        ("ROCKER_REQ_RUN_SIZE_VER1", crate::RUN_REQ_SIZE_VER1 as i64),
+        ("ROCKER_SHARE_IPC", i64::from(crate::SHARE_IPC)),
+        ("ROCKER_SHARE_DEV", i64::from(crate::SHARE_DEV)),
+        ("ROCKER_SHARE_TMP", i64::from(crate::SHARE_TMP)),
+        ("ROCKER_SHARE_UTS", i64::from(crate::SHARE_UTS)),
+        ("ROCKER_NET_HOST", i64::from(crate::NET_HOST)),
+        ("ROCKER_NET_NONE", i64::from(crate::NET_NONE)),
+        ("ROCKER_NET_BRIDGE", i64::from(crate::NET_BRIDGE)),
+        ("ROCKER_REQ_RUN_SIZE_VER2", crate::RUN_REQ_SIZE_VER2 as i64),
+        ("ROCKER_REQ_RUN_SIZE", crate::RUN_REQ_SIZE as i64),
+        ("ROCKER_REP_RUN_SIZE", crate::RUN_REPLY_SIZE_VER1 as i64),
+        ("ROCKER_HDR_SIZE", crate::HDR_SIZE as i64),
+        ("ROCKER_OP_SIZE", crate::OP_SIZE as i64),
+        ("ROCKER_BLOB_MAX", crate::BLOB_MAX as i64),
+        ("ROCKER_MAX_DEVICES", crate::DEVICES_MAX as i64),
+        ("ROCKER_DEVICE_LEN", crate::DEVICE_LEN as i64),
+        ("ROCKER_HOSTNAME_LEN", crate::HOSTNAME_LEN as i64),
+        ("ROCKER_IFNAME_LEN", crate::IFNAME_LEN as i64),
+        ("ROCKER_PNAME_LEN", crate::PNAME_LEN as i64),
     ];
     for (name, v) in consts {
         b.clear();

@@ -84,8 +84,10 @@ pub const HDR_SIZE: usize = 16;
 pub const RUN_REQ_SIZE_VER0: usize = 1832;
 /// RUN request with `reply_max` and `test_stall`.
 pub const RUN_REQ_SIZE_VER1: usize = 1840;
+/// RUN request with isolation: `share`, network, hostname, /tmp, devices.
+pub const RUN_REQ_SIZE_VER2: usize = 2464;
 /// The RUN request this master knows (the latest version).
-pub const RUN_REQ_SIZE: usize = RUN_REQ_SIZE_VER1;
+pub const RUN_REQ_SIZE: usize = RUN_REQ_SIZE_VER2;
 /// RUN reply for v1 clients (`reply_max == 0`): exactly 4 fds.
 pub const RUN_REPLY_SIZE_VER0: usize = 56;
 /// RUN reply header part of v2 replies; the recipe follows.
@@ -134,6 +136,31 @@ pub const RUN_REPLY_MAX_SIZE: usize = RUN_REPLY_SIZE_VER1 + MAX_OPS * OP_SIZE + 
 pub const RUN_LEGACY_LOOP: u32 = 1;
 /// Every `run_flags` bit this version understands; others are rejected.
 pub const RUN_FLAGS_KNOWN: u32 = RUN_LEGACY_LOOP;
+/// `share` bit: the host's SysV IPC and POSIX message queues (no IPC namespace).
+pub const SHARE_IPC: u32 = 1;
+/// `share` bit: the host's `/dev` (no private /dev).
+pub const SHARE_DEV: u32 = 2;
+/// `share` bit: the host's `/tmp` (no private tmpfs).
+pub const SHARE_TMP: u32 = 4;
+/// `share` bit: the host's hostname (no UTS namespace).
+pub const SHARE_UTS: u32 = 8;
+/// Every `share` bit this version knows.
+pub const SHARE_KNOWN: u32 = SHARE_IPC | SHARE_DEV | SHARE_TMP | SHARE_UTS;
+/// `net`: the host's network (the seed's behaviour, the default).
+pub const NET_HOST: u32 = 0;
+/// `net`: a network namespace with only `lo`.
+pub const NET_NONE: u32 = 1;
+/// `net`: a network namespace with a veth pair on a bridge.
+pub const NET_BRIDGE: u32 = 2;
+/// Device slots of a RUN request.
+pub const DEVICES_MAX: usize = 8;
+/// `char[DEVICE_LEN]` per device path (NUL included).
+pub const DEVICE_LEN: usize = 64;
+/// `char[HOSTNAME_LEN]` hostname (NUL included; the kernel's limit is 64).
+pub const HOSTNAME_LEN: usize = 64;
+/// `char[IFNAME_LEN]` interface name (the kernel's IFNAMSIZ).
+pub const IFNAME_LEN: usize = 16;
+
 /// Smallest uid/gid a RUN request may carry (root is never mapped).
 pub const ID_MIN: u32 = 1;
 /// Largest uid/gid a RUN request may carry.
@@ -150,6 +177,7 @@ const _: () = assert!(MSG_MAX <= u32::MAX as usize);
 // STYLE.md: every wire struct is a multiple of 8 bytes.
 const _: () = assert!(HDR_SIZE.is_multiple_of(8) && RUN_REQ_SIZE_VER0.is_multiple_of(8));
 const _: () = assert!(RUN_REQ_SIZE_VER1.is_multiple_of(8) && RUN_REPLY_SIZE_VER1.is_multiple_of(8));
+const _: () = assert!(RUN_REQ_SIZE_VER2.is_multiple_of(8));
 const _: () = assert!(RUN_REPLY_SIZE_VER0.is_multiple_of(8) && LIST_ENTRY_SIZE.is_multiple_of(8));
 const _: () = assert!(LIST_REPLY_HDR_SIZE.is_multiple_of(8) && OP_SIZE.is_multiple_of(8));
 const _: () = assert!(GUARD_LOOP_SIZE.is_multiple_of(8) && GUARD_REPORT_SIZE.is_multiple_of(8));
@@ -196,6 +224,30 @@ pub mod off {
     pub const RUN_REPLY_MAX: usize = 1832;
     /// req_run.test_stall (u32, VER1): test hook, see PROTOCOL.md
     pub const RUN_TEST_STALL: usize = 1836;
+    /// req_run.share (u32, VER2): `SHARE_*` bits
+    pub const RUN_SHARE: usize = 1840;
+    /// req_run.net (u32, VER2): `NET_*`
+    pub const RUN_NET: usize = 1844;
+    /// req_run.tmp_size_kb (u32, VER2): size of the private /tmp, 0: default
+    pub const RUN_TMP_SIZE_KB: usize = 1848;
+    /// req_run.n_devices (u32, VER2)
+    pub const RUN_N_DEVICES: usize = 1852;
+    /// req_run.hostname (`char[64]`, VER2): empty: the sandbox's name
+    pub const RUN_HOSTNAME: usize = 1856;
+    /// req_run.bridge (`char[16]`, VER2)
+    pub const RUN_BRIDGE: usize = 1920;
+    /// req_run.addr (u8[4], VER2): the sandbox's IPv4 address, 0: allocated
+    pub const RUN_ADDR: usize = 1936;
+    /// req_run.prefix (u8, VER2)
+    pub const RUN_PREFIX: usize = 1940;
+    /// req_run.reserved2 (u8[3], VER2)
+    pub const RUN_RESERVED2: usize = 1941;
+    /// req_run.gateway (u8[4], VER2)
+    pub const RUN_GATEWAY: usize = 1944;
+    /// req_run.device_ro (u32, VER2): bit i: device i read-only
+    pub const RUN_DEVICE_RO: usize = 1948;
+    /// req_run.devices (`char[8][64]`, VER2)
+    pub const RUN_DEVICES: usize = 1952;
 
     /// rep_run.hdr
     pub const REP_HDR: usize = 0;
@@ -300,8 +352,10 @@ pub enum Reject {
     ReservedNotZero,
     /// `run_flags` has bits this version does not know.
     BadRunFlags,
-    /// `n_overlay > OVERLAY_MAX`.
+    /// `n_overlay > OVERLAY_MAX`, or `n_devices > DEVICES_MAX`.
     TooManyOverlays,
+    /// `share` has unknown bits, `net` an unknown mode, `prefix > 32`.
+    BadIsolation,
     /// `count > MAX_SANDBOXES` in a LIST reply, or too many ops.
     TooManyEntries,
     /// A string field has no NUL.
@@ -334,6 +388,7 @@ impl Reject {
             Reject::ReservedNotZero => "reserved_not_zero",
             Reject::BadRunFlags => "bad_run_flags",
             Reject::TooManyOverlays => "too_many_overlays",
+            Reject::BadIsolation => "bad_isolation",
             Reject::TooManyEntries => "too_many_entries",
             Reject::NoNul => "no_nul",
             Reject::TrailingGarbage => "trailing_garbage",

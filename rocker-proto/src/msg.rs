@@ -4,7 +4,7 @@
 use core::borrow::Borrow;
 
 use crate::{
-    err, off, Reject, BLOB_MAX, GUARD_LOOP_SIZE, GUARD_REPORT_SIZE, HDR_SIZE, ID_MAX, ID_MIN,
+    err, off, Reject, BLOB_MAX, DEVICES_MAX, DEVICE_LEN, HOSTNAME_LEN, IFNAME_LEN, NET_BRIDGE, SHARE_KNOWN, GUARD_LOOP_SIZE, GUARD_REPORT_SIZE, HDR_SIZE, ID_MAX, ID_MIN,
     KIND_GUARD_LOOP, KIND_GUARD_REPORT, KIND_LIST, KIND_LIST_REPLY, KIND_REGISTER, KIND_RUN,
     KIND_RUN_REPLY, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE, MAGIC, MAX_OPS,
     MAX_SANDBOXES, MSG_MAX, OP_SIZE, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN,
@@ -16,6 +16,8 @@ type R<T> = Result<T, Reject>;
 
 /// Bytes of the `overlay` area of a RUN request.
 const OVERLAY_AREA: usize = 1024;
+/// Bytes of the `devices` area of a RUN request.
+const DEVICES_AREA: usize = DEVICES_MAX * DEVICE_LEN;
 const _: () = assert!(OVERLAY_AREA == OVERLAY_MAX * OVERLAY_LEN);
 
 // ---------------------------------------------------------------------------
@@ -241,6 +243,28 @@ pub struct RunReq<'a> {
     /// until it is killed. 0: none. Only a master started with
     /// `--test-hooks` accepts a non-zero value.
     pub test_stall: u32,
+    /// VER2: `SHARE_*` bits: what the sandbox shares with the host.
+    pub share: u32,
+    /// VER2: `NET_*`.
+    pub net: u32,
+    /// VER2: size of the private /tmp in KiB (0: the master's default).
+    pub tmp_size_kb: u32,
+    /// VER2: hostname (empty: the sandbox's name).
+    pub hostname: &'a [u8],
+    /// VER2: bridge of `NET_BRIDGE`.
+    pub bridge: &'a [u8],
+    /// VER2: IPv4 address and prefix (0.0.0.0: allocated by the master).
+    pub addr: [u8; 4],
+    /// See `addr`.
+    pub prefix: u8,
+    /// VER2: default gateway (0.0.0.0: the bridge's address).
+    pub gateway: [u8; 4],
+    /// VER2: host device nodes passed through; slots >= n_devices empty.
+    pub devices: [&'a [u8]; DEVICES_MAX],
+    /// Used device slots.
+    pub n_devices: usize,
+    /// VER2: bit i: device i read-only.
+    pub device_ro: u32,
 }
 
 impl<'a> RunReq<'a> {
@@ -257,11 +281,26 @@ impl<'a> RunReq<'a> {
         n_overlay: 0,
         reply_max: 0,
         test_stall: 0,
+        share: 0,
+        net: 0,
+        tmp_size_kb: 0,
+        hostname: &[],
+        bridge: &[],
+        addr: [0; 4],
+        prefix: 0,
+        gateway: [0; 4],
+        devices: [&[]; DEVICES_MAX],
+        n_devices: 0,
+        device_ro: 0,
     };
 
     /// The used overlay slots (empty if `n_overlay` is out of range).
     pub fn overlays(&self) -> &[&'a [u8]] {
         self.overlays.get(..self.n_overlay).unwrap_or(&[])
+    }
+    /// The used device slots.
+    pub fn devices(&self) -> &[&'a [u8]] {
+        self.devices.get(..self.n_devices).unwrap_or(&[])
     }
 }
 
@@ -317,6 +356,32 @@ impl<'a> RunReq<'a> {
         if !(ID_MIN..=ID_MAX).contains(&gid) {
             return Err(Reject::BadGid);
         }
+        let share = u32_at(buf, off::RUN_SHARE)?;
+        let net = u32_at(buf, off::RUN_NET)?;
+        let prefix = *get::<1>(buf, off::RUN_PREFIX)?;
+        if share & !SHARE_KNOWN != 0 || net > NET_BRIDGE || prefix[0] > 32 {
+            return Err(Reject::BadIsolation);
+        }
+        if get::<3>(buf, off::RUN_RESERVED2)? != &[0; 3] {
+            return Err(Reject::ReservedNotZero);
+        }
+        let n_devices = usize::try_from(u32_at(buf, off::RUN_N_DEVICES)?)
+            .ok()
+            .filter(|&n| n <= DEVICES_MAX)
+            .ok_or(Reject::TooManyOverlays)?;
+        let mut devices: [&[u8]; DEVICES_MAX] = [&[]; DEVICES_MAX];
+        let area = get::<DEVICES_AREA>(buf, off::RUN_DEVICES)?;
+        for (i, (slot, field)) in devices.iter_mut().zip(area.as_chunks::<DEVICE_LEN>().0).enumerate() {
+            if i < n_devices {
+                *slot = cstr_field(field)?;
+            } else if field.iter().any(|&c| c != 0) {
+                return Err(Reject::UnusedSlotNotZero);
+            }
+        }
+        let device_ro = u32_at(buf, off::RUN_DEVICE_RO)?;
+        if n_devices < 32 && device_ro >> n_devices != 0 {
+            return Err(Reject::UnusedSlotNotZero);
+        }
         Ok(RunReq {
             app_id,
             uid,
@@ -329,6 +394,17 @@ impl<'a> RunReq<'a> {
             n_overlay,
             reply_max: u32_at(buf, off::RUN_REPLY_MAX)?,
             test_stall: u32_at(buf, off::RUN_TEST_STALL)?,
+            share,
+            net,
+            tmp_size_kb: u32_at(buf, off::RUN_TMP_SIZE_KB)?,
+            hostname: cstr_field(get::<HOSTNAME_LEN>(buf, off::RUN_HOSTNAME)?)?,
+            bridge: cstr_field(get::<IFNAME_LEN>(buf, off::RUN_BRIDGE)?)?,
+            addr: *get::<4>(buf, off::RUN_ADDR)?,
+            prefix: prefix[0],
+            gateway: *get::<4>(buf, off::RUN_GATEWAY)?,
+            devices,
+            n_devices,
+            device_ro,
         })
     }
 }
@@ -344,55 +420,68 @@ impl<'a> RunReq<'a> {
 /// `err::PATH_TOO_LONG` / `err::PATH_INVALID` from [`put_cstr`](crate::put_cstr).
 pub fn encode_run_req(req: &RunReq<'_>, out: &mut [u8]) -> Result<usize, i32> {
     out.fill(0);
-    let r = encode_run_req_inner(req, out);
-    if r.is_err() {
-        out.fill(0);
-    }
-    r.map(|()| out.len())
-}
-
-fn encode_run_req_inner(req: &RunReq<'_>, out: &mut [u8]) -> Result<(), i32> {
-    if req.n_overlay > OVERLAY_MAX || out.len() < RUN_REQ_SIZE_VER0 || out.len() > MSG_MAX {
+    let mut full = [0u8; RUN_REQ_SIZE];
+    encode_run_req_full(req, &mut full)?;
+    if out.len() < RUN_REQ_SIZE_VER0 || out.len() > MSG_MAX {
         return Err(err::PARAM_INVALID);
     }
-    // A VER1 field that does not fit a shorter body must be 0 (its default).
-    let fits = |at: usize| out.len() >= at.saturating_add(4);
-    if (!fits(off::RUN_REPLY_MAX) && req.reply_max != 0) || (!fits(off::RUN_TEST_STALL) && req.test_stall != 0) {
+    // A shorter body is an older version: what it leaves out must be 0
+    // (the receiver zero-extends it).
+    let (head, tail) = full.split_at(out.len().min(RUN_REQ_SIZE));
+    if tail.iter().any(|&c| c != 0) {
+        return Err(err::PARAM_INVALID);
+    }
+    put_bytes(out, 0, head);
+    write_hdr(out, KIND_RUN, size_u32(out.len()));
+    Ok(out.len())
+}
+
+fn encode_run_req_full(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result<(), i32> {
+    if req.n_overlay > OVERLAY_MAX || req.n_devices > DEVICES_MAX {
         return Err(err::PARAM_INVALID);
     }
     let n = u32::try_from(req.n_overlay).map_err(|_| err::PARAM_INVALID)?;
-    write_hdr(out, KIND_RUN, size_u32(out.len()));
+    let nd = u32::try_from(req.n_devices).map_err(|_| err::PARAM_INVALID)?;
     put(out, off::RUN_APP_ID, req.app_id.to_ne_bytes());
     put(out, off::RUN_UID, req.uid.to_ne_bytes());
     put(out, off::RUN_GID, req.gid.to_ne_bytes());
     put(out, off::RUN_RUN_FLAGS, req.run_flags.to_ne_bytes());
     put(out, off::RUN_N_OVERLAY, n.to_ne_bytes());
     let fields = [
-        (off::RUN_PKG, req.pkg),
-        (off::RUN_EXEC_DIR, req.exec_dir),
-        (off::RUN_DATA_DIR, req.data_dir),
+        (off::RUN_PKG, PATH_MAX, req.pkg),
+        (off::RUN_EXEC_DIR, PATH_MAX, req.exec_dir),
+        (off::RUN_DATA_DIR, PATH_MAX, req.data_dir),
+        (off::RUN_HOSTNAME, HOSTNAME_LEN, req.hostname),
+        (off::RUN_BRIDGE, IFNAME_LEN, req.bridge),
     ];
-    for (at, s) in fields {
-        let f = out
-            .get_mut(at..)
-            .and_then(|f| f.first_chunk_mut::<PATH_MAX>())
-            .ok_or(err::PARAM_INVALID)?;
+    for (at, len, s) in fields {
+        let f = out.get_mut(at..).and_then(|f| f.get_mut(..len)).ok_or(err::PARAM_INVALID)?;
         crate::put_cstr(f, s)?;
     }
     let area = out
         .get_mut(off::RUN_OVERLAY..)
         .and_then(|f| f.first_chunk_mut::<OVERLAY_AREA>())
         .ok_or(err::PARAM_INVALID)?;
-    for (field, s) in area
-        .as_chunks_mut::<OVERLAY_LEN>()
-        .0
-        .iter_mut()
-        .zip(req.overlays())
-    {
+    for (field, s) in area.as_chunks_mut::<OVERLAY_LEN>().0.iter_mut().zip(req.overlays()) {
+        crate::put_cstr(field, s)?;
+    }
+    let area = out
+        .get_mut(off::RUN_DEVICES..)
+        .and_then(|f| f.first_chunk_mut::<DEVICES_AREA>())
+        .ok_or(err::PARAM_INVALID)?;
+    for (field, s) in area.as_chunks_mut::<DEVICE_LEN>().0.iter_mut().zip(req.devices()) {
         crate::put_cstr(field, s)?;
     }
     put(out, off::RUN_REPLY_MAX, req.reply_max.to_ne_bytes());
     put(out, off::RUN_TEST_STALL, req.test_stall.to_ne_bytes());
+    put(out, off::RUN_SHARE, req.share.to_ne_bytes());
+    put(out, off::RUN_NET, req.net.to_ne_bytes());
+    put(out, off::RUN_TMP_SIZE_KB, req.tmp_size_kb.to_ne_bytes());
+    put(out, off::RUN_N_DEVICES, nd.to_ne_bytes());
+    put(out, off::RUN_ADDR, req.addr);
+    put(out, off::RUN_PREFIX, [req.prefix]);
+    put(out, off::RUN_GATEWAY, req.gateway);
+    put(out, off::RUN_DEVICE_RO, req.device_ro.to_ne_bytes());
     Ok(())
 }
 

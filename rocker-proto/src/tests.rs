@@ -127,7 +127,8 @@ fn constants_match_protocol() {
     assert_eq!(VERSION, 1);
     assert_eq!((KIND_RUN, KIND_LIST, KIND_REGISTER), (1, 2, 3));
     assert_eq!((KIND_RUN_REPLY, KIND_LIST_REPLY), (0x8001, 0x8002));
-    assert_eq!((HDR_SIZE, RUN_REQ_SIZE_VER0, RUN_REQ_SIZE, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1), (16, 1832, 1840, 56, 72));
+    assert_eq!((HDR_SIZE, RUN_REQ_SIZE_VER0, RUN_REQ_SIZE_VER1, RUN_REQ_SIZE_VER2, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1), (16, 1832, 1840, 2464, 56, 72));
+    assert_eq!(RUN_REQ_SIZE, RUN_REQ_SIZE_VER2);
     assert_eq!((OP_SIZE, MAX_OPS, MAX_REPLY_FDS), (24, 48, 16));
     assert_eq!((LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE), (304, 24));
     assert_eq!(
@@ -168,6 +169,8 @@ fn err_names() {
         (23, "exec_dir_invalid"),
         (24, "id_map_failed"),
         (25, "unsupported"),
+        (26, "isolation_invalid"),
+        (27, "net_failed"),
     ];
     for (code, name) in expect {
         assert_eq!(err_name(code), format!("ROCKER_ERR_{name}"), "code {code}");
@@ -176,11 +179,11 @@ fn err_names() {
     assert_eq!(err::OVERLAY_INVALID, 17);
     assert_eq!(err::BAD_MESSAGE, 18);
     assert_eq!(err::ID_MAP_FAILED, 24);
-    for bad in [-2, 26, 1000, i32::MIN, i32::MAX] {
+    for bad in [-2, 28, 1000, i32::MIN, i32::MAX] {
         assert_eq!(err_name(bad), "?");
     }
     // Every reason maps to one of the seed's 12 codes; those map to themselves.
-    for code in -1..=25 {
+    for code in -1..=27 {
         let s = seed_code(code);
         assert!((-1..=10).contains(&s), "{code} -> {s}");
         if code <= 10 {
@@ -247,7 +250,19 @@ rocker_req_run.data_dir 552 256
 rocker_req_run.overlay 808 1024
 rocker_req_run.reply_max 1832 4
 rocker_req_run.test_stall 1836 4
-rocker_req_run sizeof 1840
+rocker_req_run.share 1840 4
+rocker_req_run.net 1844 4
+rocker_req_run.tmp_size_kb 1848 4
+rocker_req_run.n_devices 1852 4
+rocker_req_run.hostname 1856 64
+rocker_req_run.bridge 1920 16
+rocker_req_run.addr 1936 4
+rocker_req_run.prefix 1940 1
+rocker_req_run.reserved2 1941 3
+rocker_req_run.gateway 1944 4
+rocker_req_run.device_ro 1948 4
+rocker_req_run.devices 1952 512
+rocker_req_run sizeof 2464
 rocker_rep_run.hdr 0 16
 rocker_rep_run.err 16 4
 rocker_rep_run.sys_errno 20 4
@@ -306,9 +321,10 @@ fn layout_table() {
     assert!(t.contains("\nROCKER_STEP_mount_overlay 8\n"));
     assert!(t.contains("\nROCKER_STEP_guard_timeout 46\n"));
     assert!(t.contains("\nROCKER_ERR_unsupported 25\n"));
+    assert!(t.contains("\nROCKER_NET_BRIDGE 2\n"));
     assert!(t.ends_with("\nROCKER_OP_seccomp 14\n"));
-    // 46 fields + 6 sizeof + 10 constants + the code tables
-    assert_eq!(t.lines().count(), 46 + 6 + 10 + codes::REASONS.len() + codes::STEPS.len() + codes::OPS.len());
+    // 58 fields + 6 sizeof + 29 constants + the code tables
+    assert_eq!(t.lines().count(), 58 + 6 + 29 + codes::REASONS.len() + codes::STEPS.len() + codes::OPS.len());
     // Every line has exactly one space-separated name and numbers.
     for l in t.lines() {
         let parts: Vec<&str> = l.split(' ').collect();

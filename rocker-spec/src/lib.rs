@@ -11,7 +11,10 @@
 
 pub mod recipe;
 
-use rocker_proto::{check_run_req, err, step, RunReq, RUN_LEGACY_LOOP};
+use rocker_proto::{
+    check_abs_path, check_run_req, err, step, under, RunReq, NET_BRIDGE, NET_HOST, NET_NONE, RUN_LEGACY_LOOP, SHARE_DEV,
+    SHARE_IPC, SHARE_TMP, SHARE_UTS,
+};
 use syscalls::Errno;
 
 /// Why something failed: the reason (`ROCKER_ERR_*`, never success), the
@@ -113,6 +116,29 @@ pub enum Client {
     Recipe(u32),
 }
 
+/// The sandbox's network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net<'a> {
+    /// The host's (the seed's behaviour).
+    Host,
+    /// Its own network namespace with only `lo`.
+    None,
+    /// Its own network namespace, a veth pair whose host end joins `bridge`.
+    Bridge {
+        /// The bridge (created by the master if missing).
+        bridge: &'a [u8],
+        /// Address and prefix (0.0.0.0: allocated by the master).
+        addr: [u8; 4],
+        /// See `addr`.
+        prefix: u8,
+        /// Default gateway (0.0.0.0: the bridge's address).
+        gateway: [u8; 4],
+    },
+}
+
+/// Default size of a private /tmp (KiB).
+pub const TMP_SIZE_KB: u32 = 16 * 1024;
+
 /// One sandbox, whatever asked for it.
 #[derive(Clone, Copy, Debug)]
 pub struct SandboxSpec<'a> {
@@ -139,6 +165,21 @@ pub struct SandboxSpec<'a> {
     pub test_stall: u16,
     /// Who carries out the App's side.
     pub client: Client,
+    /// Overlay every visible top-level dir (none was named): the master
+    /// fills `overlays` (the seed's rule).
+    pub auto_overlay: bool,
+    /// Hostname in its UTS namespace (empty: the sandbox's name).
+    pub hostname: &'a [u8],
+    /// A private /dev (tmpfs with the standard devices, pts, shm, mqueue).
+    pub private_dev: bool,
+    /// A private /tmp of this size in KiB (0: none, the host's or an overlay).
+    pub tmp_kb: u32,
+    /// Host device nodes passed through.
+    pub devices: &'a [&'a [u8]],
+    /// Bit i: device i read-only.
+    pub device_ro: u32,
+    /// Its network.
+    pub net: Net<'a>,
 }
 
 impl<'a> SandboxSpec<'a> {
@@ -151,6 +192,52 @@ impl<'a> SandboxSpec<'a> {
         })?;
         let test_stall = u16::try_from(req.test_stall).map_err(|_| Fail::new(err::PARAM_INVALID, Errno::ERANGE, step::VALIDATE))?;
         let client = if req.reply_max == 0 { Client::V1 } else { Client::Recipe(req.reply_max) };
+        let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::VALIDATE);
+        if !req.hostname.is_empty() && !req.hostname.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') {
+            return Err(bad(Errno::EINVAL));
+        }
+        for (i, d) in req.devices().iter().enumerate() {
+            if check_abs_path(d).is_err() || !under(d, b"/dev") || *d == b"/dev" {
+                return Err(bad(Errno::EINVAL).index(i));
+            }
+        }
+        // A v1 client joins mnt, pid and user only: no namespace it would
+        // not join, and no network it could not reach.
+        let v1 = client == Client::V1;
+        let mut ns = Ns::NEWNS.union(Ns::NEWPID);
+        if !v1 && req.share & SHARE_UTS == 0 {
+            ns = ns.union(Ns::NEWUTS);
+        }
+        if !v1 && req.share & SHARE_IPC == 0 {
+            ns = ns.union(Ns::NEWIPC);
+        }
+        let net = match req.net {
+            NET_HOST => Net::Host,
+            NET_NONE => Net::None,
+            NET_BRIDGE => {
+                let ok = !req.bridge.is_empty() && req.bridge.iter().all(|&c| c.is_ascii_alphanumeric() || b"-_.".contains(&c));
+                if !ok || (req.addr != [0; 4] && (req.prefix == 0 || req.prefix > 30)) {
+                    return Err(bad(Errno::EINVAL));
+                }
+                Net::Bridge { bridge: req.bridge, addr: req.addr, prefix: req.prefix, gateway: req.gateway }
+            }
+            _ => return Err(bad(Errno::EINVAL)),
+        };
+        if net != Net::Host {
+            if v1 {
+                return Err(Fail::new(err::UNSUPPORTED, Errno::EINVAL, step::VALIDATE));
+            }
+            ns = ns.union(Ns::NEWNET);
+        }
+        // /tmp stays the host's when asked, or when it is overlaid.
+        let tmp_overlaid = req.overlays().contains(&&b"/tmp"[..]);
+        let tmp_kb = if req.share & SHARE_TMP != 0 || tmp_overlaid {
+            0
+        } else if req.tmp_size_kb == 0 {
+            TMP_SIZE_KB
+        } else {
+            req.tmp_size_kb
+        };
         Ok(SandboxSpec {
             app_id: req.app_id,
             uid: req.uid,
@@ -159,10 +246,17 @@ impl<'a> SandboxSpec<'a> {
             exec_dir: req.exec_dir,
             data_dir: req.data_dir,
             overlays: req.overlays(),
-            ns: Ns::NEWNS.union(Ns::NEWPID),
+            ns,
             legacy_loop: req.run_flags & RUN_LEGACY_LOOP != 0,
             test_stall,
             client,
+            auto_overlay: req.n_overlay == 0,
+            hostname: req.hostname,
+            private_dev: req.share & SHARE_DEV == 0,
+            tmp_kb,
+            devices: req.devices(),
+            device_ro: req.device_ro,
+            net,
         })
     }
 }

@@ -42,13 +42,26 @@ fn seed_recipe_in_order() {
     let spec = SandboxSpec::from_run(&req).unwrap();
     assert_eq!(spec.client, Client::Recipe(8192));
     let e = entrance(&spec, &mut [0u8; 64]).unwrap();
-    assert_eq!(&e.fds[..], &[FdRole::Ctl, FdRole::Ns(Ns::NEWNS), FdRole::Ns(Ns::NEWPID), FdRole::Ns(Ns::NEWUSER)]);
+    // A recipe client gets UTS and IPC namespaces too (ROUND2: isolation).
+    assert_eq!(
+        &e.fds[..],
+        &[
+            FdRole::Ctl,
+            FdRole::Ns(Ns::NEWNS),
+            FdRole::Ns(Ns::NEWPID),
+            FdRole::Ns(Ns::NEWUTS),
+            FdRole::Ns(Ns::NEWIPC),
+            FdRole::Ns(Ns::NEWUSER)
+        ]
+    );
     let o = |op, step, a, b| Op { op, step, a, b, c: 0 };
     let want = [
         o(op::SETNS, step::SETNS_MNT, 1, 0x0002_0000),
         o(op::SETNS, step::SETNS_PID, 2, 0x2000_0000),
+        o(op::SETNS, step::SETNS_UTS, 3, 0x0400_0000),
+        o(op::SETNS, step::SETNS_IPC, 4, 0x0800_0000),
         o(op::SETGROUPS, step::DROP_GROUPS, 0, 0),
-        o(op::SETNS, step::SETNS_USER, 3, 0x1000_0000),
+        o(op::SETNS, step::SETNS_USER, 5, 0x1000_0000),
         o(op::CAPBSET, step::CAPBSET, 0, 0),
         o(op::SETRESGID, step::SETRESGID, 0, 1000),
         o(op::SETRESUID, step::SETRESUID, 0, 1000),

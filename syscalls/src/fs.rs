@@ -173,3 +173,9 @@ pub fn umask(mask: u32) -> u32 {
     // SAFETY: integers only; umask cannot fail.
     crate::conv::ret_infallible_u32(unsafe { crate::arch::syscall1(nr::umask, c_uint(mask)) })
 }
+
+/// symlinkat(2): a symlink `path` (relative to `dir`) pointing at `target`.
+pub fn symlinkat(target: CStr, dir: Fd, path: CStr) -> Result<()> {
+    // SAFETY: both are NUL-terminated.
+    ret(unsafe { syscall3(nr::symlinkat, c_str(target), fd(dir), c_str(path)) })
+}

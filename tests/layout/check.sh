@@ -59,19 +59,23 @@ else
         --target "$host") >"$out/expected.txt"
 fi
 
-# 2. Build layout.c for the target. Word splitting of the flags is intended.
+# 2. Every constant of the Rust table becomes a CONST() line of layout.c, so
+#    a constant missing from rocker.h fails to compile.
+awk '/^ROCKER_/ { printf "\tCONST(%s);\n", $1 }' "$out/expected.txt" >"$out/layout_consts.h"
+
+# 3. Build layout.c for the target. Word splitting of the flags is intended.
 # shellcheck disable=SC2086
-$cc $cflags -Wall -Wextra -I"$root/rocker-client-c/include" \
+$cc $cflags -Wall -Wextra -I"$root/rocker-client-c/include" -I"$out" \
     -o "$out/layout" "$root/tests/layout/layout.c" $ldflags
 
-# 3. Run it there.
+# 4. Run it there.
 if [[ $triple == host ]]; then
     "$out/layout" >"$out/actual.txt"
 else
     "$root/scripts/run-target.sh" "$triple" "$out/layout" >"$out/actual.txt"
 fi
 
-# 4. Compare.
+# 5. Compare.
 if ! diff -u --label "rocker-proto (expected)" --label "rocker.h on $triple (actual)" \
     "$out/expected.txt" "$out/actual.txt"; then
     echo "layout: FAIL: rocker.h and rocker-proto disagree on $triple" >&2

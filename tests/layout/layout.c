@@ -38,6 +38,20 @@ int main(void)
 	FIELD(rocker_req_run, exec_dir);
 	FIELD(rocker_req_run, data_dir);
 	FIELD(rocker_req_run, overlay);
+	FIELD(rocker_req_run, reply_max);
+	FIELD(rocker_req_run, test_stall);
+	FIELD(rocker_req_run, share);
+	FIELD(rocker_req_run, net);
+	FIELD(rocker_req_run, tmp_size_kb);
+	FIELD(rocker_req_run, n_devices);
+	FIELD(rocker_req_run, hostname);
+	FIELD(rocker_req_run, bridge);
+	FIELD(rocker_req_run, addr);
+	FIELD(rocker_req_run, prefix);
+	FIELD(rocker_req_run, reserved2);
+	FIELD(rocker_req_run, gateway);
+	FIELD(rocker_req_run, device_ro);
+	FIELD(rocker_req_run, devices);
 	SIZEOF(rocker_req_run);
 
 	FIELD(rocker_rep_run, hdr);
@@ -49,7 +63,18 @@ int main(void)
 	FIELD(rocker_rep_run, guard_pname);
 	FIELD(rocker_rep_run, n_fds);
 	FIELD(rocker_rep_run, reserved);
+	FIELD(rocker_rep_run, ctl_fd);
+	FIELD(rocker_rep_run, n_ops);
+	FIELD(rocker_rep_run, blob_len);
+	FIELD(rocker_rep_run, reserved1);
 	SIZEOF(rocker_rep_run);
+
+	FIELD(rocker_op, op);
+	FIELD(rocker_op, step);
+	FIELD(rocker_op, a);
+	FIELD(rocker_op, b);
+	FIELD(rocker_op, c);
+	SIZEOF(rocker_op);
 
 	FIELD(rocker_list_entry, guard_pid);
 	FIELD(rocker_list_entry, app_id);
@@ -65,77 +90,7 @@ int main(void)
 	FIELD(rocker_rep_list, reserved);
 	SIZEOF(rocker_rep_list);
 
-	CONST(ROCKER_MAGIC);
-	CONST(ROCKER_PROTO_VERSION);
-	CONST(ROCKER_MSG_MAX);
-	CONST(ROCKER_MAX_SANDBOXES);
-	CONST(ROCKER_RUN_LEGACY_LOOP);
-
-	CONST(ROCKER_ERR_unknown);
-	CONST(ROCKER_ERR_success);
-	CONST(ROCKER_ERR_sys);
-	CONST(ROCKER_ERR_param_invalid);
-	CONST(ROCKER_ERR_server_unaddr_invalid);
-	CONST(ROCKER_ERR_gen_local_addr_failed);
-	CONST(ROCKER_ERR_send_req_failed);
-	CONST(ROCKER_ERR_recv_resp_failed);
-	CONST(ROCKER_ERR_build_rocker_failed);
-	CONST(ROCKER_ERR_enter_rocker_failed);
-	CONST(ROCKER_ERR_app_exec_failed);
-	CONST(ROCKER_ERR_get_guardname_failed);
-	CONST(ROCKER_ERR_no_server);
-	CONST(ROCKER_ERR_pkg_missing);
-	CONST(ROCKER_ERR_pkg_not_squashfs);
-	CONST(ROCKER_ERR_path_relative);
-	CONST(ROCKER_ERR_path_too_long);
-	CONST(ROCKER_ERR_path_invalid);
-	CONST(ROCKER_ERR_overlay_invalid);
-	CONST(ROCKER_ERR_bad_message);
-	CONST(ROCKER_ERR_permission_denied);
-	CONST(ROCKER_ERR_busy);
-	CONST(ROCKER_ERR_no_loop_device);
-	CONST(ROCKER_ERR_data_dir_invalid);
-	CONST(ROCKER_ERR_exec_dir_invalid);
-	CONST(ROCKER_ERR_id_map_failed);
-
-	CONST(ROCKER_STEP_none);
-	CONST(ROCKER_STEP_validate);
-	CONST(ROCKER_STEP_peer_cred);
-	CONST(ROCKER_STEP_pkg_check);
-	CONST(ROCKER_STEP_clone_guard);
-	CONST(ROCKER_STEP_make_private);
-	CONST(ROCKER_STEP_open_data_dir);
-	CONST(ROCKER_STEP_mkdir_layer);
-	CONST(ROCKER_STEP_mount_overlay);
-	CONST(ROCKER_STEP_loop_control);
-	CONST(ROCKER_STEP_loop_get_free);
-	CONST(ROCKER_STEP_loop_configure);
-	CONST(ROCKER_STEP_loop_set_fd);
-	CONST(ROCKER_STEP_loop_set_status);
-	CONST(ROCKER_STEP_mkdir_exec_dir);
-	CONST(ROCKER_STEP_mount_squashfs);
-	CONST(ROCKER_STEP_mount_proc);
-	CONST(ROCKER_STEP_unshare_user);
-	CONST(ROCKER_STEP_setgroups);
-	CONST(ROCKER_STEP_gid_map);
-	CONST(ROCKER_STEP_uid_map);
-	CONST(ROCKER_STEP_open_ns);
-	CONST(ROCKER_STEP_reply);
-	CONST(ROCKER_STEP_connect);
-	CONST(ROCKER_STEP_send);
-	CONST(ROCKER_STEP_recv);
-	CONST(ROCKER_STEP_open_pkg);
-	CONST(ROCKER_STEP_fork_helper);
-	CONST(ROCKER_STEP_setns_mnt);
-	CONST(ROCKER_STEP_setns_pid);
-	CONST(ROCKER_STEP_setns_user);
-	CONST(ROCKER_STEP_drop_groups);
-	CONST(ROCKER_STEP_setresgid);
-	CONST(ROCKER_STEP_setresuid);
-	CONST(ROCKER_STEP_drop_caps);
-	CONST(ROCKER_STEP_clone_app);
-	CONST(ROCKER_STEP_register_app);
-	CONST(ROCKER_STEP_guard_timeout);
-
+	/* every constant of the Rust table (check.sh generates this file) */
+#include "layout_consts.h"
 	return fflush(stdout) == 0 ? 0 : 1;
 }
