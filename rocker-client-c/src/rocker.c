@@ -362,6 +362,23 @@ static long step_by_name(const char *s)
 
 /* A missing data dir is created by us (the caller), mode 0700, owned by the
  * App's uid/gid; only its last component: the parent must exist.  0 or -1. */
+/* A host path relative to our cwd, made absolute (the daemon has no cwd of
+ * ours); left as given when it does not fit, for the daemon to refuse. */
+static char *absolute(const char *path, char buf[ROCKER_PATH_MAX])
+{
+    size_t n;
+
+    if (path[0] == '/' || !path[0] || !getcwd(buf, ROCKER_PATH_MAX))
+        return (char *)path;
+    n = strlen(buf);
+    if (n > 1)
+        buf[n++] = '/';
+    if (n + strlen(path) >= ROCKER_PATH_MAX)
+        return (char *)path;
+    strcpy(buf + n, path);
+    return buf;
+}
+
 static int make_data_dir(const RockerRequest *req)
 {
     int fd;
@@ -483,6 +500,7 @@ static void relay_pty(int ptm)
 
 static int cmd_run(int argc, char **argv)
 {
+    static char pkg_buf[ROCKER_PATH_MAX], data_buf[ROCKER_PATH_MAX];
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
     int i, n_ov = 0, n_dev = 0, detach = 0, tty = 0, ptm = -1, status;
@@ -535,11 +553,11 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--legacy-loop") == 0) {
             req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
         } else if ((val = optval(argv, argc, &i, "--pkg"))) {
-            req.app_pkg_path = (char *)val;
+            req.app_pkg_path = absolute(val, pkg_buf);
         } else if ((val = optval(argv, argc, &i, "--exec-dir"))) {
             req.app_exec_dir = (char *)val;
         } else if ((val = optval(argv, argc, &i, "--data-dir"))) {
-            req.app_data_dir = (char *)val;
+            req.app_data_dir = absolute(val, data_buf);
         } else if ((val = optval(argv, argc, &i, "--overlay"))) {
             if (n_ov == ROCKER_MAX_OVERLAYS)
                 return usage_error("too many --overlay (max 16)", val);

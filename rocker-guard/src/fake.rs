@@ -193,9 +193,9 @@ impl Sys for Fake {
         self.missing.remove(&name);
         Ok(())
     }
-    fn create(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<Fd> {
-        let line = format!("create({}, {:?}, {:o})", dirname(dir), s(&path), mode);
-        self.open_common(line, dir, &s(&path))
+    fn mknodat(&mut self, dir: Fd, path: CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
+        assert!(self.open.contains(&dir));
+        self.tick(format!("mknodat({}, {:?}, {:o}, {major}:{minor})", dirname(dir), s(&path), mode))
     }
     fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()> {
         self.tick(format!("symlinkat({:?}, {}, {:?})", s(&target), dirname(dir), s(&path)))
@@ -217,7 +217,7 @@ impl Sys for Fake {
         // Device nodes are character devices here.
         let is_dev = self.names.get(&fd).is_some_and(|n| n.starts_with("/dev/"));
         let mode = if is_dev { 0o020666 } else { 0o040755 };
-        Ok(Stat { mode, uid: 0, gid: 0, ino: 42, dev_major: 8, dev_minor: 1 })
+        Ok(Stat { mode, uid: 0, gid: 0, ino: 42, dev_major: 8, dev_minor: 1, rdev_major: if is_dev { 1 } else { 0 }, rdev_minor: if is_dev { fd as u32 } else { 0 } })
     }
     fn fstatfs_type(&mut self, fd: Fd) -> Result<u64> {
         self.tick(format!("fstatfs({fd})"))?;

@@ -49,6 +49,8 @@ const MAX_APPS: usize = 32;
 /// Entry of the guard process. Never returns.
 pub fn run(a: Guard) -> ! {
     let _ = set_name(a.pname);
+    // Every mode the setup passes is the one it means.
+    umask(0);
     close_all_but(&[a.pkg, a.notify, a.ctl]);
     // The master blocks SIGCHLD/SIGTERM/SIGINT/SIGHUP for its signalfd; the
     // guard keeps only SIGCHLD blocked (its own signalfd), so a host SIGTERM

@@ -575,36 +575,36 @@ impl<S: Sys> Exec<'_, S> {
 }
 
 /// The host's device nodes every sandbox gets in its private /dev (seeds
-/// 002 and 003; bound, as a user namespace cannot mknod).
+/// 002 and 003).
 const STD_DEVICES: [&[u8]; 6] = [b"/dev/null", b"/dev/zero", b"/dev/full", b"/dev/random", b"/dev/urandom", b"/dev/tty"];
-/// Most device nodes bound into a private /dev.
+/// Most device nodes made in a private /dev.
 const MAX_NODES: usize = STD_DEVICES.len() + rocker_proto::DEVICES_MAX;
 
-impl<'s, S: Sys> Exec<'s, S> {
-    /// A private /dev. The host's nodes are opened first (O_PATH, no
-    /// symlink on their path, checked to be devices), then hidden by a
-    /// tmpfs, into which each is bound on an empty file (read-only when
-    /// asked); then a new devpts instance with its ptmx link, shm, mqueue,
-    /// and the fd/stdin/stdout/stderr links. Everything is created by the
-    /// guard in its own fresh tmpfs.
-    fn mount_dev(&mut self) -> core::result::Result<(), Fail> {
-        let mut nodes: Vec<(Fd, &[u8], bool), MAX_NODES> = Vec::new();
-        let r = self.mount_dev_with(&mut nodes);
-        for (fd, _, _) in nodes {
-            self.sys.close(fd);
-        }
-        r
-    }
+/// A device node to make in a private /dev.
+struct Node<'s> {
+    path: &'s [u8],
+    kind: u32,
+    major: u32,
+    minor: u32,
+    ro: bool,
+}
 
-    fn mount_dev_with<'n>(&mut self, nodes: &mut Vec<(Fd, &'n [u8], bool), MAX_NODES>) -> core::result::Result<(), Fail>
-    where
-        's: 'n,
-    {
+impl<'s, S: Sys> Exec<'s, S> {
+    /// A private /dev: a tmpfs (nosuid, noexec) on which the guard, still
+    /// root of the host's user namespace, makes a node for each standard
+    /// device and each one asked for: same type and numbers as the host's
+    /// (looked up with no symlink on the path), owned by root, mode 0666,
+    /// or 0444 when asked read-only (a read-only bind would not stop
+    /// writes to a device). Then a new devpts instance with its ptmx link,
+    /// shm, mqueue, and the fd/stdin/stdout/stderr links. The App, in its
+    /// own user namespace, can neither make nodes nor chmod these.
+    fn mount_dev(&mut self) -> core::result::Result<(), Fail> {
         let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
+        let mut nodes: Vec<Node<'s>, MAX_NODES> = Vec::new();
         for d in STD_DEVICES {
-            match self.open_nofollow(AT_FDCWD, d, g::O_PATH | g::O_CLOEXEC) {
-                Ok(fd) => {
-                    let _ = nodes.push((fd, d, false));
+            match self.node(d) {
+                Ok(n) => {
+                    let _ = nodes.push(n);
                 }
                 // A host without this node: its sandboxes go without.
                 Err(Errno::ENOENT) => {}
@@ -614,43 +614,52 @@ impl<'s, S: Sys> Exec<'s, S> {
         let devs = self.spec.devices;
         for (i, d) in devs.iter().enumerate() {
             let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::MOUNT_DEV).index(i);
-            let fd = self.open_nofollow(AT_FDCWD, d, g::O_PATH | g::O_CLOEXEC).map_err(bad)?;
             let ro = self.spec.device_ro & (1 << i) != 0;
-            if nodes.push((fd, d, ro)).is_err() {
-                self.sys.close(fd);
-                return Err(bad(Errno::E2BIG));
+            // Named twice, or one of the standard ones: made once,
+            // read-only if any naming asks for it.
+            if let Some(n) = nodes.iter_mut().find(|n| n.path == *d) {
+                n.ro |= ro;
+                continue;
             }
-            let st = self.sys.fstat(fd).map_err(bad)?;
-            let t = st.mode & g::S_IFMT;
-            if t != g::S_IFCHR && t != g::S_IFBLK {
-                return Err(bad(Errno::ENODEV));
-            }
+            let mut n = self.node(d).map_err(bad)?;
+            n.ro = ro;
+            nodes.push(n).map_err(|_| bad(Errno::E2BIG))?;
         }
         let devdir = self.open_nofollow(AT_FDCWD, b"/dev", DIR_PATH).map_err(f)?;
-        let r = self.fill_dev(devdir, nodes);
-        self.sys.close(devdir);
-        r
-    }
-
-    fn fill_dev(&mut self, devdir: Fd, nodes: &[(Fd, &[u8], bool)]) -> core::result::Result<(), Fail> {
-        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
+        let target = fd_path(devdir);
         let tmpfs = c!("tmpfs");
-        let target = fd_path(devdir).map_err(f)?;
-        self.sys
-            .mount(Some(tmpfs), (&target).into(), Some(tmpfs), M::NOSUID | M::NODEV | M::NOEXEC, Some(c!("mode=755,size=64k")))
-            .map_err(f)?;
+        let r = target.map_err(f).and_then(|t| {
+            self.sys
+                .mount(Some(tmpfs), (&t).into(), Some(tmpfs), M::NOSUID | M::NOEXEC, Some(c!("mode=755,size=64k")))
+                .map_err(f)
+        });
+        self.sys.close(devdir);
+        r?;
         // The new /dev, by path: a tmpfs this guard just made, where no one
         // else can have created anything.
         let dev = self.sys.openat(AT_FDCWD, c!("/dev"), DIR_PATH).map_err(f)?;
-        let r = self.fill_new_dev(dev, nodes);
+        let r = self.fill_dev(dev, &nodes);
         self.sys.close(dev);
         r
     }
 
-    fn fill_new_dev(&mut self, dev: Fd, nodes: &[(Fd, &[u8], bool)]) -> core::result::Result<(), Fail> {
+    /// The type and numbers of the host's device node `path`.
+    fn node(&mut self, path: &'s [u8]) -> Result<Node<'s>> {
+        let fd = self.open_nofollow(AT_FDCWD, path, g::O_PATH | g::O_CLOEXEC)?;
+        let st = self.sys.fstat(fd);
+        self.sys.close(fd);
+        let st = st?;
+        let kind = st.mode & g::S_IFMT;
+        if kind != g::S_IFCHR && kind != g::S_IFBLK {
+            return Err(Errno::ENODEV);
+        }
+        Ok(Node { path, kind, major: st.rdev_major, minor: st.rdev_minor, ro: false })
+    }
+
+    fn fill_dev(&mut self, dev: Fd, nodes: &[Node]) -> core::result::Result<(), Fail> {
         let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
-        for &(node, path, ro) in nodes {
-            let rel = path.get(5..).unwrap_or(&[]); // below "/dev/"
+        for n in nodes {
+            let rel = n.path.get(5..).unwrap_or(&[]); // below "/dev/"
             // Parents of a nested node (/dev/net/tun).
             for (k, &c) in rel.iter().enumerate() {
                 if c == b'/' {
@@ -659,21 +668,8 @@ impl<'s, S: Sys> Exec<'s, S> {
                 }
             }
             let name = cpath(rel).map_err(f)?;
-            let file = self.sys.create(dev, (&name).into(), 0o666).map_err(f)?;
-            let src = fd_path(node).map_err(f);
-            let dst = fd_path(file).map_err(f);
-            let r = match (src, dst) {
-                (Ok(s), Ok(d)) => self.sys.mount(Some((&s).into()), (&d).into(), None, M::BIND, None).map_err(f),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-            self.sys.close(file);
-            r?;
-            if ro {
-                let full = cpath(path).map_err(f)?;
-                self.sys
-                    .mount(None, (&full).into(), None, M::BIND | M::REMOUNT | M::RDONLY | M::NOSUID | M::NOEXEC, None)
-                    .map_err(f)?;
-            }
+            let mode = n.kind | if n.ro { 0o444 } else { 0o666 };
+            self.sys.mknodat(dev, (&name).into(), mode, n.major, n.minor).map_err(f)?;
         }
         mkdir_ok(self.sys.mkdirat(dev, c!("pts"), 0o755)).map_err(f)?;
         let devpts = c!("devpts");

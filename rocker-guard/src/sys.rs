@@ -22,6 +22,10 @@ pub struct Stat {
     pub dev_major: u32,
     /// See `dev_major`.
     pub dev_minor: u32,
+    /// The device a device node is.
+    pub rdev_major: u32,
+    /// See `rdev_major`.
+    pub rdev_minor: u32,
 }
 
 /// Every kernel call of the guard's setup.
@@ -36,8 +40,9 @@ pub trait Sys {
     fn close(&mut self, fd: Fd);
     /// mkdirat(2).
     fn mkdirat(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<()>;
-    /// A new empty file: openat(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW).
-    fn create(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<Fd>;
+    /// mknodat(2) of a device node (mode: type and permissions; the guard
+    /// runs with umask 0).
+    fn mknodat(&mut self, dir: Fd, path: CStr, mode: u32, major: u32, minor: u32) -> Result<()>;
     /// symlinkat(2).
     fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()>;
     /// sethostname(2).
@@ -108,8 +113,8 @@ impl Sys for Kernel {
         mkdirat(dir, path, mode)
     }
     #[inline]
-    fn create(&mut self, dir: Fd, path: CStr, mode: u32) -> Result<Fd> {
-        openat(dir, path, g::O_WRONLY | g::O_CREAT | g::O_EXCL | g::O_NOFOLLOW | g::O_CLOEXEC, mode).map(owned)
+    fn mknodat(&mut self, dir: Fd, path: CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
+        mknodat(dir, path, mode, major, minor)
     }
     #[inline]
     fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()> {
@@ -137,6 +142,8 @@ impl Sys for Kernel {
             ino: st.stx_ino,
             dev_major: st.stx_dev_major,
             dev_minor: st.stx_dev_minor,
+            rdev_major: st.stx_rdev_major,
+            rdev_minor: st.stx_rdev_minor,
         })
     }
     #[inline]

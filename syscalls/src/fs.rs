@@ -175,6 +175,14 @@ pub fn umask(mask: u32) -> u32 {
 }
 
 /// symlinkat(2): a symlink `path` (relative to `dir`) pointing at `target`.
+/// mknodat(2): `mode` is the file type and permissions, `major:minor` the
+/// device (encoded the kernel's way: 12 bits of major, 20 of minor).
+pub fn mknodat(dir: Fd, path: CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
+    let dev = (minor & 0xff) | (major & 0xfff) << 8 | (minor & !0xff) << 12;
+    // SAFETY: path is NUL-terminated.
+    ret(unsafe { syscall4(nr::mknodat, fd(dir), c_str(path), c_uint(mode), c_uint(dev)) })
+}
+
 pub fn symlinkat(target: CStr, dir: Fd, path: CStr) -> Result<()> {
     // SAFETY: both are NUL-terminated.
     ret(unsafe { syscall3(nr::symlinkat, c_str(target), fd(dir), c_str(path)) })

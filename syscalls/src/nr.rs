@@ -8,7 +8,7 @@ macro_rules! nrs { ($($n:ident = $v:ident),* $(,)?) => { $(pub(crate) const $n: 
 nrs!(
     read = __NR_read, write = __NR_write, close = __NR_close, openat = __NR_openat,
     openat2 = __NR_openat2, pread64 = __NR_pread64, statx = __NR_statx,
-    mkdirat = __NR_mkdirat, unlinkat = __NR_unlinkat, fchownat = __NR_fchownat,
+    mkdirat = __NR_mkdirat, mknodat = __NR_mknodat, unlinkat = __NR_unlinkat, fchownat = __NR_fchownat,
     fchmodat = __NR_fchmodat, readlinkat = __NR_readlinkat, pipe2 = __NR_pipe2,
     dup3 = __NR_dup3, close_range = __NR_close_range, socket = __NR_socket,
     bind = __NR_bind, listen = __NR_listen, accept4 = __NR_accept4,
