@@ -84,6 +84,7 @@ if [ ! -f "$out/.ok" ]; then
     rm -rf "$cache/tmp-$arch-"* "$out"
     mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/dl"
     # deb-src lines for the Debian repositories the system already uses.
+    # shellcheck disable=SC2016 # apt's own $(FIELD) syntax
     apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Identifier: Packages' 2>/dev/null |
         grep -E '^https?://[^ ]*/debian(-security)?/? [^ ]+ main$' | sort -u |
         sed 's|^\([^ ]*\)/ |\1 |; s|^|deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] |' \
