@@ -113,6 +113,10 @@ $(ROCKER_C_OUT)/tgt/test_fake_server_nopidfd: $(ROCKER_C_DIR)/tests/test_fake_se
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) -std=c99 $(ROCKER_C_WARN) -DROCKER_NO_CLONE_PIDFD -I$(ROCKER_C_INC) -o $@ $< $(TARGET_LDFLAGS)
 
+$(ROCKER_C_OUT)/tgt/rocker_nopidfd: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_HDR) $(ROCKER_C_TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -std=c99 $(ROCKER_C_WARN) -DROCKER_NO_CLONE_PIDFD -I$(ROCKER_C_INC) -o $@ $< $(TARGET_LDFLAGS)
+
 $(ROCKER_C_OUT)/host/rocker: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_HDR)
 	@mkdir -p $(@D)
 	$(ROCKER_C_HOSTCC) -O1 -g -std=c99 $(ROCKER_C_WARN) -I$(ROCKER_C_INC) -o $@ $<
@@ -130,9 +134,10 @@ rocker-c-test: header-check $(addprefix $(ROCKER_C_OUT)/host/,$(ROCKER_C_TESTS) 
 
 # Under qemu-user there are no namespaces: the fake-server test then skips the
 # namespace cases (it probes), everything else runs as on the target.
-rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS)) $(ROCKER_C_OUT)/rocker
+rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_nopidfd) $(ROCKER_C_OUT)/rocker
 	set -e; for t in $(ROCKER_C_TESTS); do echo "# $$t ($(TARGET))"; \
-	    ROCKER_CLI=$(ROCKER_C_OUT)/rocker ROCKER_CLI_RUNNER=$(QEMU_USER) \
+	    case $$t in *nopidfd) cli=$(ROCKER_C_OUT)/tgt/rocker_nopidfd;; *) cli=$(ROCKER_C_OUT)/rocker;; esac; \
+	    ROCKER_CLI=$$cli ROCKER_CLI_RUNNER=$(QEMU_USER) \
 	    $(QEMU_USER) $(ROCKER_C_OUT)/tgt/$$t; done
 
 rocker-c-clean:
