@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rocker: idempotent build/test environment setup for Debian 12 (bookworm), run as root.
 #
-# Installs the C cross toolchains (musl where Debian has it; big-endian mips's
+# Installs the C cross toolchains (musl where Debian has it; the MIPS targets'
 # is built by scripts/musl-mips.sh when first used), qemu-user-static,
 # squashfs-tools, busybox-static, cpio, and adds rust-src to the nightly
 # toolchain. When everything is already there it only runs dpkg-query and
@@ -25,9 +25,9 @@ PACKAGES=(
     gcc g++ musl-tools
     # cross C compilers (with --no-install-recommends they come without a libc)
     gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu gcc-mips-linux-gnu
-    # multiarch musl for static C (no musl for big-endian mips in bookworm:
-    # scripts/musl-mips.sh builds it from Debian's source on first use; dpkg-source)
-    musl-dev:armhf musl-dev:arm64 musl-dev:mipsel dpkg-dev xz-utils
+    # multiarch musl for static C; the MIPS targets' musl is built from
+    # Debian's source by scripts/musl-mips.sh on first use (dpkg-source)
+    musl-dev:armhf musl-dev:arm64 dpkg-dev xz-utils
 )
 
 APT_OPTS=(-o DPkg::Lock::Timeout=600 -o APT::Get::Assume-Yes=true)
@@ -97,7 +97,6 @@ fi
 for f in /usr/lib/x86_64-linux-musl/musl-gcc.specs \
          /usr/lib/aarch64-linux-musl/musl-gcc.specs \
          /usr/lib/arm-linux-musleabihf/musl-gcc.specs \
-         /usr/lib/mipsel-linux-musl/musl-gcc.specs \
          /usr/bin/qemu-aarch64-static /usr/bin/qemu-arm-static \
          /usr/bin/qemu-mipsel-static /usr/bin/qemu-mips-static; do
     [[ -e $f ]] || die "expected file missing: $f"
