@@ -13,8 +13,8 @@
 #
 # Cached in .cache/musl/ARCH-VERSION-KEY/ (KEY: the source version, the
 # compiler's version and the build flags below), under a lock; when it is
-# there this only runs dpkg-query and gcc --version (~30 ms). A build takes
-# ~30 s with -j2. Progress goes to stderr. scripts/mips-linux-musl-gcc is the
+# there this only runs dpkg-query and gcc --version (~20 ms). A build takes
+# ~30 s with -j2 on an idle 2-core VM (1-1.5 min when busy). Progress goes to stderr. scripts/mips-linux-musl-gcc is the
 # compiler wrapper the targets/*.mk use; it calls this first.
 #
 # Size: libc.a is built -Os, non-PIC (-fno-pie -mno-shared -mplt) and without
