@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rocker: idempotent build/test environment setup for Debian 12 (bookworm), run as root.
 #
-# Installs the C cross toolchains (musl where Debian has it), qemu-user-static,
+# Installs the C cross toolchains (musl where Debian has it; the MIPS targets'
+# is built by scripts/musl-mips.sh when first used), qemu-user-static,
 # squashfs-tools, busybox-static, cpio, and adds rust-src to the nightly
 # toolchain. When everything is already there it only runs dpkg-query and
 # rustc, and finishes in well under 2 s.
@@ -24,10 +25,9 @@ PACKAGES=(
     gcc g++ musl-tools
     # cross C compilers (with --no-install-recommends they come without a libc)
     gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu gcc-mips-linux-gnu
-    # glibc for big-endian mips static binaries (only a Recommends of gcc-mips-linux-gnu)
-    libc6-dev-mips-cross
-    # multiarch musl for static C (no musl for big-endian mips in bookworm)
-    musl-dev:armhf musl-dev:arm64 musl-dev:mipsel
+    # multiarch musl for static C; the MIPS targets' musl is built from
+    # Debian's source by scripts/musl-mips.sh on first use (dpkg-source)
+    musl-dev:armhf musl-dev:arm64 dpkg-dev xz-utils
 )
 
 APT_OPTS=(-o DPkg::Lock::Timeout=600 -o APT::Get::Assume-Yes=true)
@@ -97,8 +97,6 @@ fi
 for f in /usr/lib/x86_64-linux-musl/musl-gcc.specs \
          /usr/lib/aarch64-linux-musl/musl-gcc.specs \
          /usr/lib/arm-linux-musleabihf/musl-gcc.specs \
-         /usr/lib/mipsel-linux-musl/musl-gcc.specs \
-         /usr/mips-linux-gnu/lib/libc.a \
          /usr/bin/qemu-aarch64-static /usr/bin/qemu-arm-static \
          /usr/bin/qemu-mipsel-static /usr/bin/qemu-mips-static; do
     [[ -e $f ]] || die "expected file missing: $f"

@@ -1,6 +1,9 @@
 # rocker C toolchain for mipsel-unknown-linux-musl (GNU make fragment; see targets/README.md).
-# Installed by scripts/setup.sh. musl-dev:mipsel (multiarch). gcc/musl are hard float (fpxx), Rust's target is soft float.
-TARGET_CC         := mipsel-linux-gnu-gcc -specs /usr/lib/mipsel-linux-musl/musl-gcc.specs
+# gcc/musl are hard float (fpxx), Rust's target is soft float. musl is built
+# as for big-endian mips (scripts/musl-mips.sh, same Debian source as
+# musl-dev:mipsel, cached in .cache/musl/): Debian's libc.a is -O2, PIC and
+# has the stack protector, which makes the CLI 46.6 KB instead of 40.0 KB.
+TARGET_CC         := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))../scripts/mipsel-linux-musl-gcc)
 TARGET_CFLAGS     := -Os -static -ffunction-sections -fdata-sections
 TARGET_LDFLAGS    := -static -Wl,--gc-sections -s
 # C++ compile-only check of headers (-fsyntax-only). Host g++: Debian's
