@@ -289,7 +289,7 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
 static long step_by_name(const char *s)
 {
     long k;
-    for (k = 0; k < 256; k++)
+    for (k = 1; k < 256 && *s != '?'; k++) /* no "none" (0), no "?" (a hole) */
         if (strcmp(ROCKER_step_name((int)k), s) == 0)
             return k;
     return -1;

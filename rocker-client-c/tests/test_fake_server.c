@@ -1925,7 +1925,7 @@ static void test_cli_stall(const char *cli)
         { "mount_overlay", ROCKER_STEP_mount_overlay }, { "15", 15 }, { "loop_set_fd", ROCKER_STEP_loop_set_fd },
         { "unshare_user", ROCKER_STEP_unshare_user }, { "65535", 65535 }
     };
-    static const char *const bad[] = { "bogus", "0", "65536", "-3", "?", "12a", "MOUNT_OVERLAY", "" };
+    static const char *const bad[] = { "bogus", "0", "none", "65536", "-3", "?", "12a", "MOUNT_OVERLAY", "" };
     char out[4096], err[4096], arg[64];
     char *extra[] = { arg, (char *)"--", (char *)"/bin/true", NULL };
     unsigned i;
