@@ -129,11 +129,19 @@ rocker-c-test: header-check $(addprefix $(ROCKER_C_OUT)/host/,$(ROCKER_C_TESTS) 
 	    case $$t in *nopidfd) cli=rocker_nopidfd;; *) cli=rocker;; esac; \
 	    ROCKER_CLI=$(ROCKER_C_OUT)/host/$$cli $(ROCKER_C_OUT)/host/$$t; done
 
-# Under qemu-user there are no namespaces: the fake-server test then skips the
-# namespace cases (it probes), everything else runs as on the target.
-rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS)) $(ROCKER_C_OUT)/rocker
+$(ROCKER_C_OUT)/tgt/rocker_nopidfd: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_HDR)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -std=c99 $(ROCKER_C_WARN) -DROCKER_NO_CLONE_PIDFD -I$(ROCKER_C_INC) \
+	    -o $@ $< $(TARGET_LDFLAGS)
+
+# Under qemu-user there are no namespaces and no clone(CLONE_PARENT): the
+# fake-server test then skips the cases that start an App (it probes),
+# everything else runs as on the target.  As on the host, the _nopidfd test
+# drives a CLI built in the same mode.
+rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_nopidfd) $(ROCKER_C_OUT)/rocker
 	set -e; for t in $(ROCKER_C_TESTS); do echo "# $$t ($(TARGET))"; \
-	    ROCKER_CLI=$(ROCKER_C_OUT)/rocker ROCKER_CLI_RUNNER=$(QEMU_USER) \
+	    case $$t in *nopidfd) cli=$(ROCKER_C_OUT)/tgt/rocker_nopidfd;; *) cli=$(ROCKER_C_OUT)/rocker;; esac; \
+	    ROCKER_CLI=$$cli ROCKER_CLI_RUNNER=$(QEMU_USER) \
 	    $(QEMU_USER) $(ROCKER_C_OUT)/tgt/$$t; done
 
 rocker-c-clean:

@@ -73,7 +73,7 @@ static int seen[2] = { -1, -1 };   /* guard -> App: "I have read your pidfd" */
 static int probe_pipe[2] = { -1, -1 }; /* App -> test: struct probe */
 static int mark[2] = { -1, -1 };   /* App -> test: "app() ran" */
 static pid_t victim;               /* a process the LIST scenario advertises */
-static int root, can_app, can_ns;  /* probed in main */
+static int root, can_app, can_ns, kernel_ctrunc; /* probed in main */
 static uid_t app_uid;              /* what the no-namespace recipe makes the App */
 static gid_t app_gid;
 #ifdef ROCKER_NO_CLONE_PIDFD       /* what a guard expects when the App starts */
@@ -944,6 +944,47 @@ static int probe_clone_parent(void)
     return ok_;
 }
 
+/* Whether recvmsg reports MSG_CTRUNC for fds beyond the control buffer (and
+ * drops them), probed as the client meets it: 17 fds into room for 16.
+ * qemu-user receives into a larger host buffer, keeps the extra fds in the
+ * process and loses the flag. */
+static int probe_ctrunc(void)
+{
+    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(ROCKER_MAX_FDS * sizeof(int))]; } c;
+    struct msghdr m;
+    struct iovec iov;
+    char byte = 'x';
+    int sv[2], many[ROCKER_MAX_FDS + 1], got[ROCKER_MAX_FDS], i, n = 0, res;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+        return 0;
+    for (i = 0; i <= ROCKER_MAX_FDS; i++)
+        many[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    send_fds(sv[0], &byte, 1, many, ROCKER_MAX_FDS + 1);
+    for (i = 0; i <= ROCKER_MAX_FDS; i++)
+        close(many[i]);
+    memset(&m, 0, sizeof m);
+    iov.iov_base = &byte;
+    iov.iov_len = 1;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = c.b;
+    m.msg_controllen = sizeof c.b;
+    res = recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC) == 1 && (m.msg_flags & MSG_CTRUNC);
+    if (m.msg_controllen >= CMSG_LEN(0)) {
+        struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+        n = h ? (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int)) : 0;
+        if (n > ROCKER_MAX_FDS)
+            n = ROCKER_MAX_FDS;
+        if (n > 0)
+            memcpy(got, CMSG_DATA(h), (size_t)n * sizeof(int));
+    }
+    for (i = 0; i < n; i++)
+        close(got[i]);
+    close(sv[0]);
+    close(sv[1]);
+    return res;
+}
+
 static int probe_namespaces(void)
 {
     pid_t p;
@@ -1115,17 +1156,21 @@ static void test_frames(void)
     o = run_spec(app_mark);
     REFUSED(o, EPROTO, "n_fds 5 but 4 fds attached -> EPROTO, all closed");
 
-    spec_frame();
-    for (i = sp.nfds; i < ROCKER_MAX_FDS + 1; i++)
-        spec_fd(K_PIPE);
-    o = run_spec(app_mark);
-    REFUSED(o, EMSGSIZE, "17 fds (one more than ROCKER_MAX_FDS) -> EMSGSIZE (MSG_CTRUNC), every one closed");
-    spec_frame();
-    for (i = sp.nfds; i < ROCKER_MAX_FDS + 1; i++)
-        spec_fd(K_PIPE);
-    sp.n_fds_field = ROCKER_MAX_FDS;
-    o = run_spec(app_mark);
-    REFUSED(o, EMSGSIZE, "17 fds with n_fds 16 -> EMSGSIZE, every one closed");
+    if (kernel_ctrunc) {
+        spec_frame();
+        for (i = sp.nfds; i < ROCKER_MAX_FDS + 1; i++)
+            spec_fd(K_PIPE);
+        o = run_spec(app_mark);
+        REFUSED(o, EMSGSIZE, "17 fds (one more than ROCKER_MAX_FDS) -> EMSGSIZE (MSG_CTRUNC), every one closed");
+        spec_frame();
+        for (i = sp.nfds; i < ROCKER_MAX_FDS + 1; i++)
+            spec_fd(K_PIPE);
+        sp.n_fds_field = ROCKER_MAX_FDS;
+        o = run_spec(app_mark);
+        REFUSED(o, EMSGSIZE, "17 fds with n_fds 16 -> EMSGSIZE, every one closed");
+    } else {
+        skip_unless_ci("17 fds: recvmsg here keeps fds beyond the buffer and loses MSG_CTRUNC (qemu-user)");
+    }
     spec_frame();
     for (i = sp.nfds; i < ROCKER_MAX_FDS; i++)
         spec_fd(K_PIPE);
@@ -2124,6 +2169,7 @@ int main(void)
     can_app = probe_clone_parent(); /* first: it reaps whatever child it finds */
     root = geteuid() == 0;
     can_ns = can_app && probe_namespaces();
+    kernel_ctrunc = probe_ctrunc();
     app_uid = root ? TEST_UID : getuid();
     app_gid = root ? TEST_UID : getgid();
     if (!mkdtemp(dir)) {
