@@ -1109,10 +1109,13 @@ static struct outcome run_spec(int (*app)(void *))
     return o;
 }
 
-/* the recipe failed with (reason enter_rocker_failed) e at step, the App
- * (if it was cloned) never ran app() and was reaped, nothing leaked */
+/* the recipe failed with (reason enter_rocker_failed) e at step, the result
+ * still names the guard, the App (if it was cloned) never ran app() and was
+ * reaped, nothing leaked */
 #define FAILS(o, e, step, ...)                                                                     \
-    ok(is((o).r, ROCKER_ERR_enter_rocker_failed, e, step) && !(o).ran && (o).clean, __VA_ARGS__)
+    ok(is((o).r, ROCKER_ERR_enter_rocker_failed, e, step) && (o).r.guard_pid > 0 &&              \
+           !strcmp((o).r.guard_pname, FAKE_PNAME) && !(o).ran && (o).clean,                        \
+       __VA_ARGS__)
 #define REFUSED(o, e, ...)                                                                         \
     ok(is((o).r, ROCKER_ERR_recv_resp_failed, e, ROCKER_STEP_recv) && !(o).ran && (o).clean,      \
        __VA_ARGS__)
@@ -1390,6 +1393,7 @@ static void test_recipe_errors(void)
        !o.ran && o.clean,
        "own-namespace fds: the helper fails at setns (%s, %s), nothing left", ROCKER_step_name(o.r.step),
        ROCKER_errno_name(o.r.sys_errno));
+#undef PRE_APP
 }
 
 /* Runs sp against app_probe: 1 when the App reported. */
