@@ -138,8 +138,10 @@ rocker-c-test: header-check $(addprefix $(ROCKER_C_OUT)/host/,$(ROCKER_C_TESTS) 
 	    case $$t in *nopidfd) cli=rocker_nopidfd;; *) cli=rocker;; esac; \
 	    ROCKER_CLI=$(ROCKER_C_OUT)/host/$$cli $(ROCKER_C_OUT)/host/$$t; done
 
-# Under qemu-user there are no namespaces: the fake-server test then skips the
-# namespace cases (it probes), everything else runs as on the target.
+# Under qemu-user there are no namespaces and no clone(CLONE_PARENT): the
+# fake-server test then skips the cases that start an App (it probes),
+# everything else runs as on the target.  As on the host, the _nopidfd test
+# drives a CLI built in the same mode.
 rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_nopidfd) $(ROCKER_C_OUT)/rocker
 	set -e; for t in $(ROCKER_C_TESTS); do echo "# $$t ($(TARGET))"; \
 	    case $$t in *nopidfd) cli=$(ROCKER_C_OUT)/tgt/rocker_nopidfd;; *) cli=$(ROCKER_C_OUT)/rocker;; esac; \

@@ -788,7 +788,8 @@ ROCKER_API void rocker__close_all(int *fds, int n)
 
 /* Formats `ROCKER_ERR_param_invalid (pkg_not_squashfs): EINVAL (22) at
  * pkg_check` into buf (truncated, always NUL-terminated when n > 0) and
- * returns buf.  The reason is shown when it differs from err_no.
+ * returns buf.  The reason is shown when it differs from err_no (0, left
+ * unset by code written for the seed's struct, is not shown).
  */
 ROCKER_API const char *ROCKER_strerror_r(const RockerResult *r, char *buf, size_t n)
 {
@@ -808,7 +809,7 @@ ROCKER_API const char *ROCKER_strerror_r(const RockerResult *r, char *buf, size_
         rocker__sb_i(&b, (long)r->err_no);
         rocker__sb_s(&b, ")");
     }
-    if (r->reason != (int)r->err_no) {
+    if (r->reason && r->reason != (int)r->err_no) {
         name = ROCKER_err_name(r->reason);
         rocker__sb_s(&b, " (");
         if (name[11] == '?')

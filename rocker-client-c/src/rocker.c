@@ -354,7 +354,7 @@ static int parse_net(const char *s, RockerRequest *q, char *buf, size_t n)
 static long step_by_name(const char *s)
 {
     long k;
-    for (k = 0; k < 256; k++)
+    for (k = 1; k < 256 && *s != '?'; k++) /* no "none" (0), no "?" (a hole) */
         if (strcmp(ROCKER_step_name((int)k), s) == 0)
             return k;
     return -1;
