@@ -392,6 +392,7 @@ static int make_data_dir(const RockerRequest *req)
     if (fchown(fd, (uid_t)req->uid, (gid_t)req->gid) < 0 || fchmod(fd, 0700) < 0) {
         int e = errno;
         close(fd);
+        rmdir(req->app_data_dir); /* ours, still empty: a retry starts over */
         errno = e;
         return -1;
     }
