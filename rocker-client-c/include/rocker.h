@@ -395,6 +395,21 @@ typedef struct {
  * tmp_size_kb: size of the private /tmp (0: the master's default)
  * devices: host device nodes passed through, "/dev/ttyUSB0" (read-write) or
  *   "/dev/ttyUSB0:ro"; NULL-terminated, at most 8
+ * mem_max (bytes), cpu_quota_us/cpu_period_us (period 0: 100000),
+ *   cpu_weight (1..10000), pids_max: the sandbox's cgroup limits, 0: none;
+ *   swap_max (bytes) with ROCKER_LIMIT_SWAP in limit_flags (0: no swap)
+ * rlimits[0 .. n_rlimits-1]: the App's rlimits (this target's RLIMIT_*
+ *   numbers; ROCKER_RLIM_INFINITY: unlimited)
+ * seccomp: ROCKER_SECCOMP_DEFAULT (Docker's default denials), _UNCONFINED, or
+ *   _PROFILE: seccomp_syscalls (NULL-terminated names) get seccomp_action,
+ *   every other call seccomp_default (ROCKER_SECCOMP_ACT_*), errno
+ *   seccomp_errno for _ERRNO (0: EPERM)
+ * root: ROCKER_ROOT_HOST (the package at the exec dir over the host's tree)
+ *   or ROCKER_ROOT_PKG (the package is the whole root); root_flags:
+ *   ROCKER_ROOT_RO (no writable layer), ROCKER_ROOT_NO_PIVOT
+ * cwd: the App's working directory (NULL: the default)
+ * binds: host paths bound into the sandbox, "SRC[:DST][:rw]" (read-only by
+ *   default, DST defaults to SRC); NULL-terminated, at most 8
  */
 typedef struct {
     int app_id;
@@ -416,6 +431,24 @@ typedef struct {
     char *gateway;
     unsigned int tmp_size_kb;
     char *devices[8];
+    uint64_t mem_max;
+    uint64_t swap_max;
+    unsigned int limit_flags;
+    unsigned int cpu_quota_us;
+    unsigned int cpu_period_us;
+    unsigned int cpu_weight;
+    unsigned int pids_max;
+    int n_rlimits;
+    struct { int resource; uint64_t cur, max; } rlimits[8];
+    unsigned int seccomp;
+    unsigned int seccomp_default;
+    unsigned int seccomp_action;
+    unsigned int seccomp_errno;
+    char **seccomp_syscalls;
+    unsigned int root;
+    unsigned int root_flags;
+    char *cwd;
+    char *binds[8];
 } RockerRequest;
 
 /* share bits */
@@ -428,6 +461,22 @@ typedef struct {
 #define ROCKER_NET_HOST   0u
 #define ROCKER_NET_NONE   1u
 #define ROCKER_NET_BRIDGE 2u
+/* limit_flags */
+#define ROCKER_LIMIT_SWAP 1u
+#define ROCKER_RLIM_INFINITY (~(uint64_t)0)
+/* seccomp, and the actions of a profile */
+#define ROCKER_SECCOMP_DEFAULT    0u
+#define ROCKER_SECCOMP_UNCONFINED 1u
+#define ROCKER_SECCOMP_PROFILE    2u
+#define ROCKER_SECCOMP_ACT_ALLOW  1u
+#define ROCKER_SECCOMP_ACT_ERRNO  2u
+#define ROCKER_SECCOMP_ACT_KILL   3u
+#define ROCKER_SECCOMP_ACT_LOG    4u
+/* root, root_flags */
+#define ROCKER_ROOT_HOST     0u
+#define ROCKER_ROOT_PKG      1u
+#define ROCKER_ROOT_RO       1u
+#define ROCKER_ROOT_NO_PIVOT 2u
 
 /* ------------------------------------------------------------------------ */
 /* Wire format (doc/PROTOCOL.md).  Host byte order, fixed widths.  Bodies   */
@@ -454,13 +503,19 @@ typedef struct {
 #define ROCKER_MAX_FDS          16  /* most fds a reply carries */
 #define ROCKER_MAX_OPS          48  /* most ops in a recipe */
 #define ROCKER_BLOB_MAX         32768
-#define ROCKER_MSG_MAX          40960
+#define ROCKER_MSG_MAX          45056
 
 #define ROCKER_HDR_SIZE          16
 #define ROCKER_REQ_RUN_SIZE_VER0 1832 /* seed-era v1 clients */
 #define ROCKER_REQ_RUN_SIZE_VER1 1840 /* + reply_max, test_stall */
 #define ROCKER_REQ_RUN_SIZE_VER2 2464 /* + share, net, hostname, /tmp, devices */
-#define ROCKER_REQ_RUN_SIZE      ROCKER_REQ_RUN_SIZE_VER2
+#define ROCKER_REQ_RUN_SIZE_VER3 7080 /* + limits, rlimits, seccomp, root, binds */
+#define ROCKER_REQ_RUN_SIZE      ROCKER_REQ_RUN_SIZE_VER3
+#define ROCKER_MAX_RLIMITS       8
+#define ROCKER_SECCOMP_NAMES_LEN 1024
+#define ROCKER_MAX_BINDS         8
+#define ROCKER_BIND_SRC_LEN      256
+#define ROCKER_BIND_DST_LEN      128
 #define ROCKER_MAX_DEVICES       8
 #define ROCKER_DEVICE_LEN        64
 #define ROCKER_HOSTNAME_LEN      64
@@ -468,9 +523,10 @@ typedef struct {
 #define ROCKER_REP_RUN_SIZE_VER0 56   /* the reply a v1 client gets */
 #define ROCKER_REP_RUN_SIZE      72   /* + ctl_fd, n_ops, blob_len; the recipe follows */
 #define ROCKER_OP_SIZE           24
-#define ROCKER_REQ_LIST_SIZE     16
+#define ROCKER_REQ_LIST_SIZE     24  /* the seed's was the header only (16) */
 #define ROCKER_REP_LIST_SIZE     24  /* without entries */
-#define ROCKER_LIST_ENTRY_SIZE   304
+#define ROCKER_LIST_ENTRY_SIZE_VER0 304
+#define ROCKER_LIST_ENTRY_SIZE   336
 #define ROCKER_REGISTER_SIZE     16
 #define ROCKER_REP_LIST_MAX_SIZE \
     (ROCKER_REP_LIST_SIZE + ROCKER_MAX_SANDBOXES * ROCKER_LIST_ENTRY_SIZE)
@@ -514,6 +570,27 @@ struct rocker_req_run { /* kind 1, + exactly one SCM_RIGHTS fd: the package */
     uint8_t gateway[4];  /* 0.0.0.0: the bridge's address */
     uint32_t device_ro;  /* bit i: device i read-only */
     char devices[ROCKER_MAX_DEVICES][ROCKER_DEVICE_LEN];
+    /* VER3 */
+    uint64_t mem_max;    /* bytes, 0: none */
+    uint64_t swap_max;   /* bytes, with ROCKER_LIMIT_SWAP */
+    uint32_t cpu_quota_us;
+    uint32_t cpu_period_us;
+    uint32_t cpu_weight;
+    uint32_t pids_max;
+    uint32_t limit_flags; /* ROCKER_LIMIT_* */
+    uint32_t n_rlimits;  /* 0 ..= 8 */
+    struct rocker_rlimit { uint32_t resource, reserved; uint64_t cur, max; } rlimits[ROCKER_MAX_RLIMITS];
+    uint32_t seccomp;    /* ROCKER_SECCOMP_* */
+    uint32_t seccomp_default; /* ROCKER_SECCOMP_ACT_*, profile only */
+    uint32_t seccomp_action;
+    uint32_t seccomp_errno;
+    char seccomp_names[ROCKER_SECCOMP_NAMES_LEN]; /* "name\0name\0" then zeros */
+    uint32_t root;       /* ROCKER_ROOT_HOST, _PKG */
+    uint32_t root_flags; /* ROCKER_ROOT_RO, _NO_PIVOT */
+    char cwd[ROCKER_PATH_MAX];
+    uint32_t n_binds;    /* 0 ..= 8 */
+    uint32_t bind_rw;    /* bit i: bind i read-write */
+    struct rocker_bind { char src[ROCKER_BIND_SRC_LEN]; char dst[ROCKER_BIND_DST_LEN]; } binds[ROCKER_MAX_BINDS];
 };
 
 struct rocker_rep_run { /* kind 0x8001, + n_fds SCM_RIGHTS fds */
@@ -549,11 +626,25 @@ struct rocker_list_entry {
     char pkg[ROCKER_PATH_MAX];
     uint64_t uptime_ns;  /* now - start, computed by the master */
     uint64_t reserved;   /* 0 */
+    /* VER1 */
+    uint32_t net;        /* ROCKER_NET_* */
+    uint8_t addr[4];     /* IPv4 address (ROCKER_NET_BRIDGE) */
+    uint8_t prefix;
+    uint8_t reserved1[3];
+    uint32_t pids;       /* processes now, 0: unknown */
+    uint64_t mem_bytes;  /* memory now, 0: unknown */
+    uint64_t mem_max;    /* memory limit, 0: none */
 };
 
 struct rocker_rep_list { /* kind 0x8002; `count` entries follow at offset 24 */
     struct rocker_hdr hdr;
     uint32_t count;      /* <= ROCKER_MAX_SANDBOXES */
+    uint32_t entry_size; /* bytes per entry; 0: 304 (a seed-era request) */
+};
+
+struct rocker_req_list { /* kind 2 */
+    struct rocker_hdr hdr;
+    uint32_t entry_size; /* the largest entry this client reads */
     uint32_t reserved;   /* 0 */
 };
 
@@ -601,6 +692,13 @@ ROCKER__OFF(rocker_req_run, prefix, 1940, req_run_prefix);
 ROCKER__OFF(rocker_req_run, gateway, 1944, req_run_gateway);
 ROCKER__OFF(rocker_req_run, device_ro, 1948, req_run_device_ro);
 ROCKER__OFF(rocker_req_run, devices, 1952, req_run_devices);
+ROCKER__OFF(rocker_req_run, mem_max, 2464, req_run_mem_max);
+ROCKER__OFF(rocker_req_run, rlimits, 2504, req_run_rlimits);
+ROCKER__OFF(rocker_req_run, seccomp, 2696, req_run_seccomp);
+ROCKER__OFF(rocker_req_run, seccomp_names, 2712, req_run_seccomp_names);
+ROCKER__OFF(rocker_req_run, root, 3736, req_run_root);
+ROCKER__OFF(rocker_req_run, cwd, 3744, req_run_cwd);
+ROCKER__OFF(rocker_req_run, binds, 4008, req_run_binds);
 
 ROCKER__ASSERT(sizeof(struct rocker_rep_run) == ROCKER_REP_RUN_SIZE, rep_run_size);
 ROCKER__OFF(rocker_rep_run, hdr, 0, rep_run_hdr);
@@ -632,11 +730,14 @@ ROCKER__OFF(rocker_list_entry, guard_pname, 16, list_entry_guard_pname);
 ROCKER__OFF(rocker_list_entry, pkg, 32, list_entry_pkg);
 ROCKER__OFF(rocker_list_entry, uptime_ns, 288, list_entry_uptime_ns);
 ROCKER__OFF(rocker_list_entry, reserved, 296, list_entry_reserved);
+ROCKER__OFF(rocker_list_entry, net, 304, list_entry_net);
+ROCKER__OFF(rocker_list_entry, mem_max, 328, list_entry_mem_max);
 
 ROCKER__ASSERT(sizeof(struct rocker_rep_list) == ROCKER_REP_LIST_SIZE, rep_list_size);
 ROCKER__OFF(rocker_rep_list, hdr, 0, rep_list_hdr);
 ROCKER__OFF(rocker_rep_list, count, 16, rep_list_count);
-ROCKER__OFF(rocker_rep_list, reserved, 20, rep_list_reserved);
+ROCKER__OFF(rocker_rep_list, entry_size, 20, rep_list_entry_size);
+ROCKER__ASSERT(sizeof(struct rocker_req_list) == ROCKER_REQ_LIST_SIZE, req_list_size);
 ROCKER__ASSERT(ROCKER_REP_LIST_MAX_SIZE <= ROCKER_MSG_MAX, rep_list_max);
 ROCKER__ASSERT(ROCKER_REPLY_MAX >= ROCKER_REP_RUN_SIZE, reply_max_min);
 
@@ -719,7 +820,7 @@ ROCKER_API const char *ROCKER_errno_name(int e)
     ROCKER__E(EOPNOTSUPP) ROCKER__E(EADDRINUSE) ROCKER__E(ENOBUFS)
     ROCKER__E(ECONNREFUSED) ROCKER__E(ECONNRESET) ROCKER__E(ETIMEDOUT)
     ROCKER__E(ENOTCONN) ROCKER__E(EISCONN) ROCKER__E(ESTALE)
-    ROCKER__E(ECANCELED)
+    ROCKER__E(ECANCELED) ROCKER__E(EUSERS) ROCKER__E(EADDRNOTAVAIL) ROCKER__E(ENETUNREACH)
     default: return "E?";
     }
 #undef ROCKER__E
@@ -1092,6 +1193,70 @@ ROCKER_API int rocker__ipv4(const char *s, uint8_t out[4], uint8_t *prefix, int 
 }
 
 /* The isolation fields of the request (VER2).  0, or -1 with *r filled. */
+/* Copies `s` (n bytes) into a char[cap] field; -1 if it does not fit. */
+ROCKER_API int rocker__put_str(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap || memchr(s, 0, n))
+        return -1;
+    memcpy(dst, s, n);
+    return 0;
+}
+
+/* The VER3 fields: carried as given, the master judges them. */
+ROCKER_API int rocker__put_v3(struct rocker_req_run *m, const RockerRequest *q, RockerResult *r)
+{
+    size_t at = 0, n;
+    int i;
+    m->mem_max = q->mem_max;
+    m->swap_max = q->swap_max;
+    m->limit_flags = q->limit_flags;
+    m->cpu_quota_us = q->cpu_quota_us;
+    m->cpu_period_us = q->cpu_period_us;
+    m->cpu_weight = q->cpu_weight;
+    m->pids_max = q->pids_max;
+    if (q->n_rlimits < 0 || q->n_rlimits > ROCKER_MAX_RLIMITS)
+        return -1;
+    m->n_rlimits = (uint32_t)q->n_rlimits;
+    for (i = 0; i < q->n_rlimits; i++) {
+        m->rlimits[i].resource = (uint32_t)q->rlimits[i].resource;
+        m->rlimits[i].cur = q->rlimits[i].cur;
+        m->rlimits[i].max = q->rlimits[i].max;
+    }
+    m->seccomp = q->seccomp;
+    m->seccomp_default = q->seccomp_default;
+    m->seccomp_action = q->seccomp_action;
+    m->seccomp_errno = q->seccomp_errno;
+    for (i = 0; q->seccomp_syscalls && q->seccomp_syscalls[i]; i++) {
+        n = strlen(q->seccomp_syscalls[i]);
+        if (!n || at + n + 1 >= ROCKER_SECCOMP_NAMES_LEN) {
+            r->index = i;
+            return -1;
+        }
+        memcpy(m->seccomp_names + at, q->seccomp_syscalls[i], n);
+        at += n + 1;
+    }
+    m->root = q->root;
+    m->root_flags = q->root_flags;
+    if (q->cwd && rocker__put_str(m->cwd, sizeof m->cwd, q->cwd, strlen(q->cwd)))
+        return -1;
+    for (i = 0; i < ROCKER_MAX_BINDS && q->binds[i]; i++) {
+        const char *b = q->binds[i], *c;
+        n = strlen(b);
+        if (n > 3 && !strcmp(b + n - 3, ":rw")) {
+            n -= 3;
+            m->bind_rw |= 1u << i;
+        }
+        c = (const char *)memchr(b, ':', n);
+        r->index = i;
+        if (rocker__put_str(m->binds[i].src, ROCKER_BIND_SRC_LEN, b, c ? (size_t)(c - b) : n) ||
+            (c && rocker__put_str(m->binds[i].dst, ROCKER_BIND_DST_LEN, c + 1, n - (size_t)(c - b) - 1)))
+            return -1;
+    }
+    r->index = 0;
+    m->n_binds = (uint32_t)i;
+    return 0;
+}
+
 ROCKER_API int rocker__put_isolation(struct rocker_req_run *m, const RockerRequest *q, RockerResult *r)
 {
     size_t n;
@@ -1132,7 +1297,26 @@ ROCKER_API int rocker__put_isolation(struct rocker_req_run *m, const RockerReque
         memcpy(m->devices[i], d, n);
     }
     m->n_devices = (uint32_t)i;
-    return 0;
+    return rocker__put_v3(m, q, r);
+}
+
+/* The shortest version of the RUN request that carries m's fields (the
+ * master zero-extends it): less to copy, and masters that do not know the
+ * later versions take it. Sets hdr.size. */
+ROCKER_API size_t rocker__run_size(struct rocker_req_run *m)
+{
+    static const size_t sizes[] = { ROCKER_REQ_RUN_SIZE_VER1, ROCKER_REQ_RUN_SIZE_VER2 };
+    const char *b = (const char *)m;
+    size_t n = sizeof *m, i, k;
+    for (i = 2; i-- > 0;) {
+        for (k = sizes[i]; k < n && !b[k]; k++)
+            ;
+        if (k < n)
+            break;
+        n = sizes[i];
+    }
+    m->hdr.size = (uint32_t)n;
+    return n;
 }
 
 /* Decodes a RUN reply of n bytes (also used for an error answer to LIST):
@@ -1603,7 +1787,7 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
         rocker__close(pkg);
         return r;
     }
-    if (rocker__send(sock, &msg, sizeof msg, pkg, 0) < 0) {
+    if (rocker__send(sock, &msg, rocker__run_size(&msg), pkg, 0) < 0) {
         r = rocker__send_failed(sock, errno);
         rocker__close(pkg);
         rocker__close(sock);
@@ -1695,20 +1879,27 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
 }
 
 /* Private: one LIST round trip into entries[0..max). */
-ROCKER_API RockerResult rocker__list(struct rocker_list_entry *entries, int max, int *count)
+/* One LIST exchange asking for entries of `esize` bytes (a seed-era master
+ * only takes the header-only request, answered with 304-byte entries,
+ * which land packed in `entries` and are spread out here). */
+ROCKER_API RockerResult rocker__list1(struct rocker_list_entry *entries, int max, int *count,
+                                      uint32_t esize)
 {
-    struct rocker_hdr q;
+    struct rocker_req_list q;
     struct rocker_rep_list head;
     struct iovec iov[2];
     RockerResult r;
-    int fds[1], nfds = 0, trunc = 0, sock;
+    int fds[1], nfds = 0, trunc = 0, sock, i;
+    size_t got;
     ssize_t n;
 
-    rocker__hdr(&q, ROCKER_KIND_LIST, ROCKER_REQ_LIST_SIZE);
+    memset(&q, 0, sizeof q);
+    rocker__hdr(&q.hdr, ROCKER_KIND_LIST, esize ? ROCKER_REQ_LIST_SIZE : ROCKER_HDR_SIZE);
+    q.entry_size = esize;
     sock = rocker__connect(&r);
     if (sock < 0)
         return r;
-    if (rocker__send(sock, &q, sizeof q, -1, 0) < 0) {
+    if (rocker__send(sock, &q, q.hdr.size, -1, 0) < 0) {
         r = rocker__send_failed(sock, errno);
         rocker__close(sock);
         return r;
@@ -1736,12 +1927,25 @@ ROCKER_API RockerResult rocker__list(struct rocker_list_entry *entries, int max,
             r = rocker__res(ROCKER_ERR_recv_resp_failed, EPROTO, ROCKER_STEP_recv);
         return r;
     }
-    if (!rocker__hdr_ok(&head.hdr, ROCKER_KIND_LIST_REPLY, (size_t)n) || head.reserved ||
-        head.count > ROCKER_MAX_SANDBOXES ||
-        (size_t)n != sizeof head + (size_t)head.count * sizeof *entries)
+    got = head.entry_size ? head.entry_size : ROCKER_LIST_ENTRY_SIZE_VER0;
+    if (!rocker__hdr_ok(&head.hdr, ROCKER_KIND_LIST_REPLY, (size_t)n) ||
+        head.count > ROCKER_MAX_SANDBOXES || (got != sizeof *entries && (head.entry_size || esize)) ||
+        (size_t)n != sizeof head + (size_t)head.count * got)
         return rocker__res(ROCKER_ERR_recv_resp_failed, EPROTO, ROCKER_STEP_recv);
+    for (i = (int)head.count - 1; got != sizeof *entries && i >= 0; i--) {
+        memmove(&entries[i], (char *)entries + (size_t)i * got, got);
+        memset((char *)&entries[i] + got, 0, sizeof *entries - got);
+    }
     *count = (int)head.count;
     return rocker__res(ROCKER_ERR_success, 0, ROCKER_STEP_none);
+}
+
+ROCKER_API RockerResult rocker__list(struct rocker_list_entry *entries, int max, int *count)
+{
+    RockerResult r = rocker__list1(entries, max, count, (uint32_t)sizeof *entries);
+    if (r.reason == ROCKER_ERR_bad_message) /* a seed-era master */
+        r = rocker__list1(entries, max, count, 0);
+    return r;
 }
 
 /* Lists the running sandboxes: fills entries[0..*count).  max should be
@@ -1760,7 +1964,8 @@ ROCKER_API RockerResult ROCKER_list(struct rocker_list_entry *entries, int max, 
         if (r.err_no != ROCKER_ERR_success)
             return r;
         for (i = 0; i < *count; i++) {
-            if (entries[i].reserved ||
+            if (entries[i].reserved || entries[i].reserved1[0] || entries[i].reserved1[1] ||
+                entries[i].reserved1[2] ||
                 !rocker__str_ok(entries[i].guard_pname, sizeof entries[i].guard_pname) ||
                 !rocker__str_ok(entries[i].pkg, sizeof entries[i].pkg)) {
                 *count = 0;

@@ -382,7 +382,8 @@ static char *absolute(const char *path, char buf[ROCKER_PATH_MAX])
 static int make_data_dir(const RockerRequest *req)
 {
     int fd;
-    if (!req->app_data_dir || req->app_data_dir[0] != '/')
+    if (!req->app_data_dir || req->app_data_dir[0] != '/' ||
+        strlen(req->app_data_dir) >= ROCKER_PATH_MAX)
         return 0; /* the request itself reports it */
     if (mkdir(req->app_data_dir, 0700) < 0)
         return errno == EEXIST ? 0 : -1;
@@ -705,13 +706,37 @@ static int cmd_ps(int argc, char **argv)
     r = ROCKER_list(entries, ROCKER_MAX_SANDBOXES, &count);
     if (r.err_no != ROCKER_ERR_success)
         return fail("ps", &r);
-    put(&o1, "GUARD_PID  NAME             APP_ID      UPTIME    PACKAGE\n");
+    put(&o1, "GUARD_PID  NAME             APP_ID      UPTIME    NET                PIDS  MEM      PACKAGE\n");
     for (i = 0; i < count; i++) {
         const struct rocker_list_entry *e = &entries[i];
+        char net[24], *p = net;
+        int k;
         put_pad(&o1, fmt_u(num + sizeof num - 1, (unsigned long long)(e->guard_pid > 0 ? e->guard_pid : 0)), 11);
         put_pad(&o1, e->guard_pname, 17);
         put_pad(&o1, fmt_u(num + sizeof num - 1, (unsigned long long)(e->app_id > 0 ? e->app_id : 0)), 12);
         put_uptime(&o1, e->uptime_ns);
+        if (e->net == ROCKER_NET_BRIDGE) { /* A.B.C.D/N */
+            for (k = 0; k < 5; k++) {
+                const char *d = fmt_u(num + sizeof num - 1, k < 4 ? e->addr[k] : e->prefix);
+                while (*d)
+                    *p++ = *d++;
+                *p++ = k < 3 ? '.' : '/';
+            }
+            p[-1] = '\0';
+        } else {
+            strcpy(net, e->net == ROCKER_NET_NONE ? "none" : "host");
+        }
+        put_pad(&o1, net, 19);
+        put_pad(&o1, e->pids ? fmt_u(num + sizeof num - 1, e->pids) : "-", 6);
+        if (e->mem_bytes) { /* KiB below 10 MiB, else MiB */
+            int mib = e->mem_bytes >= (10ull << 20);
+            p = fmt_u(num + sizeof num - 2, e->mem_bytes >> (mib ? 20 : 10));
+            num[sizeof num - 2] = mib ? 'M' : 'K';
+            num[sizeof num - 1] = '\0';
+        } else {
+            p = (char *)"-";
+        }
+        put_pad(&o1, p, 9);
         put(&o1, e->pkg);
         put(&o1, "\n");
     }

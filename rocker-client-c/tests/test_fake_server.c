@@ -594,9 +594,10 @@ static void check_request(const struct rocker_req_run *m, ssize_t n, const int *
 {
     struct stat a, b;
     int i, rest_zero = 1;
-    srv_ok(n == ROCKER_REQ_RUN_SIZE, "RUN datagram is %d bytes (%ld)", ROCKER_REQ_RUN_SIZE, (long)n);
+    /* The shortest version that carries the fields: VER1 here. */
+    srv_ok(n == ROCKER_REQ_RUN_SIZE_VER1, "RUN datagram is %d bytes (%ld)", ROCKER_REQ_RUN_SIZE_VER1, (long)n);
     srv_ok(m->hdr.magic == ROCKER_MAGIC && m->hdr.version == 1 && m->hdr.kind == 1 &&
-           m->hdr.size == ROCKER_REQ_RUN_SIZE && m->hdr.flags == 0,
+           m->hdr.size == ROCKER_REQ_RUN_SIZE_VER1 && m->hdr.flags == 0,
            "RUN header: magic %#x version %u kind %u size %u flags %u", m->hdr.magic,
            m->hdr.version, m->hdr.kind, m->hdr.size, m->hdr.flags);
     srv_ok(m->app_id == 4242 && m->uid == TEST_UID && m->gid == TEST_UID && m->run_flags == 1 &&
@@ -640,7 +641,7 @@ static void serve(int lfd, enum scenario sc)
         struct rocker_req_run run;
         struct rocker_hdr hdr;
         struct { struct rocker_rep_list head; struct rocker_list_entry e[3]; } list;
-        char raw[4096];
+        char raw[8192];
     } u;
     struct rocker_rep_run rep;
     int conn, fds[8], nfds = 0, i;
@@ -655,18 +656,20 @@ static void serve(int lfd, enum scenario sc)
     memset(&u, 0, sizeof u);
     n = recv_fds(conn, &u, sizeof u, fds, &nfds, 5000);
     if (sc >= S_LIST) {
-        srv_ok(n == 16 && u.hdr.magic == ROCKER_MAGIC && u.hdr.version == 1 && u.hdr.kind == 2 &&
-               u.hdr.size == 16 && u.hdr.flags == 0 && nfds == 0,
-               "LIST request: 16-byte header, kind 2, no fd");
+        srv_ok(n == ROCKER_REQ_LIST_SIZE && u.hdr.magic == ROCKER_MAGIC && u.hdr.version == 1 &&
+               u.hdr.kind == 2 && u.hdr.size == ROCKER_REQ_LIST_SIZE && u.hdr.flags == 0 && nfds == 0 &&
+               ((struct rocker_req_list *)&u)->entry_size == ROCKER_LIST_ENTRY_SIZE,
+               "LIST request: 24 bytes, kind 2, entry_size 336, no fd");
     } else if (sc == S_ERR) {
         check_request(&u.run, n, fds, nfds);
     } else if (sc == S_EXPECT) {
-        srv_ok(n == ROCKER_REQ_RUN_SIZE && nfds == 1 && u.run.reply_max == ROCKER_REPLY_MAX &&
-               u.run.test_stall == want_stall,
+        srv_ok(n >= ROCKER_REQ_RUN_SIZE_VER1 && n == (ssize_t)u.run.hdr.size && nfds == 1 &&
+               u.run.reply_max == ROCKER_REPLY_MAX && u.run.test_stall == want_stall,
                "RUN request: %ld bytes, %d fd, reply_max %u, test_stall %u (want %u)", (long)n, nfds,
                u.run.reply_max, u.run.test_stall, want_stall);
     } else {
-        srv_ok(n == ROCKER_REQ_RUN_SIZE && nfds == 1 && u.run.reply_max == ROCKER_REPLY_MAX,
+        srv_ok(n >= ROCKER_REQ_RUN_SIZE_VER1 && n == (ssize_t)u.run.hdr.size && nfds == 1 &&
+               u.run.reply_max == ROCKER_REPLY_MAX,
                "RUN request received with one fd, reply_max %u", u.run.reply_max);
     }
     for (i = 0; i < nfds; i++)
@@ -720,9 +723,16 @@ static void serve(int lfd, enum scenario sc)
         u.list.head.hdr.version = 1;
         u.list.head.hdr.kind = ROCKER_KIND_LIST_REPLY;
         u.list.head.count = sc == S_LIST ? 2 : 3;
+        u.list.head.entry_size = ROCKER_LIST_ENTRY_SIZE;
         u.list.head.hdr.size = ROCKER_REP_LIST_SIZE + 2 * ROCKER_LIST_ENTRY_SIZE;
         fill_entry(&u.list.e[0], (int)victim, 7, "rk-victim", "/apps/a.sqfs", 3723000000000ull);
         fill_entry(&u.list.e[1], 99999, 0, "rk-b", "/apps/b.sqfs", 5000000000ull);
+        u.list.e[0].net = ROCKER_NET_BRIDGE;
+        memcpy(u.list.e[0].addr, "\12\130\0\2", 4); /* 10.88.0.2 */
+        u.list.e[0].prefix = 24;
+        u.list.e[0].pids = 3;
+        u.list.e[0].mem_bytes = 12u << 20;
+        u.list.e[1].net = ROCKER_NET_NONE;
         send_fds(conn, &u, u.list.head.hdr.size, NULL, 0);
         break;
     case S_LIST_ERR:
@@ -2037,9 +2047,9 @@ static void test_cli(void)
     rc = run_cli(cli, ps, out, sizeof out, err, sizeof err);
     finish_server(srv);
     snprintf(want, sizeof want,
-             "GUARD_PID  NAME             APP_ID      UPTIME    PACKAGE\n"
-             "%-10d rk-victim        7           1h2m      /apps/a.sqfs\n"
-             "99999      rk-b             0           5s        /apps/b.sqfs\n",
+             "GUARD_PID  NAME             APP_ID      UPTIME    NET                PIDS  MEM      PACKAGE\n"
+             "%-10d rk-victim        7           1h2m      10.88.0.2/24       3     12M      /apps/a.sqfs\n"
+             "99999      rk-b             0           5s        none               -     -        /apps/b.sqfs\n",
              (int)victim);
     ok(rc == 0 && !strcmp(out, want), "cli ps table:\n%s", out);
 

@@ -246,10 +246,10 @@ static void test_steps_and_ops(void)
         }
     ok(!bad, "ROCKER_OP_* are join_cgroup 1 .. seccomp 14, in rocker-proto's order");
     ok(ROCKER_OP_SIZE == 24 && sizeof(struct rocker_op) == 24 && ROCKER_REP_RUN_SIZE == 72 &&
-       ROCKER_REP_RUN_SIZE_VER0 == 56 && ROCKER_REQ_RUN_SIZE == 2464 &&
+       ROCKER_REP_RUN_SIZE_VER0 == 56 && ROCKER_REQ_RUN_SIZE == 7080 && ROCKER_REQ_RUN_SIZE_VER2 == 2464 &&
        ROCKER_REQ_RUN_SIZE_VER1 == 1840 && ROCKER_REQ_RUN_SIZE_VER0 == 1832 && ROCKER_MAX_FDS == 16 && ROCKER_MAX_OPS == 48 &&
        ROCKER_BLOB_MAX == 32768 && ROCKER_REPLY_MAX == 8192,
-       "wire sizes: op 24, reply 72 (v1 56), request 2464 (1840, v1 1832), 16 fds, 48 ops, "
+       "wire sizes: op 24, reply 72 (v1 56), request 7080 (2464, 1840, v1 1832), 16 fds, 48 ops, "
        "blob 32768, reply max 8192");
 }
 

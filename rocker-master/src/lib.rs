@@ -35,7 +35,7 @@ use syscalls::{Errno, Fd, OwnedFd, Ucred, WaitStatus};
 pub const DEFAULT_SOCKET: &[u8] = b"/var/run/rocker.sock";
 /// Connection slots.
 pub const MAX_CLIENTS: usize = 32;
-/// Connections one uid may hold at once.
+/// Connections one uid other than root may hold at once.
 pub const PER_UID: usize = 8;
 /// Connections all non-root peers together may hold (the rest is root's).
 pub const NON_ROOT_MAX: usize = 24;
@@ -49,7 +49,9 @@ pub const SETUP_NS: u64 = 30_000_000_000;
 /// reaped (or for the same package's setup) before it is refused.
 pub const DEFER_NS: u64 = 2_000_000_000;
 /// The largest request accepted (a longer datagram is refused with E2BIG).
-pub const RECV_MAX: usize = 4096;
+pub const RECV_MAX: usize = 8192;
+/// Most RUN requests waiting at once for a data dir or a package.
+pub const DEFER_MAX: usize = 4;
 /// The largest reply built (a client's `reply_max` above it is capped).
 pub const REPLY_MAX: usize = 8192;
 
@@ -96,7 +98,8 @@ impl Sandbox {
 }
 
 struct Deferred {
-    body: [u8; RUN_REQ_SIZE],
+    /// Its body is `Tables::bodies[slot]`.
+    slot: usize,
     pkg: OwnedFd,
     since_ns: u64,
 }
@@ -136,6 +139,9 @@ pub struct Tables {
     clients: [Client; MAX_CLIENTS],
     boxes: [Sandbox; MAX_BOXES],
     list: [u8; proto::LIST_REPLY_MAX_SIZE],
+    /// Bodies of deferred RUNs, apart from the client table so that a
+    /// client slot stays small (and a free one untouched).
+    bodies: [[u8; RUN_REQ_SIZE]; DEFER_MAX],
 }
 
 impl Tables {
@@ -145,6 +151,7 @@ impl Tables {
             clients: [const { Client::FREE }; MAX_CLIENTS],
             boxes: [const { Sandbox::FREE }; MAX_BOXES],
             list: [0; proto::LIST_REPLY_MAX_SIZE],
+            bodies: [[0; RUN_REQ_SIZE]; DEFER_MAX],
         }
     }
 }
@@ -221,7 +228,9 @@ impl<'t, H: Host> Master<'t, H> {
             let same = self.t.clients.iter().filter(|c| c.fd.is_some() && c.peer.uid == peer.uid).count();
             let non_root = self.t.clients.iter().filter(|c| c.fd.is_some() && c.peer.uid != 0).count();
             let slot = self.t.clients.iter().position(|c| c.fd.is_none());
-            let over = same >= PER_UID || (peer.uid != 0 && non_root >= NON_ROOT_MAX);
+            // Root is held back only by the table, of which non-root peers
+            // never fill more than NON_ROOT_MAX: root always has the rest.
+            let over = peer.uid != 0 && (same >= PER_UID || non_root >= NON_ROOT_MAX);
             match slot {
                 Some(i) if !over => {
                     let now = self.host.now();
@@ -302,11 +311,11 @@ impl<'t, H: Host> Master<'t, H> {
                 });
                 self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE));
             }
-            Ok(Request::List) => {
+            Ok(Request::List(size)) => {
                 if !m.fds.is_empty() {
                     return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
                 }
-                self.reply_list(i);
+                self.reply_list(i, size);
             }
             Ok(Request::Run) => {
                 let body = match extend_run_req(msg) {
@@ -323,7 +332,7 @@ impl<'t, H: Host> Master<'t, H> {
         }
     }
 
-    fn reply_list(&mut self, i: usize) {
+    fn reply_list(&mut self, i: usize, size: usize) {
         let now = self.host.now();
         let entries = self.t.boxes.iter().filter(|b| matches!(b.state, State::Running | State::Adopted)).map(|b| proto::ListEntry {
             guard_pid: b.rec.pid,
@@ -332,8 +341,9 @@ impl<'t, H: Host> Master<'t, H> {
             guard_pname: b.rec.pname,
             pkg: b.rec.pkg,
             uptime_ns: now.saturating_sub(b.rec.start_ns),
+            ..proto::ListEntry::EMPTY
         });
-        match proto::encode_list_reply(entries, &mut self.t.list[..]) {
+        match proto::encode_list_reply(entries, size, &mut self.t.list[..]) {
             Ok(n) => {
                 let Some(fd) = self.t.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
                 let _ = self.host.send(fd, self.t.list.get(..n).unwrap_or(&[]), &[]);
@@ -375,8 +385,9 @@ impl<'t, H: Host> Master<'t, H> {
         }
         let pkg_id = self.host.check_pkg(pkg.raw())?;
         let dirs = self.host.check_dirs(&spec)?;
-        // A group member (not root) uses root's power only on its own data.
-        if peer.uid != 0 && dirs.data_uid != peer.uid {
+        // A group member (not root) uses root's power only on its own data,
+        // for an App of its own ids.
+        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid) {
             return Err(Fail::new(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED));
         }
         let now = self.host.now();
@@ -386,8 +397,18 @@ impl<'t, H: Host> Master<'t, H> {
         let dir_held = uses_dir && self.t.boxes.iter().any(|b| b.live() && b.rec.data_id == dirs.data_id);
         let pkg_starting = self.t.boxes.iter().any(|b| b.state == State::Starting && b.rec.pkg_id == pkg_id);
         if (dir_held || pkg_starting) && in_time {
-            self.t.clients[i].deferred = Some(Deferred { body: *body, pkg, since_ns: since });
-            return Ok(());
+            // A free body slot (the one this request came from, on a retry),
+            // else it is answered now.
+            let held = |s: usize| self.t.clients.iter().enumerate().any(|(k, c)| k != i && c.deferred.as_ref().is_some_and(|d| d.slot == s));
+            if let Some(slot) = (0..DEFER_MAX).find(|&s| !held(s)) {
+                if let Some(b) = self.t.bodies.get_mut(slot) {
+                    *b = *body;
+                }
+                self.t.clients[i].deferred = Some(Deferred { slot, pkg, since_ns: since });
+                return Ok(());
+            }
+            let e = if dir_held { Errno::EBUSY } else { Errno::EAGAIN };
+            return Err(Fail::new(err::BUSY, e, step::VALIDATE));
         }
         if dir_held {
             return Err(Fail::new(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR));
@@ -525,7 +546,8 @@ impl<'t, H: Host> Master<'t, H> {
                 continue;
             }
             let Some(d) = self.t.clients[i].deferred.take() else { continue };
-            self.run(i, &d.body, d.pkg, Some(d.since_ns));
+            let Some(body) = self.t.bodies.get(d.slot).copied() else { continue };
+            self.run(i, &body, d.pkg, Some(d.since_ns));
         }
     }
 

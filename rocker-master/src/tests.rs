@@ -7,7 +7,7 @@ use crate::*;
 use std::vec::Vec;
 use rocker_proto::{
     decode_run_reply, encode_guard_loop, encode_list_req, encode_run_req, op, seed_code, GuardReport, ListReply,
-    RunReq, GUARD_LOOP_SIZE, LIST_REQ_SIZE, RUN_LEGACY_LOOP, RUN_REQ_SIZE, RUN_REQ_SIZE_VER0,
+    RunReq, GUARD_LOOP_SIZE, LIST_REQ_SIZE, LIST_ENTRY_SIZE, LIST_ENTRY_SIZE_VER0, LIST_REPLY_HDR_SIZE, HDR_SIZE, KIND_LIST, encode_hdr, RUN_LEGACY_LOOP, RUN_REQ_SIZE, RUN_REQ_SIZE_VER0,
 };
 use rocker_spec::Ns;
 
@@ -109,6 +109,33 @@ fn one_uid_cannot_take_every_slot() {
     let fd = request(&mut m, run_msg(b"/d/root", |_| {}));
     assert_eq!(m.host.spawns.len(), 1);
     assert!(m.host.sent_to(fd).is_empty());
+    // Root has no share of its own: it takes every slot the others leave
+    // (a burst of starts from an admin's script is not refused).
+    let root: Vec<i32> = (0..MAX_CLIENTS).map(|_| m.host.connect(0)).collect();
+    m.on_accept();
+    let held = root.iter().filter(|&&fd| (0..MAX_CLIENTS).any(|i| m.client_fd(i).map(|c| c.0) == Some(fd))).count();
+    assert_eq!(held, MAX_CLIENTS - PER_UID - 1);
+    let (r, _, _) = reply(&m, *root.last().unwrap());
+    assert_eq!((r.err, r.sys_errno), (err::BUSY, Errno::EMFILE.raw()));
+}
+
+#[test]
+fn a_group_member_runs_only_its_own_ids_on_its_own_data() {
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000 });
+    for (uid, gid, ok) in [(1001, 1000, false), (1000, 1001, false), (1000, 1000, true)] {
+        let fd = m.host.connect(1000);
+        m.on_accept();
+        m.host.say(fd, run_msg(b"/d/member", |r| (r.uid, r.gid) = (uid, gid)), 1);
+        m.on_client(slot_of(&m, fd), true);
+        if ok {
+            assert_eq!(m.host.spawns.len(), 1);
+        } else {
+            let (r, _, _) = reply(&m, fd);
+            assert_eq!((r.err, r.sys_errno, r.step), (err::PERMISSION_DENIED, Errno::EACCES.raw(), step::PEER_CRED));
+        }
+    }
 }
 
 #[test]
@@ -217,12 +244,22 @@ fn run_reply_carries_the_entrance_and_the_recipe() {
     let lfd = m.host.connect(0);
     m.on_accept();
     let mut l = [0u8; LIST_REQ_SIZE];
-    encode_list_req(&mut l);
+    encode_list_req(&mut l, LIST_ENTRY_SIZE as u32);
     m.host.say(lfd, l.to_vec(), 0);
     m.on_client(slot_of(&m, lfd), true);
     let list = &m.host.sent_to(lfd)[0].bytes;
     let lr = ListReply::decode(list).unwrap();
-    assert_eq!((lr.count(), lr.get(0).unwrap().guard_pid), (1, pid));
+    assert_eq!((lr.count(), lr.get(0).unwrap().guard_pid, lr.entry_size()), (1, pid, LIST_ENTRY_SIZE));
+    // A seed-era client's LIST (the header only) gets 304-byte entries.
+    let lfd = m.host.connect(0);
+    m.on_accept();
+    let mut h = [0u8; HDR_SIZE];
+    encode_hdr(KIND_LIST, HDR_SIZE as u32, &mut h).unwrap();
+    m.host.say(lfd, h.to_vec(), 0);
+    m.on_client(slot_of(&m, lfd), true);
+    let list = &m.host.sent_to(lfd)[0].bytes;
+    assert_eq!(list.len(), LIST_REPLY_HDR_SIZE + LIST_ENTRY_SIZE_VER0);
+    assert_eq!(ListReply::decode(list).unwrap().get(0).unwrap().guard_pid, pid);
     // The end: the record goes.
     exit(&mut m, pid);
     assert!(m.host.state.is_empty());
@@ -350,6 +387,26 @@ fn a_data_dir_in_use_defers_then_refuses() {
 }
 
 #[test]
+fn at_most_defer_max_requests_wait() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let waiting: Vec<i32> = (0..DEFER_MAX).map(|_| request(&mut m, run_msg(b"/d/app", |_| {}))).collect();
+    assert!(waiting.iter().all(|&fd| m.host.sent_to(fd).is_empty()));
+    // One more: answered at once.
+    let fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno), (err::BUSY, Errno::EBUSY.raw()));
+    // The first waiter starts when the dir is free; the rest find it held.
+    exit(&mut m, pid);
+    m.tick();
+    assert_eq!(m.host.spawns.len(), 2);
+    assert!(m.has_deferred());
+}
+
+#[test]
 fn a_second_sandbox_of_a_package_shares_its_loop_device() {
     let mut m = master(Config::default());
     request(&mut m, run_msg(b"/d/a", |_| {}));
@@ -409,7 +466,7 @@ fn a_restarted_master_adopts_the_live_sandboxes() {
     let lfd = m.host.connect(0);
     m.on_accept();
     let mut l = [0u8; LIST_REQ_SIZE];
-    encode_list_req(&mut l);
+    encode_list_req(&mut l, LIST_ENTRY_SIZE as u32);
     m.host.say(lfd, l.to_vec(), 0);
     m.on_client(slot_of(&m, lfd), true);
     assert_eq!(ListReply::decode(&m.host.sent_to(lfd)[0].bytes).unwrap().get(0).unwrap().guard_pid, 4000);

@@ -39,17 +39,18 @@ const fn f(strukt: &'static str, field: &'static str, off: usize, size: usize) -
 }
 
 /// C struct tags and their `sizeof`, in table order.
-pub const STRUCTS: [(&str, usize); 6] = [
+pub const STRUCTS: [(&str, usize); 7] = [
     ("rocker_hdr", HDR_SIZE),
     ("rocker_req_run", RUN_REQ_SIZE),
     ("rocker_rep_run", RUN_REPLY_SIZE_VER1),
     ("rocker_op", OP_SIZE),
     ("rocker_list_entry", LIST_ENTRY_SIZE),
     ("rocker_rep_list", LIST_REPLY_HDR_SIZE),
+    ("rocker_req_list", crate::LIST_REQ_SIZE),
 ];
 
 /// Every field of every wire struct, struct by struct, in offset order.
-pub const FIELDS: [Field; 58] = [
+pub const FIELDS: [Field; 88] = [
     f("rocker_hdr", "magic", off::HDR_MAGIC, 4),
     f("rocker_hdr", "version", off::HDR_VERSION, 2),
     f("rocker_hdr", "kind", off::HDR_KIND, 2),
@@ -85,6 +86,26 @@ pub const FIELDS: [Field; 58] = [
     f("rocker_req_run", "gateway", off::RUN_GATEWAY, 4),
     f("rocker_req_run", "device_ro", off::RUN_DEVICE_RO, 4),
     f("rocker_req_run", "devices", off::RUN_DEVICES, DEVICES_MAX * DEVICE_LEN),
+    f("rocker_req_run", "mem_max", off::RUN_MEM_MAX, 8),
+    f("rocker_req_run", "swap_max", off::RUN_SWAP_MAX, 8),
+    f("rocker_req_run", "cpu_quota_us", off::RUN_CPU_QUOTA_US, 4),
+    f("rocker_req_run", "cpu_period_us", off::RUN_CPU_PERIOD_US, 4),
+    f("rocker_req_run", "cpu_weight", off::RUN_CPU_WEIGHT, 4),
+    f("rocker_req_run", "pids_max", off::RUN_PIDS_MAX, 4),
+    f("rocker_req_run", "limit_flags", off::RUN_LIMIT_FLAGS, 4),
+    f("rocker_req_run", "n_rlimits", off::RUN_N_RLIMITS, 4),
+    f("rocker_req_run", "rlimits", off::RUN_RLIMITS, crate::RLIMITS_MAX * crate::RLIMIT_SIZE),
+    f("rocker_req_run", "seccomp", off::RUN_SECCOMP, 4),
+    f("rocker_req_run", "seccomp_default", off::RUN_SECCOMP_DEFAULT, 4),
+    f("rocker_req_run", "seccomp_action", off::RUN_SECCOMP_ACTION, 4),
+    f("rocker_req_run", "seccomp_errno", off::RUN_SECCOMP_ERRNO, 4),
+    f("rocker_req_run", "seccomp_names", off::RUN_SECCOMP_NAMES, crate::SECCOMP_NAMES_LEN),
+    f("rocker_req_run", "root", off::RUN_ROOT, 4),
+    f("rocker_req_run", "root_flags", off::RUN_ROOT_FLAGS, 4),
+    f("rocker_req_run", "cwd", off::RUN_CWD, PATH_MAX),
+    f("rocker_req_run", "n_binds", off::RUN_N_BINDS, 4),
+    f("rocker_req_run", "bind_rw", off::RUN_BIND_RW, 4),
+    f("rocker_req_run", "binds", off::RUN_BINDS, crate::BINDS_MAX * (crate::BIND_SRC_LEN + crate::BIND_DST_LEN)),
     f("rocker_rep_run", "hdr", off::REP_HDR, HDR_SIZE),
     f("rocker_rep_run", "err", off::REP_ERR, 4),
     f("rocker_rep_run", "sys_errno", off::REP_SYS_ERRNO, 4),
@@ -120,9 +141,19 @@ pub const FIELDS: [Field; 58] = [
     f("rocker_list_entry", "pkg", off::ENT_PKG, PATH_MAX),
     f("rocker_list_entry", "uptime_ns", off::ENT_UPTIME_NS, 8),
     f("rocker_list_entry", "reserved", off::ENT_RESERVED, 8),
+    f("rocker_list_entry", "net", off::ENT_NET, 4),
+    f("rocker_list_entry", "addr", off::ENT_ADDR, 4),
+    f("rocker_list_entry", "prefix", off::ENT_PREFIX, 1),
+    f("rocker_list_entry", "reserved1", off::ENT_RESERVED1, 3),
+    f("rocker_list_entry", "pids", off::ENT_PIDS, 4),
+    f("rocker_list_entry", "mem_bytes", off::ENT_MEM_BYTES, 8),
+    f("rocker_list_entry", "mem_max", off::ENT_MEM_MAX, 8),
     f("rocker_rep_list", "hdr", off::LIST_HDR, HDR_SIZE),
     f("rocker_rep_list", "count", off::LIST_COUNT, 4),
-    f("rocker_rep_list", "reserved", off::LIST_RESERVED, 4),
+    f("rocker_rep_list", "entry_size", off::LIST_ENTRY_SZ, 4),
+    f("rocker_req_list", "hdr", off::LIST_HDR, HDR_SIZE),
+    f("rocker_req_list", "entry_size", off::LREQ_ENTRY_SIZE, 4),
+    f("rocker_req_list", "reserved", off::LREQ_RESERVED, 4),
 ];
 
 const N_FIELDS: usize = FIELDS.len();
@@ -196,7 +227,7 @@ pub fn for_each_line(mut emit: impl FnMut(&[u8])) {
             .push_u64(size as u64);
         emit(b.as_bytes());
     }
-    let consts: [(&str, i64); 29] = [
+    let consts: [(&str, i64); 55] = [
         ("ROCKER_MAGIC", i64::from(MAGIC)),
         ("ROCKER_PROTO_VERSION", i64::from(VERSION)),
         ("ROCKER_MSG_MAX", MSG_MAX as i64),
@@ -226,6 +257,32 @@ pub fn for_each_line(mut emit: impl FnMut(&[u8])) {
         ("ROCKER_HOSTNAME_LEN", crate::HOSTNAME_LEN as i64),
         ("ROCKER_IFNAME_LEN", crate::IFNAME_LEN as i64),
         ("ROCKER_PNAME_LEN", crate::PNAME_LEN as i64),
+        ("ROCKER_REQ_RUN_SIZE_VER3", crate::RUN_REQ_SIZE_VER3 as i64),
+        ("ROCKER_LIST_ENTRY_SIZE_VER0", crate::LIST_ENTRY_SIZE_VER0 as i64),
+        ("ROCKER_LIST_ENTRY_SIZE", crate::LIST_ENTRY_SIZE as i64),
+        ("ROCKER_REQ_LIST_SIZE", crate::LIST_REQ_SIZE as i64),
+        ("ROCKER_REP_LIST_MAX_SIZE", crate::LIST_REPLY_MAX_SIZE as i64),
+        ("ROCKER_LIMIT_SWAP", i64::from(crate::LIMIT_SWAP)),
+        ("ROCKER_MAX_RLIMITS", crate::RLIMITS_MAX as i64),
+        ("ROCKER_SECCOMP_DEFAULT", i64::from(crate::SECCOMP_DEFAULT)),
+        ("ROCKER_SECCOMP_UNCONFINED", i64::from(crate::SECCOMP_UNCONFINED)),
+        ("ROCKER_SECCOMP_PROFILE", i64::from(crate::SECCOMP_PROFILE)),
+        ("ROCKER_SECCOMP_ACT_ALLOW", i64::from(crate::SECCOMP_ACT_ALLOW)),
+        ("ROCKER_SECCOMP_ACT_ERRNO", i64::from(crate::SECCOMP_ACT_ERRNO)),
+        ("ROCKER_SECCOMP_ACT_KILL", i64::from(crate::SECCOMP_ACT_KILL)),
+        ("ROCKER_SECCOMP_ACT_LOG", i64::from(crate::SECCOMP_ACT_LOG)),
+        ("ROCKER_SECCOMP_NAMES_LEN", crate::SECCOMP_NAMES_LEN as i64),
+        ("ROCKER_ROOT_HOST", i64::from(crate::ROOT_HOST)),
+        ("ROCKER_ROOT_PKG", i64::from(crate::ROOT_PKG)),
+        ("ROCKER_ROOT_RO", i64::from(crate::ROOT_RO)),
+        ("ROCKER_ROOT_NO_PIVOT", i64::from(crate::ROOT_NO_PIVOT)),
+        ("ROCKER_MAX_BINDS", crate::BINDS_MAX as i64),
+        ("ROCKER_BIND_SRC_LEN", crate::BIND_SRC_LEN as i64),
+        ("ROCKER_BIND_DST_LEN", crate::BIND_DST_LEN as i64),
+        ("ROCKER_MAX_OVERLAYS", OVERLAY_MAX as i64),
+        ("ROCKER_OVERLAY_LEN", OVERLAY_LEN as i64),
+        ("ROCKER_RUN_NFDS", i64::from(crate::RUN_REPLY_FDS_VER0)),
+        ("ROCKER_REP_LIST_SIZE", LIST_REPLY_HDR_SIZE as i64),
     ];
     for (name, v) in consts {
         b.clear();

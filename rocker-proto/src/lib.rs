@@ -49,8 +49,8 @@ pub use msg::{
     decode_guard_msg, decode_hdr, decode_list_reply, decode_list_req, decode_register,
     decode_request, decode_run_reply, encode_guard_loop, encode_guard_report, encode_hdr,
     encode_list_reply, encode_list_req, encode_register, encode_run_reply, encode_run_req,
-    extend_run_req, GuardMsg, GuardReport, Hdr, ListEntry, ListReply, Op, Request, RunReply,
-    RunReplyView, RunReq,
+    extend_run_req, Bind, GuardMsg, GuardReport, Hdr, ListEntry, ListReply, Op, Request, Rlimit,
+    RunReply, RunReplyView, RunReq,
 };
 pub use path::{
     check_abs_path, check_data_dir, check_exec_dir, check_overlay_dir, check_pkg_path,
@@ -86,8 +86,10 @@ pub const RUN_REQ_SIZE_VER0: usize = 1832;
 pub const RUN_REQ_SIZE_VER1: usize = 1840;
 /// RUN request with isolation: `share`, network, hostname, /tmp, devices.
 pub const RUN_REQ_SIZE_VER2: usize = 2464;
+/// RUN request with limits (cgroup, rlimits), seccomp and the root mode.
+pub const RUN_REQ_SIZE_VER3: usize = 7080;
 /// The RUN request this master knows (the latest version).
-pub const RUN_REQ_SIZE: usize = RUN_REQ_SIZE_VER2;
+pub const RUN_REQ_SIZE: usize = RUN_REQ_SIZE_VER3;
 /// RUN reply for v1 clients (`reply_max == 0`): exactly 4 fds.
 pub const RUN_REPLY_SIZE_VER0: usize = 56;
 /// RUN reply header part of v2 replies; the recipe follows.
@@ -101,12 +103,18 @@ pub const MAX_OPS: usize = 48;
 pub const BLOB_MAX: usize = 32768;
 /// Most fds a RUN reply carries.
 pub const MAX_REPLY_FDS: usize = 16;
-/// One LIST reply entry.
-pub const LIST_ENTRY_SIZE: usize = 304;
-/// LIST reply header: message header + `count` + `reserved`.
+/// One LIST reply entry, as a seed-era client reads it.
+pub const LIST_ENTRY_SIZE_VER0: usize = 304;
+/// One LIST reply entry with network, memory and pids.
+pub const LIST_ENTRY_SIZE_VER1: usize = 336;
+/// The LIST entry this master knows.
+pub const LIST_ENTRY_SIZE: usize = LIST_ENTRY_SIZE_VER1;
+/// LIST reply header: message header + `count` + `entry_size`.
 pub const LIST_REPLY_HDR_SIZE: usize = 24;
-/// Whole LIST request.
-pub const LIST_REQ_SIZE: usize = HDR_SIZE;
+/// LIST request of a seed-era client: the header only (VER0 entries).
+pub const LIST_REQ_SIZE_VER0: usize = HDR_SIZE;
+/// LIST request with `entry_size`.
+pub const LIST_REQ_SIZE: usize = 24;
 /// Whole REGISTER message.
 pub const REGISTER_SIZE: usize = HDR_SIZE;
 /// Guard loop claim message.
@@ -126,9 +134,9 @@ pub const PNAME_LEN: usize = 16;
 /// `ROCKER_MAX_SANDBOXES`: entries in a LIST reply, and the master's table.
 pub const MAX_SANDBOXES: usize = 128;
 /// `ROCKER_MSG_MAX`: the largest datagram either side accepts.
-pub const MSG_MAX: usize = 40960;
+pub const MSG_MAX: usize = 45056;
 /// Largest LIST reply (`MAX_SANDBOXES` entries).
-pub const LIST_REPLY_MAX_SIZE: usize = 38936;
+pub const LIST_REPLY_MAX_SIZE: usize = 43032;
 /// Largest v2 RUN reply.
 pub const RUN_REPLY_MAX_SIZE: usize = RUN_REPLY_SIZE_VER1 + MAX_OPS * OP_SIZE + BLOB_MAX;
 
@@ -160,6 +168,47 @@ pub const DEVICE_LEN: usize = 64;
 pub const HOSTNAME_LEN: usize = 64;
 /// `char[IFNAME_LEN]` interface name (the kernel's IFNAMSIZ).
 pub const IFNAME_LEN: usize = 16;
+/// `limit_flags` bit: `swap_max` is set (0 there means no swap at all).
+pub const LIMIT_SWAP: u32 = 1;
+/// Every `limit_flags` bit this version knows.
+pub const LIMIT_FLAGS_KNOWN: u32 = LIMIT_SWAP;
+/// rlimit slots of a RUN request.
+pub const RLIMITS_MAX: usize = 8;
+/// Bytes per rlimit slot: `resource` (the target's `RLIMIT_*`), reserved,
+/// `cur`, `max` (`u64::MAX`: unlimited).
+pub const RLIMIT_SIZE: usize = 24;
+/// `seccomp`: the default filter (Docker's default profile's denials).
+pub const SECCOMP_DEFAULT: u32 = 0;
+/// `seccomp`: no filter.
+pub const SECCOMP_UNCONFINED: u32 = 1;
+/// `seccomp`: the profile in `seccomp_default`/`seccomp_action`/`seccomp_names`.
+pub const SECCOMP_PROFILE: u32 = 2;
+/// seccomp action: allow the call.
+pub const SECCOMP_ACT_ALLOW: u32 = 1;
+/// seccomp action: fail the call with `seccomp_errno` (0: `EPERM`).
+pub const SECCOMP_ACT_ERRNO: u32 = 2;
+/// seccomp action: kill the process.
+pub const SECCOMP_ACT_KILL: u32 = 3;
+/// seccomp action: allow and log.
+pub const SECCOMP_ACT_LOG: u32 = 4;
+/// Bytes of `seccomp_names`: NUL-terminated names, an empty one ends them.
+pub const SECCOMP_NAMES_LEN: usize = 1024;
+/// `root`: the package at the exec dir over the host's tree (the seed's).
+pub const ROOT_HOST: u32 = 0;
+/// `root`: the package is the sandbox's whole root.
+pub const ROOT_PKG: u32 = 1;
+/// `root_flags` bit: a read-only root (no overlay on it).
+pub const ROOT_RO: u32 = 1;
+/// `root_flags` bit: `MS_MOVE` + `chroot` instead of `pivot_root`.
+pub const ROOT_NO_PIVOT: u32 = 2;
+/// Every `root_flags` bit this version knows.
+pub const ROOT_FLAGS_KNOWN: u32 = ROOT_RO | ROOT_NO_PIVOT;
+/// Bind slots of a RUN request.
+pub const BINDS_MAX: usize = 8;
+/// `char[BIND_SRC_LEN]` host side of a bind.
+pub const BIND_SRC_LEN: usize = PATH_MAX;
+/// `char[BIND_DST_LEN]` sandbox side of a bind.
+pub const BIND_DST_LEN: usize = 128;
 
 /// Smallest uid/gid a RUN request may carry (root is never mapped).
 pub const ID_MIN: u32 = 1;
@@ -248,6 +297,46 @@ pub mod off {
     pub const RUN_DEVICE_RO: usize = 1948;
     /// req_run.devices (`char[8][64]`, VER2)
     pub const RUN_DEVICES: usize = 1952;
+    /// req_run.mem_max (u64, VER3): bytes, 0: no limit
+    pub const RUN_MEM_MAX: usize = 2464;
+    /// req_run.swap_max (u64, VER3): bytes, with `LIMIT_SWAP`
+    pub const RUN_SWAP_MAX: usize = 2472;
+    /// req_run.cpu_quota_us (u32, VER3): 0: no limit
+    pub const RUN_CPU_QUOTA_US: usize = 2480;
+    /// req_run.cpu_period_us (u32, VER3): 0: 100000
+    pub const RUN_CPU_PERIOD_US: usize = 2484;
+    /// req_run.cpu_weight (u32, VER3): 1..=10000, 0: the default
+    pub const RUN_CPU_WEIGHT: usize = 2488;
+    /// req_run.pids_max (u32, VER3): 0: no limit
+    pub const RUN_PIDS_MAX: usize = 2492;
+    /// req_run.limit_flags (u32, VER3): `LIMIT_*`
+    pub const RUN_LIMIT_FLAGS: usize = 2496;
+    /// req_run.n_rlimits (u32, VER3)
+    pub const RUN_N_RLIMITS: usize = 2500;
+    /// req_run.rlimits (`u8[8][24]`, VER3)
+    pub const RUN_RLIMITS: usize = 2504;
+    /// req_run.seccomp (u32, VER3): `SECCOMP_*`
+    pub const RUN_SECCOMP: usize = 2696;
+    /// req_run.seccomp_default (u32, VER3): profile: action of unlisted calls
+    pub const RUN_SECCOMP_DEFAULT: usize = 2700;
+    /// req_run.seccomp_action (u32, VER3): profile: action of listed calls
+    pub const RUN_SECCOMP_ACTION: usize = 2704;
+    /// req_run.seccomp_errno (u32, VER3): errno of `SECCOMP_ACT_ERRNO`, 0: EPERM
+    pub const RUN_SECCOMP_ERRNO: usize = 2708;
+    /// req_run.seccomp_names (`char[1024]`, VER3)
+    pub const RUN_SECCOMP_NAMES: usize = 2712;
+    /// req_run.root (u32, VER3): `ROOT_*`
+    pub const RUN_ROOT: usize = 3736;
+    /// req_run.root_flags (u32, VER3): `ROOT_RO`, `ROOT_NO_PIVOT`
+    pub const RUN_ROOT_FLAGS: usize = 3740;
+    /// req_run.cwd (`char[256]`, VER3): the App's working directory
+    pub const RUN_CWD: usize = 3744;
+    /// req_run.n_binds (u32, VER3)
+    pub const RUN_N_BINDS: usize = 4000;
+    /// req_run.bind_rw (u32, VER3): bit i: bind i read-write
+    pub const RUN_BIND_RW: usize = 4004;
+    /// req_run.binds (`{char src[256]; char dst[128];}[8]`, VER3)
+    pub const RUN_BINDS: usize = 4008;
 
     /// rep_run.hdr
     pub const REP_HDR: usize = 0;
@@ -303,13 +392,31 @@ pub mod off {
     pub const ENT_UPTIME_NS: usize = 288;
     /// list_entry.reserved (u64)
     pub const ENT_RESERVED: usize = 296;
+    /// list_entry.net (u32, VER1): `NET_*`
+    pub const ENT_NET: usize = 304;
+    /// list_entry.addr (u8[4], VER1): IPv4 address (`NET_BRIDGE`)
+    pub const ENT_ADDR: usize = 308;
+    /// list_entry.prefix (u8, VER1)
+    pub const ENT_PREFIX: usize = 312;
+    /// list_entry.reserved1 (u8[3], VER1)
+    pub const ENT_RESERVED1: usize = 313;
+    /// list_entry.pids (u32, VER1): processes now, 0: unknown
+    pub const ENT_PIDS: usize = 316;
+    /// list_entry.mem_bytes (u64, VER1): memory now, 0: unknown
+    pub const ENT_MEM_BYTES: usize = 320;
+    /// list_entry.mem_max (u64, VER1): memory limit, 0: none
+    pub const ENT_MEM_MAX: usize = 328;
 
     /// rep_list.hdr
     pub const LIST_HDR: usize = 0;
     /// rep_list.count (u32)
     pub const LIST_COUNT: usize = 16;
-    /// rep_list.reserved (u32)
-    pub const LIST_RESERVED: usize = 20;
+    /// rep_list.entry_size (u32): 0 for a VER0 request (304-byte entries)
+    pub const LIST_ENTRY_SZ: usize = 20;
+    /// req_list.entry_size (u32, VER1): the largest entry the client reads
+    pub const LREQ_ENTRY_SIZE: usize = 16;
+    /// req_list.reserved (u32, VER1)
+    pub const LREQ_RESERVED: usize = 20;
     /// first entry of a LIST reply
     pub const LIST_ENTRIES: usize = 24;
 
@@ -356,6 +463,9 @@ pub enum Reject {
     TooManyOverlays,
     /// `share` has unknown bits, `net` an unknown mode, `prefix > 32`.
     BadIsolation,
+    /// A VER3 mode or flag word has an unknown value, an action does not
+    /// go with the seccomp mode, or a syscall name has a bad character.
+    BadValue,
     /// `count > MAX_SANDBOXES` in a LIST reply, or too many ops.
     TooManyEntries,
     /// A string field has no NUL.
@@ -389,6 +499,7 @@ impl Reject {
             Reject::BadRunFlags => "bad_run_flags",
             Reject::TooManyOverlays => "too_many_overlays",
             Reject::BadIsolation => "bad_isolation",
+            Reject::BadValue => "bad_value",
             Reject::TooManyEntries => "too_many_entries",
             Reject::NoNul => "no_nul",
             Reject::TrailingGarbage => "trailing_garbage",

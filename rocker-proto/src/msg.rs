@@ -6,10 +6,11 @@ use core::borrow::Borrow;
 use crate::{
     err, off, Reject, BLOB_MAX, DEVICES_MAX, DEVICE_LEN, HOSTNAME_LEN, IFNAME_LEN, NET_BRIDGE, SHARE_KNOWN, GUARD_LOOP_SIZE, GUARD_REPORT_SIZE, HDR_SIZE, ID_MAX, ID_MIN,
     KIND_GUARD_LOOP, KIND_GUARD_REPORT, KIND_LIST, KIND_LIST_REPLY, KIND_REGISTER, KIND_RUN,
-    KIND_RUN_REPLY, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE, MAGIC, MAX_OPS,
+    KIND_RUN_REPLY, LIST_ENTRY_SIZE, LIST_ENTRY_SIZE_VER0, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE, LIST_REQ_SIZE_VER0, MAGIC, MAX_OPS,
     MAX_SANDBOXES, MSG_MAX, OP_SIZE, OVERLAY_LEN, OVERLAY_MAX, PATH_MAX, PNAME_LEN,
     REGISTER_SIZE, RUN_FLAGS_KNOWN, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1, RUN_REQ_SIZE,
-    RUN_REQ_SIZE_VER0, VERSION,
+    RUN_REQ_SIZE_VER0, VERSION, RLIMITS_MAX, RLIMIT_SIZE, BINDS_MAX, BIND_SRC_LEN, BIND_DST_LEN, SECCOMP_NAMES_LEN,
+    SECCOMP_PROFILE, SECCOMP_ACT_LOG, LIMIT_FLAGS_KNOWN, ROOT_PKG, ROOT_FLAGS_KNOWN,
 };
 
 type R<T> = Result<T, Reject>;
@@ -18,6 +19,8 @@ type R<T> = Result<T, Reject>;
 const OVERLAY_AREA: usize = 1024;
 /// Bytes of the `devices` area of a RUN request.
 const DEVICES_AREA: usize = DEVICES_MAX * DEVICE_LEN;
+/// Bytes per bind slot.
+const BIND_SIZE: usize = BIND_SRC_LEN + BIND_DST_LEN;
 const _: () = assert!(OVERLAY_AREA == OVERLAY_MAX * OVERLAY_LEN);
 
 // ---------------------------------------------------------------------------
@@ -187,15 +190,28 @@ fn extend<const N: usize>(buf: &[u8], kind: u16, ver0: usize) -> R<([u8; N], usi
 // ---------------------------------------------------------------------------
 // Header-only messages
 
-/// LIST request (kind 2, header only).
-pub fn encode_list_req(out: &mut [u8; LIST_REQ_SIZE]) {
+/// LIST request (kind 2) asking for entries of `entry_size` bytes
+/// (`LIST_ENTRY_SIZE_VER0` or more; the reply says what it sends).
+pub fn encode_list_req(out: &mut [u8; LIST_REQ_SIZE], entry_size: u32) {
+    out.fill(0);
     write_hdr(out, KIND_LIST, size_u32(LIST_REQ_SIZE));
+    put(out, off::LREQ_ENTRY_SIZE, entry_size.to_ne_bytes());
 }
 
-/// Check a LIST request (size-versioned: no field is known beyond the
-/// header, so any longer body must be all zero).
-pub fn decode_list_req(buf: &[u8]) -> R<()> {
-    extend::<LIST_REQ_SIZE>(buf, KIND_LIST, LIST_REQ_SIZE).map(|_| ())
+/// Check a LIST request; returns the entry size to answer with: VER0's for
+/// a header-only request, else the smaller of what the client reads and
+/// what this side knows. `entry_size` below VER0's or not a multiple of 8
+/// is `BadSize`.
+pub fn decode_list_req(buf: &[u8]) -> R<usize> {
+    let (b, _) = extend::<LIST_REQ_SIZE>(buf, KIND_LIST, LIST_REQ_SIZE_VER0)?;
+    if u32_at(&b, off::LREQ_RESERVED)? != 0 {
+        return Err(Reject::ReservedNotZero);
+    }
+    match usize::try_from(u32_at(&b, off::LREQ_ENTRY_SIZE)?) {
+        Ok(0) => Ok(LIST_ENTRY_SIZE_VER0),
+        Ok(n) if n >= LIST_ENTRY_SIZE_VER0 && n % 8 == 0 => Ok(n.min(LIST_ENTRY_SIZE)),
+        _ => Err(Reject::BadSize),
+    }
 }
 
 /// REGISTER (kind 3, header only; the pidfd rides as SCM_RIGHTS).
@@ -265,6 +281,67 @@ pub struct RunReq<'a> {
     pub n_devices: usize,
     /// VER2: bit i: device i read-only.
     pub device_ro: u32,
+    /// VER3: memory limit in bytes (0: none).
+    pub mem_max: u64,
+    /// VER3: swap limit in bytes, with `LIMIT_SWAP` in `limit_flags`.
+    pub swap_max: u64,
+    /// VER3: CPU quota per period, µs (0: none).
+    pub cpu_quota_us: u32,
+    /// VER3: CPU period, µs (0: 100000).
+    pub cpu_period_us: u32,
+    /// VER3: CPU weight 1..=10000 (0: the default).
+    pub cpu_weight: u32,
+    /// VER3: most processes (0: no limit).
+    pub pids_max: u32,
+    /// VER3: `LIMIT_*` bits.
+    pub limit_flags: u32,
+    /// VER3: rlimits for the App; slots >= n_rlimits empty.
+    pub rlimits: [Rlimit; RLIMITS_MAX],
+    /// Used rlimit slots.
+    pub n_rlimits: usize,
+    /// VER3: `SECCOMP_*`.
+    pub seccomp: u32,
+    /// VER3: profile: the action of calls not listed (`SECCOMP_ACT_*`).
+    pub seccomp_default: u32,
+    /// VER3: profile: the action of the listed calls.
+    pub seccomp_action: u32,
+    /// VER3: errno of `SECCOMP_ACT_ERRNO` (0: EPERM).
+    pub seccomp_errno: u32,
+    /// VER3: profile: NUL-terminated syscall names, up to the first empty
+    /// one (the area without its trailing zeros).
+    pub seccomp_names: &'a [u8],
+    /// VER3: `ROOT_*`.
+    pub root: u32,
+    /// VER3: `ROOT_RO`, `ROOT_NO_PIVOT`.
+    pub root_flags: u32,
+    /// VER3: the App's working directory (empty: the default).
+    pub cwd: &'a [u8],
+    /// VER3: host paths bound into the sandbox; slots >= n_binds empty.
+    pub binds: [Bind<'a>; BINDS_MAX],
+    /// Used bind slots.
+    pub n_binds: usize,
+    /// VER3: bit i: bind i read-write (default read-only).
+    pub bind_rw: u32,
+}
+
+/// An rlimit of a RUN request.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct Rlimit {
+    /// The target's `RLIMIT_*` number.
+    pub resource: u32,
+    /// Soft limit (`u64::MAX`: unlimited).
+    pub cur: u64,
+    /// Hard limit.
+    pub max: u64,
+}
+
+/// A bind of a RUN request.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct Bind<'a> {
+    /// Host path.
+    pub src: &'a [u8],
+    /// Path in the sandbox (empty: the same as `src`).
+    pub dst: &'a [u8],
 }
 
 impl<'a> RunReq<'a> {
@@ -292,6 +369,26 @@ impl<'a> RunReq<'a> {
         devices: [&[]; DEVICES_MAX],
         n_devices: 0,
         device_ro: 0,
+        mem_max: 0,
+        swap_max: 0,
+        cpu_quota_us: 0,
+        cpu_period_us: 0,
+        cpu_weight: 0,
+        pids_max: 0,
+        limit_flags: 0,
+        rlimits: [Rlimit { resource: 0, cur: 0, max: 0 }; RLIMITS_MAX],
+        n_rlimits: 0,
+        seccomp: 0,
+        seccomp_default: 0,
+        seccomp_action: 0,
+        seccomp_errno: 0,
+        seccomp_names: &[],
+        root: 0,
+        root_flags: 0,
+        cwd: &[],
+        binds: [Bind { src: &[], dst: &[] }; BINDS_MAX],
+        n_binds: 0,
+        bind_rw: 0,
     };
 
     /// The used overlay slots (empty if `n_overlay` is out of range).
@@ -301,6 +398,44 @@ impl<'a> RunReq<'a> {
     /// The used device slots.
     pub fn devices(&self) -> &[&'a [u8]] {
         self.devices.get(..self.n_devices).unwrap_or(&[])
+    }
+    /// The used rlimit slots.
+    pub fn rlimits(&self) -> &[Rlimit] {
+        self.rlimits.get(..self.n_rlimits).unwrap_or(&[])
+    }
+    /// The used bind slots.
+    pub fn binds(&self) -> &[Bind<'a>] {
+        self.binds.get(..self.n_binds).unwrap_or(&[])
+    }
+    /// The profile's syscall names, in order.
+    pub fn seccomp_names(&self) -> impl Iterator<Item = &'a [u8]> {
+        self.seccomp_names.split(|&c| c == 0).filter(|n| !n.is_empty())
+    }
+}
+
+/// `n` as a slot count `<= max`.
+fn slots(n: u32, max: usize) -> R<usize> {
+    usize::try_from(n).ok().filter(|&n| n <= max).ok_or(Reject::TooManyOverlays)
+}
+
+/// The names area: names of `[a-z0-9_]`, each NUL-terminated, then only
+/// zeros. Returns the names part (without the final zeros).
+fn names_area(a: &[u8]) -> R<&[u8]> {
+    let mut at = 0;
+    loop {
+        let rest = a.get(at..).ok_or(Reject::NoNul)?;
+        let n = rest.iter().position(|&c| c == 0).ok_or(Reject::NoNul)?;
+        if n == 0 {
+            if rest.iter().any(|&c| c != 0) {
+                return Err(Reject::TrailingGarbage);
+            }
+            return a.get(..at).ok_or(Reject::NoNul);
+        }
+        let name = rest.get(..n).ok_or(Reject::NoNul)?;
+        if !name.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_') {
+            return Err(Reject::BadValue);
+        }
+        at = at.checked_add(n).and_then(|a| a.checked_add(1)).ok_or(Reject::NoNul)?;
     }
 }
 
@@ -382,6 +517,59 @@ impl<'a> RunReq<'a> {
         if n_devices < 32 && device_ro >> n_devices != 0 {
             return Err(Reject::UnusedSlotNotZero);
         }
+        // VER3
+        let limit_flags = u32_at(buf, off::RUN_LIMIT_FLAGS)?;
+        let seccomp = u32_at(buf, off::RUN_SECCOMP)?;
+        let seccomp_default = u32_at(buf, off::RUN_SECCOMP_DEFAULT)?;
+        let seccomp_action = u32_at(buf, off::RUN_SECCOMP_ACTION)?;
+        let root = u32_at(buf, off::RUN_ROOT)?;
+        let root_flags = u32_at(buf, off::RUN_ROOT_FLAGS)?;
+        let act_ok = |a: u32| a <= SECCOMP_ACT_LOG && (a != 0) == (seccomp == SECCOMP_PROFILE);
+        if limit_flags & !LIMIT_FLAGS_KNOWN != 0
+            || seccomp > SECCOMP_PROFILE
+            || !act_ok(seccomp_default)
+            || !act_ok(seccomp_action)
+            || root > ROOT_PKG
+            || root_flags & !ROOT_FLAGS_KNOWN != 0
+        {
+            return Err(Reject::BadValue);
+        }
+        let n_rlimits = slots(u32_at(buf, off::RUN_N_RLIMITS)?, RLIMITS_MAX)?;
+        let mut rlimits = [Rlimit::default(); RLIMITS_MAX];
+        let area = get::<{ RLIMITS_MAX * RLIMIT_SIZE }>(buf, off::RUN_RLIMITS)?;
+        for (i, (slot, b)) in rlimits.iter_mut().zip(area.as_chunks::<RLIMIT_SIZE>().0).enumerate() {
+            if i >= n_rlimits {
+                if b.iter().any(|&c| c != 0) {
+                    return Err(Reject::UnusedSlotNotZero);
+                }
+                continue;
+            }
+            if u32_at(b, 4)? != 0 {
+                return Err(Reject::ReservedNotZero);
+            }
+            *slot = Rlimit { resource: u32_at(b, 0)?, cur: u64_at(b, 8)?, max: u64_at(b, 16)? };
+        }
+        let n_binds = slots(u32_at(buf, off::RUN_N_BINDS)?, BINDS_MAX)?;
+        let mut binds = [Bind::default(); BINDS_MAX];
+        let area = get::<{ BINDS_MAX * BIND_SIZE }>(buf, off::RUN_BINDS)?;
+        for (i, (slot, b)) in binds.iter_mut().zip(area.as_chunks::<BIND_SIZE>().0).enumerate() {
+            if i >= n_binds {
+                if b.iter().any(|&c| c != 0) {
+                    return Err(Reject::UnusedSlotNotZero);
+                }
+                continue;
+            }
+            let (src, dst) = b.split_at(BIND_SRC_LEN);
+            *slot = Bind { src: cstr_field(src)?, dst: cstr_field(dst)? };
+        }
+        let bind_rw = u32_at(buf, off::RUN_BIND_RW)?;
+        if n_binds < 32 && bind_rw >> n_binds != 0 {
+            return Err(Reject::UnusedSlotNotZero);
+        }
+        let seccomp_names = names_area(get::<SECCOMP_NAMES_LEN>(buf, off::RUN_SECCOMP_NAMES)?)?;
+        if seccomp != SECCOMP_PROFILE && !seccomp_names.is_empty() {
+            return Err(Reject::BadValue);
+        }
         Ok(RunReq {
             app_id,
             uid,
@@ -405,6 +593,26 @@ impl<'a> RunReq<'a> {
             devices,
             n_devices,
             device_ro,
+            mem_max: u64_at(buf, off::RUN_MEM_MAX)?,
+            swap_max: u64_at(buf, off::RUN_SWAP_MAX)?,
+            cpu_quota_us: u32_at(buf, off::RUN_CPU_QUOTA_US)?,
+            cpu_period_us: u32_at(buf, off::RUN_CPU_PERIOD_US)?,
+            cpu_weight: u32_at(buf, off::RUN_CPU_WEIGHT)?,
+            pids_max: u32_at(buf, off::RUN_PIDS_MAX)?,
+            limit_flags,
+            rlimits,
+            n_rlimits,
+            seccomp,
+            seccomp_default,
+            seccomp_action,
+            seccomp_errno: u32_at(buf, off::RUN_SECCOMP_ERRNO)?,
+            seccomp_names,
+            root,
+            root_flags,
+            cwd: cstr_field(get::<PATH_MAX>(buf, off::RUN_CWD)?)?,
+            binds,
+            n_binds,
+            bind_rw,
         })
     }
 }
@@ -437,7 +645,7 @@ pub fn encode_run_req(req: &RunReq<'_>, out: &mut [u8]) -> Result<usize, i32> {
 }
 
 fn encode_run_req_full(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result<(), i32> {
-    if req.n_overlay > OVERLAY_MAX || req.n_devices > DEVICES_MAX {
+    if req.n_overlay > OVERLAY_MAX || req.n_devices > DEVICES_MAX || req.n_rlimits > RLIMITS_MAX || req.n_binds > BINDS_MAX {
         return Err(err::PARAM_INVALID);
     }
     let n = u32::try_from(req.n_overlay).map_err(|_| err::PARAM_INVALID)?;
@@ -453,6 +661,7 @@ fn encode_run_req_full(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result
         (off::RUN_DATA_DIR, PATH_MAX, req.data_dir),
         (off::RUN_HOSTNAME, HOSTNAME_LEN, req.hostname),
         (off::RUN_BRIDGE, IFNAME_LEN, req.bridge),
+        (off::RUN_CWD, PATH_MAX, req.cwd),
     ];
     for (at, len, s) in fields {
         let f = out.get_mut(at..).and_then(|f| f.get_mut(..len)).ok_or(err::PARAM_INVALID)?;
@@ -482,6 +691,45 @@ fn encode_run_req_full(req: &RunReq<'_>, out: &mut [u8; RUN_REQ_SIZE]) -> Result
     put(out, off::RUN_PREFIX, [req.prefix]);
     put(out, off::RUN_GATEWAY, req.gateway);
     put(out, off::RUN_DEVICE_RO, req.device_ro.to_ne_bytes());
+    put(out, off::RUN_MEM_MAX, req.mem_max.to_ne_bytes());
+    put(out, off::RUN_SWAP_MAX, req.swap_max.to_ne_bytes());
+    put(out, off::RUN_CPU_QUOTA_US, req.cpu_quota_us.to_ne_bytes());
+    put(out, off::RUN_CPU_PERIOD_US, req.cpu_period_us.to_ne_bytes());
+    put(out, off::RUN_CPU_WEIGHT, req.cpu_weight.to_ne_bytes());
+    put(out, off::RUN_PIDS_MAX, req.pids_max.to_ne_bytes());
+    put(out, off::RUN_LIMIT_FLAGS, req.limit_flags.to_ne_bytes());
+    put(out, off::RUN_N_RLIMITS, size_u32(req.n_rlimits).to_ne_bytes());
+    let area = out
+        .get_mut(off::RUN_RLIMITS..)
+        .and_then(|f| f.first_chunk_mut::<{ RLIMITS_MAX * RLIMIT_SIZE }>())
+        .ok_or(err::PARAM_INVALID)?;
+    for (slot, r) in area.as_chunks_mut::<RLIMIT_SIZE>().0.iter_mut().zip(req.rlimits()) {
+        put(slot, 0, r.resource.to_ne_bytes());
+        put(slot, 8, r.cur.to_ne_bytes());
+        put(slot, 16, r.max.to_ne_bytes());
+    }
+    put(out, off::RUN_SECCOMP, req.seccomp.to_ne_bytes());
+    put(out, off::RUN_SECCOMP_DEFAULT, req.seccomp_default.to_ne_bytes());
+    put(out, off::RUN_SECCOMP_ACTION, req.seccomp_action.to_ne_bytes());
+    put(out, off::RUN_SECCOMP_ERRNO, req.seccomp_errno.to_ne_bytes());
+    // The names as given: the receiver checks them (tests send bad ones).
+    if req.seccomp_names.len() >= SECCOMP_NAMES_LEN {
+        return Err(err::PARAM_INVALID);
+    }
+    put_bytes(out, off::RUN_SECCOMP_NAMES, req.seccomp_names);
+    put(out, off::RUN_ROOT, req.root.to_ne_bytes());
+    put(out, off::RUN_ROOT_FLAGS, req.root_flags.to_ne_bytes());
+    put(out, off::RUN_N_BINDS, size_u32(req.n_binds).to_ne_bytes());
+    put(out, off::RUN_BIND_RW, req.bind_rw.to_ne_bytes());
+    let area = out
+        .get_mut(off::RUN_BINDS..)
+        .and_then(|f| f.first_chunk_mut::<{ BINDS_MAX * BIND_SIZE }>())
+        .ok_or(err::PARAM_INVALID)?;
+    for (f, b) in area.as_chunks_mut::<BIND_SIZE>().0.iter_mut().zip(req.binds()) {
+        let (src, dst) = f.split_at_mut(BIND_SRC_LEN);
+        crate::put_cstr(src, b.src)?;
+        crate::put_cstr(dst, b.dst)?;
+    }
     Ok(())
 }
 
@@ -706,7 +954,7 @@ pub fn decode_run_reply(buf: &[u8]) -> R<RunReplyView<'_>> {
 // ---------------------------------------------------------------------------
 // LIST reply
 
-/// One LIST reply entry (304 bytes on the wire).
+/// One LIST reply entry (336 bytes on the wire, 304 for a VER0 request).
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[derive(Debug)]
 pub struct ListEntry {
@@ -722,6 +970,18 @@ pub struct ListEntry {
     pub pkg: [u8; PATH_MAX],
     /// now - start, ns.
     pub uptime_ns: u64,
+    /// VER1: `NET_*`.
+    pub net: u32,
+    /// VER1: IPv4 address and prefix (`NET_BRIDGE`), else 0.
+    pub addr: [u8; 4],
+    /// See `addr`.
+    pub prefix: u8,
+    /// VER1: processes in the sandbox now (0: unknown).
+    pub pids: u32,
+    /// VER1: memory the sandbox uses now, bytes (0: unknown).
+    pub mem_bytes: u64,
+    /// VER1: its memory limit, bytes (0: none).
+    pub mem_max: u64,
 }
 
 impl Default for ListEntry {
@@ -739,6 +999,12 @@ impl ListEntry {
         guard_pname: [0; PNAME_LEN],
         pkg: [0; PATH_MAX],
         uptime_ns: 0,
+        net: 0,
+        addr: [0; 4],
+        prefix: 0,
+        pids: 0,
+        mem_bytes: 0,
+        mem_max: 0,
     };
 
     /// The guard name without its NUL.
@@ -759,11 +1025,16 @@ impl ListEntry {
         put(out, off::ENT_GUARD_PNAME, self.guard_pname);
         put_bytes(out, off::ENT_PKG, &self.pkg);
         put(out, off::ENT_UPTIME_NS, self.uptime_ns.to_ne_bytes());
-        put(out, off::ENT_RESERVED, 0u64.to_ne_bytes());
+        put(out, off::ENT_NET, self.net.to_ne_bytes());
+        put(out, off::ENT_ADDR, self.addr);
+        put(out, off::ENT_PREFIX, [self.prefix]);
+        put(out, off::ENT_PIDS, self.pids.to_ne_bytes());
+        put(out, off::ENT_MEM_BYTES, self.mem_bytes.to_ne_bytes());
+        put(out, off::ENT_MEM_MAX, self.mem_max.to_ne_bytes());
     }
 
     fn decode(b: &[u8; LIST_ENTRY_SIZE]) -> R<Self> {
-        if u64_at(b, off::ENT_RESERVED)? != 0 {
+        if u64_at(b, off::ENT_RESERVED)? != 0 || get::<3>(b, off::ENT_RESERVED1)? != &[0; 3] {
             return Err(Reject::ReservedNotZero);
         }
         let guard_pname = *get::<PNAME_LEN>(b, off::ENT_GUARD_PNAME)?;
@@ -777,33 +1048,46 @@ impl ListEntry {
             guard_pname,
             pkg,
             uptime_ns: u64_at(b, off::ENT_UPTIME_NS)?,
+            net: u32_at(b, off::ENT_NET)?,
+            addr: *get::<4>(b, off::ENT_ADDR)?,
+            prefix: get::<1>(b, off::ENT_PREFIX)?[0],
+            pids: u32_at(b, off::ENT_PIDS)?,
+            mem_bytes: u64_at(b, off::ENT_MEM_BYTES)?,
+            mem_max: u64_at(b, off::ENT_MEM_MAX)?,
         })
     }
 }
 
-/// Encode a LIST reply with the given entries into `out`; returns the
-/// message length (`LIST_REPLY_HDR_SIZE + n * LIST_ENTRY_SIZE`).
+/// Encode a LIST reply with the given entries, each cut to `entry_size`
+/// bytes (what [`decode_list_req`] returned), into `out`; returns the
+/// message length (`LIST_REPLY_HDR_SIZE + n * entry_size`).
 ///
 /// Errors (`out` contents unspecified): `err::PARAM_INVALID` if more than
-/// `MAX_SANDBOXES` entries are given or `out` is too small. Entries are
-/// copied as is (their strings must already follow the wire rules).
-pub fn encode_list_reply<I, B>(entries: I, out: &mut [u8]) -> Result<usize, i32>
+/// `MAX_SANDBOXES` entries are given, `entry_size` is not VER0's or this
+/// side's, or `out` is too small. Entries are copied as is (their strings
+/// must already follow the wire rules).
+pub fn encode_list_reply<I, B>(entries: I, entry_size: usize, out: &mut [u8]) -> Result<usize, i32>
 where
     I: IntoIterator<Item = B>,
     B: Borrow<ListEntry>,
 {
+    if entry_size != LIST_ENTRY_SIZE_VER0 && entry_size != LIST_ENTRY_SIZE {
+        return Err(err::PARAM_INVALID);
+    }
     let mut len = LIST_REPLY_HDR_SIZE;
     let mut count: u32 = 0;
+    let mut one = [0u8; LIST_ENTRY_SIZE];
     for e in entries {
         if usize::try_from(count).map_or(true, |c| c >= MAX_SANDBOXES) {
             return Err(err::PARAM_INVALID);
         }
         let slot = out
             .get_mut(len..)
-            .and_then(|s| s.first_chunk_mut::<LIST_ENTRY_SIZE>())
+            .and_then(|s| s.get_mut(..entry_size))
             .ok_or(err::PARAM_INVALID)?;
-        e.borrow().encode(slot);
-        len = len.checked_add(LIST_ENTRY_SIZE).ok_or(err::PARAM_INVALID)?;
+        e.borrow().encode(&mut one);
+        put_bytes(slot, 0, &one);
+        len = len.checked_add(entry_size).ok_or(err::PARAM_INVALID)?;
         count = count.checked_add(1).ok_or(err::PARAM_INVALID)?;
     }
     let h = out
@@ -811,7 +1095,8 @@ where
         .ok_or(err::PARAM_INVALID)?;
     write_hdr(h, KIND_LIST_REPLY, size_u32(len));
     put(h, off::LIST_COUNT, count.to_ne_bytes());
-    put(h, off::LIST_RESERVED, 0u32.to_ne_bytes());
+    let sz = if entry_size == LIST_ENTRY_SIZE_VER0 { 0 } else { size_u32(entry_size) };
+    put(h, off::LIST_ENTRY_SZ, sz.to_ne_bytes());
     Ok(len)
 }
 
@@ -820,12 +1105,15 @@ where
 pub struct ListReply<'a> {
     entries: &'a [u8],
     count: usize,
+    size: usize,
 }
 
 impl<'a> ListReply<'a> {
     /// Decode and check a whole LIST reply: header, kind, `count <=
-    /// MAX_SANDBOXES`, size `== 24 + count * 304`, reserved, every entry
-    /// (reserved, string rules).
+    /// MAX_SANDBOXES`, `entry_size` (0: 304; else at least 304, a multiple
+    /// of 8), size `== 24 + count * entry_size`, every entry (reserved,
+    /// string rules; what this side does not know of a longer entry is
+    /// ignored, what a shorter one lacks is 0).
     pub fn decode(buf: &'a [u8]) -> R<Self> {
         let h = decode_hdr(buf)?;
         if h.kind != KIND_LIST_REPLY {
@@ -838,20 +1126,27 @@ impl<'a> ListReply<'a> {
             .ok()
             .filter(|&c| c <= MAX_SANDBOXES)
             .ok_or(Reject::TooManyEntries)?;
-        if count.checked_mul(LIST_ENTRY_SIZE) != Some(entries.len()) {
+        let size = match usize::try_from(u32_at(head, off::LIST_ENTRY_SZ)?) {
+            Ok(0) => LIST_ENTRY_SIZE_VER0,
+            Ok(n) if n > LIST_ENTRY_SIZE_VER0 && n % 8 == 0 => n,
+            _ => return Err(Reject::BadSize),
+        };
+        if count.checked_mul(size) != Some(entries.len()) {
             return Err(Reject::BadSize);
         }
-        if u32_at(head, off::LIST_RESERVED)? != 0 {
-            return Err(Reject::ReservedNotZero);
+        let r = ListReply { entries, count, size };
+        for i in 0..count {
+            r.entry(i)?;
         }
-        let (chunks, rest) = entries.as_chunks::<LIST_ENTRY_SIZE>();
-        if !rest.is_empty() {
-            return Err(Reject::BadSize);
-        }
-        for e in chunks {
-            ListEntry::decode(e)?;
-        }
-        Ok(ListReply { entries, count })
+        Ok(r)
+    }
+
+    fn entry(&self, idx: usize) -> R<ListEntry> {
+        let at = idx.checked_mul(self.size).ok_or(Reject::NoEntry)?;
+        let b = self.entries.get(at..).and_then(|e| e.get(..self.size)).ok_or(Reject::NoEntry)?;
+        let mut one = [0u8; LIST_ENTRY_SIZE];
+        put_bytes(&mut one, 0, b);
+        ListEntry::decode(&one)
     }
 
     /// Number of entries.
@@ -859,17 +1154,20 @@ impl<'a> ListReply<'a> {
         self.count
     }
 
+    /// Bytes per entry on the wire.
+    pub fn entry_size(&self) -> usize {
+        self.size
+    }
+
     /// Entry `idx`, if `idx < count`.
     pub fn get(&self, idx: usize) -> Option<ListEntry> {
-        let at = idx.checked_mul(LIST_ENTRY_SIZE)?;
-        let b = self.entries.get(at..)?.first_chunk::<LIST_ENTRY_SIZE>()?;
-        ListEntry::decode(b).ok()
+        self.entry(idx).ok()
     }
 
     /// All entries in order.
     pub fn iter(&self) -> impl Iterator<Item = ListEntry> + 'a {
-        let (chunks, _) = self.entries.as_chunks::<LIST_ENTRY_SIZE>();
-        chunks.iter().filter_map(|b| ListEntry::decode(b).ok())
+        let r = *self;
+        (0..self.count).filter_map(move |i| r.entry(i).ok())
     }
 }
 
@@ -962,8 +1260,8 @@ pub enum Request {
     /// RUN (expects exactly one fd): decode its body with
     /// [`extend_run_req`] + [`RunReq::decode`].
     Run,
-    /// LIST (expects no fd).
-    List,
+    /// LIST (expects no fd), answered with entries of this size.
+    List(usize),
 }
 
 /// Classify a request by its kind after checking the header; the body is
@@ -972,7 +1270,7 @@ pub fn decode_request(buf: &[u8]) -> R<Request> {
     let h = decode_hdr(buf)?;
     match h.kind {
         KIND_RUN => Ok(Request::Run),
-        KIND_LIST => decode_list_req(buf).map(|()| Request::List),
+        KIND_LIST => decode_list_req(buf).map(Request::List),
         _ => Err(Reject::BadKind),
     }
 }

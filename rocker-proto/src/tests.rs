@@ -98,6 +98,12 @@ fn entry(i: u32) -> ListEntry {
     e.app_id = i as i32;
     e.start_ns = 1_000_000_007u64 * u64::from(i);
     e.uptime_ns = u64::MAX - u64::from(i);
+    e.net = i % 3;
+    e.addr = [10, 88, 0, i as u8];
+    e.prefix = 24;
+    e.pids = i + 1;
+    e.mem_bytes = u64::from(i) << 20;
+    e.mem_max = 64 << 20;
     put_cstr(&mut e.guard_pname, format!("rocker-g-{i:04}").as_bytes()).unwrap();
     put_cstr(&mut e.pkg, format!("/opt/apps/app{i}.sqfs").as_bytes()).unwrap();
     e
@@ -106,9 +112,14 @@ fn entry(i: u32) -> ListEntry {
 fn list_bytes(n: u32) -> Vec<u8> {
     let entries: Vec<ListEntry> = (0..n).map(entry).collect();
     let mut out = vec![0xAAu8; MSG_MAX];
-    let len = encode_list_reply(&entries, &mut out).unwrap();
+    let len = encode_list_reply(&entries, LIST_ENTRY_SIZE, &mut out).unwrap();
     out.truncate(len);
     out
+}
+
+/// An entry as a VER0 reply carries it: the VER1 fields are 0.
+fn entry_ver0(i: u32) -> ListEntry {
+    ListEntry { net: 0, addr: [0; 4], prefix: 0, pids: 0, mem_bytes: 0, mem_max: 0, ..entry(i) }
 }
 
 fn hdr_only(kind: u16) -> Vec<u8> {
@@ -128,12 +139,12 @@ fn constants_match_protocol() {
     assert_eq!((KIND_RUN, KIND_LIST, KIND_REGISTER), (1, 2, 3));
     assert_eq!((KIND_RUN_REPLY, KIND_LIST_REPLY), (0x8001, 0x8002));
     assert_eq!((HDR_SIZE, RUN_REQ_SIZE_VER0, RUN_REQ_SIZE_VER1, RUN_REQ_SIZE_VER2, RUN_REPLY_SIZE_VER0, RUN_REPLY_SIZE_VER1), (16, 1832, 1840, 2464, 56, 72));
-    assert_eq!(RUN_REQ_SIZE, RUN_REQ_SIZE_VER2);
+    assert_eq!((RUN_REQ_SIZE, RUN_REQ_SIZE_VER3), (7080, 7080));
     assert_eq!((OP_SIZE, MAX_OPS, MAX_REPLY_FDS), (24, 48, 16));
-    assert_eq!((LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE), (304, 24));
+    assert_eq!((LIST_ENTRY_SIZE_VER0, LIST_ENTRY_SIZE, LIST_REPLY_HDR_SIZE, LIST_REQ_SIZE_VER0, LIST_REQ_SIZE), (304, 336, 24, 16, 24));
     assert_eq!(
         (PATH_MAX, OVERLAY_MAX, OVERLAY_LEN, MAX_SANDBOXES, MSG_MAX),
-        (256, 16, 64, 128, 40960)
+        (256, 16, 64, 128, 45056)
     );
     assert_eq!(RUN_LEGACY_LOOP, 1);
     assert_eq!(off::RUN_UID, 20);
@@ -262,7 +273,27 @@ rocker_req_run.reserved2 1941 3
 rocker_req_run.gateway 1944 4
 rocker_req_run.device_ro 1948 4
 rocker_req_run.devices 1952 512
-rocker_req_run sizeof 2464
+rocker_req_run.mem_max 2464 8
+rocker_req_run.swap_max 2472 8
+rocker_req_run.cpu_quota_us 2480 4
+rocker_req_run.cpu_period_us 2484 4
+rocker_req_run.cpu_weight 2488 4
+rocker_req_run.pids_max 2492 4
+rocker_req_run.limit_flags 2496 4
+rocker_req_run.n_rlimits 2500 4
+rocker_req_run.rlimits 2504 192
+rocker_req_run.seccomp 2696 4
+rocker_req_run.seccomp_default 2700 4
+rocker_req_run.seccomp_action 2704 4
+rocker_req_run.seccomp_errno 2708 4
+rocker_req_run.seccomp_names 2712 1024
+rocker_req_run.root 3736 4
+rocker_req_run.root_flags 3740 4
+rocker_req_run.cwd 3744 256
+rocker_req_run.n_binds 4000 4
+rocker_req_run.bind_rw 4004 4
+rocker_req_run.binds 4008 3072
+rocker_req_run sizeof 7080
 rocker_rep_run.hdr 0 16
 rocker_rep_run.err 16 4
 rocker_rep_run.sys_errno 20 4
@@ -290,11 +321,22 @@ rocker_list_entry.guard_pname 16 16
 rocker_list_entry.pkg 32 256
 rocker_list_entry.uptime_ns 288 8
 rocker_list_entry.reserved 296 8
-rocker_list_entry sizeof 304
+rocker_list_entry.net 304 4
+rocker_list_entry.addr 308 4
+rocker_list_entry.prefix 312 1
+rocker_list_entry.reserved1 313 3
+rocker_list_entry.pids 316 4
+rocker_list_entry.mem_bytes 320 8
+rocker_list_entry.mem_max 328 8
+rocker_list_entry sizeof 336
 rocker_rep_list.hdr 0 16
 rocker_rep_list.count 16 4
-rocker_rep_list.reserved 20 4
+rocker_rep_list.entry_size 20 4
 rocker_rep_list sizeof 24
+rocker_req_list.hdr 0 16
+rocker_req_list.entry_size 16 4
+rocker_req_list.reserved 20 4
+rocker_req_list sizeof 24
 ";
 
 fn layout_text() -> String {
@@ -315,7 +357,7 @@ fn layout_table() {
         "layout table differs from PROTOCOL.md:\n{t}"
     );
     assert!(t.contains("\nROCKER_MAGIC 1380667953\n"));
-    assert!(t.contains("\nROCKER_MSG_MAX 40960\n"));
+    assert!(t.contains("\nROCKER_MSG_MAX 45056\n"));
     assert!(t.contains("\nROCKER_ERR_unknown -1\n"));
     assert!(t.contains("\nROCKER_ERR_id_map_failed 24\n"));
     assert!(t.contains("\nROCKER_STEP_mount_overlay 8\n"));
@@ -323,8 +365,8 @@ fn layout_table() {
     assert!(t.contains("\nROCKER_ERR_unsupported 25\n"));
     assert!(t.contains("\nROCKER_NET_BRIDGE 2\n"));
     assert!(t.ends_with("\nROCKER_OP_seccomp 14\n"));
-    // 58 fields + 6 sizeof + 29 constants + the code tables
-    assert_eq!(t.lines().count(), 58 + 6 + 29 + codes::REASONS.len() + codes::STEPS.len() + codes::OPS.len());
+    // 88 fields + 7 sizeof + 55 constants + the code tables
+    assert_eq!(t.lines().count(), 88 + 7 + 55 + codes::REASONS.len() + codes::STEPS.len() + codes::OPS.len());
     // Every line has exactly one space-separated name and numbers.
     for l in t.lines() {
         let parts: Vec<&str> = l.split(' ').collect();
@@ -401,12 +443,51 @@ fn hdr_rejects() {
 // header-only messages
 
 #[test]
+fn list_req_versions() {
+    // A seed-era client sends the header only: VER0 entries.
+    assert_eq!(decode_list_req(&hdr_only(KIND_LIST)), Ok(LIST_ENTRY_SIZE_VER0));
+    assert_eq!(decode_request(&hdr_only(KIND_LIST)), Ok(Request::List(LIST_ENTRY_SIZE_VER0)));
+    let mut b = [0u8; LIST_REQ_SIZE];
+    for (asked, got) in [
+        (0, Ok(LIST_ENTRY_SIZE_VER0)),
+        (304, Ok(304)),
+        (336, Ok(336)),
+        (344, Ok(LIST_ENTRY_SIZE)), // a newer client: what this side knows
+        (4096, Ok(LIST_ENTRY_SIZE)),
+        (296, Err(Reject::BadSize)),
+        (305, Err(Reject::BadSize)),
+        (u32::MAX, Err(Reject::BadSize)),
+    ] {
+        encode_list_req(&mut b, asked);
+        assert_eq!(decode_list_req(&b), got, "{asked}");
+    }
+    encode_list_req(&mut b, 336);
+    ne32(&mut b, off::LREQ_RESERVED, 1);
+    assert_eq!(decode_list_req(&b), Err(Reject::ReservedNotZero));
+    // The reply says what it sends: 0 for VER0 (a seed-era client checks
+    // that field is 0), else the entry size.
+    let entries: Vec<ListEntry> = (0..3).map(entry).collect();
+    let mut out = vec![0u8; LIST_REPLY_MAX_SIZE];
+    let n = encode_list_reply(&entries, LIST_ENTRY_SIZE_VER0, &mut out).unwrap();
+    assert_eq!(n, LIST_REPLY_HDR_SIZE + 3 * 304);
+    assert_eq!(&out[off::LIST_ENTRY_SZ..off::LIST_ENTRY_SZ + 4], &[0; 4]);
+    let l = ListReply::decode(&out[..n]).unwrap();
+    assert_eq!(l.iter().collect::<Vec<_>>(), (0..3).map(entry_ver0).collect::<Vec<_>>());
+    let n = encode_list_reply(&entries, LIST_ENTRY_SIZE, &mut out).unwrap();
+    assert_eq!(n, LIST_REPLY_HDR_SIZE + 3 * 336);
+    assert_eq!(&out[off::LIST_ENTRY_SZ..off::LIST_ENTRY_SZ + 4], &336u32.to_ne_bytes());
+    assert_eq!(ListReply::decode(&out[..n]).unwrap().iter().collect::<Vec<_>>(), entries);
+    assert_eq!(encode_list_reply(&entries, 320, &mut out), Err(err::PARAM_INVALID));
+}
+
+#[test]
 fn list_req_and_register() {
     let mut b = [0u8; HDR_SIZE];
-    encode_list_req(&mut b);
-    assert_eq!(decode_list_req(&b), Ok(()));
+    encode_register(&mut b);
+    assert_eq!(decode_list_req(&b), Err(Reject::BadKind));
+    let b = hdr_only(KIND_LIST);
     assert_eq!(decode_register(&b), Err(Reject::BadKind));
-    assert_eq!(decode_request(&b), Ok(Request::List));
+    let mut b = [0u8; HDR_SIZE];
     encode_register(&mut b);
     assert_eq!(decode_register(&b), Ok(()));
     assert_eq!(decode_list_req(&b), Err(Reject::BadKind));
@@ -414,7 +495,7 @@ fn list_req_and_register() {
     assert_eq!(b.to_vec(), hdr_only(KIND_REGISTER));
     // Right kind, but a body: BadSize.
     type Decode = fn(&[u8]) -> Result<(), Reject>;
-    let decoders: [Decode; 2] = [decode_list_req, decode_register];
+    let decoders: [Decode; 2] = [|b| decode_list_req(b).map(|_| ()), decode_register];
     for (kind, decode) in [KIND_LIST, KIND_REGISTER].into_iter().zip(decoders) {
         let mut v = hdr_only(kind);
         assert_eq!(decode(&v), Ok(()));
@@ -424,7 +505,10 @@ fn list_req_and_register() {
         // a non-zero one is E2BIG); REGISTER is internal, exact.
         if kind == KIND_LIST {
             assert_eq!(decode(&v), Ok(()));
-            v[HDR_SIZE + 3] = 1;
+            v.extend_from_slice(&[0; 8]);
+            set_size(&mut v);
+            assert_eq!(decode(&v), Ok(()));
+            v[HDR_SIZE + 12] = 1;
             assert_eq!(decode(&v), Err(Reject::UnknownTail));
         } else {
             assert_eq!(decode(&v), Err(Reject::BadSize));
@@ -438,7 +522,7 @@ fn decode_request_dispatch() {
     let run = run_bytes(&sample_req());
     assert_eq!(decode_request(&run), Ok(Request::Run));
     assert_eq!(decode_run_req(&run), Ok(sample_req()));
-    assert_eq!(decode_request(&hdr_only(KIND_LIST)), Ok(Request::List));
+    assert_eq!(decode_request(&hdr_only(KIND_LIST)), Ok(Request::List(LIST_ENTRY_SIZE_VER0)));
     for kind in [
         0,
         KIND_REGISTER,
@@ -817,7 +901,7 @@ fn list_reply_roundtrip() {
     assert_eq!(LIST_REPLY_MAX_SIZE, list_bytes(MAX_SANDBOXES as u32).len());
     // By value works as well as by reference.
     let mut out = vec![0u8; LIST_REPLY_MAX_SIZE];
-    let n = encode_list_reply((0..5).map(entry), &mut out).unwrap();
+    let n = encode_list_reply((0..5).map(entry), LIST_ENTRY_SIZE, &mut out).unwrap();
     assert_eq!(&out[..n], &list_bytes(5)[..]);
 }
 
@@ -826,11 +910,11 @@ fn list_reply_encode_errors() {
     let entries: Vec<ListEntry> = (0..MAX_SANDBOXES as u32 + 1).map(entry).collect();
     let mut out = vec![0u8; MSG_MAX];
     assert_eq!(
-        encode_list_reply(&entries, &mut out),
+        encode_list_reply(&entries, LIST_ENTRY_SIZE, &mut out),
         Err(err::PARAM_INVALID)
     );
     assert_eq!(
-        encode_list_reply(&entries[..MAX_SANDBOXES], &mut out),
+        encode_list_reply(&entries[..MAX_SANDBOXES], LIST_ENTRY_SIZE, &mut out),
         Ok(LIST_REPLY_MAX_SIZE)
     );
     // Too small output, for each boundary.
@@ -838,15 +922,15 @@ fn list_reply_encode_errors() {
     for len in [0, 23, 24, need - 1] {
         let mut out = vec![0u8; len];
         assert_eq!(
-            encode_list_reply(&entries[..2], &mut out),
+            encode_list_reply(&entries[..2], LIST_ENTRY_SIZE, &mut out),
             Err(err::PARAM_INVALID),
             "{len}"
         );
     }
     let mut out = vec![0u8; need];
-    assert_eq!(encode_list_reply(&entries[..2], &mut out), Ok(need));
+    assert_eq!(encode_list_reply(&entries[..2], LIST_ENTRY_SIZE, &mut out), Ok(need));
     let mut out = [0u8; 24];
-    assert_eq!(encode_list_reply(&entries[..0], &mut out), Ok(24));
+    assert_eq!(encode_list_reply(&entries[..0], LIST_ENTRY_SIZE, &mut out), Ok(24));
 }
 
 #[test]
@@ -877,13 +961,18 @@ fn list_reply_rejects() {
     b.extend_from_slice(&[0; 8]);
     set_size(&mut b);
     assert_eq!(rej(&b), Some(Reject::BadSize));
-    let mut b = good.clone();
-    ne32(&mut b, off::LIST_RESERVED, 1);
-    assert_eq!(rej(&b), Some(Reject::ReservedNotZero));
+    for sz in [1u32, 296, 300, 303, 305] {
+        let mut b = good.clone();
+        ne32(&mut b, off::LIST_ENTRY_SZ, sz);
+        assert_eq!(rej(&b), Some(Reject::BadSize), "{sz}");
+    }
     // entries: reserved, pname, pkg (last entry, so all are checked)
     let e2 = LIST_REPLY_HDR_SIZE + 2 * LIST_ENTRY_SIZE;
     let mut b = good.clone();
     b[e2 + off::ENT_RESERVED + 7] = 1;
+    assert_eq!(rej(&b), Some(Reject::ReservedNotZero));
+    let mut b = good.clone();
+    b[e2 + off::ENT_RESERVED1 + 2] = 1;
     assert_eq!(rej(&b), Some(Reject::ReservedNotZero));
     let mut b = good.clone();
     b[e2 + off::ENT_GUARD_PNAME..e2 + off::ENT_GUARD_PNAME + 16].fill(b'n');
@@ -1397,7 +1486,7 @@ fn fuzz_decoders_never_panic() {
         }
         match decode_request(&b) {
             Ok(Request::Run) => assert_eq!(&b[6..8], &KIND_RUN.to_ne_bytes()),
-            Ok(Request::List) => assert!(b.len() >= HDR_SIZE && b[HDR_SIZE..].iter().all(|&c| c == 0)),
+            Ok(Request::List(n)) => assert!(b.len() >= HDR_SIZE && (n == LIST_ENTRY_SIZE_VER0 || n == LIST_ENTRY_SIZE)),
             Err(e) => {
                 seen.insert(e.name());
             }
@@ -1417,8 +1506,9 @@ fn fuzz_decoders_never_panic() {
                 let entries: Vec<ListEntry> = l.iter().collect();
                 assert_eq!(entries.len(), l.count());
                 let mut out = vec![0u8; MSG_MAX];
-                let n = encode_list_reply(&entries, &mut out).unwrap();
-                assert_eq!(&out[..n], &b[..], "iter {iter}");
+                if let Ok(n) = encode_list_reply(&entries, l.entry_size(), &mut out) {
+                    assert_eq!(&out[..n], &b[..], "iter {iter}");
+                }
             }
             Err(e) => {
                 seen.insert(e.name());
@@ -1524,4 +1614,104 @@ fn rocker_h_numbers_are_generated_from_these_tables() {
     let h = std::fs::read_to_string(path).unwrap();
     let fresh = cgen::splice(&h).expect("rocker.h lost its generated block markers");
     assert!(fresh == h, "rocker.h is stale: run `cargo +nightly run -p rocker-proto --example gen-header`");
+}
+
+// ---------------------------------------------------------------------------
+// RUN VER3: limits, rlimits, seccomp, root
+
+fn ver3_req() -> RunReq<'static> {
+    let mut r = sample_req();
+    r.mem_max = 64 << 20;
+    r.swap_max = 0;
+    r.limit_flags = LIMIT_SWAP;
+    r.cpu_quota_us = 50_000;
+    r.cpu_period_us = 100_000;
+    r.cpu_weight = 200;
+    r.pids_max = 64;
+    r.rlimits[0] = Rlimit { resource: 7, cur: 256, max: 1024 };
+    r.rlimits[1] = Rlimit { resource: 4, cur: 0, max: 0 };
+    r.n_rlimits = 2;
+    r.seccomp = SECCOMP_PROFILE;
+    r.seccomp_default = SECCOMP_ACT_ALLOW;
+    r.seccomp_action = SECCOMP_ACT_ERRNO;
+    r.seccomp_errno = 38;
+    r.seccomp_names = b"keyctl\0bpf\0perf_event_open\0";
+    r.root = ROOT_PKG;
+    r.root_flags = ROOT_RO;
+    r.cwd = b"/srv";
+    r.binds[0] = Bind { src: b"/etc/resolv.conf", dst: b"" };
+    r.binds[1] = Bind { src: b"/var/lib/modem", dst: b"/modem" };
+    r.n_binds = 2;
+    r.bind_rw = 2;
+    r
+}
+
+#[test]
+fn run_req_ver3_roundtrip() {
+    let r = ver3_req();
+    let b = run_bytes(&r);
+    let d = decode_run_req(&b).unwrap();
+    assert_eq!(d, r);
+    assert_eq!(d.rlimits(), &r.rlimits[..2]);
+    assert_eq!(d.binds()[1].dst, b"/modem");
+    assert_eq!(d.seccomp_names().collect::<Vec<_>>(), [&b"keyctl"[..], b"bpf", b"perf_event_open"]);
+    // Field offsets as PROTOCOL.md has them.
+    assert_eq!(&b[off::RUN_MEM_MAX..off::RUN_MEM_MAX + 8], &(64u64 << 20).to_ne_bytes());
+    assert_eq!(&b[off::RUN_SECCOMP_NAMES..off::RUN_SECCOMP_NAMES + 7], b"keyctl\0");
+    assert_eq!(&b[off::RUN_BINDS + 256 + 128..off::RUN_BINDS + 256 + 128 + 14], b"/var/lib/modem");
+    assert_eq!(&b[off::RUN_RLIMITS + 24..off::RUN_RLIMITS + 28], &4u32.to_ne_bytes());
+    // A VER2 body of the same request cannot carry VER3 fields...
+    let mut v2 = vec![0u8; RUN_REQ_SIZE_VER2];
+    assert_eq!(encode_run_req(&r, &mut v2), Err(err::PARAM_INVALID));
+    // ...and a VER2 body decodes with them all zero (the defaults).
+    let mut s = sample_req();
+    s.reply_max = 8192;
+    encode_run_req(&s, &mut v2).unwrap();
+    let d = decode_run_req(&v2).unwrap();
+    assert_eq!((d.mem_max, d.seccomp, d.root, d.n_binds, d.n_rlimits), (0, SECCOMP_DEFAULT, ROOT_HOST, 0, 0));
+}
+
+#[test]
+fn run_req_ver3_rejects() {
+    let good = run_bytes(&ver3_req());
+    let rej = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        f(&mut b);
+        decode_run_req(&b).err()
+    };
+    assert_eq!(rej(&|b| ne32(b, off::RUN_LIMIT_FLAGS, 2)), Some(Reject::BadValue));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_SECCOMP, 3)), Some(Reject::BadValue));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_SECCOMP_ACTION, 0)), Some(Reject::BadValue));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_SECCOMP_DEFAULT, 5)), Some(Reject::BadValue));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_ROOT, 2)), Some(Reject::BadValue));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_ROOT_FLAGS, 4)), Some(Reject::BadValue));
+    // Actions and names only with a profile.
+    assert_eq!(
+        rej(&|b| {
+            ne32(b, off::RUN_SECCOMP, SECCOMP_DEFAULT);
+        }),
+        Some(Reject::BadValue)
+    );
+    assert_eq!(
+        rej(&|b| {
+            ne32(b, off::RUN_SECCOMP, SECCOMP_UNCONFINED);
+            ne32(b, off::RUN_SECCOMP_ACTION, 0);
+            ne32(b, off::RUN_SECCOMP_DEFAULT, 0);
+        }),
+        Some(Reject::BadValue),
+        "names without a profile"
+    );
+    // Names: characters, NULs, zeros after the end.
+    assert_eq!(rej(&|b| b[off::RUN_SECCOMP_NAMES] = b'K'), Some(Reject::BadValue));
+    assert_eq!(rej(&|b| b[off::RUN_SECCOMP_NAMES + 1000] = b'x'), Some(Reject::TrailingGarbage));
+    assert_eq!(rej(&|b| b[off::RUN_SECCOMP_NAMES..off::RUN_SECCOMP_NAMES + 1024].fill(b'a')), Some(Reject::NoNul));
+    // Slots.
+    assert_eq!(rej(&|b| ne32(b, off::RUN_N_RLIMITS, 9)), Some(Reject::TooManyOverlays));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_N_BINDS, 9)), Some(Reject::TooManyOverlays));
+    assert_eq!(rej(&|b| b[off::RUN_RLIMITS + 2 * 24 + 9] = 1), Some(Reject::UnusedSlotNotZero));
+    assert_eq!(rej(&|b| b[off::RUN_RLIMITS + 4] = 1), Some(Reject::ReservedNotZero));
+    assert_eq!(rej(&|b| b[off::RUN_BINDS + 2 * 384 + 300] = 1), Some(Reject::UnusedSlotNotZero));
+    assert_eq!(rej(&|b| ne32(b, off::RUN_BIND_RW, 4)), Some(Reject::UnusedSlotNotZero));
+    assert_eq!(rej(&|b| b[off::RUN_BINDS + 255] = b'x'), Some(Reject::TrailingGarbage));
+    assert_eq!(rej(&|b| b[off::RUN_CWD..off::RUN_CWD + 256].fill(b'/')), Some(Reject::NoNul));
 }

@@ -52,6 +52,26 @@ int main(void)
 	FIELD(rocker_req_run, gateway);
 	FIELD(rocker_req_run, device_ro);
 	FIELD(rocker_req_run, devices);
+	FIELD(rocker_req_run, mem_max);
+	FIELD(rocker_req_run, swap_max);
+	FIELD(rocker_req_run, cpu_quota_us);
+	FIELD(rocker_req_run, cpu_period_us);
+	FIELD(rocker_req_run, cpu_weight);
+	FIELD(rocker_req_run, pids_max);
+	FIELD(rocker_req_run, limit_flags);
+	FIELD(rocker_req_run, n_rlimits);
+	FIELD(rocker_req_run, rlimits);
+	FIELD(rocker_req_run, seccomp);
+	FIELD(rocker_req_run, seccomp_default);
+	FIELD(rocker_req_run, seccomp_action);
+	FIELD(rocker_req_run, seccomp_errno);
+	FIELD(rocker_req_run, seccomp_names);
+	FIELD(rocker_req_run, root);
+	FIELD(rocker_req_run, root_flags);
+	FIELD(rocker_req_run, cwd);
+	FIELD(rocker_req_run, n_binds);
+	FIELD(rocker_req_run, bind_rw);
+	FIELD(rocker_req_run, binds);
 	SIZEOF(rocker_req_run);
 
 	FIELD(rocker_rep_run, hdr);
@@ -83,12 +103,24 @@ int main(void)
 	FIELD(rocker_list_entry, pkg);
 	FIELD(rocker_list_entry, uptime_ns);
 	FIELD(rocker_list_entry, reserved);
+	FIELD(rocker_list_entry, net);
+	FIELD(rocker_list_entry, addr);
+	FIELD(rocker_list_entry, prefix);
+	FIELD(rocker_list_entry, reserved1);
+	FIELD(rocker_list_entry, pids);
+	FIELD(rocker_list_entry, mem_bytes);
+	FIELD(rocker_list_entry, mem_max);
 	SIZEOF(rocker_list_entry);
 
 	FIELD(rocker_rep_list, hdr);
 	FIELD(rocker_rep_list, count);
-	FIELD(rocker_rep_list, reserved);
+	FIELD(rocker_rep_list, entry_size);
 	SIZEOF(rocker_rep_list);
+
+	FIELD(rocker_req_list, hdr);
+	FIELD(rocker_req_list, entry_size);
+	FIELD(rocker_req_list, reserved);
+	SIZEOF(rocker_req_list);
 
 	/* every constant of the Rust table (check.sh generates this file) */
 #include "layout_consts.h"
