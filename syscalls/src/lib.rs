@@ -16,6 +16,7 @@
 #[allow(dead_code)]
 mod arch;
 mod cell;
+mod cgroup;
 mod errno;
 mod fd;
 mod path;
@@ -23,6 +24,7 @@ mod path;
 pub mod rt;
 
 pub use cell::StaticCell;
+pub use cgroup::{clone3, getdents64};
 pub use errno::{retry, Errno, Result};
 pub use fd::{Fd, OwnedFd};
 pub use linux_raw_sys as sys;
