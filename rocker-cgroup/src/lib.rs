@@ -830,17 +830,22 @@ impl Cgroups {
         let n = Cgroups::name(name)?;
         self.check(l)?;
         let mut j = Join { procs: [-1; MAX_H], n: 0, dir: -1 };
-        if let Err(e) = self.create_in(&n, l, &mut j) {
+        let mut made = 0;
+        if let Err(e) = self.create_in(&n, l, &mut j, &mut made) {
             drop(j);
-            let _ = self.rmdir_all(&n);
+            // Only what this call made: an existing cgroup of that name stays.
+            for h in self.hiers().take(made) {
+                let _ = syscalls::unlinkat(h.dir.raw(), (&n).into(), g::AT_REMOVEDIR);
+            }
             return Err(e);
         }
         Ok(j)
     }
 
-    fn create_in(&self, n: &CPath<32>, l: &Limits, j: &mut Join) -> R<()> {
+    fn create_in(&self, n: &CPath<32>, l: &Limits, j: &mut Join, made: &mut usize) -> R<()> {
         for h in self.hiers() {
             syscalls::mkdirat(h.dir.raw(), n.into(), 0o755).at(Step::Create, f::MKDIR)?;
+            *made = made.saturating_add(1);
             let d = open_dir(h.dir.raw(), n.into()).at(Step::Create, f::MKDIR)?;
             self.apply(d.raw(), h.ctl, l)?;
             let p = self.open_w(d.raw(), f::PROCS).at(Step::Join, f::PROCS)?;
