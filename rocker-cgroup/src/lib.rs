@@ -329,6 +329,9 @@ struct Hier {
     ctl: u8,
     /// The base's absolute path, for the log.
     path: CPath<256>,
+    /// The base is rocker's (`root_child` or a fixed base), not the master's
+    /// own cgroup: [`Cgroups::remove_base`] removes it.
+    ours: bool,
 }
 
 /// rocker's cgroups: the mode, the base directory of each hierarchy, what the
@@ -497,17 +500,17 @@ impl Cgroups {
             cg.mode = Mode::V1;
             cg.hybrid = v2.is_some();
             for (i, x) in found.iter().filter(|x| !x.v2).enumerate() {
-                let (dir, path) = cg.open_base(x, cfg)?;
+                let (dir, path, ours) = cg.open_base(x, cfg)?;
                 if let Some(slot) = cg.h.get_mut(i) {
-                    *slot = Some(Hier { dir, ctl: x.ctl, path });
+                    *slot = Some(Hier { dir, ctl: x.ctl, path, ours });
                 }
             }
         } else if let Some(x) = v2 {
             cg.mode = Mode::V2;
-            let (dir, path) = cg.open_base(x, cfg)?;
+            let (dir, path, ours) = cg.open_base(x, cfg)?;
             let ctl = cg.enable(dir.raw(), true)?;
             if let Some(slot) = cg.h.first_mut() {
-                *slot = Some(Hier { dir, ctl, path });
+                *slot = Some(Hier { dir, ctl, path, ours });
             }
         }
         cg.probe();
@@ -515,7 +518,7 @@ impl Cgroups {
     }
 
     /// Opens the base of one hierarchy, creating what is rocker's to create.
-    fn open_base(&mut self, x: &Found, cfg: &Config) -> R<(OwnedFd, CPath<256>)> {
+    fn open_base(&mut self, x: &Found, cfg: &Config) -> R<(OwnedFd, CPath<256>, bool)> {
         let e = |e| Error::new(Step::Base, f::NONE, e);
         let mut own = x.rel.as_bytes();
         if x.v2 {
@@ -576,7 +579,7 @@ impl Cgroups {
             path.push(b"/").and_then(|_| path.push(p)).map_err(e)?;
             cur = next;
         }
-        Ok((cur, path))
+        Ok((cur, path, !is_own))
     }
 
     /// v2: enables memory, cpu and pids (those `cgroup.controllers` offers)
@@ -1057,6 +1060,22 @@ impl Cgroups {
             }
         }
         res
+    }
+
+    /// Removes the bases rocker created (`root_child`, a fixed base) if they
+    /// are empty, for a clean exit; the master's own cgroups stay. `EBUSY`
+    /// while sandboxes remain.
+    pub fn remove_base(&self) -> R<()> {
+        for h in self.hiers().filter(|h| h.ours) {
+            let last = h.path.as_bytes().rsplit(|&b| b == b'/').next().unwrap_or(b"");
+            let name = CPath::<256>::new(last).at(Step::Remove, f::RMDIR)?;
+            let up = c(b"..\0").and_then(|p| open_dir(h.dir.raw(), p)).at(Step::Remove, f::RMDIR)?;
+            match syscalls::unlinkat(up.raw(), (&name).into(), g::AT_REMOVEDIR) {
+                Ok(()) | Err(Errno::ENOENT) => {}
+                Err(e) => return Err(Error::new(Step::Remove, f::RMDIR, e)),
+            }
+        }
+        Ok(())
     }
 
     /// Removes every child of the base whose name starts with `prefix` and

