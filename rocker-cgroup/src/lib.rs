@@ -20,9 +20,10 @@
 //! `cgroup.subtree_control`, and a non-root cgroup with controllers enabled
 //! there may hold no process ("no internal processes"). So, as crun and
 //! systemd-delegated managers do: when the base must enable controllers and
-//! holds processes (the master itself), they all move first into the leaf
-//! `<base>/master`; then `+memory`, `+cpu`, `+pids` are written one by one
-//! (only those the base's `cgroup.controllers` offers). The tree becomes:
+//! holds processes (the master itself), the master first moves into the
+//! leaf `<base>/master` (any other process left in the base makes the next
+//! step fail with `EBUSY`); then `+memory`, `+cpu`, `+pids` are written one by
+//! one (only those the base's `cgroup.controllers` offers). The tree becomes:
 //!
 //! ```text
 //! <base>/               subtree_control: memory cpu pids (no process here)
@@ -167,6 +168,93 @@ pub enum Step {
     Remove,
 }
 
+/// The file (or the operation) an [`Error`] is about: [`File::name`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum File {
+    None,
+    ProcCgroup,
+    Mountinfo,
+    Swaps,
+    Procs,
+    Controllers,
+    Subtree,
+    Kill,
+    Freeze,
+    MemMax,
+    SwapMax,
+    MemCur,
+    MemEvents,
+    CpuMax,
+    CpuWeight,
+    CpuStat,
+    PidsMax,
+    PidsCur,
+    V1Mem,
+    V1Memsw,
+    V1MemCur,
+    V1Oom,
+    V1Quota,
+    V1Period,
+    V1Shares,
+    V1Usage,
+    V1Freezer,
+    Mkdir,
+    Rmdir,
+    Dot,
+    DotDot,
+    Leaf,
+}
+
+/// The names, NUL-terminated, in the order of `File`.
+const FILES: [&[u8]; 32] = [
+    b"\0",
+    b"/proc/self/cgroup\0",
+    b"/proc/self/mountinfo\0",
+    b"/proc/swaps\0",
+    b"cgroup.procs\0",
+    b"cgroup.controllers\0",
+    b"cgroup.subtree_control\0",
+    b"cgroup.kill\0",
+    b"cgroup.freeze\0",
+    b"memory.max\0",
+    b"memory.swap.max\0",
+    b"memory.current\0",
+    b"memory.events\0",
+    b"cpu.max\0",
+    b"cpu.weight\0",
+    b"cpu.stat\0",
+    b"pids.max\0",
+    b"pids.current\0",
+    b"memory.limit_in_bytes\0",
+    b"memory.memsw.limit_in_bytes\0",
+    b"memory.usage_in_bytes\0",
+    b"memory.oom_control\0",
+    b"cpu.cfs_quota_us\0",
+    b"cpu.cfs_period_us\0",
+    b"cpu.shares\0",
+    b"cpuacct.usage\0",
+    b"freezer.state\0",
+    b"mkdir\0",
+    b"rmdir\0",
+    b".\0",
+    b"..\0",
+    b"master\0",
+];
+
+impl File {
+    fn nul(self) -> &'static [u8] {
+        FILES.get(self as usize).copied().unwrap_or(b"\0")
+    }
+    /// `memory.swap.max`, `mkdir`, ... (empty for `None`).
+    pub fn name(self) -> &'static [u8] {
+        let s = self.nul();
+        s.split_last().map_or(s, |(_, n)| n)
+    }
+    fn c(self) -> syscalls::Result<CStr<'static>> {
+        CStr::from_bytes_with_nul(self.nul())
+    }
+}
+
 /// A specific failure: the step, the cgroup file (or what) and the errno.
 /// A limit the kernel cannot enforce is `Step::Limit` with the file of that
 /// limit and `ENODEV` (controller not available) or `ENOENT` (controller
@@ -174,14 +262,11 @@ pub enum Step {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error {
     pub step: Step,
-    pub file: &'static [u8],
+    pub file: File,
     pub errno: Errno,
 }
 
 impl Error {
-    fn new(step: Step, file: &'static [u8], errno: Errno) -> Error {
-        Error { step, file: nm(file), errno }
-    }
     /// `cgroup limit memory.swap.max: ENOENT (2)`.
     pub fn describe<const N: usize>(&self, b: &mut Buf<N>) {
         const STEPS: [&[u8]; 12] = [
@@ -191,61 +276,31 @@ impl Error {
         let mut e = [0u8; 24];
         let n = self.errno.write_to(&mut e);
         b.push_str(b"cgroup ").push_str(STEPS.get(self.step as usize).copied().unwrap_or(b"?"));
-        b.push_byte(b' ').push_str(self.file).push_str(b": ").push_str(e.get(..n).unwrap_or(&[]));
+        b.push_byte(b' ').push_str(self.file.name()).push_str(b": ").push_str(e.get(..n).unwrap_or(&[]));
     }
 }
 
 type R<T> = core::result::Result<T, Error>;
 
+fn fail<T>(step: Step, file: File, errno: Errno) -> R<T> {
+    Err(Error { step, file, errno })
+}
+
 trait At<T> {
-    fn at(self, step: Step, file: &'static [u8]) -> R<T>;
+    fn at(self, step: Step, file: File) -> R<T>;
 }
 impl<T> At<T> for syscalls::Result<T> {
-    fn at(self, step: Step, file: &'static [u8]) -> R<T> {
-        self.map_err(|e| Error::new(step, file, e))
+    fn at(self, step: Step, file: File) -> R<T> {
+        self.map_err(|errno| Error { step, file, errno })
     }
 }
 
 // ------------------------------------------------------------ cgroupfs files
 
-mod f {
-    pub const PROCS: &[u8] = b"cgroup.procs\0";
-    pub const CONTROLLERS: &[u8] = b"cgroup.controllers\0";
-    pub const SUBTREE: &[u8] = b"cgroup.subtree_control\0";
-    pub const KILL: &[u8] = b"cgroup.kill\0";
-    pub const FREEZE: &[u8] = b"cgroup.freeze\0";
-    pub const MEM_MAX: &[u8] = b"memory.max\0";
-    pub const SWAP_MAX: &[u8] = b"memory.swap.max\0";
-    pub const MEM_CUR: &[u8] = b"memory.current\0";
-    pub const MEM_EVENTS: &[u8] = b"memory.events\0";
-    pub const CPU_MAX: &[u8] = b"cpu.max\0";
-    pub const CPU_WEIGHT: &[u8] = b"cpu.weight\0";
-    pub const CPU_STAT: &[u8] = b"cpu.stat\0";
-    pub const PIDS_MAX: &[u8] = b"pids.max\0";
-    pub const PIDS_CUR: &[u8] = b"pids.current\0";
-    pub const V1_MEM: &[u8] = b"memory.limit_in_bytes\0";
-    pub const V1_MEMSW: &[u8] = b"memory.memsw.limit_in_bytes\0";
-    pub const V1_MEM_CUR: &[u8] = b"memory.usage_in_bytes\0";
-    pub const V1_OOM: &[u8] = b"memory.oom_control\0";
-    pub const V1_QUOTA: &[u8] = b"cpu.cfs_quota_us\0";
-    pub const V1_PERIOD: &[u8] = b"cpu.cfs_period_us\0";
-    pub const V1_SHARES: &[u8] = b"cpu.shares\0";
-    pub const V1_USAGE: &[u8] = b"cpuacct.usage\0";
-    pub const V1_FREEZER: &[u8] = b"freezer.state\0";
-    pub const MKDIR: &[u8] = b"mkdir\0";
-    pub const RMDIR: &[u8] = b"rmdir\0";
-    pub const DOT: &[u8] = b".\0";
-    pub const NONE: &[u8] = b"\0";
-}
-
-/// A file name without its NUL, for errors and logs.
-fn nm(file: &'static [u8]) -> &'static [u8] {
-    file.strip_suffix(b"\0").unwrap_or(file)
-}
-
-fn c(file: &[u8]) -> syscalls::Result<CStr<'_>> {
-    CStr::from_bytes_with_nul(file)
-}
+/// A sandbox name (at most 31 bytes, see [`valid_name`]) with its NUL.
+type Name = CPath<256>;
+/// A value written to a cgroupfs file.
+type Val = Buf<64>;
 
 const DIR: u32 = g::O_PATH | g::O_DIRECTORY | g::O_NOFOLLOW | g::O_CLOEXEC;
 const RD: u32 = g::O_RDONLY | g::O_NOFOLLOW | g::O_CLOEXEC;
@@ -254,18 +309,19 @@ fn open_dir(at: Fd, name: CStr) -> syscalls::Result<OwnedFd> {
     syscalls::openat(at, name, DIR, 0)
 }
 
-fn exists(dir: Fd, file: &[u8]) -> bool {
-    c(file).and_then(|p| syscalls::openat(dir, p, g::O_PATH | g::O_NOFOLLOW | g::O_CLOEXEC, 0)).is_ok()
+fn open_file(dir: Fd, file: File, flags: u32) -> syscalls::Result<OwnedFd> {
+    syscalls::openat(dir, file.c()?, flags, 0o644)
+}
+
+fn exists(dir: Fd, file: File) -> bool {
+    open_file(dir, file, g::O_PATH | g::O_NOFOLLOW | g::O_CLOEXEC).is_ok()
 }
 
 /// Reads a small file whole (up to `buf.len()` bytes).
-fn read_at<'b>(dir: Fd, file: &[u8], buf: &'b mut [u8]) -> syscalls::Result<&'b [u8]> {
-    let fd = syscalls::openat(dir, c(file)?, RD, 0)?;
+fn read_at(dir: Fd, file: File, buf: &mut [u8]) -> syscalls::Result<&[u8]> {
+    let fd = open_file(dir, file, RD)?;
     let mut n = 0;
-    while let Some(rest) = buf.get_mut(n..) {
-        if rest.is_empty() {
-            break;
-        }
+    while let Some(rest) = buf.get_mut(n..).filter(|r| !r.is_empty()) {
         match syscalls::retry(|| syscalls::read(fd.raw(), rest))? {
             0 => break,
             k => n = n.saturating_add(k),
@@ -274,19 +330,19 @@ fn read_at<'b>(dir: Fd, file: &[u8], buf: &'b mut [u8]) -> syscalls::Result<&'b 
     Ok(buf.get(..n).unwrap_or(&[]))
 }
 
-fn read_num(dir: Fd, file: &[u8]) -> Option<u64> {
-    let mut b = [0u8; 32];
-    read_at(dir, file, &mut b).ok().and_then(number)
-}
-
-fn read_keyed(dir: Fd, file: &[u8], key: &[u8]) -> Option<u64> {
+/// A number (`Some`) or the value of `key` in a flat-keyed file.
+fn read_val(dir: Fd, file: File, key: Option<&[u8]>) -> Option<u64> {
     let mut b = [0u8; 512];
-    read_at(dir, file, &mut b).ok().and_then(|s| keyed(s, key))
+    let s = read_at(dir, file, &mut b).ok()?;
+    match key {
+        Some(k) => keyed(s, k),
+        None => number(s),
+    }
 }
 
 /// Calls `f` with each pid in `dir/cgroup.procs`.
-fn for_each_pid(dir: Fd, mut f: impl FnMut(i32)) -> syscalls::Result<()> {
-    let fd = syscalls::openat(dir, c(f::PROCS)?, RD, 0)?;
+fn for_each_pid(dir: Fd, f: &mut dyn FnMut(i32)) -> syscalls::Result<()> {
+    let fd = open_file(dir, File::Procs, RD)?;
     let mut p = Pids::default();
     let mut b = [0u8; 256];
     loop {
@@ -294,15 +350,15 @@ fn for_each_pid(dir: Fd, mut f: impl FnMut(i32)) -> syscalls::Result<()> {
         if n == 0 {
             break;
         }
-        p.feed(b.get(..n).unwrap_or(&[]), &mut f);
+        p.feed(b.get(..n).unwrap_or(&[]), &mut *f);
     }
-    p.end(&mut f);
+    p.end(f);
     Ok(())
 }
 
 fn has_procs(dir: Fd) -> bool {
     let mut any = false;
-    let _ = for_each_pid(dir, |_| any = true);
+    let _ = for_each_pid(dir, &mut |_| any = true);
     any
 }
 
@@ -310,15 +366,14 @@ fn sleep_ms(ms: u64) {
     let _ = syscalls::nanosleep(&Timespec::from_ms(ms));
 }
 
-/// `v` in decimal, or `max`/`-1` for `u64::MAX` (v2/v1 "unlimited").
-fn num(v: u64, v1: bool) -> Buf<24> {
-    let mut b = Buf::new();
-    match (v, v1) {
-        (u64::MAX, false) => b.push_str(b"max"),
-        (u64::MAX, true) => b.push_str(b"-1"),
-        _ => b.push_u64(v),
-    };
-    b
+/// The next non-empty component of a `/`-separated path at `*pos`.
+fn next_comp<'p>(s: &'p [u8], pos: &mut usize) -> Option<&'p [u8]> {
+    let rest = s.get(*pos..)?;
+    let start = rest.iter().position(|&b| b != b'/')?;
+    let rest = rest.get(start..)?;
+    let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+    *pos = pos.saturating_add(start).saturating_add(len);
+    rest.get(..len)
 }
 
 // ------------------------------------------------------------ detection
@@ -396,20 +451,19 @@ impl Scan {
         if !m.v2 && ctl == 0 {
             return;
         }
+        let same = |v2: bool, c: u8| v2 == m.v2 && (m.v2 || c & ctl != 0);
         let found = self.found.get(..self.n_found).unwrap_or(&[]);
-        if found.iter().any(|x| x.v2 == m.v2 && (m.v2 || x.ctl & ctl != 0)) {
+        if found.iter().any(|x| same(x.v2, x.ctl)) {
             return; // first mount of a hierarchy wins
         }
         let own = self.own.get(..self.n_own).unwrap_or(&[]);
-        let Some(own) = own.iter().find(|o| o.v2 == m.v2 && (m.v2 || o.ctl & ctl != 0)) else { return };
-        let mut root = CPath::<256>::empty();
-        let mut point = CPath::<256>::empty();
-        let mut ok = true;
-        parse::unescape(m.root, |b| ok &= root.push(&[b]).is_ok());
-        parse::unescape(m.point, |b| ok &= point.push(&[b]).is_ok());
-        let Some(rel) = parse::below_root(own.path.as_bytes(), root.as_bytes()) else { return };
-        let (Ok(rel), Some(slot)) = (CPath::new(rel), self.found.get_mut(self.n_found)) else { return };
-        if ok {
+        let Some(own) = own.iter().find(|o| same(o.v2, o.ctl)) else { return };
+        let mut b = [0u8; 256];
+        let root = parse::unescape(m.root, &mut b).and_then(|n| b.get(..n)).unwrap_or(b"");
+        let Some(rel) = parse::below_root(own.path.as_bytes(), root).map(CPath::new) else { return };
+        let mut b = [0u8; 256];
+        let point = parse::unescape(m.point, &mut b).and_then(|n| b.get(..n)).map(CPath::new);
+        if let (Ok(rel), Some(Ok(point)), Some(slot)) = (rel, point, self.found.get_mut(self.n_found)) {
             *slot = Found { v2: m.v2, ctl, point, rel };
             self.n_found = self.n_found.saturating_add(1);
         }
@@ -418,35 +472,36 @@ impl Scan {
 
 /// Streams the lines of a /proc file into `f` (lines over 511 bytes are
 /// skipped: no cgroup line is that long).
-fn proc_lines(path: &'static [u8], mut f: impl FnMut(&[u8])) -> R<()> {
-    let fd = c(path).and_then(|p| syscalls::openat(syscalls::AT_FDCWD, p, RD, 0)).at(Step::ProcFiles, path)?;
+fn proc_lines(path: File, f: &mut dyn FnMut(&[u8])) -> R<()> {
+    let fd = open_file(syscalls::AT_FDCWD, path, RD).at(Step::ProcFiles, path)?;
     let mut b = [0u8; 512];
     let mut len = 0;
     let mut skip = false;
     while let Some(room) = b.get_mut(len..) {
         let n = syscalls::retry(|| syscalls::read(fd.raw(), room)).at(Step::ProcFiles, path)?;
-        if n == 0 {
-            break;
-        }
-        len = len.saturating_add(n);
+        let end = len.saturating_add(n);
         let mut start = 0;
-        while let Some(i) = b.get(start..len).and_then(|s| s.iter().position(|&x| x == b'\n')) {
-            let end = start.saturating_add(i);
-            if !skip {
+        for i in len..end {
+            if b.get(i) == Some(&b'\n') {
+                if !skip {
+                    f(b.get(start..i).unwrap_or(&[]));
+                }
+                skip = false;
+                start = i.saturating_add(1);
+            }
+        }
+        if n == 0 {
+            if !skip && start < end {
                 f(b.get(start..end).unwrap_or(&[]));
             }
-            skip = false;
-            start = end.saturating_add(1);
+            break;
         }
-        b.copy_within(start..len, 0);
-        len = len.saturating_sub(start);
+        b.copy_within(start..end, 0);
+        len = end.saturating_sub(start);
         if len == b.len() {
             skip = true;
             len = 0;
         }
-    }
-    if !skip && len > 0 {
-        f(b.get(..len).unwrap_or(&[]));
     }
     Ok(())
 }
@@ -469,8 +524,8 @@ impl Cgroups {
     /// in each hierarchy rocker uses. See the crate doc.
     pub fn detect(cfg: &Config) -> R<Cgroups> {
         let mut s = Scan::new();
-        proc_lines(b"/proc/self/cgroup\0", |l| s.cgroup(l))?;
-        proc_lines(b"/proc/self/mountinfo\0", |l| s.mount(l))?;
+        proc_lines(File::ProcCgroup, &mut |l| s.cgroup(l))?;
+        proc_lines(File::Mountinfo, &mut |l| s.mount(l))?;
         Cgroups::from_scan(&s, cfg, false)
     }
 
@@ -496,22 +551,22 @@ impl Cgroups {
         }
         let found = s.found.get(..s.n_found).unwrap_or(&[]);
         let v2 = found.iter().find(|x| x.v2);
-        if found.iter().any(|x| !x.v2 && x.ctl & LIMITING != 0) {
-            cg.mode = Mode::V1;
-            cg.hybrid = v2.is_some();
-            for (i, x) in found.iter().filter(|x| !x.v2).enumerate() {
-                let (dir, path, ours) = cg.open_base(x, cfg)?;
-                if let Some(slot) = cg.h.get_mut(i) {
-                    *slot = Some(Hier { dir, ctl: x.ctl, path, ours });
-                }
-            }
-        } else if let Some(x) = v2 {
-            cg.mode = Mode::V2;
+        let v1 = found.iter().any(|x| !x.v2 && x.ctl & LIMITING != 0);
+        cg.mode = match (v1, v2) {
+            (true, _) => Mode::V1,
+            (false, Some(_)) => Mode::V2,
+            _ => Mode::None,
+        };
+        cg.hybrid = v1 && v2.is_some();
+        let (any, want_v2) = (cg.mode != Mode::None, cg.mode == Mode::V2);
+        let mut i = 0;
+        for x in found.iter().filter(|x| any && x.v2 == want_v2) {
             let (dir, path, ours) = cg.open_base(x, cfg)?;
-            let ctl = cg.enable(dir.raw(), true)?;
-            if let Some(slot) = cg.h.first_mut() {
+            let ctl = if x.v2 { cg.enable(dir.raw(), true)? } else { x.ctl };
+            if let Some(slot) = cg.h.get_mut(i) {
                 *slot = Some(Hier { dir, ctl, path, ours });
             }
+            i = i.saturating_add(1);
         }
         cg.probe();
         Ok(cg)
@@ -519,7 +574,7 @@ impl Cgroups {
 
     /// Opens the base of one hierarchy, creating what is rocker's to create.
     fn open_base(&mut self, x: &Found, cfg: &Config) -> R<(OwnedFd, CPath<256>, bool)> {
-        let e = |e| Error::new(Step::Base, f::NONE, e);
+        let e = |e| Error { step: Step::Base, file: File::None, errno: e };
         let mut own = x.rel.as_bytes();
         if x.v2 {
             // A master restarted inside its own leaf uses the base above it.
@@ -527,14 +582,13 @@ impl Cgroups {
                 own = up;
             }
         }
-        let at_root = own.iter().all(|&b| b == b'/');
         let mut rel = CPath::<256>::empty();
         let is_own = match cfg.base {
             Some(b) => {
                 rel.push(b).map_err(e)?;
                 b == own
             }
-            None if at_root => {
+            None if own.iter().all(|&b| b == b'/') => {
                 if !valid_name(cfg.root_child) {
                     return Err(e(Errno::EINVAL));
                 }
@@ -546,134 +600,119 @@ impl Cgroups {
                 true
             }
         };
-        let comps = || rel.as_bytes().split(|&b| b == b'/').filter(|p| !p.is_empty());
-        if !rel.as_bytes().starts_with(b"/") || comps().next().is_none() || comps().any(|p| p == b"." || p == b"..") {
-            return Err(e(Errno::EINVAL)); // relative, the root itself, or dot components
+        // Absolute, not the root, no dot components: checked before any mkdir.
+        let rel = rel.as_bytes();
+        let (mut pos, mut n) = (0, 0);
+        while let Some(p) = next_comp(rel, &mut pos) {
+            if p == b"." || p == b".." {
+                return Err(e(Errno::EINVAL));
+            }
+            n += 1;
+        }
+        if n == 0 || !rel.starts_with(b"/") {
+            return Err(e(Errno::EINVAL));
         }
         let mut cur = syscalls::openat(syscalls::AT_FDCWD, (&x.point).into(), DIR & !g::O_NOFOLLOW, 0)
-            .at(Step::Mount, f::NONE)?;
+            .at(Step::Mount, File::None)?;
         if !self.is_fake() {
-            let magic = syscalls::fstatfs_type(cur.raw()).at(Step::Mount, f::NONE)?;
+            let magic = syscalls::fstatfs_type(cur.raw()).at(Step::Mount, File::None)?;
             let want = if x.v2 { g::CGROUP2_SUPER_MAGIC } else { g::CGROUP_SUPER_MAGIC };
             if magic != u64::from(want) {
-                return Err(Error::new(Step::Mount, f::NONE, Errno::ENODEV));
+                return fail(Step::Mount, File::None, Errno::ENODEV);
             }
         }
         let mut path = x.point.clone();
-        for p in comps() {
+        path.push(rel).map_err(e)?;
+        let mut pos = 0;
+        while let Some(p) = next_comp(rel, &mut pos) {
             if x.v2 && (cfg.enable_ancestors || !is_own) {
                 self.enable(cur.raw(), false)?;
             }
             let name = CPath::<256>::new(p).map_err(e)?;
-            let next = match open_dir(cur.raw(), (&name).into()) {
-                Err(Errno::ENOENT) if !is_own => {
-                    match syscalls::mkdirat(cur.raw(), (&name).into(), 0o755) {
-                        Ok(()) | Err(Errno::EEXIST) => {}
-                        Err(x) => return Err(e(x)),
-                    }
-                    open_dir(cur.raw(), (&name).into())
+            let mut next = open_dir(cur.raw(), (&name).into());
+            if next.as_ref().err() == Some(&Errno::ENOENT) && !is_own {
+                match syscalls::mkdirat(cur.raw(), (&name).into(), 0o755) {
+                    Ok(()) | Err(Errno::EEXIST) => {}
+                    Err(x) => return Err(e(x)),
                 }
-                r => r,
+                next = open_dir(cur.raw(), (&name).into());
             }
-            .map_err(e)?;
-            path.push(b"/").and_then(|_| path.push(p)).map_err(e)?;
-            cur = next;
+            cur = next.map_err(e)?;
         }
         Ok((cur, path, !is_own))
     }
 
     /// v2: enables memory, cpu and pids (those `cgroup.controllers` offers)
-    /// in `dir`'s `cgroup.subtree_control`; with `leaf`, first moves the
-    /// processes of `dir` into `dir/master`. Returns the controllers offered.
+    /// in `dir`'s `cgroup.subtree_control`; with `leaf`, the master first
+    /// moves from `dir` into `dir/master`. Returns the controllers offered.
     fn enable(&mut self, dir: Fd, leaf: bool) -> R<u8> {
         let mut b = [0u8; 256];
-        let avail = ctl_bits(read_at(dir, f::CONTROLLERS, &mut b).at(Step::Enable, f::CONTROLLERS)?, b' ') & LIMITING;
-        let on = ctl_bits(read_at(dir, f::SUBTREE, &mut b).at(Step::Enable, f::SUBTREE)?, b' ');
+        let avail = ctl_bits(read_at(dir, File::Controllers, &mut b).at(Step::Enable, File::Controllers)?, b' ');
+        let on = ctl_bits(read_at(dir, File::Subtree, &mut b).at(Step::Enable, File::Subtree)?, b' ');
+        let avail = avail & LIMITING;
         let need = avail & !on;
         if need == 0 {
             return Ok(avail);
         }
         if leaf && has_procs(dir) {
-            self.move_to_leaf(dir)?;
+            // v2's rule: no process in a cgroup that hands controllers down.
+            let leaf = File::Leaf.c().at(Step::MoveMaster, File::Leaf)?;
+            match syscalls::mkdirat(dir, leaf, 0o755) {
+                Ok(()) | Err(Errno::EEXIST) => {}
+                Err(x) => return fail(Step::MoveMaster, File::Mkdir, x),
+            }
+            let d = open_dir(dir, leaf).at(Step::MoveMaster, File::Leaf)?;
+            self.put(d.raw(), File::Procs, b"0").at(Step::MoveMaster, File::Procs)?;
+            self.moved = true;
         }
         for (bit, name) in NAMES {
             if need & bit != 0 {
-                let mut v = Buf::<16>::new();
+                let mut v = Val::new();
                 v.push_byte(b'+').push_str(name);
-                self.put(dir, f::SUBTREE, v.as_bytes()).at(Step::Enable, f::SUBTREE)?;
+                self.put(dir, File::Subtree, v.as_bytes()).at(Step::Enable, File::Subtree)?;
             }
         }
         Ok(avail)
     }
 
-    /// Moves every process of `dir` into `dir/master` (v2's rule: no process
-    /// in a cgroup that hands controllers to children).
-    fn move_to_leaf(&mut self, dir: Fd) -> R<()> {
-        let leaf = CPath::<8>::new(LEAF).at(Step::MoveMaster, f::MKDIR)?;
-        match syscalls::mkdirat(dir, (&leaf).into(), 0o755) {
-            Ok(()) | Err(Errno::EEXIST) => {}
-            Err(e) => return Err(Error::new(Step::MoveMaster, f::MKDIR, e)),
-        }
-        let d = open_dir(dir, (&leaf).into()).at(Step::MoveMaster, f::MKDIR)?;
-        for _ in 0..4 {
-            let mut res = Ok(());
-            let mut any = false;
-            for_each_pid(dir, |pid| {
-                any = true;
-                let mut v = Buf::<16>::new();
-                v.push_u64(pid as u64);
-                match self.put(d.raw(), f::PROCS, v.as_bytes()) {
-                    Ok(()) | Err(Errno::ESRCH) => {}
-                    Err(e) => res = Err(e),
-                }
-            })
-            .at(Step::MoveMaster, f::PROCS)?;
-            res.at(Step::MoveMaster, f::PROCS)?;
-            self.moved |= any;
-            if !any || self.is_fake() {
-                break;
-            }
-        }
-        Ok(())
-    }
-
     /// Which limits this kernel enforces here.
     fn probe(&mut self) {
-        let mut ft = 0;
+        // (v2, controller of the hierarchy (v1), file, feature)
+        const PROBES: [(bool, u8, File, u32); 16] = [
+            (true, 0, File::MemMax, feat::MEMORY),
+            (true, 0, File::SwapMax, feat::SWAP),
+            (true, 0, File::CpuMax, feat::CPU_MAX),
+            (true, 0, File::CpuWeight, feat::CPU_WEIGHT),
+            (true, 0, File::PidsMax, feat::PIDS),
+            (true, 0, File::Kill, feat::KILL),
+            (true, 0, File::Freeze, feat::FREEZE),
+            (true, 0, File::CpuStat, feat::CPU_USAGE),
+            (true, 0, File::MemEvents, feat::OOM_COUNT),
+            (false, MEMORY, File::V1Mem, feat::MEMORY),
+            (false, MEMORY, File::V1Memsw, feat::SWAP),
+            (false, CPU, File::V1Quota, feat::CPU_MAX),
+            (false, CPU, File::V1Shares, feat::CPU_WEIGHT),
+            (false, PIDS, File::PidsMax, feat::PIDS),
+            (false, FREEZER, File::V1Freezer, feat::FREEZE),
+            (false, CPUACCT, File::V1Usage, feat::CPU_USAGE),
+        ];
         let v2 = self.mode == Mode::V2;
+        let mut ft = 0;
         for h in self.h.iter().flatten() {
             let d = h.dir.raw();
-            let has = |bit: u8, file: &[u8], flag: u32| if (v2 || h.ctl & bit != 0) && exists(d, file) { flag } else { 0 };
-            if v2 {
-                ft |= has(MEMORY, f::MEM_MAX, feat::MEMORY);
-                ft |= has(MEMORY, f::SWAP_MAX, feat::SWAP);
-                ft |= has(CPU, f::CPU_MAX, feat::CPU_MAX) | has(CPU, f::CPU_WEIGHT, feat::CPU_WEIGHT);
-                ft |= has(PIDS, f::PIDS_MAX, feat::PIDS) | has(0, f::KILL, feat::KILL);
-                ft |= has(0, f::FREEZE, feat::FREEZE) | has(0, f::CPU_STAT, feat::CPU_USAGE);
-                ft |= has(MEMORY, f::MEM_EVENTS, feat::OOM_COUNT);
-            } else {
-                ft |= has(MEMORY, f::V1_MEM, feat::MEMORY) | has(MEMORY, f::V1_MEMSW, feat::SWAP);
-                ft |= has(CPU, f::V1_QUOTA, feat::CPU_MAX) | has(CPU, f::V1_SHARES, feat::CPU_WEIGHT);
-                ft |= has(PIDS, f::PIDS_MAX, feat::PIDS) | has(FREEZER, f::V1_FREEZER, feat::FREEZE);
-                ft |= has(CPUACCT, f::V1_USAGE, feat::CPU_USAGE);
-                if h.ctl & MEMORY != 0 && read_keyed(d, f::V1_OOM, b"oom_kill").is_some() {
-                    ft |= feat::OOM_COUNT;
+            for (p2, bit, file, flag) in PROBES {
+                if p2 == v2 && (v2 || h.ctl & bit != 0) && exists(d, file) {
+                    ft |= flag;
                 }
             }
+            if !v2 && h.ctl & MEMORY != 0 && read_val(d, File::V1Oom, Some(b"oom_kill")).is_some() {
+                ft |= feat::OOM_COUNT;
+            }
         }
-        if !self.is_fake() && !exists(syscalls::AT_FDCWD, b"/proc/swaps\0") {
+        if !self.is_fake() && !exists(syscalls::AT_FDCWD, File::Swaps) {
             ft |= feat::NO_SWAP;
         }
         self.feat = ft;
-    }
-
-    /// A cgroupfs file for writing (the fake tree of the tests creates it).
-    fn open_w(&self, dir: Fd, file: &[u8]) -> syscalls::Result<OwnedFd> {
-        let mut flags = g::O_WRONLY | g::O_NOFOLLOW | g::O_CLOEXEC;
-        if self.is_fake() {
-            flags |= g::O_CREAT | g::O_APPEND;
-        }
-        syscalls::openat(dir, c(file)?, flags, 0o644)
     }
 
     #[inline]
@@ -684,10 +723,19 @@ impl Cgroups {
         false
     }
 
+    /// A cgroupfs file for writing (the fake tree of the tests creates it).
+    fn open_w(&self, dir: Fd, file: File) -> syscalls::Result<OwnedFd> {
+        let mut flags = g::O_WRONLY | g::O_NOFOLLOW | g::O_CLOEXEC;
+        if self.is_fake() {
+            flags |= g::O_CREAT | g::O_APPEND;
+        }
+        open_file(dir, file, flags)
+    }
+
     /// Writes `val` (plus a newline, which cgroupfs strips) in one write.
-    fn put(&self, dir: Fd, file: &[u8], val: &[u8]) -> syscalls::Result<()> {
+    fn put(&self, dir: Fd, file: File, val: &[u8]) -> syscalls::Result<()> {
         let fd = self.open_w(dir, file)?;
-        let mut b = Buf::<64>::new();
+        let mut b = Val::new();
         b.push_str(val).push_byte(b'\n');
         let n = syscalls::retry(|| syscalls::write(fd.raw(), b.as_bytes()))?;
         if n == b.len() {
@@ -695,6 +743,20 @@ impl Cgroups {
         } else {
             Err(Errno::EIO)
         }
+    }
+
+    /// Writes a limit: `a` (`u64::MAX`: `max` on v2, `-1` on v1), then ` b`.
+    fn put_num(&self, dir: Fd, file: File, a: u64, b: Option<u64>) -> R<()> {
+        let mut v = Val::new();
+        match (a, self.mode) {
+            (u64::MAX, Mode::V1) => v.push_str(b"-1"),
+            (u64::MAX, _) => v.push_str(b"max"),
+            _ => v.push_u64(a),
+        };
+        if let Some(b) = b {
+            v.push_byte(b' ').push_u64(b);
+        }
+        self.put(dir, file, v.as_bytes()).at(Step::Limit, file)
     }
 
     // -------------------------------------------------------- accessors
@@ -714,9 +776,9 @@ impl Cgroups {
         self.h.iter().flatten()
     }
 
-    /// One line for the master's log, e.g. `cgroup v1 (hybrid) memory=/sys/
-    /// fs/cgroup/memory/x cpu=/sys/fs/cgroup/cpu/rocker ...; limits memory
-    /// swap cpu.max cpu.weight pids; kill freeze; oom count`.
+    /// One line for the master's log, e.g. `cgroup v1 (hybrid: cgroup2
+    /// unused) memory=/sys/fs/cgroup/memory/x cpu=/sys/fs/cgroup/cpu/rocker
+    /// ...; limits memory swap cpu.max cpu.weight pids; freeze; oom count`.
     pub fn summary<const N: usize>(&self, b: &mut Buf<N>) {
         b.push_str(match self.mode {
             Mode::None => b"cgroup none: no cgroup filesystem; every limit is refused",
@@ -726,21 +788,18 @@ impl Cgroups {
         });
         for h in self.hiers() {
             b.push_byte(b' ');
-            let mut sep = false;
+            let mut sep: &[u8] = b"";
             for (bit, name) in NAMES {
                 if h.ctl & bit != 0 {
-                    if sep {
-                        b.push_byte(b',');
-                    }
-                    b.push_str(name);
-                    sep = true;
+                    b.push_str(sep).push_str(name);
+                    sep = b",";
                 }
             }
-            if self.mode == Mode::V2 {
-                b.push_str(if sep { b" base=" } else { b"(no controllers) base=" });
-            } else {
-                b.push_byte(b'=');
-            }
+            b.push_str(match (self.mode, sep.is_empty()) {
+                (Mode::V2, true) => b"(no controllers) base=",
+                (Mode::V2, false) => b" base=",
+                _ => b"=",
+            });
             b.push_str(h.path.as_bytes());
         }
         if self.moved {
@@ -750,7 +809,7 @@ impl Cgroups {
             return;
         }
         b.push_str(b"; limits");
-        let list: [(u32, &[u8]); 9] = [
+        const LIST: [(u32, &[u8]); 9] = [
             (feat::MEMORY, b" memory"),
             (feat::SWAP, b" swap"),
             (feat::NO_SWAP, b" swap(kernel-without-swap)"),
@@ -764,7 +823,7 @@ impl Cgroups {
         if self.feat & (feat::MEMORY | feat::SWAP | feat::CPU_MAX | feat::CPU_WEIGHT | feat::PIDS) == 0 {
             b.push_str(b" none");
         }
-        for (bit, s) in list {
+        for (bit, s) in LIST {
             if self.feat & bit != 0 {
                 b.push_str(s);
             }
@@ -773,70 +832,100 @@ impl Cgroups {
 
     // -------------------------------------------------------- sandboxes
 
-    fn name(name: &[u8]) -> R<CPath<32>> {
+    fn name(name: &[u8]) -> R<Name> {
         if !valid_name(name) {
-            return Err(Error::new(Step::Name, f::NONE, Errno::EINVAL));
+            return fail(Step::Name, File::None, Errno::EINVAL);
         }
-        CPath::new(name).at(Step::Name, f::NONE)
+        CPath::new(name).at(Step::Name, File::None)
+    }
+
+    /// The writes that set `l`, in order: each with its file, value(s),
+    /// controller and feature. Refuses values the kernel would not take.
+    fn plan(&self, l: &Limits, w: &mut [Write; 7]) -> R<usize> {
+        let v1 = self.mode == Mode::V1;
+        let pick = |a, b| if v1 { a } else { b };
+        let mut n = 0;
+        let mut add = |file, a, b, ctl, flag| {
+            if let Some(s) = w.get_mut(n) {
+                *s = Write { file, a, b, ctl, flag };
+                n += 1;
+            }
+        };
+        if let Some(m) = l.memory_max {
+            add(pick(File::V1Mem, File::MemMax), m, None, MEMORY, feat::MEMORY);
+        }
+        if let Some(s) = l.swap_max {
+            let file = pick(File::V1Memsw, File::SwapMax);
+            // On a kernel without swap, "no swap" needs no file.
+            if s != 0 || self.feat & (feat::NO_SWAP | feat::SWAP) != feat::NO_SWAP {
+                // v1 limits memory + swap together.
+                let v = match (v1, l.memory_max) {
+                    (false, _) => s,
+                    (true, Some(m)) => m.saturating_add(s),
+                    (true, None) => return fail(Step::Limit, file, Errno::EINVAL),
+                };
+                add(file, v, None, MEMORY, feat::SWAP);
+            }
+        }
+        if let Some((q, p)) = l.cpu_max {
+            if q < 1000 || !(1000..=1_000_000).contains(&p) {
+                return fail(Step::Limit, pick(File::V1Quota, File::CpuMax), Errno::EINVAL);
+            }
+            if v1 {
+                add(File::V1Quota, q.into(), None, CPU, feat::CPU_MAX);
+                add(File::V1Period, p.into(), None, CPU, feat::CPU_MAX);
+            } else {
+                add(File::CpuMax, q.into(), Some(p.into()), CPU, feat::CPU_MAX);
+            }
+        }
+        if let Some(wt) = l.cpu_weight {
+            let file = pick(File::V1Shares, File::CpuWeight);
+            if !(1..=10000).contains(&wt) {
+                return fail(Step::Limit, file, Errno::EINVAL);
+            }
+            let shares = (u64::from(wt).saturating_mul(1024) / 100).clamp(2, 262_144);
+            add(file, if v1 { shares } else { wt.into() }, None, CPU, feat::CPU_WEIGHT);
+        }
+        if let Some(p) = l.pids_max {
+            add(File::PidsMax, p.into(), None, PIDS, feat::PIDS);
+        }
+        Ok(n)
     }
 
     /// Refuses, with the limit's file and `ENODEV`/`ENOENT`/`EINVAL`, what
     /// this kernel cannot enforce or does not accept.
     pub fn check(&self, l: &Limits) -> R<()> {
-        let v1 = self.mode == Mode::V1;
+        let mut w = [Write::NONE; 7];
+        let n = self.plan(l, &mut w)?;
+        self.check_plan(w.get(..n).unwrap_or(&[]))
+    }
+
+    fn check_plan(&self, w: &[Write]) -> R<()> {
         let ctl = self.controllers();
-        let need = |bit: u8, flag: u32, file: &'static [u8]| {
-            if ctl & bit == 0 {
-                Err(Error::new(Step::Limit, file, Errno::ENODEV))
-            } else if self.feat & flag == 0 {
-                Err(Error::new(Step::Limit, file, Errno::ENOENT))
-            } else {
-                Ok(())
+        for x in w {
+            if ctl & x.ctl == 0 {
+                return fail(Step::Limit, x.file, Errno::ENODEV);
             }
-        };
-        let bad = |file| Err(Error::new(Step::Limit, file, Errno::EINVAL));
-        if l.memory_max.is_some() {
-            need(MEMORY, feat::MEMORY, if v1 { f::V1_MEM } else { f::MEM_MAX })?;
-        }
-        if let Some(s) = l.swap_max {
-            let file = if v1 { f::V1_MEMSW } else { f::SWAP_MAX };
-            if v1 && l.memory_max.is_none() {
-                return bad(file);
+            if self.feat & x.flag == 0 {
+                return fail(Step::Limit, x.file, Errno::ENOENT);
             }
-            if !(s == 0 && self.feat & feat::NO_SWAP != 0) {
-                need(MEMORY, feat::SWAP, file)?;
-            }
-        }
-        if let Some((q, p)) = l.cpu_max {
-            let file = if v1 { f::V1_QUOTA } else { f::CPU_MAX };
-            need(CPU, feat::CPU_MAX, file)?;
-            if q < 1000 || !(1000..=1_000_000).contains(&p) {
-                return bad(file);
-            }
-        }
-        if let Some(w) = l.cpu_weight {
-            let file = if v1 { f::V1_SHARES } else { f::CPU_WEIGHT };
-            need(CPU, feat::CPU_WEIGHT, file)?;
-            if !(1..=10000).contains(&w) {
-                return bad(file);
-            }
-        }
-        if l.pids_max.is_some() {
-            need(PIDS, feat::PIDS, f::PIDS_MAX)?;
         }
         Ok(())
     }
 
     /// Creates the sandbox's cgroup `name` in every hierarchy with limits
-    /// `l` and returns the fds to join it. On failure nothing is left.
+    /// `l` and returns the fds to join it. On failure nothing it made is
+    /// left (an existing cgroup of that name, `EEXIST`, stays).
     pub fn create(&self, name: &[u8], l: &Limits) -> R<Join> {
         let n = Cgroups::name(name)?;
-        self.check(l)?;
+        let mut w = [Write::NONE; 7];
+        let k = self.plan(l, &mut w)?;
+        let w = w.get(..k).unwrap_or(&[]);
+        self.check_plan(w)?;
         let mut j = Join { procs: [-1; MAX_H], n: 0, dir: -1 };
         let mut made = 0;
-        if let Err(e) = self.create_in(&n, l, &mut j, &mut made) {
+        if let Err(e) = self.create_in(&n, w, &mut j, &mut made) {
             drop(j);
-            // Only what this call made: an existing cgroup of that name stays.
             for h in self.hiers().take(made) {
                 let _ = syscalls::unlinkat(h.dir.raw(), (&n).into(), g::AT_REMOVEDIR);
             }
@@ -845,13 +934,15 @@ impl Cgroups {
         Ok(j)
     }
 
-    fn create_in(&self, n: &CPath<32>, l: &Limits, j: &mut Join, made: &mut usize) -> R<()> {
+    fn create_in(&self, n: &Name, w: &[Write], j: &mut Join, made: &mut usize) -> R<()> {
         for h in self.hiers() {
-            syscalls::mkdirat(h.dir.raw(), n.into(), 0o755).at(Step::Create, f::MKDIR)?;
+            syscalls::mkdirat(h.dir.raw(), n.into(), 0o755).at(Step::Create, File::Mkdir)?;
             *made = made.saturating_add(1);
-            let d = open_dir(h.dir.raw(), n.into()).at(Step::Create, f::MKDIR)?;
-            self.apply(d.raw(), h.ctl, l)?;
-            let p = self.open_w(d.raw(), f::PROCS).at(Step::Join, f::PROCS)?;
+            let d = open_dir(h.dir.raw(), n.into()).at(Step::Create, File::Mkdir)?;
+            for x in w.iter().filter(|x| self.mode == Mode::V2 || h.ctl & x.ctl != 0) {
+                self.put_num(d.raw(), x.file, x.a, x.b)?;
+            }
+            let p = self.open_w(d.raw(), File::Procs).at(Step::Join, File::Procs)?;
             if let Some(slot) = j.procs.get_mut(j.n) {
                 *slot = p.into_raw();
                 j.n = j.n.saturating_add(1);
@@ -863,64 +954,15 @@ impl Cgroups {
         Ok(())
     }
 
-    fn apply(&self, d: Fd, ctl: u8, l: &Limits) -> R<()> {
-        let put = |file: &'static [u8], v: &[u8]| self.put(d, file, v).at(Step::Limit, file);
-        let v1 = self.mode == Mode::V1;
-        if v1 {
-            if ctl & MEMORY != 0 {
-                if let Some(m) = l.memory_max {
-                    put(f::V1_MEM, num(m, true).as_bytes())?;
-                    if let (Some(s), true) = (l.swap_max, self.feat & feat::SWAP != 0) {
-                        put(f::V1_MEMSW, num(m.saturating_add(s), true).as_bytes())?;
-                    }
-                }
-            }
-            if ctl & CPU != 0 {
-                if let Some((q, p)) = l.cpu_max {
-                    put(f::V1_PERIOD, num(p.into(), true).as_bytes())?;
-                    put(f::V1_QUOTA, num(q.into(), true).as_bytes())?;
-                }
-                if let Some(w) = l.cpu_weight {
-                    let shares = (u64::from(w).saturating_mul(1024) / 100).clamp(2, 262_144);
-                    put(f::V1_SHARES, num(shares, true).as_bytes())?;
-                }
-            }
-            if ctl & PIDS != 0 {
-                if let Some(p) = l.pids_max {
-                    put(f::PIDS_MAX, num(p.into(), true).as_bytes())?;
-                }
-            }
-            return Ok(());
-        }
-        if let Some(m) = l.memory_max {
-            put(f::MEM_MAX, num(m, false).as_bytes())?;
-        }
-        if let (Some(s), true) = (l.swap_max, self.feat & feat::SWAP != 0) {
-            put(f::SWAP_MAX, num(s, false).as_bytes())?;
-        }
-        if let Some((q, p)) = l.cpu_max {
-            let mut v = num(q.into(), false);
-            v.push_byte(b' ').push_u64(p.into());
-            put(f::CPU_MAX, v.as_bytes())?;
-        }
-        if let Some(w) = l.cpu_weight {
-            put(f::CPU_WEIGHT, num(w.into(), false).as_bytes())?;
-        }
-        if let Some(p) = l.pids_max {
-            put(f::PIDS_MAX, num(p.into(), false).as_bytes())?;
-        }
-        Ok(())
-    }
-
     /// The sandbox's directory in each hierarchy where it exists.
-    fn dirs(&self, n: &CPath<32>) -> R<[Option<OwnedFd>; MAX_H]> {
+    fn dirs(&self, n: &Name) -> R<[Option<OwnedFd>; MAX_H]> {
         let mut out: [Option<OwnedFd>; MAX_H] = Default::default();
         for (o, h) in out.iter_mut().zip(self.h.iter()) {
             if let Some(h) = h {
                 *o = match open_dir(h.dir.raw(), n.into()) {
                     Ok(d) => Some(d),
                     Err(Errno::ENOENT) => None,
-                    Err(e) => return Err(Error::new(Step::Read, f::NONE, e)),
+                    Err(e) => return fail(Step::Read, File::None, e),
                 };
             }
         }
@@ -931,30 +973,33 @@ impl Cgroups {
     /// sandbox; [`UNKNOWN`] where this kernel does not say.
     pub fn usage(&self, name: &[u8]) -> R<Usage> {
         let n = Cgroups::name(name)?;
-        let mut u = Usage { memory: UNKNOWN, pids: UNKNOWN, cpu_usec: UNKNOWN, oom_kills: UNKNOWN };
         let dirs = self.dirs(&n)?;
         if dirs.iter().all(Option::is_none) {
-            return Err(Error::new(Step::Read, f::NONE, Errno::ENOENT));
+            return fail(Step::Read, File::None, Errno::ENOENT);
         }
+        // (controller (v1), v1 file, v2 file, key in v1 file, key in v2 file)
+        type Src = (u8, File, File, &'static [u8], &'static [u8]);
+        const U: [Src; 4] = [
+            (MEMORY, File::V1MemCur, File::MemCur, b"", b""),
+            (PIDS, File::PidsCur, File::PidsCur, b"", b""),
+            (CPUACCT, File::V1Usage, File::CpuStat, b"", b"usage_usec"),
+            (MEMORY, File::V1Oom, File::MemEvents, b"oom_kill", b"oom_kill"),
+        ];
         let v2 = self.mode == Mode::V2;
+        let mut v = [UNKNOWN; 4];
         for (d, h) in dirs.iter().zip(self.h.iter()) {
             let (Some(d), Some(h)) = (d, h) else { continue };
-            let d = d.raw();
-            let is = |bit: u8| v2 || h.ctl & bit != 0;
-            if is(MEMORY) {
-                u.memory = read_num(d, if v2 { f::MEM_CUR } else { f::V1_MEM_CUR }).unwrap_or(UNKNOWN);
-                u.oom_kills = read_keyed(d, if v2 { f::MEM_EVENTS } else { f::V1_OOM }, b"oom_kill").unwrap_or(UNKNOWN);
-            }
-            if is(PIDS) {
-                u.pids = read_num(d, f::PIDS_CUR).unwrap_or(UNKNOWN);
-            }
-            if v2 {
-                u.cpu_usec = read_keyed(d, f::CPU_STAT, b"usage_usec").unwrap_or(UNKNOWN);
-            } else if h.ctl & CPUACCT != 0 {
-                u.cpu_usec = read_num(d, f::V1_USAGE).map_or(UNKNOWN, |ns| ns / 1000);
+            for (&(bit, f1, f2, k1, k2), slot) in U.iter().zip(v.iter_mut()) {
+                if v2 || h.ctl & bit != 0 {
+                    let (file, key) = if v2 { (f2, k2) } else { (f1, k1) };
+                    *slot = read_val(d.raw(), file, (!key.is_empty()).then_some(key)).unwrap_or(UNKNOWN);
+                }
             }
         }
-        Ok(u)
+        let [memory, pids, cpu, oom_kills] = v;
+        // v1 cpuacct.usage is in ns.
+        let cpu_usec = if v2 || cpu == UNKNOWN { cpu } else { cpu / 1000 };
+        Ok(Usage { memory, pids, cpu_usec, oom_kills })
     }
 
     /// v2: the sandbox's `memory.events`, read once, for `ppoll` with
@@ -966,8 +1011,8 @@ impl Cgroups {
         if self.mode != Mode::V2 || self.feat & feat::OOM_COUNT == 0 {
             return Ok(None);
         }
-        let [Some(d), ..] = self.dirs(&n)? else { return Err(Error::new(Step::Read, f::NONE, Errno::ENOENT)) };
-        let fd = c(f::MEM_EVENTS).and_then(|p| syscalls::openat(d.raw(), p, RD, 0)).at(Step::Read, f::MEM_EVENTS)?;
+        let [Some(d), ..] = self.dirs(&n)? else { return fail(Step::Read, File::None, Errno::ENOENT) };
+        let fd = open_file(d.raw(), File::MemEvents, RD).at(Step::Read, File::MemEvents)?;
         let mut b = [0u8; 512];
         let _ = syscalls::read(fd.raw(), &mut b);
         Ok(Some(fd))
@@ -981,24 +1026,23 @@ impl Cgroups {
     }
 
     fn kill_dirs(&self, dirs: &[Option<OwnedFd>; MAX_H]) -> R<()> {
-        let any = || dirs.iter().flatten().any(|d| has_procs(d.raw()));
-        if !any() {
+        if !dirs.iter().flatten().any(|d| has_procs(d.raw())) {
             return Ok(());
         }
         let v2 = self.mode == Mode::V2;
-        if v2 && self.feat & feat::KILL != 0 {
-            if let Some(d) = dirs.iter().flatten().next() {
-                return self.put(d.raw(), f::KILL, b"1").at(Step::Kill, f::KILL);
-            }
+        let first = dirs.iter().flatten().next().map(|d| d.raw());
+        if let (true, true, Some(d)) = (v2, self.feat & feat::KILL != 0, first) {
+            return self.put(d, File::Kill, b"1").at(Step::Kill, File::Kill);
         }
         // Freeze (so nothing forks while we kill), SIGKILL each pid, thaw.
-        let fz = if self.feat & feat::FREEZE == 0 {
-            None
-        } else if v2 {
-            dirs.iter().flatten().next().map(|d| (d.raw(), f::FREEZE, &b"1"[..], &b"0"[..]))
-        } else {
-            let i = self.h.iter().position(|h| h.as_ref().is_some_and(|h| h.ctl & FREEZER != 0));
-            i.and_then(|i| dirs.get(i)).and_then(|d| d.as_ref()).map(|d| (d.raw(), f::V1_FREEZER, &b"FROZEN"[..], &b"THAWED"[..]))
+        let fz = match (self.feat & feat::FREEZE != 0, v2) {
+            (false, _) => None,
+            (true, true) => first.map(|d| (d, File::Freeze, &b"1"[..], &b"0"[..])),
+            (true, false) => {
+                let i = self.h.iter().position(|h| h.as_ref().is_some_and(|h| h.ctl & FREEZER != 0));
+                let d = i.and_then(|i| dirs.get(i)).and_then(|d| d.as_ref()).map(|d| d.raw());
+                d.map(|d| (d, File::V1Freezer, &b"FROZEN"[..], &b"THAWED"[..]))
+            }
         };
         if let Some((d, file, on, _)) = fz {
             self.put(d, file, on).at(Step::Kill, file)?;
@@ -1014,7 +1058,7 @@ impl Cgroups {
         for _ in 0..8 {
             let mut seen = false;
             for d in dirs.iter().flatten() {
-                let _ = for_each_pid(d.raw(), |pid| {
+                let _ = for_each_pid(d.raw(), &mut |pid| {
                     seen = true;
                     let _ = syscalls::kill(pid, g::SIGKILL);
                 });
@@ -1040,23 +1084,20 @@ impl Cgroups {
             }
             match self.rmdir_all(&n) {
                 Err(Errno::EBUSY) => sleep_ms(10),
-                r => return r.at(Step::Remove, f::RMDIR),
+                r => return r.at(Step::Remove, File::Rmdir),
             }
         }
-        Err(Error::new(Step::Remove, f::RMDIR, Errno::EBUSY))
+        fail(Step::Remove, File::Rmdir, Errno::EBUSY)
     }
 
     /// rmdir in every hierarchy; ENOENT counts as done; EBUSY if any is busy.
-    fn rmdir_all(&self, n: &CPath<32>) -> syscalls::Result<()> {
+    fn rmdir_all(&self, n: &Name) -> syscalls::Result<()> {
         let mut res = Ok(());
         for h in self.hiers() {
             match syscalls::unlinkat(h.dir.raw(), n.into(), g::AT_REMOVEDIR) {
                 Ok(()) | Err(Errno::ENOENT) => {}
-                Err(e) => {
-                    if res != Err(Errno::EBUSY) {
-                        res = Err(e);
-                    }
-                }
+                Err(e) if res != Err(Errno::EBUSY) => res = Err(e),
+                Err(_) => {}
             }
         }
         res
@@ -1067,12 +1108,12 @@ impl Cgroups {
     /// while sandboxes remain.
     pub fn remove_base(&self) -> R<()> {
         for h in self.hiers().filter(|h| h.ours) {
-            let last = h.path.as_bytes().rsplit(|&b| b == b'/').next().unwrap_or(b"");
-            let name = CPath::<256>::new(last).at(Step::Remove, f::RMDIR)?;
-            let up = c(b"..\0").and_then(|p| open_dir(h.dir.raw(), p)).at(Step::Remove, f::RMDIR)?;
+            let last = h.path.as_bytes().rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(b"");
+            let name = CPath::<256>::new(last).at(Step::Remove, File::Rmdir)?;
+            let up = File::DotDot.c().and_then(|p| open_dir(h.dir.raw(), p)).at(Step::Remove, File::DotDot)?;
             match syscalls::unlinkat(up.raw(), (&name).into(), g::AT_REMOVEDIR) {
                 Ok(()) | Err(Errno::ENOENT) => {}
-                Err(e) => return Err(Error::new(Step::Remove, f::RMDIR, e)),
+                Err(e) => return fail(Step::Remove, File::Rmdir, e),
             }
         }
         Ok(())
@@ -1083,18 +1124,17 @@ impl Cgroups {
     /// after a crash). Returns how many were removed; live ones are kept.
     pub fn remove_stale(&self, prefix: &[u8]) -> R<u32> {
         if prefix.is_empty() {
-            return Err(Error::new(Step::Name, f::NONE, Errno::EINVAL));
+            return fail(Step::Name, File::None, Errno::EINVAL);
         }
         let mut removed = 0u32;
         for h in self.hiers() {
             for _pass in 0..4 {
-                let dot = c(f::DOT).at(Step::Remove, f::DOT)?;
-                let d = syscalls::openat(h.dir.raw(), dot, g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0)
-                    .at(Step::Remove, f::DOT)?;
+                let d = open_file(h.dir.raw(), File::Dot, g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC)
+                    .at(Step::Remove, File::Dot)?;
                 let mut changed = false;
                 let mut b = [0u8; 512];
                 loop {
-                    let k = syscalls::getdents64(d.raw(), &mut b).at(Step::Remove, f::DOT)?;
+                    let k = syscalls::getdents64(d.raw(), &mut b).at(Step::Remove, File::Dot)?;
                     if k == 0 {
                         break;
                     }
@@ -1105,12 +1145,9 @@ impl Cgroups {
                         if u32::from(ty) != g::DT_DIR || !name.starts_with(prefix) || !valid_name(name) {
                             continue;
                         }
-                        let Ok(n) = CPath::<32>::new(name) else { continue };
+                        let Ok(n) = Name::new(name) else { continue };
                         let dirs = self.dirs(&n)?;
-                        if dirs.iter().flatten().any(|d| has_procs(d.raw())) {
-                            continue;
-                        }
-                        if self.rmdir_all(&n).is_ok() {
+                        if !dirs.iter().flatten().any(|d| has_procs(d.raw())) && self.rmdir_all(&n).is_ok() {
                             removed = removed.saturating_add(1);
                             changed = true;
                         }
@@ -1123,6 +1160,20 @@ impl Cgroups {
         }
         Ok(removed)
     }
+}
+
+/// One limit to write ([`Cgroups::plan`]).
+#[derive(Clone, Copy)]
+struct Write {
+    file: File,
+    a: u64,
+    b: Option<u64>,
+    ctl: u8,
+    flag: u32,
+}
+
+impl Write {
+    const NONE: Write = Write { file: File::None, a: 0, b: None, ctl: 0, flag: 0 };
 }
 
 /// Current use of one sandbox ([`Cgroups::usage`]).

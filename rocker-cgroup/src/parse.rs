@@ -75,23 +75,23 @@ pub fn mount_line(line: &[u8]) -> Option<MountLine<'_>> {
     Some(MountLine { v2, ctl: if v2 { 0 } else { ctl_bits(opts, b',') }, root, point })
 }
 
-/// Calls `f` with each byte of `s`, with mountinfo's octal escapes
-/// (`\040`, `\011`, `\012`, `\134`) decoded.
-pub fn unescape(s: &[u8], mut f: impl FnMut(u8)) {
-    let mut i = 0;
+/// Decodes mountinfo's octal escapes (`\040` for a space, `\011`, `\012`,
+/// `\134`) of `s` into `out`; the length, `None` if it does not fit.
+pub fn unescape(s: &[u8], out: &mut [u8]) -> Option<usize> {
+    let (mut i, mut n) = (0usize, 0usize);
     while let Some(&c) = s.get(i) {
-        if c == b'\\' {
-            if let Some(&[a, b, d]) = s.get(i.saturating_add(1)..i.saturating_add(4)) {
-                if [a, b, d].iter().all(|x| (b'0'..=b'7').contains(x)) {
-                    f(((a - b'0') << 6) | ((b - b'0') << 3) | (d - b'0'));
-                    i = i.saturating_add(4);
-                    continue;
-                }
+        let mut v = c;
+        i = i.saturating_add(1);
+        if let (b'\\', Some(&[a, b, d])) = (c, s.get(i..i.saturating_add(3))) {
+            if [a, b, d].iter().all(|x| (b'0'..=b'7').contains(x)) {
+                v = (a.wrapping_sub(b'0') << 6) | (b.wrapping_sub(b'0') << 3) | d.wrapping_sub(b'0');
+                i = i.saturating_add(3);
             }
         }
-        f(c);
-        i = i.saturating_add(1);
+        *out.get_mut(n)? = v;
+        n = n.saturating_add(1);
     }
+    Some(n)
 }
 
 /// The part of the cgroup path `own` below a mount whose root is `root`:
@@ -234,9 +234,11 @@ mod tests {
 
     #[test]
     fn escapes() {
-        let mut v = std::vec::Vec::new();
-        unescape(br"/mnt/a\040b\134c\0", |c| v.push(c));
-        assert_eq!(v, b"/mnt/a b\\c\\0");
+        let mut b = [0u8; 32];
+        let n = unescape(br"/mnt/a\040b\134c\0", &mut b).unwrap();
+        assert_eq!(&b[..n], b"/mnt/a b\\c\\0");
+        assert_eq!(unescape(b"abc", &mut [0u8; 2]), None);
+        assert_eq!(unescape(b"", &mut [0u8; 0]), Some(0));
     }
 
     #[test]

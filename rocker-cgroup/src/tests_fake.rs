@@ -71,7 +71,7 @@ fn summary(c: &Cgroups) -> String {
     String::from_utf8(b.as_bytes().to_vec()).unwrap()
 }
 
-fn lim_err(file: &'static [u8], errno: Errno) -> Error {
+fn lim_err(file: File, errno: Errno) -> Error {
     Error { step: Step::Limit, file, errno }
 }
 
@@ -94,8 +94,9 @@ fn v2_procd_base_moves_master_into_leaf() {
     assert_eq!(c.mode(), Mode::V2);
     assert_eq!(c.controllers(), MEMORY | CPU | PIDS);
     let base = "cg/services/rocker/instance1";
-    // Every process of the base went to the leaf, then the controllers were enabled.
-    assert_eq!(t.read(&format!("{base}/master/cgroup.procs")), "4242\n4243\n");
+    // The master moved itself ("0") into the leaf, then the controllers were
+    // enabled (in the kernel, another process left in the base makes that EBUSY).
+    assert_eq!(t.read(&format!("{base}/master/cgroup.procs")), "0\n");
     assert_eq!(t.read(&format!("{base}/cgroup.subtree_control")), "+memory\n+cpu\n+pids\n");
     // Ancestors are procd's, not ours: untouched.
     assert_eq!(t.read("cg/cgroup.subtree_control"), "");
@@ -185,7 +186,7 @@ fn v2_fixed_base_enables_ancestors_and_creates_missing_dirs() {
     // stays empty, so enabling its subtree fails on cgroup.controllers.
     let cfg = Config { base: Some(b"/services/rocker/sandboxes"), ..Config::DEFAULT };
     let e = detect(&v2_mount(&t, "/"), "0::/services/rocker/instance1\n", &cfg).err().expect("refused");
-    assert_eq!((e.step, e.file, e.errno), (Step::Enable, &b"cgroup.controllers"[..], Errno::ENOENT));
+    assert_eq!((e.step, e.file, e.errno), (Step::Enable, File::Controllers, Errno::ENOENT));
     assert!(t.has("cg/services/rocker/sandboxes"));
     for d in ["cg", "cg/services", "cg/services/rocker"] {
         assert_eq!(t.read(&format!("{d}/cgroup.subtree_control")), "+memory\n+cpu\n+pids\n", "{d}");
@@ -223,7 +224,7 @@ fn v2_with_enable_ancestors_under_procd() {
         assert_eq!(t.read(&format!("{d}/cgroup.subtree_control")), "+memory\n+cpu\n+pids\n", "{d}");
     }
     assert!(c.moved);
-    assert_eq!(t.read("cg/services/rocker/instance1/master/cgroup.procs"), "5\n");
+    assert_eq!(t.read("cg/services/rocker/instance1/master/cgroup.procs"), "0\n");
 }
 
 #[test]
@@ -234,11 +235,11 @@ fn v2_refuses_what_the_kernel_lacks() {
     let c = detect(&v2_mount(&t, "/"), "0::/a\n", &Config::DEFAULT).unwrap();
     assert_eq!(c.controllers(), PIDS);
     let m = Limits { memory_max: Some(1 << 20), ..Limits::default() };
-    assert_eq!(c.check(&m), Err(lim_err(b"memory.max", Errno::ENODEV)));
-    assert_eq!(c.create(b"rg-x", &m).unwrap_err(), lim_err(b"memory.max", Errno::ENODEV));
+    assert_eq!(c.check(&m), Err(lim_err(File::MemMax, Errno::ENODEV)));
+    assert_eq!(c.create(b"rg-x", &m).unwrap_err(), lim_err(File::MemMax, Errno::ENODEV));
     assert!(!t.has("cg/a/rg-x"), "a refused create leaves nothing");
     let cpu = Limits { cpu_max: Some((50_000, 100_000)), ..Limits::default() };
-    assert_eq!(c.check(&cpu), Err(lim_err(b"cpu.max", Errno::ENODEV)));
+    assert_eq!(c.check(&cpu), Err(lim_err(File::CpuMax, Errno::ENODEV)));
     assert_eq!(c.check(&Limits { pids_max: Some(5), ..Limits::default() }), Ok(()));
     assert!(c.oom_events(b"rg-x").unwrap().is_none());
     assert!(summary(&c).contains("; limits pids"), "{}", summary(&c));
@@ -247,16 +248,16 @@ fn v2_refuses_what_the_kernel_lacks() {
     let t = Tree::new();
     t.v2_cgroup("cg/a", "memory cpu pids", &["memory.swap.max", "cpu.max"]);
     let c = detect(&v2_mount(&t, "/"), "0::/a\n", &Config::DEFAULT).unwrap();
-    assert_eq!(c.check(&ALL), Err(lim_err(b"memory.swap.max", Errno::ENOENT)));
+    assert_eq!(c.check(&ALL), Err(lim_err(File::SwapMax, Errno::ENOENT)));
     let no_swap = Limits { swap_max: None, ..ALL };
-    assert_eq!(c.check(&no_swap), Err(lim_err(b"cpu.max", Errno::ENOENT)));
+    assert_eq!(c.check(&no_swap), Err(lim_err(File::CpuMax, Errno::ENOENT)));
     let weight_only = Limits { cpu_max: None, ..no_swap };
     assert_eq!(c.check(&weight_only), Ok(()));
     // ... unless the kernel has no swap at all: then "no swap" holds by itself.
     let mut c = c;
     c.feat |= feat::NO_SWAP;
     assert_eq!(c.check(&Limits { swap_max: Some(0), ..weight_only }), Ok(()));
-    assert_eq!(c.check(&Limits { swap_max: Some(1), ..weight_only }), Err(lim_err(b"memory.swap.max", Errno::ENOENT)));
+    assert_eq!(c.check(&Limits { swap_max: Some(1), ..weight_only }), Err(lim_err(File::SwapMax, Errno::ENOENT)));
     c.create(b"rg-noswap", &Limits { swap_max: Some(0), ..weight_only }).unwrap();
     assert!(!t.has("cg/a/rg-noswap/memory.swap.max"));
     // Values the kernel would refuse are refused up front.
@@ -264,7 +265,7 @@ fn v2_refuses_what_the_kernel_lacks() {
         Limits { cpu_weight: Some(0), ..Limits::default() },
         Limits { cpu_weight: Some(10001), ..Limits::default() },
     ] {
-        assert_eq!(c.check(&l), Err(lim_err(b"cpu.weight", Errno::EINVAL)));
+        assert_eq!(c.check(&l), Err(lim_err(File::CpuWeight, Errno::EINVAL)));
     }
     // Names.
     for n in [&b""[..], b"../x", b"a/b", b".hidden", &[b'a'; 32]] {
@@ -324,7 +325,7 @@ fn v1_hybrid_limits_in_each_hierarchy() {
     assert_eq!(j.cgroup_dir(), None);
     assert_eq!(t.read("memory/user/x/rg-v1/memory.limit_in_bytes"), "33554432\n");
     assert_eq!(t.read("memory/user/x/rg-v1/memory.memsw.limit_in_bytes"), "33554432\n");
-    assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.cfs_period_us"), "100000\n");
+    assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.cfs_period_us"), "100000\n"); // written after the quota
     assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.cfs_quota_us"), "50000\n");
     assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.shares"), "2048\n");
     assert_eq!(t.read("pids/rocker/rg-v1/pids.max"), "16\n");
@@ -336,7 +337,7 @@ fn v1_hybrid_limits_in_each_hierarchy() {
     // v1 has no swap limit of its own: it needs the memory limit.
     assert_eq!(
         c.check(&Limits { swap_max: Some(0), ..Limits::default() }),
-        Err(lim_err(b"memory.memsw.limit_in_bytes", Errno::EINVAL))
+        Err(lim_err(File::V1Memsw, Errno::EINVAL))
     );
     // Usage from the v1 files.
     t.file("memory/user/x/rg-v1/memory.usage_in_bytes", "4096\n");
@@ -354,10 +355,10 @@ fn v1_weight_to_shares_and_missing_files() {
     fs::remove_file(t.0.join("memory/user/x/memory.memsw.limit_in_bytes")).unwrap();
     fs::remove_file(t.0.join("cpu,cpuacct/rocker/cpu.cfs_quota_us")).unwrap();
     let c = detect(&mi, cg, &Config::DEFAULT).unwrap();
-    assert_eq!(c.check(&ALL), Err(lim_err(b"memory.memsw.limit_in_bytes", Errno::ENOENT)));
+    assert_eq!(c.check(&ALL), Err(lim_err(File::V1Memsw, Errno::ENOENT)));
     assert_eq!(
         c.check(&Limits { cpu_max: Some((1000, 1000)), ..Limits::default() }),
-        Err(lim_err(b"cpu.cfs_quota_us", Errno::ENOENT))
+        Err(lim_err(File::V1Quota, Errno::ENOENT))
     );
     for (w, shares) in [(1u16, "10\n"), (100, "1024\n"), (10000, "102400\n")] {
         let name = format!("rg-w{w}");
@@ -373,7 +374,7 @@ fn no_cgroups_and_odd_mounts() {
     assert_eq!(summary(&c), "cgroup none: no cgroup filesystem; every limit is refused");
     let j = c.create(b"rg-1", &Limits::default()).unwrap();
     assert!(j.procs().is_empty() && j.cgroup_dir().is_none());
-    assert_eq!(c.check(&ALL), Err(lim_err(b"memory.max", Errno::ENODEV)));
+    assert_eq!(c.check(&ALL), Err(lim_err(File::MemMax, Errno::ENODEV)));
     assert_eq!(c.remove(b"rg-1"), Ok(()));
 
     // An escaped mount point, and a mount whose root is a subtree (cgroup
@@ -391,6 +392,6 @@ fn no_cgroups_and_odd_mounts() {
 #[test]
 fn error_text() {
     let mut b = Buf::<64>::new();
-    lim_err(b"memory.swap.max", Errno::ENOENT).describe(&mut b);
+    lim_err(File::SwapMax, Errno::ENOENT).describe(&mut b);
     assert_eq!(b.as_bytes(), b"cgroup limit memory.swap.max: ENOENT (2)");
 }

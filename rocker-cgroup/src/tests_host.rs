@@ -140,7 +140,7 @@ fn spawn(h: &mut Host, j: &Join, role: &str) -> i32 {
     let argv: Vec<CStr> = paths.iter().map(|p| p.into()).collect();
     let env = CPath::<64>::new(format!("ROCKER_CG_ROLE={role}").as_bytes()).unwrap();
     let envp = [env.as_ptr(), core::ptr::null()];
-    let null = syscalls::openat(syscalls::AT_FDCWD, c(b"/dev/null\0").unwrap(), g::O_WRONLY | g::O_CLOEXEC, 0).unwrap();
+    let null = syscalls::openat(syscalls::AT_FDCWD, CStr::from_bytes_with_nul(b"/dev/null\0").unwrap(), g::O_WRONLY | g::O_CLOEXEC, 0).unwrap();
     match j.fork(0, g::SIGCHLD, None).unwrap() {
         Fork::Child => {
             // Only raw syscalls here: the parent has other threads.
@@ -351,7 +351,7 @@ fn refusals_and_cleanup_on_failure() {
     // in the other hierarchies before it are gone.
     if h.cg.features() & feat::PIDS != 0 {
         let e = h.cg.create(&name, &Limits { pids_max: Some(5_000_000), ..Limits::default() }).unwrap_err();
-        assert_eq!(e, Error { step: Step::Limit, file: b"pids.max", errno: Errno::EINVAL });
+        assert_eq!(e, Error { step: Step::Limit, file: File::PidsMax, errno: Errno::EINVAL });
         h.assert_gone(&name);
     }
 }
@@ -379,7 +379,7 @@ fn v2_mechanics_on_the_controllerless_cgroup2() {
     if ctl & MEMORY == 0 {
         assert_eq!(
             h.cg.check(&LIMITS).unwrap_err(),
-            Error { step: Step::Limit, file: b"memory.max", errno: Errno::ENODEV }
+            Error { step: Step::Limit, file: File::MemMax, errno: Errno::ENODEV }
         );
     }
     let name = h.name("v");
@@ -410,7 +410,7 @@ fn v2_mechanics_on_the_controllerless_cgroup2() {
     }
     // kernfs files raise POLLPRI when they change: cgroup.events here, the
     // same mechanism as memory.events for OOM kills.
-    let ev = syscalls::openat(dir, c(b"cgroup.events\0").unwrap(), g::O_RDONLY | g::O_CLOEXEC, 0).unwrap();
+    let ev = syscalls::openat(dir, CStr::from_bytes_with_nul(b"cgroup.events\0").unwrap(), g::O_RDONLY | g::O_CLOEXEC, 0).unwrap();
     let mut b = [0u8; 128];
     let k = syscalls::read(ev.raw(), &mut b).unwrap();
     assert!(b[..k].starts_with(b"populated 1"), "{}", String::from_utf8_lossy(&b[..k]));
