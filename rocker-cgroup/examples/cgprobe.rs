@@ -207,7 +207,7 @@ fn run(cg: &Cgroups, t: &mut T) {
                     let (u0, t0) = (cg.usage(name).map_or(0, |u| u.cpu_usec), monotonic_ns());
                     sleep_ms(2000);
                     let (u1, t1) = (cg.usage(name).map_or(0, |u| u.cpu_usec), monotonic_ns());
-                    let pm = (u1.saturating_sub(u0)) * 1_000_000 / ((t1 - t0) / 1000).max(1);
+                    let pm = u1.saturating_sub(u0) * 1000 / ((t1 - t0) / 1000).max(1);
                     d.push_u64(pm).push_str(b"/1000 ");
                     if pm > 600 {
                         best = pm;
