@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# tests/cgroup-v2-guest.sh [ARCH] [v2|v1]: rocker-cgroup on a real Debian 6.1
-# kernel in QEMU system mode. The guest's /init mounts cgroup2 at
+# tests/cgroup-v2-guest.sh [ARCH] [v2|v2d|v1]: rocker-cgroup on a real Debian
+# 6.1 kernel in QEMU system mode. The guest's /init mounts cgroup2 at
 # /sys/fs/cgroup (v2, default; with nsdelegate, as procd does) or the v1
-# hierarchies memory, cpu,cpuacct, pids and freezer (v1), then runs
+# hierarchies memory, cpu,cpuacct, pids and freezer (v1); v2d is v2 with the
+# probe started in a delegated /services/rocker/instance1 (controllers enabled
+# above it, as systemd's Delegate=yes does), so the probe must move itself
+# into instance1/master before enabling controllers there. Then it runs
 # rocker-cgroup's `cgprobe` as root: memory 32M / pids 16 / cpu 0.5, an OOM
 # kill counted (and POLLPRI on memory.events on v2), a fork loop stopped at
 # pids.max, 0.4-0.6 CPU, removal with live processes, remove_stale,
@@ -14,8 +17,8 @@
 set -euo pipefail
 arch=${1:-armv7}
 mode=${2:-v2}
-case $mode in v1 | v2) ;; *)
-    echo "usage: $0 [armv7|aarch64|mipsel] [v2|v1]" >&2
+case $mode in v1 | v2 | v2d) ;; *)
+    echo "usage: $0 [armv7|aarch64|mipsel] [v2|v2d|v1]" >&2
     exit 2
     ;;
 esac
@@ -83,8 +86,20 @@ else
     echo "cgprobe-guest: cgroup.controllers: $($B cat /sys/fs/cgroup/cgroup.controllers)"
 fi
 echo "cgprobe-guest: $($B uname -r) $($B uname -m) cgroup $cgmode"
-/cgprobe
-echo "cgprobe-guest: cgprobe exit $?"
+if [ "$cgmode" = v2d ]; then
+    G=/sys/fs/cgroup
+    $B mkdir -p $G/services/rocker/instance1
+    for d in $G $G/services $G/services/rocker; do echo "+memory +cpu +pids" >$d/cgroup.subtree_control; done
+    # Only the probe goes into instance1 (a shell left there would be a
+    # process in the way of instance1's subtree_control).
+    $B sh -c "echo \$\$ >$G/services/rocker/instance1/cgroup.procs && exec /cgprobe"
+    echo "cgprobe-guest: cgprobe exit $?"
+    echo "cgprobe-guest: instance1/cgroup.subtree_control: $($B cat $G/services/rocker/instance1/cgroup.subtree_control)"
+    echo "cgprobe-guest: left in instance1: $($B ls $G/services/rocker/instance1 | $B grep -v '\.' | $B tr '\n' ' ')"
+else
+    /cgprobe
+    echo "cgprobe-guest: cgprobe exit $?"
+fi
 $B poweroff -f
 EOF
 chmod 755 "$r/init"
@@ -99,6 +114,9 @@ rc=0
 "${cmd[@]}" </dev/null >"$log" 2>&1 || rc=$?
 tr -d '\r' <"$log" | grep -a -E '^(cgprobe|cgroup |ok - |FAIL - |[0-9]+ passed)' || true
 summary=$(tr -d '\r' <"$log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)
+if [ "$mode" = v2d ] && ! grep -aq '(master moved to ./master)' "$log"; then
+    summary="$summary (but the probe did not move into instance1/master)"
+fi
 if [[ $summary == *" passed, 0 failed" ]]; then
     say "PASS: $arch cgroup $mode ($summary)"
 else
