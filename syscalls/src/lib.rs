@@ -32,6 +32,7 @@ mod conv;
 mod nr;
 
 mod cell;
+mod cgroup;
 mod cred;
 mod errno;
 mod fd;
@@ -53,6 +54,7 @@ pub mod rt;
 mod tests;
 
 pub use cell::StaticCell;
+pub use cgroup::clone3;
 pub use cred::*;
 pub use errno::{retry, Errno, Result};
 pub use fd::*;

@@ -16,7 +16,7 @@ nrs!(
     getsockopt = __NR_getsockopt, setsockopt = __NR_setsockopt,
     socketpair = __NR_socketpair, ppoll = __NR_ppoll, signalfd4 = __NR_signalfd4,
     rt_sigprocmask = __NR_rt_sigprocmask, rt_sigaction = __NR_rt_sigaction,
-    clone = __NR_clone, execve = __NR_execve, exit_group = __NR_exit_group,
+    clone = __NR_clone, clone3 = __NR_clone3, execve = __NR_execve, exit_group = __NR_exit_group,
     wait4 = __NR_wait4, waitid = __NR_waitid, kill = __NR_kill, getpid = __NR_getpid,
     getppid = __NR_getppid, getuid = __NR_getuid, getgid = __NR_getgid, prctl = __NR_prctl,
     unshare = __NR_unshare, setns = __NR_setns, mount = __NR_mount, umount2 = __NR_umount2,

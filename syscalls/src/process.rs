@@ -33,6 +33,14 @@ impl CloneFlags {
     pub const fn new(ns: NsFlags, exit_signal: u32) -> CloneFlags {
         CloneFlags { ns, exit_signal }
     }
+    /// The namespaces.
+    pub const fn ns(self) -> NsFlags {
+        self.ns
+    }
+    /// The exit signal.
+    pub const fn exit_signal(self) -> u32 {
+        self.exit_signal
+    }
 }
 
 /// Fork-style `clone(flags, stack = 0)`: the child continues on a copy of

@@ -1,0 +1,397 @@
+//! The file contents and paths logic, against a fake cgroup tree of plain
+//! files and directories under /tmp (no root needed). In the fake tree the
+//! writes append a line to plain files, so each file reads back as the log
+//! of what rocker wrote to it. cgroupfs creates a new cgroup's files by
+//! itself; here the tests create the ones that detection reads.
+use super::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::string::String;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+struct Tree(PathBuf);
+
+impl Tree {
+    fn new() -> Tree {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir()
+            .join(format!("rocker-cg-fake-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).unwrap();
+        Tree(p)
+    }
+    fn file(&self, rel: &str, content: &str) {
+        let p = self.0.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+    }
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.0.join(rel)).unwrap_or_else(|e| format!("<{e}>"))
+    }
+    fn has(&self, rel: &str) -> bool {
+        self.0.join(rel).exists()
+    }
+    fn s(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+    /// A v2 cgroup dir with what the kernel would show in a non-root cgroup
+    /// that has memory, cpu and pids (minus `missing`).
+    fn v2_cgroup(&self, rel: &str, controllers: &str, missing: &[&str]) {
+        self.file(&format!("{rel}/cgroup.controllers"), controllers);
+        self.file(&format!("{rel}/cgroup.subtree_control"), "");
+        self.file(&format!("{rel}/cgroup.procs"), "");
+        for f in [
+            "memory.max", "memory.swap.max", "memory.events", "cpu.max", "cpu.weight", "cpu.stat", "pids.max",
+            "cgroup.kill", "cgroup.freeze",
+        ] {
+            if !missing.contains(&f) {
+                self.file(&format!("{rel}/{f}"), "");
+            }
+        }
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn v2_mount(t: &Tree, root: &str) -> String {
+    format!("23 1 0:21 / /proc rw - proc proc rw\n41 31 0:38 {root} {}/cg rw,relatime shared:1 - cgroup2 cgroup2 rw,nsdelegate\n", t.s())
+}
+
+fn detect(mi: &str, cg: &str, cfg: &Config) -> R<Cgroups> {
+    Cgroups::detect_lines(mi.as_bytes(), cg.as_bytes(), cfg, true)
+}
+
+fn summary(c: &Cgroups) -> String {
+    let mut b = Buf::<600>::new();
+    c.summary(&mut b);
+    String::from_utf8(b.as_bytes().to_vec()).unwrap()
+}
+
+fn lim_err(file: File, errno: Errno) -> Error {
+    Error { step: Step::Limit, file, errno }
+}
+
+const ALL: Limits = Limits {
+    memory_max: Some(32 << 20),
+    swap_max: Some(0),
+    cpu_max: Some((50_000, 100_000)),
+    cpu_weight: Some(200),
+    pids_max: Some(16),
+};
+
+#[test]
+fn v2_procd_base_moves_master_into_leaf() {
+    let t = Tree::new();
+    t.v2_cgroup("cg", "cpuset cpu io memory hugetlb pids rdma", &[]);
+    t.v2_cgroup("cg/services", "cpu io memory pids", &[]);
+    t.v2_cgroup("cg/services/rocker/instance1", "cpu io memory pids", &[]);
+    t.file("cg/services/rocker/instance1/cgroup.procs", "4242\n4243\n");
+    let c = detect(&v2_mount(&t, "/"), "0::/services/rocker/instance1\n", &Config::DEFAULT).unwrap();
+    assert_eq!(c.mode(), Mode::V2);
+    assert_eq!(c.controllers(), MEMORY | CPU | PIDS);
+    let base = "cg/services/rocker/instance1";
+    // The master moved itself ("0") into the leaf, then the controllers were
+    // enabled (in the kernel, another process left in the base makes that EBUSY).
+    assert_eq!(t.read(&format!("{base}/master/cgroup.procs")), "0\n");
+    assert_eq!(t.read(&format!("{base}/cgroup.subtree_control")), "+memory\n+cpu\n+pids\n");
+    // Ancestors are procd's, not ours: untouched.
+    assert_eq!(t.read("cg/cgroup.subtree_control"), "");
+    assert_eq!(t.read("cg/services/cgroup.subtree_control"), "");
+    let all = feat::MEMORY | feat::SWAP | feat::CPU_MAX | feat::CPU_WEIGHT | feat::PIDS;
+    assert_eq!(c.features() & all, all);
+    assert_ne!(c.features() & (feat::KILL | feat::FREEZE | feat::CPU_USAGE | feat::OOM_COUNT), 0);
+    let s = summary(&c);
+    assert_eq!(
+        s,
+        format!(
+            "cgroup v2 memory,cpu,pids base={}/{base} (master moved to ./master); limits memory swap cpu.max \
+             cpu.weight pids; kill cgroup.kill; freeze; oom count",
+            t.s()
+        )
+    );
+
+    let j = c.create(b"rg-1a2b3c4d5e6f", &ALL).unwrap();
+    let sb = format!("{base}/rg-1a2b3c4d5e6f");
+    assert_eq!(t.read(&format!("{sb}/memory.max")), "33554432\n");
+    assert_eq!(t.read(&format!("{sb}/memory.swap.max")), "0\n");
+    assert_eq!(t.read(&format!("{sb}/cpu.max")), "50000 100000\n");
+    assert_eq!(t.read(&format!("{sb}/cpu.weight")), "200\n");
+    assert_eq!(t.read(&format!("{sb}/pids.max")), "16\n");
+    assert_eq!(j.procs().len(), 1);
+    let dir = j.cgroup_dir().expect("v2 gives the cgroup dir");
+    let link = fs::read_link(format!("/proc/self/fd/{dir}")).unwrap();
+    assert_eq!(link, Path::new(t.s()).join(&sb));
+    // A second create of the same name is refused (EEXIST), the first stays.
+    let e = c.create(b"rg-1a2b3c4d5e6f", &Limits::default()).unwrap_err();
+    assert_eq!((e.step, e.errno), (Step::Create, Errno::EEXIST));
+    drop(j);
+
+    // Observability reads the kernel's files.
+    t.file(&format!("{sb}/memory.current"), "1048576\n");
+    t.file(&format!("{sb}/pids.current"), "3\n");
+    t.file(&format!("{sb}/cpu.stat"), "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n");
+    t.file(&format!("{sb}/memory.events"), "low 0\nhigh 0\nmax 7\noom 2\noom_kill 1\noom_group_kill 0\n");
+    let u = c.usage(b"rg-1a2b3c4d5e6f").unwrap();
+    assert_eq!(u, Usage { memory: 1 << 20, pids: 3, cpu_usec: 1500, oom_kills: 1 });
+    assert!(c.oom_events(b"rg-1a2b3c4d5e6f").unwrap().is_some());
+    assert_eq!(c.usage(b"rg-missing").unwrap_err().errno, Errno::ENOENT);
+}
+
+#[test]
+fn v2_restarted_master_in_leaf_uses_the_base_above() {
+    let t = Tree::new();
+    t.v2_cgroup("cg/svc", "cpu memory pids", &[]);
+    t.file("cg/svc/cgroup.subtree_control", "memory cpu pids\n");
+    t.v2_cgroup("cg/svc/master", "cpu memory pids", &[]);
+    t.file("cg/svc/master/cgroup.procs", "77\n");
+    let c = detect(&v2_mount(&t, "/"), "0::/svc/master\n", &Config::DEFAULT).unwrap();
+    assert_eq!(c.h[0].as_ref().unwrap().path.as_bytes(), format!("{}/cg/svc", t.s()).as_bytes());
+    assert!(!c.moved);
+    assert!(!t.has("cg/svc/master/master"));
+    assert_eq!(t.read("cg/svc/cgroup.subtree_control"), "memory cpu pids\n");
+}
+
+#[test]
+fn v2_master_in_root_uses_rocker_child_and_enables_the_root() {
+    let t = Tree::new();
+    t.v2_cgroup("cg", "cpuset cpu io memory hugetlb pids", &["memory.max", "cpu.max", "pids.max"]);
+    t.file("cg/cgroup.procs", "1\n2\n");
+    t.v2_cgroup("cg/rocker", "cpu memory pids", &[]);
+    let c = detect(&v2_mount(&t, "/"), "0::/\n", &Config::DEFAULT).unwrap();
+    // The root may hold processes: nothing moves; rocker's children get the controllers.
+    assert_eq!(t.read("cg/cgroup.subtree_control"), "+memory\n+cpu\n+pids\n");
+    assert_eq!(t.read("cg/rocker/cgroup.subtree_control"), "+memory\n+cpu\n+pids\n");
+    assert!(!t.has("cg/master"));
+    assert!(!t.has("cg/rocker/master"));
+    assert!(!c.moved);
+    assert!(summary(&c).contains("base=") && summary(&c).ends_with("oom count"));
+    // A base name that is not a plain name is refused.
+    let e = detect(&v2_mount(&t, "/"), "0::/\n", &Config { root_child: b"../x", ..Config::DEFAULT }).err().expect("refused");
+    assert_eq!((e.step, e.errno), (Step::Base, Errno::EINVAL));
+}
+
+#[test]
+fn v2_fixed_base_enables_ancestors_and_creates_missing_dirs() {
+    let t = Tree::new();
+    t.v2_cgroup("cg", "cpu memory pids", &[]);
+    t.v2_cgroup("cg/services", "cpu memory pids", &[]);
+    t.v2_cgroup("cg/services/rocker", "cpu memory pids", &[]);
+    t.v2_cgroup("cg/services/rocker/instance1", "cpu memory pids", &[]);
+    t.file("cg/services/rocker/instance1/cgroup.procs", "99\n");
+    // The walk creates the missing base; in cgroupfs mkdir fills it, here it
+    // stays empty, so enabling its subtree fails on cgroup.controllers.
+    let cfg = Config { base: Some(b"/services/rocker/sandboxes"), ..Config::DEFAULT };
+    let e = detect(&v2_mount(&t, "/"), "0::/services/rocker/instance1\n", &cfg).err().expect("refused");
+    assert_eq!((e.step, e.file, e.errno), (Step::Enable, File::Controllers, Errno::ENOENT));
+    assert!(t.has("cg/services/rocker/sandboxes"));
+    for d in ["cg", "cg/services", "cg/services/rocker"] {
+        assert_eq!(t.read(&format!("{d}/cgroup.subtree_control")), "+memory\n+cpu\n+pids\n", "{d}");
+        // what the kernel shows afterwards
+        t.file(&format!("{d}/cgroup.subtree_control"), "memory cpu pids\n");
+    }
+    // With the directory as cgroupfs would fill it, detection completes; the
+    // master (in instance1, outside the fixed base) does not move, and
+    // controllers already enabled are not written again.
+    t.v2_cgroup("cg/services/rocker/sandboxes", "cpu memory pids", &[]);
+    let c = detect(&v2_mount(&t, "/"), "0::/services/rocker/instance1\n", &cfg).unwrap();
+    assert!(!c.moved);
+    assert_eq!(t.read("cg/services/rocker/cgroup.subtree_control"), "memory cpu pids\n");
+    assert_eq!(t.read("cg/services/rocker/sandboxes/cgroup.subtree_control"), "+memory\n+cpu\n+pids\n");
+    assert_eq!(t.read("cg/services/rocker/instance1/cgroup.procs"), "99\n");
+    assert!(!t.has("cg/services/rocker/sandboxes/master"));
+    // Bad fixed bases.
+    for b in [&b"/"[..], b"relative", b"/a/../b", b"/a/./b"] {
+        let e = detect(&v2_mount(&t, "/"), "0::/x\n", &Config { base: Some(b), ..Config::DEFAULT }).err().expect("refused");
+        assert_eq!((e.step, e.errno), (Step::Base, Errno::EINVAL), "{}", String::from_utf8_lossy(b));
+    }
+}
+
+#[test]
+fn v2_with_enable_ancestors_under_procd() {
+    let t = Tree::new();
+    t.v2_cgroup("cg", "cpu memory pids", &[]);
+    t.v2_cgroup("cg/services", "cpu memory pids", &[]);
+    t.v2_cgroup("cg/services/rocker", "cpu memory pids", &[]);
+    t.v2_cgroup("cg/services/rocker/instance1", "cpu memory pids", &[]);
+    t.file("cg/services/rocker/instance1/cgroup.procs", "5\n");
+    let cfg = Config { enable_ancestors: true, ..Config::DEFAULT };
+    let c = detect(&v2_mount(&t, "/"), "0::/services/rocker/instance1\n", &cfg).unwrap();
+    for d in ["cg", "cg/services", "cg/services/rocker", "cg/services/rocker/instance1"] {
+        assert_eq!(t.read(&format!("{d}/cgroup.subtree_control")), "+memory\n+cpu\n+pids\n", "{d}");
+    }
+    assert!(c.moved);
+    assert_eq!(t.read("cg/services/rocker/instance1/master/cgroup.procs"), "0\n");
+}
+
+#[test]
+fn v2_refuses_what_the_kernel_lacks() {
+    let t = Tree::new();
+    // pids only; the memory files are absent as the kernel would have them.
+    t.v2_cgroup("cg/a", "pids", &["memory.max", "memory.swap.max", "memory.events", "cpu.max", "cpu.weight"]);
+    let c = detect(&v2_mount(&t, "/"), "0::/a\n", &Config::DEFAULT).unwrap();
+    assert_eq!(c.controllers(), PIDS);
+    let m = Limits { memory_max: Some(1 << 20), ..Limits::default() };
+    assert_eq!(c.check(&m), Err(lim_err(File::MemMax, Errno::ENODEV)));
+    assert_eq!(c.create(b"rg-x", &m).unwrap_err(), lim_err(File::MemMax, Errno::ENODEV));
+    assert!(!t.has("cg/a/rg-x"), "a refused create leaves nothing");
+    let cpu = Limits { cpu_max: Some((50_000, 100_000)), ..Limits::default() };
+    assert_eq!(c.check(&cpu), Err(lim_err(File::CpuMax, Errno::ENODEV)));
+    assert_eq!(c.check(&Limits { pids_max: Some(5), ..Limits::default() }), Ok(()));
+    assert!(c.oom_events(b"rg-x").unwrap().is_none());
+    assert!(summary(&c).contains("; limits pids"), "{}", summary(&c));
+
+    // memory without swap accounting: the swap limit is refused with ENOENT.
+    let t = Tree::new();
+    t.v2_cgroup("cg/a", "memory cpu pids", &["memory.swap.max", "cpu.max"]);
+    let c = detect(&v2_mount(&t, "/"), "0::/a\n", &Config::DEFAULT).unwrap();
+    assert_eq!(c.check(&ALL), Err(lim_err(File::SwapMax, Errno::ENOENT)));
+    let no_swap = Limits { swap_max: None, ..ALL };
+    assert_eq!(c.check(&no_swap), Err(lim_err(File::CpuMax, Errno::ENOENT)));
+    let weight_only = Limits { cpu_max: None, ..no_swap };
+    assert_eq!(c.check(&weight_only), Ok(()));
+    // ... unless the kernel has no swap at all: then "no swap" holds by itself.
+    let mut c = c;
+    c.feat |= feat::NO_SWAP;
+    assert_eq!(c.check(&Limits { swap_max: Some(0), ..weight_only }), Ok(()));
+    assert_eq!(c.check(&Limits { swap_max: Some(1), ..weight_only }), Err(lim_err(File::SwapMax, Errno::ENOENT)));
+    c.create(b"rg-noswap", &Limits { swap_max: Some(0), ..weight_only }).unwrap();
+    assert!(!t.has("cg/a/rg-noswap/memory.swap.max"));
+    // Values the kernel would refuse are refused up front.
+    for l in [
+        Limits { cpu_weight: Some(0), ..Limits::default() },
+        Limits { cpu_weight: Some(10001), ..Limits::default() },
+    ] {
+        assert_eq!(c.check(&l), Err(lim_err(File::CpuWeight, Errno::EINVAL)));
+    }
+    // Names.
+    for n in [&b""[..], b"../x", b"a/b", b".hidden", &[b'a'; 32]] {
+        assert_eq!(c.create(n, &Limits::default()).unwrap_err().step, Step::Name);
+    }
+}
+
+fn v1_tree(t: &Tree) -> (String, &'static str) {
+    for (h, files) in [
+        ("memory", &["memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes"][..]),
+        ("cpu,cpuacct", &["cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.shares", "cpuacct.usage"]),
+        ("pids", &["pids.max"]),
+        ("freezer", &["freezer.state"]),
+    ] {
+        let base = if h == "memory" { format!("{h}/user/x") } else { format!("{h}/rocker") };
+        t.file(&format!("{base}/cgroup.procs"), "");
+        for f in files {
+            t.file(&format!("{base}/{f}"), "");
+        }
+        if h == "memory" {
+            t.file(&format!("{base}/memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+        }
+    }
+    let p = t.s();
+    let mi = format!(
+        "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n\
+         32 31 0:29 / {p}/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n\
+         35 31 0:32 / {p}/memory rw,relatime - cgroup cgroup rw,memory\n\
+         36 31 0:33 / {p}/devices rw,relatime - cgroup cgroup rw,devices\n\
+         37 31 0:34 / {p}/freezer rw,relatime - cgroup cgroup rw,freezer\n\
+         39 31 0:36 / {p}/pids rw,relatime - cgroup cgroup rw,pids\n\
+         40 31 0:37 / {p}/systemd rw,relatime - cgroup cgroup rw,name=systemd\n\
+         41 31 0:38 / {p}/unified rw,relatime - cgroup2 cgroup2 rw\n"
+    );
+    let cg = "9:name=systemd:/\n8:pids:/\n6:freezer:/\n5:devices:/\n4:memory:/user/x\n1:cpu,cpuacct:/\n0::/\n";
+    (mi, cg)
+}
+
+#[test]
+fn v1_hybrid_limits_in_each_hierarchy() {
+    let t = Tree::new();
+    let (mi, cg) = v1_tree(&t);
+    let c = detect(&mi, cg, &Config::DEFAULT).unwrap();
+    assert_eq!(c.mode(), Mode::V1);
+    assert_eq!(c.controllers(), MEMORY | CPU | CPUACCT | PIDS | FREEZER);
+    let p = t.s();
+    assert_eq!(
+        summary(&c),
+        format!(
+            "cgroup v1 (hybrid: cgroup2 unused) cpu,cpuacct={p}/cpu,cpuacct/rocker memory={p}/memory/user/x \
+             freezer={p}/freezer/rocker pids={p}/pids/rocker; limits memory swap cpu.max cpu.weight pids; \
+             freeze; oom count"
+        )
+    );
+    let j = c.create(b"rg-v1", &ALL).unwrap();
+    assert_eq!(j.procs().len(), 4);
+    assert_eq!(j.cgroup_dir(), None);
+    assert_eq!(t.read("memory/user/x/rg-v1/memory.limit_in_bytes"), "33554432\n");
+    assert_eq!(t.read("memory/user/x/rg-v1/memory.memsw.limit_in_bytes"), "33554432\n");
+    assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.cfs_period_us"), "100000\n"); // written after the quota
+    assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.cfs_quota_us"), "50000\n");
+    assert_eq!(t.read("cpu,cpuacct/rocker/rg-v1/cpu.shares"), "2048\n");
+    assert_eq!(t.read("pids/rocker/rg-v1/pids.max"), "16\n");
+    assert!(t.has("freezer/rocker/rg-v1"));
+    assert!(!t.has("memory/user/x/rg-v1/pids.max"), "each limit only in its hierarchy");
+    // memsw = memory + swap.
+    c.create(b"rg-v1b", &Limits { memory_max: Some(1000), swap_max: Some(24), ..Limits::default() }).unwrap();
+    assert_eq!(t.read("memory/user/x/rg-v1b/memory.memsw.limit_in_bytes"), "1024\n");
+    // v1 has no swap limit of its own: it needs the memory limit.
+    assert_eq!(
+        c.check(&Limits { swap_max: Some(0), ..Limits::default() }),
+        Err(lim_err(File::V1Memsw, Errno::EINVAL))
+    );
+    // Usage from the v1 files.
+    t.file("memory/user/x/rg-v1/memory.usage_in_bytes", "4096\n");
+    t.file("memory/user/x/rg-v1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+    t.file("pids/rocker/rg-v1/pids.current", "2\n");
+    t.file("cpu,cpuacct/rocker/rg-v1/cpuacct.usage", "2500000\n");
+    assert_eq!(c.usage(b"rg-v1").unwrap(), Usage { memory: 4096, pids: 2, cpu_usec: 2500, oom_kills: 3 });
+    assert!(c.oom_events(b"rg-v1").unwrap().is_none(), "v1: read the counter");
+}
+
+#[test]
+fn v1_weight_to_shares_and_missing_files() {
+    let t = Tree::new();
+    let (mi, cg) = v1_tree(&t);
+    fs::remove_file(t.0.join("memory/user/x/memory.memsw.limit_in_bytes")).unwrap();
+    fs::remove_file(t.0.join("cpu,cpuacct/rocker/cpu.cfs_quota_us")).unwrap();
+    let c = detect(&mi, cg, &Config::DEFAULT).unwrap();
+    assert_eq!(c.check(&ALL), Err(lim_err(File::V1Memsw, Errno::ENOENT)));
+    assert_eq!(
+        c.check(&Limits { cpu_max: Some((1000, 1000)), ..Limits::default() }),
+        Err(lim_err(File::V1Quota, Errno::ENOENT))
+    );
+    for (w, shares) in [(1u16, "10\n"), (100, "1024\n"), (10000, "102400\n")] {
+        let name = format!("rg-w{w}");
+        c.create(name.as_bytes(), &Limits { cpu_weight: Some(w), ..Limits::default() }).unwrap();
+        assert_eq!(t.read(&format!("cpu,cpuacct/rocker/{name}/cpu.shares")), shares);
+    }
+}
+
+#[test]
+fn no_cgroups_and_odd_mounts() {
+    let c = detect("23 1 0:21 / /proc rw - proc proc rw\n", "", &Config::DEFAULT).unwrap();
+    assert_eq!(c.mode(), Mode::None);
+    assert_eq!(summary(&c), "cgroup none: no cgroup filesystem; every limit is refused");
+    let j = c.create(b"rg-1", &Limits::default()).unwrap();
+    assert!(j.procs().is_empty() && j.cgroup_dir().is_none());
+    assert_eq!(c.check(&ALL), Err(lim_err(File::MemMax, Errno::ENODEV)));
+    assert_eq!(c.remove(b"rg-1"), Ok(()));
+
+    // An escaped mount point, and a mount whose root is a subtree (cgroup
+    // namespace or bind mount): the own path is taken below that root.
+    let t = Tree::new();
+    t.v2_cgroup("c g/rocker/i1", "memory", &[]);
+    let mi = format!("41 31 0:38 /services /{}/c\\040g rw - cgroup2 cgroup2 rw\n", t.s().trim_start_matches('/'));
+    let c = detect(&mi, "0::/services/rocker/i1\n", &Config::DEFAULT).unwrap();
+    assert_eq!(c.h[0].as_ref().unwrap().path.as_bytes(), format!("{}/c g/rocker/i1", t.s()).as_bytes());
+    // Outside that root: not reachable, so no cgroups.
+    let c = detect(&mi, "0::/elsewhere\n", &Config::DEFAULT).unwrap();
+    assert_eq!(c.mode(), Mode::None);
+}
+
+#[test]
+fn error_text() {
+    let mut b = Buf::<64>::new();
+    lim_err(File::SwapMax, Errno::ENOENT).describe(&mut b);
+    assert_eq!(b.as_bytes(), b"cgroup limit memory.swap.max: ENOENT (2)");
+}
