@@ -18,6 +18,7 @@ mod arch;
 mod cell;
 mod errno;
 mod fd;
+mod netlink;
 mod path;
 #[cfg(feature = "rt")]
 pub mod rt;
@@ -25,6 +26,7 @@ pub mod rt;
 pub use cell::StaticCell;
 pub use errno::{retry, Errno, Result};
 pub use fd::{Fd, OwnedFd};
+pub use netlink::{netlink_recv, netlink_send, netlink_socket, NETLINK_ROUTE};
 pub use linux_raw_sys as sys;
 pub use path::{CPath, CStr, Path256};
 
