@@ -1,0 +1,206 @@
+//! Netlink message encoding into a fixed buffer ([`Builder`]) and decoding
+//! of kernel replies ([`Msgs`], [`Attrs`], [`status`]).
+//!
+//! Layout rules (`linux/netlink.h`, `linux/rtnetlink.h`): a message is an
+//! `nlmsghdr` (16 bytes) and a family header (`ifinfomsg` 16, `ifaddrmsg` 8,
+//! `rtmsg` 12), then attributes. An attribute is `rtattr {len: u16, type:
+//! u16}` and its payload; `len` counts header + payload without padding, and
+//! the next attribute starts at the next multiple of 4. A nested attribute's
+//! `len` covers its children including their padding. `nlmsg_len` covers the
+//! whole message including the last attribute's padding (as iproute2 does).
+//! Every integer is in host byte order except IPv4 addresses (network order,
+//! kept as `[u8; 4]`). Field offsets come from the linux-raw-sys structs.
+use core::mem::{offset_of, size_of};
+use syscalls::sys::netlink as nl;
+use syscalls::{Errno, Result};
+
+/// Size of `nlmsghdr`.
+pub const HDR: usize = size_of::<nl::nlmsghdr>();
+/// Size of `rtattr`.
+const ATTR: usize = size_of::<nl::rtattr>();
+
+/// Rounds `n` up to the netlink alignment of 4 (saturating).
+#[inline]
+pub fn align(n: usize) -> usize {
+    n.saturating_add(3) & !3
+}
+
+/// Builds one request in a caller-provided buffer. Every append is bounds
+/// checked; an append that does not fit (or an attribute longer than 64 KiB)
+/// marks the message as failed and [`Builder::finish`] returns `ENOBUFS`, so
+/// callers chain appends without checking each one. Never panics.
+pub struct Builder<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    failed: bool,
+}
+
+impl<'a> Builder<'a> {
+    /// Starts a message of type `ty` with `NLM_F_REQUEST | flags` and `seq`
+    /// (`nlmsg_pid` 0: the kernel fills in the sender's port).
+    pub fn new(buf: &'a mut [u8], ty: u16, flags: u16, seq: u32) -> Builder<'a> {
+        let mut b = Builder { buf, len: 0, failed: false };
+        b.zeroed(HDR);
+        b.set_u16(offset_of!(nl::nlmsghdr, nlmsg_type), ty);
+        b.set_u16(offset_of!(nl::nlmsghdr, nlmsg_flags), flags | nl::NLM_F_REQUEST as u16);
+        b.set_u32(offset_of!(nl::nlmsghdr, nlmsg_seq), seq);
+        b
+    }
+
+    /// Appends `n` zero bytes padded to 4 (a family header); returns their
+    /// offset, which is meaningless if the message has failed.
+    pub fn zeroed(&mut self, n: usize) -> usize {
+        let start = self.len;
+        match start.checked_add(align(n)).and_then(|end| Some((end, self.buf.get_mut(start..end)?))) {
+            Some((end, d)) => {
+                d.fill(0);
+                self.len = end;
+            }
+            None => self.failed = true,
+        }
+        start
+    }
+
+    /// Overwrites bytes at `off` (inside what was appended).
+    pub fn set(&mut self, off: usize, v: &[u8]) {
+        let end = off.saturating_add(v.len());
+        match self.buf.get_mut(off..end) {
+            Some(d) if end <= self.len => d.copy_from_slice(v),
+            _ => self.failed = true,
+        }
+    }
+    pub fn set_u8(&mut self, off: usize, v: u8) {
+        self.set(off, &[v]);
+    }
+    pub fn set_u16(&mut self, off: usize, v: u16) {
+        self.set(off, &v.to_ne_bytes());
+    }
+    pub fn set_u32(&mut self, off: usize, v: u32) {
+        self.set(off, &v.to_ne_bytes());
+    }
+
+    fn attr_parts(&mut self, ty: u16, data: &[u8], nul: bool) {
+        let len = ATTR.saturating_add(data.len()).saturating_add(nul as usize);
+        let Ok(len16) = u16::try_from(len) else {
+            self.failed = true;
+            return;
+        };
+        let at = self.zeroed(len);
+        self.set_u16(at, len16);
+        self.set_u16(at.saturating_add(2), ty);
+        self.set(at.saturating_add(ATTR), data);
+    }
+
+    /// Appends an attribute with `data` as its payload.
+    pub fn attr(&mut self, ty: u16, data: &[u8]) {
+        self.attr_parts(ty, data, false);
+    }
+    /// Appends a string attribute: `s` and a terminating NUL.
+    pub fn attr_str(&mut self, ty: u16, s: &[u8]) {
+        self.attr_parts(ty, s, true);
+    }
+    pub fn attr_u32(&mut self, ty: u16, v: u32) {
+        self.attr(ty, &v.to_ne_bytes());
+    }
+
+    /// Opens a nested attribute; close it with [`Builder::end`].
+    pub fn nest(&mut self, ty: u16) -> usize {
+        let at = self.len;
+        self.attr(ty, &[]);
+        at
+    }
+    /// Closes the nested attribute opened at `at`.
+    pub fn end(&mut self, at: usize) {
+        match u16::try_from(self.len.saturating_sub(at)) {
+            Ok(n) => self.set_u16(at, n),
+            Err(_) => self.failed = true,
+        }
+    }
+
+    /// Writes `nlmsg_len` and returns the message, or `ENOBUFS` if anything
+    /// did not fit.
+    pub fn finish(mut self) -> Result<&'a [u8]> {
+        let n = self.len as u32;
+        self.set_u32(offset_of!(nl::nlmsghdr, nlmsg_len), n);
+        if self.failed {
+            return Err(Errno::ENOBUFS);
+        }
+        self.buf.get(..self.len).ok_or(Errno::ENOBUFS)
+    }
+}
+
+/// Reads a host-order `u16` at `off`, if it is inside `b`.
+pub fn u16_at(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(off..off.checked_add(2)?)?.try_into().ok()?))
+}
+/// Reads a host-order `u32` at `off`, if it is inside `b`.
+pub fn u32_at(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(off..off.checked_add(4)?)?.try_into().ok()?))
+}
+
+/// One message of a received datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Msg<'a> {
+    pub ty: u16,
+    pub flags: u16,
+    pub seq: u32,
+    /// Everything after the `nlmsghdr`, as long as `nlmsg_len` says.
+    pub payload: &'a [u8],
+}
+
+/// The messages of one datagram, in order. A header that is short, or whose
+/// `nlmsg_len` is below 16 or runs past the datagram, yields one
+/// `Err(EBADMSG)` and ends the iteration.
+pub struct Msgs<'a>(pub &'a [u8]);
+
+impl<'a> Iterator for Msgs<'a> {
+    type Item = Result<Msg<'a>>;
+    fn next(&mut self) -> Option<Result<Msg<'a>>> {
+        let b = self.0;
+        if b.is_empty() {
+            return None;
+        }
+        self.0 = &[];
+        let m = (|| {
+            let len = u32_at(b, offset_of!(nl::nlmsghdr, nlmsg_len))? as usize;
+            let payload = b.get(HDR..len)?;
+            self.0 = b.get(align(len)..).unwrap_or(&[]);
+            Some(Msg {
+                ty: u16_at(b, offset_of!(nl::nlmsghdr, nlmsg_type))?,
+                flags: u16_at(b, offset_of!(nl::nlmsghdr, nlmsg_flags))?,
+                seq: u32_at(b, offset_of!(nl::nlmsghdr, nlmsg_seq))?,
+                payload,
+            })
+        })();
+        Some(m.ok_or(Errno::EBADMSG))
+    }
+}
+
+/// The attributes in `b` (after a family header) as `(type, payload)`, type
+/// without the `NLA_F_NESTED`/`NLA_F_NET_BYTEORDER` bits. Iteration ends at
+/// the first malformed attribute.
+pub struct Attrs<'a>(pub &'a [u8]);
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = (u16, &'a [u8]);
+    fn next(&mut self) -> Option<(u16, &'a [u8])> {
+        let b = self.0;
+        self.0 = &[];
+        let len = u16_at(b, 0)? as usize;
+        let ty = u16_at(b, 2)? & nl::NLA_TYPE_MASK as u16;
+        let data = b.get(ATTR..len)?;
+        self.0 = b.get(align(len)..).unwrap_or(&[]);
+        Some((ty, data))
+    }
+}
+
+/// The status in an `NLMSG_ERROR` (an ACK when 0) or `NLMSG_DONE` payload:
+/// `Ok` for 0, the errno for -1..-4095, `EPROTO` for anything else and
+/// `EBADMSG` if the payload has no room for it.
+pub fn status(payload: &[u8]) -> Result<()> {
+    match u32_at(payload, offset_of!(nl::nlmsgerr, error)).ok_or(Errno::EBADMSG)? as i32 {
+        0 => Ok(()),
+        e @ -4095..=-1 => Err(Errno(e.unsigned_abs() as u16)),
+        _ => Err(Errno::EPROTO),
+    }
+}
