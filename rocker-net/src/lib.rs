@@ -14,8 +14,8 @@
 //!   the default route there;
 //! - [`next_free_v4`]: the master's address allocator.
 //!
-//! `no_std`, no allocator, no `core::fmt`; requests are built on the stack
-//! (128 bytes) and replies read into an 8 KiB stack buffer.
+//! `no_std`, no allocator, no `core::fmt`; requests are built in a 128-byte
+//! buffer inside [`Netlink`] and replies read into an 8 KiB stack buffer.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![cfg_attr(
@@ -41,6 +41,6 @@ pub mod req;
 mod tests;
 
 pub use ipv4::{next_free_v4, Addr4};
-pub use msg::{align, status, u16_at, u32_at, Attrs, Builder, Msg, Msgs};
+pub use msg::{align, status, u16_at, u32_at, Attrs, Builder, Msg, Msgs, TX};
 pub use ops::{parse_addr_v4, Netlink, LOOPBACK_INDEX};
 pub use req::Link;

@@ -11,11 +11,17 @@
 //! Every integer is in host byte order except IPv4 addresses (network order,
 //! kept as `[u8; 4]`). Field offsets come from the linux-raw-sys structs.
 use core::mem::{offset_of, size_of};
+use syscalls::sys::net;
 use syscalls::sys::netlink as nl;
 use syscalls::{Errno, Result};
 
 /// Size of `nlmsghdr`.
 pub const HDR: usize = size_of::<nl::nlmsghdr>();
+const _: () = assert!(
+    offset_of!(nl::nlmsghdr, nlmsg_len) == 0
+        && offset_of!(nl::nlmsghdr, nlmsg_type) == 4
+        && offset_of!(nl::nlmsghdr, nlmsg_seq) == 8
+);
 /// Size of `rtattr`.
 const ATTR: usize = size_of::<nl::rtattr>();
 
@@ -25,38 +31,69 @@ pub fn align(n: usize) -> usize {
     n.saturating_add(3) & !3
 }
 
-/// Builds one request in a caller-provided buffer. Every append is bounds
-/// checked; an append that does not fit (or an attribute longer than 64 KiB)
-/// marks the message as failed and [`Builder::finish`] returns `ENOBUFS`, so
-/// callers chain appends without checking each one. Never panics.
-pub struct Builder<'a> {
-    buf: &'a mut [u8],
+/// A request buffer of this size holds every request of [`crate::req`].
+pub const TX: usize = 128;
+
+/// Builds one request in its own [`TX`]-byte buffer (reused for every
+/// request of a [`crate::Netlink`]). Every append is bounds checked; an
+/// append that does not fit (or an attribute longer than 64 KiB) marks the
+/// message as failed and [`Builder::finish`] returns `ENOBUFS` (`EINVAL` for
+/// a bad interface name), so callers chain appends without checking each
+/// one. Never panics.
+pub struct Builder {
+    buf: [u8; TX],
     len: usize,
-    failed: bool,
+    cap: usize,
+    err: u16,
 }
 
-impl<'a> Builder<'a> {
-    /// Starts a message of type `ty` with `NLM_F_REQUEST | flags` and `seq`
-    /// (`nlmsg_pid` 0: the kernel fills in the sender's port).
-    pub fn new(buf: &'a mut [u8], ty: u16, flags: u16, seq: u32) -> Builder<'a> {
-        let mut b = Builder { buf, len: 0, failed: false };
-        b.zeroed(HDR);
-        b.set_u16(offset_of!(nl::nlmsghdr, nlmsg_type), ty);
-        b.set_u16(offset_of!(nl::nlmsghdr, nlmsg_flags), flags | nl::NLM_F_REQUEST as u16);
-        b.set_u32(offset_of!(nl::nlmsghdr, nlmsg_seq), seq);
-        b
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    pub const fn new() -> Builder {
+        Builder { buf: [0; TX], len: 0, cap: TX, err: 0 }
+    }
+    /// A builder that fails any message longer than `cap` bytes (at most
+    /// [`TX`]): for tests of the bounds checks.
+    pub fn with_capacity(cap: usize) -> Builder {
+        Builder { cap: cap.min(TX), ..Builder::new() }
+    }
+
+    /// Starts a new message with sequence number `seq`; [`Builder::start`]
+    /// sets its type and flags (`nlmsg_pid` stays 0: the kernel fills it in).
+    pub fn begin(&mut self, seq: u32) {
+        self.len = 0;
+        self.err = 0;
+        self.zeroed(HDR);
+        self.set_u32(offset_of!(nl::nlmsghdr, nlmsg_seq), seq);
+    }
+
+    /// Sets the message type and `NLM_F_REQUEST | flags`.
+    pub fn start(&mut self, ty: u32, flags: u32) {
+        self.set(offset_of!(nl::nlmsghdr, nlmsg_type), &pair(ty, flags | nl::NLM_F_REQUEST));
+    }
+
+    fn fail(&mut self, e: Errno) {
+        if self.err == 0 {
+            self.err = e.0;
+        }
     }
 
     /// Appends `n` zero bytes padded to 4 (a family header); returns their
     /// offset, which is meaningless if the message has failed.
     pub fn zeroed(&mut self, n: usize) -> usize {
         let start = self.len;
-        match start.checked_add(align(n)).and_then(|end| Some((end, self.buf.get_mut(start..end)?))) {
-            Some((end, d)) => {
+        let end = start.saturating_add(align(n));
+        match self.buf.get_mut(start..end) {
+            Some(d) if end <= self.cap => {
                 d.fill(0);
                 self.len = end;
             }
-            None => self.failed = true,
+            _ => self.fail(Errno::ENOBUFS),
         }
         start
     }
@@ -66,67 +103,70 @@ impl<'a> Builder<'a> {
         let end = off.saturating_add(v.len());
         match self.buf.get_mut(off..end) {
             Some(d) if end <= self.len => d.copy_from_slice(v),
-            _ => self.failed = true,
+            _ => self.fail(Errno::ENOBUFS),
         }
-    }
-    pub fn set_u8(&mut self, off: usize, v: u8) {
-        self.set(off, &[v]);
-    }
-    pub fn set_u16(&mut self, off: usize, v: u16) {
-        self.set(off, &v.to_ne_bytes());
     }
     pub fn set_u32(&mut self, off: usize, v: u32) {
         self.set(off, &v.to_ne_bytes());
     }
 
-    fn attr_parts(&mut self, ty: u16, data: &[u8], nul: bool) {
+    fn attr_parts(&mut self, ty: u32, data: &[u8], nul: bool) {
         let len = ATTR.saturating_add(data.len()).saturating_add(nul as usize);
-        let Ok(len16) = u16::try_from(len) else {
-            self.failed = true;
-            return;
-        };
+        if len > u16::MAX as usize {
+            return self.fail(Errno::ENOBUFS);
+        }
         let at = self.zeroed(len);
-        self.set_u16(at, len16);
-        self.set_u16(at.saturating_add(2), ty);
+        self.set(at, &pair(len as u32, ty));
         self.set(at.saturating_add(ATTR), data);
     }
 
     /// Appends an attribute with `data` as its payload.
-    pub fn attr(&mut self, ty: u16, data: &[u8]) {
+    pub fn attr(&mut self, ty: u32, data: &[u8]) {
         self.attr_parts(ty, data, false);
     }
-    /// Appends a string attribute: `s` and a terminating NUL.
-    pub fn attr_str(&mut self, ty: u16, s: &[u8]) {
-        self.attr_parts(ty, s, true);
-    }
-    pub fn attr_u32(&mut self, ty: u16, v: u32) {
+    pub fn attr_u32(&mut self, ty: u32, v: u32) {
         self.attr(ty, &v.to_ne_bytes());
+    }
+    /// Appends `IFLA_IFNAME` if `n` can be an interface name on the wire:
+    /// 1 to 15 bytes (`IFNAMSIZ` - 1), no NUL; otherwise the message fails
+    /// with `EINVAL`. (The kernel checks the rest: `/`, `:`, whitespace,
+    /// `.`, `..`.) A NUL could otherwise make the kernel act on a shorter name.
+    pub fn name(&mut self, n: &[u8]) {
+        if n.is_empty() || n.len() >= net::IFNAMSIZ as usize || !n.iter().all(|&c| c != 0) {
+            return self.fail(Errno::EINVAL);
+        }
+        self.attr_parts(nl::IFLA_IFNAME as u32, n, true);
     }
 
     /// Opens a nested attribute; close it with [`Builder::end`].
-    pub fn nest(&mut self, ty: u16) -> usize {
+    pub fn nest(&mut self, ty: u32) -> usize {
         let at = self.len;
         self.attr(ty, &[]);
         at
     }
     /// Closes the nested attribute opened at `at`.
     pub fn end(&mut self, at: usize) {
-        match u16::try_from(self.len.saturating_sub(at)) {
-            Ok(n) => self.set_u16(at, n),
-            Err(_) => self.failed = true,
+        let n = self.len.saturating_sub(at);
+        if n > u16::MAX as usize {
+            return self.fail(Errno::ENOBUFS);
         }
+        self.set(at, &(n as u16).to_ne_bytes());
     }
 
-    /// Writes `nlmsg_len` and returns the message, or `ENOBUFS` if anything
-    /// did not fit.
-    pub fn finish(mut self) -> Result<&'a [u8]> {
-        let n = self.len as u32;
-        self.set_u32(offset_of!(nl::nlmsghdr, nlmsg_len), n);
-        if self.failed {
-            return Err(Errno::ENOBUFS);
+    /// Writes `nlmsg_len` and returns the message, or the first error.
+    pub fn finish(&mut self) -> Result<&[u8]> {
+        self.set_u32(offset_of!(nl::nlmsghdr, nlmsg_len), self.len as u32);
+        if self.err != 0 {
+            return Err(Errno(self.err));
         }
         self.buf.get(..self.len).ok_or(Errno::ENOBUFS)
     }
+}
+
+/// Two host-order `u16`s (`rtattr` length and type, `nlmsghdr` type and flags).
+fn pair(a: u32, b: u32) -> [u8; 4] {
+    let (a, b) = ((a as u16).to_ne_bytes(), (b as u16).to_ne_bytes());
+    [a[0], a[1], b[0], b[1]]
 }
 
 /// Reads a host-order `u16` at `off`, if it is inside `b`.

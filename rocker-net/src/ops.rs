@@ -2,8 +2,8 @@
 //! each one request answered by the kernel with an ACK (or, for the address
 //! list, a dump ending in `NLMSG_DONE`).
 use crate::ipv4::Addr4;
-use crate::msg::{status, u32_at, Attrs, Msgs};
-use crate::req::{self, Link, TX};
+use crate::msg::{align, status, u16_at, u32_at, Attrs, Builder, HDR};
+use crate::req::{self, Link};
 use core::mem::{offset_of, size_of};
 use syscalls::sys::net;
 use syscalls::sys::netlink as nl;
@@ -24,6 +24,7 @@ pub const LOOPBACK_INDEX: u32 = 1;
 pub struct Netlink {
     fd: OwnedFd,
     seq: u32,
+    b: Builder,
 }
 
 impl Netlink {
@@ -34,58 +35,62 @@ impl Netlink {
     /// Wraps a bound NETLINK_ROUTE socket, e.g. one opened by a process
     /// inside a sandbox's namespace and passed over SCM_RIGHTS.
     pub fn from_fd(fd: OwnedFd) -> Netlink {
-        Netlink { fd, seq: 0 }
+        Netlink { fd, seq: 0, b: Builder::new() }
     }
     pub fn fd(&self) -> Fd {
         self.fd.raw()
     }
 
-    fn next_seq(&mut self) -> u32 {
+    /// The request buffer, started with the next sequence number.
+    fn req(&mut self) -> &mut Builder {
         self.seq = self.seq.wrapping_add(1);
-        self.seq
+        self.b.begin(self.seq);
+        &mut self.b
     }
 
-    /// Sends `req` and reads the replies to it: datagrams not from the
-    /// kernel and messages of another sequence number (left over from an
-    /// earlier request) are skipped, every other message of a family type
-    /// goes to `on`, and an `NLMSG_ERROR` (the ACK) or `NLMSG_DONE` (end of
-    /// a dump) ends the exchange with its status. Dumps are always read to
-    /// their end, so the socket is ready for the next one.
-    fn exchange(&mut self, req: Result<&[u8]>, on: &mut dyn FnMut(u16, &[u8])) -> Result<()> {
-        let req = req?;
-        let seq = u32_at(req, offset_of!(nl::nlmsghdr, nlmsg_seq)).ok_or(Errno::EINVAL)?;
-        if retry(|| netlink_send(self.fd.raw(), req))? != req.len() {
+    /// Sends the request and reads the replies to it: datagrams not from
+    /// the kernel and messages of another sequence number (left over from
+    /// an earlier request) are skipped, every other message of a family
+    /// type goes to `on`, and an `NLMSG_ERROR` (the ACK) or `NLMSG_DONE`
+    /// (end of a dump) ends the exchange with its status. Dumps are always
+    /// read to their end, so the socket is ready for the next one.
+    fn exchange(&mut self, on: &mut dyn FnMut(u16, &[u8])) -> Result<()> {
+        let (fd, seq) = (self.fd.raw(), self.seq);
+        let req = self.b.finish()?;
+        // A send to the kernel is processed synchronously: no EINTR, no partial datagram.
+        if netlink_send(fd, req)? != req.len() {
             return Err(Errno::EIO);
         }
         let mut rx = [0u8; RX];
         loop {
-            let (n, from) = retry(|| netlink_recv(self.fd.raw(), &mut rx))?;
-            if from != 0 {
-                continue;
-            }
-            for m in Msgs(rx.get(..n).ok_or(Errno::EMSGSIZE)?) {
-                let m = m?;
-                if m.seq != seq {
-                    continue;
+            let (n, from) = retry(|| netlink_recv(fd, &mut rx))?;
+            let mut rest = rx.get(..n).ok_or(Errno::EMSGSIZE)?;
+            while from == 0 && !rest.is_empty() {
+                // nlmsghdr: len, type, flags, seq, pid (offsets checked in msg.rs).
+                let len = u32_at(rest, 0).ok_or(Errno::EBADMSG)? as usize;
+                let payload = rest.get(HDR..len).ok_or(Errno::EBADMSG)?;
+                let ty = u16_at(rest, 4).unwrap_or(0) as u32;
+                if u32_at(rest, 8) == Some(seq) {
+                    match ty {
+                        nl::NLMSG_ERROR | nl::NLMSG_DONE => return status(payload),
+                        t if t >= nl::NLMSG_MIN_TYPE => on(ty as u16, payload),
+                        _ => {}
+                    }
                 }
-                match m.ty as u32 {
-                    nl::NLMSG_ERROR | nl::NLMSG_DONE => return status(m.payload),
-                    t if t >= nl::NLMSG_MIN_TYPE => on(m.ty, m.payload),
-                    _ => {}
-                }
+                rest = rest.get(align(len)..).unwrap_or(&[]);
             }
         }
     }
 
-    fn ack(&mut self, req: Result<&[u8]>) -> Result<()> {
-        self.exchange(req, &mut |_, _| {})
+    fn ack(&mut self) -> Result<()> {
+        self.exchange(&mut |_, _| {})
     }
 
     /// The index of the link called `name` (`ENODEV` if there is none).
     pub fn link_index(&mut self, name: &[u8]) -> Result<u32> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
+        req::get_link(self.req(), name);
         let mut index = None;
-        self.exchange(req::get_link(&mut b, seq, name), &mut |ty, p| {
+        self.exchange(&mut |ty, p| {
             if ty == nl::RTM_NEWLINK as u16 {
                 index = u32_at(p, offset_of!(nl::ifinfomsg, ifi_index));
             }
@@ -95,8 +100,8 @@ impl Netlink {
 
     /// Creates a bridge called `name` (down, no address).
     pub fn create_bridge(&mut self, name: &[u8]) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::new_link(&mut b, seq, name, b"bridge"))
+        req::new_link(self.req(), name, b"bridge");
+        self.ack()
     }
 
     /// Creates a veth pair: `host` in this socket's namespace and `peer`
@@ -104,13 +109,20 @@ impl Netlink {
     /// both down. Deleting either end, or the end of the peer's namespace,
     /// removes both.
     pub fn create_veth(&mut self, host: &[u8], peer: &[u8], peer_netns: Fd) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::new_veth(&mut b, seq, host, peer, peer_netns))
+        self.create_veth_port(host, peer, peer_netns, 0)
+    }
+
+    /// [`Netlink::create_veth`] with the host end created as a port of
+    /// bridge `bridge` and up, in the same request (0: neither). Replaces
+    /// `create_veth`, `link_index`, `set_master` and `set_up` of the host end.
+    pub fn create_veth_port(&mut self, host: &[u8], peer: &[u8], peer_netns: Fd, bridge: u32) -> Result<()> {
+        req::new_veth(self.req(), host, peer, peer_netns, bridge);
+        self.ack()
     }
 
     fn set_flags(&mut self, index: u32, flags: u32) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::set_flags(&mut b, seq, index, flags, net::net_device_flags::IFF_UP as u32))
+        req::set_flags(self.req(), index, flags, net::net_device_flags::IFF_UP as u32);
+        self.ack()
     }
     /// Sets link `index` up.
     pub fn set_up(&mut self, index: u32) -> Result<()> {
@@ -127,34 +139,46 @@ impl Netlink {
 
     /// Makes link `index` a port of bridge `bridge` (0 detaches it).
     pub fn set_master(&mut self, index: u32, bridge: u32) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::set_master(&mut b, seq, index, bridge))
+        req::set_master(self.req(), index, bridge);
+        self.ack()
     }
 
-    /// Renames link `index` to `name`; the link must be down (`EBUSY`).
+    /// Renames link `index` to `name`. Kernels before 6.9 refuse while the
+    /// link is up (`EBUSY`): rename before `set_up`.
     pub fn set_link_name(&mut self, index: u32, name: &[u8]) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::set_name(&mut b, seq, index, name))
+        req::set_name(self.req(), index, name);
+        self.ack()
     }
 
     /// Deletes a link (for a veth, both ends).
     pub fn delete_link(&mut self, link: Link) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::del_link(&mut b, seq, link))
+        req::del_link(self.req(), link);
+        self.ack()
     }
 
     /// Adds `addr/prefix` to link `index`, with the subnet's broadcast
     /// address below /31 (`EEXIST` if the link has it already).
     pub fn add_addr_v4(&mut self, index: u32, addr: [u8; 4], prefix: u8) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::new_addr_v4(&mut b, seq, index, addr, prefix))
+        req::new_addr_v4(self.req(), index, addr, prefix);
+        self.ack()
     }
 
     /// Adds the IPv4 default route via `gw` out of link `oif` (`gw` must be
     /// reachable on `oif`: add the address first, and set the link up).
     pub fn add_default_route_v4(&mut self, gw: [u8; 4], oif: u32) -> Result<()> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
-        self.ack(req::new_default_route_v4(&mut b, seq, gw, oif))
+        req::new_default_route_v4(self.req(), gw, oif);
+        self.ack()
+    }
+
+    /// The sandbox side of a `bridge` network, on a socket opened in the
+    /// sandbox's namespace: `lo` up, `addr/prefix` on link `dev`, `dev` up,
+    /// and the default route via `gw` (the bridge's address).
+    pub fn setup_sandbox_v4(&mut self, dev: &[u8], addr: [u8; 4], prefix: u8, gw: [u8; 4]) -> Result<()> {
+        self.lo_up()?;
+        let i = self.link_index(dev)?;
+        self.add_addr_v4(i, addr, prefix)?;
+        self.set_up(i)?;
+        self.add_default_route_v4(gw, i)
     }
 
     /// The IPv4 addresses of link `index` (`IFA_LOCAL`, or `IFA_ADDRESS` if
@@ -162,17 +186,16 @@ impl Netlink {
     /// many; `ENOBUFS` if the link has more than `out` holds (the dump is
     /// still read to its end).
     pub fn addrs_v4(&mut self, index: u32, out: &mut [Addr4]) -> Result<usize> {
-        let (mut b, seq) = ([0u8; TX], self.next_seq());
+        req::get_addrs_v4(self.req(), index);
         let (mut n, mut more) = (0usize, false);
-        self.exchange(req::get_addrs_v4(&mut b, seq, index), &mut |ty, p| {
-            if let Some(a) = (ty == nl::RTM_NEWADDR as u16).then(|| parse_addr_v4(p, index)).flatten() {
-                match out.get_mut(n) {
-                    Some(slot) => {
-                        *slot = a;
-                        n = n.saturating_add(1);
-                    }
-                    None => more = true,
+        self.exchange(&mut |ty, p| {
+            let Some(a) = parse_addr_v4(p, index).filter(|_| ty == nl::RTM_NEWADDR as u16) else { return };
+            match out.get_mut(n) {
+                Some(slot) => {
+                    *slot = a;
+                    n = n.saturating_add(1);
                 }
+                None => more = true,
             }
         })?;
         if more {
@@ -189,14 +212,13 @@ pub fn parse_addr_v4(p: &[u8], index: u32) -> Option<Addr4> {
     if family != net::AF_INET as u8 || u32_at(p, offset_of!(nl::ifaddrmsg, ifa_index))? != index || prefix > 32 {
         return None;
     }
-    let (mut local, mut address) = (None, None);
+    let mut addr = None;
     for (ty, d) in Attrs(p.get(size_of::<nl::ifaddrmsg>()..)?) {
-        let v: Option<[u8; 4]> = d.try_into().ok();
-        if ty == nl::IFA_LOCAL as u16 {
-            local = v;
-        } else if ty == nl::IFA_ADDRESS as u16 {
-            address = v;
+        if let Ok(v) = <[u8; 4]>::try_from(d) {
+            if ty == nl::IFA_LOCAL as u16 || (ty == nl::IFA_ADDRESS as u16 && addr.is_none()) {
+                addr = Some(v);
+            }
         }
     }
-    Some(Addr4 { addr: local.or(address)?, prefix })
+    Some(Addr4 { addr: addr?, prefix })
 }

@@ -4,7 +4,7 @@
 //! (`testdata/`, from `strace -e read=3` of `ip -4 addr show dev lo` and
 //! `ip link del nosuch`), the reader on truncated and corrupted input, and
 //! the address allocator.
-use crate::req::{self, Link, TX};
+use crate::req::{self, Link};
 use crate::*;
 use syscalls::sys::netlink as nl;
 use syscalls::Errno;
@@ -23,6 +23,20 @@ const IP_VETH: [u8; 100] = [
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // ifinfomsg
     0x08, 0x00, 0x1c, 0x00, 0x04, 0x00, 0x00, 0x00, // IFLA_NET_NS_FD 4
     0x0a, 0x00, 0x03, 0x00, 0x72, 0x6b, 0x74, 0x2d, 0x70, 0x00, 0x00, 0x00, // IFLA_IFNAME "rkt-p"
+];
+
+/// `ip link add rkt-h up master rkt-br type veth peer name rkt-p netns rkx`
+/// (bridge index 2, rkx as fd 4; seq 0x6b08523a).
+const IP_VETH_PORT: [u8; 108] = [
+    0x6c, 0x00, 0x00, 0x00, 0x10, 0x00, 0x05, 0x06, 0x3a, 0x52, 0x08, 0x6b, 0x00, 0x00, 0x00, 0x00, //
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, // IFF_UP
+    0x08, 0x00, 0x0a, 0x00, 0x02, 0x00, 0x00, 0x00, // IFLA_MASTER 2
+    0x0a, 0x00, 0x03, 0x00, 0x72, 0x6b, 0x74, 0x2d, 0x68, 0x00, 0x00, 0x00, //
+    0x38, 0x00, 0x12, 0x00, 0x08, 0x00, 0x01, 0x00, 0x76, 0x65, 0x74, 0x68, //
+    0x2c, 0x00, 0x02, 0x00, 0x28, 0x00, 0x01, 0x00, //
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, //
+    0x08, 0x00, 0x1c, 0x00, 0x04, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x72, 0x6b, 0x74, 0x2d, //
+    0x70, 0x00, 0x00, 0x00,
 ];
 
 /// `ip link add rkt-br type bridge`.
@@ -82,22 +96,37 @@ const IP_GETADDR: [u8; 24] = [
     0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, //
 ];
 
-fn enc(f: impl FnOnce(&mut [u8]) -> syscalls::Result<&[u8]>) -> Vec<u8> {
-    let mut b = [0xaau8; TX];
-    f(&mut b).unwrap().to_vec()
+fn enc_seq(seq: u32, f: impl FnOnce(&mut Builder)) -> Vec<u8> {
+    let mut b = Builder::new();
+    // Whatever an earlier message left in the buffer does not leak into the next.
+    b.begin(7);
+    b.attr(0xaaaa, &[0xaa; 100]);
+    b.begin(seq);
+    f(&mut b);
+    b.finish().unwrap().to_vec()
+}
+fn enc(f: impl FnOnce(&mut Builder)) -> Vec<u8> {
+    enc_seq(SEQ, f)
+}
+fn enc_err(f: impl FnOnce(&mut Builder)) -> Errno {
+    let mut b = Builder::new();
+    b.begin(1);
+    f(&mut b);
+    b.finish().unwrap_err()
 }
 
 #[test]
 fn requests_match_iproute2() {
-    assert_eq!(enc(|b| req::new_veth(b, SEQ, b"rkt-h", b"rkt-p", 4)), IP_VETH);
-    assert_eq!(enc(|b| req::new_link(b, SEQ, b"rkt-br", b"bridge")), IP_BRIDGE);
-    assert_eq!(enc(|b| req::new_addr_v4(b, SEQ, 3, [10, 88, 0, 1], 16)), IP_ADDR);
-    assert_eq!(enc(|b| req::new_default_route_v4(b, SEQ, [10, 88, 0, 1], 3)), IP_ROUTE);
-    assert_eq!(enc(|b| req::set_master(b, SEQ, 2, 3)), IP_MASTER);
-    assert_eq!(enc(|b| req::set_flags(b, SEQ, 3, 1, 1)), IP_UP);
-    assert_eq!(enc(|b| req::set_name(b, SEQ, 2, b"rkt-x")), IP_NAME);
-    assert_eq!(enc(|b| req::del_link(b, SEQ, Link::Index(2))), IP_DEL);
-    assert_eq!(enc(|b| req::get_addrs_v4(b, 0x6b08_4e41, 1)), IP_GETADDR);
+    assert_eq!(enc(|b| req::new_veth(b, b"rkt-h", b"rkt-p", 4, 0)), IP_VETH);
+    assert_eq!(enc_seq(0x6b08_523a, |b| req::new_veth(b, b"rkt-h", b"rkt-p", 4, 2)), IP_VETH_PORT);
+    assert_eq!(enc(|b| req::new_link(b, b"rkt-br", b"bridge")), IP_BRIDGE);
+    assert_eq!(enc(|b| req::new_addr_v4(b, 3, [10, 88, 0, 1], 16)), IP_ADDR);
+    assert_eq!(enc(|b| req::new_default_route_v4(b, [10, 88, 0, 1], 3)), IP_ROUTE);
+    assert_eq!(enc(|b| req::set_master(b, 2, 3)), IP_MASTER);
+    assert_eq!(enc(|b| req::set_flags(b, 3, 1, 1)), IP_UP);
+    assert_eq!(enc(|b| req::set_name(b, 2, b"rkt-x")), IP_NAME);
+    assert_eq!(enc(|b| req::del_link(b, Link::Index(2))), IP_DEL);
+    assert_eq!(enc_seq(0x6b08_4e41, |b| req::get_addrs_v4(b, 1)), IP_GETADDR);
 }
 
 /// Requests iproute2 sends differently (it resolves names with its own
@@ -105,7 +134,7 @@ fn requests_match_iproute2() {
 /// `linux/rtnetlink.h`.
 #[test]
 fn requests_by_name() {
-    let get = enc(|b| req::get_link(b, 9, b"lo"));
+    let get = enc_seq(9, |b| req::get_link(b, b"lo"));
     #[rustfmt::skip]
     let want: Vec<u8> = [
         &[0x28, 0, 0, 0, 0x12, 0, 0x05, 0, 9, 0, 0, 0, 0, 0, 0, 0][..], // RTM_GETLINK, REQUEST|ACK
@@ -113,101 +142,109 @@ fn requests_by_name() {
         &[0x07, 0, 0x03, 0, b'l', b'o', 0, 0],                         // IFLA_IFNAME "lo"
     ].concat();
     assert_eq!(get, want);
-    let del = enc(|b| req::del_link(b, 9, Link::Name(b"rkt-x")));
+    let del = enc(|b| req::del_link(b, Link::Name(b"rkt-x")));
     assert_eq!(&del[..4], &[0x2c, 0, 0, 0]);
     assert_eq!(&del[4..8], &[0x11, 0, 0x05, 0]);
     assert_eq!(&del[16..32], &[0; 16]);
     assert_eq!(&del[32..], &IP_NAME[32..]);
     // lo up: index 1, IFF_UP in flags and change; down: flags 0.
-    assert_eq!(&enc(|b| req::set_flags(b, 1, 1, 1, 1))[16..32], &[0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
-    assert_eq!(&enc(|b| req::set_flags(b, 1, 1, 0, 1))[16..32], &[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    assert_eq!(&enc(|b| req::set_flags(b, 1, 1, 1))[16..32], &[0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    assert_eq!(&enc(|b| req::set_flags(b, 1, 0, 1))[16..32], &[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
 }
 
 #[test]
 fn addr_prefix_edges() {
-    // /31 and /32 carry no broadcast; /0 broadcasts to everything; > 32 is refused.
-    assert_eq!(enc(|b| req::new_addr_v4(b, 1, 3, [10, 0, 0, 1], 32)).len(), 40);
-    assert_eq!(enc(|b| req::new_addr_v4(b, 1, 3, [10, 0, 0, 1], 31)).len(), 40);
-    assert_eq!(&enc(|b| req::new_addr_v4(b, 1, 3, [10, 0, 0, 1], 0))[44..48], &[255, 255, 255, 255]);
-    assert_eq!(&enc(|b| req::new_addr_v4(b, 1, 3, [192, 168, 7, 9], 24))[44..48], &[192, 168, 7, 255]);
-    let mut b = [0u8; TX];
-    assert_eq!(req::new_addr_v4(&mut b, 1, 3, [10, 0, 0, 1], 33), Err(Errno::EINVAL));
+    // /31 and /32 carry no broadcast; /0 broadcasts to everything.
+    assert_eq!(enc(|b| req::new_addr_v4(b, 3, [10, 0, 0, 1], 32)).len(), 40);
+    assert_eq!(enc(|b| req::new_addr_v4(b, 3, [10, 0, 0, 1], 31)).len(), 40);
+    assert_eq!(&enc(|b| req::new_addr_v4(b, 3, [10, 0, 0, 1], 0))[44..48], &[255, 255, 255, 255]);
+    assert_eq!(&enc(|b| req::new_addr_v4(b, 3, [192, 168, 7, 9], 24))[44..48], &[192, 168, 7, 255]);
+    assert_eq!(&enc(|b| req::new_addr_v4(b, 3, [192, 168, 7, 9], 30))[44..48], &[192, 168, 7, 11]);
+    // Above 32: sent as is (the kernel says EINVAL), no broadcast.
+    assert_eq!(enc(|b| req::new_addr_v4(b, 3, [10, 0, 0, 1], 33))[17], 33);
 }
 
 #[test]
 fn names_are_checked() {
-    let mut b = [0u8; TX];
     for bad in [&b""[..], b"sixteen-bytes-xx", b"eth0\0evil", b"\0"] {
-        assert_eq!(req::get_link(&mut b, 1, bad), Err(Errno::EINVAL), "{bad:?}");
-        assert_eq!(req::new_link(&mut b, 1, bad, b"bridge"), Err(Errno::EINVAL));
-        assert_eq!(req::new_veth(&mut b, 1, b"ok", bad, 3), Err(Errno::EINVAL));
-        assert_eq!(req::new_veth(&mut b, 1, bad, b"ok", 3), Err(Errno::EINVAL));
-        assert_eq!(req::set_name(&mut b, 1, 2, bad), Err(Errno::EINVAL));
-        assert_eq!(req::del_link(&mut b, 1, Link::Name(bad)), Err(Errno::EINVAL));
+        assert_eq!(enc_err(|b| req::get_link(b, bad)), Errno::EINVAL, "{bad:?}");
+        assert_eq!(enc_err(|b| req::new_link(b, bad, b"bridge")), Errno::EINVAL);
+        assert_eq!(enc_err(|b| req::new_veth(b, b"ok", bad, 3, 0)), Errno::EINVAL);
+        assert_eq!(enc_err(|b| req::new_veth(b, bad, b"ok", 3, 9)), Errno::EINVAL);
+        assert_eq!(enc_err(|b| req::set_name(b, 2, bad)), Errno::EINVAL);
+        assert_eq!(enc_err(|b| req::del_link(b, Link::Name(bad))), Errno::EINVAL);
     }
-    assert!(req::get_link(&mut b, 1, b"fifteen-bytes-x").is_ok());
+    assert_eq!(enc(|b| req::get_link(b, b"fifteen-bytes-x")).len(), 52);
 }
 
-type Encoder = dyn Fn(&mut [u8]) -> syscalls::Result<&[u8]>;
+type Encoder = dyn Fn(&mut Builder);
 
 /// Every request in every buffer size: `ENOBUFS` until it fits, then the
 /// same bytes as with a big buffer; never a panic.
 #[test]
 fn builder_never_overflows() {
     let n15 = b"fifteen-bytes-x";
-    let all: [&Encoder; 10] = [
-        &|b| req::new_veth(b, 1, n15, n15, 3),
-        &|b| req::new_link(b, 1, n15, b"bridge"),
-        &|b| req::get_link(b, 1, n15),
-        &|b| req::set_name(b, 1, 2, n15),
-        &|b| req::set_flags(b, 1, 2, 1, 1),
-        &|b| req::set_master(b, 1, 2, 3),
-        &|b| req::del_link(b, 1, Link::Name(n15)),
-        &|b| req::new_addr_v4(b, 1, 2, [1, 2, 3, 4], 8),
-        &|b| req::new_default_route_v4(b, 1, [1, 2, 3, 4], 2),
-        &|b| req::get_addrs_v4(b, 1, 2),
+    let all: [&Encoder; 11] = [
+        &|b| req::new_veth(b, n15, n15, 3, 0),
+        &|b| req::new_veth(b, n15, n15, 3, 7),
+        &|b| req::new_link(b, n15, b"bridge"),
+        &|b| req::get_link(b, n15),
+        &|b| req::set_name(b, 2, n15),
+        &|b| req::set_flags(b, 2, 1, 1),
+        &|b| req::set_master(b, 2, 3),
+        &|b| req::del_link(b, Link::Name(n15)),
+        &|b| req::new_addr_v4(b, 2, [1, 2, 3, 4], 8),
+        &|b| req::new_default_route_v4(b, [1, 2, 3, 4], 2),
+        &|b| req::get_addrs_v4(b, 2),
     ];
     for f in all {
-        let mut big = [0u8; TX];
-        let full = f(&mut big).unwrap().to_vec();
+        let full = enc(f);
         assert!(full.len() <= TX && full.len() % 4 == 0);
         assert_eq!(u32::from_ne_bytes(full[..4].try_into().unwrap()) as usize, full.len());
         for size in 0..full.len() {
-            let mut b = vec![0u8; size];
-            assert_eq!(f(&mut b), Err(Errno::ENOBUFS), "size {size}");
+            let mut b = Builder::with_capacity(size);
+            b.begin(SEQ);
+            f(&mut b);
+            assert_eq!(b.finish(), Err(Errno::ENOBUFS), "size {size}");
         }
-        let mut exact = vec![0x55u8; full.len()];
-        assert_eq!(f(&mut exact).unwrap(), &full[..]);
+        let mut b = Builder::with_capacity(full.len());
+        b.begin(SEQ);
+        f(&mut b);
+        assert_eq!(b.finish().unwrap(), &full[..]);
     }
 }
 
 #[test]
 fn builder_limits() {
-    // An attribute longer than u16 can say fails the message.
-    let mut big = vec![0u8; 70_000];
-    let mut b = Builder::new(&mut big, 16, 0, 1);
-    b.attr(1, &[0u8; 65_532]);
-    assert_eq!(b.finish(), Err(Errno::ENOBUFS));
-    // The largest attribute that fits in u16: 65531 bytes + 4.
-    let mut b = Builder::new(&mut big, 16, 0, 1);
-    b.attr(1, &[0u8; 65_531]);
-    assert_eq!(b.finish().unwrap().len(), 16 + 65_536);
-    // A nest longer than u16 fails too.
-    let mut b = Builder::new(&mut big, 16, 0, 1);
-    let n = b.nest(1);
-    b.attr(2, &[0u8; 40_000]);
-    b.attr(2, &[0u8; 40_000]);
-    b.end(n);
-    assert_eq!(b.finish(), Err(Errno::ENOBUFS));
+    let mut b = Builder::new();
+    // An attribute longer than u16 can say, or than the buffer, fails the message.
+    for n in [65_532, TX - 16 - 4 + 1] {
+        b.begin(1);
+        b.attr(1, &vec![0u8; n]);
+        assert_eq!(b.finish(), Err(Errno::ENOBUFS), "{n}");
+    }
+    // The largest attribute that fits.
+    b.begin(1);
+    b.attr(1, &[0u8; TX - 16 - 4]);
+    assert_eq!(b.finish().unwrap().len(), TX);
     // set() outside what was appended fails rather than writing.
-    let mut small = [0u8; 64];
-    let mut b = Builder::new(&mut small, 16, 0, 1);
+    b.begin(1);
     b.set_u32(16, 7);
     assert_eq!(b.finish(), Err(Errno::ENOBUFS));
-    let mut b = Builder::new(&mut small, 16, 0, 1);
+    b.begin(1);
     b.set(usize::MAX, &[1]);
-    b.end(usize::MAX);
+    b.end(usize::MAX - 1);
     assert_eq!(b.finish(), Err(Errno::ENOBUFS));
+    // The first error wins: a bad name, then an overflow, is EINVAL.
+    b.begin(1);
+    b.name(b"");
+    b.attr(1, &[0u8; 200]);
+    assert_eq!(b.finish(), Err(Errno::EINVAL));
+    // begin() starts clean after a failure.
+    b.begin(1);
+    assert_eq!(b.finish().unwrap().len(), 16);
+    // finish() without begin() has no header to fill in.
+    assert_eq!(Builder::with_capacity(usize::MAX).finish(), Err(Errno::ENOBUFS));
 }
 
 const DUMP: &[u8] = include_bytes!("../testdata/getaddr-dump.bin");

@@ -156,21 +156,28 @@ struct Sandbox {
 /// What the master and the guard will do for a `bridge` sandbox: a veth
 /// with its peer "eth0" created in the sandbox's namespace, the host end on
 /// the bridge and up; inside: lo up, the address, eth0 up, default route.
-fn bridge_sandbox(world: Fd, nl: &mut Netlink, host: &[u8], br: u32, subnet: Addr4, used: &mut Vec<[u8; 4]>) -> Result<Sandbox, String> {
+/// `compact`: the same with `create_veth_port` and `setup_sandbox_v4`.
+fn bridge_sandbox(world: Fd, nl: &mut Netlink, host: &[u8], br: u32, subnet: Addr4, used: &mut Vec<[u8; 4]>, compact: bool) -> Result<Sandbox, String> {
     let ns = new_netns(world);
-    nl.create_veth(host, b"eth0", ns.raw()).map_err(e("create_veth"))?;
-    let h = nl.link_index(host).map_err(e("host end index"))?;
-    ensure(nl.link_index(b"eth0") == Err(Errno::ENODEV), "peer must not be in the world namespace")?;
-    nl.set_master(h, br).map_err(e("set_master"))?;
-    nl.set_up(h).map_err(e("host end up"))?;
-    let mut snl = netlink_in(ns.raw(), world);
-    snl.lo_up().map_err(e("lo up"))?;
-    let eth = snl.link_index(b"eth0").map_err(e("eth0 in sandbox"))?;
     let addr = next_free_v4(subnet, used).ok_or("subnet full")?;
     used.push(addr);
-    snl.add_addr_v4(eth, addr, subnet.prefix).map_err(e("add_addr_v4"))?;
-    snl.set_up(eth).map_err(e("eth0 up"))?;
-    snl.add_default_route_v4(subnet.addr, eth).map_err(e("default route"))?;
+    let mut snl = netlink_in(ns.raw(), world);
+    if compact {
+        nl.create_veth_port(host, b"eth0", ns.raw(), br).map_err(e("create_veth_port"))?;
+        snl.setup_sandbox_v4(b"eth0", addr, subnet.prefix, subnet.addr).map_err(e("setup_sandbox_v4"))?;
+    } else {
+        nl.create_veth(host, b"eth0", ns.raw()).map_err(e("create_veth"))?;
+        let h = nl.link_index(host).map_err(e("host end index"))?;
+        nl.set_master(h, br).map_err(e("set_master"))?;
+        nl.set_up(h).map_err(e("host end up"))?;
+        snl.lo_up().map_err(e("lo up"))?;
+        let eth = snl.link_index(b"eth0").map_err(e("eth0 in sandbox"))?;
+        snl.add_addr_v4(eth, addr, subnet.prefix).map_err(e("add_addr_v4"))?;
+        snl.set_up(eth).map_err(e("eth0 up"))?;
+        snl.add_default_route_v4(subnet.addr, eth).map_err(e("default route"))?;
+    }
+    ensure(nl.link_index(b"eth0") == Err(Errno::ENODEV), "peer must not be in the world namespace")?;
+    let eth = snl.link_index(b"eth0").map_err(e("eth0 in sandbox"))?;
     let mut got = [Addr4::default(); 4];
     let n = snl.addrs_v4(eth, &mut got).map_err(e("addrs_v4 in sandbox"))?;
     ensure(got[..n] == [Addr4 { addr, prefix: subnet.prefix }], "sandbox address listed")?;
@@ -241,11 +248,11 @@ fn main() {
     let mut a = None;
     let mut b = None;
     o.check("sandbox A: veth peer in its netns, on the bridge, address and route", (|| {
-        a = Some(bridge_sandbox(w, &mut nl, b"rkt-a", br, subnet, &mut used)?);
+        a = Some(bridge_sandbox(w, &mut nl, b"rkt-a", br, subnet, &mut used, false)?);
         ensure(a.as_ref().unwrap().addr == [10, 77, 0, 2], "A gets 10.77.0.2")
     })());
-    o.check("sandbox B: same, next free address", (|| {
-        b = Some(bridge_sandbox(w, &mut nl, b"rkt-b", br, subnet, &mut used)?);
+    o.check("sandbox B: same with create_veth_port + setup_sandbox_v4, next free address", (|| {
+        b = Some(bridge_sandbox(w, &mut nl, b"rkt-b", br, subnet, &mut used, true)?);
         ensure(b.as_ref().unwrap().addr == [10, 77, 0, 3], "B gets 10.77.0.3")
     })());
 
