@@ -33,13 +33,13 @@ pub fn align(n: usize) -> usize {
 
 /// A request buffer of this size holds every request of [`crate::req`].
 pub const TX: usize = 128;
+const _: () = assert!(TX <= u16::MAX as usize);
 
 /// Builds one request in its own [`TX`]-byte buffer (reused for every
 /// request of a [`crate::Netlink`]). Every append is bounds checked; an
-/// append that does not fit (or an attribute longer than 64 KiB) marks the
-/// message as failed and [`Builder::finish`] returns `ENOBUFS` (`EINVAL` for
-/// a bad interface name), so callers chain appends without checking each
-/// one. Never panics.
+/// append that does not fit marks the message as failed and
+/// [`Builder::finish`] returns `ENOBUFS` (`EINVAL` for a bad interface
+/// name), so callers chain appends without checking each one. Never panics.
 pub struct Builder {
     buf: [u8; TX],
     len: usize,
@@ -111,10 +111,9 @@ impl Builder {
     }
 
     fn attr_parts(&mut self, ty: u32, data: &[u8], nul: bool) {
+        // Any length that fits in the buffer fits in rtattr's u16; a longer
+        // one fails in zeroed() before its truncated header could be written.
         let len = ATTR.saturating_add(data.len()).saturating_add(nul as usize);
-        if len > u16::MAX as usize {
-            return self.fail(Errno::ENOBUFS);
-        }
         let at = self.zeroed(len);
         self.set(at, &pair(len as u32, ty));
         self.set(at.saturating_add(ATTR), data);
@@ -146,11 +145,8 @@ impl Builder {
     }
     /// Closes the nested attribute opened at `at`.
     pub fn end(&mut self, at: usize) {
-        let n = self.len.saturating_sub(at);
-        if n > u16::MAX as usize {
-            return self.fail(Errno::ENOBUFS);
-        }
-        self.set(at, &(n as u16).to_ne_bytes());
+        // len <= TX < 64 KiB: the nest's length always fits in its u16.
+        self.set(at, &(self.len.saturating_sub(at) as u16).to_ne_bytes());
     }
 
     /// Writes `nlmsg_len` and returns the message, or the first error.

@@ -181,8 +181,7 @@ impl Netlink {
         self.add_default_route_v4(gw, i)
     }
 
-    /// The IPv4 addresses of link `index` (`IFA_LOCAL`, or `IFA_ADDRESS` if
-    /// there is none), in the kernel's order, stored into `out`. Returns how
+    /// The IPv4 addresses (`IFA_LOCAL`) of link `index`, in the kernel's order, stored into `out`. Returns how
     /// many; `ENOBUFS` if the link has more than `out` holds (the dump is
     /// still read to its end).
     pub fn addrs_v4(&mut self, index: u32, out: &mut [Addr4]) -> Result<usize> {
@@ -212,13 +211,8 @@ pub fn parse_addr_v4(p: &[u8], index: u32) -> Option<Addr4> {
     if family != net::AF_INET as u8 || u32_at(p, offset_of!(nl::ifaddrmsg, ifa_index))? != index || prefix > 32 {
         return None;
     }
-    let mut addr = None;
-    for (ty, d) in Attrs(p.get(size_of::<nl::ifaddrmsg>()..)?) {
-        if let Ok(v) = <[u8; 4]>::try_from(d) {
-            if ty == nl::IFA_LOCAL as u16 || (ty == nl::IFA_ADDRESS as u16 && addr.is_none()) {
-                addr = Some(v);
-            }
-        }
-    }
-    Some(Addr4 { addr: addr?, prefix })
+    // IFA_LOCAL is the address itself (IFA_ADDRESS is the peer's on a
+    // point-to-point link); the kernel sends it for every IPv4 address but 0.0.0.0.
+    let addr = Attrs(p.get(size_of::<nl::ifaddrmsg>()..)?).find(|a| a.0 == nl::IFA_LOCAL as u16)?.1;
+    Some(Addr4 { addr: addr.try_into().ok()?, prefix })
 }

@@ -34,6 +34,12 @@ fn link(b: &mut Builder, ty: u32, flags: u32, index: u32) -> usize {
     h
 }
 
+/// `ifi_flags` and `ifi_change` (adjacent) of the `ifinfomsg` at `h`.
+fn flags_change(b: &mut Builder, h: usize, flags: u32, change: u32) {
+    let (f, c) = (flags.to_ne_bytes(), change.to_ne_bytes());
+    b.set(h.saturating_add(offset_of!(nl::ifinfomsg, ifi_flags)), &[f[0], f[1], f[2], f[3], c[0], c[1], c[2], c[3]]);
+}
+
 /// `RTM_GETLINK` of the link called `name`.
 pub fn get_link(b: &mut Builder, name: &[u8]) {
     link(b, nl::RTM_GETLINK as u32, ACK, 0);
@@ -58,8 +64,7 @@ pub fn new_veth(b: &mut Builder, host: &[u8], peer: &[u8], peer_netns: Fd, bridg
     let h = link(b, nl::RTM_NEWLINK as u32, NEW, 0);
     if bridge != 0 {
         let up = net::net_device_flags::IFF_UP as u32;
-        b.set_u32(h.saturating_add(offset_of!(nl::ifinfomsg, ifi_flags)), up);
-        b.set_u32(h.saturating_add(offset_of!(nl::ifinfomsg, ifi_change)), up);
+        flags_change(b, h, up, up);
         b.attr_u32(nl::IFLA_MASTER as u32, bridge);
     }
     b.name(host);
@@ -78,8 +83,7 @@ pub fn new_veth(b: &mut Builder, host: &[u8], peer: &[u8], peer_netns: Fd, bridg
 /// `RTM_NEWLINK` setting `ifi_flags` to `flags` for the bits in `change`.
 pub fn set_flags(b: &mut Builder, index: u32, flags: u32, change: u32) {
     let h = link(b, nl::RTM_NEWLINK as u32, ACK, index);
-    b.set_u32(h.saturating_add(offset_of!(nl::ifinfomsg, ifi_flags)), flags);
-    b.set_u32(h.saturating_add(offset_of!(nl::ifinfomsg, ifi_change)), change);
+    flags_change(b, h, flags, change);
 }
 
 /// `RTM_NEWLINK` with `IFLA_MASTER`: enslaves `index` to `master` (0 frees it).
@@ -156,6 +160,7 @@ pub fn get_addrs_v4(b: &mut Builder, index: u32) {
 }
 
 // The byte layouts the code above relies on.
+const _: () = assert!(offset_of!(nl::ifinfomsg, ifi_flags) == 8 && offset_of!(nl::ifinfomsg, ifi_change) == 12);
 const _: () = assert!(offset_of!(nl::ifaddrmsg, ifa_prefixlen) == 1 && offset_of!(nl::rtmsg, rtm_dst_len) == 1);
 const _: () = assert!(
     offset_of!(nl::rtmsg, rtm_table) == 4
