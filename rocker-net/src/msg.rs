@@ -196,19 +196,19 @@ impl<'a> Iterator for Msgs<'a> {
         if b.is_empty() {
             return None;
         }
-        self.0 = &[];
-        let m = (|| {
-            let len = u32_at(b, offset_of!(nl::nlmsghdr, nlmsg_len))? as usize;
-            let payload = b.get(HDR..len)?;
-            self.0 = b.get(align(len)..).unwrap_or(&[]);
-            Some(Msg {
-                ty: u16_at(b, offset_of!(nl::nlmsghdr, nlmsg_type))?,
-                flags: u16_at(b, offset_of!(nl::nlmsghdr, nlmsg_flags))?,
-                seq: u32_at(b, offset_of!(nl::nlmsghdr, nlmsg_seq))?,
-                payload,
-            })
-        })();
-        Some(m.ok_or(Errno::EBADMSG))
+        let len = u32_at(b, offset_of!(nl::nlmsghdr, nlmsg_len)).unwrap_or(0) as usize;
+        let Some(payload) = b.get(HDR..len) else {
+            self.0 = &[];
+            return Some(Err(Errno::EBADMSG));
+        };
+        self.0 = b.get(align(len)..).unwrap_or(&[]);
+        // The header is all there (len >= HDR): the 0s are never used.
+        Some(Ok(Msg {
+            ty: u16_at(b, offset_of!(nl::nlmsghdr, nlmsg_type)).unwrap_or(0),
+            flags: u16_at(b, offset_of!(nl::nlmsghdr, nlmsg_flags)).unwrap_or(0),
+            seq: u32_at(b, offset_of!(nl::nlmsghdr, nlmsg_seq)).unwrap_or(0),
+            payload,
+        }))
     }
 }
 

@@ -2,7 +2,7 @@
 //! each one request answered by the kernel with an ACK (or, for the address
 //! list, a dump ending in `NLMSG_DONE`).
 use crate::ipv4::Addr4;
-use crate::msg::{align, status, u16_at, u32_at, Attrs, Builder, HDR};
+use crate::msg::{status, u32_at, Attrs, Builder, Msgs};
 use crate::req::{self, Link};
 use core::mem::{offset_of, size_of};
 use syscalls::sys::net;
@@ -64,20 +64,19 @@ impl Netlink {
         let mut rx = [0u8; RX];
         loop {
             let (n, from) = retry(|| netlink_recv(fd, &mut rx))?;
-            let mut rest = rx.get(..n).ok_or(Errno::EMSGSIZE)?;
-            while from == 0 && !rest.is_empty() {
-                // nlmsghdr: len, type, flags, seq, pid (offsets checked in msg.rs).
-                let len = u32_at(rest, 0).ok_or(Errno::EBADMSG)? as usize;
-                let payload = rest.get(HDR..len).ok_or(Errno::EBADMSG)?;
-                let ty = u16_at(rest, 4).unwrap_or(0) as u32;
-                if u32_at(rest, 8) == Some(seq) {
-                    match ty {
-                        nl::NLMSG_ERROR | nl::NLMSG_DONE => return status(payload),
-                        t if t >= nl::NLMSG_MIN_TYPE => on(ty as u16, payload),
-                        _ => {}
-                    }
+            if from != 0 {
+                continue;
+            }
+            for m in Msgs(rx.get(..n).ok_or(Errno::EMSGSIZE)?) {
+                let m = m?;
+                if m.seq != seq {
+                    continue;
                 }
-                rest = rest.get(align(len)..).unwrap_or(&[]);
+                match m.ty as u32 {
+                    nl::NLMSG_ERROR | nl::NLMSG_DONE => return status(m.payload),
+                    t if t >= nl::NLMSG_MIN_TYPE => on(m.ty, m.payload),
+                    _ => {}
+                }
             }
         }
     }
