@@ -12,7 +12,7 @@ nrs!(
     fchmodat = __NR_fchmodat, readlinkat = __NR_readlinkat, pipe2 = __NR_pipe2,
     dup3 = __NR_dup3, close_range = __NR_close_range, socket = __NR_socket,
     bind = __NR_bind, listen = __NR_listen, accept4 = __NR_accept4,
-    connect = __NR_connect, sendmsg = __NR_sendmsg, recvmsg = __NR_recvmsg,
+    connect = __NR_connect, sendmsg = __NR_sendmsg, sendto = __NR_sendto, recvfrom = __NR_recvfrom, recvmsg = __NR_recvmsg,
     getsockopt = __NR_getsockopt, setsockopt = __NR_setsockopt,
     socketpair = __NR_socketpair, ppoll = __NR_ppoll, signalfd4 = __NR_signalfd4,
     rt_sigprocmask = __NR_rt_sigprocmask, rt_sigaction = __NR_rt_sigaction,
