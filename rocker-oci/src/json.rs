@@ -1,0 +1,759 @@
+//! A JSON pull parser over `&[u8]`: no allocator, no recursion, no panics.
+//!
+//! [`Parser::next`] returns one [`Token`] at a time and checks the grammar as
+//! it goes (commas, colons, matching brackets, a nesting limit of
+//! [`MAX_DEPTH`]). Strings are borrowed from the input as [`Str`]: validated
+//! when they are read (escapes, `\uXXXX` surrogate pairs, no raw control
+//! characters) and decoded only on demand. Numbers are borrowed as [`Num`]
+//! and converted with overflow checks. [`Parser::skip`] passes over a whole
+//! value of any type without decoding or storing anything.
+//!
+//! Bytes >= 0x80 are passed through as they are: the input is not checked
+//! to be UTF-8 (Linux paths and arguments are bytes).
+
+/// Deepest nesting of arrays and objects accepted (deeper input fails with
+/// [`ErrorKind::TooDeep`]). `config.json` needs 6.
+pub const MAX_DEPTH: usize = 32;
+
+/// What went wrong; shared by the JSON layer and [`crate::OciConfig`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ErrorKind {
+    /// Not JSON (or not complete JSON).
+    Syntax = 1,
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A known field holds the wrong JSON type.
+    Type,
+    /// A fraction or exponent where an integer is required.
+    NotInteger,
+    /// An integer outside the field's range (or negative where unsigned).
+    Range,
+    /// A string value that is not one of the accepted ones, or is malformed.
+    Value,
+    /// A required field is absent.
+    Missing,
+    /// A key given twice, or a repeated namespace/rlimit type.
+    Duplicate,
+    /// More entries than the fixed capacity of the field.
+    Capacity,
+    /// A known field whose value this runtime cannot honour.
+    Unsupported,
+}
+
+impl ErrorKind {
+    /// Short English description, for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "malformed JSON",
+            ErrorKind::TooDeep => "nested too deeply",
+            ErrorKind::Type => "wrong JSON type",
+            ErrorKind::NotInteger => "not an integer",
+            ErrorKind::Range => "out of range",
+            ErrorKind::Value => "invalid value",
+            ErrorKind::Missing => "missing",
+            ErrorKind::Duplicate => "duplicate",
+            ErrorKind::Capacity => "too many entries",
+            ErrorKind::Unsupported => "not supported",
+        }
+    }
+}
+
+/// A JSON-level error: its kind and the byte offset in the input where the
+/// offending token (or byte) starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// Byte offset into the parsed input.
+    pub offset: usize,
+}
+
+/// A JSON string borrowed from the input (without its quotes).
+///
+/// Either the literal bytes (no escapes) or the validated JSON text of a
+/// string with escapes, decoded on demand by [`Str::bytes`] / [`Str::decode`].
+/// `Str::default()` is the empty string.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Str<'a> {
+    raw: &'a [u8],
+    esc: bool,
+}
+
+impl<'a> Str<'a> {
+    /// A string whose value is exactly `b` (no JSON escapes are interpreted).
+    pub const fn from_bytes(b: &'a [u8]) -> Self {
+        Str { raw: b, esc: false }
+    }
+
+    /// The bytes as they are in the input: the value itself when
+    /// [`Str::has_escapes`] is false, else the escaped JSON text.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The value borrowed from the input, when it needs no decoding.
+    pub fn borrowed(&self) -> Option<&'a [u8]> {
+        if self.esc {
+            None
+        } else {
+            Some(self.raw)
+        }
+    }
+
+    /// The input spelled this string with at least one escape.
+    pub fn has_escapes(&self) -> bool {
+        self.esc
+    }
+
+    /// The value is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The decoded bytes (escapes resolved, `\uXXXX` as UTF-8).
+    pub fn bytes(&self) -> Bytes<'a> {
+        Bytes {
+            s: self.raw,
+            i: 0,
+            esc: self.esc,
+            pend: [0; 4],
+            plen: 0,
+            pi: 0,
+        }
+    }
+
+    /// Length of the decoded value in bytes.
+    pub fn len(&self) -> usize {
+        if self.esc {
+            self.bytes().count()
+        } else {
+            self.raw.len()
+        }
+    }
+
+    /// The decoded value equals `v`.
+    pub fn eq_bytes(&self, v: &[u8]) -> bool {
+        if self.esc {
+            self.bytes().eq(v.iter().copied())
+        } else {
+            self.raw == v
+        }
+    }
+
+    /// The decoded value contains byte `b`.
+    pub fn contains(&self, b: u8) -> bool {
+        if self.esc {
+            self.bytes().any(|c| c == b)
+        } else {
+            self.raw.contains(&b)
+        }
+    }
+
+    /// The decoded value starts with `p`.
+    pub fn starts_with(&self, p: &[u8]) -> bool {
+        let mut it = self.bytes();
+        p.iter().all(|&c| it.next() == Some(c))
+    }
+
+    /// Decodes into `buf`; `None` if it does not fit.
+    pub fn decode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+        let mut n = 0usize;
+        for b in self.bytes() {
+            *buf.get_mut(n)? = b;
+            n = n.saturating_add(1);
+        }
+        buf.get(..n)
+    }
+
+    /// Decodes into `buf` and appends a NUL, ready for a syscall; `None` if
+    /// it does not fit or the value itself contains a NUL.
+    pub fn decode_nul<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+        let mut n = 0usize;
+        for b in self.bytes() {
+            if b == 0 {
+                return None;
+            }
+            *buf.get_mut(n)? = b;
+            n = n.saturating_add(1);
+        }
+        *buf.get_mut(n)? = 0;
+        buf.get(..=n)
+    }
+
+    pub(crate) fn escaped(raw: &'a [u8]) -> Self {
+        Str { raw, esc: true }
+    }
+}
+
+/// Iterator over the decoded bytes of a [`Str`].
+#[derive(Clone, Debug)]
+pub struct Bytes<'a> {
+    s: &'a [u8],
+    i: usize,
+    esc: bool,
+    pend: [u8; 4],
+    plen: u8,
+    pi: u8,
+}
+
+impl Iterator for Bytes<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        if self.pi < self.plen {
+            let b = self.pend.get(usize::from(self.pi)).copied();
+            self.pi = self.pi.saturating_add(1);
+            return b;
+        }
+        let b = *self.s.get(self.i)?;
+        if b != b'\\' || !self.esc {
+            self.i = self.i.saturating_add(1);
+            return Some(b);
+        }
+        // Validated when the string was read, so this never stops early.
+        let (cp, n) = escape(self.s, self.i)?;
+        self.i = self.i.saturating_add(n);
+        self.plen = utf8(cp, &mut self.pend);
+        self.pi = 1;
+        Some(self.pend[0])
+    }
+}
+
+fn hex4(s: &[u8], i: usize) -> Option<u32> {
+    let d = s.get(i..i.saturating_add(4))?;
+    let mut v = 0u32;
+    for &c in d {
+        let x = match c {
+            b'0'..=b'9' => c.wrapping_sub(b'0'),
+            b'a'..=b'f' => c.wrapping_sub(b'a' - 10),
+            b'A'..=b'F' => c.wrapping_sub(b'A' - 10),
+            _ => return None,
+        };
+        v = (v << 4) | u32::from(x);
+    }
+    Some(v)
+}
+
+/// `s[i]` is a backslash: the escaped code point and the escape's length.
+/// `None` for an invalid escape or an unpaired surrogate.
+fn escape(s: &[u8], i: usize) -> Option<(u32, usize)> {
+    let cp = match *s.get(i.saturating_add(1))? {
+        c @ (b'"' | b'\\' | b'/') => u32::from(c),
+        b'b' => 8,
+        b'f' => 12,
+        b'n' => 10,
+        b'r' => 13,
+        b't' => 9,
+        b'u' => {
+            let hi = hex4(s, i.saturating_add(2))?;
+            return match hi {
+                0xD800..=0xDBFF => {
+                    if s.get(i.saturating_add(6)..i.saturating_add(8))? != b"\\u" {
+                        return None;
+                    }
+                    let lo = hex4(s, i.saturating_add(8))?;
+                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                        return None;
+                    }
+                    // hi and lo are in range: no wrap happens.
+                    let cp = ((hi.wrapping_sub(0xD800)) << 10) | lo.wrapping_sub(0xDC00);
+                    Some((cp.wrapping_add(0x10000), 12))
+                }
+                0xDC00..=0xDFFF => None,
+                _ => Some((hi, 6)),
+            };
+        }
+        _ => return None,
+    };
+    Some((cp, 2))
+}
+
+/// UTF-8 of `cp` (a valid scalar value) into `out`; returns the length.
+fn utf8(cp: u32, out: &mut [u8; 4]) -> u8 {
+    if cp < 0x80 {
+        out[0] = cp as u8;
+        1
+    } else if cp < 0x800 {
+        out[0] = 0xC0 | (cp >> 6) as u8;
+        out[1] = 0x80 | (cp & 0x3F) as u8;
+        2
+    } else if cp < 0x10000 {
+        out[0] = 0xE0 | (cp >> 12) as u8;
+        out[1] = 0x80 | ((cp >> 6) & 0x3F) as u8;
+        out[2] = 0x80 | (cp & 0x3F) as u8;
+        3
+    } else {
+        out[0] = 0xF0 | ((cp >> 18) & 0x07) as u8;
+        out[1] = 0x80 | ((cp >> 12) & 0x3F) as u8;
+        out[2] = 0x80 | ((cp >> 6) & 0x3F) as u8;
+        out[3] = 0x80 | (cp & 0x3F) as u8;
+        4
+    }
+}
+
+/// A JSON number borrowed from the input (grammar already checked).
+#[derive(Clone, Copy, Debug)]
+pub struct Num<'a> {
+    raw: &'a [u8],
+}
+
+impl<'a> Num<'a> {
+    /// The number's text.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// No fraction and no exponent.
+    pub fn is_integer(&self) -> bool {
+        !self.raw.iter().any(|&c| matches!(c, b'.' | b'e' | b'E'))
+    }
+
+    /// (negative, magnitude) of an integer.
+    fn parts(&self) -> Result<(bool, u64), ErrorKind> {
+        if !self.is_integer() {
+            return Err(ErrorKind::NotInteger);
+        }
+        let (neg, digits) = match self.raw.split_first() {
+            Some((b'-', d)) => (true, d),
+            _ => (false, self.raw),
+        };
+        let mut v = 0u64;
+        for &c in digits {
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c.wrapping_sub(b'0'))))
+                .ok_or(ErrorKind::Range)?;
+        }
+        Ok((neg, v))
+    }
+
+    /// As an unsigned integer (`-0` is 0).
+    pub fn to_u64(&self) -> Result<u64, ErrorKind> {
+        match self.parts()? {
+            (true, m) if m != 0 => Err(ErrorKind::Range),
+            (_, m) => Ok(m),
+        }
+    }
+
+    /// As a signed integer.
+    pub fn to_i64(&self) -> Result<i64, ErrorKind> {
+        let (neg, m) = self.parts()?;
+        if neg {
+            0i64.checked_sub_unsigned(m).ok_or(ErrorKind::Range)
+        } else {
+            i64::try_from(m).map_err(|_| ErrorKind::Range)
+        }
+    }
+}
+
+/// One step of the pull parser.
+#[derive(Clone, Copy, Debug)]
+pub enum Token<'a> {
+    /// `{`
+    ObjBegin,
+    /// `}`
+    ObjEnd,
+    /// `[`
+    ArrBegin,
+    /// `]`
+    ArrEnd,
+    /// An object key (the `:` after it is consumed too).
+    Key(Str<'a>),
+    /// A string value.
+    Str(Str<'a>),
+    /// A number value.
+    Num(Num<'a>),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`
+    Null,
+}
+
+/// The type of the next value, from [`Parser::peek`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `{`
+    Object,
+    /// `[`
+    Array,
+    /// `"`
+    String,
+    /// `-` or a digit
+    Number,
+    /// `t` or `f`
+    Bool,
+    /// `n`
+    Null,
+    /// `}` or `]`: the enclosing container ends
+    End,
+    /// The whole document has been read.
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum St {
+    /// A value must come (document start, after `:`, after `,` in an array).
+    Value,
+    /// After `[`: a value or `]`.
+    FirstValue,
+    /// After `,` in an object: a key.
+    Key,
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After a value: `,` or the closer (or the end of the document).
+    After,
+}
+
+/// The pull parser. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct Parser<'a> {
+    s: &'a [u8],
+    pos: usize,
+    start: usize,
+    depth: u8,
+    /// Bit `d` set: the container at depth `d + 1` is an object.
+    objs: u32,
+    st: St,
+}
+
+const _: () = assert!(MAX_DEPTH <= 32); // `objs` has one bit per level
+
+impl<'a> Parser<'a> {
+    /// A parser at the start of `input`, which must hold exactly one value.
+    pub fn new(input: &'a [u8]) -> Self {
+        Parser {
+            s: input,
+            pos: 0,
+            start: 0,
+            depth: 0,
+            objs: 0,
+            st: St::Value,
+        }
+    }
+
+    /// The whole input.
+    pub fn input(&self) -> &'a [u8] {
+        self.s
+    }
+
+    /// Offset where the last token returned (or peeked) starts.
+    pub fn offset(&self) -> usize {
+        self.start
+    }
+
+    /// Containers currently open.
+    pub fn depth(&self) -> usize {
+        usize::from(self.depth)
+    }
+
+    fn at(&self, i: usize) -> u8 {
+        self.s.get(i).copied().unwrap_or(0)
+    }
+
+    fn fail(&self, kind: ErrorKind) -> JsonError {
+        JsonError {
+            kind,
+            offset: self.start,
+        }
+    }
+
+    fn fail_at(&self, kind: ErrorKind, offset: usize) -> JsonError {
+        JsonError { kind, offset }
+    }
+
+    fn in_object(&self) -> bool {
+        let d = u32::from(self.depth.saturating_sub(1));
+        self.objs.checked_shr(d).unwrap_or(0) & 1 != 0
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.at(self.pos), b' ' | b'\t' | b'\n' | b'\r') {
+            self.pos = self.pos.saturating_add(1);
+        }
+    }
+
+    /// Consumes whitespace and a pending `,`; returns the first byte of the
+    /// next token (0 when the document is complete), checking it may come here.
+    fn peek_byte(&mut self) -> Result<u8, JsonError> {
+        loop {
+            self.skip_ws();
+            self.start = self.pos;
+            let c = self.at(self.pos);
+            let ok = match self.st {
+                St::After => {
+                    if self.depth == 0 {
+                        return Ok(0);
+                    }
+                    let obj = self.in_object();
+                    if c == b',' {
+                        self.pos = self.pos.saturating_add(1);
+                        self.st = if obj { St::Key } else { St::Value };
+                        continue;
+                    }
+                    c == if obj { b'}' } else { b']' }
+                }
+                St::Key => c == b'"',
+                St::FirstKey => c == b'"' || c == b'}',
+                St::FirstValue | St::Value => {
+                    matches!(
+                        c,
+                        b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9'
+                    ) || (c == b']' && self.st == St::FirstValue)
+                }
+            };
+            return if ok {
+                Ok(c)
+            } else {
+                Err(self.fail(ErrorKind::Syntax))
+            };
+        }
+    }
+
+    /// The type of the next value (consumes only whitespace and a `,`).
+    pub fn peek(&mut self) -> Result<Kind, JsonError> {
+        Ok(match self.peek_byte()? {
+            b'{' => Kind::Object,
+            b'[' => Kind::Array,
+            b'"' => Kind::String,
+            b't' | b'f' => Kind::Bool,
+            b'n' => Kind::Null,
+            b'}' | b']' => Kind::End,
+            0 => Kind::Eof,
+            _ => Kind::Number,
+        })
+    }
+
+    /// The next token.
+    #[allow(clippy::should_implement_trait)] // fallible; not an Iterator
+    pub fn next(&mut self) -> Result<Token<'a>, JsonError> {
+        let c = self.peek_byte()?;
+        let tok = match c {
+            b'{' | b'[' => {
+                if usize::from(self.depth) >= MAX_DEPTH {
+                    return Err(self.fail(ErrorKind::TooDeep));
+                }
+                let bit = 1u32.checked_shl(u32::from(self.depth)).unwrap_or(0);
+                self.depth = self.depth.saturating_add(1);
+                self.pos = self.pos.saturating_add(1);
+                if c == b'{' {
+                    self.objs |= bit;
+                    self.st = St::FirstKey;
+                    return Ok(Token::ObjBegin);
+                }
+                self.objs &= !bit;
+                self.st = St::FirstValue;
+                return Ok(Token::ArrBegin);
+            }
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                self.pos = self.pos.saturating_add(1);
+                if c == b'}' {
+                    Token::ObjEnd
+                } else {
+                    Token::ArrEnd
+                }
+            }
+            b'"' => {
+                let key = matches!(self.st, St::Key | St::FirstKey);
+                let s = self.lex_str()?;
+                if key {
+                    self.skip_ws();
+                    if self.at(self.pos) != b':' {
+                        return Err(self.fail_at(ErrorKind::Syntax, self.pos));
+                    }
+                    self.pos = self.pos.saturating_add(1);
+                    self.st = St::Value;
+                    return Ok(Token::Key(s));
+                }
+                Token::Str(s)
+            }
+            b't' => self.lit(b"true", Token::Bool(true))?,
+            b'f' => self.lit(b"false", Token::Bool(false))?,
+            b'n' => self.lit(b"null", Token::Null)?,
+            0 => return Err(self.fail(ErrorKind::Syntax)),
+            _ => Token::Num(self.lex_num()?),
+        };
+        self.st = St::After;
+        Ok(tok)
+    }
+
+    fn lit(&mut self, word: &[u8], tok: Token<'a>) -> Result<Token<'a>, JsonError> {
+        let end = self.pos.saturating_add(word.len());
+        if self.s.get(self.pos..end) != Some(word) {
+            return Err(self.fail(ErrorKind::Syntax));
+        }
+        self.pos = end;
+        Ok(tok)
+    }
+
+    fn digits(&self, mut i: usize) -> usize {
+        while self.at(i).is_ascii_digit() {
+            i = i.saturating_add(1);
+        }
+        i
+    }
+
+    fn lex_num(&mut self) -> Result<Num<'a>, JsonError> {
+        let b = self.pos;
+        let mut i = b;
+        if self.at(i) == b'-' {
+            i = i.saturating_add(1);
+        }
+        match self.at(i) {
+            b'0' => i = i.saturating_add(1),
+            b'1'..=b'9' => i = self.digits(i),
+            _ => return Err(self.fail_at(ErrorKind::Syntax, i)),
+        }
+        if self.at(i) == b'.' {
+            i = i.saturating_add(1);
+            if !self.at(i).is_ascii_digit() {
+                return Err(self.fail_at(ErrorKind::Syntax, i));
+            }
+            i = self.digits(i);
+        }
+        if matches!(self.at(i), b'e' | b'E') {
+            i = i.saturating_add(1);
+            if matches!(self.at(i), b'+' | b'-') {
+                i = i.saturating_add(1);
+            }
+            if !self.at(i).is_ascii_digit() {
+                return Err(self.fail_at(ErrorKind::Syntax, i));
+            }
+            i = self.digits(i);
+        }
+        self.pos = i;
+        Ok(Num {
+            raw: self.s.get(b..i).unwrap_or(&[]),
+        })
+    }
+
+    fn lex_str(&mut self) -> Result<Str<'a>, JsonError> {
+        let b = self.pos.saturating_add(1);
+        let mut i = b;
+        let mut esc = false;
+        loop {
+            match self.s.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    let (_, n) = escape(self.s, i).ok_or(self.fail_at(ErrorKind::Syntax, i))?;
+                    i = i.saturating_add(n);
+                    esc = true;
+                }
+                Some(0x20..) => i = i.saturating_add(1),
+                _ => return Err(self.fail_at(ErrorKind::Syntax, i)),
+            }
+        }
+        self.pos = i.saturating_add(1);
+        let raw = self.s.get(b..i).unwrap_or(&[]);
+        Ok(if esc {
+            Str::escaped(raw)
+        } else {
+            Str::from_bytes(raw)
+        })
+    }
+
+    /// Skips the next value whole (an object or array with everything in
+    /// it), checking its syntax but decoding nothing.
+    pub fn skip(&mut self) -> Result<(), JsonError> {
+        let d = self.depth;
+        loop {
+            let t = self.next()?;
+            if self.depth <= d && !matches!(t, Token::Key(_)) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Succeeds if the document is complete and only whitespace follows.
+    pub fn finish(&mut self) -> Result<(), JsonError> {
+        self.skip_ws();
+        self.start = self.pos;
+        if self.depth == 0 && self.st == St::After && self.pos == self.s.len() {
+            Ok(())
+        } else {
+            Err(self.fail(ErrorKind::Syntax))
+        }
+    }
+
+    // ---- typed helpers: each reads one value of the named type, or fails
+    // with ErrorKind::Type at the value's offset.
+
+    /// `{`
+    pub fn object(&mut self) -> Result<(), JsonError> {
+        match self.next()? {
+            Token::ObjBegin => Ok(()),
+            _ => Err(self.fail(ErrorKind::Type)),
+        }
+    }
+
+    /// Inside an object: the next key, or `None` after consuming `}`.
+    pub fn key(&mut self) -> Result<Option<Str<'a>>, JsonError> {
+        match self.next()? {
+            Token::Key(k) => Ok(Some(k)),
+            Token::ObjEnd => Ok(None),
+            _ => Err(self.fail(ErrorKind::Type)),
+        }
+    }
+
+    /// `[`
+    pub fn array(&mut self) -> Result<(), JsonError> {
+        match self.next()? {
+            Token::ArrBegin => Ok(()),
+            _ => Err(self.fail(ErrorKind::Type)),
+        }
+    }
+
+    /// Inside an array: true if another element follows, false after
+    /// consuming `]`.
+    pub fn item(&mut self) -> Result<bool, JsonError> {
+        if self.peek_byte()? == b']' {
+            self.next()?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// A string value.
+    pub fn str(&mut self) -> Result<Str<'a>, JsonError> {
+        match self.next()? {
+            Token::Str(s) => Ok(s),
+            _ => Err(self.fail(ErrorKind::Type)),
+        }
+    }
+
+    /// A number value.
+    pub fn num(&mut self) -> Result<Num<'a>, JsonError> {
+        match self.next()? {
+            Token::Num(n) => Ok(n),
+            _ => Err(self.fail(ErrorKind::Type)),
+        }
+    }
+
+    /// An unsigned integer.
+    pub fn u64(&mut self) -> Result<u64, JsonError> {
+        self.num()?.to_u64().map_err(|k| self.fail(k))
+    }
+
+    /// A signed integer.
+    pub fn i64(&mut self) -> Result<i64, JsonError> {
+        self.num()?.to_i64().map_err(|k| self.fail(k))
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self) -> Result<bool, JsonError> {
+        match self.next()? {
+            Token::Bool(b) => Ok(b),
+            _ => Err(self.fail(ErrorKind::Type)),
+        }
+    }
+
+    /// If the next value is `null`, consumes it and returns true.
+    pub fn null(&mut self) -> Result<bool, JsonError> {
+        if self.peek_byte()? == b'n' {
+            self.next()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
