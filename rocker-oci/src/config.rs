@@ -10,11 +10,11 @@
 //! - more entries than a `MAX_*` capacity is [`ErrorKind::Capacity`];
 //! - strings that reach the kernel must not contain NUL ([`ErrorKind::Value`]).
 
-// Handlers are written `0 => Ok(field = read(p)?)`: one line per field.
+// Handlers are written `0 => Some(field = read(p)?)`: one line per field.
 #![allow(clippy::unit_arg)]
 
-use crate::error::{Error, Fail};
-use crate::json::{ErrorKind, Parser, Str, Token};
+use crate::error::Error;
+use crate::json::{ErrorKind, JsonError, Parser, Str, Token};
 use crate::list::List;
 use crate::tables::{self, Names};
 
@@ -96,7 +96,7 @@ pub const UNSUPPORTED_FIELDS: &[&str] = &[
 ];
 
 /// `process.user`
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct User {
     /// `uid` (required when `user` is given; 0 when `user` is absent)
     pub uid: u32,
@@ -109,8 +109,8 @@ pub struct User {
 }
 
 /// `process.capabilities`: one bit per capability number (`1 << CAP_KILL`).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Capabilities<'a> {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
     /// `bounding`
     pub bounding: u64,
     /// `effective`
@@ -122,14 +122,13 @@ pub struct Capabilities<'a> {
     /// `ambient`
     pub ambient: u64,
     /// Names not in [`tables::CAPABILITIES`]: the spec says to log a
-    /// warning and go on; this counts them ...
+    /// warning and go on; this counts them (the first one is
+    /// [`Process::unknown_capability`]).
     pub unknown: u16,
-    /// ... and keeps the first one for the warning.
-    pub first_unknown: Str<'a>,
 }
 
 /// One `process.rlimits` entry.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Rlimit {
     /// `RLIMIT_*` resource number on this architecture.
     pub resource: u8,
@@ -140,7 +139,7 @@ pub struct Rlimit {
 }
 
 /// `process`
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Process<'a> {
     /// `terminal`
     pub terminal: bool,
@@ -155,7 +154,10 @@ pub struct Process<'a> {
     /// `cwd`, absolute
     pub cwd: Str<'a>,
     /// `capabilities`; `None` when absent
-    pub capabilities: Option<Capabilities<'a>>,
+    pub capabilities: Option<Capabilities>,
+    /// The first capability name that is not in [`tables::CAPABILITIES`]
+    /// (empty if none), for the warning the spec asks for.
+    pub unknown_capability: Str<'a>,
     /// `rlimits`, each type at most once
     pub rlimits: List<Rlimit, MAX_RLIMITS>,
     /// `noNewPrivileges`
@@ -165,7 +167,7 @@ pub struct Process<'a> {
 }
 
 /// `root`
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Root<'a> {
     /// `path`: absolute, or relative to the bundle
     pub path: Str<'a>,
@@ -174,7 +176,7 @@ pub struct Root<'a> {
 }
 
 /// One `mounts` entry, with its options already sorted out.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Mount<'a> {
     /// `destination`
     pub destination: Str<'a>,
@@ -220,7 +222,7 @@ impl Mount<'_> {
 }
 
 /// One `linux.namespaces` entry.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Namespace<'a> {
     /// The `CLONE_NEW*` flag of `type`.
     pub flag: u32,
@@ -229,7 +231,7 @@ pub struct Namespace<'a> {
 }
 
 /// One `linux.uidMappings` / `gidMappings` entry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IdMapping {
     /// `containerID`
     pub container_id: u32,
@@ -241,7 +243,7 @@ pub struct IdMapping {
 
 /// `linux.resources` (the parts a minimal runtime applies). `devices` is
 /// accepted and skipped: the runtime applies its own device policy.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Resources<'a> {
     /// `memory.limit` (bytes; -1 unlimited)
     pub memory_limit: Option<i64>,
@@ -267,6 +269,9 @@ pub struct Resources<'a> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(u8)]
 pub enum SeccompAction {
+    /// `SCMP_ACT_ALLOW`
+    #[default]
+    Allow,
     /// `SCMP_ACT_KILL` (= kill thread)
     Kill,
     /// `SCMP_ACT_KILL_PROCESS`
@@ -279,9 +284,6 @@ pub enum SeccompAction {
     Errno,
     /// `SCMP_ACT_TRACE`
     Trace,
-    /// `SCMP_ACT_ALLOW`
-    #[default]
-    Allow,
     /// `SCMP_ACT_LOG`
     Log,
     /// `SCMP_ACT_NOTIFY`
@@ -339,7 +341,7 @@ const OPS: [SeccompOp; 7] = [
 ];
 
 /// One `linux.seccomp.syscalls[].args` condition.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeccompArg {
     /// `index` (0..=5)
     pub index: u8,
@@ -354,9 +356,9 @@ pub struct SeccompArg {
 /// A JSON array of strings borrowed from the input, validated at parse
 /// time and iterated on demand (seccomp rules name hundreds of syscalls:
 /// they are not copied anywhere).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct StrArray<'a> {
-    json: &'a [u8],
+    json: Option<&'a [u8]>,
     len: u16,
 }
 
@@ -374,7 +376,7 @@ impl<'a> StrArray<'a> {
     /// The strings, in order.
     pub fn iter(&self) -> StrArrayIter<'a> {
         StrArrayIter {
-            p: Parser::new(self.json),
+            p: Parser::new(self.json.unwrap_or(&[])),
             open: false,
         }
     }
@@ -391,18 +393,18 @@ impl<'a> Iterator for StrArrayIter<'a> {
     type Item = Str<'a>;
     fn next(&mut self) -> Option<Str<'a>> {
         if !self.open {
-            self.p.array().ok()?;
+            self.p.array()?;
             self.open = true;
         }
-        if !self.p.item().ok()? {
+        if !self.p.item()? {
             return None;
         }
-        self.p.str().ok()
+        self.p.str()
     }
 }
 
 /// One `linux.seccomp.syscalls` rule.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct SeccompRule<'a> {
     /// `names` (at least one), as the config spells them: resolving them
     /// to numbers per architecture is the caller's job.
@@ -428,7 +430,7 @@ impl SeccompRule<'_> {
 }
 
 /// `linux.seccomp`
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Seccomp<'a> {
     /// `defaultAction`
     pub default_action: SeccompAction,
@@ -445,7 +447,7 @@ pub struct Seccomp<'a> {
 }
 
 /// A `key: "value"` pair (`linux.sysctl`, `annotations`).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct KeyValue<'a> {
     /// The key.
     pub key: Str<'a>,
@@ -454,7 +456,7 @@ pub struct KeyValue<'a> {
 }
 
 /// One `linux.devices` entry.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Device<'a> {
     /// `path`
     pub path: Str<'a>,
@@ -473,7 +475,7 @@ pub struct Device<'a> {
 }
 
 /// `linux`
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Linux<'a> {
     /// `namespaces`, in the config's order, each type once.
     pub namespaces: List<Namespace<'a>, MAX_NAMESPACES>,
@@ -489,8 +491,10 @@ pub struct Linux<'a> {
     pub masked_paths: List<Str<'a>, MAX_MASKED_PATHS>,
     /// `readonlyPaths`
     pub readonly_paths: List<Str<'a>, MAX_READONLY_PATHS>,
-    /// `seccomp`
-    pub seccomp: Option<Seccomp<'a>>,
+    // `linux.seccomp` (see `Linux::seccomp`); not an `Option`, whose `None`
+    // would not be all zero bits.
+    seccomp: Seccomp<'a>,
+    has_seccomp: bool,
     /// `sysctl`
     pub sysctl: List<KeyValue<'a>, MAX_SYSCTL>,
     /// `devices`
@@ -499,7 +503,16 @@ pub struct Linux<'a> {
     pub rootfs_propagation: u32,
 }
 
-impl Linux<'_> {
+impl<'a> Linux<'a> {
+    /// `seccomp`, if given.
+    pub fn seccomp(&self) -> Option<&Seccomp<'a>> {
+        if self.has_seccomp {
+            Some(&self.seccomp)
+        } else {
+            None
+        }
+    }
+
     /// `CLONE_NEW*` flags of the namespaces to create (those without a path).
     pub fn clone_flags(&self) -> u32 {
         self.namespaces
@@ -515,7 +528,7 @@ impl Linux<'_> {
 }
 
 /// A parsed `config.json`. Strings borrow from the input.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct OciConfig<'a> {
     /// `ociVersion` (1.0.x, 1.1.x or 1.2.x, pre-release tags allowed)
     pub oci_version: Str<'a>,
@@ -535,14 +548,206 @@ pub struct OciConfig<'a> {
     pub annotations: List<KeyValue<'a>, MAX_ANNOTATIONS>,
 }
 
+// All-zero constants: every struct here starts as one `memset` (an
+// `OciConfig` is ~17 KiB on 32-bit targets; built field by field it cost
+// ~1 KiB of code). `Default` is the same value.
+
+macro_rules! zero_default {
+    ($($t:ident $(<$l:lifetime>)?),* $(,)?) => {$(
+        impl$(<$l>)? Default for $t$(<$l>)? {
+            fn default() -> Self {
+                Self::ZERO
+            }
+        }
+    )*};
+}
+
+zero_default!(
+    User,
+    Rlimit,
+    Process<'a>,
+    Root<'a>,
+    Mount<'a>,
+    Namespace<'a>,
+    IdMapping,
+    Resources<'a>,
+    SeccompArg,
+    StrArray<'a>,
+    SeccompRule<'a>,
+    Seccomp<'a>,
+    KeyValue<'a>,
+    Device<'a>,
+    Linux<'a>,
+    OciConfig<'a>,
+);
+
+const S: Str<'static> = Str::EMPTY;
+
+impl User {
+    const ZERO: Self = User {
+        uid: 0,
+        gid: 0,
+        umask: None,
+        additional_gids: List::new(0),
+    };
+}
+
+impl Rlimit {
+    const ZERO: Self = Rlimit {
+        resource: 0,
+        soft: 0,
+        hard: 0,
+    };
+}
+
+impl Process<'_> {
+    const ZERO: Self = Process {
+        terminal: false,
+        console_size: None,
+        user: User::ZERO,
+        args: List::new(S),
+        env: List::new(S),
+        cwd: S,
+        capabilities: None,
+        unknown_capability: S,
+        rlimits: List::new(Rlimit::ZERO),
+        no_new_privileges: false,
+        oom_score_adj: None,
+    };
+}
+
+impl Root<'_> {
+    const ZERO: Self = Root {
+        path: S,
+        readonly: false,
+    };
+}
+
+impl Mount<'_> {
+    const ZERO: Self = Mount {
+        destination: S,
+        fs_type: S,
+        source: S,
+        flags: 0,
+        propagation: 0,
+        data: List::new(S),
+    };
+}
+
+impl Namespace<'_> {
+    const ZERO: Self = Namespace { flag: 0, path: S };
+}
+
+impl IdMapping {
+    const ZERO: Self = IdMapping {
+        container_id: 0,
+        host_id: 0,
+        size: 0,
+    };
+}
+
+impl Resources<'_> {
+    const ZERO: Self = Resources {
+        memory_limit: None,
+        memory_reservation: None,
+        memory_swap: None,
+        cpu_shares: None,
+        cpu_quota: None,
+        cpu_period: None,
+        cpu_cpus: S,
+        cpu_mems: S,
+        pids_limit: None,
+    };
+}
+
+impl SeccompArg {
+    const ZERO: Self = SeccompArg {
+        index: 0,
+        op: SeccompOp::NotEqual,
+        value: 0,
+        value_two: 0,
+    };
+}
+
+impl StrArray<'_> {
+    const ZERO: Self = StrArray { json: None, len: 0 };
+}
+
+impl SeccompRule<'_> {
+    const ZERO: Self = SeccompRule {
+        names: StrArray::ZERO,
+        action: SeccompAction::Allow,
+        errno_ret: None,
+        args_start: 0,
+        args_len: 0,
+    };
+}
+
+impl Seccomp<'_> {
+    const ZERO: Self = Seccomp {
+        default_action: SeccompAction::Allow,
+        default_errno_ret: None,
+        architectures: 0,
+        flags: 0,
+        syscalls: List::new(SeccompRule::ZERO),
+        args: List::new(SeccompArg::ZERO),
+    };
+}
+
+impl KeyValue<'_> {
+    const ZERO: Self = KeyValue { key: S, value: S };
+}
+
+impl Device<'_> {
+    const ZERO: Self = Device {
+        path: S,
+        kind: 0,
+        major: 0,
+        minor: 0,
+        file_mode: None,
+        uid: None,
+        gid: None,
+    };
+}
+
+impl Linux<'_> {
+    const ZERO: Self = Linux {
+        namespaces: List::new(Namespace::ZERO),
+        uid_mappings: List::new(IdMapping::ZERO),
+        gid_mappings: List::new(IdMapping::ZERO),
+        resources: Resources::ZERO,
+        cgroups_path: S,
+        masked_paths: List::new(S),
+        readonly_paths: List::new(S),
+        seccomp: Seccomp::ZERO,
+        has_seccomp: false,
+        sysctl: List::new(KeyValue::ZERO),
+        devices: List::new(Device::ZERO),
+        rootfs_propagation: 0,
+    };
+}
+
+impl OciConfig<'_> {
+    const ZERO: Self = OciConfig {
+        oci_version: S,
+        process: Process::ZERO,
+        root: Root::ZERO,
+        hostname: S,
+        domainname: S,
+        mounts: List::new(Mount::ZERO),
+        linux: Linux::ZERO,
+        annotations: List::new(KeyValue::ZERO),
+    };
+}
+
 impl<'a> OciConfig<'a> {
     /// Parses a whole `config.json`.
     pub fn parse(input: &'a [u8]) -> Result<Self, Error> {
         let mut c = OciConfig::default();
         let mut p = Parser::new(input);
-        match top(&mut p, &mut c).and_then(|()| Ok(p.finish()?)) {
-            Ok(()) => Ok(c),
-            Err(f) => Err(Error::new(input, f)),
+        match top(&mut p, &mut c).and_then(|()| p.finish()) {
+            Some(()) => Ok(c),
+            None => Err(fault(&p)),
         }
     }
 }
@@ -551,89 +756,114 @@ impl<'a> OciConfig<'a> {
 pub fn parse_process(input: &[u8]) -> Result<Process<'_>, Error> {
     let mut pr = Process::default();
     let mut p = Parser::new(input);
-    match process(&mut p, &mut pr).and_then(|()| Ok(p.finish()?)) {
-        Ok(()) => Ok(pr),
-        Err(f) => Err(Error::new(input, f)),
+    match process(&mut p, &mut pr).and_then(|()| p.finish()) {
+        Some(()) => Ok(pr),
+        None => Err(fault(&p)),
     }
 }
 
-// ---------------------------------------------------------------------------
-// The parser proper. Each object is read by `obj` against a table of its
-// known keys: index < `unsupported` -> the handler, else "must be empty".
+/// The error a failed parse recorded, with its path.
+fn fault(p: &Parser<'_>) -> Error {
+    let e = p.error().unwrap_or(JsonError {
+        kind: ErrorKind::Syntax,
+        offset: 0,
+    });
+    Error::new(p.input(), e, p.missing)
+}
 
-type R<T> = Result<T, Fail>;
+// ---------------------------------------------------------------------------
+// The parser proper. Each object is read with `Keys` against a table of its
+// known keys: `next` yields the index of each supported key that has a
+// non-null value (unknown keys are skipped, unsupported ones must be empty,
+// duplicates and missing required keys fail), and the caller matches on it.
+// Plain loops, no closures: flash is what this code is judged by.
+
+/// `None`: failed, the error is recorded in the parser.
+type R<T> = Option<T>;
 
 struct Obj {
     keys: Names,
     /// Bit i: key i is required.
     required: u32,
     /// Keys from this index on are known but unsupported.
-    unsupported: usize,
+    unsupported: u8,
 }
 
-const fn keys(packed: &'static [u8]) -> Names {
-    Names {
-        prefix: b"",
-        packed,
+const fn obj(packed: &'static [u8], required: u32, unsupported: u8) -> Obj {
+    Obj {
+        keys: Names {
+            prefix: b"",
+            packed,
+        },
+        required,
+        unsupported,
     }
 }
 
-fn fail(kind: ErrorKind, at: usize) -> Fail {
-    Fail { kind, at, key: b"" }
+struct Keys {
+    t: &'static Obj,
+    seen: u32,
+    at: usize,
+}
+
+impl Keys {
+    /// Reads `{`.
+    fn open(p: &mut Parser<'_>, t: &'static Obj) -> R<Keys> {
+        p.object()?;
+        Some(Keys {
+            t,
+            seen: 0,
+            at: p.offset(),
+        })
+    }
+
+    /// The next supported key's index, positioned before its value;
+    /// `Some(None)` after `}`.
+    #[inline(never)]
+    fn next(&mut self, p: &mut Parser<'_>) -> R<Option<u8>> {
+        while let Some(k) = p.key()? {
+            let kat = p.offset();
+            let Some(i) = lookup(&k, &self.t.keys) else {
+                p.skip()?;
+                continue;
+            };
+            if p.null()? {
+                continue;
+            }
+            let bit = 1u32.checked_shl(i as u32).unwrap_or(0);
+            if self.seen & bit != 0 {
+                return p.fail_at(ErrorKind::Duplicate, kat);
+            }
+            self.seen |= bit;
+            if i < usize::from(self.t.unsupported) {
+                return Some(Some(i as u8));
+            }
+            must_be_empty(p)?;
+        }
+        let missing = self.t.required & !self.seen;
+        if missing != 0 {
+            p.missing = self
+                .t
+                .keys
+                .get(missing.trailing_zeros() as usize)
+                .unwrap_or(b"");
+            return p.fail_at(ErrorKind::Missing, self.at);
+        }
+        Some(None)
+    }
 }
 
 /// Position of the next value (after whitespace and a `,`).
 fn next_at(p: &mut Parser<'_>) -> R<usize> {
     p.peek()?;
-    Ok(p.offset())
+    Some(p.offset())
 }
 
 /// Index of the decoded `s` in `names`.
+#[inline(never)]
 fn lookup(s: &Str<'_>, names: &Names) -> Option<usize> {
     let mut b = [0u8; 40];
     names.find(s.decode(&mut b)?)
-}
-
-/// Reads one object against `t`, calling `f(p, key_index)` for each
-/// supported key with a non-null value.
-fn obj<'a>(
-    p: &mut Parser<'a>,
-    t: &Obj,
-    f: &mut dyn FnMut(&mut Parser<'a>, usize) -> R<()>,
-) -> R<()> {
-    p.object()?;
-    let at = p.offset();
-    let mut seen = 0u32;
-    while let Some(k) = p.key()? {
-        let kat = p.offset();
-        let Some(i) = lookup(&k, &t.keys) else {
-            p.skip()?;
-            continue;
-        };
-        if p.null()? {
-            continue;
-        }
-        let bit = 1u32.checked_shl(i as u32).unwrap_or(0);
-        if seen & bit != 0 {
-            return Err(fail(ErrorKind::Duplicate, kat));
-        }
-        seen |= bit;
-        if i >= t.unsupported {
-            must_be_empty(p)?;
-        } else {
-            f(p, i)?;
-        }
-    }
-    let missing = t.required & !seen;
-    if missing != 0 {
-        let key = t.keys.get(missing.trailing_zeros() as usize).unwrap_or(b"");
-        return Err(Fail {
-            kind: ErrorKind::Missing,
-            at,
-            key,
-        });
-    }
-    Ok(())
 }
 
 /// A field we cannot honour: fine if it holds an empty value.
@@ -649,626 +879,670 @@ fn must_be_empty(p: &mut Parser<'_>) -> R<()> {
         _ => false,
     };
     if empty {
-        Ok(())
+        Some(())
     } else {
-        Err(fail(ErrorKind::Unsupported, at))
+        p.fail_at(ErrorKind::Unsupported, at)
     }
 }
 
-/// Reads an array (or `null`), calling `f` before each element.
-fn arr<'a>(p: &mut Parser<'a>, f: &mut dyn FnMut(&mut Parser<'a>) -> R<()>) -> R<()> {
-    p.array()?;
-    while p.item()? {
-        f(p)?;
-    }
-    Ok(())
-}
-
-fn push<T: Copy + Default, const N: usize>(l: &mut List<T, N>, v: T, at: usize) -> R<()> {
+fn push<T: Copy + Default, const N: usize>(
+    p: &mut Parser<'_>,
+    l: &mut List<T, N>,
+    v: T,
+    at: usize,
+) -> R<()> {
     if l.push(v) {
-        Ok(())
+        Some(())
     } else {
-        Err(fail(ErrorKind::Capacity, at))
+        p.fail_at(ErrorKind::Capacity, at)
     }
 }
 
 /// A string that will reach the kernel: no NUL.
+#[inline(never)]
 fn string<'a>(p: &mut Parser<'a>) -> R<Str<'a>> {
     let s = p.str()?;
-    if s.has_escapes() && s.contains(0) {
-        return Err(fail(ErrorKind::Value, p.offset()));
+    if s.contains(0) {
+        return p.fail(ErrorKind::Value);
     }
-    Ok(s)
+    Some(s)
 }
 
+/// A string that is an absolute path.
 fn abs_path<'a>(p: &mut Parser<'a>) -> R<Str<'a>> {
     let s = string(p)?;
     if !s.starts_with(b"/") {
-        return Err(fail(ErrorKind::Value, p.offset()));
+        return p.fail(ErrorKind::Value);
     }
-    Ok(s)
+    Some(s)
 }
 
+/// A string that must not be empty.
+fn nonempty<'a>(p: &mut Parser<'a>) -> R<Str<'a>> {
+    let s = string(p)?;
+    if s.is_empty() {
+        return p.fail(ErrorKind::Value);
+    }
+    Some(s)
+}
+
+#[inline(never)]
 fn u32v(p: &mut Parser<'_>) -> R<u32> {
     let v = p.u64()?;
-    u32::try_from(v).map_err(|_| fail(ErrorKind::Range, p.offset()))
+    match u32::try_from(v) {
+        Ok(v) => Some(v),
+        Err(_) => p.fail(ErrorKind::Range),
+    }
 }
 
 /// A string naming an entry of `names`: its index.
+#[inline(never)]
 fn name(p: &mut Parser<'_>, names: &Names) -> R<usize> {
     let s = p.str()?;
-    lookup(&s, names).ok_or(fail(ErrorKind::Value, p.offset()))
+    match lookup(&s, names) {
+        Some(i) => Some(i),
+        None => p.fail(ErrorKind::Value),
+    }
 }
 
+/// An array of strings.
 fn str_list<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<Str<'a>, N>) -> R<()> {
-    arr(p, &mut |p| {
+    p.array()?;
+    while p.item()? {
         let s = string(p)?;
-        push(l, s, p.offset())
-    })
+        push(p, l, s, p.offset())?;
+    }
+    Some(())
 }
 
+/// An object of `"key": "value"` strings.
 fn key_values<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<KeyValue<'a>, N>) -> R<()> {
     p.object()?;
     while let Some(key) = p.key()? {
         let at = p.offset();
         let value = string(p)?;
-        push(l, KeyValue { key, value }, at)?;
+        push(p, l, KeyValue { key, value }, at)?;
     }
-    Ok(())
+    Some(())
 }
 
+/// `1.MINOR.PATCH` (minor 0 to 2), then an optional `-pre` or `+build` tail.
 fn version(s: &Str<'_>) -> Result<(), ErrorKind> {
-    let mut b = [0u8; 40];
-    let v = s.decode(&mut b).ok_or(ErrorKind::Value)?;
-    let core = v.split(|&c| c == b'-' || c == b'+').next().unwrap_or(&[]);
-    let mut it = core.split(|&c| c == b'.');
-    let (Some(major), Some(minor), Some(patch), None) =
-        (it.next(), it.next(), it.next(), it.next())
-    else {
-        return Err(ErrorKind::Value);
-    };
-    if [major, minor, patch]
-        .iter()
-        .any(|n| n.is_empty() || !n.iter().all(u8::is_ascii_digit))
-    {
+    let mut n = [0u32; 3];
+    let mut field = 0usize;
+    let mut digits = 0u32;
+    for c in s.bytes() {
+        match c {
+            b'0'..=b'9' => {
+                let v = n.get_mut(field).ok_or(ErrorKind::Value)?;
+                *v = v.saturating_mul(10).saturating_add(u32::from(c.wrapping_sub(b'0')));
+                digits = digits.saturating_add(1);
+            }
+            b'.' if field < 2 && digits > 0 => {
+                field = field.saturating_add(1);
+                digits = 0;
+            }
+            b'-' | b'+' if field == 2 && digits > 0 => break,
+            _ => return Err(ErrorKind::Value),
+        }
+    }
+    if field != 2 || digits == 0 {
         return Err(ErrorKind::Value);
     }
-    if major != b"1" || !matches!(minor, b"0" | b"1" | b"2") {
+    if n != [1, n[1], n[2]] || n[1] > 2 {
         return Err(ErrorKind::Unsupported);
     }
     Ok(())
 }
 
-const TOP: Obj = Obj {
-    keys: keys(
-        b"ociVersion\0process\0root\0hostname\0domainname\0mounts\0linux\0annotations\0hooks\0",
-    ),
-    required: 0b111,
-    unsupported: 9,
-};
-
+static TOP: Obj = obj(
+    b"ociVersion\0process\0root\0hostname\0domainname\0mounts\0linux\0annotations\0hooks\0",
+    0b111,
+    9,
+);
 /// `hooks`: every hook list must be empty.
-const HOOKS: Obj = Obj {
+static HOOKS: Obj = Obj {
     keys: tables::HOOKS,
     required: 0,
     unsupported: 0,
 };
 
 fn top<'a>(p: &mut Parser<'a>, c: &mut OciConfig<'a>) -> R<()> {
-    obj(p, &TOP, &mut |p, i| match i {
-        0 => {
-            let s = p.str()?;
-            version(&s).map_err(|k| fail(k, p.offset()))?;
-            c.oci_version = s;
-            Ok(())
+    let mut k = Keys::open(p, &TOP)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => {
+                let s = p.str()?;
+                if let Err(e) = version(&s) {
+                    return p.fail(e);
+                }
+                c.oci_version = s;
+            }
+            1 => process(p, &mut c.process)?,
+            2 => root(p, &mut c.root)?,
+            3 => c.hostname = string(p)?,
+            4 => c.domainname = string(p)?,
+            5 => {
+                p.array()?;
+                while p.item()? {
+                    let at = next_at(p)?;
+                    let m = mount(p)?;
+                    push(p, &mut c.mounts, m, at)?;
+                }
+            }
+            6 => linux(p, &mut c.linux)?,
+            7 => key_values(p, &mut c.annotations)?,
+            _ => {
+                let mut h = Keys::open(p, &HOOKS)?;
+                while h.next(p)?.is_some() {}
+            }
         }
-        1 => process(p, &mut c.process),
-        2 => root(p, &mut c.root),
-        3 => Ok(c.hostname = string(p)?),
-        4 => Ok(c.domainname = string(p)?),
-        5 => arr(p, &mut |p| {
-            let at = next_at(p)?;
-            let mut m = Mount::default();
-            mount(p, &mut m)?;
-            push(&mut c.mounts, m, at)
-        }),
-        6 => linux(p, &mut c.linux),
-        7 => key_values(p, &mut c.annotations),
-        _ => obj(p, &HOOKS, &mut |_, _| Ok(())),
-    })
+    }
+    Some(())
 }
 
-const PROCESS: Obj = Obj {
-    keys: keys(
-        b"terminal\0consoleSize\0user\0args\0env\0cwd\0capabilities\0rlimits\0noNewPrivileges\0\
+static PROCESS: Obj = obj(
+    b"args\0cwd\0terminal\0consoleSize\0user\0env\0capabilities\0rlimits\0noNewPrivileges\0\
 oomScoreAdj\0apparmorProfile\0selinuxLabel\0scheduler\0ioPriority\0execCPUAffinity\0",
-    ),
-    required: 1 << 3 | 1 << 5,
-    unsupported: 10,
-};
-const CONSOLE: Obj = Obj {
-    keys: keys(b"height\0width\0"),
-    required: 0b11,
-    unsupported: 2,
-};
-const USER: Obj = Obj {
-    keys: keys(b"uid\0gid\0umask\0additionalGids\0"),
-    required: 0b11,
-    unsupported: 4,
-};
-const CAPS: Obj = Obj {
-    keys: keys(b"bounding\0effective\0inheritable\0permitted\0ambient\0"),
-    required: 0,
-    unsupported: 5,
-};
-const RLIMIT: Obj = Obj {
-    keys: keys(b"type\0soft\0hard\0"),
-    required: 0b111,
-    unsupported: 3,
-};
+    0b11,
+    10,
+);
+static CONSOLE: Obj = obj(b"height\0width\0", 0b11, 2);
+static USER: Obj = obj(b"uid\0gid\0umask\0additionalGids\0", 0b11, 4);
+static CAPS: Obj = obj(
+    b"bounding\0effective\0inheritable\0permitted\0ambient\0",
+    0,
+    5,
+);
+static RLIMIT: Obj = obj(b"type\0soft\0hard\0", 0b111, 3);
 
 fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
-    obj(p, &PROCESS, &mut |p, i| match i {
-        0 => Ok(pr.terminal = p.bool()?),
-        1 => {
-            let (mut h, mut w) = (0, 0);
-            obj(p, &CONSOLE, &mut |p, i| {
-                let v = u32v(p)?;
-                if i == 0 {
-                    h = v
-                } else {
-                    w = v
+    let mut k = Keys::open(p, &PROCESS)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => {
+                let at = next_at(p)?;
+                str_list(p, &mut pr.args)?;
+                if pr.args.is_empty() {
+                    return p.fail_at(ErrorKind::Value, at);
                 }
-                Ok(())
-            })?;
-            pr.console_size = Some((h, w));
-            Ok(())
-        }
-        2 => {
-            let u = &mut pr.user;
-            obj(p, &USER, &mut |p, i| match i {
-                0 => Ok(u.uid = u32v(p)?),
-                1 => Ok(u.gid = u32v(p)?),
-                2 => Ok(u.umask = Some(u32v(p)?)),
-                _ => arr(p, &mut |p| {
-                    let g = u32v(p)?;
-                    push(&mut u.additional_gids, g, p.offset())
-                }),
-            })
-        }
-        3 => {
-            let at = next_at(p)?;
-            str_list(p, &mut pr.args)?;
-            if pr.args.is_empty() {
-                return Err(fail(ErrorKind::Value, at));
             }
-            Ok(())
-        }
-        4 => arr(p, &mut |p| {
-            let s = string(p)?;
-            // NAME=value with a non-empty NAME (runc refuses the rest).
-            if s.starts_with(b"=") || !s.contains(b'=') {
-                return Err(fail(ErrorKind::Value, p.offset()));
+            1 => pr.cwd = abs_path(p)?,
+            2 => pr.terminal = p.bool()?,
+            3 => {
+                let mut c = Keys::open(p, &CONSOLE)?;
+                let mut hw = [0u32; 2];
+                while let Some(i) = c.next(p)? {
+                    let v = u32v(p)?;
+                    if let Some(d) = hw.get_mut(usize::from(i)) {
+                        *d = v;
+                    }
+                }
+                pr.console_size = Some((hw[0], hw[1]));
             }
-            push(&mut pr.env, s, p.offset())
-        }),
-        5 => Ok(pr.cwd = abs_path(p)?),
-        6 => {
-            let mut caps = Capabilities::default();
-            obj(p, &CAPS, &mut |p, i| {
-                let mut set = 0u64;
-                arr(p, &mut |p| {
-                    let s = p.str()?;
-                    match lookup(&s, &tables::CAPABILITIES) {
-                        Some(n) => set |= 1u64.checked_shl(n as u32).unwrap_or(0),
-                        None => {
-                            if caps.unknown == 0 {
-                                caps.first_unknown = s;
+            4 => {
+                let u = &mut pr.user;
+                let mut k = Keys::open(p, &USER)?;
+                while let Some(i) = k.next(p)? {
+                    match i {
+                        0 => u.uid = u32v(p)?,
+                        1 => u.gid = u32v(p)?,
+                        2 => u.umask = Some(u32v(p)?),
+                        _ => {
+                            p.array()?;
+                            while p.item()? {
+                                let g = u32v(p)?;
+                                push(p, &mut u.additional_gids, g, p.offset())?;
                             }
-                            caps.unknown = caps.unknown.saturating_add(1);
                         }
                     }
-                    Ok(())
-                })?;
-                match i {
-                    0 => caps.bounding = set,
-                    1 => caps.effective = set,
-                    2 => caps.inheritable = set,
-                    3 => caps.permitted = set,
-                    _ => caps.ambient = set,
                 }
-                Ok(())
-            })?;
-            pr.capabilities = Some(caps);
-            Ok(())
+            }
+            5 => {
+                p.array()?;
+                while p.item()? {
+                    let s = string(p)?;
+                    // NAME=value with a non-empty NAME (runc refuses the rest).
+                    if s.starts_with(b"=") || !s.contains(b'=') {
+                        return p.fail(ErrorKind::Value);
+                    }
+                    push(p, &mut pr.env, s, p.offset())?;
+                }
+            }
+            6 => {
+                let mut caps = Capabilities::default();
+                let mut k = Keys::open(p, &CAPS)?;
+                while let Some(i) = k.next(p)? {
+                    let mut set = 0u64;
+                    p.array()?;
+                    while p.item()? {
+                        let s = p.str()?;
+                        match lookup(&s, &tables::CAPABILITIES) {
+                            Some(n) => set |= 1u64.checked_shl(n as u32).unwrap_or(0),
+                            None => {
+                                if caps.unknown == 0 {
+                                    pr.unknown_capability = s;
+                                }
+                                caps.unknown = caps.unknown.saturating_add(1);
+                            }
+                        }
+                    }
+                    match i {
+                        0 => caps.bounding = set,
+                        1 => caps.effective = set,
+                        2 => caps.inheritable = set,
+                        3 => caps.permitted = set,
+                        _ => caps.ambient = set,
+                    }
+                }
+                pr.capabilities = Some(caps);
+            }
+            7 => {
+                p.array()?;
+                while p.item()? {
+                    let at = next_at(p)?;
+                    let mut r = Rlimit::default();
+                    let mut k = Keys::open(p, &RLIMIT)?;
+                    while let Some(i) = k.next(p)? {
+                        match i {
+                            0 => r.resource = name(p, &tables::RLIMITS)? as u8,
+                            1 => r.soft = p.u64()?,
+                            _ => r.hard = p.u64()?,
+                        }
+                    }
+                    if r.soft > r.hard {
+                        return p.fail_at(ErrorKind::Range, at);
+                    }
+                    if pr.rlimits.iter().any(|o| o.resource == r.resource) {
+                        return p.fail_at(ErrorKind::Duplicate, at);
+                    }
+                    push(p, &mut pr.rlimits, r, at)?;
+                }
+            }
+            8 => pr.no_new_privileges = p.bool()?,
+            _ => {
+                let v = p.i64()?;
+                if !(-1000..=1000).contains(&v) {
+                    return p.fail(ErrorKind::Range);
+                }
+                pr.oom_score_adj = Some(v as i32);
+            }
         }
-        7 => arr(p, &mut |p| {
-            let at = next_at(p)?;
-            let mut r = Rlimit::default();
-            obj(p, &RLIMIT, &mut |p, i| match i {
-                0 => Ok(r.resource = name(p, &tables::RLIMITS)? as u8),
-                1 => Ok(r.soft = p.u64()?),
-                _ => Ok(r.hard = p.u64()?),
-            })?;
-            if r.soft > r.hard {
-                return Err(fail(ErrorKind::Range, at));
-            }
-            if pr.rlimits.iter().any(|o| o.resource == r.resource) {
-                return Err(fail(ErrorKind::Duplicate, at));
-            }
-            push(&mut pr.rlimits, r, at)
-        }),
-        8 => Ok(pr.no_new_privileges = p.bool()?),
-        _ => {
-            let v = p.i64()?;
-            if !(-1000..=1000).contains(&v) {
-                return Err(fail(ErrorKind::Range, p.offset()));
-            }
-            pr.oom_score_adj = Some(v as i32);
-            Ok(())
-        }
-    })
+    }
+    Some(())
 }
 
-const ROOT: Obj = Obj {
-    keys: keys(b"path\0readonly\0"),
-    required: 1,
-    unsupported: 2,
-};
+static ROOT: Obj = obj(b"path\0readonly\0", 1, 2);
 
 fn root<'a>(p: &mut Parser<'a>, r: &mut Root<'a>) -> R<()> {
-    obj(p, &ROOT, &mut |p, i| match i {
-        0 => {
-            let at = next_at(p)?;
-            r.path = string(p)?;
-            if r.path.is_empty() {
-                return Err(fail(ErrorKind::Value, at));
-            }
-            Ok(())
+    let mut k = Keys::open(p, &ROOT)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => r.path = nonempty(p)?,
+            _ => r.readonly = p.bool()?,
         }
-        _ => Ok(r.readonly = p.bool()?),
-    })
+    }
+    Some(())
 }
 
-const MOUNT: Obj = Obj {
-    keys: keys(b"destination\0type\0source\0options\0uidMappings\0gidMappings\0"),
-    required: 1,
-    unsupported: 4,
-};
+static MOUNT: Obj = obj(
+    b"destination\0type\0source\0options\0uidMappings\0gidMappings\0",
+    1,
+    4,
+);
 
-fn mount<'a>(p: &mut Parser<'a>, m: &mut Mount<'a>) -> R<()> {
-    obj(p, &MOUNT, &mut |p, i| match i {
-        0 => {
-            let at = next_at(p)?;
-            m.destination = string(p)?;
-            if m.destination.is_empty() {
-                return Err(fail(ErrorKind::Value, at));
+/// A mount option's code ([`tables::MOUNT_OPTION_CODES`]), if it is one.
+fn option_code(s: &Str<'_>) -> Option<u32> {
+    tables::MOUNT_OPTION_CODES
+        .get(lookup(s, &tables::MOUNT_OPTIONS)?)
+        .copied()
+}
+
+fn mount<'a>(p: &mut Parser<'a>) -> R<Mount<'a>> {
+    let mut m = Mount::default();
+    let mut k = Keys::open(p, &MOUNT)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => m.destination = nonempty(p)?,
+            1 => m.fs_type = string(p)?,
+            2 => m.source = string(p)?,
+            _ => {
+                p.array()?;
+                while p.item()? {
+                    let s = string(p)?;
+                    let at = p.offset();
+                    let Some(code) = option_code(&s) else {
+                        push(p, &mut m.data, s, at)?;
+                        continue;
+                    };
+                    let bits = code & !tables::OPT_UNSUPPORTED;
+                    match code & tables::OPT_UNSUPPORTED {
+                        tables::OPT_SET => m.flags |= bits,
+                        tables::OPT_CLEAR => m.flags &= !bits,
+                        tables::OPT_PROPAGATION => m.propagation = bits,
+                        _ => return p.fail(ErrorKind::Unsupported),
+                    }
+                }
             }
-            Ok(())
         }
-        1 => Ok(m.fs_type = string(p)?),
-        2 => Ok(m.source = string(p)?),
-        _ => arr(p, &mut |p| {
-            let s = string(p)?;
-            let at = p.offset();
-            let Some(code) = lookup(&s, &tables::MOUNT_OPTIONS)
-                .and_then(|i| tables::MOUNT_OPTION_CODES.get(i).copied())
-            else {
-                return push(&mut m.data, s, at);
-            };
-            let bits = code & !tables::OPT_UNSUPPORTED;
-            match code & tables::OPT_UNSUPPORTED {
-                tables::OPT_SET => m.flags |= bits,
-                tables::OPT_CLEAR => m.flags &= !bits,
-                tables::OPT_PROPAGATION => m.propagation = bits,
-                _ => return Err(fail(ErrorKind::Unsupported, at)),
-            }
-            Ok(())
-        }),
-    })?;
+    }
     if m.fs_type.eq_bytes(b"bind") {
         m.flags |= tables::ms::BIND;
     }
-    Ok(())
+    Some(m)
 }
 
-const LINUX: Obj = Obj {
-    keys: keys(
-        b"namespaces\0uidMappings\0gidMappings\0resources\0cgroupsPath\0maskedPaths\0\
+static LINUX: Obj = obj(
+    b"namespaces\0uidMappings\0gidMappings\0resources\0cgroupsPath\0maskedPaths\0\
 readonlyPaths\0seccomp\0sysctl\0devices\0rootfsPropagation\0\
 intelRdt\0mountLabel\0personality\0timeOffsets\0memoryPolicy\0netDevices\0",
-    ),
-    required: 0,
-    unsupported: 11,
-};
-const NAMESPACE: Obj = Obj {
-    keys: keys(b"type\0path\0"),
-    required: 1,
-    unsupported: 2,
-};
-const MAPPING: Obj = Obj {
-    keys: keys(b"containerID\0hostID\0size\0"),
-    required: 0b111,
-    unsupported: 3,
-};
+    0,
+    11,
+);
+static NAMESPACE: Obj = obj(b"type\0path\0", 1, 2);
+static MAPPING: Obj = obj(b"containerID\0hostID\0size\0", 0b111, 3);
 
 fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
-    obj(p, &LINUX, &mut |p, i| match i {
-        0 => arr(p, &mut |p| {
-            let at = next_at(p)?;
-            let mut n = Namespace::default();
-            obj(p, &NAMESPACE, &mut |p, i| {
-                if i == 0 {
-                    let t = name(p, &tables::NAMESPACES)?;
-                    n.flag = tables::NAMESPACE_FLAGS.get(t).copied().unwrap_or(0);
-                } else {
-                    n.path = abs_path(p)?;
+    let mut k = Keys::open(p, &LINUX)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => {
+                p.array()?;
+                while p.item()? {
+                    let at = next_at(p)?;
+                    let mut n = Namespace::default();
+                    let mut k = Keys::open(p, &NAMESPACE)?;
+                    while let Some(i) = k.next(p)? {
+                        if i == 0 {
+                            let t = name(p, &tables::NAMESPACES)?;
+                            n.flag = tables::NAMESPACE_FLAGS.get(t).copied().unwrap_or(0);
+                        } else {
+                            n.path = abs_path(p)?;
+                        }
+                    }
+                    if l.namespace(n.flag).is_some() {
+                        return p.fail_at(ErrorKind::Duplicate, at);
+                    }
+                    push(p, &mut l.namespaces, n, at)?;
                 }
-                Ok(())
-            })?;
-            if l.namespace(n.flag).is_some() {
-                return Err(fail(ErrorKind::Duplicate, at));
             }
-            push(&mut l.namespaces, n, at)
-        }),
-        1 => mappings(p, &mut l.uid_mappings),
-        2 => mappings(p, &mut l.gid_mappings),
-        3 => resources(p, &mut l.resources),
-        4 => Ok(l.cgroups_path = string(p)?),
-        5 => str_list(p, &mut l.masked_paths),
-        6 => str_list(p, &mut l.readonly_paths),
-        7 => {
-            let mut s = Seccomp::default();
-            seccomp(p, &mut s)?;
-            l.seccomp = Some(s);
-            Ok(())
-        }
-        8 => key_values(p, &mut l.sysctl),
-        9 => arr(p, &mut |p| {
-            let at = next_at(p)?;
-            let d = device(p)?;
-            push(&mut l.devices, d, at)
-        }),
-        _ => {
-            let s = p.str()?;
-            let code = lookup(&s, &tables::MOUNT_OPTIONS)
-                .and_then(|i| tables::MOUNT_OPTION_CODES.get(i).copied())
-                .unwrap_or(0);
-            let bits = code & !tables::OPT_UNSUPPORTED;
-            if code & tables::OPT_UNSUPPORTED != tables::OPT_PROPAGATION
-                || bits & (tables::ms::PRIVATE | tables::ms::SLAVE) == 0
-            {
-                return Err(fail(ErrorKind::Unsupported, p.offset()));
+            1 | 2 => {
+                let list = if i == 1 {
+                    &mut l.uid_mappings
+                } else {
+                    &mut l.gid_mappings
+                };
+                p.array()?;
+                while p.item()? {
+                    let at = next_at(p)?;
+                    let mut v = [0u32; 3];
+                    let mut k = Keys::open(p, &MAPPING)?;
+                    while let Some(i) = k.next(p)? {
+                        let n = u32v(p)?;
+                        if let Some(d) = v.get_mut(usize::from(i)) {
+                            *d = n;
+                        }
+                    }
+                    let m = IdMapping {
+                        container_id: v[0],
+                        host_id: v[1],
+                        size: v[2],
+                    };
+                    push(p, list, m, at)?;
+                }
             }
-            l.rootfs_propagation = bits;
-            Ok(())
+            3 => resources(p, &mut l.resources)?,
+            4 => l.cgroups_path = string(p)?,
+            5 => str_list(p, &mut l.masked_paths)?,
+            6 => str_list(p, &mut l.readonly_paths)?,
+            7 => {
+                seccomp(p, &mut l.seccomp)?;
+                l.has_seccomp = true;
+            }
+            8 => key_values(p, &mut l.sysctl)?,
+            9 => {
+                p.array()?;
+                while p.item()? {
+                    let at = next_at(p)?;
+                    let d = device(p)?;
+                    push(p, &mut l.devices, d, at)?;
+                }
+            }
+            _ => {
+                // rootfsPropagation: private, rprivate, slave or rslave.
+                let s = p.str()?;
+                let code = option_code(&s).unwrap_or(0);
+                let bits = code & !tables::OPT_UNSUPPORTED;
+                if code & tables::OPT_UNSUPPORTED != tables::OPT_PROPAGATION
+                    || bits & (tables::ms::PRIVATE | tables::ms::SLAVE) == 0
+                {
+                    return p.fail(ErrorKind::Unsupported);
+                }
+                l.rootfs_propagation = bits;
+            }
         }
-    })
+    }
+    Some(())
 }
 
-fn mappings(p: &mut Parser<'_>, l: &mut List<IdMapping, MAX_ID_MAPPINGS>) -> R<()> {
-    arr(p, &mut |p| {
-        let at = next_at(p)?;
-        let mut m = IdMapping::default();
-        obj(p, &MAPPING, &mut |p, i| {
-            let v = u32v(p)?;
-            match i {
-                0 => m.container_id = v,
-                1 => m.host_id = v,
-                _ => m.size = v,
-            }
-            Ok(())
-        })?;
-        push(l, m, at)
-    })
-}
-
-const RESOURCES: Obj = Obj {
-    keys: keys(b"memory\0cpu\0pids\0devices\0blockIO\0hugepageLimits\0network\0rdma\0unified\0"),
-    required: 0,
-    unsupported: 4,
-};
-const MEMORY: Obj = Obj {
-    keys: keys(
-        b"limit\0reservation\0swap\0kernel\0kernelTCP\0swappiness\0disableOOMKiller\0\
+static RESOURCES: Obj = obj(
+    b"memory\0cpu\0pids\0devices\0blockIO\0hugepageLimits\0network\0rdma\0unified\0",
+    0,
+    4,
+);
+static MEMORY: Obj = obj(
+    b"limit\0reservation\0swap\0kernel\0kernelTCP\0swappiness\0disableOOMKiller\0\
 useHierarchy\0checkBeforeUpdate\0",
-    ),
-    required: 0,
-    unsupported: 3,
-};
-const CPU: Obj = Obj {
-    keys: keys(
-        b"shares\0quota\0period\0cpus\0mems\0realtimeRuntime\0realtimePeriod\0burst\0idle\0",
-    ),
-    required: 0,
-    unsupported: 5,
-};
-const PIDS: Obj = Obj {
-    keys: keys(b"limit\0"),
-    required: 0,
-    unsupported: 1,
-};
+    0,
+    3,
+);
+static CPU: Obj = obj(
+    b"shares\0quota\0period\0cpus\0mems\0realtimeRuntime\0realtimePeriod\0burst\0idle\0",
+    0,
+    5,
+);
+static PIDS: Obj = obj(b"limit\0", 0, 1);
 
 fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
-    obj(p, &RESOURCES, &mut |p, i| match i {
-        0 => obj(p, &MEMORY, &mut |p, i| {
-            let v = Some(p.i64()?);
-            match i {
-                0 => r.memory_limit = v,
-                1 => r.memory_reservation = v,
-                _ => r.memory_swap = v,
+    let mut k = Keys::open(p, &RESOURCES)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => {
+                let mut k = Keys::open(p, &MEMORY)?;
+                while let Some(i) = k.next(p)? {
+                    let v = Some(p.i64()?);
+                    match i {
+                        0 => r.memory_limit = v,
+                        1 => r.memory_reservation = v,
+                        _ => r.memory_swap = v,
+                    }
+                }
             }
-            Ok(())
-        }),
-        1 => obj(p, &CPU, &mut |p, i| match i {
-            0 => Ok(r.cpu_shares = Some(p.u64()?)),
-            1 => Ok(r.cpu_quota = Some(p.i64()?)),
-            2 => Ok(r.cpu_period = Some(p.u64()?)),
-            3 => Ok(r.cpu_cpus = string(p)?),
-            _ => Ok(r.cpu_mems = string(p)?),
-        }),
-        2 => obj(p, &PIDS, &mut |p, _| Ok(r.pids_limit = Some(p.i64()?))),
-        _ => {
-            // `devices` (the cgroup allow list): accepted, not applied.
-            if p.peek()? != crate::json::Kind::Array {
-                p.array()?;
+            1 => {
+                let mut k = Keys::open(p, &CPU)?;
+                while let Some(i) = k.next(p)? {
+                    match i {
+                        0 => r.cpu_shares = Some(p.u64()?),
+                        1 => r.cpu_quota = Some(p.i64()?),
+                        2 => r.cpu_period = Some(p.u64()?),
+                        3 => r.cpu_cpus = string(p)?,
+                        _ => r.cpu_mems = string(p)?,
+                    }
+                }
             }
-            Ok(p.skip()?)
+            2 => {
+                let mut k = Keys::open(p, &PIDS)?;
+                while k.next(p)?.is_some() {
+                    r.pids_limit = Some(p.i64()?);
+                }
+            }
+            _ => {
+                // `devices` (the cgroup allow list): accepted, not applied.
+                if p.peek()? != crate::json::Kind::Array {
+                    return p.fail(ErrorKind::Type);
+                }
+                p.skip()?;
+            }
         }
-    })
+    }
+    Some(())
 }
 
-const SECCOMP: Obj = Obj {
-    keys: keys(
-        b"defaultAction\0defaultErrnoRet\0architectures\0flags\0syscalls\0\
+static SECCOMP: Obj = obj(
+    b"defaultAction\0defaultErrnoRet\0architectures\0flags\0syscalls\0\
 listenerPath\0listenerMetadata\0",
-    ),
-    required: 1,
-    unsupported: 5,
-};
-const RULE: Obj = Obj {
-    keys: keys(b"names\0action\0errnoRet\0args\0"),
-    required: 0b11,
-    unsupported: 4,
-};
-const ARG: Obj = Obj {
-    keys: keys(b"index\0value\0valueTwo\0op\0"),
-    required: 0b1011,
-    unsupported: 4,
-};
+    1,
+    5,
+);
+static RULE: Obj = obj(b"names\0action\0errnoRet\0args\0", 0b11, 4);
+static ARG: Obj = obj(b"index\0value\0valueTwo\0op\0", 0b1011, 4);
 
 fn action(p: &mut Parser<'_>) -> R<SeccompAction> {
     let i = name(p, &tables::SECCOMP_ACTIONS)?;
-    Ok(ACTIONS.get(i).copied().unwrap_or_default())
+    Some(ACTIONS.get(i).copied().unwrap_or_default())
 }
 
 /// `errnoRet` given with an action that takes none: the spec says fail.
-fn check_errno(a: SeccompAction, e: Option<u32>, at: usize) -> R<()> {
+fn check_errno(p: &mut Parser<'_>, a: SeccompAction, e: Option<u32>, at: usize) -> R<()> {
     if e.is_some() && !a.takes_errno() {
-        return Err(fail(ErrorKind::Value, at));
+        return p.fail_at(ErrorKind::Value, at);
     }
-    Ok(())
+    Some(())
 }
 
 fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<()> {
     let at = next_at(p)?;
-    obj(p, &SECCOMP, &mut |p, i| match i {
-        0 => Ok(s.default_action = action(p)?),
-        1 => Ok(s.default_errno_ret = Some(u32v(p)?)),
-        2 => arr(p, &mut |p| {
-            let a = name(p, &tables::SECCOMP_ARCHS)?;
-            s.architectures |= 1u32.checked_shl(a as u32).unwrap_or(0);
-            Ok(())
-        }),
-        3 => arr(p, &mut |p| {
-            let f = name(p, &tables::SECCOMP_FLAGS)?;
-            s.flags |= tables::SECCOMP_FLAG_BITS.get(f).copied().unwrap_or(0);
-            Ok(())
-        }),
-        _ => arr(p, &mut |p| {
-            let at = next_at(p)?;
-            let mut r = SeccompRule {
-                args_start: s.args.len() as u16,
-                ..Default::default()
-            };
-            obj(p, &RULE, &mut |p, i| match i {
-                0 => {
-                    let start = next_at(p)?;
-                    let mut n = 0u16;
-                    arr(p, &mut |p| {
-                        string(p)?;
-                        n = n
-                            .checked_add(1)
-                            .ok_or(fail(ErrorKind::Capacity, p.offset()))?;
-                        Ok(())
-                    })?;
-                    if n == 0 {
-                        return Err(fail(ErrorKind::Value, start));
+    let mut k = Keys::open(p, &SECCOMP)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => s.default_action = action(p)?,
+            1 => s.default_errno_ret = Some(u32v(p)?),
+            2 | 3 => {
+                p.array()?;
+                while p.item()? {
+                    if i == 2 {
+                        let a = name(p, &tables::SECCOMP_ARCHS)?;
+                        s.architectures |= 1u32.checked_shl(a as u32).unwrap_or(0);
+                    } else {
+                        let f = name(p, &tables::SECCOMP_FLAGS)?;
+                        s.flags |= tables::SECCOMP_FLAG_BITS.get(f).copied().unwrap_or(0);
                     }
-                    let end = p.offset().saturating_add(1);
-                    r.names = StrArray {
-                        json: p.input().get(start..end).unwrap_or(&[]),
-                        len: n,
-                    };
-                    Ok(())
                 }
-                1 => Ok(r.action = action(p)?),
-                2 => Ok(r.errno_ret = Some(u32v(p)?)),
-                _ => arr(p, &mut |p| {
+            }
+            _ => {
+                p.array()?;
+                while p.item()? {
                     let at = next_at(p)?;
-                    let mut a = SeccompArg::default();
-                    obj(p, &ARG, &mut |p, i| match i {
-                        0 => {
-                            let v = p.u64()?;
-                            if v > 5 {
-                                return Err(fail(ErrorKind::Range, p.offset()));
-                            }
-                            Ok(a.index = v as u8)
-                        }
-                        1 => Ok(a.value = p.u64()?),
-                        2 => Ok(a.value_two = p.u64()?),
-                        _ => {
-                            let o = name(p, &tables::SECCOMP_OPS)?;
-                            Ok(a.op = OPS.get(o).copied().unwrap_or_default())
-                        }
-                    })?;
-                    push(&mut s.args, a, at)?;
-                    r.args_len = r.args_len.saturating_add(1);
-                    Ok(())
-                }),
-            })?;
-            check_errno(r.action, r.errno_ret, at)?;
-            push(&mut s.syscalls, r, at)
-        }),
-    })?;
-    check_errno(s.default_action, s.default_errno_ret, at)
+                    let r = rule(p, s)?;
+                    check_errno(p, r.action, r.errno_ret, at)?;
+                    push(p, &mut s.syscalls, r, at)?;
+                }
+            }
+        }
+    }
+    check_errno(p, s.default_action, s.default_errno_ret, at)
 }
 
-const DEVICE: Obj = Obj {
-    keys: keys(b"path\0type\0major\0minor\0fileMode\0uid\0gid\0"),
-    required: 0b11,
-    unsupported: 7,
-};
+fn rule<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<SeccompRule<'a>> {
+    let mut r = SeccompRule {
+        args_start: s.args.len() as u16,
+        ..Default::default()
+    };
+    let mut k = Keys::open(p, &RULE)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => {
+                // Checked here, kept as the JSON text (see `StrArray`).
+                let start = next_at(p)?;
+                let mut n = 0u16;
+                p.array()?;
+                while p.item()? {
+                    string(p)?;
+                    n = match n.checked_add(1) {
+                        Some(n) => n,
+                        None => return p.fail(ErrorKind::Capacity),
+                    };
+                }
+                if n == 0 {
+                    return p.fail_at(ErrorKind::Value, start);
+                }
+                let end = p.offset().saturating_add(1);
+                r.names = StrArray {
+                    json: p.input().get(start..end),
+                    len: n,
+                };
+            }
+            1 => r.action = action(p)?,
+            2 => r.errno_ret = Some(u32v(p)?),
+            _ => {
+                p.array()?;
+                while p.item()? {
+                    let at = next_at(p)?;
+                    let mut a = SeccompArg::default();
+                    let mut k = Keys::open(p, &ARG)?;
+                    while let Some(i) = k.next(p)? {
+                        match i {
+                            0 => {
+                                let v = p.u64()?;
+                                if v > 5 {
+                                    return p.fail(ErrorKind::Range);
+                                }
+                                a.index = v as u8;
+                            }
+                            1 => a.value = p.u64()?,
+                            2 => a.value_two = p.u64()?,
+                            _ => {
+                                let o = name(p, &tables::SECCOMP_OPS)?;
+                                a.op = OPS.get(o).copied().unwrap_or_default();
+                            }
+                        }
+                    }
+                    push(p, &mut s.args, a, at)?;
+                    r.args_len = r.args_len.saturating_add(1);
+                }
+            }
+        }
+    }
+    Some(r)
+}
+
+static DEVICE: Obj = obj(b"path\0type\0major\0minor\0fileMode\0uid\0gid\0", 0b11, 7);
 
 fn device<'a>(p: &mut Parser<'a>) -> R<Device<'a>> {
     let at = next_at(p)?;
     let mut d = Device::default();
     let mut numbered = 0u8;
-    obj(p, &DEVICE, &mut |p, i| match i {
-        0 => Ok(d.path = abs_path(p)?),
-        1 => {
-            let s = p.str()?;
-            d.kind = match s.raw() {
-                [k @ (b'c' | b'b' | b'u' | b'p')] => *k,
-                _ => return Err(fail(ErrorKind::Value, p.offset())),
-            };
-            Ok(())
-        }
-        2 | 3 => {
-            let v = u32v(p)?;
-            numbered |= if i == 2 { 1 } else { 2 };
-            if i == 2 {
-                d.major = v
-            } else {
-                d.minor = v
+    let mut k = Keys::open(p, &DEVICE)?;
+    while let Some(i) = k.next(p)? {
+        match i {
+            0 => d.path = abs_path(p)?,
+            1 => {
+                let s = p.str()?;
+                d.kind = match s.raw() {
+                    [k @ (b'c' | b'b' | b'u' | b'p')] => *k,
+                    _ => return p.fail(ErrorKind::Value),
+                };
             }
-            Ok(())
+            2 => {
+                d.major = u32v(p)?;
+                numbered |= 1;
+            }
+            3 => {
+                d.minor = u32v(p)?;
+                numbered |= 2;
+            }
+            4 => d.file_mode = Some(u32v(p)?),
+            5 => d.uid = Some(u32v(p)?),
+            _ => d.gid = Some(u32v(p)?),
         }
-        4 => Ok(d.file_mode = Some(u32v(p)?)),
-        5 => Ok(d.uid = Some(u32v(p)?)),
-        _ => Ok(d.gid = Some(u32v(p)?)),
-    })?;
+    }
     if d.kind != b'p' && numbered != 3 {
-        let key: &[u8] = if numbered & 1 == 0 {
+        p.missing = if numbered & 1 == 0 {
             b"major"
         } else {
             b"minor"
         };
-        return Err(Fail {
-            kind: ErrorKind::Missing,
-            at,
-            key,
-        });
+        return p.fail_at(ErrorKind::Missing, at);
     }
-    Ok(d)
+    Some(d)
 }

@@ -8,24 +8,6 @@ use crate::write::dec;
 /// Bytes of JSON path an [`Error`] keeps (longer paths are cut).
 pub const ERROR_PATH_LEN: usize = 96;
 
-/// The parser's internal error: kind, offset, and for `Missing` the key.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Fail {
-    pub kind: ErrorKind,
-    pub at: usize,
-    pub key: &'static [u8],
-}
-
-impl From<JsonError> for Fail {
-    fn from(e: JsonError) -> Self {
-        Fail {
-            kind: e.kind,
-            at: e.offset,
-            key: b"",
-        }
-    }
-}
-
 /// A `config.json` error: its kind, the byte offset, and the JSON path of
 /// the offending field, such as `process.args[3]` or `linux.mountLabel`.
 #[derive(Clone, Copy, Debug)]
@@ -37,16 +19,17 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(input: &[u8], f: Fail) -> Self {
+    /// The error `j` in `input`; `missing` is the key of a `Missing` error.
+    pub(crate) fn new(input: &[u8], j: JsonError, missing: &[u8]) -> Self {
         let mut e = Error {
-            kind: f.kind,
-            offset: f.at,
+            kind: j.kind,
+            offset: j.offset,
             path: [0; ERROR_PATH_LEN],
             path_len: 0,
         };
-        locate(input, f.at, &mut e);
-        if !f.key.is_empty() {
-            e.key(f.key);
+        locate(input, j.offset, &mut e);
+        if j.kind == ErrorKind::Missing {
+            e.key(missing);
         }
         e
     }
@@ -136,14 +119,14 @@ fn walk<'a>(
     at: usize,
     frames: &mut [Frame<'a>; MAX_DEPTH],
     depth: &mut usize,
-) -> Result<(), JsonError> {
+) -> Option<()> {
     loop {
         if let Some(f) = depth.checked_sub(1).and_then(|d| frames.get_mut(d)) {
             if p.peek()? == Kind::End {
                 p.next()?;
                 *depth = depth.saturating_sub(1);
                 if *depth == 0 {
-                    return Ok(());
+                    return Some(());
                 }
                 continue;
             }
@@ -154,7 +137,7 @@ fn walk<'a>(
                     f.key = k;
                 }
                 if start >= at {
-                    return Ok(());
+                    return Some(());
                 }
             } else {
                 f.n = f.n.saturating_add(1);
@@ -162,7 +145,7 @@ fn walk<'a>(
         }
         p.peek()?;
         if p.offset() >= at {
-            return Ok(());
+            return Some(());
         }
         match p.next()? {
             t @ (Token::ObjBegin | Token::ArrBegin) => {
@@ -175,7 +158,7 @@ fn walk<'a>(
                 }
                 *depth = depth.saturating_add(1);
             }
-            _ if *depth == 0 => return Ok(()),
+            _ if *depth == 0 => return Some(()),
             _ => {}
         }
     }

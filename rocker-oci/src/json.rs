@@ -8,6 +8,13 @@
 //! and converted with overflow checks. [`Parser::skip`] passes over a whole
 //! value of any type without decoding or storing anything.
 //!
+//! Errors are sticky: a method that fails records a [`JsonError`] (see
+//! [`Parser::error`]) and returns `None`, and so does every later call. A
+//! caller just uses `?` on `Option`s and asks for the error once at the end;
+//! that keeps every call site one compare (the crate's flash budget counts).
+//! [`Parser::fail`] lets a caller record its own error (a value out of range,
+//! a missing field) the same way.
+//!
 //! Bytes >= 0x80 are passed through as they are: the input is not checked
 //! to be UTF-8 (Linux paths and arguments are bytes).
 
@@ -76,20 +83,31 @@ pub struct JsonError {
 /// `Str::default()` is the empty string.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Str<'a> {
-    raw: &'a [u8],
+    // `None` (all zero bits) is the empty string: structs full of `Str`s
+    // then start as one `memset`.
+    raw: Option<&'a [u8]>,
     esc: bool,
 }
 
 impl<'a> Str<'a> {
+    /// The empty string.
+    pub const EMPTY: Str<'static> = Str {
+        raw: None,
+        esc: false,
+    };
+
     /// A string whose value is exactly `b` (no JSON escapes are interpreted).
     pub const fn from_bytes(b: &'a [u8]) -> Self {
-        Str { raw: b, esc: false }
+        Str {
+            raw: Some(b),
+            esc: false,
+        }
     }
 
     /// The bytes as they are in the input: the value itself when
     /// [`Str::has_escapes`] is false, else the escaped JSON text.
     pub fn raw(&self) -> &'a [u8] {
-        self.raw
+        self.raw.unwrap_or(&[])
     }
 
     /// The value borrowed from the input, when it needs no decoding.
@@ -97,7 +115,7 @@ impl<'a> Str<'a> {
         if self.esc {
             None
         } else {
-            Some(self.raw)
+            Some(self.raw())
         }
     }
 
@@ -108,13 +126,13 @@ impl<'a> Str<'a> {
 
     /// The value is the empty string.
     pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
+        self.raw().is_empty()
     }
 
     /// The decoded bytes (escapes resolved, `\uXXXX` as UTF-8).
     pub fn bytes(&self) -> Bytes<'a> {
         Bytes {
-            s: self.raw,
+            s: self.raw(),
             i: 0,
             esc: self.esc,
             pend: [0; 4],
@@ -125,29 +143,17 @@ impl<'a> Str<'a> {
 
     /// Length of the decoded value in bytes.
     pub fn len(&self) -> usize {
-        if self.esc {
-            self.bytes().count()
-        } else {
-            self.raw.len()
-        }
+        self.bytes().count()
     }
 
     /// The decoded value equals `v`.
     pub fn eq_bytes(&self, v: &[u8]) -> bool {
-        if self.esc {
-            self.bytes().eq(v.iter().copied())
-        } else {
-            self.raw == v
-        }
+        self.bytes().eq(v.iter().copied())
     }
 
     /// The decoded value contains byte `b`.
     pub fn contains(&self, b: u8) -> bool {
-        if self.esc {
-            self.bytes().any(|c| c == b)
-        } else {
-            self.raw.contains(&b)
-        }
+        self.bytes().any(|c| c == b)
     }
 
     /// The decoded value starts with `p`.
@@ -179,10 +185,6 @@ impl<'a> Str<'a> {
         }
         *buf.get_mut(n)? = 0;
         buf.get(..=n)
-    }
-
-    pub(crate) fn escaped(raw: &'a [u8]) -> Self {
-        Str { raw, esc: true }
     }
 }
 
@@ -415,6 +417,9 @@ pub struct Parser<'a> {
     /// Bit `d` set: the container at depth `d + 1` is an object.
     objs: u32,
     st: St,
+    err: Option<JsonError>,
+    /// For `ErrorKind::Missing`: the missing key (set by the config layer).
+    pub(crate) missing: &'static [u8],
 }
 
 const _: () = assert!(MAX_DEPTH <= 32); // `objs` has one bit per level
@@ -429,6 +434,8 @@ impl<'a> Parser<'a> {
             depth: 0,
             objs: 0,
             st: St::Value,
+            err: None,
+            missing: b"",
         }
     }
 
@@ -447,19 +454,28 @@ impl<'a> Parser<'a> {
         usize::from(self.depth)
     }
 
+    /// The first error recorded, if any (then every method returns `None`).
+    pub fn error(&self) -> Option<JsonError> {
+        self.err
+    }
+
+    /// Records `kind` at the offset of the last token (unless an error is
+    /// recorded already) and returns `None`.
+    pub fn fail<T>(&mut self, kind: ErrorKind) -> Option<T> {
+        self.fail_at(kind, self.start)
+    }
+
+    /// Records `kind` at `offset` (unless an error is recorded already) and
+    /// returns `None`.
+    pub fn fail_at<T>(&mut self, kind: ErrorKind, offset: usize) -> Option<T> {
+        if self.err.is_none() {
+            self.err = Some(JsonError { kind, offset });
+        }
+        None
+    }
+
     fn at(&self, i: usize) -> u8 {
         self.s.get(i).copied().unwrap_or(0)
-    }
-
-    fn fail(&self, kind: ErrorKind) -> JsonError {
-        JsonError {
-            kind,
-            offset: self.start,
-        }
-    }
-
-    fn fail_at(&self, kind: ErrorKind, offset: usize) -> JsonError {
-        JsonError { kind, offset }
     }
 
     fn in_object(&self) -> bool {
@@ -475,7 +491,10 @@ impl<'a> Parser<'a> {
 
     /// Consumes whitespace and a pending `,`; returns the first byte of the
     /// next token (0 when the document is complete), checking it may come here.
-    fn peek_byte(&mut self) -> Result<u8, JsonError> {
+    fn peek_byte(&mut self) -> Option<u8> {
+        if self.err.is_some() {
+            return None;
+        }
         loop {
             self.skip_ws();
             self.start = self.pos;
@@ -483,7 +502,7 @@ impl<'a> Parser<'a> {
             let ok = match self.st {
                 St::After => {
                     if self.depth == 0 {
-                        return Ok(0);
+                        return Some(0);
                     }
                     let obj = self.in_object();
                     if c == b',' {
@@ -503,16 +522,16 @@ impl<'a> Parser<'a> {
                 }
             };
             return if ok {
-                Ok(c)
+                Some(c)
             } else {
-                Err(self.fail(ErrorKind::Syntax))
+                self.fail(ErrorKind::Syntax)
             };
         }
     }
 
     /// The type of the next value (consumes only whitespace and a `,`).
-    pub fn peek(&mut self) -> Result<Kind, JsonError> {
-        Ok(match self.peek_byte()? {
+    pub fn peek(&mut self) -> Option<Kind> {
+        Some(match self.peek_byte()? {
             b'{' => Kind::Object,
             b'[' => Kind::Array,
             b'"' => Kind::String,
@@ -525,13 +544,13 @@ impl<'a> Parser<'a> {
     }
 
     /// The next token.
-    #[allow(clippy::should_implement_trait)] // fallible; not an Iterator
-    pub fn next(&mut self) -> Result<Token<'a>, JsonError> {
+    #[allow(clippy::should_implement_trait)] // sticky errors; not an Iterator
+    pub fn next(&mut self) -> Option<Token<'a>> {
         let c = self.peek_byte()?;
         let tok = match c {
             b'{' | b'[' => {
                 if usize::from(self.depth) >= MAX_DEPTH {
-                    return Err(self.fail(ErrorKind::TooDeep));
+                    return self.fail(ErrorKind::TooDeep);
                 }
                 let bit = 1u32.checked_shl(u32::from(self.depth)).unwrap_or(0);
                 self.depth = self.depth.saturating_add(1);
@@ -539,11 +558,11 @@ impl<'a> Parser<'a> {
                 if c == b'{' {
                     self.objs |= bit;
                     self.st = St::FirstKey;
-                    return Ok(Token::ObjBegin);
+                    return Some(Token::ObjBegin);
                 }
                 self.objs &= !bit;
                 self.st = St::FirstValue;
-                return Ok(Token::ArrBegin);
+                return Some(Token::ArrBegin);
             }
             b'}' | b']' => {
                 self.depth = self.depth.saturating_sub(1);
@@ -560,31 +579,31 @@ impl<'a> Parser<'a> {
                 if key {
                     self.skip_ws();
                     if self.at(self.pos) != b':' {
-                        return Err(self.fail_at(ErrorKind::Syntax, self.pos));
+                        return self.fail_at(ErrorKind::Syntax, self.pos);
                     }
                     self.pos = self.pos.saturating_add(1);
                     self.st = St::Value;
-                    return Ok(Token::Key(s));
+                    return Some(Token::Key(s));
                 }
                 Token::Str(s)
             }
             b't' => self.lit(b"true", Token::Bool(true))?,
             b'f' => self.lit(b"false", Token::Bool(false))?,
             b'n' => self.lit(b"null", Token::Null)?,
-            0 => return Err(self.fail(ErrorKind::Syntax)),
+            0 => return self.fail(ErrorKind::Syntax),
             _ => Token::Num(self.lex_num()?),
         };
         self.st = St::After;
-        Ok(tok)
+        Some(tok)
     }
 
-    fn lit(&mut self, word: &[u8], tok: Token<'a>) -> Result<Token<'a>, JsonError> {
+    fn lit(&mut self, word: &[u8], tok: Token<'a>) -> Option<Token<'a>> {
         let end = self.pos.saturating_add(word.len());
         if self.s.get(self.pos..end) != Some(word) {
-            return Err(self.fail(ErrorKind::Syntax));
+            return self.fail(ErrorKind::Syntax);
         }
         self.pos = end;
-        Ok(tok)
+        Some(tok)
     }
 
     fn digits(&self, mut i: usize) -> usize {
@@ -594,85 +613,89 @@ impl<'a> Parser<'a> {
         i
     }
 
-    fn lex_num(&mut self) -> Result<Num<'a>, JsonError> {
+    fn lex_num(&mut self) -> Option<Num<'a>> {
         let b = self.pos;
         let mut i = b;
         if self.at(i) == b'-' {
             i = i.saturating_add(1);
         }
+        let mut ok = true;
         match self.at(i) {
             b'0' => i = i.saturating_add(1),
             b'1'..=b'9' => i = self.digits(i),
-            _ => return Err(self.fail_at(ErrorKind::Syntax, i)),
+            _ => ok = false,
         }
-        if self.at(i) == b'.' {
+        if ok && self.at(i) == b'.' {
             i = i.saturating_add(1);
-            if !self.at(i).is_ascii_digit() {
-                return Err(self.fail_at(ErrorKind::Syntax, i));
-            }
+            ok = self.at(i).is_ascii_digit();
             i = self.digits(i);
         }
-        if matches!(self.at(i), b'e' | b'E') {
+        if ok && matches!(self.at(i), b'e' | b'E') {
             i = i.saturating_add(1);
             if matches!(self.at(i), b'+' | b'-') {
                 i = i.saturating_add(1);
             }
-            if !self.at(i).is_ascii_digit() {
-                return Err(self.fail_at(ErrorKind::Syntax, i));
-            }
+            ok = self.at(i).is_ascii_digit();
             i = self.digits(i);
         }
+        if !ok {
+            return self.fail_at(ErrorKind::Syntax, i);
+        }
         self.pos = i;
-        Ok(Num {
+        Some(Num {
             raw: self.s.get(b..i).unwrap_or(&[]),
         })
     }
 
-    fn lex_str(&mut self) -> Result<Str<'a>, JsonError> {
+    fn lex_str(&mut self) -> Option<Str<'a>> {
         let b = self.pos.saturating_add(1);
         let mut i = b;
         let mut esc = false;
         loop {
             match self.s.get(i) {
                 Some(b'"') => break,
-                Some(b'\\') => {
-                    let (_, n) = escape(self.s, i).ok_or(self.fail_at(ErrorKind::Syntax, i))?;
-                    i = i.saturating_add(n);
-                    esc = true;
-                }
+                Some(b'\\') => match escape(self.s, i) {
+                    Some((_, n)) => {
+                        i = i.saturating_add(n);
+                        esc = true;
+                    }
+                    None => return self.fail_at(ErrorKind::Syntax, i),
+                },
                 Some(0x20..) => i = i.saturating_add(1),
-                _ => return Err(self.fail_at(ErrorKind::Syntax, i)),
+                _ => return self.fail_at(ErrorKind::Syntax, i),
             }
         }
         self.pos = i.saturating_add(1);
         let raw = self.s.get(b..i).unwrap_or(&[]);
-        Ok(if esc {
-            Str::escaped(raw)
-        } else {
-            Str::from_bytes(raw)
+        Some(Str {
+            raw: Some(raw),
+            esc,
         })
     }
 
     /// Skips the next value whole (an object or array with everything in
     /// it), checking its syntax but decoding nothing.
-    pub fn skip(&mut self) -> Result<(), JsonError> {
+    pub fn skip(&mut self) -> Option<()> {
         let d = self.depth;
         loop {
             let t = self.next()?;
             if self.depth <= d && !matches!(t, Token::Key(_)) {
-                return Ok(());
+                return Some(());
             }
         }
     }
 
     /// Succeeds if the document is complete and only whitespace follows.
-    pub fn finish(&mut self) -> Result<(), JsonError> {
+    pub fn finish(&mut self) -> Option<()> {
+        if self.err.is_some() {
+            return None;
+        }
         self.skip_ws();
         self.start = self.pos;
         if self.depth == 0 && self.st == St::After && self.pos == self.s.len() {
-            Ok(())
+            Some(())
         } else {
-            Err(self.fail(ErrorKind::Syntax))
+            self.fail(ErrorKind::Syntax)
         }
     }
 
@@ -680,80 +703,89 @@ impl<'a> Parser<'a> {
     // with ErrorKind::Type at the value's offset.
 
     /// `{`
-    pub fn object(&mut self) -> Result<(), JsonError> {
+    pub fn object(&mut self) -> Option<()> {
         match self.next()? {
-            Token::ObjBegin => Ok(()),
-            _ => Err(self.fail(ErrorKind::Type)),
+            Token::ObjBegin => Some(()),
+            _ => self.fail(ErrorKind::Type),
         }
     }
 
-    /// Inside an object: the next key, or `None` after consuming `}`.
-    pub fn key(&mut self) -> Result<Option<Str<'a>>, JsonError> {
+    /// Inside an object: the next key, or `Some(None)` after consuming `}`.
+    pub fn key(&mut self) -> Option<Option<Str<'a>>> {
         match self.next()? {
-            Token::Key(k) => Ok(Some(k)),
-            Token::ObjEnd => Ok(None),
-            _ => Err(self.fail(ErrorKind::Type)),
+            Token::Key(k) => Some(Some(k)),
+            Token::ObjEnd => Some(None),
+            _ => self.fail(ErrorKind::Type),
         }
     }
 
     /// `[`
-    pub fn array(&mut self) -> Result<(), JsonError> {
+    pub fn array(&mut self) -> Option<()> {
         match self.next()? {
-            Token::ArrBegin => Ok(()),
-            _ => Err(self.fail(ErrorKind::Type)),
+            Token::ArrBegin => Some(()),
+            _ => self.fail(ErrorKind::Type),
         }
     }
 
     /// Inside an array: true if another element follows, false after
     /// consuming `]`.
-    pub fn item(&mut self) -> Result<bool, JsonError> {
+    pub fn item(&mut self) -> Option<bool> {
         if self.peek_byte()? == b']' {
             self.next()?;
-            return Ok(false);
+            return Some(false);
         }
-        Ok(true)
+        Some(true)
     }
 
     /// A string value.
-    pub fn str(&mut self) -> Result<Str<'a>, JsonError> {
+    pub fn str(&mut self) -> Option<Str<'a>> {
         match self.next()? {
-            Token::Str(s) => Ok(s),
-            _ => Err(self.fail(ErrorKind::Type)),
+            Token::Str(s) => Some(s),
+            _ => self.fail(ErrorKind::Type),
         }
     }
 
     /// A number value.
-    pub fn num(&mut self) -> Result<Num<'a>, JsonError> {
+    pub fn num(&mut self) -> Option<Num<'a>> {
         match self.next()? {
-            Token::Num(n) => Ok(n),
-            _ => Err(self.fail(ErrorKind::Type)),
+            Token::Num(n) => Some(n),
+            _ => self.fail(ErrorKind::Type),
         }
     }
 
     /// An unsigned integer.
-    pub fn u64(&mut self) -> Result<u64, JsonError> {
-        self.num()?.to_u64().map_err(|k| self.fail(k))
+    pub fn u64(&mut self) -> Option<u64> {
+        let n = self.num()?;
+        self.ok(n.to_u64())
     }
 
     /// A signed integer.
-    pub fn i64(&mut self) -> Result<i64, JsonError> {
-        self.num()?.to_i64().map_err(|k| self.fail(k))
+    pub fn i64(&mut self) -> Option<i64> {
+        let n = self.num()?;
+        self.ok(n.to_i64())
+    }
+
+    fn ok<T>(&mut self, r: Result<T, ErrorKind>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(k) => self.fail(k),
+        }
     }
 
     /// `true` or `false`.
-    pub fn bool(&mut self) -> Result<bool, JsonError> {
+    pub fn bool(&mut self) -> Option<bool> {
         match self.next()? {
-            Token::Bool(b) => Ok(b),
-            _ => Err(self.fail(ErrorKind::Type)),
+            Token::Bool(b) => Some(b),
+            _ => self.fail(ErrorKind::Type),
         }
     }
 
     /// If the next value is `null`, consumes it and returns true.
-    pub fn null(&mut self) -> Result<bool, JsonError> {
+    pub fn null(&mut self) -> Option<bool> {
         if self.peek_byte()? == b'n' {
             self.next()?;
-            return Ok(true);
+            return Some(true);
         }
-        Ok(false)
+        Some(false)
     }
 }

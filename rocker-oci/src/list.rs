@@ -21,6 +21,15 @@ impl<T: Copy + Default, const N: usize> List<T, N> {
     /// The capacity `N`.
     pub const CAPACITY: usize = N;
 
+    /// An empty list; `fill` is what the unused slots hold (pass a value
+    /// whose bits are all zero, so that zeroing a struct is one `memset`).
+    pub const fn new(fill: T) -> Self {
+        List {
+            items: [fill; N],
+            len: 0,
+        }
+    }
+
     /// The items.
     pub fn as_slice(&self) -> &[T] {
         self.items.get(..self.len).unwrap_or(&[])

@@ -2,7 +2,7 @@
 //! `config.json`) and `features`.
 
 use crate::config::KeyValue;
-use crate::json::{JsonError, Parser, Token};
+use crate::json::{ErrorKind, JsonError, Parser, Token};
 use crate::tables::{self, Names};
 use crate::write::Writer;
 
@@ -76,6 +76,16 @@ pub fn write_state<'b>(s: &State<'_>, buf: &'b mut [u8], pretty: bool) -> Option
 /// Keys and strings are copied in their escaped form.
 pub fn reformat(input: &[u8], w: &mut Writer<'_>) -> Result<(), JsonError> {
     let mut p = Parser::new(input);
+    match copy(&mut p, w) {
+        Some(()) => Ok(()),
+        None => Err(p.error().unwrap_or(JsonError {
+            kind: ErrorKind::Syntax,
+            offset: 0,
+        })),
+    }
+}
+
+fn copy(p: &mut Parser<'_>, w: &mut Writer<'_>) -> Option<()> {
     loop {
         match p.next()? {
             Token::ObjBegin => w.begin_object(),

@@ -2,15 +2,34 @@
 
 use crate::json::{Num, Str};
 
+/// `(n / 10, n % 10)` without a 64-bit division (which would pull
+/// `__aeabi_uldivmod`, 600 bytes, into 32-bit binaries): shifts and adds
+/// (Hacker's Delight, "divu10").
+fn div10(n: u64) -> (u64, u8) {
+    let mut q = (n >> 1).wrapping_add(n >> 2);
+    q = q.wrapping_add(q >> 4);
+    q = q.wrapping_add(q >> 8);
+    q = q.wrapping_add(q >> 16);
+    q = q.wrapping_add(q >> 32);
+    q >>= 3;
+    let mut r = n.wrapping_sub(q.wrapping_mul(10));
+    if r > 9 {
+        q = q.wrapping_add(1);
+        r = r.wrapping_sub(10);
+    }
+    (q, r as u8)
+}
+
 /// Decimal digits of `v` (in `buf`).
 pub fn dec(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
+        let (q, r) = div10(v);
         i = i.saturating_sub(1);
         if let Some(d) = buf.get_mut(i) {
-            *d = b'0' | (v % 10) as u8;
+            *d = b'0' | r;
         }
-        v /= 10;
+        v = q;
         if v == 0 || i == 0 {
             break;
         }
