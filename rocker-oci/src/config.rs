@@ -14,7 +14,7 @@
 #![allow(clippy::unit_arg)]
 
 use crate::error::Error;
-use crate::json::{ErrorKind, JsonError, Parser, Str, Token};
+use crate::json::{ErrorKind, Kind, Parser, Str, Token};
 use crate::list::List;
 use crate::tables::{self, Names};
 
@@ -764,11 +764,7 @@ pub fn parse_process(input: &[u8]) -> Result<Process<'_>, Error> {
 
 /// The error a failed parse recorded, with its path.
 fn fault(p: &Parser<'_>) -> Error {
-    let e = p.error().unwrap_or(JsonError {
-        kind: ErrorKind::Syntax,
-        offset: 0,
-    });
-    Error::new(p.input(), e, p.missing)
+    Error::new(p)
 }
 
 // ---------------------------------------------------------------------------
@@ -874,8 +870,8 @@ fn must_be_empty(p: &mut Parser<'_>) -> R<()> {
         Token::Bool(b) => !b,
         Token::Str(s) => s.is_empty(),
         Token::Num(n) => n.to_i64() == Ok(0),
-        Token::ArrBegin => !p.item()?,
-        Token::ObjBegin => p.key()?.is_none(),
+        // `[]` or `{}`: peek, do not step into it (the error path would).
+        Token::ArrBegin | Token::ObjBegin => p.peek()? == Kind::End && p.next().is_some(),
         _ => false,
     };
     if empty {
@@ -1378,7 +1374,7 @@ fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
             }
             _ => {
                 // `devices` (the cgroup allow list): accepted, not applied.
-                if p.peek()? != crate::json::Kind::Array {
+                if p.peek()? != Kind::Array {
                     return p.fail(ErrorKind::Type);
                 }
                 p.skip()?;

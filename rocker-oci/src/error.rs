@@ -1,9 +1,7 @@
 //! [`Error`]: what went wrong in a `config.json` and the JSON path of the
-//! field (`process.args[3]`), rebuilt from the error's byte offset only when
-//! an error happens, so the parser itself carries no path bookkeeping.
+//! field (`process.args[3]`), as the parser tracks it ([`Parser::path`]).
 
-use crate::json::{ErrorKind, JsonError, Kind, Parser, Str, Token, MAX_DEPTH};
-use crate::write::dec;
+use crate::json::{ErrorKind, JsonError, Parser};
 
 /// Bytes of JSON path an [`Error`] keeps (longer paths are cut).
 pub const ERROR_PATH_LEN: usize = 96;
@@ -19,17 +17,14 @@ pub struct Error {
 }
 
 impl Error {
-    /// The error `j` in `input`; `missing` is the key of a `Missing` error.
-    pub(crate) fn new(input: &[u8], j: JsonError, missing: &[u8]) -> Self {
-        let mut e = Error {
-            kind: j.kind,
-            offset: j.offset,
-            path: [0; ERROR_PATH_LEN],
-            path_len: 0,
-        };
-        locate(input, j.offset, &mut e);
+    /// The error `p` recorded, with its path.
+    pub(crate) fn new(p: &Parser<'_>) -> Self {
+        let j = p.error().unwrap_or(JsonError { kind: ErrorKind::Syntax, offset: 0 });
+        let mut e = Error { kind: j.kind, offset: j.offset, path: [0; ERROR_PATH_LEN], path_len: 0 };
+        let n = p.path(&mut e.path).len();
+        e.path_len = n as u8;
         if j.kind == ErrorKind::Missing {
-            e.key(missing);
+            e.key(p.missing);
         }
         e
     }
@@ -86,80 +81,3 @@ impl Error {
     }
 }
 
-#[derive(Clone, Copy, Default)]
-struct Frame<'a> {
-    obj: bool,
-    key: Str<'a>,
-    /// Elements begun so far in an array.
-    n: u64,
-}
-
-/// Walks `input` again up to the value (or key) starting at `at` and writes
-/// its path into `e`. Stops early, with the path reached so far, at the
-/// first syntax error.
-fn locate(input: &[u8], at: usize, e: &mut Error) {
-    let mut frames = [Frame::default(); MAX_DEPTH];
-    let mut depth = 0usize;
-    let mut p = Parser::new(input);
-    let _ = walk(&mut p, at, &mut frames, &mut depth);
-    for f in frames.get(..depth).unwrap_or(&[]) {
-        if f.obj {
-            e.key(f.key.raw());
-        } else {
-            let mut b = [0u8; 20];
-            e.push(b"[");
-            e.push(dec(f.n.saturating_sub(1), &mut b));
-            e.push(b"]");
-        }
-    }
-}
-
-fn walk<'a>(
-    p: &mut Parser<'a>,
-    at: usize,
-    frames: &mut [Frame<'a>; MAX_DEPTH],
-    depth: &mut usize,
-) -> Option<()> {
-    loop {
-        if let Some(f) = depth.checked_sub(1).and_then(|d| frames.get_mut(d)) {
-            if p.peek()? == Kind::End {
-                p.next()?;
-                *depth = depth.saturating_sub(1);
-                if *depth == 0 {
-                    return Some(());
-                }
-                continue;
-            }
-            if f.obj {
-                p.peek()?;
-                let start = p.offset();
-                if let Token::Key(k) = p.next()? {
-                    f.key = k;
-                }
-                if start >= at {
-                    return Some(());
-                }
-            } else {
-                f.n = f.n.saturating_add(1);
-            }
-        }
-        p.peek()?;
-        if p.offset() >= at {
-            return Some(());
-        }
-        match p.next()? {
-            t @ (Token::ObjBegin | Token::ArrBegin) => {
-                if let Some(f) = frames.get_mut(*depth) {
-                    *f = Frame {
-                        obj: matches!(t, Token::ObjBegin),
-                        key: Str::default(),
-                        n: 0,
-                    };
-                }
-                *depth = depth.saturating_add(1);
-            }
-            _ if *depth == 0 => return Some(()),
-            _ => {}
-        }
-    }
-}

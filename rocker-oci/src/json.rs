@@ -22,6 +22,10 @@
 /// [`ErrorKind::TooDeep`]). `config.json` needs 6.
 pub const MAX_DEPTH: usize = 32;
 
+/// Levels of the path kept for [`Parser::path`] (deeper ones are left out;
+/// `config.json` needs 6).
+pub const PATH_DEPTH: usize = 8;
+
 /// What went wrong; shared by the JSON layer and [`crate::OciConfig`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -420,7 +424,18 @@ pub struct Parser<'a> {
     err: Option<JsonError>,
     /// For `ErrorKind::Missing`: the missing key (set by the config layer).
     pub(crate) missing: &'static [u8],
+    /// Where we are, per open container: the current key of an object, the
+    /// number of elements begun in an array (for [`Parser::path`]).
+    frames: [Frame<'a>; PATH_DEPTH],
 }
+
+#[derive(Clone, Copy, Debug)]
+struct Frame<'a> {
+    key: Str<'a>,
+    n: u32,
+}
+
+const FRAME0: Frame<'static> = Frame { key: Str::EMPTY, n: 0 };
 
 const _: () = assert!(MAX_DEPTH <= 32); // `objs` has one bit per level
 
@@ -436,6 +451,7 @@ impl<'a> Parser<'a> {
             st: St::Value,
             err: None,
             missing: b"",
+            frames: [FRAME0; PATH_DEPTH],
         }
     }
 
@@ -452,6 +468,43 @@ impl<'a> Parser<'a> {
     /// Containers currently open.
     pub fn depth(&self) -> usize {
         usize::from(self.depth)
+    }
+
+    /// Where the parser is, as a JSON path into `buf` (cut to fit): the key
+    /// of each open object and the index of each open array's current
+    /// element, e.g. `process.args[3]`. After an error it names the field
+    /// that failed.
+    pub fn path<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+        let mut n = 0usize;
+        let mut put = |s: &[u8]| {
+            for &b in s {
+                if let Some(d) = buf.get_mut(n) {
+                    *d = b;
+                    n = n.saturating_add(1);
+                }
+            }
+        };
+        let mut first = true;
+        for (d, f) in self.frames.iter().take(usize::from(self.depth)).enumerate() {
+            if self.objs.checked_shr(d as u32).unwrap_or(0) & 1 != 0 {
+                if f.key.is_empty() {
+                    continue;
+                }
+                if !first {
+                    put(b".");
+                }
+                put(f.key.raw());
+            } else if let Some(i) = f.n.checked_sub(1) {
+                let mut b = [0u8; 20];
+                put(b"[");
+                put(crate::write::dec(u64::from(i), &mut b));
+                put(b"]");
+            } else {
+                continue;
+            }
+            first = false;
+        }
+        buf.get(..n).unwrap_or(&[])
     }
 
     /// The first error recorded, if any (then every method returns `None`).
@@ -547,12 +600,23 @@ impl<'a> Parser<'a> {
     #[allow(clippy::should_implement_trait)] // sticky errors; not an Iterator
     pub fn next(&mut self) -> Option<Token<'a>> {
         let c = self.peek_byte()?;
+        // The path: a value begins in an array (a key is noted below).
+        let top = usize::from(self.depth).wrapping_sub(1);
+        let key = matches!(self.st, St::Key | St::FirstKey);
+        if !key && c != b'}' && c != b']' && !self.in_object() {
+            if let Some(f) = self.frames.get_mut(top) {
+                f.n = f.n.saturating_add(1);
+            }
+        }
         let tok = match c {
             b'{' | b'[' => {
                 if usize::from(self.depth) >= MAX_DEPTH {
                     return self.fail(ErrorKind::TooDeep);
                 }
                 let bit = 1u32.checked_shl(u32::from(self.depth)).unwrap_or(0);
+                if let Some(f) = self.frames.get_mut(usize::from(self.depth)) {
+                    *f = FRAME0;
+                }
                 self.depth = self.depth.saturating_add(1);
                 self.pos = self.pos.saturating_add(1);
                 if c == b'{' {
@@ -574,9 +638,11 @@ impl<'a> Parser<'a> {
                 }
             }
             b'"' => {
-                let key = matches!(self.st, St::Key | St::FirstKey);
                 let s = self.lex_str()?;
                 if key {
+                    if let Some(f) = self.frames.get_mut(top) {
+                        f.key = s;
+                    }
                     self.skip_ws();
                     if self.at(self.pos) != b':' {
                         return self.fail_at(ErrorKind::Syntax, self.pos);
