@@ -870,8 +870,8 @@ fn must_be_empty(p: &mut Parser<'_>) -> R<()> {
         Token::Bool(b) => !b,
         Token::Str(s) => s.is_empty(),
         Token::Num(n) => n.to_i64() == Ok(0),
-        // `[]` or `{}`: peek, do not step into it (the error path would).
-        Token::ArrBegin | Token::ObjBegin => p.peek()? == Kind::End && p.next().is_some(),
+        // `[]` or `{}`: look, do not step into it (the path would follow).
+        Token::ArrBegin | Token::ObjBegin => p.at_close() && p.next().is_some(),
         _ => false,
     };
     if empty {
@@ -894,58 +894,91 @@ fn push<T: Copy + Default, const N: usize>(
     }
 }
 
+// Value readers: after an error they return a default value (the error
+// is sticky in the parser and every loop stops at its next step), so a
+// call site is just a call and a store.
+
+/// A new last element of `l` to fill in place (`Capacity` at `at` if full).
+fn slot<'l, T: Copy + Default, const N: usize>(
+    p: &mut Parser<'_>,
+    l: &'l mut List<T, N>,
+    at: usize,
+) -> R<&'l mut T> {
+    if !l.push(T::default()) {
+        return p.fail_at(ErrorKind::Capacity, at);
+    }
+    l.last_mut()
+}
+
+/// A string (any).
+#[inline(never)]
+fn strv<'a>(p: &mut Parser<'a>) -> Str<'a> {
+    p.str().unwrap_or_default()
+}
+
 /// A string that will reach the kernel: no NUL.
 #[inline(never)]
-fn string<'a>(p: &mut Parser<'a>) -> R<Str<'a>> {
-    let s = p.str()?;
+fn string<'a>(p: &mut Parser<'a>) -> Str<'a> {
+    let s = strv(p);
     if s.contains(0) {
-        return p.fail(ErrorKind::Value);
+        p.fail::<()>(ErrorKind::Value);
     }
-    Some(s)
+    s
 }
 
 /// A string that is an absolute path.
-fn abs_path<'a>(p: &mut Parser<'a>) -> R<Str<'a>> {
-    let s = string(p)?;
+#[inline(never)]
+fn abs_path<'a>(p: &mut Parser<'a>) -> Str<'a> {
+    let s = string(p);
     if !s.starts_with(b"/") {
-        return p.fail(ErrorKind::Value);
+        p.fail::<()>(ErrorKind::Value);
     }
-    Some(s)
+    s
 }
 
 /// A string that must not be empty.
-fn nonempty<'a>(p: &mut Parser<'a>) -> R<Str<'a>> {
-    let s = string(p)?;
+#[inline(never)]
+fn nonempty<'a>(p: &mut Parser<'a>) -> Str<'a> {
+    let s = string(p);
     if s.is_empty() {
-        return p.fail(ErrorKind::Value);
+        p.fail::<()>(ErrorKind::Value);
     }
-    Some(s)
+    s
 }
 
 #[inline(never)]
-fn u32v(p: &mut Parser<'_>) -> R<u32> {
-    let v = p.u64()?;
-    match u32::try_from(v) {
-        Ok(v) => Some(v),
-        Err(_) => p.fail(ErrorKind::Range),
-    }
+fn boolv(p: &mut Parser<'_>) -> bool {
+    p.bool().unwrap_or(false)
 }
 
-/// A string naming an entry of `names`: its index.
 #[inline(never)]
-fn name(p: &mut Parser<'_>, names: &Names) -> R<usize> {
-    let s = p.str()?;
-    match lookup(&s, names) {
-        Some(i) => Some(i),
-        None => p.fail(ErrorKind::Value),
-    }
+fn u64v(p: &mut Parser<'_>) -> u64 {
+    p.u64().unwrap_or(0)
+}
+
+#[inline(never)]
+fn i64v(p: &mut Parser<'_>) -> i64 {
+    p.i64().unwrap_or(0)
+}
+
+#[inline(never)]
+fn u32v(p: &mut Parser<'_>) -> u32 {
+    let v = u64v(p);
+    u32::try_from(v).unwrap_or_else(|_| p.fail(ErrorKind::Range).unwrap_or(0))
+}
+
+/// A string naming an entry of `names`: its index (`usize::MAX` on error).
+#[inline(never)]
+fn name(p: &mut Parser<'_>, names: &Names) -> usize {
+    let s = strv(p);
+    lookup(&s, names).unwrap_or_else(|| p.fail(ErrorKind::Value).unwrap_or(usize::MAX))
 }
 
 /// An array of strings.
 fn str_list<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<Str<'a>, N>) -> R<()> {
     p.array()?;
     while p.item()? {
-        let s = string(p)?;
+        let s = string(p);
         push(p, l, s, p.offset())?;
     }
     Some(())
@@ -956,7 +989,7 @@ fn key_values<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<KeyValue<'a>,
     p.object()?;
     while let Some(key) = p.key()? {
         let at = p.offset();
-        let value = string(p)?;
+        let value = string(p);
         push(p, l, KeyValue { key, value }, at)?;
     }
     Some(())
@@ -971,7 +1004,9 @@ fn version(s: &Str<'_>) -> Result<(), ErrorKind> {
         match c {
             b'0'..=b'9' => {
                 let v = n.get_mut(field).ok_or(ErrorKind::Value)?;
-                *v = v.saturating_mul(10).saturating_add(u32::from(c.wrapping_sub(b'0')));
+                *v = v
+                    .saturating_mul(10)
+                    .saturating_add(u32::from(c.wrapping_sub(b'0')));
                 digits = digits.saturating_add(1);
             }
             b'.' if field < 2 && digits > 0 => {
@@ -1008,7 +1043,7 @@ fn top<'a>(p: &mut Parser<'a>, c: &mut OciConfig<'a>) -> R<()> {
     while let Some(i) = k.next(p)? {
         match i {
             0 => {
-                let s = p.str()?;
+                let s = strv(p);
                 if let Err(e) = version(&s) {
                     return p.fail(e);
                 }
@@ -1016,14 +1051,14 @@ fn top<'a>(p: &mut Parser<'a>, c: &mut OciConfig<'a>) -> R<()> {
             }
             1 => process(p, &mut c.process)?,
             2 => root(p, &mut c.root)?,
-            3 => c.hostname = string(p)?,
-            4 => c.domainname = string(p)?,
+            3 => c.hostname = string(p),
+            4 => c.domainname = string(p),
             5 => {
                 p.array()?;
                 while p.item()? {
                     let at = next_at(p)?;
-                    let m = mount(p)?;
-                    push(p, &mut c.mounts, m, at)?;
+                    let m = slot(p, &mut c.mounts, at)?;
+                    mount(p, m)?;
                 }
             }
             6 => linux(p, &mut c.linux)?,
@@ -1063,13 +1098,13 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                     return p.fail_at(ErrorKind::Value, at);
                 }
             }
-            1 => pr.cwd = abs_path(p)?,
-            2 => pr.terminal = p.bool()?,
+            1 => pr.cwd = abs_path(p),
+            2 => pr.terminal = boolv(p),
             3 => {
                 let mut c = Keys::open(p, &CONSOLE)?;
                 let mut hw = [0u32; 2];
                 while let Some(i) = c.next(p)? {
-                    let v = u32v(p)?;
+                    let v = u32v(p);
                     if let Some(d) = hw.get_mut(usize::from(i)) {
                         *d = v;
                     }
@@ -1081,13 +1116,13 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                 let mut k = Keys::open(p, &USER)?;
                 while let Some(i) = k.next(p)? {
                     match i {
-                        0 => u.uid = u32v(p)?,
-                        1 => u.gid = u32v(p)?,
-                        2 => u.umask = Some(u32v(p)?),
+                        0 => u.uid = u32v(p),
+                        1 => u.gid = u32v(p),
+                        2 => u.umask = Some(u32v(p)),
                         _ => {
                             p.array()?;
                             while p.item()? {
-                                let g = u32v(p)?;
+                                let g = u32v(p);
                                 push(p, &mut u.additional_gids, g, p.offset())?;
                             }
                         }
@@ -1097,7 +1132,7 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
             5 => {
                 p.array()?;
                 while p.item()? {
-                    let s = string(p)?;
+                    let s = string(p);
                     // NAME=value with a non-empty NAME (runc refuses the rest).
                     if s.starts_with(b"=") || !s.contains(b'=') {
                         return p.fail(ErrorKind::Value);
@@ -1112,7 +1147,7 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                     let mut set = 0u64;
                     p.array()?;
                     while p.item()? {
-                        let s = p.str()?;
+                        let s = strv(p);
                         match lookup(&s, &tables::CAPABILITIES) {
                             Some(n) => set |= 1u64.checked_shl(n as u32).unwrap_or(0),
                             None => {
@@ -1141,9 +1176,9 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                     let mut k = Keys::open(p, &RLIMIT)?;
                     while let Some(i) = k.next(p)? {
                         match i {
-                            0 => r.resource = name(p, &tables::RLIMITS)? as u8,
-                            1 => r.soft = p.u64()?,
-                            _ => r.hard = p.u64()?,
+                            0 => r.resource = name(p, &tables::RLIMITS) as u8,
+                            1 => r.soft = u64v(p),
+                            _ => r.hard = u64v(p),
                         }
                     }
                     if r.soft > r.hard {
@@ -1155,9 +1190,9 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                     push(p, &mut pr.rlimits, r, at)?;
                 }
             }
-            8 => pr.no_new_privileges = p.bool()?,
+            8 => pr.no_new_privileges = boolv(p),
             _ => {
-                let v = p.i64()?;
+                let v = i64v(p);
                 if !(-1000..=1000).contains(&v) {
                     return p.fail(ErrorKind::Range);
                 }
@@ -1174,8 +1209,8 @@ fn root<'a>(p: &mut Parser<'a>, r: &mut Root<'a>) -> R<()> {
     let mut k = Keys::open(p, &ROOT)?;
     while let Some(i) = k.next(p)? {
         match i {
-            0 => r.path = nonempty(p)?,
-            _ => r.readonly = p.bool()?,
+            0 => r.path = nonempty(p),
+            _ => r.readonly = boolv(p),
         }
     }
     Some(())
@@ -1194,18 +1229,17 @@ fn option_code(s: &Str<'_>) -> Option<u32> {
         .copied()
 }
 
-fn mount<'a>(p: &mut Parser<'a>) -> R<Mount<'a>> {
-    let mut m = Mount::default();
+fn mount<'a>(p: &mut Parser<'a>, m: &mut Mount<'a>) -> R<()> {
     let mut k = Keys::open(p, &MOUNT)?;
     while let Some(i) = k.next(p)? {
         match i {
-            0 => m.destination = nonempty(p)?,
-            1 => m.fs_type = string(p)?,
-            2 => m.source = string(p)?,
+            0 => m.destination = nonempty(p),
+            1 => m.fs_type = string(p),
+            2 => m.source = string(p),
             _ => {
                 p.array()?;
                 while p.item()? {
-                    let s = string(p)?;
+                    let s = string(p);
                     let at = p.offset();
                     let Some(code) = option_code(&s) else {
                         push(p, &mut m.data, s, at)?;
@@ -1225,7 +1259,7 @@ fn mount<'a>(p: &mut Parser<'a>) -> R<Mount<'a>> {
     if m.fs_type.eq_bytes(b"bind") {
         m.flags |= tables::ms::BIND;
     }
-    Some(m)
+    Some(())
 }
 
 static LINUX: Obj = obj(
@@ -1250,10 +1284,10 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                     let mut k = Keys::open(p, &NAMESPACE)?;
                     while let Some(i) = k.next(p)? {
                         if i == 0 {
-                            let t = name(p, &tables::NAMESPACES)?;
+                            let t = name(p, &tables::NAMESPACES);
                             n.flag = tables::NAMESPACE_FLAGS.get(t).copied().unwrap_or(0);
                         } else {
-                            n.path = abs_path(p)?;
+                            n.path = abs_path(p);
                         }
                     }
                     if l.namespace(n.flag).is_some() {
@@ -1274,7 +1308,7 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                     let mut v = [0u32; 3];
                     let mut k = Keys::open(p, &MAPPING)?;
                     while let Some(i) = k.next(p)? {
-                        let n = u32v(p)?;
+                        let n = u32v(p);
                         if let Some(d) = v.get_mut(usize::from(i)) {
                             *d = n;
                         }
@@ -1288,7 +1322,7 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                 }
             }
             3 => resources(p, &mut l.resources)?,
-            4 => l.cgroups_path = string(p)?,
+            4 => l.cgroups_path = string(p),
             5 => str_list(p, &mut l.masked_paths)?,
             6 => str_list(p, &mut l.readonly_paths)?,
             7 => {
@@ -1300,13 +1334,13 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                 p.array()?;
                 while p.item()? {
                     let at = next_at(p)?;
-                    let d = device(p)?;
-                    push(p, &mut l.devices, d, at)?;
+                    let d = slot(p, &mut l.devices, at)?;
+                    device(p, d)?;
                 }
             }
             _ => {
                 // rootfsPropagation: private, rprivate, slave or rslave.
-                let s = p.str()?;
+                let s = strv(p);
                 let code = option_code(&s).unwrap_or(0);
                 let bits = code & !tables::OPT_UNSUPPORTED;
                 if code & tables::OPT_UNSUPPORTED != tables::OPT_PROPAGATION
@@ -1346,7 +1380,7 @@ fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
             0 => {
                 let mut k = Keys::open(p, &MEMORY)?;
                 while let Some(i) = k.next(p)? {
-                    let v = Some(p.i64()?);
+                    let v = Some(i64v(p));
                     match i {
                         0 => r.memory_limit = v,
                         1 => r.memory_reservation = v,
@@ -1358,18 +1392,18 @@ fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
                 let mut k = Keys::open(p, &CPU)?;
                 while let Some(i) = k.next(p)? {
                     match i {
-                        0 => r.cpu_shares = Some(p.u64()?),
-                        1 => r.cpu_quota = Some(p.i64()?),
-                        2 => r.cpu_period = Some(p.u64()?),
-                        3 => r.cpu_cpus = string(p)?,
-                        _ => r.cpu_mems = string(p)?,
+                        0 => r.cpu_shares = Some(u64v(p)),
+                        1 => r.cpu_quota = Some(i64v(p)),
+                        2 => r.cpu_period = Some(u64v(p)),
+                        3 => r.cpu_cpus = string(p),
+                        _ => r.cpu_mems = string(p),
                     }
                 }
             }
             2 => {
                 let mut k = Keys::open(p, &PIDS)?;
                 while k.next(p)?.is_some() {
-                    r.pids_limit = Some(p.i64()?);
+                    r.pids_limit = Some(i64v(p));
                 }
             }
             _ => {
@@ -1393,9 +1427,9 @@ listenerPath\0listenerMetadata\0",
 static RULE: Obj = obj(b"names\0action\0errnoRet\0args\0", 0b11, 4);
 static ARG: Obj = obj(b"index\0value\0valueTwo\0op\0", 0b1011, 4);
 
-fn action(p: &mut Parser<'_>) -> R<SeccompAction> {
-    let i = name(p, &tables::SECCOMP_ACTIONS)?;
-    Some(ACTIONS.get(i).copied().unwrap_or_default())
+fn action(p: &mut Parser<'_>) -> SeccompAction {
+    let i = name(p, &tables::SECCOMP_ACTIONS);
+    ACTIONS.get(i).copied().unwrap_or_default()
 }
 
 /// `errnoRet` given with an action that takes none: the spec says fail.
@@ -1411,16 +1445,16 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<()> {
     let mut k = Keys::open(p, &SECCOMP)?;
     while let Some(i) = k.next(p)? {
         match i {
-            0 => s.default_action = action(p)?,
-            1 => s.default_errno_ret = Some(u32v(p)?),
+            0 => s.default_action = action(p),
+            1 => s.default_errno_ret = Some(u32v(p)),
             2 | 3 => {
                 p.array()?;
                 while p.item()? {
                     if i == 2 {
-                        let a = name(p, &tables::SECCOMP_ARCHS)?;
+                        let a = name(p, &tables::SECCOMP_ARCHS);
                         s.architectures |= 1u32.checked_shl(a as u32).unwrap_or(0);
                     } else {
-                        let f = name(p, &tables::SECCOMP_FLAGS)?;
+                        let f = name(p, &tables::SECCOMP_FLAGS);
                         s.flags |= tables::SECCOMP_FLAG_BITS.get(f).copied().unwrap_or(0);
                     }
                 }
@@ -1429,9 +1463,9 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<()> {
                 p.array()?;
                 while p.item()? {
                     let at = next_at(p)?;
-                    let r = rule(p, s)?;
+                    let r = slot(p, &mut s.syscalls, at)?;
+                    rule(p, &mut s.args, r)?;
                     check_errno(p, r.action, r.errno_ret, at)?;
-                    push(p, &mut s.syscalls, r, at)?;
                 }
             }
         }
@@ -1439,11 +1473,12 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<()> {
     check_errno(p, s.default_action, s.default_errno_ret, at)
 }
 
-fn rule<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<SeccompRule<'a>> {
-    let mut r = SeccompRule {
-        args_start: s.args.len() as u16,
-        ..Default::default()
-    };
+fn rule<'a>(
+    p: &mut Parser<'a>,
+    args: &mut List<SeccompArg, MAX_SECCOMP_ARGS>,
+    r: &mut SeccompRule<'a>,
+) -> R<()> {
+    r.args_start = args.len() as u16;
     let mut k = Keys::open(p, &RULE)?;
     while let Some(i) = k.next(p)? {
         match i {
@@ -1453,7 +1488,7 @@ fn rule<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<SeccompRule<'a>> {
                 let mut n = 0u16;
                 p.array()?;
                 while p.item()? {
-                    string(p)?;
+                    string(p);
                     n = match n.checked_add(1) {
                         Some(n) => n,
                         None => return p.fail(ErrorKind::Capacity),
@@ -1468,8 +1503,8 @@ fn rule<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<SeccompRule<'a>> {
                     len: n,
                 };
             }
-            1 => r.action = action(p)?,
-            2 => r.errno_ret = Some(u32v(p)?),
+            1 => r.action = action(p),
+            2 => r.errno_ret = Some(u32v(p)),
             _ => {
                 p.array()?;
                 while p.item()? {
@@ -1479,57 +1514,56 @@ fn rule<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<SeccompRule<'a>> {
                     while let Some(i) = k.next(p)? {
                         match i {
                             0 => {
-                                let v = p.u64()?;
+                                let v = u64v(p);
                                 if v > 5 {
                                     return p.fail(ErrorKind::Range);
                                 }
                                 a.index = v as u8;
                             }
-                            1 => a.value = p.u64()?,
-                            2 => a.value_two = p.u64()?,
+                            1 => a.value = u64v(p),
+                            2 => a.value_two = u64v(p),
                             _ => {
-                                let o = name(p, &tables::SECCOMP_OPS)?;
+                                let o = name(p, &tables::SECCOMP_OPS);
                                 a.op = OPS.get(o).copied().unwrap_or_default();
                             }
                         }
                     }
-                    push(p, &mut s.args, a, at)?;
+                    push(p, args, a, at)?;
                     r.args_len = r.args_len.saturating_add(1);
                 }
             }
         }
     }
-    Some(r)
+    Some(())
 }
 
 static DEVICE: Obj = obj(b"path\0type\0major\0minor\0fileMode\0uid\0gid\0", 0b11, 7);
 
-fn device<'a>(p: &mut Parser<'a>) -> R<Device<'a>> {
+fn device<'a>(p: &mut Parser<'a>, d: &mut Device<'a>) -> R<()> {
     let at = next_at(p)?;
-    let mut d = Device::default();
     let mut numbered = 0u8;
     let mut k = Keys::open(p, &DEVICE)?;
     while let Some(i) = k.next(p)? {
         match i {
-            0 => d.path = abs_path(p)?,
+            0 => d.path = abs_path(p),
             1 => {
-                let s = p.str()?;
+                let s = strv(p);
                 d.kind = match s.raw() {
                     [k @ (b'c' | b'b' | b'u' | b'p')] => *k,
                     _ => return p.fail(ErrorKind::Value),
                 };
             }
             2 => {
-                d.major = u32v(p)?;
+                d.major = u32v(p);
                 numbered |= 1;
             }
             3 => {
-                d.minor = u32v(p)?;
+                d.minor = u32v(p);
                 numbered |= 2;
             }
-            4 => d.file_mode = Some(u32v(p)?),
-            5 => d.uid = Some(u32v(p)?),
-            _ => d.gid = Some(u32v(p)?),
+            4 => d.file_mode = Some(u32v(p)),
+            5 => d.uid = Some(u32v(p)),
+            _ => d.gid = Some(u32v(p)),
         }
     }
     if d.kind != b'p' && numbered != 3 {
@@ -1540,5 +1574,5 @@ fn device<'a>(p: &mut Parser<'a>) -> R<Device<'a>> {
         };
         return p.fail_at(ErrorKind::Missing, at);
     }
-    Some(d)
+    Some(())
 }

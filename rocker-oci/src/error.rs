@@ -19,8 +19,16 @@ pub struct Error {
 impl Error {
     /// The error `p` recorded, with its path.
     pub(crate) fn new(p: &Parser<'_>) -> Self {
-        let j = p.error().unwrap_or(JsonError { kind: ErrorKind::Syntax, offset: 0 });
-        let mut e = Error { kind: j.kind, offset: j.offset, path: [0; ERROR_PATH_LEN], path_len: 0 };
+        let j = p.error().unwrap_or(JsonError {
+            kind: ErrorKind::Syntax,
+            offset: 0,
+        });
+        let mut e = Error {
+            kind: j.kind,
+            offset: j.offset,
+            path: [0; ERROR_PATH_LEN],
+            path_len: 0,
+        };
         let n = p.path(&mut e.path).len();
         e.path_len = n as u8;
         if j.kind == ErrorKind::Missing {
@@ -80,4 +88,3 @@ impl Error {
         self.push(k);
     }
 }
-

@@ -80,43 +80,37 @@ pub struct JsonError {
     pub offset: usize,
 }
 
-/// A JSON string borrowed from the input (without its quotes).
+/// A JSON string borrowed from the input: the text between the quotes,
+/// escapes and all, decoded on demand by [`Str::bytes`] / [`Str::decode`].
+/// When the text has no backslash it is the value itself
+/// ([`Str::borrowed`]). `Str::default()` is the empty string.
 ///
-/// Either the literal bytes (no escapes) or the validated JSON text of a
-/// string with escapes, decoded on demand by [`Str::bytes`] / [`Str::decode`].
-/// `Str::default()` is the empty string.
+/// Two words, no flag: returned in registers, and `None` (all zero bits)
+/// is the empty string, so structs full of `Str`s start as one `memset`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Str<'a> {
-    // `None` (all zero bits) is the empty string: structs full of `Str`s
-    // then start as one `memset`.
     raw: Option<&'a [u8]>,
-    esc: bool,
 }
 
 impl<'a> Str<'a> {
     /// The empty string.
-    pub const EMPTY: Str<'static> = Str {
-        raw: None,
-        esc: false,
-    };
+    pub const EMPTY: Str<'static> = Str { raw: None };
 
-    /// A string whose value is exactly `b` (no JSON escapes are interpreted).
-    pub const fn from_bytes(b: &'a [u8]) -> Self {
-        Str {
-            raw: Some(b),
-            esc: false,
-        }
+    /// A string whose JSON text (between the quotes) is `raw`: plain bytes
+    /// without `\`, `"` or control characters are their own value.
+    pub const fn from_raw(raw: &'a [u8]) -> Self {
+        Str { raw: Some(raw) }
     }
 
-    /// The bytes as they are in the input: the value itself when
-    /// [`Str::has_escapes`] is false, else the escaped JSON text.
+    /// The JSON text as it is in the input (the value itself when
+    /// [`Str::has_escapes`] is false).
     pub fn raw(&self) -> &'a [u8] {
         self.raw.unwrap_or(&[])
     }
 
     /// The value borrowed from the input, when it needs no decoding.
     pub fn borrowed(&self) -> Option<&'a [u8]> {
-        if self.esc {
+        if self.has_escapes() {
             None
         } else {
             Some(self.raw())
@@ -125,7 +119,7 @@ impl<'a> Str<'a> {
 
     /// The input spelled this string with at least one escape.
     pub fn has_escapes(&self) -> bool {
-        self.esc
+        self.raw().contains(&b'\\')
     }
 
     /// The value is the empty string.
@@ -138,7 +132,6 @@ impl<'a> Str<'a> {
         Bytes {
             s: self.raw(),
             i: 0,
-            esc: self.esc,
             pend: [0; 4],
             plen: 0,
             pi: 0,
@@ -197,7 +190,6 @@ impl<'a> Str<'a> {
 pub struct Bytes<'a> {
     s: &'a [u8],
     i: usize,
-    esc: bool,
     pend: [u8; 4],
     plen: u8,
     pi: u8,
@@ -213,11 +205,12 @@ impl Iterator for Bytes<'_> {
             return b;
         }
         let b = *self.s.get(self.i)?;
-        if b != b'\\' || !self.esc {
+        if b != b'\\' {
             self.i = self.i.saturating_add(1);
             return Some(b);
         }
-        // Validated when the string was read, so this never stops early.
+        // Validated when the parser read the string, so this never stops
+        // early (a `Str::from_raw` with a bad escape ends there).
         let (cp, n) = escape(self.s, self.i)?;
         self.i = self.i.saturating_add(n);
         self.plen = utf8(cp, &mut self.pend);
@@ -435,7 +428,10 @@ struct Frame<'a> {
     n: u32,
 }
 
-const FRAME0: Frame<'static> = Frame { key: Str::EMPTY, n: 0 };
+const FRAME0: Frame<'static> = Frame {
+    key: Str::EMPTY,
+    n: 0,
+};
 
 const _: () = assert!(MAX_DEPTH <= 32); // `objs` has one bit per level
 
@@ -552,6 +548,10 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             self.start = self.pos;
             let c = self.at(self.pos);
+            // For the path: which element of an array is next (`[` then a
+            // value: the first; each `,`: one more). Set once per element
+            // however often it is peeked.
+            let top = usize::from(self.depth).wrapping_sub(1);
             let ok = match self.st {
                 St::After => {
                     if self.depth == 0 {
@@ -561,17 +561,24 @@ impl<'a> Parser<'a> {
                     if c == b',' {
                         self.pos = self.pos.saturating_add(1);
                         self.st = if obj { St::Key } else { St::Value };
+                        if let (false, Some(f)) = (obj, self.frames.get_mut(top)) {
+                            f.n = f.n.saturating_add(1);
+                        }
                         continue;
                     }
                     c == if obj { b'}' } else { b']' }
                 }
                 St::Key => c == b'"',
                 St::FirstKey => c == b'"' || c == b'}',
+                St::FirstValue if c == b']' => true,
                 St::FirstValue | St::Value => {
+                    if let (St::FirstValue, Some(f)) = (self.st, self.frames.get_mut(top)) {
+                        f.n = 1;
+                    }
                     matches!(
                         c,
                         b'{' | b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9'
-                    ) || (c == b']' && self.st == St::FirstValue)
+                    )
                 }
             };
             return if ok {
@@ -580,6 +587,13 @@ impl<'a> Parser<'a> {
                 self.fail(ErrorKind::Syntax)
             };
         }
+    }
+
+    /// Just after `[` or `{`: the container is empty (nothing consumed but
+    /// whitespace, so the path still names the container).
+    pub(crate) fn at_close(&mut self) -> bool {
+        self.skip_ws();
+        matches!(self.at(self.pos), b']' | b'}') && matches!(self.st, St::FirstValue | St::FirstKey)
     }
 
     /// The type of the next value (consumes only whitespace and a `,`).
@@ -600,14 +614,8 @@ impl<'a> Parser<'a> {
     #[allow(clippy::should_implement_trait)] // sticky errors; not an Iterator
     pub fn next(&mut self) -> Option<Token<'a>> {
         let c = self.peek_byte()?;
-        // The path: a value begins in an array (a key is noted below).
         let top = usize::from(self.depth).wrapping_sub(1);
         let key = matches!(self.st, St::Key | St::FirstKey);
-        if !key && c != b'}' && c != b']' && !self.in_object() {
-            if let Some(f) = self.frames.get_mut(top) {
-                f.n = f.n.saturating_add(1);
-            }
-        }
         let tok = match c {
             b'{' | b'[' => {
                 if usize::from(self.depth) >= MAX_DEPTH {
@@ -716,14 +724,12 @@ impl<'a> Parser<'a> {
     fn lex_str(&mut self) -> Option<Str<'a>> {
         let b = self.pos.saturating_add(1);
         let mut i = b;
-        let mut esc = false;
         loop {
             match self.s.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => match escape(self.s, i) {
                     Some((_, n)) => {
                         i = i.saturating_add(n);
-                        esc = true;
                     }
                     None => return self.fail_at(ErrorKind::Syntax, i),
                 },
@@ -732,11 +738,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.pos = i.saturating_add(1);
-        let raw = self.s.get(b..i).unwrap_or(&[]);
-        Some(Str {
-            raw: Some(raw),
-            esc,
-        })
+        Some(Str::from_raw(self.s.get(b..i).unwrap_or(&[])))
     }
 
     /// Skips the next value whole (an object or array with everything in

@@ -845,7 +845,7 @@ fn error_paths() {
     err(
         r#"{"ociVersion":"1.0.0","process":{"args":["a","#,
         Syntax,
-        "process.args[0]",
+        "process.args[1]",
     );
     err(r#"{"process":{},"root":{}}"#, Missing, "process.args");
     err(
