@@ -16,7 +16,7 @@
 use crate::error::Error;
 use crate::json::{ErrorKind, Kind, Parser, Str, Token};
 use crate::list::List;
-use crate::tables::{self, Names};
+use crate::tables::{self, MountOption, Names};
 
 /// `process.args` entries.
 pub const MAX_ARGS: usize = 64;
@@ -763,6 +763,7 @@ pub fn parse_process(input: &[u8]) -> Result<Process<'_>, Error> {
 }
 
 /// The error a failed parse recorded, with its path.
+#[inline(never)]
 fn fault(p: &Parser<'_>) -> Error {
     Error::new(p)
 }
@@ -778,19 +779,17 @@ fn fault(p: &Parser<'_>) -> Error {
 type R<T> = Option<T>;
 
 struct Obj {
-    keys: Names,
+    /// The key names, NUL-separated.
+    keys: &'static [u8],
     /// Bit i: key i is required.
     required: u32,
     /// Keys from this index on are known but unsupported.
     unsupported: u8,
 }
 
-const fn obj(packed: &'static [u8], required: u32, unsupported: u8) -> Obj {
+const fn obj(keys: &'static [u8], required: u32, unsupported: u8) -> Obj {
     Obj {
-        keys: Names {
-            prefix: b"",
-            packed,
-        },
+        keys,
         required,
         unsupported,
     }
@@ -799,27 +798,36 @@ const fn obj(packed: &'static [u8], required: u32, unsupported: u8) -> Obj {
 struct Keys {
     t: &'static Obj,
     seen: u32,
+    /// Offset of `{`; `usize::MAX` until `next` has read it.
     at: usize,
 }
 
 impl Keys {
-    /// Reads `{`.
-    fn open(p: &mut Parser<'_>, t: &'static Obj) -> R<Keys> {
-        p.object()?;
-        Some(Keys {
+    fn new(t: &'static Obj) -> Keys {
+        Keys {
             t,
             seen: 0,
-            at: p.offset(),
-        })
+            at: usize::MAX,
+        }
     }
 
     /// The next supported key's index, positioned before its value;
     /// `Some(None)` after `}`.
     #[inline(never)]
     fn next(&mut self, p: &mut Parser<'_>) -> R<Option<u8>> {
+        if self.at == usize::MAX {
+            p.object()?;
+            self.at = p.offset();
+        }
         while let Some(k) = p.key()? {
             let kat = p.offset();
-            let Some(i) = lookup(&k, &self.t.keys) else {
+            let Some(i) = lookup(
+                &k,
+                &Names {
+                    prefix: b"",
+                    packed: self.t.keys,
+                },
+            ) else {
                 p.skip()?;
                 continue;
             };
@@ -838,11 +846,11 @@ impl Keys {
         }
         let missing = self.t.required & !self.seen;
         if missing != 0 {
-            p.missing = self
-                .t
-                .keys
-                .get(missing.trailing_zeros() as usize)
-                .unwrap_or(b"");
+            let keys = Names {
+                prefix: b"",
+                packed: self.t.keys,
+            };
+            p.missing = keys.get(missing.trailing_zeros() as usize).unwrap_or(b"");
             return p.fail_at(ErrorKind::Missing, self.at);
         }
         Some(None)
@@ -864,9 +872,7 @@ fn lookup(s: &Str<'_>, names: &Names) -> Option<usize> {
 
 /// A field we cannot honour: fine if it holds an empty value.
 fn must_be_empty(p: &mut Parser<'_>) -> R<()> {
-    let t = p.next()?;
-    let at = p.offset();
-    let empty = match t {
+    let empty = match p.next()? {
         Token::Bool(b) => !b,
         Token::Str(s) => s.is_empty(),
         Token::Num(n) => n.to_i64() == Ok(0),
@@ -877,20 +883,16 @@ fn must_be_empty(p: &mut Parser<'_>) -> R<()> {
     if empty {
         Some(())
     } else {
-        p.fail_at(ErrorKind::Unsupported, at)
+        p.fail(ErrorKind::Unsupported)
     }
 }
 
-fn push<T: Copy + Default, const N: usize>(
-    p: &mut Parser<'_>,
-    l: &mut List<T, N>,
-    v: T,
-    at: usize,
-) -> R<()> {
+/// Appends `v` (`Capacity` if full).
+fn push<T: Copy + Default, const N: usize>(p: &mut Parser<'_>, l: &mut List<T, N>, v: T) -> R<()> {
     if l.push(v) {
         Some(())
     } else {
-        p.fail_at(ErrorKind::Capacity, at)
+        p.fail(ErrorKind::Capacity)
     }
 }
 
@@ -898,14 +900,13 @@ fn push<T: Copy + Default, const N: usize>(
 // is sticky in the parser and every loop stops at its next step), so a
 // call site is just a call and a store.
 
-/// A new last element of `l` to fill in place (`Capacity` at `at` if full).
+/// A new last element of `l` to fill in place (`Capacity` if full).
 fn slot<'l, T: Copy + Default, const N: usize>(
     p: &mut Parser<'_>,
     l: &'l mut List<T, N>,
-    at: usize,
 ) -> R<&'l mut T> {
     if !l.push(T::default()) {
-        return p.fail_at(ErrorKind::Capacity, at);
+        return p.fail(ErrorKind::Capacity);
     }
     l.last_mut()
 }
@@ -979,7 +980,7 @@ fn str_list<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<Str<'a>, N>) ->
     p.array()?;
     while p.item()? {
         let s = string(p);
-        push(p, l, s, p.offset())?;
+        push(p, l, s)?;
     }
     Some(())
 }
@@ -988,9 +989,8 @@ fn str_list<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<Str<'a>, N>) ->
 fn key_values<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<KeyValue<'a>, N>) -> R<()> {
     p.object()?;
     while let Some(key) = p.key()? {
-        let at = p.offset();
         let value = string(p);
-        push(p, l, KeyValue { key, value }, at)?;
+        push(p, l, KeyValue { key, value })?;
     }
     Some(())
 }
@@ -1032,14 +1032,13 @@ static TOP: Obj = obj(
     9,
 );
 /// `hooks`: every hook list must be empty.
-static HOOKS: Obj = Obj {
-    keys: tables::HOOKS,
-    required: 0,
-    unsupported: 0,
-};
+static HOOKS: Obj = obj(tables::HOOKS.packed, 0, 0);
 
+// Not inlined into the caller: its frame (the caller's buffers) would make
+// every field address an extra instruction on ARM.
+#[inline(never)]
 fn top<'a>(p: &mut Parser<'a>, c: &mut OciConfig<'a>) -> R<()> {
-    let mut k = Keys::open(p, &TOP)?;
+    let mut k = Keys::new(&TOP);
     while let Some(i) = k.next(p)? {
         match i {
             0 => {
@@ -1056,15 +1055,14 @@ fn top<'a>(p: &mut Parser<'a>, c: &mut OciConfig<'a>) -> R<()> {
             5 => {
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
-                    let m = slot(p, &mut c.mounts, at)?;
+                    let m = slot(p, &mut c.mounts)?;
                     mount(p, m)?;
                 }
             }
             6 => linux(p, &mut c.linux)?,
             7 => key_values(p, &mut c.annotations)?,
             _ => {
-                let mut h = Keys::open(p, &HOOKS)?;
+                let mut h = Keys::new(&HOOKS);
                 while h.next(p)?.is_some() {}
             }
         }
@@ -1088,20 +1086,19 @@ static CAPS: Obj = obj(
 static RLIMIT: Obj = obj(b"type\0soft\0hard\0", 0b111, 3);
 
 fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
-    let mut k = Keys::open(p, &PROCESS)?;
+    let mut k = Keys::new(&PROCESS);
     while let Some(i) = k.next(p)? {
         match i {
             0 => {
-                let at = next_at(p)?;
                 str_list(p, &mut pr.args)?;
                 if pr.args.is_empty() {
-                    return p.fail_at(ErrorKind::Value, at);
+                    return p.fail(ErrorKind::Value);
                 }
             }
             1 => pr.cwd = abs_path(p),
             2 => pr.terminal = boolv(p),
             3 => {
-                let mut c = Keys::open(p, &CONSOLE)?;
+                let mut c = Keys::new(&CONSOLE);
                 let mut hw = [0u32; 2];
                 while let Some(i) = c.next(p)? {
                     let v = u32v(p);
@@ -1113,7 +1110,7 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
             }
             4 => {
                 let u = &mut pr.user;
-                let mut k = Keys::open(p, &USER)?;
+                let mut k = Keys::new(&USER);
                 while let Some(i) = k.next(p)? {
                     match i {
                         0 => u.uid = u32v(p),
@@ -1123,7 +1120,7 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                             p.array()?;
                             while p.item()? {
                                 let g = u32v(p);
-                                push(p, &mut u.additional_gids, g, p.offset())?;
+                                push(p, &mut u.additional_gids, g)?;
                             }
                         }
                     }
@@ -1137,12 +1134,12 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                     if s.starts_with(b"=") || !s.contains(b'=') {
                         return p.fail(ErrorKind::Value);
                     }
-                    push(p, &mut pr.env, s, p.offset())?;
+                    push(p, &mut pr.env, s)?;
                 }
             }
             6 => {
                 let mut caps = Capabilities::default();
-                let mut k = Keys::open(p, &CAPS)?;
+                let mut k = Keys::new(&CAPS);
                 while let Some(i) = k.next(p)? {
                     let mut set = 0u64;
                     p.array()?;
@@ -1171,9 +1168,8 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
             7 => {
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
                     let mut r = Rlimit::default();
-                    let mut k = Keys::open(p, &RLIMIT)?;
+                    let mut k = Keys::new(&RLIMIT);
                     while let Some(i) = k.next(p)? {
                         match i {
                             0 => r.resource = name(p, &tables::RLIMITS) as u8,
@@ -1182,12 +1178,12 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
                         }
                     }
                     if r.soft > r.hard {
-                        return p.fail_at(ErrorKind::Range, at);
+                        return p.fail(ErrorKind::Range);
                     }
                     if pr.rlimits.iter().any(|o| o.resource == r.resource) {
-                        return p.fail_at(ErrorKind::Duplicate, at);
+                        return p.fail(ErrorKind::Duplicate);
                     }
-                    push(p, &mut pr.rlimits, r, at)?;
+                    push(p, &mut pr.rlimits, r)?;
                 }
             }
             8 => pr.no_new_privileges = boolv(p),
@@ -1206,7 +1202,7 @@ fn process<'a>(p: &mut Parser<'a>, pr: &mut Process<'a>) -> R<()> {
 static ROOT: Obj = obj(b"path\0readonly\0", 1, 2);
 
 fn root<'a>(p: &mut Parser<'a>, r: &mut Root<'a>) -> R<()> {
-    let mut k = Keys::open(p, &ROOT)?;
+    let mut k = Keys::new(&ROOT);
     while let Some(i) = k.next(p)? {
         match i {
             0 => r.path = nonempty(p),
@@ -1222,15 +1218,14 @@ static MOUNT: Obj = obj(
     4,
 );
 
-/// A mount option's code ([`tables::MOUNT_OPTION_CODES`]), if it is one.
-fn option_code(s: &Str<'_>) -> Option<u32> {
-    tables::MOUNT_OPTION_CODES
-        .get(lookup(s, &tables::MOUNT_OPTIONS)?)
-        .copied()
+/// The mount option `s` names: `None` if none, `Some(None)` if one we
+/// refuse.
+fn option(s: &Str<'_>) -> Option<Option<MountOption>> {
+    Some(tables::mount_option(lookup(s, &tables::MOUNT_OPTIONS)?))
 }
 
 fn mount<'a>(p: &mut Parser<'a>, m: &mut Mount<'a>) -> R<()> {
-    let mut k = Keys::open(p, &MOUNT)?;
+    let mut k = Keys::new(&MOUNT);
     while let Some(i) = k.next(p)? {
         match i {
             0 => m.destination = nonempty(p),
@@ -1240,17 +1235,13 @@ fn mount<'a>(p: &mut Parser<'a>, m: &mut Mount<'a>) -> R<()> {
                 p.array()?;
                 while p.item()? {
                     let s = string(p);
-                    let at = p.offset();
-                    let Some(code) = option_code(&s) else {
-                        push(p, &mut m.data, s, at)?;
-                        continue;
-                    };
-                    let bits = code & !tables::OPT_UNSUPPORTED;
-                    match code & tables::OPT_UNSUPPORTED {
-                        tables::OPT_SET => m.flags |= bits,
-                        tables::OPT_CLEAR => m.flags &= !bits,
-                        tables::OPT_PROPAGATION => m.propagation = bits,
-                        _ => return p.fail(ErrorKind::Unsupported),
+                    match option(&s) {
+                        None => push(p, &mut m.data, s)?,
+                        Some(Some(MountOption::Set(b))) => m.flags |= b,
+                        Some(Some(MountOption::Clear(b))) => m.flags &= !b,
+                        Some(Some(MountOption::Propagation(b))) => m.propagation = b,
+                        Some(Some(MountOption::Nothing)) => {}
+                        Some(None) => return p.fail(ErrorKind::Unsupported),
                     }
                 }
             }
@@ -1273,15 +1264,14 @@ static NAMESPACE: Obj = obj(b"type\0path\0", 1, 2);
 static MAPPING: Obj = obj(b"containerID\0hostID\0size\0", 0b111, 3);
 
 fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
-    let mut k = Keys::open(p, &LINUX)?;
+    let mut k = Keys::new(&LINUX);
     while let Some(i) = k.next(p)? {
         match i {
             0 => {
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
                     let mut n = Namespace::default();
-                    let mut k = Keys::open(p, &NAMESPACE)?;
+                    let mut k = Keys::new(&NAMESPACE);
                     while let Some(i) = k.next(p)? {
                         if i == 0 {
                             let t = name(p, &tables::NAMESPACES);
@@ -1291,9 +1281,9 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                         }
                     }
                     if l.namespace(n.flag).is_some() {
-                        return p.fail_at(ErrorKind::Duplicate, at);
+                        return p.fail(ErrorKind::Duplicate);
                     }
-                    push(p, &mut l.namespaces, n, at)?;
+                    push(p, &mut l.namespaces, n)?;
                 }
             }
             1 | 2 => {
@@ -1304,9 +1294,8 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                 };
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
                     let mut v = [0u32; 3];
-                    let mut k = Keys::open(p, &MAPPING)?;
+                    let mut k = Keys::new(&MAPPING);
                     while let Some(i) = k.next(p)? {
                         let n = u32v(p);
                         if let Some(d) = v.get_mut(usize::from(i)) {
@@ -1318,7 +1307,7 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
                         host_id: v[1],
                         size: v[2],
                     };
-                    push(p, list, m, at)?;
+                    push(p, list, m)?;
                 }
             }
             3 => resources(p, &mut l.resources)?,
@@ -1333,22 +1322,21 @@ fn linux<'a>(p: &mut Parser<'a>, l: &mut Linux<'a>) -> R<()> {
             9 => {
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
-                    let d = slot(p, &mut l.devices, at)?;
+                    let d = slot(p, &mut l.devices)?;
                     device(p, d)?;
                 }
             }
             _ => {
                 // rootfsPropagation: private, rprivate, slave or rslave.
                 let s = strv(p);
-                let code = option_code(&s).unwrap_or(0);
-                let bits = code & !tables::OPT_UNSUPPORTED;
-                if code & tables::OPT_UNSUPPORTED != tables::OPT_PROPAGATION
-                    || bits & (tables::ms::PRIVATE | tables::ms::SLAVE) == 0
-                {
-                    return p.fail(ErrorKind::Unsupported);
+                match option(&s) {
+                    Some(Some(MountOption::Propagation(b)))
+                        if b & (tables::ms::PRIVATE | tables::ms::SLAVE) != 0 =>
+                    {
+                        l.rootfs_propagation = b
+                    }
+                    _ => return p.fail(ErrorKind::Unsupported),
                 }
-                l.rootfs_propagation = bits;
             }
         }
     }
@@ -1374,11 +1362,11 @@ static CPU: Obj = obj(
 static PIDS: Obj = obj(b"limit\0", 0, 1);
 
 fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
-    let mut k = Keys::open(p, &RESOURCES)?;
+    let mut k = Keys::new(&RESOURCES);
     while let Some(i) = k.next(p)? {
         match i {
             0 => {
-                let mut k = Keys::open(p, &MEMORY)?;
+                let mut k = Keys::new(&MEMORY);
                 while let Some(i) = k.next(p)? {
                     let v = Some(i64v(p));
                     match i {
@@ -1389,7 +1377,7 @@ fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
                 }
             }
             1 => {
-                let mut k = Keys::open(p, &CPU)?;
+                let mut k = Keys::new(&CPU);
                 while let Some(i) = k.next(p)? {
                     match i {
                         0 => r.cpu_shares = Some(u64v(p)),
@@ -1401,7 +1389,7 @@ fn resources<'a>(p: &mut Parser<'a>, r: &mut Resources<'a>) -> R<()> {
                 }
             }
             2 => {
-                let mut k = Keys::open(p, &PIDS)?;
+                let mut k = Keys::new(&PIDS);
                 while k.next(p)?.is_some() {
                     r.pids_limit = Some(i64v(p));
                 }
@@ -1433,16 +1421,15 @@ fn action(p: &mut Parser<'_>) -> SeccompAction {
 }
 
 /// `errnoRet` given with an action that takes none: the spec says fail.
-fn check_errno(p: &mut Parser<'_>, a: SeccompAction, e: Option<u32>, at: usize) -> R<()> {
+fn check_errno(p: &mut Parser<'_>, a: SeccompAction, e: Option<u32>) -> R<()> {
     if e.is_some() && !a.takes_errno() {
-        return p.fail_at(ErrorKind::Value, at);
+        return p.fail(ErrorKind::Value);
     }
     Some(())
 }
 
 fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<()> {
-    let at = next_at(p)?;
-    let mut k = Keys::open(p, &SECCOMP)?;
+    let mut k = Keys::new(&SECCOMP);
     while let Some(i) = k.next(p)? {
         match i {
             0 => s.default_action = action(p),
@@ -1462,15 +1449,14 @@ fn seccomp<'a>(p: &mut Parser<'a>, s: &mut Seccomp<'a>) -> R<()> {
             _ => {
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
-                    let r = slot(p, &mut s.syscalls, at)?;
+                    let r = slot(p, &mut s.syscalls)?;
                     rule(p, &mut s.args, r)?;
-                    check_errno(p, r.action, r.errno_ret, at)?;
+                    check_errno(p, r.action, r.errno_ret)?;
                 }
             }
         }
     }
-    check_errno(p, s.default_action, s.default_errno_ret, at)
+    check_errno(p, s.default_action, s.default_errno_ret)
 }
 
 fn rule<'a>(
@@ -1479,7 +1465,7 @@ fn rule<'a>(
     r: &mut SeccompRule<'a>,
 ) -> R<()> {
     r.args_start = args.len() as u16;
-    let mut k = Keys::open(p, &RULE)?;
+    let mut k = Keys::new(&RULE);
     while let Some(i) = k.next(p)? {
         match i {
             0 => {
@@ -1508,9 +1494,8 @@ fn rule<'a>(
             _ => {
                 p.array()?;
                 while p.item()? {
-                    let at = next_at(p)?;
                     let mut a = SeccompArg::default();
-                    let mut k = Keys::open(p, &ARG)?;
+                    let mut k = Keys::new(&ARG);
                     while let Some(i) = k.next(p)? {
                         match i {
                             0 => {
@@ -1528,7 +1513,7 @@ fn rule<'a>(
                             }
                         }
                     }
-                    push(p, args, a, at)?;
+                    push(p, args, a)?;
                     r.args_len = r.args_len.saturating_add(1);
                 }
             }
@@ -1540,9 +1525,8 @@ fn rule<'a>(
 static DEVICE: Obj = obj(b"path\0type\0major\0minor\0fileMode\0uid\0gid\0", 0b11, 7);
 
 fn device<'a>(p: &mut Parser<'a>, d: &mut Device<'a>) -> R<()> {
-    let at = next_at(p)?;
     let mut numbered = 0u8;
-    let mut k = Keys::open(p, &DEVICE)?;
+    let mut k = Keys::new(&DEVICE);
     while let Some(i) = k.next(p)? {
         match i {
             0 => d.path = abs_path(p),
@@ -1572,7 +1556,7 @@ fn device<'a>(p: &mut Parser<'a>, d: &mut Device<'a>) -> R<()> {
         } else {
             b"minor"
         };
-        return p.fail_at(ErrorKind::Missing, at);
+        return p.fail(ErrorKind::Missing);
     }
     Some(())
 }

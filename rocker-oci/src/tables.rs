@@ -141,12 +141,6 @@ pub mod ms {
     pub const LAZYTIME: u32 = 1 << 25;
 }
 
-/// What a mount option does, in the top two bits of [`MOUNT_OPTION_CODES`].
-pub(crate) const OPT_SET: u32 = 0;
-pub(crate) const OPT_CLEAR: u32 = 1 << 30;
-pub(crate) const OPT_PROPAGATION: u32 = 2 << 30;
-pub(crate) const OPT_UNSUPPORTED: u32 = 3 << 30;
-
 /// `mounts[].options` this parser recognises (crun's and runc's flag
 /// tables, and the spec's list). Every other option is filesystem data.
 /// The entries from `rro` on are recognised but not supported (they need
@@ -167,75 +161,93 @@ idmap\0ridmap\0tmpcopyup\0",
 /// Index of the first unsupported entry of [`MOUNT_OPTIONS`].
 pub const MOUNT_OPTIONS_SUPPORTED: usize = 43;
 
-/// One code per [`MOUNT_OPTIONS`] entry: kind (top 2 bits) | `MS_*` bits.
-pub(crate) const MOUNT_OPTION_CODES: [u32; 64] = {
+/// What a supported mount option does to the `mount(2)` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountOption {
+    /// Set these `MS_*` bits.
+    Set(u32),
+    /// Clear these `MS_*` bits.
+    Clear(u32),
+    /// A propagation type (`MS_PRIVATE`... with `MS_REC` for the `r` forms).
+    Propagation(u32),
+    /// Nothing (`defaults`).
+    Nothing,
+}
+
+/// [`MOUNT_OPTIONS`] entry `i` (below [`MOUNT_OPTIONS_SUPPORTED`]).
+pub fn mount_option(i: usize) -> Option<MountOption> {
+    let c = *OPTION_CODES.get(i)?;
+    let bits =
+        1u32.checked_shl(u32::from(c & 31)).unwrap_or(0) | if c & 32 != 0 { ms::REC } else { 0 };
+    Some(match c >> 6 {
+        0 => MountOption::Set(bits),
+        1 => MountOption::Clear(bits),
+        2 => MountOption::Propagation(bits),
+        _ => MountOption::Nothing,
+    })
+}
+
+// One byte per supported option: bits 0-4 the `MS_*` bit number, bit 5
+// `MS_REC`, bits 6-7 set (0), clear (1), propagation (2), nothing (3).
+const fn set(flag: u32) -> u8 {
+    flag.trailing_zeros() as u8
+}
+const fn clear(flag: u32) -> u8 {
+    set(flag) | 0x40
+}
+const fn prop(flag: u32) -> u8 {
+    set(flag) | 0x80
+}
+const fn rec(c: u8) -> u8 {
+    c | 0x20
+}
+
+const OPTION_CODES: [u8; MOUNT_OPTIONS_SUPPORTED] = {
     use ms::*;
-    let u = OPT_UNSUPPORTED;
     [
-        OPT_SET,
-        RDONLY,
-        OPT_CLEAR | RDONLY,
-        OPT_CLEAR | NOSUID,
-        NOSUID,
-        OPT_CLEAR | NODEV,
-        NODEV,
-        OPT_CLEAR | NOEXEC,
-        NOEXEC,
-        SYNCHRONOUS,
-        OPT_CLEAR | SYNCHRONOUS,
-        DIRSYNC,
-        REMOUNT,
-        MANDLOCK,
-        OPT_CLEAR | MANDLOCK,
-        OPT_CLEAR | NOATIME,
-        NOATIME,
-        OPT_CLEAR | NODIRATIME,
-        NODIRATIME,
-        RELATIME,
-        OPT_CLEAR | RELATIME,
-        STRICTATIME,
-        OPT_CLEAR | STRICTATIME,
-        I_VERSION,
-        OPT_CLEAR | I_VERSION,
-        LAZYTIME,
-        OPT_CLEAR | LAZYTIME,
-        SILENT,
-        OPT_CLEAR | SILENT,
-        NOSYMFOLLOW,
-        OPT_CLEAR | NOSYMFOLLOW,
-        POSIXACL,
-        OPT_CLEAR | POSIXACL,
-        BIND,
-        BIND | REC,
-        OPT_PROPAGATION | PRIVATE,
-        OPT_PROPAGATION | PRIVATE | REC,
-        OPT_PROPAGATION | SLAVE,
-        OPT_PROPAGATION | SLAVE | REC,
-        OPT_PROPAGATION | SHARED,
-        OPT_PROPAGATION | SHARED | REC,
-        OPT_PROPAGATION | UNBINDABLE,
-        OPT_PROPAGATION | UNBINDABLE | REC,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
-        u,
+        0xc0, // defaults
+        set(RDONLY),
+        clear(RDONLY),
+        clear(NOSUID),
+        set(NOSUID),
+        clear(NODEV),
+        set(NODEV),
+        clear(NOEXEC),
+        set(NOEXEC),
+        set(SYNCHRONOUS),
+        clear(SYNCHRONOUS),
+        set(DIRSYNC),
+        set(REMOUNT),
+        set(MANDLOCK),
+        clear(MANDLOCK),
+        clear(NOATIME),
+        set(NOATIME),
+        clear(NODIRATIME),
+        set(NODIRATIME),
+        set(RELATIME),
+        clear(RELATIME),
+        set(STRICTATIME),
+        clear(STRICTATIME),
+        set(I_VERSION),
+        clear(I_VERSION),
+        set(LAZYTIME),
+        clear(LAZYTIME),
+        set(SILENT),
+        clear(SILENT),
+        set(NOSYMFOLLOW),
+        clear(NOSYMFOLLOW),
+        set(POSIXACL),
+        clear(POSIXACL),
+        set(BIND),
+        rec(set(BIND)),
+        prop(PRIVATE),
+        rec(prop(PRIVATE)),
+        prop(SLAVE),
+        rec(prop(SLAVE)),
+        prop(SHARED),
+        rec(prop(SHARED)),
+        prop(UNBINDABLE),
+        rec(prop(UNBINDABLE)),
     ]
 };
 
