@@ -220,16 +220,17 @@ impl Iterator for Bytes<'_> {
 }
 
 fn hex4(s: &[u8], i: usize) -> Option<u32> {
-    let d = s.get(i..i.saturating_add(4))?;
     let mut v = 0u32;
-    for &c in d {
-        let x = match c {
+    for &c in s.get(i..i.saturating_add(4))? {
+        // '0'..'9' -> 0..9; 'a'..'f' and 'A'..'F' -> 10..15 (| 0x20 lowers).
+        let d = match c {
             b'0'..=b'9' => c.wrapping_sub(b'0'),
-            b'a'..=b'f' => c.wrapping_sub(b'a' - 10),
-            b'A'..=b'F' => c.wrapping_sub(b'A' - 10),
-            _ => return None,
+            _ => match c | 0x20 {
+                l @ b'a'..=b'f' => l.wrapping_sub(b'a' - 10),
+                _ => return None,
+            },
         };
-        v = (v << 4) | u32::from(x);
+        v = (v << 4) | u32::from(d);
     }
     Some(v)
 }
@@ -661,9 +662,7 @@ impl<'a> Parser<'a> {
                 }
                 Token::Str(s)
             }
-            b't' => self.lit(b"true", Token::Bool(true))?,
-            b'f' => self.lit(b"false", Token::Bool(false))?,
-            b'n' => self.lit(b"null", Token::Null)?,
+            b't' | b'f' | b'n' => self.lit(c)?,
             0 => return self.fail(ErrorKind::Syntax),
             _ => Token::Num(self.lex_num()?),
         };
@@ -671,7 +670,13 @@ impl<'a> Parser<'a> {
         Some(tok)
     }
 
-    fn lit(&mut self, word: &[u8], tok: Token<'a>) -> Option<Token<'a>> {
+    /// `true`, `false` or `null` (told apart by their first letter).
+    fn lit(&mut self, c: u8) -> Option<Token<'a>> {
+        let (word, tok): (&[u8], _) = match c {
+            b't' => (b"true", Token::Bool(true)),
+            b'f' => (b"false", Token::Bool(false)),
+            _ => (b"null", Token::Null),
+        };
         let end = self.pos.saturating_add(word.len());
         if self.s.get(self.pos..end) != Some(word) {
             return self.fail(ErrorKind::Syntax);

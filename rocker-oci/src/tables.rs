@@ -16,9 +16,8 @@ pub struct Names {
 
 impl Names {
     /// Iterator over the names (without the prefix).
-    pub fn iter(&self) -> impl Iterator<Item = &'static [u8]> {
-        let p: &'static [u8] = self.packed.strip_suffix(b"\0").unwrap_or(self.packed);
-        p.split(|&b| b == 0)
+    pub fn iter(&self) -> NameIter {
+        NameIter(self.packed)
     }
 
     /// Index of `name` (with the prefix).
@@ -40,6 +39,20 @@ impl Names {
     /// The table has no names.
     pub fn is_empty(&self) -> bool {
         self.packed.is_empty()
+    }
+}
+
+/// Iterator of [`Names`].
+#[derive(Clone, Debug)]
+pub struct NameIter(&'static [u8]);
+
+impl Iterator for NameIter {
+    type Item = &'static [u8];
+    fn next(&mut self) -> Option<&'static [u8]> {
+        let n = self.0.iter().position(|&b| b == 0)?;
+        let (name, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest.get(1..).unwrap_or(&[]);
+        Some(name)
     }
 }
 
