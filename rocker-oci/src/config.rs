@@ -896,10 +896,6 @@ fn push<T: Copy + Default, const N: usize>(p: &mut Parser<'_>, l: &mut List<T, N
     }
 }
 
-// Value readers: after an error they return a default value (the error
-// is sticky in the parser and every loop stops at its next step), so a
-// call site is just a call and a store.
-
 /// A new last element of `l` to fill in place (`Capacity` if full).
 fn slot<'l, T: Copy + Default, const N: usize>(
     p: &mut Parser<'_>,
@@ -910,6 +906,10 @@ fn slot<'l, T: Copy + Default, const N: usize>(
     }
     l.last_mut()
 }
+
+// Value readers: after an error they return a default value (the error
+// is sticky in the parser and every loop stops at its next step), so a
+// call site is just a call and a store.
 
 /// A string (any).
 #[inline(never)]
@@ -985,10 +985,13 @@ fn str_list<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<Str<'a>, N>) ->
     Some(())
 }
 
-/// An object of `"key": "value"` strings.
+/// An object of `"key": "value"` strings (neither with a NUL).
 fn key_values<'a, const N: usize>(p: &mut Parser<'a>, l: &mut List<KeyValue<'a>, N>) -> R<()> {
     p.object()?;
     while let Some(key) = p.key()? {
+        if key.contains(0) {
+            return p.fail(ErrorKind::Value);
+        }
         let value = string(p);
         push(p, l, KeyValue { key, value })?;
     }

@@ -1081,6 +1081,16 @@ fn error_paths() {
         "annotations.c",
     );
     err(&doc(r#""annotations":[]"#, "", ""), Type, "annotations");
+    err(
+        &doc(r#""annotations":{"a\u0000b":"c"}"#, "", ""),
+        Value,
+        "annotations.a\\u0000b",
+    );
+    err(
+        &doc("", "", r#""sysctl":{"kernel.x":"1\u0000"}"#),
+        Value,
+        "linux.sysctl.kernel.x",
+    );
     // mounts
     err(
         &doc(r#""mounts":[{"type":"tmpfs"}]"#, "", ""),
@@ -2308,4 +2318,31 @@ fn dec_matches_division() {
         };
         assert_eq!(dec(v, &mut b), v.to_string().as_bytes(), "{v}");
     }
+}
+
+#[test]
+fn parser_path() {
+    let mut p = Parser::new(br#"{"a": [1, {"b": [true, {"c": 2}]}], "d": {}}"#);
+    let mut buf = [0u8; 64];
+    let mut seen = Vec::new();
+    while p.depth() > 0 || seen.is_empty() {
+        let t = p.next().unwrap();
+        if matches!(t, Token::Num(_) | Token::Bool(_)) {
+            seen.push(String::from_utf8(p.path(&mut buf).to_vec()).unwrap());
+        }
+    }
+    assert_eq!(seen, ["a[0]", "a[1].b[0]", "a[1].b[1].c"]);
+    assert_eq!(p.path(&mut buf), b"");
+    // Cut to fit, never more than the buffer.
+    let mut p = Parser::new(br#"{"long_key_name": {"x": 1}}"#);
+    for _ in 0..4 {
+        p.next().unwrap();
+    }
+    assert_eq!(p.path(&mut [0u8; 64]), b"long_key_name.x");
+    assert_eq!(p.path(&mut [0u8; 6]), b"long_k");
+    // Deeper than PATH_DEPTH: the deep levels are left out.
+    let deep = format!("{}1{}", "[".repeat(12), "]".repeat(12));
+    let mut p = Parser::new(deep.as_bytes());
+    while !matches!(p.next().unwrap(), Token::Num(_)) {}
+    assert_eq!(p.path(&mut buf), "[0]".repeat(json::PATH_DEPTH).as_bytes());
 }
