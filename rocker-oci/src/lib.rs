@@ -1,20 +1,24 @@
 //! The OCI runtime-spec side of rocker's runtime: `config.json` in, `state`,
 //! `spec` and `features` JSON out, with no allocator.
 //!
-//! - [`json`]: a pull parser over `&[u8]` ([`Parser`], [`Token`], [`Str`]);
+//! - [`json`]: a pull parser over `&[u8]` ([`Parser`], [`Token`], [`Str`]),
+//!   with sticky errors and a JSON path of where it is ([`Parser::path`]);
 //! - [`OciConfig`]: a whole `config.json` in fixed-capacity fields that
-//!   borrow from the input (capacities are the `MAX_*` constants); errors
-//!   carry a kind and the JSON path of the field ([`Error`]);
+//!   borrow from the input (capacities are the `MAX_*` constants; an
+//!   `OciConfig` is 14.5 KiB on 32-bit targets); errors carry a kind and the
+//!   JSON path of the field ([`Error`]); [`UNSUPPORTED_FIELDS`] lists what is
+//!   refused as [`ErrorKind::Unsupported`];
 //! - [`Writer`]: a JSON writer into a caller's buffer, and the documents
 //!   built with it: [`write_state`], [`write_default_config`],
-//!   [`write_features`];
-//! - [`tables`]: OCI names to kernel numbers (capabilities, rlimits,
-//!   namespaces, mount options, seccomp names).
+//!   [`write_features`] (data-driven: [`Features`] masks over the tables);
+//! - [`tables`]: OCI names to kernel numbers (capabilities, rlimits per
+//!   architecture, namespaces, mount options, seccomp names).
 //!
 //! Design rules (as `rocker-proto`): `no_std`, no dependencies, no
 //! `core::fmt` outside tests, no `unsafe`, and no panics on any input: no
 //! indexing, `unwrap` or unchecked arithmetic on input-controlled values
-//! (the clippy lints below).
+//! (the clippy lints below). Flash is the budget (the OCI runtime must fit
+//! 64 KiB on armv7): `probe/size.sh` measures what each part costs.
 
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
