@@ -99,16 +99,49 @@ wait_until() {
     done
 }
 
-# wait_jobs SECS PID...: waits for background jobs of this shell, sets
-# JOB_RCS; a job still running after SECS is killed (rc 999)
-wait_jobs() {
-    local secs=$1 p
+# spawn VAR CMD...: runs CMD in the background under a subshell that waits
+# for it, so that its death by a signal is not reported by bash as a job
+# message ("Killed ..."); VAR is set to CMD's pid, wait_jobs gets its status.
+# Redirections on the spawn call apply to CMD.
+spawn() {
+    local var=$1 pf=$T/spawn.$BASHPID.$RANDOM i
     shift
-    all_done() { local q; for q in "$@"; do ! dead "$q" && return 1; done; return 0; }
-    wait_until "$secs" all_done "$@" || for p in "$@"; do dead "$p" || kill -KILL "$p" 2>/dev/null; done
+    ( exec 3>&2 2>/dev/null
+      "$@" 2>&3 3>&- &
+      p=$!
+      : >"$T/spawned.$p"
+      echo "$p" >"$pf"
+      wait "$p"
+      echo $? >"$T/rc.$p.tmp" && mv "$T/rc.$p.tmp" "$T/rc.$p" ) &
+    for i in $(seq 500); do [ -s "$pf" ] && break; sleep 0.01; done
+    printf -v "$var" %s "$(cat "$pf" 2>/dev/null)"
+    rm -f "$pf"
+}
+
+# wait_jobs SECS PID...: waits for background jobs of this shell (or
+# spawned ones), sets JOB_RCS; a job still running after SECS is killed
+# (rc 999)
+job_done() { if [ -e "$T/spawned.$1" ]; then [ -e "$T/rc.$1" ]; else dead "$1"; fi; }
+wait_jobs() {
+    local secs=$1 p killed=
+    shift
+    all_done() { local q; for q in "$@"; do job_done "$q" || return 1; done; return 0; }
+    if ! wait_until "$secs" all_done "$@"; then
+        for p in "$@"; do job_done "$p" || { kill -KILL "$p" 2>/dev/null; killed="$killed $p "; }; done
+        wait_until 1 all_done "$@"
+    fi
     JOB_RCS=()
     for p in "$@"; do
-        if wait "$p" 2>/dev/null; then JOB_RCS+=(0); else JOB_RCS+=($?); fi
+        if [[ $killed == *" $p "* ]]; then
+            JOB_RCS+=(999)
+            wait "$p" 2>/dev/null
+        elif [ -e "$T/spawned.$p" ]; then
+            JOB_RCS+=("$(cat "$T/rc.$p" 2>/dev/null || echo 999)")
+        elif wait "$p" 2>/dev/null; then
+            JOB_RCS+=(0)
+        else
+            JOB_RCS+=($?)
+        fi
     done
 }
 
@@ -255,8 +288,7 @@ start_master() {
     local var=$1 sock=$2 log=$3 p n
     shift 3
     n=$(($(cat "$log" 2>/dev/null | grep -c 'listening on') + 1))
-    ROCKER_IT_MARK=$T "$MASTER" --socket "$sock" "$@" 2>>"$log" &
-    p=$!
+    spawn p env ROCKER_IT_MARK="$T" "$MASTER" --socket "$sock" "$@" 2>>"$log"
     MASTERS+=("$p")
     printf -v "$var" %s "$p"
     m_ready() { [ -S "$1" ] && [ "$(grep -c 'listening on' "$2")" -ge "$3" ]; }
@@ -268,8 +300,8 @@ stop_master() {
     kill -TERM "$1" 2>/dev/null
     for i in $(seq 50); do dead "$1" && break; sleep 0.1; done
     dead "$1" || { for p in $(children_of "$1" | cut -d' ' -f1); do kill -KILL "$p" 2>/dev/null; done; kill -KILL "$1" 2>/dev/null; }
-    wait "$1" 2>/dev/null
-    M_RC=$?
+    wait_jobs 3 "$1"
+    M_RC=${JOB_RCS[0]}
 }
 
 # no_leak MASTER_PID STATE_DIR FD0 PKG...: what a finished scenario must
@@ -788,7 +820,9 @@ victim() {
         done
         echo
         echo 'echo "attacker-rc=$?"'
-        echo 'if IFS= read -r -t 1 line; then echo "SHELL-READ:$line"; eval "$line"; fi'
+        # (script(1) passes the EOF of its stdin on as ^D: skip those)
+        echo 'n=0; while IFS= read -r -t 1 line; rc=$?; [ $rc != 0 ] && [ $rc -le 128 ] && [ $((n += 1)) -le 3 ]; do :; done'
+        echo '[ $rc = 0 ] && { echo "SHELL-READ:$line"; eval "$line"; }'
         echo 'echo victim-done'
     } >"$f"
     chmod 0700 "$f"
@@ -1004,6 +1038,29 @@ t_flood_share() {
 }
 check "lockout: no member uid ever holds more than 8 slots; the rest of its 40 get an immediate busy reply, EUSERS" t_flood_share
 for u in 1000 1001 1002 1003; do diag <"$T/flood-$u.out"; done
+# the whole table: root's 8 idle connections and the members' 24
+FLOOD=()
+for u in 0 1000 1001 1002 1003; do
+    if [ "$u" = 0 ]; then
+        env ROCKER_SOCKET="$SOCKG" "$CLIENT" flood 12 3 >"$T/flood2-$u.out" 2>&1 &
+    else
+        gsetpriv "$u" "$CLIENT" flood 40 3 >"$T/flood2-$u.out" 2>&1 &
+    fi
+    FLOOD+=($!)
+    BG_PIDS+=($!)
+done
+wait_jobs 10 "${FLOOD[@]}"
+t_flood_full() {
+    local u line
+    for u in 0 1000 1001 1002 1003; do
+        line=$(grep '^flood ' "$T/flood2-$u.out") || { echo "uid $u: no summary: $(cat "$T/flood2-$u.out")"; return 1; }
+        [[ $line =~ held_max=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -le 8 ] || { echo "uid $u held more than 8: $line"; return 1; }
+        [[ $line =~ busy_EUSERS=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] || { echo "uid $u never got busy/EUSERS: $line"; return 1; }
+        [[ $line =~ busy_EMFILE=0\  ]] || { echo "uid $u got busy/EMFILE: $line"; return 1; }
+    done
+}
+check "busy: root (12) and 4 members (40 each) fill the table: nobody holds more than 8; the extra get busy/EUSERS (the per-uid and non-root shares, 8 + 24 = 32, are exhausted before the table: EMFILE never comes)" t_flood_full
+for u in 0 1000 1001 1002 1003; do diag <"$T/flood2-$u.out"; done
 check "lockout: nothing left on the group master (guards, loop device, state file; idle connections all closed: fds back to $MGFD0)" \
     no_leak "$MGPID" "$SOCKG.d" "$MGFD0" "$PG"
 t_glog() {
@@ -1169,13 +1226,12 @@ stalled_guard() { STALL_G=$(guards_of "$MTPID" | head -n 1); [ -n "$STALL_G" ] &
 # stall_case STEP VICTIM [--legacy-loop]: a CLI run that stalls after STEP;
 # then SIGKILL the guard or the CLI; the aftermath is checked
 stall_case() {
-    local step=$1 who=$2 d=$DD/stall-$1-$2 out=$T/stall-$1-$2.out cli rc info
+    local step=$1 who=$2 d=$DD/stall-$1-$2 out=$T/stall-$1-$2.out cli rc info ov sq want got
     shift 2
     mkdir -p "$d"
-    ROCKER_SOCKET=$SOCKT "$ROCKER" run "$@" --test-stall "$step" --pkg "$PST" --exec-dir "$EXEC" --data-dir "$d" \
-        --overlay /usr --overlay /var --overlay /etc --overlay /home --overlay /root --uid 1000 --gid 1000 \
-        -- "$EXEC/bin/true" </dev/null >"$out" 2>&1 &
-    cli=$!
+    spawn cli env ROCKER_SOCKET="$SOCKT" "$ROCKER" run "$@" --test-stall "$step" --pkg "$PST" --exec-dir "$EXEC" \
+        --data-dir "$d" --overlay /usr --overlay /var --overlay /etc --overlay /home --overlay /root \
+        --uid 1000 --gid 1000 -- "$EXEC/bin/true" </dev/null >"$out" 2>&1
     BG_PIDS+=("$cli")
     STALL_G=
     if ! wait_until 5 stalled_guard; then
@@ -1186,12 +1242,26 @@ stall_case() {
     fi
     STALL_DEV=$(loops_backing "$PST" | head -n 1)
     STALL_AC=$([ -n "$STALL_DEV" ] && cat "/sys/block/$STALL_DEV/loop/autoclear" 2>/dev/null)
-    info="stalled guard $STALL_G: $(grep -c ' - overlay ' "/proc/$STALL_G/mountinfo" 2>/dev/null) overlays, loop=${STALL_DEV:-none}${STALL_AC:+ autoclear=$STALL_AC}"
+    # where it stopped: our overlays and the squashfs in its mount ns
+    ov=$(awk '$5 ~ /^\/(usr|var|etc|home|root)$/ && / - overlay / {n++} END {print n + 0}' "/proc/$STALL_G/mountinfo" 2>/dev/null)
+    sq=$(awk -v e="$EXEC" '$5 == e && / - squashfs / {n++} END {print n + 0}' "/proc/$STALL_G/mountinfo" 2>/dev/null)
+    info="stalled guard $STALL_G: $ov overlays, squashfs at the exec dir: $sq, loop=${STALL_DEV:-none}${STALL_AC:+ autoclear=$STALL_AC}"
+    case $step in
+    set_dumpable | make_private | open_data_dir | mkdir_layer) want="0 0 no" ;;
+    mount_overlay) want="1 0 no" ;;
+    loop_get_free | loop_set_fd | mkdir_exec_dir) want="5 0 yes" ;;
+    *) want="5 1 yes" ;;
+    esac
+    got="$ov $sq $([ -n "$STALL_DEV" ] && echo yes || echo no)"
+    echo "# stall after $step ($who): $info"
     if [ "$who" = guard ]; then kill -KILL "$STALL_G"; else kill -KILL "$cli"; fi
     wait_jobs 10 "$cli"
     rc=${JOB_RCS[0]}
+    STALL_DETACHED=$(wait_until 2 no_loop_backs "$PST" && echo yes || echo no)
     STALL_RES=
-    if [ "$who" = guard ] && ! { [ "$rc" = 125 ] && grep -q 'rocker: run: ROCKER_ERR_build_rocker_failed' "$out"; }; then
+    if [ "$got" != "$want" ]; then
+        STALL_RES="stopped at the wrong point: overlays, squashfs, loop = '$got', want '$want' ($info)"
+    elif [ "$who" = guard ] && ! { [ "$rc" = 125 ] && grep -q 'rocker: run: ROCKER_ERR_build_rocker_failed' "$out"; }; then
         STALL_RES="rocker run: exit $rc, want 125 and build_rocker_failed: $(tr '\n' ' ' <"$out") ($info)"
     elif [ "$who" = client ] && [ "$rc" != 137 ]; then
         STALL_RES="the killed rocker run exited $rc ($info)"
@@ -1199,19 +1269,19 @@ stall_case() {
         STALL_RES="$STALL_RES ($info)"
     else
         STALL_RES=
-        [ "$step" = loop_get_free ] && [ "$who" = guard ] && [ -z "$STALL_DEV" ] && STALL_RES="no loop device attached at the stall ($info)"
     fi
 }
 t_stall() { [ -z "$STALL_RES" ] || { echo "$STALL_RES"; return 1; }; }
 # the legacy leak first: SIGKILL right after LOOP_SET_FD (autoclear not yet set)
 stall_case loop_set_fd guard --legacy-loop
-LEG_DEV=$STALL_DEV LEG_AC=$STALL_AC
+LEG_DEV=$STALL_DEV LEG_AC=$STALL_AC LEG_DETACHED=$STALL_DETACHED
 t_legacy_window() {
     [ -n "$LEG_DEV" ] && [ "$LEG_AC" = 0 ] ||
         { echo "at the stall the package was not on a loop device without autoclear: dev=${LEG_DEV:-none} autoclear=${LEG_AC:-?} ($STALL_RES)"; return 1; }
 }
 check "legacy leak: attack: the guard stalls right after LOOP_SET_FD: $PST is on ${LEG_DEV:-a loop device} with autoclear=0" t_legacy_window
-check "legacy leak: SIGKILL of the guard in that window: the loop device is detached, nothing else left" t_stall
+t_legacy_detached() { expect_eq "$LEG_DETACHED" yes "${LEG_DEV:-the loop device} detached within 2 s of the kill" && t_stall; }
+check "legacy leak: SIGKILL of the guard in that window: the loop device is detached within 2 s, nothing else left" t_legacy_detached
 t_legacy_log() {
     grep -Eq "^rocker-master: detached ${LEG_DEV:-loop[0-9]+} \(its guard died before auto-clear was set\)" "$T/master-t.log" ||
         { echo "no 'detached ${LEG_DEV:-loopN} (its guard died before auto-clear was set)' in the log"; return 1; }
@@ -1223,7 +1293,7 @@ for step in set_dumpable make_private open_data_dir mkdir_layer mount_overlay lo
     mount_squashfs mount_proc unshare_user; do
     for who in guard client; do
         stall_case "$step" "$who"
-        check "stall: $who SIGKILLed while the guard stops after $step: nothing left (loop device, mount, guard, zombie, state file, master fd)" t_stall
+        check "stall: $who SIGKILLed while the guard stops after $step (checked where: overlays, squashfs, loop): nothing left (loop device, mount, guard, zombie, state file, master fd)" t_stall
     done
 done
 t_tlog() {
@@ -1258,7 +1328,7 @@ t_r_started() {
 }
 check "restart: two detached sandboxes of one package run, one state record each in $SR" t_r_started
 kill -KILL "$MRPID"
-wait "$MRPID" 2>/dev/null
+wait_jobs 5 "$MRPID"
 t_r_survive() {
     sleep 0.2
     guard_gone "$RA_G" "$RA_N" && { echo "guard $RA_G died with the master"; return 1; }
@@ -1308,7 +1378,7 @@ t_r_kill() {
 check "restart: rocker kill NAME ends an adopted sandbox (guard gone, not listed, 'exit ... (adopted)' logged, record removed)" t_r_kill
 # the master dies again, and an adopted sandbox ends while no master runs
 kill -KILL "$MRPID"
-wait "$MRPID" 2>/dev/null
+wait_jobs 5 "$MRPID"
 kill -KILL "$RB_G"
 # the host's init reaps the orphaned guard (a zombie would still match its
 # record by pidfd, name and start time)
@@ -1340,7 +1410,7 @@ check "restart: after the adopted sandboxes ended nothing is left (loop device d
 # SIGTERM of a restarted master ends the sandboxes it adopted
 read -r RD_G RD_N _ <<<"$(rrun d --detach -- "$EXEC/bin/sleep" 60 2>>"$T/restart.err")"
 kill -KILL "$MRPID"
-wait "$MRPID" 2>/dev/null
+wait_jobs 5 "$MRPID"
 start_master MRPID "$SOCKR" "$T/master-r.log"
 stop_master "$MRPID"
 t_r_term() {
@@ -1367,7 +1437,7 @@ done
 has_child() { local c; read -r c <"/proc/$1/task/$1/children" 2>/dev/null; [ -n "$c" ]; }
 for i in $(seq 600); do has_child "$MRPID" && break; sleep 0.005; done
 kill -KILL "$MRPID"
-wait "$MRPID" 2>/dev/null
+wait_jobs 5 "$MRPID"
 start_master MRPID "$SOCKR" "$T/master-r.log"
 wait_jobs 10 "${LOAD[@]}"
 LOAD_RCS="${JOB_RCS[*]}"
@@ -1448,8 +1518,8 @@ master_exited() { ! alive "$MPID" || [ "$(proc_state_ppid "$MPID" | cut -c1)" = 
 if ! wait_until 3 master_exited; then
     nok "end: SIGTERM stops the master" "still running 3 s after SIGTERM"
 else
-    wait "$MPID"
-    M_RC=$?
+    wait_jobs 3 "$MPID"
+    M_RC=${JOB_RCS[0]}
     MPID=
     if [ "$M_RC" = 0 ] && [ ! -e "$SOCK" ]; then
         ok "end: SIGTERM stops the master (exit 0, socket removed)"
@@ -1514,7 +1584,7 @@ t_share_replaced() {
 }
 check "share: after the package file is replaced, a new sandbox sees the new content" t_share_replaced
 # the master crashes; then the sandboxes end: nothing may stay behind
-kill -KILL "$MPID2"; wait "$MPID2" 2>/dev/null
+kill -KILL "$MPID2"; wait_jobs 5 "$MPID2"
 t_share_crash() {
     local g
     for g in ${SH_A%% *} ${SH_B%% *}; do kill -KILL "$g" 2>/dev/null; done
