@@ -1459,6 +1459,27 @@ static int cmd_raw(char **av)
              sizeof m, &nfd, 1, ROCKER_ERR_pkg_not_squashfs, EINVAL);
     raw_case("raw: directory fd as package -> pkg_not_squashfs (13)", &m, sizeof m, &dfd, 1,
              ROCKER_ERR_pkg_not_squashfs, 0);
+    /* hostile package fds: none may block the master or reach a guard */
+    {
+        int pp[2], zfd = open("/dev/zero", O_RDONLY | O_CLOEXEC), ofd = open(pkg, O_PATH | O_CLOEXEC);
+        if (pipe2(pp, O_CLOEXEC) == 0) {
+            /* the write end stays open: a blocking read would hang the master */
+            raw_case("raw: a pipe (writer open, nothing written) as package -> pkg_not_squashfs, EINVAL (no blocking read)",
+                     &m, sizeof m, &pp[0], 1, ROCKER_ERR_pkg_not_squashfs, EINVAL);
+            close(pp[0]);
+            close(pp[1]);
+        }
+        if (zfd >= 0) {
+            raw_case("raw: /dev/zero as package -> pkg_not_squashfs, EINVAL", &m, sizeof m, &zfd, 1,
+                     ROCKER_ERR_pkg_not_squashfs, EINVAL);
+            close(zfd);
+        }
+        if (ofd >= 0) {
+            raw_case("raw: an O_PATH fd of the real package -> pkg_not_squashfs, EBADF (it cannot be read)", &m,
+                     sizeof m, &ofd, 1, ROCKER_ERR_pkg_not_squashfs, EBADF);
+            close(ofd);
+        }
+    }
 
     /* an empty datagram: either a bad_message reply or a close, but the
      * master must survive it */
