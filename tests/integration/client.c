@@ -18,16 +18,28 @@
  *                                 back what `example` wrote
  *   kill     PKG EXEC DATA        kill -9 the guard from the host: all ends
  *   orphan   PKG EXEC DATA        the guard waits for an orphaned child
- *   errors   PKG EXEC DATA NOTSQFS  every client-visible error code
- *   raw      PKG EXEC DATA NOTSQFS  malformed requests on a raw SEQPACKET
- *                                 socket: each gets a RUN reply with the
- *                                 specific code, the master keeps serving
- *   entrance PKG EXEC DATA        raw RUN: the reply's 4 fds, the id maps, the
- *                                 guard lives while ctl is open, ends after
+ *   errors   PKG EXEC DATA NOTSQFS  every client-visible error: reason,
+ *                                 the seed code in err_no, errno, step
+ *   seedcode PKG EXEC DATA        a relative exec dir: err_no 2, reason 14
+ *   raw      PKG EXEC DATA NOTSQFS  malformed and size-versioned requests on
+ *                                 a raw SEQPACKET socket: 56-byte failure
+ *                                 replies with the precise reason, accepted
+ *                                 bodies (zero tail), E2BIG for a non-zero one
+ *   entrance PKG EXEC DATA        raw 1832-byte RUN: the reply's 4 fds, the id
+ *                                 maps, the guard lives while ctl is open
+ *   v1       PKG EXEC DATA        a client of the seed-era v1 layout joins the
+ *                                 4 fds itself and runs an App end to end
  *   abandon  PKG EXEC DATA        not a check: sends a RUN and hangs up at once
- *   busy     N                    N idle connections fill the table: busy
- *   perm     PKG EXEC OWN ROOTD   as uid 1000: permission_denied cases, then
- *                                 a sandbox with its own ids and data dir
+ *   busy     N                    N idle root connections: the per-uid share
+ *   perm     PKG EXEC OWN         as uid 1000 against the 0600 socket: EACCES
+ *   member   PKG EXEC OWN ROOTD   as a --group member: LIST, permission_denied,
+ *                                 a sandbox it cannot enter (no caps)
+ *   list     NAME REASON ERRNO    one LIST with the expected outcome
+ *   flood    N SECS               (attacker) keeps N connections open; summary
+ *   idle | slow                   one idle connection / one byte per second
+ *   starts   NAME N SECS MODE PKG EXEC DATA OVERLAY   many starts in a row
+ *   app      PKG EXEC DATA PROG [ARGS]   PROG as the App, caller's stdio
+ *   race     DATA VFILE VDIR SECS (attacker, data dir owner) swaps upper/var
  *
  * The App function runs in a raw clone (see rocker.h): it only uses
  * async-signal-safe system calls (open/read/write/stat/mkdir/getdents64/
@@ -37,6 +49,8 @@
 #include "rocker.h"
 
 #include <dirent.h>
+#include <grp.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -75,10 +89,25 @@ static const char *rstr(const RockerResult *r)
     static char buf[4][160];
     static int k;
     k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "err_no=%d (%s) sys_errno=%d (%s) step=%s index=%d",
-             (int)r->err_no, ROCKER_err_name((int)r->err_no), r->sys_errno,
-             ROCKER_errno_name(r->sys_errno), ROCKER_step_name(r->step), r->index);
+    snprintf(buf[k], sizeof buf[k], "err_no=%d (%s) reason=%d (%s) sys_errno=%d (%s) step=%s index=%d",
+             (int)r->err_no, ROCKER_err_name((int)r->err_no), r->reason, ROCKER_err_name(r->reason),
+             r->sys_errno, ROCKER_errno_name(r->sys_errno), ROCKER_step_name(r->step), r->index);
     return buf[k];
+}
+
+/* err_no is one of the seed's 12 codes and the one the reason maps to */
+static int seed_ok(const RockerResult *r)
+{
+    return (int)r->err_no >= ROCKER_ERR_unknown && (int)r->err_no <= ROCKER_ERR_SEED_MAX &&
+           (int)r->err_no == ROCKER_seed_code(r->reason);
+}
+
+/* the failure is exactly: reason `want` (err_no its seed code), errno
+ * `want_errno` (0: any), step `want_step` (-1: any) */
+static int is_err(const RockerResult *r, int want, int want_errno, int want_step)
+{
+    return r->reason == want && seed_ok(r) && (int)r->err_no == ROCKER_seed_code(want) &&
+           (!want_errno || r->sys_errno == want_errno) && (want_step < 0 || r->step == want_step);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -862,17 +891,25 @@ static int noop_app(void *a)
     return 0;
 }
 
-static void expect_err(const char *name, RockerRequest *req, int want)
+/* A refused request: reason `want`, err_no == ROCKER_seed_code(want) (one
+ * of the seed's 12), errno `want_errno` (0: any), step `want_step` (-1: any),
+ * no App. */
+static void expect_err(const char *name, RockerRequest *req, int want, int want_errno, int want_step)
 {
     RockerResult r;
     int st;
     fflush(stdout);
     r = ROCKER_enter_rocker(req, noop_app, NULL);
-    result((int)r.err_no == want && r.app_pid == 0, name, "want %d (%s), got %s app_pid=%d", want,
-           ROCKER_err_name(want), rstr(&r), r.app_pid);
+    result(is_err(&r, want, want_errno, want_step) && r.app_pid == 0, name,
+           "want err_no=%d (%s) reason=%d (%s) errno %s step %s, got %s app_pid=%d",
+           ROCKER_seed_code(want), ROCKER_err_name(ROCKER_seed_code(want)), want, ROCKER_err_name(want),
+           want_errno ? ROCKER_errno_name(want_errno) : "any",
+           want_step < 0 ? "any" : ROCKER_step_name(want_step), rstr(&r), r.app_pid);
     if (r.err_no == ROCKER_ERR_success && r.app_pid > 0)
         waitpid(r.app_pid, &st, 0);
 }
+
+#define PI "-> param_invalid (2), reason "
 
 static int cmd_errors(char **av)
 {
@@ -903,84 +940,95 @@ static int cmd_errors(char **av)
     longov[70] = '\0';
 
     q = example_req("/nonexistent/rocker-it/app.sqfs", exec, data);
-    expect_err("api: missing package -> ROCKER_ERR_pkg_missing (12)", &q, ROCKER_ERR_pkg_missing);
+    expect_err("api: missing package " PI "pkg_missing (12), ENOENT at open_pkg", &q, ROCKER_ERR_pkg_missing,
+               ENOENT, ROCKER_STEP_open_pkg);
     q = example_req(notsq, exec, data);
-    expect_err("api: package that is not a squashfs -> ROCKER_ERR_pkg_not_squashfs (13)", &q,
-               ROCKER_ERR_pkg_not_squashfs);
+    expect_err("api: package that is not a squashfs " PI "pkg_not_squashfs (13), EINVAL at pkg_check", &q,
+               ROCKER_ERR_pkg_not_squashfs, EINVAL, ROCKER_STEP_pkg_check);
     q = example_req("/etc", exec, data);
-    expect_err("api: package that is a directory -> ROCKER_ERR_pkg_not_squashfs (13)", &q,
-               ROCKER_ERR_pkg_not_squashfs);
+    expect_err("api: package that is a directory " PI "pkg_not_squashfs (13)", &q, ROCKER_ERR_pkg_not_squashfs, 0,
+               ROCKER_STEP_pkg_check);
     q = example_req(pkg, "var/your_APP/execdir", data);
-    expect_err("api: relative exec dir -> ROCKER_ERR_path_relative (14)", &q, ROCKER_ERR_path_relative);
+    expect_err("api: relative exec dir " PI "path_relative (14), EINVAL", &q, ROCKER_ERR_path_relative, EINVAL, -1);
     q = example_req(pkg, exec, "rocker-data");
-    expect_err("api: relative data dir -> ROCKER_ERR_path_relative (14)", &q, ROCKER_ERR_path_relative);
+    expect_err("api: relative data dir " PI "path_relative (14), EINVAL", &q, ROCKER_ERR_path_relative, EINVAL, -1);
     q = example_req(pkg, exec, longp);
-    expect_err("api: 300-byte data dir -> ROCKER_ERR_path_too_long (15)", &q, ROCKER_ERR_path_too_long);
+    expect_err("api: 300-byte data dir " PI "path_too_long (15), ENAMETOOLONG", &q, ROCKER_ERR_path_too_long,
+               ENAMETOOLONG, -1);
     q = example_req(pkg, exec, data);
     q.app_overlay_dirs[1] = longov;
-    expect_err("api: 70-byte overlay dir -> ROCKER_ERR_path_too_long (15)", &q, ROCKER_ERR_path_too_long);
+    expect_err("api: 70-byte overlay dir " PI "path_too_long (15), ENAMETOOLONG", &q, ROCKER_ERR_path_too_long,
+               ENAMETOOLONG, -1);
     q = example_req(pkg, "/proc/rocker-it", data);
-    expect_err("api: exec dir under /proc -> ROCKER_ERR_path_invalid (16)", &q, ROCKER_ERR_path_invalid);
+    expect_err("api: exec dir under /proc " PI "path_invalid (16)", &q, ROCKER_ERR_path_invalid, EINVAL, -1);
     q = example_req(pkg, exec, data);
     q.app_overlay_dirs[2] = "/proc";
-    expect_err("api: overlay /proc -> ROCKER_ERR_overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid);
+    expect_err("api: overlay /proc " PI "overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid, 0, -1);
     q = example_req(pkg, exec, data);
     q.app_overlay_dirs[2] = "/usr/lib";
-    expect_err("api: overlay /usr/lib (not top-level) -> ROCKER_ERR_overlay_invalid (17)", &q,
-               ROCKER_ERR_overlay_invalid);
+    expect_err("api: overlay /usr/lib (not top-level) " PI "overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid, 0,
+               -1);
     q = example_req(pkg, exec, data);
     q.app_overlay_dirs[2] = "/nonexistent-rocker-it";
-    expect_err("api: overlay /nonexistent-rocker-it -> ROCKER_ERR_overlay_invalid (17)", &q,
-               ROCKER_ERR_overlay_invalid);
+    expect_err("api: overlay /nonexistent-rocker-it " PI "overlay_invalid (17), ENOENT", &q,
+               ROCKER_ERR_overlay_invalid, ENOENT, -1);
     q = example_req(pkg, exec, data);
     q.app_overlay_dirs[2] = "/";
-    expect_err("api: overlay / -> ROCKER_ERR_overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid);
+    expect_err("api: overlay / " PI "overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid, 0, -1);
     q = example_req(pkg, exec, data);
     q.app_overlay_dirs[2] = "/usr";
-    expect_err("api: duplicate overlay /usr -> ROCKER_ERR_overlay_invalid (17)", &q,
-               ROCKER_ERR_overlay_invalid);
+    expect_err("api: duplicate overlay /usr " PI "overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid, 0, -1);
     {
         /* merged-/usr systems: /bin is a symlink, not a directory */
         struct stat sb;
         if (lstat("/bin", &sb) == 0 && S_ISLNK(sb.st_mode)) {
             q = example_req(pkg, exec, data);
             q.app_overlay_dirs[2] = "/bin";
-            expect_err("api: overlay /bin (a symlink) -> ROCKER_ERR_overlay_invalid (17)", &q,
-                       ROCKER_ERR_overlay_invalid);
+            expect_err("api: overlay /bin (a symlink) " PI "overlay_invalid (17)", &q, ROCKER_ERR_overlay_invalid,
+                       0, -1);
         }
     }
     q = example_req(pkg, exec, "/var/rocker-it-no-such-data-dir");
-    expect_err("api: missing data dir -> ROCKER_ERR_data_dir_invalid (22)", &q, ROCKER_ERR_data_dir_invalid);
+    expect_err("api: missing data dir " PI "data_dir_invalid (22), ENOENT", &q, ROCKER_ERR_data_dir_invalid, ENOENT,
+               -1);
     q = example_req(pkg, exec, dlink);
-    expect_err("api: data dir that is a symlink -> ROCKER_ERR_data_dir_invalid (22)", &q,
-               ROCKER_ERR_data_dir_invalid);
+    expect_err("api: data dir that is a symlink " PI "data_dir_invalid (22), ELOOP", &q,
+               ROCKER_ERR_data_dir_invalid, ELOOP, -1);
     q = example_req(pkg, exec, dfile);
-    expect_err("api: data dir that is a file -> ROCKER_ERR_data_dir_invalid (22)", &q,
-               ROCKER_ERR_data_dir_invalid);
+    expect_err("api: data dir that is a file " PI "data_dir_invalid (22), ENOTDIR", &q, ROCKER_ERR_data_dir_invalid,
+               ENOTDIR, -1);
     /* these two fail inside the guard, after the overlays are up */
     q = example_req(pkg, "/opt/rocker-it-missing-exec", d2);
-    expect_err("api: missing exec dir outside every overlay -> ROCKER_ERR_exec_dir_invalid (23)", &q,
-               ROCKER_ERR_exec_dir_invalid);
+    expect_err("api: missing exec dir outside every overlay " PI "exec_dir_invalid (23), ENOENT at mkdir_exec_dir",
+               &q, ROCKER_ERR_exec_dir_invalid, ENOENT, ROCKER_STEP_mkdir_exec_dir);
     result(access("/opt/rocker-it-missing-exec", F_OK) < 0,
            "api: ... and it was not created on the host", "/opt/rocker-it-missing-exec exists");
     sleep_ms(300); /* the failed guard is surely reaped by now */
     q = example_req(pkg, "/etc/passwd", d2);
-    expect_err("api: exec dir that is a file -> ROCKER_ERR_exec_dir_invalid (23)", &q,
-               ROCKER_ERR_exec_dir_invalid);
+    expect_err("api: exec dir that is a file " PI "exec_dir_invalid (23), ENOTDIR at mkdir_exec_dir", &q,
+               ROCKER_ERR_exec_dir_invalid, ENOTDIR, ROCKER_STEP_mkdir_exec_dir);
     /* An error reply ends the request: the failed sandbox must not keep
      * the data dir busy for the caller's immediate retry. */
     q = example_req(pkg, "/etc/passwd", d2);
     expect_err("api: immediate retry after a setup failure gets its own error again (data dir not left busy)",
-               &q, ROCKER_ERR_exec_dir_invalid);
+               &q, ROCKER_ERR_exec_dir_invalid, ENOTDIR, ROCKER_STEP_mkdir_exec_dir);
     q = example_req(pkg, exec, data);
     q.uid = 0;
-    expect_err("api: uid 0 -> ROCKER_ERR_param_invalid (2)", &q, ROCKER_ERR_param_invalid);
+    expect_err("api: uid 0 -> param_invalid (2), reason param_invalid (2), EINVAL", &q, ROCKER_ERR_param_invalid,
+               EINVAL, -1);
+    q = example_req(pkg, exec, data);
+    q.test_stall = ROCKER_STEP_mount_overlay;
+    expect_err("api: test_stall without --test-hooks -> sys (1), reason permission_denied (19), EPERM at validate",
+               &q, ROCKER_ERR_permission_denied, EPERM, ROCKER_STEP_validate);
+    q = example_req(pkg, exec, data);
+    q.run_flags = 0x80;
+    expect_err("api: unknown run_flags bit -> param_invalid (2), EINVAL", &q, ROCKER_ERR_param_invalid, EINVAL, -1);
 
     sock_saved = getenv(ROCKER_SOCKET_ENV) ? strdup(getenv(ROCKER_SOCKET_ENV)) : NULL;
     setenv(ROCKER_SOCKET_ENV, "/tmp/rocker-it-no-server.sock", 1);
     q = example_req(pkg, exec, data);
-    expect_err("api: no server ($ROCKER_SOCKET points at nothing) -> ROCKER_ERR_no_server (11)", &q,
-               ROCKER_ERR_no_server);
+    expect_err("api: no server ($ROCKER_SOCKET points at nothing) -> server_unaddr_invalid (3), reason no_server (11), ENOENT at connect",
+               &q, ROCKER_ERR_no_server, ENOENT, ROCKER_STEP_connect);
     if (sock_saved)
         setenv(ROCKER_SOCKET_ENV, sock_saved, 1);
     else
@@ -988,6 +1036,23 @@ static int cmd_errors(char **av)
     free(sock_saved);
     result(count_fds() == fds0, "api: no fd left open in the caller after all the refused requests",
            "%d fds before, %d after", fds0, count_fds());
+    return n_failed ? 1 : 0;
+}
+
+/* Issue 8 item 9: a relative exec dir is reported to a seed-API client as
+ * ROCKER_ERR_param_invalid (2), the precise reason path_relative (14) in
+ * the appended field. */
+static int cmd_seedcode(char **av)
+{
+    RockerRequest q = example_req(av[0], "var/your_APP/execdir", av[2]);
+    RockerResult r;
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&q, noop_app, NULL);
+    result(r.err_no == ROCKER_ERR_param_invalid && r.err_no == 2 && r.reason == ROCKER_ERR_path_relative &&
+               r.reason == 14,
+           "seed codes: relative exec dir through the API: err_no == ROCKER_ERR_param_invalid (2), reason == path_relative (14)",
+           "%s", rstr(&r));
+    (void)av[1];
     return n_failed ? 1 : 0;
 }
 
@@ -1052,7 +1117,7 @@ static struct raw_reply raw_recv(int sock, int max_ms)
     struct msghdr m;
     struct iovec iov;
     struct pollfd pf;
-    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(8 * sizeof(int))]; } ctl;
+    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(ROCKER_MAX_FDS * sizeof(int))]; } ctl;
     char big[ROCKER_MSG_MAX];
     struct cmsghdr *c;
 
@@ -1092,8 +1157,11 @@ static struct raw_reply raw_recv(int sock, int max_ms)
     return out;
 }
 
-/* sends one datagram on a fresh connection; checks for a RUN reply with err == want */
-static void raw_case(const char *name, const void *msg, size_t len, const int *fds, int nfds, int want)
+/* sends one datagram on a fresh connection; checks for the 56-byte failure
+ * reply (ROCKER_REP_RUN_SIZE_VER0, no fds) with err (the reason, on the
+ * wire) == want and sys_errno == want_errno (0: any) */
+static void raw_case(const char *name, const void *msg, size_t len, const int *fds, int nfds, int want,
+                     int want_errno)
 {
     struct raw_reply rr;
     int sock = raw_connect();
@@ -1102,6 +1170,7 @@ static void raw_case(const char *name, const void *msg, size_t len, const int *f
         return;
     }
     if (raw_send(sock, msg, len, fds, nfds) < 0) {
+        /* a request larger than the socket buffer may not even be sent */
         result(0, name, "sendmsg: %s", strerror(errno));
         close(sock);
         return;
@@ -1112,13 +1181,66 @@ static void raw_case(const char *name, const void *msg, size_t len, const int *f
         result(0, name, "%s", rr.n == 0 ? "connection closed without a reply" : rr.why);
         return;
     }
-    result(rr.n == ROCKER_REP_RUN_SIZE && rr.rep.hdr.magic == ROCKER_MAGIC &&
+    result(rr.n == ROCKER_REP_RUN_SIZE_VER0 && rr.rep.hdr.magic == ROCKER_MAGIC &&
                rr.rep.hdr.version == ROCKER_PROTO_VERSION && rr.rep.hdr.kind == ROCKER_KIND_RUN_REPLY &&
-               rr.rep.hdr.size == ROCKER_REP_RUN_SIZE && rr.rep.err == want && rr.rep.guard_pid == 0 &&
+               rr.rep.hdr.size == ROCKER_REP_RUN_SIZE_VER0 && rr.rep.err == want &&
+               (!want_errno || rr.rep.sys_errno == want_errno) && rr.rep.guard_pid == 0 &&
                rr.rep.n_fds == 0 && rr.nfds == 0,
-           name, "reply len=%d kind=0x%x err=%d (%s) sys_errno=%d step=%s index=%d guard_pid=%d n_fds=%u fds=%d",
-           (int)rr.n, rr.rep.hdr.kind, rr.rep.err, ROCKER_err_name(rr.rep.err), rr.rep.sys_errno,
-           ROCKER_step_name(rr.rep.step), rr.rep.index, rr.rep.guard_pid, rr.rep.n_fds, rr.nfds);
+           name,
+           "want a 56-byte reply err=%d (%s) errno %s; got len=%d kind=0x%x size=%u err=%d (%s) sys_errno=%d (%s) step=%s index=%d guard_pid=%d n_fds=%u fds=%d",
+           want, ROCKER_err_name(want), want_errno ? ROCKER_errno_name(want_errno) : "any", (int)rr.n,
+           rr.rep.hdr.kind, rr.rep.hdr.size, rr.rep.err, ROCKER_err_name(rr.rep.err), rr.rep.sys_errno,
+           ROCKER_errno_name(rr.rep.sys_errno), ROCKER_step_name(rr.rep.step), rr.rep.index, rr.rep.guard_pid,
+           rr.rep.n_fds, rr.nfds);
+}
+
+/* sends one datagram that must be ACCEPTED: v1 (reply_max 0): a 56-byte
+ * success reply with exactly 4 fds; else a 72-byte reply + recipe with
+ * n_fds fds and ctl_fd among them.  The fds are closed at once (no App is
+ * registered): the guard must then be gone within 1 s. */
+static void raw_accept(const char *name, const void *msg, size_t len, int pkgfd, int v1)
+{
+    struct raw_reply rr;
+    char pname[16];
+    double dt = -2;
+    int ok, sock = raw_connect();
+    if (sock < 0) {
+        result(0, name, "connect: %s", strerror(errno));
+        return;
+    }
+    if (raw_send(sock, msg, len, &pkgfd, 1) < 0) {
+        result(0, name, "sendmsg: %s", strerror(errno));
+        close(sock);
+        return;
+    }
+    rr = raw_recv(sock, 5000);
+    close(sock);
+    if (rr.n <= 0) {
+        result(0, name, "%s", rr.n == 0 ? "connection closed without a reply" : rr.why);
+        return;
+    }
+    memcpy(pname, rr.rep.guard_pname, sizeof pname);
+    pname[15] = '\0';
+    if (rr.rep.err == 0 && rr.rep.guard_pid > 0)
+        dt = wait_guard_gone(rr.rep.guard_pid, pname, 3.0);
+    if (v1)
+        ok = rr.n == ROCKER_REP_RUN_SIZE_VER0 && rr.rep.hdr.size == ROCKER_REP_RUN_SIZE_VER0 &&
+             rr.rep.n_fds == ROCKER_RUN_NFDS && rr.nfds == ROCKER_RUN_NFDS;
+    else
+        ok = rr.n == (ssize_t)(ROCKER_REP_RUN_SIZE + rr.rep.n_ops * ROCKER_OP_SIZE +
+                               ((rr.rep.blob_len + 7) & ~7u)) &&
+             rr.rep.hdr.size == (uint32_t)rr.n && rr.rep.n_ops > 0 && rr.nfds == (int)rr.rep.n_fds &&
+             rr.rep.ctl_fd < rr.rep.n_fds;
+    result(ok && rr.rep.err == 0 && rr.rep.hdr.kind == ROCKER_KIND_RUN_REPLY && rr.rep.guard_pid > 0 &&
+               dt >= 0 && dt <= 1.0,
+           name,
+           "len=%d size=%u err=%d (%s) sys_errno=%d (%s) step=%s guard=%d n_fds=%u fds=%d ctl_fd=%u n_ops=%u; guard gone after closing the fds: %s",
+           (int)rr.n, rr.rep.hdr.size, rr.rep.err, ROCKER_err_name(rr.rep.err), rr.rep.sys_errno,
+           ROCKER_errno_name(rr.rep.sys_errno), ROCKER_step_name(rr.rep.step), rr.rep.guard_pid, rr.rep.n_fds,
+           rr.nfds, rr.rep.ctl_fd, rr.rep.n_ops,
+           dt == -2 ? "n/a" : dt < 0 ? "NO (still there after 3 s)" : dt > 1.0 ? "after more than 1 s" : "yes");
+    if (dt == -1)
+        kill(rr.rep.guard_pid, SIGKILL);
 }
 
 /* a fixed char[] field: the string, then zeros to the end */
@@ -1153,7 +1275,8 @@ static int cmd_raw(char **av)
 {
     char *pkg = av[0], *exec = av[1], *data = av[2], *notsq = av[3];
     struct rocker_req_run m;
-    unsigned char garbage[300], big[4096];
+    unsigned char garbage[300];
+    static unsigned char big[8192];
     int pfd, nfd, dfd, two[2], i;
 
     pfd = open(pkg, O_RDONLY | O_CLOEXEC);
@@ -1166,82 +1289,134 @@ static int cmd_raw(char **av)
     for (i = 0; i < (int)sizeof garbage; i++)
         garbage[i] = (unsigned char)(i * 37 + 11);
 
-    raw_case("raw: 300 bytes of garbage -> RUN reply bad_message (18)", garbage, sizeof garbage, &pfd, 1,
-             ROCKER_ERR_bad_message);
-    raw_case("raw: 7 bytes (shorter than a header) -> bad_message", "rocker!", 7, NULL, 0,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: 300 bytes of garbage -> 56-byte reply bad_message (18), EINVAL", garbage, sizeof garbage, &pfd,
+             1, ROCKER_ERR_bad_message, EINVAL);
+    raw_case("raw: 7 bytes (shorter than a header) -> bad_message, EINVAL", "rocker!", 7, NULL, 0,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
-    raw_case("raw: truncated RUN (first 1000 of 1832 bytes) -> bad_message", &m, 1000, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: truncated RUN (first 1000 of 1840 bytes, size field 1840) -> bad_message, EINVAL", &m, 1000,
+             &pfd, 1, ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.hdr.size = 1000;
-    raw_case("raw: truncated RUN with a matching size field -> bad_message", &m, 1000, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: truncated RUN with a matching size field (1000) -> bad_message, EINVAL", &m, 1000, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
+    base_run(&m, pkg, exec, data);
+    m.hdr.size = ROCKER_REQ_RUN_SIZE_VER0 - 1;
+    raw_case("raw: RUN of 1831 bytes (one short of the seed-era VER0 layout) -> bad_message, EINVAL", &m,
+             ROCKER_REQ_RUN_SIZE_VER0 - 1, &pfd, 1, ROCKER_ERR_bad_message, EINVAL);
+
+    /* size-versioned bodies (issue 9): shorter is zero-extended, longer
+     * with an all-zero tail accepted, a non-zero unknown tail E2BIG */
+    base_run(&m, pkg, exec, data);
+    m.hdr.size = ROCKER_REQ_RUN_SIZE_VER0;
+    raw_accept("raw: 1832-byte RUN (the seed-era v1 layout) -> 56-byte success reply with 4 fds", &m,
+               ROCKER_REQ_RUN_SIZE_VER0, pfd, 1);
+    base_run(&m, pkg, exec, data);
+    m.hdr.size = ROCKER_REQ_RUN_SIZE_VER0 + 4;
+    raw_accept("raw: 1836-byte RUN (VER0 + reply_max 0, test_stall left out) -> accepted as v1 (56 bytes, 4 fds)",
+               &m, ROCKER_REQ_RUN_SIZE_VER0 + 4, pfd, 1);
+    base_run(&m, pkg, exec, data);
+    raw_accept("raw: 1840-byte RUN with reply_max 0 behaves like v1 (56-byte reply, 4 fds)", &m, sizeof m, pfd, 1);
+    base_run(&m, pkg, exec, data);
+    m.reply_max = 8192;
+    raw_accept("raw: 1840-byte RUN with reply_max 8192 -> 72-byte reply + recipe, n_fds fds, ctl_fd among them", &m,
+               sizeof m, pfd, 0);
     base_run(&m, pkg, exec, data);
     memset(big, 0, sizeof big);
     memcpy(big, &m, sizeof m);
+    ((struct rocker_hdr *)(void *)big)->size = 4096;
+    raw_accept("raw: RUN padded with zeros to 4096 bytes (size field 4096) -> ACCEPTED (zero tail), v1 reply", big,
+               4096, pfd, 1);
+    big[ROCKER_REQ_RUN_SIZE] = 1;
+    raw_case("raw: 4096-byte RUN with a non-zero byte at offset 1840 (unknown tail) -> bad_message, E2BIG", big,
+             4096, &pfd, 1, ROCKER_ERR_bad_message, E2BIG);
+    big[ROCKER_REQ_RUN_SIZE] = 0;
+    big[4095] = 0x80;
+    raw_case("raw: 4096-byte RUN whose last byte is non-zero -> bad_message, E2BIG", big, 4096, &pfd, 1,
+             ROCKER_ERR_bad_message, E2BIG);
+    big[4095] = 0;
+    ((struct rocker_hdr *)(void *)big)->size = 1848;
+    big[1844] = 7;
+    raw_case("raw: 1848-byte RUN with byte 1844 = 7 (non-zero unknown tail) -> bad_message, E2BIG", big, 1848,
+             &pfd, 1, ROCKER_ERR_bad_message, E2BIG);
+    big[1844] = 0;
+    ((struct rocker_hdr *)(void *)big)->size = 4097;
+    raw_case("raw: RUN of 4097 bytes (all-zero tail) -> bad_message, E2BIG (requests > 4096 are refused)", big,
+             4097, &pfd, 1, ROCKER_ERR_bad_message, E2BIG);
     ((struct rocker_hdr *)(void *)big)->size = sizeof big;
-    raw_case("raw: RUN padded to 4096 bytes (size field says 4096) -> bad_message", big, sizeof big, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN of 8192 bytes (all-zero tail) -> bad_message, E2BIG", big, sizeof big, &pfd, 1,
+             ROCKER_ERR_bad_message, E2BIG);
+    base_run(&m, pkg, exec, data);
+    m.test_stall = ROCKER_STEP_mount_overlay;
+    raw_case("raw: test_stall set, master without --test-hooks -> permission_denied (19), EPERM", &m, sizeof m, &pfd,
+             1, ROCKER_ERR_permission_denied, EPERM);
+    base_run(&m, pkg, exec, data);
+    m.reply_max = 60;
+    raw_case("raw: reply_max 60 (too small for any reply) -> unsupported (25), E2BIG; the guard built for it ends",
+             &m, sizeof m, &pfd, 1, ROCKER_ERR_unsupported, E2BIG);
+
     base_run(&m, pkg, exec, data);
     m.hdr.magic = 0x31524B52u;
-    raw_case("raw: RUN with bad magic -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with bad magic -> bad_message, EINVAL", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.hdr.version = 2;
-    raw_case("raw: RUN with version 2 -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with version 2 -> bad_message, EINVAL", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.hdr.kind = 9;
-    raw_case("raw: unknown kind 9 -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    raw_case("raw: unknown kind 9 -> bad_message, EINVAL", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.hdr.kind = ROCKER_KIND_RUN_REPLY;
-    raw_case("raw: a RUN reply sent to the master -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: a RUN reply sent to the master -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.hdr.flags = 1;
-    raw_case("raw: RUN with non-zero header flags -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with non-zero header flags -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.reserved = 0x55;
-    raw_case("raw: RUN with non-zero reserved bytes -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with non-zero reserved bytes -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.run_flags = 0x80;
-    raw_case("raw: RUN with an unknown run_flags bit -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with an unknown run_flags bit -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     memset(m.pkg, 'A', sizeof m.pkg);
     m.pkg[0] = '/';
-    raw_case("raw: RUN with a pkg string without NUL -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with a pkg string without NUL -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     memset(m.overlay[0], 'v', sizeof m.overlay[0]);
     m.overlay[0][0] = '/';
-    raw_case("raw: RUN with an overlay string without NUL -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with an overlay string without NUL -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.exec_dir[sizeof m.exec_dir - 2] = 'x';
-    raw_case("raw: RUN with bytes after the NUL of a string -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with bytes after the NUL of a string -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     SET_FIELD(m.overlay[5], "/usr");
-    raw_case("raw: RUN with a non-zero overlay slot beyond n_overlay -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with a non-zero overlay slot beyond n_overlay -> bad_message, EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
     base_run(&m, pkg, exec, data);
     m.n_overlay = 17;
-    raw_case("raw: RUN with n_overlay 17 -> refused (bad_message)", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with n_overlay 17 -> refused (bad_message, EINVAL)", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_bad_message, EINVAL);
+    /* ids and app_id out of range: the same reason the library gives for them */
     base_run(&m, pkg, exec, data);
     m.uid = 0;
-    raw_case("raw: RUN with uid 0 (root is never mapped) -> bad_message", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with uid 0 (root is never mapped) -> param_invalid (2), EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_param_invalid, EINVAL);
     base_run(&m, pkg, exec, data);
     m.app_id = -5;
-    raw_case("raw: RUN with app_id -5 -> bad_message", &m, sizeof m, &pfd, 1, ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with app_id -5 -> param_invalid (2), EINVAL", &m, sizeof m, &pfd, 1, ROCKER_ERR_param_invalid,
+             EINVAL);
     base_run(&m, pkg, exec, data);
-    raw_case("raw: RUN without the package fd -> bad_message", &m, sizeof m, NULL, 0, ROCKER_ERR_bad_message);
+    raw_case("raw: RUN without the package fd -> bad_message, EBADF", &m, sizeof m, NULL, 0, ROCKER_ERR_bad_message,
+             EBADF);
     two[0] = pfd;
     two[1] = pfd;
-    raw_case("raw: RUN with two fds -> bad_message", &m, sizeof m, two, 2, ROCKER_ERR_bad_message);
+    raw_case("raw: RUN with two fds -> bad_message, EBADF", &m, sizeof m, two, 2, ROCKER_ERR_bad_message, EBADF);
     {
         struct rocker_hdr l;
         memset(&l, 0, sizeof l);
@@ -1249,39 +1424,62 @@ static int cmd_raw(char **av)
         l.version = ROCKER_PROTO_VERSION;
         l.kind = ROCKER_KIND_LIST;
         l.size = ROCKER_REQ_LIST_SIZE;
-        raw_case("raw: LIST carrying an fd -> bad_message", &l, sizeof l, &pfd, 1, ROCKER_ERR_bad_message);
+        raw_case("raw: LIST carrying an fd -> bad_message, EBADF", &l, sizeof l, &pfd, 1, ROCKER_ERR_bad_message,
+                 EBADF);
         l.size = 20;
-        raw_case("raw: LIST whose size field is wrong -> bad_message", &l, sizeof l, NULL, 0,
-                 ROCKER_ERR_bad_message);
+        raw_case("raw: LIST whose size field is wrong -> bad_message, EINVAL", &l, sizeof l, NULL, 0,
+                 ROCKER_ERR_bad_message, EINVAL);
     }
 
     /* master-side validation of well-formed requests (the library checks
-     * some of these itself, so only a raw client reaches the master) */
+     * some of these itself, so only a raw client reaches the master); on
+     * the wire err is the precise reason */
     base_run(&m, pkg, exec, data);
     SET_FIELD(m.exec_dir, "var/your_APP/execdir");
-    raw_case("raw: master refuses a relative exec dir -> path_relative (14)", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_path_relative);
+    raw_case("raw: master refuses a relative exec dir -> path_relative (14), EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_path_relative, EINVAL);
     base_run(&m, pkg, exec, data);
     SET_FIELD(m.data_dir, "/var/../tmp");
-    raw_case("raw: master refuses a data dir with '..' -> path_invalid (16)", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_path_invalid);
+    raw_case("raw: master refuses a data dir with '..' -> path_invalid (16), EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_path_invalid, EINVAL);
     base_run(&m, pkg, exec, data);
     SET_FIELD(m.overlay[0], "/proc");
     raw_case("raw: master refuses overlay /proc -> overlay_invalid (17)", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_overlay_invalid);
+             ROCKER_ERR_overlay_invalid, 0);
     base_run(&m, pkg, exec, data);
     SET_FIELD(m.overlay[0], "/usr/lib");
     raw_case("raw: master refuses overlay /usr/lib -> overlay_invalid (17)", &m, sizeof m, &pfd, 1,
-             ROCKER_ERR_overlay_invalid);
+             ROCKER_ERR_overlay_invalid, 0);
     base_run(&m, pkg, exec, data);
     SET_FIELD(m.overlay[0], "/nonexistent-rocker-it");
-    raw_case("raw: master refuses overlay /nonexistent-rocker-it -> overlay_invalid (17)", &m, sizeof m, &pfd,
-             1, ROCKER_ERR_overlay_invalid);
+    raw_case("raw: master refuses overlay /nonexistent-rocker-it -> overlay_invalid (17), ENOENT", &m, sizeof m,
+             &pfd, 1, ROCKER_ERR_overlay_invalid, ENOENT);
     base_run(&m, pkg, exec, data);
-    raw_case("raw: master checks the fd, not the path: text file fd -> pkg_not_squashfs (13)", &m,
-             sizeof m, &nfd, 1, ROCKER_ERR_pkg_not_squashfs);
+    raw_case("raw: master checks the fd, not the path: text file fd -> pkg_not_squashfs (13), EINVAL", &m,
+             sizeof m, &nfd, 1, ROCKER_ERR_pkg_not_squashfs, EINVAL);
     raw_case("raw: directory fd as package -> pkg_not_squashfs (13)", &m, sizeof m, &dfd, 1,
-             ROCKER_ERR_pkg_not_squashfs);
+             ROCKER_ERR_pkg_not_squashfs, 0);
+    /* hostile package fds: none may block the master or reach a guard */
+    {
+        int pp[2], zfd = open("/dev/zero", O_RDONLY | O_CLOEXEC), ofd = open(pkg, O_PATH | O_CLOEXEC);
+        if (pipe2(pp, O_CLOEXEC) == 0) {
+            /* the write end stays open: a blocking read would hang the master */
+            raw_case("raw: a pipe (writer open, nothing written) as package -> pkg_not_squashfs, EINVAL (no blocking read)",
+                     &m, sizeof m, &pp[0], 1, ROCKER_ERR_pkg_not_squashfs, EINVAL);
+            close(pp[0]);
+            close(pp[1]);
+        }
+        if (zfd >= 0) {
+            raw_case("raw: /dev/zero as package -> pkg_not_squashfs, EINVAL", &m, sizeof m, &zfd, 1,
+                     ROCKER_ERR_pkg_not_squashfs, EINVAL);
+            close(zfd);
+        }
+        if (ofd >= 0) {
+            raw_case("raw: an O_PATH fd of the real package -> pkg_not_squashfs, EBADF (it cannot be read)", &m,
+                     sizeof m, &ofd, 1, ROCKER_ERR_pkg_not_squashfs, EBADF);
+            close(ofd);
+        }
+    }
 
     /* an empty datagram: either a bad_message reply or a close, but the
      * master must survive it */
@@ -1290,11 +1488,37 @@ static int cmd_raw(char **av)
         struct raw_reply rr;
         if (sock >= 0 && raw_send(sock, "", 0, NULL, 0) == 0) {
             rr = raw_recv(sock, 3000);
-            result(rr.n == 0 || (rr.n == ROCKER_REP_RUN_SIZE && rr.rep.err == ROCKER_ERR_bad_message),
+            result(rr.n == 0 || (rr.n == ROCKER_REP_RUN_SIZE_VER0 && rr.rep.err == ROCKER_ERR_bad_message),
                    "raw: empty datagram -> bad_message reply or the connection closed",
                    "n=%d err=%d %s", (int)rr.n, rr.rep.err, rr.why);
         } else {
             result(0, "raw: empty datagram", "%s", strerror(errno));
+        }
+        if (sock >= 0)
+            close(sock);
+    }
+    /* one request per connection: a second request on the same connection
+     * is never answered, the master closes after its first reply */
+    {
+        int sock = raw_connect();
+        struct raw_reply r1, r2;
+        struct rocker_hdr l;
+        memset(&l, 0, sizeof l);
+        l.magic = ROCKER_MAGIC;
+        l.version = ROCKER_PROTO_VERSION;
+        l.kind = ROCKER_KIND_LIST;
+        l.size = ROCKER_REQ_LIST_SIZE;
+        memset(&r2, 0, sizeof r2);
+        r2.n = -1;
+        if (sock >= 0 && raw_send(sock, &l, sizeof l, NULL, 0) == 0) {
+            r1 = raw_recv(sock, 3000);
+            if (raw_send(sock, &l, sizeof l, NULL, 0) == 0)
+                r2 = raw_recv(sock, 3000);
+            result(r1.n >= ROCKER_REP_LIST_SIZE && r2.n <= 0,
+                   "raw: one request per connection: LIST answered, a second LIST on it is not (closed)",
+                   "first reply %d bytes, second %d bytes", (int)r1.n, (int)r2.n);
+        } else {
+            result(0, "raw: one request per connection", "%s", strerror(errno));
         }
         if (sock >= 0)
             close(sock);
@@ -1357,8 +1581,10 @@ static int cmd_entrance(char **av)
         result(0, "entrance: connect", "%s", strerror(errno));
         return 1;
     }
+    /* the seed-era request: exactly the 1832-byte VER0 layout */
     base_run(&m, pkg, exec, data);
-    if (raw_send(sock, &m, sizeof m, &pfd, 1) < 0) {
+    m.hdr.size = ROCKER_REQ_RUN_SIZE_VER0;
+    if (raw_send(sock, &m, ROCKER_REQ_RUN_SIZE_VER0, &pfd, 1) < 0) {
         result(0, "entrance: send RUN", "%s", strerror(errno));
         return 1;
     }
@@ -1382,9 +1608,9 @@ static int cmd_entrance(char **av)
                     memcpy(&fds[nfds++], CMSG_DATA(c) + (size_t)k * sizeof(int), sizeof(int));
     }
     close(sock);
-    result(n == ROCKER_REP_RUN_SIZE && rep.err == 0 && rep.guard_pid > 0 && rep.n_fds == 4 && nfds == 4 &&
-               guard_is(rep.guard_pid, rep.guard_pname),
-           "entrance: a raw RUN gets a success reply with guard pid, name and 4 fds",
+    result(n == ROCKER_REP_RUN_SIZE_VER0 && rep.hdr.size == ROCKER_REP_RUN_SIZE_VER0 && rep.err == 0 &&
+               rep.guard_pid > 0 && rep.n_fds == 4 && nfds == 4 && guard_is(rep.guard_pid, rep.guard_pname),
+           "entrance: a raw 1832-byte (v1) RUN gets a 56-byte success reply with guard pid, name and 4 fds",
            "n=%d err=%d (%s) guard=%d '%.16s' n_fds=%u fds=%d", (int)n, rep.err, ROCKER_err_name(rep.err),
            rep.guard_pid, rep.guard_pname, rep.n_fds, nfds);
     if (nfds != 4 || rep.guard_pid <= 0) {
@@ -1458,19 +1684,62 @@ static int cmd_abandon(char **av)
 /* busy: the connection table full                                        */
 /* ---------------------------------------------------------------------- */
 
+/* The connection is refused at accept (over a share of the table): a
+ * 56-byte busy reply is already queued, then EOF.  1 busy (*e = errno),
+ * 0 still open and silent, -1 closed without a reply. */
+static int refused_busy(int sock, int *e)
+{
+    struct pollfd pf;
+    struct rocker_rep_run rep;
+    ssize_t n;
+    pf.fd = sock;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if (poll(&pf, 1, 0) <= 0)
+        return 0;
+    memset(&rep, 0, sizeof rep);
+    n = recv(sock, &rep, sizeof rep, MSG_DONTWAIT);
+    if (n < 0 && errno == ECONNRESET)
+        n = recv(sock, &rep, sizeof rep, MSG_DONTWAIT);
+    if (n == ROCKER_REP_RUN_SIZE_VER0 && rep.err == ROCKER_ERR_busy) {
+        *e = rep.sys_errno;
+        return 1;
+    }
+    return -1;
+}
+
+/* busy N: root opens N idle connections: 8 get a slot (the per-uid share,
+ * root included), the others an immediate busy/EUSERS reply; root's own
+ * next request is refused the same way until they hang up. */
 static int cmd_busy(char **av)
 {
     static struct rocker_list_entry e[ROCKER_MAX_SANDBOXES];
-    int n = atoi(av[0]), socks[256], i, count = 0;
+    int n = atoi(av[0]), socks[256], i, count = 0, held = 0, eusers = 0, other = 0, k, en = 0;
     RockerResult r;
     if (n < 1 || n > 256)
         n = 32;
     for (i = 0; i < n; i++)
         socks[i] = raw_connect();
     sleep_ms(300); /* let the master accept them all */
+    for (i = 0; i < n; i++) {
+        if (socks[i] < 0) {
+            other++;
+            continue;
+        }
+        k = refused_busy(socks[i], &en);
+        if (k == 0)
+            held++;
+        else if (k == 1 && en == EUSERS)
+            eusers++;
+        else
+            other++;
+    }
+    result(held == 8 && eusers == n - 8 && other == 0,
+           "busy: root opens 32 idle connections: 8 hold a slot (per-uid share), 24 get an immediate busy reply, EUSERS",
+           "held=%d busy/EUSERS=%d other=%d", held, eusers, other);
     r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
-    result(r.err_no == ROCKER_ERR_busy,
-           "busy: with the connection table full (idle clients) a request gets ROCKER_ERR_busy (20)",
+    result(is_err(&r, ROCKER_ERR_busy, EUSERS, -1) && r.err_no == ROCKER_ERR_build_rocker_failed,
+           "busy: root's share full of its own idle clients: a request gets build_rocker_failed (7), reason busy (20), EUSERS",
            "%d idle connections, then ROCKER_list: %s", n, rstr(&r));
     for (i = 0; i < n; i++)
         if (socks[i] >= 0)
@@ -1482,53 +1751,568 @@ static int cmd_busy(char **av)
 }
 
 /* ---------------------------------------------------------------------- */
-/* perm: a non-root caller (run as uid/gid 1000)                          */
+/* perm: a non-root caller against the root-only (0600) socket            */
 /* ---------------------------------------------------------------------- */
 
 static int cmd_perm(char **av)
 {
-    char *pkg = av[0], *exec = av[1], *own = av[2], *rootdir = av[3];
-    char bb[300], envpath[320];
-    char *argv[] = { "sh", "-c", "test \"$(id -u):$(id -g)\" = 1000:1000", NULL };
-    struct exec_arg ea;
+    static struct rocker_list_entry e[ROCKER_MAX_SANDBOXES];
+    char *pkg = av[0], *exec = av[1], *own = av[2];
     RockerRequest q;
     RockerResult r;
-    int st;
-    pid_t w;
-    double dt;
+    int i, count = 0, eacces = 0, other = 0, sock;
 
     result(getuid() == 1000 && getgid() == 1000, "perm: the client runs as uid/gid 1000",
            "uid %d gid %d", (int)getuid(), (int)getgid());
     q = example_req(pkg, exec, own);
-    q.uid = q.gid = 1001;
-    expect_err("perm: uid 1000 asking for uid/gid 1001 -> ROCKER_ERR_permission_denied (19)", &q,
-               ROCKER_ERR_permission_denied);
-    q = example_req(pkg, exec, rootdir);
-    expect_err("perm: uid 1000 with a data dir it does not own -> ROCKER_ERR_permission_denied (19)", &q,
-               ROCKER_ERR_permission_denied);
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&q, noop_app, NULL);
+    result(r.err_no == ROCKER_ERR_sys && r.reason == ROCKER_ERR_sys && r.sys_errno == EACCES &&
+               r.step == ROCKER_STEP_connect && r.guard_pid == 0,
+           "perm: uid 1000 cannot connect to the 0600 socket: RUN -> sys (1), EACCES at connect, no guard",
+           "%s", rstr(&r));
+    r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
+    result(r.err_no == ROCKER_ERR_sys && r.reason == ROCKER_ERR_sys && r.sys_errno == EACCES &&
+               r.step == ROCKER_STEP_connect,
+           "perm: ... and LIST -> sys (1), EACCES at connect (no uid 1000 can see the sandboxes)", "%s", rstr(&r));
+    /* issue 8 item 3, the attack: 40 connections to lock root out */
+    for (i = 0; i < 40; i++) {
+        sock = raw_connect();
+        if (sock >= 0) {
+            close(sock);
+            other++;
+        } else if (errno == EACCES) {
+            eacces++;
+        } else {
+            other++;
+        }
+    }
+    result(eacces == 40, "lockout: uid 1000 opening 40 connections to the 0600 socket: all 40 fail with EACCES",
+           "EACCES=%d, connected or other errors=%d", eacces, other);
+    return n_failed ? 1 : 0;
+}
 
-    snprintf(bb, sizeof bb, "%s/bin/busybox", exec);
-    snprintf(envpath, sizeof envpath, "PATH=%s/bin", exec);
-    bb_env[0] = envpath;
-    ea.path = bb;
-    ea.argv = argv;
-    ea.envp = bb_env;
+/* member PKG EXEC OWN ROOTD: a member of the master's --group (no caps) */
+static int cmd_member(char **av)
+{
+    static struct rocker_list_entry e[ROCKER_MAX_SANDBOXES];
+    char *pkg = av[0], *exec = av[1], *own = av[2], *rootdir = av[3];
+    RockerRequest q;
+    RockerResult r;
+    int count = -1;
+    double dt;
+
+    r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
+    result(r.err_no == ROCKER_ERR_success && count >= 0, "group: a member (uid 1000) may connect: LIST works",
+           "%s", rstr(&r));
+    q = example_req(pkg, exec, rootdir);
+    expect_err("group: member with a data dir it does not own -> sys (1), reason permission_denied (19), EACCES at peer_cred",
+               &q, ROCKER_ERR_permission_denied, EACCES, ROCKER_STEP_peer_cred);
+    q = example_req(pkg, exec, own);
+    q.uid = q.gid = 1001;
+    expect_err("group: member asking for another user's ids (uid/gid 1001) on its own data dir -> reason permission_denied (19)",
+               &q, ROCKER_ERR_permission_denied, 0, -1);
     q = example_req(pkg, exec, own);
     fflush(stdout);
-    r = ROCKER_enter_rocker(&q, app_exec, &ea);
-    /* Entering needs setns() into namespaces owned by the initial userns
-     * (CAP_SYS_ADMIN there): the master refuses non-root callers up front
-     * instead of building a sandbox they could never enter. */
-    result(r.err_no == ROCKER_ERR_permission_denied && r.sys_errno == EPERM &&
-               r.step == ROCKER_STEP_peer_cred && r.guard_pid == 0,
-           "perm: uid 1000 with its own ids and data dir -> permission_denied/EPERM at peer_cred, no guard built",
-           "%s", rstr(&r));
-    if (r.err_no == ROCKER_ERR_success) {
-        (void)waitpid_for(r.app_pid, &st, 5);
-        (void)w;
-        (void)dt;
+    r = ROCKER_enter_rocker(&q, noop_app, NULL);
+    result(is_err(&r, ROCKER_ERR_enter_rocker_failed, EPERM, ROCKER_STEP_setns_mnt) &&
+               r.err_no == ROCKER_ERR_enter_rocker_failed && r.app_pid == 0 && r.guard_pid > 0,
+           "group: member with its own data dir: the sandbox is built, the client (no caps) cannot enter -> enter_rocker_failed (8), EPERM at setns_mnt",
+           "%s guard=%d", rstr(&r), r.guard_pid);
+    if (r.guard_pid > 0) {
+        dt = wait_guard_gone(r.guard_pid, r.guard_pname, 3.0);
+        result(dt >= 0 && dt <= 1.0, "group: ... and that guard is gone within 1 s", "guard %d %s", r.guard_pid,
+               dt < 0 ? "still there after 3 s" : "took more than 1 s");
     }
     return n_failed ? 1 : 0;
+}
+
+/* list NAME REASON ERRNO: one ROCKER_list must give exactly that (0 0: success,
+ * -2 0: any failure with a seed err_no) */
+static int cmd_list(char **av)
+{
+    static struct rocker_list_entry e[ROCKER_MAX_SANDBOXES];
+    int want = atoi(av[1]), want_errno = atoi(av[2]), count = 0;
+    RockerResult r = ROCKER_list(e, ROCKER_MAX_SANDBOXES, &count);
+    if (want == 0)
+        result(r.err_no == ROCKER_ERR_success, av[0], "%s", rstr(&r));
+    else if (want == -2) /* any failure, but never an answer */
+        result(r.err_no != ROCKER_ERR_success && seed_ok(&r), av[0], "got %s", rstr(&r));
+    else
+        result(is_err(&r, want, want_errno, -1), av[0], "want reason %s errno %s, got %s", ROCKER_err_name(want),
+               ROCKER_errno_name(want_errno), rstr(&r));
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* lock-out attempts (issue 8 item 3), run as a member of --group         */
+/* ---------------------------------------------------------------------- */
+
+/* flood N SECS: keeps N connections open for SECS, reopening whatever the
+ * master closes (as an attacker would).  A connection without a reply
+ * after 200 ms holds a slot.  Prints one summary line for run.sh:
+ *   flood uid=U held_max=H busy_EUSERS=A busy_EMFILE=B busy_other=C closed=D connect_err=E */
+static int cmd_flood(char **av)
+{
+    int n = atoi(av[0]), i, held, held_max = 0, eusers = 0, emfile = 0, bother = 0, closed = 0, cerr = 0, en, k;
+    int socks[64];
+    double opened[64], t0 = now_s(), secs = atof(av[1]), now;
+    if (n < 1 || n > 64)
+        n = 40;
+    for (i = 0; i < n; i++)
+        socks[i] = -1;
+    while ((now = now_s()) - t0 < secs) {
+        held = 0;
+        for (i = 0; i < n; i++) {
+            if (socks[i] < 0) {
+                socks[i] = raw_connect();
+                opened[i] = now_s();
+                if (socks[i] < 0) {
+                    cerr++;
+                    continue;
+                }
+            }
+            k = refused_busy(socks[i], &en);
+            if (k == 0) {
+                if (now - opened[i] >= 0.2)
+                    held++;
+                continue;
+            }
+            if (k == 1 && en == EUSERS)
+                eusers++;
+            else if (k == 1 && en == EMFILE)
+                emfile++;
+            else if (k == 1)
+                bother++;
+            else
+                closed++; /* dropped idle, without a reply */
+            close(socks[i]);
+            socks[i] = -1;
+        }
+        if (held > held_max)
+            held_max = held;
+        sleep_ms(cerr > 1000 ? 50 : 20);
+    }
+    for (i = 0; i < n; i++)
+        if (socks[i] >= 0)
+            close(socks[i]);
+    printf("flood uid=%d held_max=%d busy_EUSERS=%d busy_EMFILE=%d busy_other=%d closed=%d connect_err=%d\n",
+           (int)getuid(), held_max, eusers, emfile, bother, closed, cerr);
+    return 0;
+}
+
+/* idle: one connection that never sends: the master closes it in ~2 s */
+static int cmd_idle(char **av)
+{
+    int sock = raw_connect();
+    struct pollfd pf;
+    char b[128];
+    double t0 = now_s(), dt = -1;
+    ssize_t n = -2;
+    (void)av;
+    if (sock < 0) {
+        result(0, "lockout: idle connection", "connect: %s", strerror(errno));
+        return 1;
+    }
+    pf.fd = sock;
+    pf.events = POLLIN;
+    if (poll(&pf, 1, 6000) == 1) {
+        dt = now_s() - t0;
+        n = recv(sock, b, sizeof b, MSG_DONTWAIT);
+    }
+    close(sock);
+    result(dt >= 1.5 && dt <= 3.5 && n <= 0,
+           "lockout: an idle member connection (no request) is closed by the master within ~2 s, without a reply",
+           "closed after %.2f s (-1: not within 6 s), recv=%d", dt, (int)n);
+    return n_failed ? 1 : 0;
+}
+
+/* slow: one byte per second on one connection: the first byte is a whole
+ * (bad) request: one reply, then the connection is closed */
+static int cmd_slow(char **av)
+{
+    int sock = raw_connect(), replies = 0, sent = 0, i;
+    struct rocker_rep_run rep;
+    double t0 = now_s(), t_closed = -1;
+    (void)av;
+    if (sock < 0) {
+        result(0, "lockout: slow sender", "connect: %s", strerror(errno));
+        return 1;
+    }
+    for (i = 0; i < 6 && t_closed < 0; i++) {
+        if (send(sock, "x", 1, MSG_NOSIGNAL) == 1)
+            sent++;
+        else {
+            t_closed = now_s() - t0;
+            break;
+        }
+        {
+            double t1 = now_s();
+            while (now_s() - t1 < 1.0) {
+                struct pollfd pf;
+                ssize_t n;
+                pf.fd = sock;
+                pf.events = POLLIN;
+                if (poll(&pf, 1, 100) != 1)
+                    continue;
+                n = recv(sock, &rep, sizeof rep, MSG_DONTWAIT);
+                if (n > 0) {
+                    replies++;
+                    continue;
+                }
+                if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                    t_closed = now_s() - t0;
+                    break;
+                }
+            }
+        }
+    }
+    close(sock);
+    result(replies <= 1 && t_closed >= 0 && t_closed <= 3.0 && sent <= 3,
+           "lockout: a member sending one byte per second is dropped after its first (bad) request, within 3 s",
+           "bytes sent=%d replies=%d closed after %.2f s (-1: still open after 6 s)", sent, replies, t_closed);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* starts: many sandboxes in a row (races, error reporting)               */
+/* ---------------------------------------------------------------------- */
+
+/* starts NAME N SECS MODE PKG EXEC DATA OVERLAY: up to N starts within SECS
+ * (App exits at once).  MODE ddi: every start must be refused with
+ * data_dir_invalid (ELOOP or ENOTDIR); MODE race: any outcome, counted. */
+static int cmd_starts(char **av)
+{
+    char *name = av[0], *mode = av[3];
+    int n = atoi(av[1]), i, ok = 0, ddi = 0, echild = 0, other = 0, st;
+    double secs = atof(av[2]), t0 = now_s();
+    RockerRequest q = ROCKER_request_new();
+    RockerResult r, first_other;
+    char why[200] = "";
+    memset(&first_other, 0, sizeof first_other);
+    q.app_id = 9;
+    q.uid = q.gid = 1000;
+    q.app_pkg_path = av[4];
+    q.app_exec_dir = av[5];
+    q.app_data_dir = av[6];
+    q.app_overlay_dirs[0] = av[7];
+    for (i = 0; i < n && now_s() - t0 < secs; i++) {
+        fflush(stdout);
+        r = ROCKER_enter_rocker(&q, noop_app, NULL);
+        if (r.err_no == ROCKER_ERR_success) {
+            ok++;
+            if (r.app_pid > 0)
+                waitpid(r.app_pid, &st, 0);
+        } else if (r.reason == ROCKER_ERR_data_dir_invalid && seed_ok(&r) &&
+                   (r.sys_errno == ELOOP || r.sys_errno == ENOTDIR)) {
+            ddi++;
+        } else if (r.reason == ROCKER_ERR_build_rocker_failed && r.sys_errno == ECHILD) {
+            echild++;
+        } else {
+            if (!other++)
+                first_other = r;
+        }
+    }
+    if (other)
+        snprintf(why, sizeof why, "; first other: %s", rstr(&first_other));
+    printf("# starts %s: %d in %.1f s: ok=%d data_dir_invalid=%d build_rocker_failed/ECHILD=%d other=%d%s\n", mode,
+           i, now_s() - t0, ok, ddi, echild, other, why);
+    if (strcmp(mode, "ddi") == 0)
+        result(ddi == i && i > 0, name, "%d starts: ok=%d data_dir_invalid=%d build_rocker_failed/ECHILD=%d other=%d%s",
+               i, ok, ddi, echild, other, why);
+    else
+        result(i > 0 && echild == 0, name, "%d starts: ok=%d data_dir_invalid=%d build_rocker_failed/ECHILD=%d other=%d%s",
+               i, ok, ddi, echild, other, why);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* app: runs a program in the seed example's sandbox through the API,     */
+/* with the caller's stdio (and so its terminal)                          */
+/* ---------------------------------------------------------------------- */
+
+struct plain_arg {
+    char **argv;
+};
+
+static int app_plain(void *argp)
+{
+    struct plain_arg *a = (struct plain_arg *)argp;
+    execve(a->argv[0], a->argv, bb_env);
+    return 127;
+}
+
+/* app PKG EXEC DATA PROGRAM [ARGS...]: exit status of the App */
+static int cmd_app(char **av)
+{
+    char envpath[320];
+    RockerRequest q = example_req(av[0], av[1], av[2]);
+    struct plain_arg pa;
+    RockerResult r;
+    int st;
+    snprintf(envpath, sizeof envpath, "PATH=%s/bin", av[1]);
+    bb_env[0] = envpath;
+    pa.argv = av + 3;
+    fflush(stdout);
+    r = ROCKER_enter_rocker(&q, app_plain, &pa);
+    if (r.err_no != ROCKER_ERR_success) {
+        fprintf(stderr, "client app: %s\n", rstr(&r));
+        return 125;
+    }
+    if (waitpid(r.app_pid, &st, 0) < 0)
+        return 125;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---------------------------------------------------------------------- */
+/* v1: a seed-era client, built from the v1 layout (not from rocker.h's   */
+/* structs): 1832-byte RUN, 56-byte reply with mnt, pid, user ns and ctl; */
+/* it joins them itself, as the seed-era header did                       */
+/* ---------------------------------------------------------------------- */
+
+struct v1_req_run {
+    uint32_t magic;
+    uint16_t version, kind;
+    uint32_t size, flags;
+    int32_t app_id;
+    uint32_t uid, gid, run_flags, n_overlay, reserved;
+    char pkg[256], exec_dir[256], data_dir[256];
+    char overlay[16][64];
+};
+
+struct v1_rep_run {
+    uint32_t magic;
+    uint16_t version, kind;
+    uint32_t size, flags;
+    int32_t err, sys_errno;
+    uint16_t step, index;
+    int32_t guard_pid;
+    char guard_pname[16];
+    uint32_t n_fds, reserved;
+};
+
+typedef char v1_req_size_is_1832[sizeof(struct v1_req_run) == 1832 ? 1 : -1];
+typedef char v1_rep_size_is_56[sizeof(struct v1_rep_run) == 56 ? 1 : -1];
+
+static int cmd_v1(char **av)
+{
+    char *pkg = av[0], *exec = av[1], *data = av[2];
+    struct v1_req_run q;
+    struct v1_rep_run rep;
+    struct msghdr mh;
+    struct iovec iov;
+    union { struct cmsghdr a; unsigned char b[CMSG_SPACE(8 * sizeof(int))]; } ctl;
+    struct cmsghdr *c;
+    struct pollfd pf;
+    int fds[8], nfds = 0, sock, pfd, k, out[2], st;
+    char buf[512] = "", bb[300], envpath[320], want[200], pname[16];
+    ssize_t n = -1;
+    pid_t helper;
+    double dt;
+    v1_req_size_is_1832 *unused1 = NULL;
+    v1_rep_size_is_56 *unused2 = NULL;
+    (void)unused1;
+    (void)unused2;
+
+    memset(&q, 0, sizeof q);
+    q.magic = 0x524B5231u;
+    q.version = 1;
+    q.kind = 1;
+    q.size = sizeof q;
+    q.app_id = 11;
+    q.uid = q.gid = 1000;
+    q.n_overlay = 1;
+    snprintf(q.pkg, sizeof q.pkg, "%s", pkg);
+    snprintf(q.exec_dir, sizeof q.exec_dir, "%s", exec);
+    snprintf(q.data_dir, sizeof q.data_dir, "%s", data);
+    snprintf(q.overlay[0], sizeof q.overlay[0], "/var");
+    pfd = open(pkg, O_RDONLY | O_CLOEXEC);
+    sock = raw_connect();
+    if (pfd < 0 || sock < 0 || raw_send(sock, &q, sizeof q, &pfd, 1) < 0) {
+        result(0, "v1 client: send a 1832-byte RUN", "%s", strerror(errno));
+        return 1;
+    }
+    close(pfd);
+    memset(&rep, 0, sizeof rep);
+    pf.fd = sock;
+    pf.events = POLLIN;
+    if (poll(&pf, 1, 5000) == 1) {
+        memset(&mh, 0, sizeof mh);
+        iov.iov_base = &rep;
+        iov.iov_len = sizeof rep;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl.b;
+        mh.msg_controllen = sizeof ctl.b;
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        for (c = CMSG_FIRSTHDR(&mh); n > 0 && c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                for (k = 0; k < (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int)) && nfds < 8; k++)
+                    memcpy(&fds[nfds++], CMSG_DATA(c) + (size_t)k * sizeof(int), sizeof(int));
+        if (mh.msg_flags & MSG_TRUNC)
+            n = -1000;
+    }
+    close(sock);
+    memcpy(pname, rep.guard_pname, sizeof pname);
+    pname[15] = '\0';
+    result(n == 56 && rep.size == 56 && rep.kind == 0x8001 && rep.err == 0 && rep.guard_pid > 0 && rep.n_fds == 4 &&
+               nfds == 4,
+           "v1 client: a 1832-byte RUN gets a 56-byte success reply (not truncated) with 4 fds",
+           "n=%d size=%u err=%d sys_errno=%d guard=%d n_fds=%u fds=%d", (int)n, rep.size, rep.err, rep.sys_errno,
+           rep.guard_pid, rep.n_fds, nfds);
+    if (nfds != 4 || rep.guard_pid <= 0) {
+        for (k = 0; k < nfds; k++)
+            close(fds[k]);
+        return 1;
+    }
+
+    /* the seed-era join, in a child of ours: setns mnt, setns pid,
+     * setgroups(0), setns user, setresgid, setresuid, capset(0); then the
+     * App is forked into the pid ns and registered with the guard */
+    snprintf(bb, sizeof bb, "%s/bin/busybox", exec);
+    snprintf(envpath, sizeof envpath, "PATH=%s/bin", exec);
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return 1;
+    helper = fork();
+    if (helper == 0) {
+        struct { uint32_t version; int pid; } ch = { 0x20080522u, 0 };
+        struct { uint32_t e, p, i; } cd[2];
+        struct rocker_hdr reg;
+        long pidfd;
+        pid_t app;
+        int ast;
+        char *argv[] = { "sh", "-c",
+                         "echo \"pid=$$ comm=$(cat /proc/1/comm) ids=$(id -u):$(id -g) groups=$(id -G)\"; set -- /proc/[0-9]*; echo $#",
+                         NULL };
+        char *envp[] = { envpath, NULL };
+        close(out[0]);
+        memset(cd, 0, sizeof cd);
+        if (syscall(SYS_setns, fds[0], CLONE_NEWNS) < 0 || syscall(SYS_setns, fds[1], CLONE_NEWPID) < 0 ||
+            setgroups(0, NULL) < 0 || syscall(SYS_setns, fds[2], CLONE_NEWUSER) < 0 ||
+            setresgid(1000, 1000, 1000) < 0 || setresuid(1000, 1000, 1000) < 0 ||
+            syscall(SYS_capset, &ch, cd) < 0) {
+            dprintf(out[1], "join failed: %s\n", strerror(errno));
+            _exit(2);
+        }
+        app = fork();
+        if (app == 0) {
+            dup2(out[1], 1);
+            execve(bb, argv, envp);
+            _exit(127);
+        }
+        pidfd = syscall(434 /* pidfd_open */, (long)app, 0L);
+        memset(&reg, 0, sizeof reg);
+        reg.magic = ROCKER_MAGIC;
+        reg.version = 1;
+        reg.kind = ROCKER_KIND_REGISTER;
+        reg.size = ROCKER_REGISTER_SIZE;
+        k = (int)pidfd;
+        if (pidfd < 0 || raw_send(fds[3], &reg, sizeof reg, &k, 1) < 0)
+            dprintf(out[1], "register failed: %s\n", strerror(errno));
+        close(fds[3]);
+        waitpid(app, &ast, 0);
+        _exit(WIFEXITED(ast) ? WEXITSTATUS(ast) : 126);
+    }
+    close(out[1]);
+    for (k = 0; k < 4; k++)
+        close(fds[k]);
+    if (read_full(out[0], buf, 1, 5000) == 0) {
+        size_t got = 1;
+        ssize_t r;
+        struct pollfd p2;
+        p2.fd = out[0];
+        p2.events = POLLIN;
+        while (got < sizeof buf - 1 && poll(&p2, 1, 3000) == 1 && (r = read(out[0], buf + got, sizeof buf - 1 - got)) > 0)
+            got += (size_t)r;
+        buf[got] = '\0';
+    }
+    close(out[0]);
+    k = waitpid_for(helper, &st, 5) == helper && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    snprintf(want, sizeof want, "pid=2 comm=%s ids=1000:1000 groups=1000\n2\n", pname);
+    result(k && strcmp(buf, want) == 0,
+           "v1 client: joining with the 4 fds itself (setns mnt, pid, setgroups, setns user, setres*, capset) runs an App in the sandbox (pid 2, guard is pid 1, uid/gid 1000, only 2 pids)",
+           "helper exit ok=%d; App printed '%s', want '%s'", k, buf, want);
+    dt = wait_guard_gone(rep.guard_pid, pname, 3.0);
+    result(dt >= 0 && dt <= 1.0, "v1 client: the guard exits within 1 s after that App", "guard %d %s",
+           rep.guard_pid, dt < 0 ? "still there after 3 s" : "took more than 1 s");
+    if (dt < 0)
+        kill(rep.guard_pid, SIGKILL);
+    return n_failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* race: the data dir's owner swaps paths under the guard (issue 8 item 5) */
+/* ---------------------------------------------------------------------- */
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE 2
+#endif
+
+static int xchg(int dir, const char *a, const char *b)
+{
+    return (int)syscall(SYS_renameat2, dir, a, dir, b, RENAME_EXCHANGE);
+}
+
+/* race DATA VFILE VDIR SECS (as the owner of DATA): for SECS, rounds of:
+ * remove DATA/var/upper (so the guard has to mkdir it), spin until the
+ * guard has made it and swap it atomically with a symlink to VFILE or VDIR
+ * (renameat2 EXCHANGE: the window between the guard's mkdirat and what it
+ * does to the new dir next), swap back, then leave it alone for a moment
+ * (some starts go through); every 8th round DATA/var itself is swapped
+ * with a symlink to VDIR.  Prints how many swaps hit a new upper dir. */
+static volatile sig_atomic_t race_stop;
+static void on_race_stop(int sig)
+{
+    (void)sig;
+    race_stop = 1;
+}
+
+static int cmd_race(char **av)
+{
+    int data = open(av[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC), var;
+    double secs = atof(av[3]), t0 = now_s(), t1;
+    long hits = 0, rounds = 0, varswaps = 0;
+    const char *sym;
+    if (data < 0) {
+        fprintf(stderr, "race: %s: %s\n", av[0], strerror(errno));
+        return 1;
+    }
+    mkdirat(data, "var", 0755);
+    var = openat(data, "var", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (var < 0) {
+        fprintf(stderr, "race: %s/var: %s\n", av[0], strerror(errno));
+        return 1;
+    }
+    symlinkat(av[2], data, "var.d");
+    signal(SIGTERM, on_race_stop);
+    while (!race_stop && now_s() - t0 < secs) {
+        rounds++;
+        /* whichever of the names is a dir now goes */
+        unlinkat(var, "upper", AT_REMOVEDIR);
+        unlinkat(var, "upper.f", AT_REMOVEDIR);
+        unlinkat(var, "upper.d", AT_REMOVEDIR);
+        symlinkat(av[1], var, "upper.f");
+        symlinkat(av[2], var, "upper.d");
+        sym = (rounds & 1) ? "upper.f" : "upper.d";
+        /* the guard's mkdirat(upper) makes the exchange succeed */
+        for (t1 = now_s(); now_s() - t1 < 0.05;) {
+            if (xchg(var, "upper", sym) == 0) {
+                hits++;
+                sched_yield();
+                xchg(var, "upper", sym);
+                break;
+            }
+        }
+        if (rounds % 8 == 0) {
+            varswaps += xchg(data, "var", "var.d") == 0;
+            sleep_ms(1);
+            xchg(data, "var", "var.d");
+        }
+        sleep_ms((int)(rounds % 5));
+    }
+    printf("# race: %ld rounds, %ld swaps of a new upper dir, %ld of var, in %.1f s\n", rounds, hits, varswaps,
+           now_s() - t0);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -1544,18 +2328,40 @@ int main(int argc, char **argv)
         return cmd_orphan(argv + 2);
     if (argc >= 6 && strcmp(argv[1], "errors") == 0)
         return cmd_errors(argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "seedcode") == 0)
+        return cmd_seedcode(argv + 2);
     if (argc >= 6 && strcmp(argv[1], "raw") == 0)
         return cmd_raw(argv + 2);
     if (argc >= 5 && strcmp(argv[1], "entrance") == 0)
         return cmd_entrance(argv + 2);
     if (argc >= 5 && strcmp(argv[1], "abandon") == 0)
         return cmd_abandon(argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "v1") == 0)
+        return cmd_v1(argv + 2);
     if (argc >= 3 && strcmp(argv[1], "busy") == 0)
         return cmd_busy(argv + 2);
-    if (argc >= 6 && strcmp(argv[1], "perm") == 0)
+    if (argc >= 5 && strcmp(argv[1], "perm") == 0)
         return cmd_perm(argv + 2);
-    fprintf(stderr, "usage: client example|persist PKG EXEC DATA WDIR | kill|orphan PKG EXEC DATA |"
-                    " errors|raw PKG EXEC DATA NOTSQFS | entrance|abandon PKG EXEC DATA | busy N |"
-                    " perm PKG EXEC OWN_DATA ROOT_DATA\n");
+    if (argc >= 6 && strcmp(argv[1], "member") == 0)
+        return cmd_member(argv + 2);
+    if (argc >= 5 && strcmp(argv[1], "list") == 0)
+        return cmd_list(argv + 2);
+    if (argc >= 4 && strcmp(argv[1], "flood") == 0)
+        return cmd_flood(argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "idle") == 0)
+        return cmd_idle(argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "slow") == 0)
+        return cmd_slow(argv + 2);
+    if (argc >= 10 && strcmp(argv[1], "starts") == 0)
+        return cmd_starts(argv + 2);
+    if (argc >= 6 && strcmp(argv[1], "app") == 0)
+        return cmd_app(argv + 2);
+    if (argc >= 6 && strcmp(argv[1], "race") == 0)
+        return cmd_race(argv + 2);
+    fprintf(stderr, "usage: client example|persist PKG EXEC DATA WDIR | kill|orphan|entrance|abandon|v1|seedcode PKG EXEC DATA |"
+                    " errors|raw PKG EXEC DATA NOTSQFS | busy N | perm PKG EXEC OWN_DATA |"
+                    " member PKG EXEC OWN_DATA ROOT_DATA | list NAME REASON ERRNO | flood N SECS | idle | slow |"
+                    " starts NAME N SECS ddi|race PKG EXEC DATA OVERLAY | app PKG EXEC DATA PROGRAM [ARGS] |"
+                    " race DATA VFILE VDIR SECS\n");
     return 2;
 }

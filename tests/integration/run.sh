@@ -1,33 +1,45 @@
 #!/usr/bin/env bash
-# tests/integration/run.sh -- rocker end to end, against a real rocker-master
+# tests/integration/run.sh -- rocker end to end, against real rocker-masters
 # on this machine (root, loop devices, squashfs, overlayfs, user namespaces).
 #
 #   tests/integration/run.sh            uses install_dir/$TARGET (runs
 #                                       `make release` if it is missing)
-#   ROCKER_INSTALL=DIR run.sh           binaries and rocker.h from DIR
-#   ROCKER_IT_VERBOSE=1 run.sh          also print the master's log
+#   ROCKER_INSTALL=DIR run.sh           binaries, rocker.h and the probe from DIR
+#   ROCKER_IT_VERBOSE=1 run.sh          also print the masters' logs
 #
 # Prints `ok N - name` / `not ok N - name: reason` per check and a final
 # `N passed, M failed`; exits 1 if anything failed.  Not root: prints SKIP and
 # exits 0, unless $CI is set (then it fails).  Everything it makes lives in
-# mktemp dirs (/tmp/rocker-it.*, /var/rocker-it.*, /var/rocker-itw.*) and is
-# removed on every exit path; the master is stopped by its pid.
+# mktemp dirs (/tmp/rocker-it.*, /var/rocker-it.*, /var/rocker-itw.*,
+# /var/rocker-itx.*, /usr/local/libexec/rocker-it-*) and is removed on every
+# exit path; every master is stopped by its pid, guards left by a killed
+# master are found by the marker in their environment.
 #
-# The package is busybox-static (bin/busybox + applet symlinks) made with
-# mksquashfs; the exec dir, data dir and overlays are the seed's example:
-# /var/your_APP/execdir, a data dir under /var, /usr /var /etc /home /root,
-# uid/gid 1000.  client.c (built here against rocker.h) drives the C API and
-# the raw wire protocol; the CLI is driven from here.
+# The package is busybox-static (bin/busybox + applet symlinks) and the static
+# probe (bin/probe, tests/probe/probe.c) made with mksquashfs; the exec dir,
+# data dir and overlays are the seed's example: /var/your_APP/execdir, a data
+# dir under /var, /usr /var /etc /home /root, uid/gid 1000.  client.c (built
+# here against rocker.h) drives the C API and the raw wire protocol;
+# seed_client.c uses the seed's API and codes only; the CLI is driven from
+# here.
 #
 # Sections: 1 C API with the seed example (isolation, ids, data dir,
 # persistence), 2 the same through the CLI, 3 lifecycle (kill -9 guard,
-# guard exit after the last App / an orphan), 4 every error code (API, CLI,
-# malformed datagrams, a non-root caller), 5 ps / kill NAME, 6 16 concurrent
-# sandboxes, 7 --legacy-loop, 8 leaks (loop devices, mounts, master fds and
-# children, host files, log) and SIGTERM.
+# guard exit after the last App / an orphan), 4 every error code (API with
+# seed code + reason, CLI, seed-only client, malformed and size-versioned
+# requests, a v1-layout client, the per-uid share, a non-root caller),
+# 5 ps / kill NAME, 6 16 concurrent sandboxes, 7 --legacy-loop,
+# 8 issue 8 (security), each finding first tried as the attack: 8.1 TIOCSTI,
+# 8.2 ptrace / capabilities / nosuid, 8.3 lock-out (a --group master),
+# 8.4 symlinks above the exec dir and in the data dir, 8.5 the upper dir
+# race, 8.6 kills at every guard step (a --test-hooks master, the legacy loop
+# leak), 8.7 master restart and adoption, 8.8 the guard's error wins;
+# 9 leaks (loop devices, mounts, master fds and children, state files, host
+# files, log) and SIGTERM, 10 package sharing and a master crash.
 #
-# Needs: busybox (static), mksquashfs, musl-gcc or gcc, setpriv; strace is
-# optional (it proves which loop ioctls --legacy-loop used).
+# Needs: busybox (static), mksquashfs, musl-gcc or gcc, setpriv, script
+# (util-linux), setcap (libcap2-bin: installed with apt-get if missing);
+# strace is optional (it proves which loop ioctls --legacy-loop used).
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -48,6 +60,7 @@ EXEC=/var/your_APP/execdir          # the seed's exec dir (under the /var overla
 OVERLAYS=(/usr /var /etc /home /root)
 APP_UID=1000
 APP_GID=1000
+T_START=$(date +%s)
 
 # ---------------------------------------------------------------------------
 # results
@@ -86,16 +99,49 @@ wait_until() {
     done
 }
 
-# wait_jobs SECS PID...: waits for background jobs of this shell, sets
-# JOB_RCS; a job still running after SECS is killed (rc 999)
-wait_jobs() {
-    local secs=$1 p
+# spawn VAR CMD...: runs CMD in the background under a subshell that waits
+# for it, so that its death by a signal is not reported by bash as a job
+# message ("Killed ..."); VAR is set to CMD's pid, wait_jobs gets its status.
+# Redirections on the spawn call apply to CMD.
+spawn() {
+    local var=$1 pf=$T/spawn.$BASHPID.$RANDOM i
     shift
-    all_done() { local q; for q in "$@"; do ! dead "$q" && return 1; done; return 0; }
-    wait_until "$secs" all_done "$@" || for p in "$@"; do dead "$p" || kill -KILL "$p" 2>/dev/null; done
+    ( exec 3>&2 2>/dev/null
+      "$@" 2>&3 3>&- &
+      p=$!
+      : >"$T/spawned.$p"
+      echo "$p" >"$pf"
+      wait "$p"
+      echo $? >"$T/rc.$p.tmp" && mv "$T/rc.$p.tmp" "$T/rc.$p" ) &
+    for i in $(seq 500); do [ -s "$pf" ] && break; sleep 0.01; done
+    printf -v "$var" %s "$(cat "$pf" 2>/dev/null)"
+    rm -f "$pf"
+}
+
+# wait_jobs SECS PID...: waits for background jobs of this shell (or
+# spawned ones), sets JOB_RCS; a job still running after SECS is killed
+# (rc 999)
+job_done() { if [ -e "$T/spawned.$1" ]; then [ -e "$T/rc.$1" ]; else dead "$1"; fi; }
+wait_jobs() {
+    local secs=$1 p killed=
+    shift
+    all_done() { local q; for q in "$@"; do job_done "$q" || return 1; done; return 0; }
+    if ! wait_until "$secs" all_done "$@"; then
+        for p in "$@"; do job_done "$p" || { kill -KILL "$p" 2>/dev/null; killed="$killed $p "; }; done
+        wait_until 1 all_done "$@"
+    fi
     JOB_RCS=()
     for p in "$@"; do
-        if wait "$p" 2>/dev/null; then JOB_RCS+=(0); else JOB_RCS+=($?); fi
+        if [[ $killed == *" $p "* ]]; then
+            JOB_RCS+=(999)
+            wait "$p" 2>/dev/null
+        elif [ -e "$T/spawned.$p" ]; then
+            JOB_RCS+=("$(cat "$T/rc.$p" 2>/dev/null || echo 999)")
+        elif wait "$p" 2>/dev/null; then
+            JOB_RCS+=(0)
+        else
+            JOB_RCS+=($?)
+        fi
     done
 }
 
@@ -103,14 +149,18 @@ wait_jobs() {
 # `not ok - ...` lines become numbered checks here.
 client() { run_client "$CLIENT" "$@"; }
 run_client() {
-    local line rc_file=$T/client.rc bad=0 sub=${*##*"$CLIENT" }
+    local line rc_file=$T/client.rc bad=0 sub=$* any=0
+    case $sub in
+    *"$CLIENT "*) sub=${sub##*"$CLIENT" } ;;
+    *"$SEED_CLIENT"*) sub=seed_client ;;
+    esac
     sub=${sub%% *}
     : >"$T/client.err"
     while IFS= read -r line; do
         case $line in
-        "ok - "*) ok "${line#ok - }" ;;
+        "ok - "*) ok "${line#ok - }"; any=1 ;;
         "not ok - "*)
-            N=$((N + 1)) FAILED=$((FAILED + 1)) bad=1
+            N=$((N + 1)) FAILED=$((FAILED + 1)) bad=1 any=1
             echo "not ok $N - ${line#not ok - }"
             ;;
         *) echo "# client: $line" ;;
@@ -120,6 +170,8 @@ run_client() {
     rc=$(cat "$rc_file" 2>/dev/null || echo 99)
     if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
         nok "client $sub exits 0" "exit $rc; stderr: $(tr '\n' ' ' <"$T/client.err")"
+    elif [ "$any" = 0 ]; then
+        nok "client $sub printed its checks" "no ok/not ok line; stderr: $(tr '\n' ' ' <"$T/client.err")"
     fi
     [ -s "$T/client.err" ] && diag <"$T/client.err"
     return 0
@@ -157,11 +209,12 @@ no_our_loops() { [ -z "$(our_loops)" ]; }
 # or our temp dirs.  Other work on a shared machine mounts unrelated things
 # meanwhile (docker's overlays deep under /var): those are not ours.
 mount_table() {
-    awk -v t="$T" -v d="$DD" -v w="$W" '
+    awk -v t="$T" -v d="$DD" -v w="$W" -v x="$X4" '
         { for (i = 7; $i != "-"; i++) ; fs = $(i + 1); src = $(i + 2); mp = $5
           if ((fs == "overlay" && mp ~ "^/[^/]+$") || fs == "squashfs" ||
               mp ~ "^/(usr|var|etc|home|root|proc)$" || mp ~ "^/var/your_APP(/|$)" ||
-              index(mp, t) == 1 || index(mp, d) == 1 || index(mp, w) == 1)
+              index(mp, t) == 1 || index(mp, d) == 1 || index(mp, w) == 1 || index(mp, x) == 1 ||
+              mp ~ "^/usr/local/libexec/rocker-it")
               print mp, fs, src }' /proc/self/mountinfo | sort
 }
 mounts_same() { # FILE_BEFORE FILE_NOW
@@ -190,7 +243,30 @@ children_of() { # pids whose parent is $1
         [ -n "$s" ] && [ "${s#* }" = "$1" ] && echo "${p#/proc/} ${s%% *}"
     done
 }
-master_fds() { ls "/proc/$MPID/fd" 2>/dev/null | wc -l; }
+# pids of the guards (comm rg-*) that are children of $1
+guards_of() {
+    local p s
+    for p in /proc/[0-9]*; do
+        s=$(proc_state_ppid "${p#/proc/}")
+        [ -n "$s" ] && [ "${s#* }" = "$1" ] || continue
+        case $(cat "$p/comm" 2>/dev/null) in rg-*) echo "${p#/proc/}" ;; esac
+    done
+}
+# every live guard of ANY of our masters, wherever it was re-parented: the
+# guard is a fork of its master (no exec), so it carries our marker in its
+# environment; "PID NAME STATE" per line
+our_guards() {
+    local p c
+    for p in /proc/[0-9]*; do
+        c=$(cat "$p/comm" 2>/dev/null) || continue
+        case $c in rg-*) ;; *) continue ;; esac
+        { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "ROCKER_IT_MARK=$T" || continue
+        echo "${p#/proc/} $c $(proc_state_ppid "${p#/proc/}" | cut -d' ' -f1)"
+    done
+}
+no_our_guards() { [ -z "$(our_guards | awk '$3 != "Z"')" ]; }
+master_fds() { ls "/proc/${1:-$MPID}/fd" 2>/dev/null | wc -l; }
+state_files() { ls -A "$1" 2>/dev/null; }
 
 # upper path of host path $2 in data dir $1: DATA/<top>/upper/<rest>
 upper_of() { local rest=${2#/}; echo "$1/${rest%%/*}/upper/${rest#*/}"; }
@@ -203,6 +279,50 @@ example_opts() {
     for o in "${OVERLAYS[@]}"; do printf '%s\n' --overlay "$o"; done
     printf '%s\n' --uid "$APP_UID" --gid "$APP_GID"
 }
+# as uid/gid 1000 (or $AS_UID), no supplementary groups
+as_user() { setpriv --reuid "${AS_UID:-$APP_UID}" --regid "${AS_UID:-$APP_GID}" --clear-groups "$@"; }
+
+# start_master VAR SOCK LOG [ARGS...]: starts a master (marked for
+# our_guards), waits until it listens, sets VAR to its pid; bails if not
+start_master() {
+    local var=$1 sock=$2 log=$3 p n
+    shift 3
+    n=$(($(cat "$log" 2>/dev/null | grep -c 'listening on') + 1))
+    spawn p env ROCKER_IT_MARK="$T" "$MASTER" --socket "$sock" "$@" 2>>"$log"
+    MASTERS+=("$p")
+    printf -v "$var" %s "$p"
+    m_ready() { [ -S "$1" ] && [ "$(grep -c 'listening on' "$2")" -ge "$3" ]; }
+    wait_until 5 m_ready "$sock" "$log" "$n" || { diag <"$log"; bail "master on $sock did not start"; }
+}
+# stop_master PID: SIGTERM, reap; its exit status in M_RC
+stop_master() {
+    local i
+    kill -TERM "$1" 2>/dev/null
+    for i in $(seq 50); do dead "$1" && break; sleep 0.1; done
+    dead "$1" || { for p in $(children_of "$1" | cut -d' ' -f1); do kill -KILL "$p" 2>/dev/null; done; kill -KILL "$1" 2>/dev/null; }
+    wait_jobs 3 "$1"
+    M_RC=${JOB_RCS[0]}
+}
+
+# no_leak MASTER_PID STATE_DIR FD0 PKG...: what a finished scenario must
+# not leave: a loop device backing PKG, a guard (child of the master, or any
+# guard of ours re-parented elsewhere: an orphaned sandbox), a zombie, a
+# state file, a master fd more than FD0, a change of the host's mount table.
+# (Call it only while no other master of ours runs a sandbox.)
+no_leak() {
+    local m=$1 sd=$2 fd0=$3 p
+    shift 3
+    for p in "$@"; do
+        wait_until 3 no_loop_backs "$p" || { echo "loop device $(loops_backing "$p") still backed by $p"; return 1; }
+    done
+    no_kids() { [ -z "$(children_of "$m")" ]; }
+    wait_until 3 no_kids || { echo "children of master $m (pid state): $(children_of "$m" | tr '\n' ' ')"; return 1; }
+    wait_until 3 no_our_guards || { echo "guards of ours alive elsewhere (orphaned sandboxes): $(our_guards | tr '\n' ' ')"; return 1; }
+    [ -z "$(state_files "$sd")" ] || { echo "state files left in $sd: $(state_files "$sd" | tr '\n' ' ')"; return 1; }
+    fds_back() { [ "$(master_fds "$m")" -le "$fd0" ]; }
+    wait_until 3 fds_back || { echo "master $m holds $(master_fds "$m") fds, $fd0 after it started: $(ls -l "/proc/$m/fd" | tail -n +2 | awk '{print $9,$10,$11}' | tr '\n' ' ')"; return 1; }
+    mounts_same "$T/mounts.before" "$T/mounts.leak" || return 1
+}
 
 # ---------------------------------------------------------------------------
 # setup
@@ -210,27 +330,44 @@ example_opts() {
 T=
 DD=
 W=
+X4=
 MPID=
+MASTERS=()
 BG_PIDS=()
+HC=
+HC_PARENT_MADE=
 
 cleanup() {
     set +e
-    local p i
+    local p i g
     for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    if [ -n "$MPID" ] && alive "$MPID"; then
+    for p in "${MASTERS[@]}"; do
+        alive "$p" || continue
         # SIGTERM: the master kills and reaps its guards, removes the socket
-        kill -TERM "$MPID" 2>/dev/null
-        for i in $(seq 50); do alive "$MPID" || break; sleep 0.1; done
-        if alive "$MPID"; then
-            for p in $(children_of "$MPID" | cut -d' ' -f1); do kill -KILL "$p" 2>/dev/null; done
-            kill -KILL "$MPID" 2>/dev/null
+        kill -TERM "$p" 2>/dev/null
+        for i in $(seq 50); do dead "$p" && break; sleep 0.1; done
+        if ! dead "$p"; then
+            for g in $(children_of "$p" | cut -d' ' -f1); do kill -KILL "$g" 2>/dev/null; done
+            kill -KILL "$p" 2>/dev/null
         fi
-        wait "$MPID" 2>/dev/null
-    fi
+        wait "$p" 2>/dev/null
+    done
     for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    # guards a killed master left behind (adoption tests)
+    if [ -n "$T" ]; then
+        for g in $(our_guards | awk '{print $1}'); do kill -KILL "$g" 2>/dev/null; done
+        for i in $(seq 30); do no_our_guards && no_our_loops && break; sleep 0.1; done
+        for g in $(our_loops | cut -d/ -f1); do
+            echo "# cleanup: detaching $g left behind" >&2
+            losetup -d "/dev/$g" 2>/dev/null
+        done
+    fi
+    [ -n "$HC" ] && rm -rf -- "$HC"
+    [ -n "$HC_PARENT_MADE" ] && rmdir -- "$HC_PARENT_MADE" 2>/dev/null
     [ -n "$T" ] && rm -rf -- "$T"
     [ -n "$DD" ] && rm -rf -- "$DD"
     [ -n "$W" ] && rm -rf -- "$W"
+    [ -n "$X4" ] && rm -rf -- "$X4"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -238,39 +375,60 @@ trap 'exit 130' INT TERM HUP
 T=$(mktemp -d /tmp/rocker-it.XXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 DD=$(mktemp -d /var/rocker-it.XXXXXX) || { echo "Bail out! mktemp /var"; exit 1; }
 W=$(mktemp -d /var/rocker-itw.XXXXXX) || { echo "Bail out! mktemp /var"; exit 1; }
-chown "$APP_UID:$APP_GID" "$W"
-chmod 0755 "$W" "$T"    # uid 1000 runs the client and reads the package too
+X4=$(mktemp -d /var/rocker-itx.XXXXXX) || { echo "Bail out! mktemp /var"; exit 1; }
+chown "$APP_UID:$APP_GID" "$W" "$X4"
+chmod 0755 "$W" "$T" "$X4"   # uid 1000 runs the client and reads the package too
 
 bail() { echo "Bail out! $*"; exit 1; }
 
-if [ ! -x "$INSTALL/bin/rocker-master" ] || [ ! -x "$INSTALL/bin/rocker" ] || [ ! -r "$INSTALL/include/rocker.h" ]; then
+if [ ! -x "$INSTALL/bin/rocker-master" ] || [ ! -x "$INSTALL/bin/rocker" ] || [ ! -r "$INSTALL/include/rocker.h" ] ||
+    [ ! -x "$INSTALL/libexec/rocker-probe" ]; then
     echo "# $INSTALL incomplete: make release"
     make -C "$ROOT" TARGET="$TARGET" release >"$T/build.log" 2>&1 || { diag <"$T/build.log"; bail "make release failed"; }
 fi
 # private copies: a concurrent `make release` cannot swap them under us
 mkdir -p "$T/bin"
-cp "$INSTALL/bin/rocker-master" "$INSTALL/bin/rocker" "$T/bin/" || bail "copy binaries"
+cp "$INSTALL/bin/rocker-master" "$INSTALL/bin/rocker" "$INSTALL/libexec/rocker-probe" "$T/bin/" || bail "copy binaries"
+chmod 0755 "$T/bin"
 MASTER=$T/bin/rocker-master
 ROCKER=$T/bin/rocker
+PROBE=$T/bin/rocker-probe
 
 CC=${CC:-$(command -v musl-gcc || command -v gcc)}
 CLIENT=$T/bin/client
-"$CC" -static -O1 -std=c99 -Wall -Wextra -I"$INSTALL/include" -o "$CLIENT" "$HERE/client.c" >"$T/cc.log" 2>&1 ||
-    "$CC" -O1 -std=c99 -Wall -Wextra -I"$INSTALL/include" -o "$CLIENT" "$HERE/client.c" >>"$T/cc.log" 2>&1 ||
-    { diag <"$T/cc.log"; bail "cannot build client.c"; }
+SEED_CLIENT=$T/bin/seed_client
+build_c() { # OUT SRC
+    "$CC" -static -O1 -std=c99 -Wall -Wextra -I"$INSTALL/include" -o "$1" "$2" >"$T/cc.log" 2>&1 ||
+        "$CC" -O1 -std=c99 -Wall -Wextra -I"$INSTALL/include" -o "$1" "$2" >>"$T/cc.log" 2>&1 ||
+        { diag <"$T/cc.log"; bail "cannot build $2"; }
+}
+build_c "$CLIENT" "$HERE/client.c"
+build_c "$SEED_CLIENT" "$HERE/seed_client.c"
 
-# the package: busybox-static and its applets
+for tool in setpriv script mksquashfs; do
+    command -v "$tool" >/dev/null || bail "$tool not found"
+done
+if ! command -v setcap >/dev/null; then
+    echo "# setcap missing: apt-get install libcap2-bin"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libcap2-bin >"$T/apt.log" 2>&1 || diag <"$T/apt.log"
+fi
+
+# the package: busybox-static and its applets, and the probe
 BUSYBOX=$(command -v busybox) || bail "busybox not found"
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || echo "# warning: $BUSYBOX may not be static"
 mkdir -p "$T/app/bin"
 cp "$BUSYBOX" "$T/app/bin/busybox"
 for a in $("$BUSYBOX" --list); do [ "$a" = busybox ] || ln -s busybox "$T/app/bin/$a"; done
+cp "$PROBE" "$T/app/bin/probe"
 mksquashfs "$T/app" "$T/app.sqfs" -comp lz4 -noappend -all-root -quiet >"$T/mksq.log" 2>&1 ||
     mksquashfs "$T/app" "$T/app.sqfs" -noappend -all-root >"$T/mksq.log" 2>&1 ||
     { diag <"$T/mksq.log"; bail "mksquashfs failed"; }
 PKG=$T/app.sqfs
+chmod 0644 "$PKG"
 # one copy per scenario, so each loop device can be told apart
-for n in kill legacy many pskill abandon term; do cp "$PKG" "$T/app-$n.sqfs"; done
+for n in kill legacy many pskill abandon term group esc sym race ddi stall restart; do
+    cp "$PKG" "$T/app-$n.sqfs"
+done
 printf 'this is not a squashfs image\n' >"$T/notsq.sqfs"
 
 SOCK=$T/rocker.sock
@@ -280,18 +438,13 @@ export ROCKER_SOCKET=$SOCK
 mount_table >"$T/mounts.before"
 PASSWD_SUM=$(sha256sum /etc/passwd)
 YOURAPP_BEFORE=$([ -e /var/your_APP ] && echo yes || echo no)
+INUSE_BEFORE=$(dmesg 2>/dev/null | grep -c 'upperdir is in-use')
 
-"$MASTER" --socket "$SOCK" 2>"$T/master.log" &
-MPID=$!
-t_ready() { [ -S "$SOCK" ] && grep -q 'listening' "$T/master.log"; }
-if wait_until 5 t_ready; then
-    ok "rocker-master listens on \$ROCKER_SOCKET (pid $MPID)"
-else
-    nok "rocker-master listens on \$ROCKER_SOCKET" "no socket after 5 s"
-    diag <"$T/master.log"
-    bail "no master"
-fi
+start_master MPID "$SOCK" "$T/master.log"
+ok "rocker-master listens on \$ROCKER_SOCKET (pid $MPID)"
 MFD0=$(master_fds)
+t_sock_mode() { expect_eq "$(stat -c '%a %u:%g %F' "$SOCK")" "600 0:0 socket" "mode, owner, type of $SOCK"; }
+check "socket: created mode 0600, root:root (only root may connect)" t_sock_mode
 
 # ---------------------------------------------------------------------------
 # 1. the seed's example configuration, through the C API
@@ -385,50 +538,79 @@ client kill "$T/app-kill.sqfs" "$EXEC" "$DD/kill"
 client orphan "$PKG" "$EXEC" "$DD/orphan"
 
 # ---------------------------------------------------------------------------
-# 4. every error path has its code
+# 4. every error path has its code: err_no is one of the seed's 12, the
+#    precise code is `reason` (issue 8 item 7)
 # ---------------------------------------------------------------------------
 client errors "$PKG" "$EXEC" "$DD/capi" "$T/notsq.sqfs"
+client seedcode "$PKG" "$EXEC" "$DD/capi"
+# a client that knows only the seed's API and its 12 codes
+run_client "$SEED_CLIENT" "$PKG" "$EXEC" "$DD/capi" "$T/notsq.sqfs" "$DD/capi-link"
 
-# cli_err NAME ERRNAME [ENV=VAL] -- ROCKER ARGS: exit 125 and the code's name on stderr
+# cli_err NAME MESSAGE [ENV=VAL] -- ROCKER ARGS: exit 125 and MESSAGE (fixed
+# string: `rocker: run: SEED_CODE (reason): ERRNO (n) at step`) on stderr
 cli_err() {
     local name=$1 want=$2 err rc
     shift 2
     err=$(env "$@" 2>&1 >/dev/null </dev/null)
     rc=$?
-    if [ "$rc" = 125 ] && grep -q "$want" <<<"$err"; then
+    if [ "$rc" = 125 ] && grep -qxF "$want" <<<"$err"; then
         ok "$name"
     else
-        nok "$name" "exit $rc, stderr: $(tr '\n' ' ' <<<"$err")"
+        nok "$name" "want exit 125 and '$want'; got exit $rc, stderr: $(tr '\n' ' ' <<<"$err")"
     fi
 }
 LONG=/var/$(printf 'x%.0s' $(seq 300))
 RUN_OK=(--exec-dir "$EXEC" --data-dir "$DD/capi" --uid 1000 --gid 1000)
 TRUE_APP=(-- "$EXEC/bin/true")
-cli_err "cli: missing package -> ROCKER_ERR_pkg_missing" ROCKER_ERR_pkg_missing \
+PI='ROCKER_ERR_param_invalid'
+cli_err "cli: missing package -> $PI (pkg_missing): ENOENT at open_pkg" \
+    "rocker: run: $PI (pkg_missing): ENOENT (2) at open_pkg" \
     "$ROCKER" run --pkg /nonexistent/rocker-it.sqfs "${RUN_OK[@]}" --overlay /var "${TRUE_APP[@]}"
-cli_err "cli: not a squashfs -> ROCKER_ERR_pkg_not_squashfs" ROCKER_ERR_pkg_not_squashfs \
+cli_err "cli: not a squashfs -> $PI (pkg_not_squashfs): EINVAL at pkg_check" \
+    "rocker: run: $PI (pkg_not_squashfs): EINVAL (22) at pkg_check" \
     "$ROCKER" run --pkg "$T/notsq.sqfs" "${RUN_OK[@]}" --overlay /var "${TRUE_APP[@]}"
-cli_err "cli: relative exec dir -> ROCKER_ERR_path_relative" ROCKER_ERR_path_relative \
+cli_err "cli: relative exec dir -> $PI (path_relative): EINVAL at validate" \
+    "rocker: run: $PI (path_relative): EINVAL (22) at validate" \
     "$ROCKER" run --pkg "$PKG" --exec-dir var/your_APP/execdir --data-dir "$DD/capi" --overlay /var "${TRUE_APP[@]}"
-cli_err "cli: 300-byte data dir -> ROCKER_ERR_path_too_long" ROCKER_ERR_path_too_long \
+cli_err "cli: 300-byte data dir -> $PI (path_too_long): ENAMETOOLONG at validate (as through the API)" \
+    "rocker: run: $PI (path_too_long): ENAMETOOLONG (36) at validate" \
     "$ROCKER" run --pkg "$PKG" --exec-dir "$EXEC" --data-dir "$LONG" --overlay /var "${TRUE_APP[@]}"
 for o in /proc /usr/lib /nonexistent; do
-    cli_err "cli: overlay $o -> ROCKER_ERR_overlay_invalid" ROCKER_ERR_overlay_invalid \
+    e='EINVAL (22)'
+    [ "$o" = /nonexistent ] && e='ENOENT (2)'
+    cli_err "cli: overlay $o -> $PI (overlay_invalid): ${e% *} at validate (overlay 1)" \
+        "rocker: run: $PI (overlay_invalid): $e at validate (overlay 1)" \
         "$ROCKER" run --pkg "$PKG" "${RUN_OK[@]}" --overlay /var --overlay "$o" "${TRUE_APP[@]}"
 done
-cli_err "cli: no server (ROCKER_SOCKET points at nothing) -> ROCKER_ERR_no_server" ROCKER_ERR_no_server \
+cli_err "cli: no server (ROCKER_SOCKET points at nothing) -> ROCKER_ERR_server_unaddr_invalid (no_server): ENOENT at connect" \
+    "rocker: run: ROCKER_ERR_server_unaddr_invalid (no_server): ENOENT (2) at connect" \
     ROCKER_SOCKET="$T/nobody.sock" "$ROCKER" run --pkg "$PKG" "${RUN_OK[@]}" --overlay /var "${TRUE_APP[@]}"
-cli_err "cli: ps without a server -> ROCKER_ERR_no_server" ROCKER_ERR_no_server \
+cli_err "cli: ps without a server -> ROCKER_ERR_server_unaddr_invalid (no_server): ENOENT at connect" \
+    "rocker: ps: ROCKER_ERR_server_unaddr_invalid (no_server): ENOENT (2) at connect" \
     ROCKER_SOCKET="$T/nobody.sock" "$ROCKER" ps
+cli_err "cli: --test-stall on a master without --test-hooks -> ROCKER_ERR_sys (permission_denied): EPERM at validate" \
+    "rocker: run: ROCKER_ERR_sys (permission_denied): EPERM (1) at validate" \
+    "$ROCKER" run --pkg "$PKG" "${RUN_OK[@]}" --overlay /var --test-stall mount_overlay "${TRUE_APP[@]}"
+# a missing --data-dir is created by the CLI (issue 9 item 6)
+t_cli_mkdata() {
+    local d=$DD/cli-new out
+    out=$("$ROCKER" run --pkg "$PKG" --exec-dir "$EXEC" --data-dir "$d" --overlay /var --uid 1000 --gid 1000 \
+        -- "$EXEC/bin/true" 2>&1 </dev/null) || { echo "rocker run on a missing data dir: $out"; return 1; }
+    expect_eq "$(stat -c '%a %u:%g' "$d" 2>&1)" "700 1000:1000" "mode and owner of the created data dir"
+}
+check "cli: a missing --data-dir is created (mode 0700, owned by the App's uid/gid) and the run succeeds" t_cli_mkdata
 
-# malformed requests on a raw socket; the master must keep serving
+# malformed and size-versioned requests on a raw socket; the master must
+# keep serving
 client raw "$PKG" "$EXEC" "$DD/capi" "$T/notsq.sqfs"
 check "master still alive after the malformed requests" alive "$MPID"
 
 # a raw client takes the entrance but starts no App; another hangs up
 # before the reply: neither may leave a guard, loop device or fd behind
-mkdir -p "$DD/entrance" "$DD/abandon"
+mkdir -p "$DD/entrance" "$DD/abandon" "$DD/v1"
 client entrance "$PKG" "$EXEC" "$DD/entrance"
+# issue 9: a client built from the seed-era v1 layout runs a sandbox end to end
+client v1 "$PKG" "$EXEC" "$DD/v1"
 "$CLIENT" abandon "$T/app-abandon.sqfs" "$EXEC" "$DD/abandon" 2>"$T/abandon.err"
 t_abandon() {
     no_children() { [ -z "$(children_of "$MPID")" ]; }
@@ -438,15 +620,23 @@ t_abandon() {
 }
 check "abandon: a client that hangs up before the reply leaves no guard and no loop device" t_abandon
 
-# the connection table (32) full of idle clients
+# root's per-uid share (8 of the 32 slots) full of root's own idle clients
 client busy 32
+"$CLIENT" flood 8 2 >"$T/flood-root8.out" 2>&1 &
+FLOOD8=$!
+BG_PIDS+=("$FLOOD8")
+sleep 0.5
+cli_err "cli: ps while root's 8 slots are held by idle clients -> ROCKER_ERR_build_rocker_failed (busy): EUSERS (87)" \
+    "rocker: ps: ROCKER_ERR_build_rocker_failed (busy): EUSERS (87)" "$ROCKER" ps
+wait_jobs 5 "$FLOOD8"
 
-# a non-root caller: the master checks SO_PEERCRED
-mkdir -p "$DD/perm-own" "$DD/perm-root"
+# a non-root caller cannot even connect to the 0600 socket
+mkdir -p "$DD/perm-own"
 chown "$APP_UID:$APP_GID" "$DD/perm-own"
 chmod 0711 "$DD"
-run_client setpriv --reuid "$APP_UID" --regid "$APP_GID" --clear-groups \
-    "$CLIENT" perm "$PKG" "$EXEC" "$DD/perm-own" "$DD/perm-root"
+run_client as_user "$CLIENT" perm "$PKG" "$EXEC" "$DD/perm-own"
+t_perm_nothing() { no_leak "$MPID" "$SOCK.d" "$MFD0" "$PKG"; }
+check "perm: after the refused non-root requests nothing is left (no guard, loop, state file, extra master fd)" t_perm_nothing
 
 # ---------------------------------------------------------------------------
 # 5. rocker ps / rocker kill NAME
@@ -499,10 +689,15 @@ t_kill_again() {
 check "ps/kill: rocker kill of an ended sandbox fails (exit 125)" t_kill_again
 
 # ---------------------------------------------------------------------------
-# 6. 16 concurrent sandboxes (16 parallel rocker run, foreground)
+# 6. 16 concurrent sandboxes (16 parallel rocker run, foreground), started
+#    in waves of 6: root may have at most 8 requests in flight (its share of
+#    the connection table: the 9th is refused at once with busy/EUSERS), and
+#    the waves are watched through /proc, not with rocker ps, which would
+#    take a slot too
 # ---------------------------------------------------------------------------
 PM=$T/app-many.sqfs
 MANY=()
+many_guards() { local n=0 g; for g in $(guards_of "$MPID"); do n=$((n + 1)); done; echo "$n"; }
 for i in $(seq 1 16); do
     mkdir -p "$DD/many$i"
     mapfile -t OPTS < <(example_opts "$DD/many$i")
@@ -510,9 +705,20 @@ for i in $(seq 1 16); do
     "$ROCKER" run "${OPTS[@]}" --app-id $((100 + i)) -- "$EXEC/bin/sleep" 30 </dev/null >"$T/many$i.out" 2>&1 &
     MANY+=($!)
     BG_PIDS+=($!)
+    if [ $((i % 6)) = 0 ]; then
+        # the wave is up when each of its rocker runs has its App (the reply
+        # came, the connection is closed) or has failed
+        wave_up() {
+            local c
+            for c in "${MANY[@]: -6}"; do
+                dead "$c" || [ -n "$(children_of "$c")" ] || return 1
+            done
+        }
+        wait_until 10 wave_up
+    fi
 done
 many_rows() { rocker ps 2>/dev/null | grep -c " $PM\$"; }
-many_up() { [ "$(many_rows)" -ge 16 ]; }
+many_up() { [ "$(many_guards)" -ge 16 ]; }
 wait_until 15 many_up
 rocker ps >"$T/many.ps" 2>&1
 t_many_ps() {
@@ -534,7 +740,7 @@ t_many_pid1() {
 }
 check "many: every listed guard is alive, named as listed, a child of the master" t_many_pid1
 t_many_shared() { expect_eq "$(loops_backing "$T/app-many.sqfs" | wc -l)" 1 "loop devices for 16 simultaneous sandboxes of one package"; }
-check "many: 16 sandboxes started at once share one loop device" t_many_shared
+check "many: 16 sandboxes of one package (started in waves of 6) share one loop device" t_many_shared
 for n in $(awk '{print $2}' <<<"$MANY_GUARDS"); do rocker kill "$n" >>"$T/many.kill" 2>&1; done
 wait_jobs 5 "${MANY[@]}"
 MANY_RCS=("${JOB_RCS[@]}")
@@ -606,8 +812,668 @@ t_legacy_gone() {
 }
 check "legacy: leaves nothing behind (loop detached, not in ps)" t_legacy_gone
 
+# ===========================================================================
+# 8. issue 8 (security): each finding is first tried as the attacker would,
+#    then shown refused or harmless, and that nothing is left behind
+# ===========================================================================
+t_m1_clean() { no_leak "$MPID" "$SOCK.d" "$MFD0" "$@"; }
+
 # ---------------------------------------------------------------------------
-# 8. nothing leaked
+# 8.1 TIOCSTI into the caller's terminal
+# ---------------------------------------------------------------------------
+PE=$T/app-esc.sqfs
+mkdir -p "$DD/esc"
+mapfile -t ESC_OPTS < <(example_opts "$DD/esc")
+ESC_OPTS[1]=$PE
+LEGACY_TIOCSTI=$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)
+
+# victim NAME CMD...: a root shell on a pty (script(1)) runs CMD, then reads
+# its next command line from the terminal, as an interactive shell does, and
+# runs it.  The argument @INJ@ is the attacker's text, "echo INJ-$((6*7))"
+# and a newline: if it reached the terminal's input, "INJ-42" is printed.
+# Output (no CRs) in $T/victim-NAME.txt.
+victim() {
+    local name=$1 a f=$T/victim-$1.sh
+    shift
+    {
+        echo '#!/bin/bash'
+        echo 'inj=$'"'"'echo INJ-$((6*7))\n'"'"
+        for a in "$@"; do
+            if [ "$a" = @INJ@ ]; then printf '"$inj" '; else printf '%q ' "$a"; fi
+        done
+        echo
+        echo 'echo "attacker-rc=$?"'
+        # (script(1) passes the EOF of its stdin on as ^D: skip those)
+        echo 'n=0; while IFS= read -r -t 1 line; rc=$?; [ $rc != 0 ] && [ $rc -le 128 ] && [ $((n += 1)) -le 3 ]; do :; done'
+        echo '[ $rc = 0 ] && { echo "SHELL-READ:$line"; eval "$line"; }'
+        echo 'echo victim-done'
+    } >"$f"
+    chmod 0700 "$f"
+    timeout 20 script -qec "$f" /dev/null </dev/null >"$T/victim-$name.out" 2>&1
+    tr -d '\r' <"$T/victim-$name.out" >"$T/victim-$name.txt"
+}
+vout() { tr '\n' '|' <"$T/victim-$1.txt"; }
+ran_injected() { grep -qx 'INJ-42' "$T/victim-$1.txt"; }
+
+# the control: the seed's App (uid 1000 in the caller's session, on its tty)
+victim host setpriv --reuid 1000 --regid 1000 --clear-groups "$PROBE" tiocsti @INJ@
+if [ "$LEGACY_TIOCSTI" = 1 ]; then
+    t_tiocsti_control() {
+        grep -qx 'tiocsti=INJECTED' "$T/victim-host.txt" && ran_injected host ||
+            { echo "the probe could not inject from the caller's session, so the checks below prove nothing: $(vout host)"; return 1; }
+    }
+    check "tiocsti: control: uid 1000 in the caller's session (as the seed ran the App) pushes 'echo INJ-\$((6*7))' into the tty and the root shell runs it (INJ-42)" t_tiocsti_control
+else
+    N=$((N + 1)); PASSED=$((PASSED + 1))
+    echo "ok $N - tiocsti: control # SKIP dev.tty.legacy_tiocsti=0: TIOCSTI needs CAP_SYS_ADMIN on this kernel"
+fi
+victim cli "$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" tiocsti @INJ@
+t_tiocsti_cli() {
+    grep -qx 'tiocsti=EPERM' "$T/victim-cli.txt" || { echo "TIOCSTI from the App did not fail with EPERM: $(vout cli)"; return 1; }
+    ! ran_injected cli || { echo "the caller's shell RAN the App's text (INJ-42): $(vout cli)"; return 1; }
+    grep -qx 'attacker-rc=0' "$T/victim-cli.txt" && grep -qx victim-done "$T/victim-cli.txt" ||
+        { echo "rocker run did not exit 0 or the shell did not go on: $(vout cli)"; return 1; }
+}
+check "tiocsti: rocker run under a pty: the App's TIOCSTI on the caller's tty fails with EPERM, the caller's shell runs nothing" t_tiocsti_cli
+victim api "$CLIENT" app "$PE" "$EXEC" "$DD/esc" "$EXEC/bin/probe" tiocsti @INJ@
+t_tiocsti_api() {
+    grep -qx 'tiocsti=EPERM' "$T/victim-api.txt" || { echo "TIOCSTI from the App did not fail with EPERM: $(vout api)"; return 1; }
+    ! ran_injected api || { echo "the caller's shell RAN the App's text (INJ-42): $(vout api)"; return 1; }
+    grep -qx 'attacker-rc=0' "$T/victim-api.txt" || { echo "the API client did not exit 0: $(vout api)"; return 1; }
+}
+check "tiocsti: through the C API with the caller's terminal as stdio: EPERM, the caller's shell runs nothing" t_tiocsti_api
+victim status "$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" status
+t_tiocsti_session() {
+    local f=$T/victim-status.txt pid sid pgid ctty
+    pid=$(sed -n 's/^pid=//p' "$f"); sid=$(sed -n 's/^sid=//p' "$f"); pgid=$(sed -n 's/^pgid=//p' "$f")
+    ctty=$(sed -n 's/^ctty=//p' "$f")
+    [ -n "$pid" ] || { echo "no probe output: $(vout status)"; return 1; }
+    expect_eq "$sid" "$pid" "the App's session id (its pid is $pid)" &&
+        expect_eq "$pgid" "$pid" "the App's process group" &&
+        expect_eq "$ctty" ENXIO "open(/dev/tty) in the App (no controlling tty)"
+}
+check "tiocsti: the App runs in its own session (sid == pgid == its pid) without a controlling tty (open /dev/tty: ENXIO)" t_tiocsti_session
+victim ttystatus "$ROCKER" run --tty "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" status
+t_tty_own() {
+    local f=$T/victim-ttystatus.txt pid sid
+    pid=$(sed -n 's/^pid=//p' "$f"); sid=$(sed -n 's/^sid=//p' "$f")
+    [ -n "$pid" ] || { echo "no probe output: $(vout ttystatus)"; return 1; }
+    expect_eq "$sid" "$pid" "the App's session id" && expect_eq "$(sed -n 's/^ctty=//p' "$f")" yes "a controlling tty"
+}
+check "tiocsti: rocker run --tty: the App has its own session and a controlling tty of its own (ctty=yes)" t_tty_own
+victim tty "$ROCKER" run --tty "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" tiocsti @INJ@
+t_tty_inject() {
+    grep -qx 'tiocsti=INJECTED' "$T/victim-tty.txt" || { echo "TIOCSTI on its own pty: $(vout tty)"; return 1; }
+    ! ran_injected tty || { echo "the caller's shell RAN the App's text (INJ-42): $(vout tty)"; return 1; }
+}
+check "tiocsti: with --tty the App can push text only into its own pty: the caller's shell runs nothing" t_tty_inject
+check "tiocsti: nothing left (loop device, guard, state file, master fd, mount)" t_m1_clean "$PE"
+
+# ---------------------------------------------------------------------------
+# 8.2 capabilities, ptrace of the guard, file capabilities, nosuid
+# ---------------------------------------------------------------------------
+ESC_SCRIPT='
+P='"$EXEC"'/bin/probe
+$P status
+$P ptrace 1
+echo "comm1=$(cat /proc/1/comm)"
+printf root_; $P ls /proc/1/root
+printf fd_; $P ls /proc/1/fd
+printf environ_; $P open /proc/1/environ
+printf mem_; $P open /proc/1/mem
+printf exe_; $P readlink /proc/1/exe
+printf kill_; $P kill 1 9
+'
+"$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/sh" -c "$ESC_SCRIPT" </dev/null >"$T/esc.out" 2>&1
+ESC_RC=$?
+kv() { sed -n "s/^$1=//p" "${2:-$T/esc.out}"; }
+t_caps() {
+    local k
+    [ "$ESC_RC" = 0 ] || { echo "rocker run exit $ESC_RC: $(tr '\n' '|' <"$T/esc.out")"; return 1; }
+    for k in capinh capprm capeff capbnd capamb; do
+        expect_eq "$(kv $k)" 0000000000000000 "$k of the App" || return 1
+    done
+    expect_eq "$(kv nonewprivs)" 1 "NoNewPrivs of the App" &&
+        expect_eq "$(kv uid):$(kv gid) groups=$(kv groups)" "1000:1000 groups=" "ids and supplementary groups"
+}
+check "ptrace: from inside, CapInh/CapPrm/CapEff/CapBnd/CapAmb are all 0, NoNewPrivs 1, uid/gid 1000, no groups" t_caps
+t_ptrace() {
+    expect_eq "$(kv ptrace_attach)/$(kv ptrace_seize)" EPERM/EPERM "PTRACE_ATTACH/PTRACE_SEIZE of pid 1 (the guard $(kv comm1))"
+}
+check "ptrace: the App's PTRACE_ATTACH and PTRACE_SEIZE of the guard (pid 1) fail with EPERM" t_ptrace
+t_proc1() {
+    expect_eq "root=$(kv root_ls) fd=$(kv fd_ls) environ=$(kv environ_open) mem=$(kv mem_open) exe=$(kv exe_readlink)" \
+        "root=EACCES fd=EACCES environ=EACCES mem=EACCES exe=EACCES" "the guard's /proc/1 entries from inside"
+}
+check "ptrace: the guard is non-dumpable: /proc/1/root, /proc/1/fd, /proc/1/environ, /proc/1/mem, /proc/1/exe give EACCES" t_proc1
+t_kill1() { expect_eq "$(kv kill_kill)" EPERM "kill(1, SIGKILL) from the App"; }
+check "ptrace: the App cannot signal the guard (kill 1 SIGKILL: EPERM)" t_kill1
+
+# a host binary with file capabilities under an overlaid dir
+HC_PARENT=/usr/local/libexec
+if [ ! -d "$HC_PARENT" ]; then mkdir -p "$HC_PARENT" && HC_PARENT_MADE=$HC_PARENT; fi
+HC=$(mktemp -d "$HC_PARENT/rocker-it-XXXXXX") || bail "mktemp $HC_PARENT"
+chmod 0755 "$HC"
+cp "$PROBE" "$HC/probe" && chmod 0755 "$HC/probe"
+printf 'top secret\n' >"$T/secret"
+chmod 0600 "$T/secret"
+SETCAP_OUT=$(setcap cap_sys_ptrace,cap_dac_override+ep "$HC/probe" 2>&1)
+as_user "$HC/probe" status >"$T/fcap-host.out" 2>&1
+as_user "$HC/probe" open "$T/secret" >>"$T/fcap-host.out" 2>&1
+t_fcap_control() {
+    local e
+    e=$(kv capeff "$T/fcap-host.out")
+    [ -n "$e" ] && [ "$e" != 0000000000000000 ] && [ "$(kv open "$T/fcap-host.out")" = OK ] ||
+        { echo "setcap did not give the copy capabilities on the host (setcap: $SETCAP_OUT): $(tr '\n' '|' <"$T/fcap-host.out")"; return 1; }
+}
+check "ptrace: control: $HC/probe with file caps cap_sys_ptrace,cap_dac_override+ep, run by uid 1000 on the host, has them (CapEff != 0, reads a root-only file)" t_fcap_control
+"$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/sh" -c \
+    "$HC/probe status; $HC/probe ptrace 1; printf secret_; $HC/probe open $T/secret" </dev/null >"$T/fcap.out" 2>&1
+t_fcap_inside() {
+    local k
+    for k in capprm capeff; do
+        expect_eq "$(kv $k "$T/fcap.out")" 0000000000000000 "$k after exec of $HC/probe inside ($(tr '\n' '|' <"$T/fcap.out"))" || return 1
+    done
+    expect_eq "$(kv ptrace_attach "$T/fcap.out")" EPERM "its PTRACE_ATTACH of the guard" &&
+        expect_eq "$(kv secret_open "$T/fcap.out")" EACCES "its open of root's 0600 $T/secret"
+}
+check "ptrace: the same file-capability binary run inside gains NO capability (CapEff 0), still cannot ptrace the guard or read root's file" t_fcap_inside
+rm -rf -- "$HC"; HC=
+[ -n "$HC_PARENT_MADE" ] && rmdir -- "$HC_PARENT_MADE" 2>/dev/null && HC_PARENT_MADE=
+"$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/cat" /proc/self/mountinfo </dev/null >"$T/mi.out" 2>&1
+t_nosuid() {
+    local bad
+    bad=$(awk -v e="$EXEC" '
+        { for (i = 7; $i != "-"; i++) ; fs = $(i + 1); mp = $5
+          # the last mount at a mount point is the one the App sees (the
+          # host /proc it covers is unreachable)
+          if (fs == "overlay" || mp == e || mp == "/proc") { top[mp] = $6; tfs[mp] = fs } }
+        END { for (mp in top) { o = "," top[mp] ","
+                  if (o !~ /,nosuid,/ || o !~ /,nodev,/ || (mp == "/proc" && o !~ /,noexec,/)) print mp " " tfs[mp] " " top[mp] }
+              n = split("/usr /var /etc /home /root /proc " e, w, " ")
+              for (k = 1; k <= n; k++) if (!(w[k] in top)) print w[k] " missing" }' "$T/mi.out")
+    [ -z "$bad" ] || { echo "mounts inside without nosuid,nodev (or missing): $(tr '\n' '|' <<<"$bad")"; return 1; }
+}
+check "nosuid: inside, every overlay, the exec dir and /proc are nosuid,nodev (/proc also noexec) in /proc/self/mountinfo" t_nosuid
+check "ptrace: nothing left (the setcap binary removed, no loop device, guard, state file, master fd, mount)" \
+    t_m1_clean "$PE"
+
+# ---------------------------------------------------------------------------
+# 8.3 lock-out: a --group master, its members, non-members
+# ---------------------------------------------------------------------------
+G=
+for g in $(seq 4711 4799); do getent group "$g" >/dev/null || { G=$g; break; }; done
+[ -n "$G" ] || bail "no free gid in 4711..4799"
+SOCKG=$T/rocker-g.sock
+start_master MGPID "$SOCKG" "$T/master-g.log" --group "$G"
+MGFD0=$(master_fds "$MGPID")
+PG=$T/app-group.sqfs
+t_gsock() { expect_eq "$(stat -c '%a %u:%g' "$SOCKG")" "660 0:$G" "mode and owner of $SOCKG"; }
+check "group: --group $G: the socket is 0660, root:$G" t_gsock
+mkdir -p "$DD/member-own" "$DD/member-root"
+chown "$APP_UID:$APP_GID" "$DD/member-own"
+gsetpriv() { local u=$1; shift; env ROCKER_SOCKET="$SOCKG" setpriv --reuid "$u" --regid "$u" --groups "$G" "$@"; }
+run_client gsetpriv 1000 "$CLIENT" member "$PG" "$EXEC" "$DD/member-own" "$DD/member-root"
+run_client env ROCKER_SOCKET="$SOCKG" setpriv --reuid 1005 --regid 1005 --clear-groups "$CLIENT" list \
+    "lockout: a non-member (uid 1005) cannot LIST: sys (1), EACCES at connect" 1 13
+run_client env ROCKER_SOCKET="$SOCKG" setpriv --reuid 1005 --regid 1005 --clear-groups --inh-caps +dac_override \
+    --ambient-caps +dac_override "$CLIENT" list \
+    "lockout: a non-member that gets past the socket's mode (CAP_DAC_OVERRIDE) is dropped at accept (SO_PEERCRED), no LIST answer" -2 0
+gsetpriv 1000 "$CLIENT" idle >"$T/idle.out" 2>&1 &
+IDLE_PID=$!
+gsetpriv 1001 "$CLIENT" slow >"$T/slow.out" 2>&1 &
+SLOW_PID=$!
+BG_PIDS+=("$IDLE_PID" "$SLOW_PID")
+wait_jobs 12 "$IDLE_PID" "$SLOW_PID"
+run_client cat "$T/idle.out"
+run_client cat "$T/slow.out"
+# four member uids keep 40 connections each open (reopening what the
+# master closes) while root works on the same socket
+FLOOD=()
+for u in 1000 1001 1002 1003; do
+    gsetpriv "$u" "$CLIENT" flood 40 5 >"$T/flood-$u.out" 2>&1 &
+    FLOOD+=($!)
+    BG_PIDS+=($!)
+done
+sleep 1.5
+ROOT_RCS=
+for i in 1 2 3; do
+    ROCKER_SOCKET=$SOCKG "$ROCKER" run --pkg "$PG" --exec-dir "$EXEC" --data-dir "$DD/flood-root" --overlay /var \
+        --uid 1000 --gid 1000 -- "$EXEC/bin/true" </dev/null >>"$T/flood-root.out" 2>&1
+    ROOT_RCS="$ROOT_RCS run=$?"
+    ROCKER_SOCKET=$SOCKG "$ROCKER" ps >>"$T/flood-root.out" 2>&1
+    ROOT_RCS="$ROOT_RCS ps=$?"
+done
+wait_jobs 15 "${FLOOD[@]}"
+t_flood_root() {
+    expect_eq "$ROOT_RCS" " run=0 ps=0 run=0 ps=0 run=0 ps=0" "exit codes of root's rocker run / ps during the flood ($(grep rocker: "$T/flood-root.out" | head -n 2 | tr '\n' ' '))"
+}
+check "lockout: while 4 member uids flood the group socket (40 connections each, reopened as dropped), root's rocker run x3 and rocker ps all succeed" t_flood_root
+t_flood_share() {
+    local u line
+    for u in 1000 1001 1002 1003; do
+        line=$(grep '^flood ' "$T/flood-$u.out") || { echo "uid $u: no summary: $(cat "$T/flood-$u.out")"; return 1; }
+        [[ $line =~ held_max=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -le 8 ] ||
+            { echo "uid $u held more than 8 slots: $line"; return 1; }
+        [[ $line =~ busy_EUSERS=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] ||
+            { echo "uid $u was never refused with busy/EUSERS: $line"; return 1; }
+    done
+}
+check "lockout: no member uid ever holds more than 8 slots; the rest of its 40 get an immediate busy reply, EUSERS" t_flood_share
+for u in 1000 1001 1002 1003; do diag <"$T/flood-$u.out"; done
+# the whole table: root's 8 idle connections and the members' 24
+FLOOD=()
+for u in 0 1000 1001 1002 1003; do
+    if [ "$u" = 0 ]; then
+        env ROCKER_SOCKET="$SOCKG" "$CLIENT" flood 12 3 >"$T/flood2-$u.out" 2>&1 &
+    else
+        gsetpriv "$u" "$CLIENT" flood 40 3 >"$T/flood2-$u.out" 2>&1 &
+    fi
+    FLOOD+=($!)
+    BG_PIDS+=($!)
+done
+wait_jobs 10 "${FLOOD[@]}"
+t_flood_full() {
+    local u line
+    for u in 0 1000 1001 1002 1003; do
+        line=$(grep '^flood ' "$T/flood2-$u.out") || { echo "uid $u: no summary: $(cat "$T/flood2-$u.out")"; return 1; }
+        [[ $line =~ held_max=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -le 8 ] || { echo "uid $u held more than 8: $line"; return 1; }
+        [[ $line =~ busy_EUSERS=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] || { echo "uid $u never got busy/EUSERS: $line"; return 1; }
+        [[ $line =~ busy_EMFILE=0\  ]] || { echo "uid $u got busy/EMFILE: $line"; return 1; }
+    done
+}
+check "busy: root (12) and 4 members (40 each) fill the table: nobody holds more than 8; the extra get busy/EUSERS (the per-uid and non-root shares, 8 + 24 = 32, are exhausted before the table: EMFILE never comes)" t_flood_full
+for u in 0 1000 1001 1002 1003; do diag <"$T/flood2-$u.out"; done
+check "lockout: nothing left on the group master (guards, loop device, state file; idle connections all closed: fds back to $MGFD0)" \
+    no_leak "$MGPID" "$SOCKG.d" "$MGFD0" "$PG"
+t_glog() {
+    local l
+    for l in 'listening on '"$SOCKG"' \(mode 0660, group '"$G"'\)' \
+        'drop peer=[0-9]+ uid=1005: not allowed' \
+        'drop peer=[0-9]+: idle' \
+        'bad message peer=[0-9]+: [a-z_]+' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_sys reason=permission_denied errno=EACCES \(13\) step=peer_cred index=0' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_build_rocker_failed reason=busy errno=EUSERS \(87\) step=none index=0' \
+        'start guard=[0-9]+ name=rg-[0-9a-f]{12} app_id=7 uid=1000 gid=1000 pkg='"$PG"; do
+        grep -Eq "^rocker-master: $l" "$T/master-g.log" || { echo "no log line like '$l'"; return 1; }
+    done
+}
+check "lockout: the group master logged the drops (not allowed, idle), the refusals and the member's sandbox" t_glog
+stop_master "$MGPID"
+t_gstop() { expect_eq "$M_RC $([ -e "$SOCKG" ] && echo socket-left || echo socket-gone)" "0 socket-gone" "SIGTERM of the group master"; }
+check "group: SIGTERM stops the group master (exit 0, socket removed)" t_gstop
+
+# ---------------------------------------------------------------------------
+# 8.4 symlinks planted above the exec dir, in the data dir, as a layer dir
+# ---------------------------------------------------------------------------
+PS4=$T/app-sym.sqfs
+X4R=${X4#/var/}
+TGT4=$T/target4
+mkdir -m 0755 "$TGT4"
+D4=$DD/sym4
+sym_run() { # DATA EXEC_DIR PROGRAM [ARGS]: the CLI, overlay /var, ids 1000
+    local d=$1 e=$2
+    shift 2
+    "$ROCKER" run --pkg "$PS4" --exec-dir "$e" --data-dir "$d" --overlay /var --uid 1000 --gid 1000 -- "$@" </dev/null
+}
+# run 1, the attack: the App replaces $X4/a (a dir above the exec dir of the
+# next run, inside the /var overlay, writable by uid 1000) with a symlink to
+# a host dir
+SYM1=$(sym_run "$D4" "$EXEC" "$EXEC/bin/probe" symlink "$TGT4" "$X4/a" 2>&1)
+t_sym_planted() {
+    local up=$D4/var/upper/$X4R/a
+    grep -qx 'symlink=OK' <<<"$SYM1" || { echo "the App could not plant the symlink: $SYM1"; return 1; }
+    [ -L "$up" ] && expect_eq "$(readlink "$up")" "$TGT4" "the planted link in the upper dir" || { echo "no symlink at $up"; return 1; }
+    [ ! -e "$X4/a" ] || { echo "$X4/a appeared on the host"; return 1; }
+}
+check "symlink: attack run 1: the App (uid 1000) makes $X4/a, inside the /var overlay, a symlink to $TGT4 on the host" t_sym_planted
+SYM2=$(sym_run "$D4" "$X4/a/b/exec" "$X4/a/b/exec/bin/true" 2>&1)
+SYM2_RC=$?
+t_sym_exec() {
+    expect_eq "$SYM2_RC $SYM2" "125 rocker: run: ROCKER_ERR_param_invalid (exec_dir_invalid): ELOOP (40) at mkdir_exec_dir" \
+        "run 2 with exec dir $X4/a/b/exec" || return 1
+    [ -z "$(ls -A "$TGT4")" ] || { echo "created at the symlink's host target: $(find "$TGT4" -mindepth 1 -printf '%p %u %m|')"; return 1; }
+}
+check "symlink: run 2 with exec dir $X4/a/b/exec (below the link): param_invalid (exec_dir_invalid), ELOOP at mkdir_exec_dir; nothing created at $TGT4" t_sym_exec
+SYM3=$(sym_run "$D4" "$X4/a" "$X4/a/bin/true" 2>&1)
+SYM3_RC=$?
+t_sym_exec_last() {
+    [ "$SYM3_RC" = 125 ] && [[ $SYM3 =~ ^"rocker: run: ROCKER_ERR_param_invalid (exec_dir_invalid): "(ELOOP\ \(40\)|ENOTDIR\ \(20\))" at mkdir_exec_dir"$ ]] ||
+        { echo "exit $SYM3_RC: $SYM3"; return 1; }
+    [ -z "$(ls -A "$TGT4")" ] || { echo "something appeared in $TGT4"; return 1; }
+}
+check "symlink: exec dir that is itself the planted symlink: param_invalid (exec_dir_invalid), ELOOP or ENOTDIR; nothing mounted or created at $TGT4" t_sym_exec_last
+SYM4=$(sym_run "$D4" "$X4/new/exec" "$X4/new/exec/bin/true" 2>&1)
+SYM4_RC=$?
+t_sym_new() {
+    expect_eq "$SYM4_RC" 0 "a run with the missing exec dir $X4/new/exec ($SYM4)" || return 1
+    [ -d "$D4/var/upper/$X4R/new/exec" ] || { echo "$D4/var/upper/$X4R/new/exec was not created"; return 1; }
+    [ ! -e "$X4/new" ] || { echo "$X4/new was created on the host"; return 1; }
+}
+check "symlink: a missing exec dir under an overlay is still created (in the data dir's upper, not on the host)" t_sym_new
+# the data dir's owner makes a component of the data dir path a symlink
+V4=$T/victim4
+mkdir -m 0755 "$V4"
+mkdir -m 0700 "$V4/data"
+mkdir -p "$DD/own4" "$DD/own4l" "$DD/own4u" "$DD/own4w"
+chown "$APP_UID:$APP_GID" "$DD/own4" "$DD/own4l" "$DD/own4u" "$DD/own4w"
+as_user ln -s "$V4" "$DD/own4/link"
+SYM5=$(sym_run "$DD/own4/link/data" "$EXEC" "$EXEC/bin/true" 2>&1)
+SYM5_RC=$?
+t_sym_data() {
+    expect_eq "$SYM5_RC $SYM5" "125 rocker: run: ROCKER_ERR_param_invalid (data_dir_invalid): ELOOP (40) at open_data_dir" \
+        "data dir $DD/own4/link/data (link -> $V4)" || return 1
+    expect_eq "$(stat -c '%a %u:%g' "$V4/data") $(ls -A "$V4/data" | tr '\n' ' ')" "700 0:0 " "the host dir behind the link"
+}
+check "symlink: a data dir with a symlinked component (owner's link to a root dir): param_invalid (data_dir_invalid), ELOOP; nothing created or chowned there" t_sym_data
+# the layer dir <data>/var, its upper, its work: symlinks to a root dir
+V4L=$T/victim4l
+mkdir -m 0755 "$V4L"
+as_user ln -s "$V4L" "$DD/own4l/var"
+as_user mkdir -m 0755 "$DD/own4u/var" && as_user ln -s "$V4L" "$DD/own4u/var/upper"
+as_user mkdir -m 0755 "$DD/own4w/var" "$DD/own4w/var/upper" && as_user ln -s "$V4L" "$DD/own4w/var/work"
+for w in l u w; do
+    out=$(sym_run "$DD/own4$w" "$EXEC" "$EXEC/bin/true" 2>&1)
+    printf '%s\n' "$? $out" >"$T/sym-layer-$w.out"
+done
+t_sym_layer() { # WHICH WHAT
+    local out
+    out=$(cat "$T/sym-layer-$1.out")
+    [[ $out =~ ^"125 rocker: run: ROCKER_ERR_param_invalid (data_dir_invalid): "(ELOOP\ \(40\)|ENOTDIR\ \(20\))" at mkdir_layer (overlay 0)"$ ]] ||
+        { echo "$2: got '$out'"; return 1; }
+    expect_eq "$(stat -c '%a %u:%g' "$V4L") $(ls -A "$V4L" | tr '\n' ' ')" "755 0:0 " "the root dir behind the link"
+}
+check "symlink: layer dir <data>/var a symlink to a root dir: param_invalid (data_dir_invalid), ELOOP/ENOTDIR at mkdir_layer; nothing created or chowned there" \
+    t_sym_layer l "<data>/var -> $V4L"
+check "symlink: <data>/var/upper a symlink to a root dir: refused the same way; nothing created or chowned there" \
+    t_sym_layer u "<data>/var/upper -> $V4L"
+check "symlink: <data>/var/work a symlink to a root dir: refused the same way; nothing created or chowned there" \
+    t_sym_layer w "<data>/var/work -> $V4L"
+check "symlink: nothing left (loop device, guard, state file, master fd, mount)" t_m1_clean "$PS4"
+
+# ---------------------------------------------------------------------------
+# 8.5 the data dir's owner races the guard's mkdir/chown of upper
+# ---------------------------------------------------------------------------
+PR5=$T/app-race.sqfs
+D5=$DD/race
+mkdir -m 0700 "$D5"
+chown "$APP_UID:$APP_GID" "$D5"
+printf 'root only\n' >"$T/victim5"
+chmod 0600 "$T/victim5"
+mkdir -m 0700 "$T/victim5d"
+V5_BEFORE="$(stat -c '%a %u:%g %s' "$T/victim5") | $(stat -c '%a %u:%g' "$T/victim5d")"
+as_user "$CLIENT" race "$D5" "$T/victim5" "$T/victim5d" 30 >"$T/race.out" 2>&1 &
+RACER=$!
+BG_PIDS+=("$RACER")
+sleep 0.3
+client starts "race: 1000 starts (bounded to 20 s) while the owner swaps <data>/var/upper and <data>/var with symlinks: none fails with build_rocker_failed/ECHILD" \
+    1000 20 race "$PR5" "$EXEC" "$D5" /var
+kill -TERM "$RACER" 2>/dev/null
+wait_jobs 3 "$RACER"
+diag <"$T/race.out"
+t_race_victim() {
+    local now
+    now="$(stat -c '%a %u:%g %s' "$T/victim5") | $(stat -c '%a %u:%g' "$T/victim5d")"
+    expect_eq "$now" "$V5_BEFORE" "mode owner size of the root-owned 0600 file | the root-only dir" || return 1
+    expect_eq "$(cat "$T/victim5")" "root only" "content of the root-owned file" || return 1
+    [ -z "$(ls -A "$T/victim5d")" ] || { echo "created in the root-only dir: $(ls -A "$T/victim5d")"; return 1; }
+}
+check "race: the root-owned 0600 file and the root-only dir the symlinks point to never changed mode, owner or content" t_race_victim
+check "race: nothing left (loop device, guard, state file, master fd, mount)" t_m1_clean "$PR5"
+
+# ---------------------------------------------------------------------------
+# 8.8 the guard's own error wins over its exit
+# ---------------------------------------------------------------------------
+PD8=$T/app-ddi.sqfs
+D8=$DD/ddi
+mkdir -m 0700 "$D8"
+chown "$APP_UID:$APP_GID" "$D8"
+mkdir -m 0755 "$T/victim8"
+as_user ln -s "$T/victim8" "$D8/var"
+client starts "error wins: 500 starts (bounded to 15 s) with <data>/var a symlink: every one reports data_dir_invalid (ELOOP/ENOTDIR), never build_rocker_failed/ECHILD" \
+    500 15 ddi "$PD8" "$EXEC" "$D8" /var
+t_ddi_victim() { [ -z "$(ls -A "$T/victim8")" ] || { echo "created behind the link: $(ls -A "$T/victim8")"; return 1; }; }
+check "error wins: nothing was created behind the symlink, nothing left (loop, guard, state file, master fd, mount)" \
+    eval 't_ddi_victim && t_m1_clean "$PD8"'
+
+# ---------------------------------------------------------------------------
+# 8.6 a guard (or its client) killed at every setup step; the legacy loop
+#     leak (a --test-hooks master)
+# ---------------------------------------------------------------------------
+SOCKT=$T/rocker-t.sock
+start_master MTPID "$SOCKT" "$T/master-t.log" --test-hooks
+MTFD0=$(master_fds "$MTPID")
+PST=$T/app-stall.sqfs
+stalled() { [[ $(cat "/proc/$1/wchan" 2>/dev/null) == *nanosleep* ]]; }
+stalled_guard() { STALL_G=$(guards_of "$MTPID" | head -n 1); [ -n "$STALL_G" ] && stalled "$STALL_G"; }
+# stall_case STEP VICTIM [--legacy-loop]: a CLI run that stalls after STEP;
+# then SIGKILL the guard or the CLI; the aftermath is checked
+stall_case() {
+    local step=$1 who=$2 d=$DD/stall-$1-$2 out=$T/stall-$1-$2.out cli rc info ov sq want got
+    shift 2
+    mkdir -p "$d"
+    spawn cli env ROCKER_SOCKET="$SOCKT" "$ROCKER" run "$@" --test-stall "$step" --pkg "$PST" --exec-dir "$EXEC" \
+        --data-dir "$d" --overlay /usr --overlay /var --overlay /etc --overlay /home --overlay /root \
+        --uid 1000 --gid 1000 -- "$EXEC/bin/true" </dev/null >"$out" 2>&1
+    BG_PIDS+=("$cli")
+    STALL_G=
+    if ! wait_until 5 stalled_guard; then
+        STALL_RES="no guard of the test-hooks master stalled within 5 s (guards: $(guards_of "$MTPID" | tr '\n' ' '), cli: $(tr '\n' ' ' <"$out"))"
+        kill -KILL "$cli" 2>/dev/null
+        wait_jobs 5 "$cli"
+        return
+    fi
+    STALL_DEV=$(loops_backing "$PST" | head -n 1)
+    STALL_AC=$([ -n "$STALL_DEV" ] && cat "/sys/block/$STALL_DEV/loop/autoclear" 2>/dev/null)
+    # where it stopped: our overlays and the squashfs in its mount ns
+    ov=$(awk '$5 ~ /^\/(usr|var|etc|home|root)$/ && / - overlay / {n++} END {print n + 0}' "/proc/$STALL_G/mountinfo" 2>/dev/null)
+    sq=$(awk -v e="$EXEC" '$5 == e && / - squashfs / {n++} END {print n + 0}' "/proc/$STALL_G/mountinfo" 2>/dev/null)
+    info="stalled guard $STALL_G: $ov overlays, squashfs at the exec dir: $sq, loop=${STALL_DEV:-none}${STALL_AC:+ autoclear=$STALL_AC}"
+    case $step in
+    set_dumpable | make_private | open_data_dir | mkdir_layer) want="0 0 no" ;;
+    mount_overlay) want="1 0 no" ;;
+    loop_get_free | loop_set_fd | mkdir_exec_dir) want="5 0 yes" ;;
+    *) want="5 1 yes" ;;
+    esac
+    got="$ov $sq $([ -n "$STALL_DEV" ] && echo yes || echo no)"
+    echo "# stall after $step ($who): $info"
+    if [ "$who" = guard ]; then kill -KILL "$STALL_G"; else kill -KILL "$cli"; fi
+    wait_jobs 10 "$cli"
+    rc=${JOB_RCS[0]}
+    STALL_DETACHED=$(wait_until 2 no_loop_backs "$PST" && echo yes || echo no)
+    STALL_RES=
+    if [ "$got" != "$want" ]; then
+        STALL_RES="stopped at the wrong point: overlays, squashfs, loop = '$got', want '$want' ($info)"
+    elif [ "$who" = guard ] && ! { [ "$rc" = 125 ] && grep -q 'rocker: run: ROCKER_ERR_build_rocker_failed' "$out"; }; then
+        STALL_RES="rocker run: exit $rc, want 125 and build_rocker_failed: $(tr '\n' ' ' <"$out") ($info)"
+    elif [ "$who" = client ] && [ "$rc" != 137 ]; then
+        STALL_RES="the killed rocker run exited $rc ($info)"
+    elif ! STALL_RES=$(no_leak "$MTPID" "$SOCKT.d" "$MTFD0" "$PST" 2>&1); then
+        STALL_RES="$STALL_RES ($info)"
+    else
+        STALL_RES=
+    fi
+}
+t_stall() { [ -z "$STALL_RES" ] || { echo "$STALL_RES"; return 1; }; }
+# the legacy leak first: SIGKILL right after LOOP_SET_FD (autoclear not yet set)
+stall_case loop_set_fd guard --legacy-loop
+LEG_DEV=$STALL_DEV LEG_AC=$STALL_AC LEG_DETACHED=$STALL_DETACHED
+t_legacy_window() {
+    [ -n "$LEG_DEV" ] && [ "$LEG_AC" = 0 ] ||
+        { echo "at the stall the package was not on a loop device without autoclear: dev=${LEG_DEV:-none} autoclear=${LEG_AC:-?} ($STALL_RES)"; return 1; }
+}
+check "legacy leak: attack: the guard stalls right after LOOP_SET_FD: $PST is on ${LEG_DEV:-a loop device} with autoclear=0" t_legacy_window
+t_legacy_detached() { expect_eq "$LEG_DETACHED" yes "${LEG_DEV:-the loop device} detached within 2 s of the kill" && t_stall; }
+check "legacy leak: SIGKILL of the guard in that window: the loop device is detached within 2 s, nothing else left" t_legacy_detached
+t_legacy_log() {
+    grep -Eq "^rocker-master: detached ${LEG_DEV:-loop[0-9]+} \(its guard died before auto-clear was set\)" "$T/master-t.log" ||
+        { echo "no 'detached ${LEG_DEV:-loopN} (its guard died before auto-clear was set)' in the log"; return 1; }
+}
+check "legacy leak: the master logged 'detached ${LEG_DEV:-loopN} (its guard died before auto-clear was set)'" t_legacy_log
+stall_case loop_set_fd client --legacy-loop
+check "legacy leak: the CLIENT killed while its guard is stalled after LOOP_SET_FD: loop device detached, nothing left" t_stall
+for step in set_dumpable make_private open_data_dir mkdir_layer mount_overlay loop_get_free mkdir_exec_dir \
+    mount_squashfs mount_proc unshare_user; do
+    for who in guard client; do
+        stall_case "$step" "$who"
+        check "stall: $who SIGKILLed while the guard stops after $step (checked where: overlays, squashfs, loop): nothing left (loop device, mount, guard, zombie, state file, master fd)" t_stall
+    done
+done
+t_tlog() {
+    local n
+    n=$(grep -Ec '^rocker-master: exit guard=[0-9]+ name=rg-[0-9a-f]{12} signal=9' "$T/master-t.log")
+    [ "$n" -ge 22 ] || { echo "only $n 'exit guard=... signal=9' lines for 22 killed guards"; return 1; }
+}
+check "stall: the test-hooks master logged every killed guard's exit (signal=9)" t_tlog
+stop_master "$MTPID"
+t_tstop() { expect_eq "$M_RC" 0 "exit status of the test-hooks master after SIGTERM"; }
+check "stall: the test-hooks master still stops cleanly on SIGTERM" t_tstop
+
+# ---------------------------------------------------------------------------
+# 8.7 a master restarted after SIGKILL adopts the sandboxes of the last one
+# ---------------------------------------------------------------------------
+SOCKR=$T/rocker-r.sock
+SR=$SOCKR.d
+PR=$T/app-restart.sqfs
+start_master MRPID "$SOCKR" "$T/master-r.log"
+MRFD_BASE=$(master_fds "$MRPID")
+rr() { ROCKER_SOCKET=$SOCKR "$ROCKER" "$@"; }
+rrun() { # NAME ARGS: seed ids, overlay /var, data dir $DD/r-NAME
+    local d=$DD/r-$1
+    shift
+    rr run --pkg "$PR" --exec-dir "$EXEC" --data-dir "$d" --overlay /var --uid 1000 --gid 1000 "$@" </dev/null
+}
+read -r RA_G RA_N _ <<<"$(rrun a --detach -- "$EXEC/bin/sleep" 60 2>>"$T/restart.err")"
+read -r RB_G RB_N _ <<<"$(rrun b --detach -- "$EXEC/bin/sleep" 60 2>>"$T/restart.err")"
+t_r_started() {
+    [[ ${RA_N:-} == rg-* && ${RB_N:-} == rg-* ]] || { echo "sandboxes did not start: $(cat "$T/restart.err")"; return 1; }
+    expect_eq "$(state_files "$SR" | sort | tr '\n' ' ')" "$(printf '%s\n' "$RA_N" "$RB_N" | sort | tr '\n' ' ')" "records in $SR"
+}
+check "restart: two detached sandboxes of one package run, one state record each in $SR" t_r_started
+kill -KILL "$MRPID"
+wait_jobs 5 "$MRPID"
+t_r_survive() {
+    sleep 0.2
+    guard_gone "$RA_G" "$RA_N" && { echo "guard $RA_G died with the master"; return 1; }
+    guard_gone "$RB_G" "$RB_N" && { echo "guard $RB_G died with the master"; return 1; }
+    return 0
+}
+check "restart: the master is SIGKILLed; its sandboxes keep running" t_r_survive
+start_master MRPID "$SOCKR" "$T/master-r.log"
+t_r_adopt() {
+    local g n
+    for g in "$RA_G $RA_N" "$RB_G $RB_N"; do
+        n=${g#* }
+        grep -Eq "^rocker-master: adopt guard=${g% *} name=$n pkg=$PR\$" "$T/master-r.log" ||
+            { echo "no 'adopt guard=${g% *} name=$n pkg=$PR' in the log"; return 1; }
+        rr ps | grep -Eq "^${g% *} +$n +0 +[0-9dhms]+ +$PR\$" || { echo "rocker ps does not list ${g% *} $n: $(rr ps | tr '\n' '|')"; return 1; }
+    done
+}
+check "restart: a new master on the same socket and state dir adopts both (log 'adopt guard=...'), rocker ps lists them with the same pid and name" t_r_adopt
+read -r RC_G RC_N _ <<<"$(rrun c --detach -- "$EXEC/bin/sleep" 60 2>>"$T/restart.err")"
+t_r_share() {
+    [[ ${RC_N:-} == rg-* ]] || { echo "a third sandbox did not start: $(cat "$T/restart.err")"; return 1; }
+    expect_eq "$(loops_backing "$PR" | wc -l)" 1 "loop devices backing $PR (2 adopted sandboxes + 1 new)"
+}
+check "restart: a new sandbox of the same package shares the adopted sandboxes' loop device (still one)" t_r_share
+T0=$(ms_now)
+RBUSY=$(rrun b -- "$EXEC/bin/true" 2>&1)
+RBUSY_RC=$?
+RBUSY_MS=$(($(ms_now) - T0))
+t_r_busy() {
+    expect_eq "$RBUSY_RC $RBUSY" "125 rocker: run: ROCKER_ERR_param_invalid (data_dir_invalid): EBUSY (16) at open_data_dir" \
+        "a RUN on the data dir of adopted sandbox $RB_N" || return 1
+    [ "$RBUSY_MS" -ge 1500 ] || { echo "refused after $RBUSY_MS ms, want a wait of ~2 s first"; return 1; }
+    local now
+    now=$(dmesg 2>/dev/null | grep -c 'upperdir is in-use')
+    [ "$now" = "$INUSE_BEFORE" ] || { echo "the kernel logged 'upperdir is in-use' ($INUSE_BEFORE -> $now lines)"; return 1; }
+}
+check "restart: a RUN on a data dir an adopted sandbox uses waits (~2 s), then data_dir_invalid, EBUSY; no second overlay (no 'upperdir is in-use' in dmesg)" t_r_busy
+rr kill "$RA_N" >"$T/rkill.out" 2>&1
+RKILL_RC=$?
+t_r_kill() {
+    expect_eq "$RKILL_RC" 0 "rocker kill $RA_N ($(cat "$T/rkill.out"))" || return 1
+    wait_until 2 dead "$RA_G" || { echo "adopted guard $RA_G still alive 2 s after rocker kill"; return 1; }
+    ! rr ps | grep -q " $RA_N " || { echo "rocker ps still lists $RA_N"; return 1; }
+    r_gone() { grep -Eq "^rocker-master: exit guard=$RA_G name=$RA_N \(adopted\)" "$T/master-r.log" && [ ! -e "$SR/$RA_N" ]; }
+    wait_until 2 r_gone || { echo "no 'exit guard=$RA_G name=$RA_N (adopted)' in the log, or its record $SR/$RA_N is still there"; return 1; }
+}
+check "restart: rocker kill NAME ends an adopted sandbox (guard gone, not listed, 'exit ... (adopted)' logged, record removed)" t_r_kill
+# the master dies again, and an adopted sandbox ends while no master runs
+kill -KILL "$MRPID"
+wait_jobs 5 "$MRPID"
+kill -KILL "$RB_G"
+# the host's init reaps the orphaned guard (a zombie would still match its
+# record by pidfd, name and start time)
+fully_gone() { [ ! -e "/proc/$RB_G" ] || guard_gone "$RB_G" "$RB_N"; }
+RB_REAPED=yes
+wait_until 5 fully_gone || RB_REAPED=no
+start_master MRPID "$SOCKR" "$T/master-r.log"
+t_r_stale() {
+    if [ "$RB_REAPED" = yes ]; then
+        grep -Eq "^rocker-master: stale record $RB_N removed" "$T/master-r.log" || { echo "no 'stale record $RB_N removed'"; return 1; }
+    else
+        echo "# $RB_G is still an unreaped zombie of init: its record goes through adopt + exit instead" >&2
+        r_b_gone() { [ ! -e "$SR/$RB_N" ]; }
+        wait_until 2 r_b_gone || { echo "the record of the dead $RB_N is still there"; return 1; }
+    fi
+    grep -Eq "^rocker-master: adopt guard=$RC_G name=$RC_N " "$T/master-r.log" || { echo "$RC_N was not adopted"; return 1; }
+    expect_eq "$(state_files "$SR" | tr '\n' ' ')" "$RC_N " "records in $SR"
+}
+check "restart: a sandbox that ended while no master ran: its record is removed as stale; the live one is adopted again" t_r_stale
+rr kill "$RC_N" >/dev/null 2>&1
+t_r_after() {
+    wait_until 2 dead "$RC_G" || { echo "guard $RC_G still alive"; return 1; }
+    wait_until 3 no_loop_backs "$PR" || { echo "$(loops_backing "$PR") still backed by $PR after every sandbox ended"; return 1; }
+    r_empty() { [ -z "$(state_files "$SR")" ]; }
+    wait_until 2 r_empty || { echo "state files left: $(state_files "$SR")"; return 1; }
+    mounts_same "$T/mounts.before" "$T/mounts.restart"
+}
+check "restart: after the adopted sandboxes ended nothing is left (loop device detached, state dir empty, mounts)" t_r_after
+# SIGTERM of a restarted master ends the sandboxes it adopted
+read -r RD_G RD_N _ <<<"$(rrun d --detach -- "$EXEC/bin/sleep" 60 2>>"$T/restart.err")"
+kill -KILL "$MRPID"
+wait_jobs 5 "$MRPID"
+start_master MRPID "$SOCKR" "$T/master-r.log"
+stop_master "$MRPID"
+t_r_term() {
+    [[ ${RD_N:-} == rg-* ]] || { echo "sandbox d did not start: $(cat "$T/restart.err")"; return 1; }
+    grep -Eq "^rocker-master: adopt guard=$RD_G name=$RD_N " "$T/master-r.log" || { echo "$RD_N was not adopted"; return 1; }
+    expect_eq "$M_RC $([ -e "$SOCKR" ] && echo socket-left || echo socket-gone)" "0 socket-gone" "SIGTERM of the restarted master" || return 1
+    wait_until 2 dead "$RD_G" || { echo "adopted guard $RD_G still alive after the master's SIGTERM"; return 1; }
+    wait_until 3 no_loop_backs "$PR" || { echo "$(loops_backing "$PR") still backed by $PR"; return 1; }
+    [ -z "$(state_files "$SR")" ] || { echo "state files left: $(state_files "$SR")"; return 1; }
+    no_our_guards || { echo "guards of ours still alive: $(our_guards | tr '\n' ' ')"; return 1; }
+}
+check "restart: SIGTERM of a restarted master ends the sandbox it adopted (exit 0, socket removed, guard gone, no loop, no record)" t_r_term
+diag <"$T/restart.err"
+# the master SIGKILLed under load: six RUNs in flight (some still in setup,
+# some answered), then a new master; every client returns, nothing is left
+start_master MRPID "$SOCKR" "$T/master-r.log"
+LOAD=()
+for i in 1 2 3 4 5 6; do
+    rrun "load$i" -- "$EXEC/bin/sleep" 1 >"$T/load$i.out" 2>&1 &
+    LOAD+=($!)
+    BG_PIDS+=($!)
+done
+# kill it as soon as its first guard exists (the others are queued or in setup)
+has_child() { local c; read -r c <"/proc/$1/task/$1/children" 2>/dev/null; [ -n "$c" ]; }
+for i in $(seq 600); do has_child "$MRPID" && break; sleep 0.005; done
+kill -KILL "$MRPID"
+wait_jobs 5 "$MRPID"
+start_master MRPID "$SOCKR" "$T/master-r.log"
+wait_jobs 10 "${LOAD[@]}"
+LOAD_RCS="${JOB_RCS[*]}"
+t_r_load() {
+    [[ " $LOAD_RCS " != *" 999 "* ]] || { echo "a rocker run hung after the master was killed: exit codes $LOAD_RCS"; return 1; }
+    no_leak "$MRPID" "$SR" "$MRFD_BASE" "$PR"
+}
+check "restart: master SIGKILLed with 6 RUNs in flight, a new one started: every client returns (exit codes: $LOAD_RCS), nothing is left (guards, loop, records, fds, mounts)" t_r_load
+for i in 1 2 3 4 5 6; do grep -h rocker: "$T/load$i.out"; done | sort | uniq -c | diag
+stop_master "$MRPID"
+
+# ---------------------------------------------------------------------------
+# 9. nothing leaked
 # ---------------------------------------------------------------------------
 t_no_loops() {
     wait_until 3 no_our_loops || { echo "still attached: $(our_loops | tr '\n' ' ')"; return 1; }
@@ -638,18 +1504,26 @@ check "end: host files untouched (/etc/passwd, /usr, the App's write dir, /var/y
 check "end: master still alive" alive "$MPID"
 t_log() {
     local l
-    for l in 'listening on '"$SOCK" \
+    for l in 'listening on '"$SOCK"' \(mode 0600\)' \
         'start guard=[0-9]+ name=rg-[0-9a-f]{12} app_id=4242 uid=1000 gid=1000 pkg='"$PK" \
         'exit guard=[0-9]+ name=rg-[0-9a-f]{12} signal=9' \
         'exit guard=[0-9]+ name=rg-[0-9a-f]{12} status=0' \
-        'refuse peer=[0-9]+ code=ROCKER_ERR_pkg_not_squashfs errno=EINVAL \(22\) step=pkg_check' \
-        'refuse peer=[0-9]+ code=ROCKER_ERR_bad_message errno=EBADF \(9\) step=validate' \
-        'refuse peer=[0-9]+ code=ROCKER_ERR_overlay_invalid errno=ENOENT \(2\) step=validate index=2' \
-        'refuse peer=[0-9]+ code=ROCKER_ERR_permission_denied errno=E[A-Z]+ \([0-9]+\) step=peer_cred'; do
-        grep -Eq "^rocker-master: $l" "$T/master.log" || { echo "no log line like '$l'"; return 1; }
+        'refuse peer=[0-9]+ code=ROCKER_ERR_param_invalid reason=pkg_not_squashfs errno=EINVAL \(22\) step=pkg_check index=0' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_param_invalid reason=bad_message errno=EBADF \(9\) step=validate index=0' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_param_invalid reason=bad_message errno=E2BIG \(7\) step=validate index=0' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_param_invalid reason=overlay_invalid errno=ENOENT \(2\) step=validate index=2' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_sys reason=permission_denied errno=EPERM \(1\) step=validate index=0' \
+        'refuse peer=[0-9]+ code=ROCKER_ERR_build_rocker_failed reason=busy errno=EUSERS \(87\) step=none index=0' \
+        'refuse guard=[0-9]+ code=ROCKER_ERR_param_invalid reason=exec_dir_invalid errno=ENOTDIR \(20\) step=mkdir_exec_dir index=0' \
+        'refuse guard=[0-9]+ code=ROCKER_ERR_param_invalid reason=exec_dir_invalid errno=ELOOP \(40\) step=mkdir_exec_dir index=0' \
+        'refuse guard=[0-9]+ code=ROCKER_ERR_param_invalid reason=data_dir_invalid errno=(ELOOP \(40\)|ENOTDIR \(20\)) step=mkdir_layer index=0' \
+        'bad message peer=[0-9]+: [a-z_]+'; do
+        grep -Eq "^rocker-master: $l\$" "$T/master.log" || { echo "no log line like '$l'"; return 1; }
     done
 }
-check "end: the master logged one line per event (start, exit, refusals with code, errno name, step)" t_log
+check "end: the master logged one line per event (start, exit, refusals with seed code, reason, errno name, step; bad messages, idle drops)" t_log
+t_state_empty() { expect_eq "$(state_files "$SOCK.d" | tr '\n' ' ')" "" "records left in $SOCK.d"; }
+check "end: the master's state dir ($SOCK.d) holds no record" t_state_empty
 
 # SIGTERM while a sandbox runs: the master ends it and leaves nothing
 mkdir -p "$DD/term"
@@ -667,8 +1541,8 @@ master_exited() { ! alive "$MPID" || [ "$(proc_state_ppid "$MPID" | cut -c1)" = 
 if ! wait_until 3 master_exited; then
     nok "end: SIGTERM stops the master" "still running 3 s after SIGTERM"
 else
-    wait "$MPID"
-    M_RC=$?
+    wait_jobs 3 "$MPID"
+    M_RC=${JOB_RCS[0]}
     MPID=
     if [ "$M_RC" = 0 ] && [ ! -e "$SOCK" ]; then
         ok "end: SIGTERM stops the master (exit 0, socket removed)"
@@ -693,7 +1567,7 @@ t_final_mounts() {
 check "end: after the master stopped, the host mount table is unchanged" t_final_mounts
 
 # ---------------------------------------------------------------------------
-# package sharing: one loop device and superblock per package, gone with the
+# 10. package sharing: one loop device and superblock per package, gone with the
 # last sandbox however it ends (a master crash included); a replaced package
 # file is never served from the old mount
 # ---------------------------------------------------------------------------
@@ -705,10 +1579,7 @@ mksquashfs "$T/v1" "$T/share-v1.sqfs" -comp lz4 -noappend -all-root -quiet >/dev
 mksquashfs "$T/v2" "$T/share-v2.sqfs" -comp lz4 -noappend -all-root -quiet >/dev/null 2>&1
 cp "$T/share-v1.sqfs" "$SH"
 SOCK2=$T/rocker2.sock
-"$MASTER" --socket "$SOCK2" 2>"$T/master2.log" &
-MPID2=$!
-t_ready2() { [ -S "$SOCK2" ]; }
-wait_until 5 t_ready2 || bail "second master did not start"
+start_master MPID2 "$SOCK2" "$T/master2.log"
 share_run() { # DATA_SUFFIX ARGS...
     local d=$DD/share-$1; shift
     mkdir -p "$d"
@@ -736,7 +1607,7 @@ t_share_replaced() {
 }
 check "share: after the package file is replaced, a new sandbox sees the new content" t_share_replaced
 # the master crashes; then the sandboxes end: nothing may stay behind
-kill -KILL "$MPID2"; wait "$MPID2" 2>/dev/null
+kill -KILL "$MPID2"; wait_jobs 5 "$MPID2"
 t_share_crash() {
     local g
     for g in ${SH_A%% *} ${SH_B%% *}; do kill -KILL "$g" 2>/dev/null; done
@@ -746,11 +1617,26 @@ t_share_crash() {
     mounts_same "$T/mounts.before" "$T/mounts.share"
 }
 check "share: after a master crash (SIGKILL) and the end of its sandboxes, the shared loop device is detached and no mount is left" t_share_crash
-rm -f "$SOCK2"
+rm -f "$SOCK2" "$SOCK2.d"/* 2>/dev/null
+
+# every master of this run is gone: nothing of ours may be left anywhere
+t_final_all() {
+    wait_until 3 no_our_guards || { echo "guards of ours still alive: $(our_guards | tr '\n' ' ')"; return 1; }
+    wait_until 3 no_our_loops || { echo "loop devices still backed by our files: $(our_loops | tr '\n' ' ')"; return 1; }
+    local d
+    for d in "$SOCK.d" "$SOCKG.d" "$SOCKT.d" "$SOCKR.d"; do
+        [ -z "$(state_files "$d")" ] || { echo "records left in $d: $(state_files "$d" | tr '\n' ' ')"; return 1; }
+    done
+    mounts_same "$T/mounts.before" "$T/mounts.final2"
+}
+check "end: after every master stopped: no guard of ours anywhere, no loop device, no state record, host mounts unchanged" t_final_all
 
 if [ "$FAILED" != 0 ] || [ -n "${ROCKER_IT_VERBOSE:-}" ]; then
-    echo "# master log:"
-    diag <"$T/master.log"
+    for f in master master-g master-t master-r master2; do
+        [ -s "$T/$f.log" ] || continue
+        echo "# $f.log:"
+        diag <"$T/$f.log"
+    done
 fi
-echo "$PASSED passed, $FAILED failed"
+echo "$PASSED passed, $FAILED failed ($(($(date +%s) - T_START)) s)"
 [ "$FAILED" = 0 ]
