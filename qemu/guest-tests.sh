@@ -370,6 +370,16 @@ OUT=$(setsid -c /rocker/bin/rocker run --pkg $PKG --exec-dir $EXEC --data-dir /d
 RC=$?
 chk "[tiocsti] the App with the console (the caller's ctty) as stdin: EPERM" "rc=$RC: $(oneline "$OUT")" [ "$RC:$(v tiocsti)" = 0:EPERM ]
 
+# (c) `rocker run --tty`: the App gets a pty of its own as stdio and ctty,
+#     never the caller's (the CLI relays between the two).
+OUT=$($PROBE pty /bin/sh -c "$PROBE readlink /proc/self/fd/0; /rocker/bin/rocker run --tty --pkg $PKG --exec-dir $EXEC --data-dir /data/tty $OVL --uid 1000 --gid 1000 -- $EXEC/bin/sh -c '$EXEC/bin/probe readlink /proc/self/fd/0; exec $EXEC/bin/probe status'" 2>&1)
+RC=$?
+OUT=$(printf '%s\n' "$OUT" | tr -d '\r') # the App's pty has OPOST on: CRLF
+t1=$(printf '%s\n' "$OUT" | sed -n 's/^readlink=//p' | sed -n 1p)
+t2=$(printf '%s\n' "$OUT" | sed -n 's/^readlink=//p' | sed -n 2p)
+chk "[tty] rocker run --tty: the App's stdin and ctty are a new pty ($t2), not the caller's ($t1); own session" "rc=$RC: $(oneline "$OUT")" \
+    sh -c "[ $RC = 0 ] && case '$t1:$t2' in /dev/pts/*:/dev/pts/*) [ '$t1' != '$t2' ] ;; *) false ;; esac && [ '$(v ctty)' = yes ] && [ '$(v sid)' = '$(v pid)' ]"
+
 section "escape checks: symlinks planted for root to follow"
 # Issue 8 item 4: the App plants a symlink above a later exec dir inside an
 # overlay (/home/app is uid 1000's on the host); the next run must refuse it
