@@ -31,6 +31,17 @@ probe)
     if echo "$2" >/home/app/note.txt; then echo "home_write=ok"; else echo "home_write=failed"; fi
     echo "home_read=$(cat /home/app/note.txt 2>&1)"
     ;;
+escape)
+    # issue 8: a hostile App's view, through the package's bin/probe
+    # (tests/probe/probe.c). Keys are prefixed where probe repeats them.
+    probe ptrace 1
+    echo "proc1_root_$(probe ls /proc/1/root)"
+    echo "proc1_rootlink_$(probe readlink /proc/1/root)"
+    echo "proc1_fd_$(probe ls /proc/1/fd)"
+    echo "proc1_mem_$(probe open /proc/1/mem)"
+    while read -r l; do echo "mnt=$l"; done </proc/self/mountinfo
+    exec probe status # the App process itself (sid == its pid)
+    ;;
 read)
     echo "note=$(cat /home/app/note.txt 2>&1)"
     echo "comp=$(cat "$EXEC/comp")"

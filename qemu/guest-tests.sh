@@ -10,8 +10,14 @@
 #
 # The tests: rocker-abi-tests on the real kernel, then rocker-master and the
 # end-to-end scenario (isolation, persistence, read-only exec dir, ids,
-# lifecycle, error paths, N concurrent sandboxes, LOOP_CONFIGURE and the
-# pre-5.8 LOOP_SET_FD + LOOP_SET_STATUS64 path, leak checks). One line per
+# lifecycle, error paths with seed code + reason + errno + step, N concurrent
+# sandboxes, LOOP_CONFIGURE and the pre-5.8 LOOP_SET_FD + LOOP_SET_STATUS64
+# path, leak checks), then the escape checks of issue 8 (the App's view
+# through tests/probe: capabilities, no_new_privs, own session, TIOCSTI,
+# ptrace of the guard, nosuid/nodev mounts; planted symlinks; the guard's
+# error wins; root-only socket, per-uid slots, idle drop; a master killed
+# with SIGKILL and restarted adopts its sandboxes; no loop device leaks when
+# a guard dies between LOOP_SET_FD and LOOP_SET_STATUS64). One line per
 # check: `ok - NAME` or `FAIL - NAME: WHY`.
 RES=/tmp/rocker-results
 export PATH=/bin:/rocker/bin:/rocker/libexec
@@ -72,6 +78,8 @@ alive() {
     [ -n "$st_" ] && [ "$st_" != Z ] && [ "$st_" != X ]
 }
 dead() { ! alive "$1"; }
+empty_dirs() { for d_; do [ -z "$(ls -A "$d_")" ] || return 1; done; }
+all_alive() { for p_; do alive "$p_" || return 1; done; }
 gone() { [ ! -d "/proc/$1" ]; }
 ppid_of() { # PID -> $PPID_ (empty if gone)
     PPID_=
@@ -109,6 +117,8 @@ guards() { for c in /proc/[0-9]*/comm; do rd "$c" && case $RD in rg-*) echo "${c
 EXEC=/var/your_APP/execdir
 PKG=/pkgs/app-xz.sqfs
 SOCK=/run/rocker.sock
+STATE=$SOCK.d
+PROBE=/rocker/libexec/rocker-probe
 export ROCKER_SOCKET=$SOCK
 OVL="--overlay /usr --overlay /var --overlay /etc --overlay /home --overlay /root"
 MLOG=/tmp/rocker-master.log
@@ -142,10 +152,54 @@ detach() {
 v() { printf '%s\n' "$OUT" | sed -n "s/^$1=//p" | head -n1; }
 has() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
 mlog_has() { grep -q "$1" "$MLOG"; }
+# An error line of the CLI: `ROCKER_ERR_<seed> (<reason>): <ERRNO> (<n>) at <step>`
+# (no "(<reason>)" when the reason is the seed code itself). errno by NAME:
+# the numbers differ on MIPS.  errre SEED REASON ERRNO STEP -> regex
+errre() {
+    if [ -z "$2" ] || [ "$2" = "$1" ]; then
+        echo "ROCKER_ERR_$1: $3 \([0-9]+\) at $4"
+    else
+        echo "ROCKER_ERR_$1 \($2\): $3 \([0-9]+\) at $4"
+    fi
+}
+# start_master [FLAGS]: a master on $SOCK logging to $MLOG (appended), waits
+# for its "listening" line (a socket left by a killed master is still there).
+start_master() {
+    sm_n=$(grep -c 'listening on' "$MLOG" 2>/dev/null)
+    rocker-master --socket $SOCK "$@" 2>>"$MLOG" &
+    MPID=$!
+    wait_until 100 sh -c "[ \$(grep -c 'listening on' '$MLOG') -gt ${sm_n:-0} ]"
+}
+# ended GUARD APP: the guard is reaped and the App dead (within 15 + 5 s)
+ended() { wait_until 150 gone "$1" && wait_until 50 dead "$2"; }
+ended_norec() { ended "$1" "$2" && [ -z "$(ls $STATE)" ]; }
+# Apps: processes of uid 1000 named $1 (a sandbox's App seen from the host)
+apps() {
+    ap_n=0
+    for c in /proc/[0-9]*/comm; do
+        rd "$c" && [ "$RD" = "$1" ] || continue
+        while read -r k_ v_ _; do [ "$k_" = Uid: ] && { [ "$v_" = 1000 ] && ap_n=$((ap_n + 1)); break; }; done 2>/dev/null <"${c%comm}status"
+    done
+    echo "$ap_n"
+}
+
+# errcase NAME SEED REASON ERRNO STEP CMD...: CMD exits 125 and prints
+# `ROCKER_ERR_<SEED> (<REASON>): <ERRNO> (<n>) at <STEP>` (issue 8 item 7:
+# err_no is one of the seed's 12 codes, the reason is the precise code)
+errcase() {
+    ec_n=$1 ec_re=$(errre "$2" "$3" "$4" "$5") ec_d="ROCKER_ERR_$2${3:+ ($3)}, $4 at $(printf '%s' "$5" | tr -d '\\')"
+    shift 5
+    OUT=$(timeout 60 "$@" 2>&1 </dev/null)
+    RC=$?
+    chk "error: $ec_n -> $ec_d" "rc=$RC: $(oneline "$OUT")" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -qE \"\$2\"" _ "$OUT" "$ec_re"
+}
+R="rocker run --uid 1000 --gid 1000"
 
 # ------------------------------------------------------------ guest layout
-mkdir -p /home/app /data /run /usr/share /root
+mkdir -p /home/app /data /run /usr/share /root /dev/pts
 chown 1000:1000 /home/app
+# ptys for the TIOCSTI checks (probe pty); devtmpfs has /dev/ptmx
+grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
 echo "host file" >/usr/share/host.txt
 PASSWD_SUM=$(md5sum </etc/passwd)
 
@@ -174,9 +228,9 @@ chk "rocker-master --help" "failed" sh -c 'rocker-master --help >/dev/null'
 # ------------------------------------------------------------- 3. master
 section "rocker-master"
 MOUNTS0=$(cat /proc/mounts)
-rocker-master --socket $SOCK 2>"$MLOG" &
-MPID=$!
-if wait_until 100 [ -S $SOCK ]; then
+: >"$MLOG"
+start_master
+if [ -S $SOCK ]; then
     ok "rocker-master listens on $SOCK (pid $MPID)"
 else
     fail "rocker-master listens on $SOCK" "no socket after 10 s: $(oneline "$(cat "$MLOG")")"
@@ -185,6 +239,15 @@ MFD0=$(ls /proc/$MPID/fd | wc -l)
 OUT=$(rocker ps 2>&1)
 RC=$?
 chk "rocker ps: empty table" "rc=$RC: $(oneline "$OUT")" sh -c "[ $RC = 0 ] && [ \$(printf '%s\n' \"\$1\" | wc -l) = 1 ]" _ "$OUT"
+# issue 8 item 3: a root-only socket
+sm=$(stat -c '%a %u:%g' $SOCK 2>&1)
+chk "the socket is mode 0600, owned by root ($sm)" "stat: $sm" [ "$sm" = "600 0:0" ]
+sm=$(stat -c '%a %u' $STATE 2>&1)
+chk "the state dir $STATE is mode 0700, root's ($sm)" "stat: $sm" [ "$sm" = "700 0" ]
+OUT=$($PROBE as 1000 1000 /rocker/bin/rocker ps 2>&1)
+RC=$?
+chk "a non-root user cannot connect (rocker ps as uid 1000: ROCKER_ERR_sys, EACCES at connect)" "rc=$RC: $(oneline "$OUT")" \
+    sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -qE \"\$2\"" _ "$OUT" "$(errre sys '' EACCES connect)"
 
 # ------------------------------------------------- 4. isolation scenario
 # scenario TAG PKG [FLAGS]: the seed's example configuration (overlays /usr
@@ -249,6 +312,112 @@ for c in gzip lz4; do
     chk "squashfs -comp $c package runs" "rc=$RC: $(oneline "$OUT")" [ "$RC:$(v comp)" = "0:$c" ]
 done
 
+# ------------------------------------- 4b. escapes (issue 8), inside
+section "escape checks: the App's view (tests/probe in the package)"
+# The seed's configuration; the App is app.sh `escape`: probe ptrace 1,
+# /proc/1/{root,fd,mem}, its /proc/self/mountinfo, then `exec probe status`.
+run_fg /data/escape $PKG "$OVL" -- $EXEC/bin/sh $EXEC/app.sh escape
+chk "[escape] rocker run exits 0" "rc=$RC: $(oneline "$OUT")" [ "$RC" = 0 ]
+caps="$(v capbnd) $(v capeff) $(v capprm) $(v capinh) $(v capamb)"
+chk "[escape] CapBnd, CapEff, CapPrm, CapInh, CapAmb are all 0" "Bnd Eff Prm Inh Amb = $caps" \
+    [ "$caps" = "0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000" ]
+chk "[escape] NoNewPrivs 1" "NoNewPrivs=$(v nonewprivs)" [ "$(v nonewprivs)" = 1 ]
+chk "[escape] uid/gid 1000, no supplementary groups" "uid=$(v uid) gid=$(v gid) groups='$(v groups)'" [ "$(v uid):$(v gid):$(v groups)" = 1000:1000: ]
+chk "[escape] own session: sid == pgid == its pid ($(v pid))" "pid=$(v pid) sid=$(v sid) pgid=$(v pgid)" \
+    sh -c "is() { case \$1 in ''|*[!0-9]*) return 1;; esac; }; is '$(v pid)' && [ '$(v sid)' = '$(v pid)' ] && [ '$(v pgid)' = '$(v pid)' ]"
+chk "[escape] no controlling tty (open /dev/tty: $(v ctty))" "ctty=$(v ctty)" [ "$(v ctty)" = ENXIO ]
+# The App is an ordinary uid-1000 process after execve: dumpable 1. The one
+# made non-dumpable is the guard (PID 1 inside), checked through /proc/1.
+chk "[escape] the App itself is dumpable (1): the guard is the non-dumpable one" "dumpable=$(v dumpable)" [ "$(v dumpable)" = 1 ]
+chk "[escape] ptrace(PTRACE_ATTACH / PTRACE_SEIZE, 1) -> EPERM" "attach=$(v ptrace_attach) seize=$(v ptrace_seize)" \
+    [ "$(v ptrace_attach):$(v ptrace_seize)" = EPERM:EPERM ]
+p1="root=$(v proc1_root_ls) rootlink=$(v proc1_rootlink_readlink) fd=$(v proc1_fd_ls) mem=$(v proc1_mem_open)"
+chk "[escape] the guard's /proc/1/root, /proc/1/fd, /proc/1/mem are out of reach (EACCES)" "$p1" \
+    [ "$p1" = "root=EACCES rootlink=EACCES fd=EACCES mem=EACCES" ]
+# mountinfo: mount point $5, per-mount options $6, fs type after "-"; the
+# last line of a mount point is the one on top.
+mbad=$(printf '%s\n' "$OUT" | sed -n 's/^mnt=//p' | awk -v want="/usr /var /etc /home /root $EXEC /proc" '
+    { for (i = 7; i <= NF && $i != "-"; i++) ; m[$5] = $6; t[$5] = $(i + 1) }
+    END {
+        n = split(want, w, " ")
+        for (k = 1; k <= n; k++) {
+            p = w[k]
+            if (!(p in m)) { printf "%s: not mounted; ", p; continue }
+            need = (p == "/proc") ? "nosuid nodev noexec" : "nosuid nodev"
+            c = split(need, q, " ")
+            for (j = 1; j <= c; j++) if (index("," m[p] ",", "," q[j] ",") == 0) printf "%s (%s) %s lacks %s; ", p, t[p], m[p], q[j]
+        }
+    }')
+chk "[escape] mountinfo: overlays /usr /var /etc /home /root and the exec dir nosuid,nodev; /proc nosuid,nodev,noexec" \
+    "$mbad" [ -z "$mbad" ]
+
+section "escape checks: TIOCSTI into the caller's terminal"
+# The caller's session has a terminal as its controlling tty and gives it to
+# the App as stdin; the App (own session, setsid) must get EPERM. The
+# controls run the same probe as uid 1000 in that session, outside rocker:
+# INJECTED there proves the kernel would let a same-session App do it.
+# (a) a pty: `rocker-probe pty` = a new session whose ctty is a new pty
+#     (Debian's busybox has no `script`).
+OUT=$($PROBE pty $PROBE as 1000 1000 $PROBE tiocsti x 2>&1)
+chk "[tiocsti] control: uid 1000 in the caller's session on its pty injects (INJECTED)" "$(oneline "$OUT")" [ "$(v tiocsti)" = INJECTED ]
+mkdir -p /data/tty
+OUT=$($PROBE pty /rocker/bin/rocker run --pkg $PKG --exec-dir $EXEC --data-dir /data/tty $OVL --uid 1000 --gid 1000 -- $EXEC/bin/probe tiocsti x 2>&1)
+RC=$?
+chk "[tiocsti] the App with the caller's pty as stdin: EPERM" "rc=$RC: $(oneline "$OUT")" [ "$RC:$(v tiocsti)" = 0:EPERM ]
+# (b) the serial console: `setsid -c` makes /dev/console (the UART behind it)
+#     the controlling tty of a new session, rocker run in it, stdin the console.
+OUT=$(setsid -c /rocker/bin/rocker run --pkg $PKG --exec-dir $EXEC --data-dir /data/tty $OVL --uid 1000 --gid 1000 -- $EXEC/bin/probe tiocsti x </dev/console 2>&1)
+RC=$?
+chk "[tiocsti] the App with the console (the caller's ctty) as stdin: EPERM" "rc=$RC: $(oneline "$OUT")" [ "$RC:$(v tiocsti)" = 0:EPERM ]
+
+# (c) `rocker run --tty`: the App gets a pty of its own as stdio and ctty,
+#     never the caller's (the CLI relays between the two).
+OUT=$($PROBE pty /bin/sh -c "$PROBE readlink /proc/self/fd/0; /rocker/bin/rocker run --tty --pkg $PKG --exec-dir $EXEC --data-dir /data/tty $OVL --uid 1000 --gid 1000 -- $EXEC/bin/sh -c '$EXEC/bin/probe readlink /proc/self/fd/0; exec $EXEC/bin/probe status'" 2>&1)
+RC=$?
+OUT=$(printf '%s\n' "$OUT" | tr -d '\r') # the App's pty has OPOST on: CRLF
+t1=$(printf '%s\n' "$OUT" | sed -n 's/^readlink=//p' | sed -n 1p)
+t2=$(printf '%s\n' "$OUT" | sed -n 's/^readlink=//p' | sed -n 2p)
+chk "[tty] rocker run --tty: the App's stdin and ctty are a new pty ($t2), not the caller's ($t1); own session" "rc=$RC: $(oneline "$OUT")" \
+    sh -c "[ $RC = 0 ] && case '$t1:$t2' in /dev/pts/*:/dev/pts/*) [ '$t1' != '$t2' ] ;; *) false ;; esac && [ '$(v ctty)' = yes ] && [ '$(v sid)' = '$(v pid)' ]"
+
+section "escape checks: symlinks planted for root to follow"
+# Issue 8 item 4: the App plants a symlink above a later exec dir inside an
+# overlay (/home/app is uid 1000's on the host); the next run must refuse it
+# and create nothing at the target.
+rm -rf /tmp/evil-target
+mkdir -p /tmp/evil-target /data/plant
+run_fg /data/plant $PKG "$OVL" -- $EXEC/bin/probe symlink /tmp/evil-target /home/app/plant
+pl=$(readlink /data/plant/home/upper/app/plant 2>&1)
+chk "[symlink] the App planted /home/app/plant -> /tmp/evil-target (in its upper dir)" "rc=$RC: $(oneline "$OUT") readlink: $pl" \
+    [ "$RC:$(v symlink):$pl" = 0:OK:/tmp/evil-target ]
+errcase "exec dir below the App's symlink (/home/app/plant/execdir)" param_invalid exec_dir_invalid ELOOP mkdir_exec_dir \
+    $R --pkg $PKG --exec-dir /home/app/plant/execdir --data-dir /data/plant $OVL -- /home/app/plant/execdir/bin/true
+mkdir -p /data/real /data/lay /data/upl/var
+ln -sfn /data/real /data/link
+ln -sfn /tmp/evil-target /data/lay/var
+ln -sfn /tmp/evil-target /data/upl/var/upper
+errcase "data dir is a symlink" param_invalid data_dir_invalid ELOOP open_data_dir \
+    $R --pkg $PKG --exec-dir $EXEC --data-dir /data/link --overlay /var -- $EXEC/bin/true
+errcase "layer dir <data>/var is a symlink" param_invalid data_dir_invalid "(ELOOP|ENOTDIR)" "mkdir_layer \(overlay 0\)" \
+    $R --pkg $PKG --exec-dir $EXEC --data-dir /data/lay --overlay /var -- $EXEC/bin/true
+errcase "<data>/var/upper is a symlink" param_invalid data_dir_invalid "(ELOOP|ENOTDIR)" "mkdir_layer \(overlay 0\)" \
+    $R --pkg $PKG --exec-dir $EXEC --data-dir /data/upl --overlay /var -- $EXEC/bin/true
+chk "[symlink] nothing was created through the symlinks (/tmp/evil-target, /data/real empty)" \
+    "evil-target: $(ls -A /tmp/evil-target | tr '\n' ' ') real: $(ls -A /data/real | tr '\n' ' ')" \
+    empty_dirs /tmp/evil-target /data/real
+# Issue 8 item 8: the guard's own report wins over its exit that follows
+# (it used to be build_rocker_failed/ECHILD now and then).
+i=0 bad=
+while [ $i -lt 10 ]; do
+    i=$((i + 1))
+    OUT=$($R --pkg $PKG --exec-dir $EXEC --data-dir /data/lay --overlay /var -- $EXEC/bin/true 2>&1 </dev/null)
+    RC=$?
+    [ "$RC" = 125 ] && printf '%s' "$OUT" | grep -qE "$(errre param_invalid data_dir_invalid '(ELOOP|ENOTDIR)' mkdir_layer)" || bad="$bad run $i: rc=$RC $(oneline "$OUT");"
+done
+chk "[symlink] the guard's own error wins: 10 runs, 10 x data_dir_invalid (never build_rocker_failed/ECHILD)" "$bad" [ -z "$bad" ]
+chkl "escape checks leave no guard, no loop device" 'echo guards: $(guards) loops: $(backing)' \
+    wait_until 100 sh -c "[ -z \"\$(grep -ls '^rg-' /proc/[0-9]*/comm)\" ] && ! ls /sys/block/loop*/loop/backing_file >/dev/null 2>&1"
+
 # -------------------------------------------------------- 5. lifecycle
 section "lifecycle"
 # life TAG PKG FLAGS HOW: detach a sleeping App, check it, end it with HOW
@@ -307,29 +476,29 @@ fi
 # ------------------------------------------------------ 6. error paths
 section "error paths"
 printf 'this is not a squashfs image\n' >/tmp/junk.sqfs
-errcase() { # NAME CODE CMD...
-    ec_n=$1 ec_c=$2
-    shift 2
-    OUT=$(timeout 60 "$@" 2>&1 </dev/null)
-    RC=$?
-    chk "error: $ec_n -> ROCKER_ERR_$ec_c" "rc=$RC: $(oneline "$OUT")" sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -q 'ROCKER_ERR_$ec_c'" _ "$OUT"
-}
-R="rocker run --uid 1000 --gid 1000"
 OK="--exec-dir $EXEC --data-dir /data/err"
 LONG=/var/$(printf '%0300d' 0)
-mkdir -p /data/err
-errcase "missing package" pkg_missing $R --pkg /pkgs/missing.sqfs $OK --overlay /var -- /bin/true
-errcase "package is not squashfs" pkg_not_squashfs $R --pkg /tmp/junk.sqfs $OK --overlay /var -- /bin/true
-errcase "package is a directory" pkg_not_squashfs $R --pkg /pkgs $OK --overlay /var -- /bin/true
-errcase "relative exec dir" path_relative $R --pkg $PKG --exec-dir var/your_APP/execdir --data-dir /data/err --overlay /var -- /bin/true
-errcase "300-byte data dir" path_too_long $R --pkg $PKG --exec-dir $EXEC --data-dir $LONG --overlay /var -- /bin/true
-for o in /nonexistent /proc /usr/share; do
-    errcase "overlay $o" overlay_invalid $R --pkg $PKG $OK --overlay /var --overlay $o -- /bin/true
+# 300 bytes in 10-byte components: a path the kernel takes, too long for the wire
+LONGD=/data/$(printf 'abcdefghi/%.0s' $(seq 30))
+mkdir -p /data/err "$LONGD"
+errcase "missing package" param_invalid pkg_missing ENOENT open_pkg $R --pkg /pkgs/missing.sqfs $OK --overlay /var -- /bin/true
+errcase "package is not squashfs" param_invalid pkg_not_squashfs EINVAL pkg_check $R --pkg /tmp/junk.sqfs $OK --overlay /var -- /bin/true
+errcase "package is a directory" param_invalid pkg_not_squashfs EINVAL pkg_check $R --pkg /pkgs $OK --overlay /var -- /bin/true
+errcase "relative exec dir" param_invalid path_relative EINVAL validate $R --pkg $PKG --exec-dir var/your_APP/execdir --data-dir /data/err --overlay /var -- /bin/true
+errcase "300-byte exec dir" param_invalid path_too_long ENAMETOOLONG validate $R --pkg $PKG --exec-dir $LONG --data-dir /data/err --overlay /var -- /bin/true
+errcase "300-byte data dir" param_invalid path_too_long ENAMETOOLONG validate $R --pkg $PKG --exec-dir $EXEC --data-dir "$LONGD" --overlay /var -- /bin/true
+# A missing data dir is created by the CLI (ROUND2 "CLI"): a 296-byte name cannot be.
+errcase "missing data dir with a 296-byte name (the CLI cannot create it)" param_invalid data_dir_invalid ENAMETOOLONG open_data_dir \
+    $R --pkg $PKG --exec-dir $EXEC --data-dir $LONG --overlay /var -- /bin/true
+errcase "overlay /nonexistent" param_invalid overlay_invalid ENOENT "validate \(overlay 1\)" $R --pkg $PKG $OK --overlay /var --overlay /nonexistent -- /bin/true
+for o in /proc /usr/share; do
+    errcase "overlay $o" param_invalid overlay_invalid EINVAL "validate \(overlay 1\)" $R --pkg $PKG $OK --overlay /var --overlay $o -- /bin/true
 done
-errcase "no server (rocker run)" no_server env ROCKER_SOCKET=/run/absent.sock $R --pkg $PKG $OK --overlay /var -- /bin/true
-errcase "no server (rocker ps)" no_server env ROCKER_SOCKET=/run/absent.sock rocker ps
+errcase "no server (rocker run)" server_unaddr_invalid no_server ENOENT connect env ROCKER_SOCKET=/run/absent.sock $R --pkg $PKG $OK --overlay /var -- /bin/true
+errcase "no server (rocker ps)" server_unaddr_invalid no_server ENOENT connect env ROCKER_SOCKET=/run/absent.sock rocker ps
+errcase "test_stall without rocker-master --test-hooks" sys permission_denied EPERM validate $R --pkg $PKG $OK --overlay /var --test-stall loop_set_fd -- /bin/true
 if detach /data/busy $PKG -- $EXEC/bin/sleep 600; then
-    errcase "data dir in use by a live sandbox" data_dir_invalid $R --pkg $PKG --exec-dir $EXEC --data-dir /data/busy --overlay /var -- /bin/true
+    errcase "data dir in use by a live sandbox" param_invalid data_dir_invalid EBUSY open_data_dir $R --pkg $PKG --exec-dir $EXEC --data-dir /data/busy --overlay /var -- /bin/true
     rocker kill "$GNAME" >/dev/null 2>&1
     wait_until 150 gone "$GPID"
 else
@@ -339,12 +508,45 @@ chk "master still alive after the refusals" "master $MPID gone" alive "$MPID"
 chkl "error paths leave no guard, no loop device" 'echo guards: $(guards) loops: $(backing)' \
     wait_until 100 sh -c "[ -z \"\$(grep -ls '^rg-' /proc/[0-9]*/comm)\" ] && ! ls /sys/block/loop*/loop/backing_file >/dev/null 2>&1"
 
+# ---------------------------------------------- 6b. connection slots
+section "connection slots (issue 8 item 3)"
+# 8 idle connections of root (its share), then a 9th (rocker ps): refused at
+# once; the idle ones are closed by the master after 2 s.
+rm -f /tmp/hold.out
+$PROBE hold $SOCK 8 8000 >/tmp/hold.out 2>&1 &
+HJ=$!
+wait_until 50 grep -q '^held=' /tmp/hold.out
+OUT=$(rocker ps 2>&1)
+RC=$?
+held=$(sed -n 's/^held=//p' /tmp/hold.out)
+chk "root holds 8 idle connections (its share)" "probe: $(oneline "$(cat /tmp/hold.out)")" [ "$held" = 8 ]
+chk "a 9th connection of root is refused at once: ROCKER_ERR_build_rocker_failed (busy)" "rc=$RC: $(oneline "$OUT")" \
+    sh -c "[ $RC = 125 ] && printf '%s' \"\$1\" | grep -qE 'ROCKER_ERR_build_rocker_failed \(busy\): '" _ "$OUT"
+chk "... and the CLI names its errno: EUSERS" \
+    "product bug: ROCKER_errno_name() in rocker.h has no case for EUSERS, the errno the master gives a busy refusal; the CLI printed '$(oneline "$OUT")', the master logged '$(grep -m1 'reason=busy' "$MLOG")'" \
+    sh -c "printf '%s' \"\$1\" | grep -qE '\(busy\): EUSERS \([0-9]+\)'" _ "$OUT"
+wait $HJ
+hold=$(sed -n 's/^closed=//p' /tmp/hold.out)
+ms=${hold##*ms=}
+chk "the idle connections are closed by the master after ~2 s (closed=${hold%% *}, ${ms} ms)" "probe: $(oneline "$(cat /tmp/hold.out)")" \
+    sh -c "[ '${hold% ms=*}' = '8 replied=0' ] && [ '$ms' -ge 1000 ] && [ '$ms' -le 6000 ]"
+chkl "... the master logged 'drop peer=$HJ: idle' 8 times" 'oneline "$(grep "peer=$HJ" "$MLOG")"' \
+    [ "$(grep -c "drop peer=$HJ: idle" "$MLOG")" = 8 ]
+OUT=$(rocker ps 2>&1)
+RC=$?
+chk "... then root's slots are free again (rocker ps)" "rc=$RC: $(oneline "$OUT")" [ "$RC" = 0 ]
+
 # ------------------------------------------------ 7. concurrent sandboxes
 section "$NBOX concurrent sandboxes"
-# $NBOX foreground `rocker run` in parallel (one package, own data dirs),
-# then `rocker kill NAME` each: every rocker run must exit 137.
+# $NBOX foreground `rocker run` (one package, own data dirs), then `rocker
+# kill NAME` each: every rocker run must exit 137. Started in waves of 6:
+# root may have 8 connections at once (ROUND2), and a start holds its
+# connection until the reply (a burst of 16 gets busy/EUSERS for the rest).
+# A wave is done when its Apps run (the connection is closed by then).
 PM=/tmp/app-many.sqfs
+WAVE=6
 cp $PKG $PM
+apps_ge() { [ "$(apps sleep)" -ge "$1" ]; }
 jobs_=
 i=1
 while [ $i -le "$NBOX" ]; do
@@ -352,16 +554,15 @@ while [ $i -le "$NBOX" ]; do
     rocker run --pkg $PM --exec-dir $EXEC --data-dir /data/many-$i --overlay /var --uid 1000 --gid 1000 \
         --app-id $((100 + i)) -- $EXEC/bin/sleep 600 </dev/null >/tmp/many-$i.out 2>&1 &
     jobs_="$jobs_ $!"
+    if [ $((i % WAVE)) = 0 ] || [ $i = "$NBOX" ]; then wait_until 600 apps_ge $i; fi
     i=$((i + 1))
 done
 many_rows() { rocker ps 2>/dev/null | grep -c " $PM\$"; }
-many_up() { [ "$(many_rows)" -ge "$NBOX" ]; }
-wait_until 600 many_up
 ps_out=$(rocker ps 2>&1)
 rows=$(printf '%s\n' "$ps_out" | grep " $PM\$")
 nrows=$(printf '%s\n' "$rows" | grep -c .)
 nuniq=$(printf '%s\n' "$rows" | awk '{print $2}' | sort -u | grep -c .)
-chk "$NBOX concurrent sandboxes start, rocker ps lists $NBOX with distinct names" \
+chk "$NBOX concurrent sandboxes start (waves of $WAVE), rocker ps lists $NBOX with distinct names" \
     "rows=$nrows names=$nuniq: $(cat /tmp/many-*.out | tr '\n' ' ')" [ "$nrows:$nuniq" = "$NBOX:$NBOX" ]
 bad=
 for g in $(printf '%s\n' "$rows" | awk '{print $1":"$2}'); do
@@ -383,7 +584,92 @@ many_gone() { [ "$(many_rows)" = 0 ] && [ -z "$(guards)" ] && no_loops $PM; }
 chkl "all $NBOX guards reaped, rocker ps empty, loop devices detached" 'echo rows=$(many_rows) guards: $(guards) loops: $(backing)' \
     wait_until 100 many_gone
 
-# ---------------------------------------------------------------- 8. leaks
+# ------------------------------------- 8. master restart (issue 8 item 5)
+section "master killed with SIGKILL, restarted: adoption"
+PA=/tmp/app-adopt.sqfs
+cp $PKG $PA
+a_ok=1
+detach /data/adopt-1 $PA --app-id 51 -- $EXEC/bin/sleep 600 || a_ok=0
+G1=$GPID N1=$GNAME A1=$APID
+detach /data/adopt-2 $PA --app-id 52 -- $EXEC/bin/sleep 600 || a_ok=0
+G2=$GPID N2=$GNAME A2=$APID
+chk "two detached sandboxes ($N1 $N2)" "rc=$DRC: $(oneline "$DOUT")" [ $a_ok = 1 ]
+rec=$(ls $STATE 2>&1 | tr '\n' ' ')
+chk "the master keeps one record per sandbox in $STATE ($rec)" "$rec" [ "$rec" = "$(printf '%s\n' $N1 $N2 | sort | tr '\n' ' ')" ]
+OLD=$MPID
+kill -9 $OLD
+wait $OLD 2>/dev/null
+chk "after SIGKILL of the master the sandboxes live on (guards and Apps)" "$(for p in $G1 $G2 $A1 $A2; do alive $p && printf "%s:up " $p || printf "%s:down " $p; done)" \
+    all_alive $G1 $G2 $A1 $A2
+echo "# --- restart" >>"$MLOG"
+start_master --test-hooks
+chk "a new master (--test-hooks) starts on the same socket (pid $MPID)" "$(oneline "$(tail -n5 "$MLOG")")" alive $MPID
+chkl "it adopts both sandboxes ('adopt guard=$G1 name=$N1', 'adopt guard=$G2 name=$N2')" 'oneline "$(grep adopt "$MLOG")"' \
+    sh -c "grep -q 'adopt guard=$G1 name=$N1 ' '$MLOG' && grep -q 'adopt guard=$G2 name=$N2 ' '$MLOG'"
+ps_out=$(rocker ps 2>&1)
+chk "rocker ps lists them (pid, name, app id 51/52, package)" "$(oneline "$ps_out")" \
+    sh -c "printf '%s\n' \"\$1\" | grep -qE '^$G1 +$N1 +51 +[0-9dhms]+ +$PA\$' && printf '%s\n' \"\$1\" | grep -qE '^$G2 +$N2 +52 +[0-9dhms]+ +$PA\$'" _ "$ps_out"
+errcase "a RUN on an adopted sandbox's data dir (waits 2 s)" param_invalid data_dir_invalid EBUSY open_data_dir \
+    $R --pkg $PKG --exec-dir $EXEC --data-dir /data/adopt-1 --overlay /var -- $EXEC/bin/true
+if detach /data/adopt-3 $PA --app-id 53 -- $EXEC/bin/sleep 600; then
+    nl=$(loops $PA)
+    chk "a new sandbox of the same package shares the adopted loop device ($nl device(s))" "$(backing)" [ "$nl" = 1 ]
+    ko=$(rocker kill "$GNAME" 2>&1)
+    chk "... and ends (rocker kill) with the adopted ones running" "rc=$?: $(oneline "$ko")" wait_until 150 gone "$GPID"
+else
+    fail "a new sandbox of the same package after the restart" "rc=$DRC: $(oneline "$DOUT")"
+fi
+ko=$(rocker kill "$N1" 2>&1)
+krc=$?
+chk "rocker kill $N1 (adopted)" "rc=$krc: $(oneline "$ko")" [ "$krc:$ko" = 0: ]
+chk "... ends it: guard gone, App dead" "guard $G1 $(alive $G1 && echo up), App $A1 $(alive $A1 && echo up)" ended $G1 $A1
+chkl "... the master learns of its end ('exit guard=$G1 name=$N1 (adopted)')" 'oneline "$(tail -n3 "$MLOG")"' \
+    wait_until 50 mlog_has "exit guard=$G1 name=$N1 (adopted)"
+ps_out=$(rocker ps 2>&1)
+chk "... rocker ps no longer lists it, its record is gone" "ps: $(oneline "$ps_out") records: $(ls $STATE | tr '\n' ' ')" \
+    sh -c "! printf '%s' \"\$1\" | grep -q $N1 && [ ! -e $STATE/$N1 ]" _ "$ps_out"
+run_fg /data/adopt-1 $PKG "--overlay /var" -- $EXEC/bin/true
+chk "... its data dir is free again" "rc=$RC: $(oneline "$OUT")" [ "$RC" = 0 ]
+# SIGTERM ends adopted sandboxes too ($N2 is still running).
+kill -TERM $MPID
+wait $MPID
+RC=$?
+chk "SIGTERM of the restarted master: exit 0, socket removed" "rc=$RC socket: $(ls $SOCK 2>&1)" [ "$RC:$(ls $SOCK 2>/dev/null)" = 0: ]
+chk "... and it ended the adopted $N2 (guard gone, App dead, no record)" "guard $G2 $(alive $G2 && echo up), App $A2 $(alive $A2 && echo up), records: $(ls $STATE | tr '\n' ' ')" \
+    ended_norec $G2 $A2
+chkl "... no loop device of the package left" 'backing' wait_until 100 no_loops $PA
+
+# ---------------------------- 9. legacy loop: guard killed mid-attach (item 6)
+section "legacy loop: a guard killed between LOOP_SET_FD and LOOP_SET_STATUS64"
+echo "# --- restart" >>"$MLOG"
+start_master --test-hooks
+MFD0=$(ls /proc/$MPID/fd | wc -l)
+PS_=/tmp/app-stall.sqfs
+cp $PKG $PS_
+mkdir -p /data/stall
+rocker run --pkg $PS_ --legacy-loop --test-stall loop_set_fd --exec-dir $EXEC --data-dir /data/stall --overlay /var \
+    --uid 1000 --gid 1000 -- $EXEC/bin/true </dev/null >/tmp/stall.out 2>&1 &
+SJ=$!
+wait_until 300 loop_sysdir $PS_ >/dev/null
+sd=$(loop_sysdir $PS_)
+G=$(guards | tr '\n' ' ')
+G=${G#/proc/}
+G=${G%% *}
+chk "the guard stalls after LOOP_SET_FD: ${sd#/sys/block/} attached, autoclear 0 (guard $G)" \
+    "sysfs dir '$sd' autoclear=$(cat $sd/loop/autoclear 2>&1) guards: $(guards | tr '\n' ' ')" \
+    sh -c "[ -n '$sd' ] && [ \"\$(cat $sd/loop/autoclear)\" = 0 ] && [ -n '$G' ]"
+[ -n "$G" ] && kill -9 "$G"
+wait $SJ
+RC=$?
+chk "... kill -9 of the guard: rocker run fails (exit 125, ROCKER_ERR_build_rocker_failed)" "rc=$RC: $(oneline "$(cat /tmp/stall.out)")" \
+    sh -c "[ $RC = 125 ] && grep -q 'ROCKER_ERR_build_rocker_failed' /tmp/stall.out"
+chkl "... the master detaches the loop device (none left with $PS_)" 'backing' wait_until 100 no_loops $PS_
+chkl "... and says so ('detached ${sd#/sys/block/} (its guard died before auto-clear was set)')" 'oneline "$(tail -n4 "$MLOG")"' \
+    mlog_has "detached ${sd#/sys/block/} (its guard died before auto-clear was set)"
+chkl "... no guard left, rocker ps empty" 'echo guards: $(guards) ps: $(rocker ps 2>&1 | tail -n +2)' \
+    wait_until 100 sh -c "[ -z \"\$(grep -ls '^rg-' /proc/[0-9]*/comm)\" ] && [ \$(rocker ps | wc -l) = 1 ]"
+
+# --------------------------------------------------------------- 10. leaks
 section "leaks"
 chkl "end: no loop device attached (/sys/block/loop*/loop/backing_file)" 'backing' wait_until 50 no_loops
 MOUNTS1=$(cat /proc/mounts)
@@ -402,8 +688,8 @@ chk "end: host files untouched (/etc/passwd, /home/app, /var)" "passwd/home/var 
 kill -TERM $MPID
 wait $MPID
 RC=$?
-chk "rocker-master stops on SIGTERM (exit 0, socket removed, 'stopped' logged)" "rc=$RC, socket $(ls $SOCK 2>&1)" \
-    sh -c "[ $RC = 0 ] && [ ! -e $SOCK ] && grep -q stopped $MLOG"
+chk "rocker-master stops on SIGTERM (exit 0, socket removed, 'stopped' logged, no record left)" "rc=$RC, socket $(ls $SOCK 2>&1), records: $(ls $STATE | tr '\n' ' ')" \
+    sh -c "[ $RC = 0 ] && [ ! -e $SOCK ] && [ \"\$(tail -n1 $MLOG)\" = 'rocker-master: stopped' ] && [ -z \"\$(ls $STATE)\" ]"
 if grep -q '^FAIL' "$RES"; then
     echo "    # master log:"
     sed 's/^/    #   /' "$MLOG"

@@ -7,8 +7,9 @@
 #           the guest kernel (+ loop/squashfs/overlay modules) and busybox
 #   user    stage 1: rocker-abi-tests, rocker --help, rocker-master --help
 #           under qemu-<arch>-static
-#   initrd  initramfs (cpio newc + gzip): busybox, rocker binaries, three
-#           squashfs test packages (xz, gzip, lz4), qemu/guest-*.sh
+#   initrd  initramfs (cpio newc + gzip): busybox, rocker binaries, the probe
+#           (/rocker/libexec/rocker-probe), three squashfs test packages
+#           (xz, gzip, lz4: busybox + bin/probe + app.sh), qemu/guest-*.sh
 #   system  stage 2: boot the real kernel, qemu/guest-tests.sh runs every
 #           check and powers off; gated on the guest's `N passed, M failed`
 #
@@ -414,7 +415,7 @@ rq_build() {
     make -s -C "$RQ_ROOT" TARGET="$RQ_TRIPLE" release
     RQ_INSTALL=$RQ_ROOT/install_dir/$RQ_TRIPLE
     local f
-    for f in bin/rocker-master bin/rocker libexec/rocker-abi-tests; do
+    for f in bin/rocker-master bin/rocker libexec/rocker-abi-tests libexec/rocker-probe; do
         [ -x "$RQ_INSTALL/$f" ] || die "missing $RQ_INSTALL/$f"
     done
 }
@@ -479,7 +480,7 @@ rq_initramfs() {
     install -m 755 "$RQ_DIR/guest-init.sh" "$r/init"
     install -m 755 "$RQ_DIR/guest-tests.sh" "$r/guest-tests.sh"
     install -m 755 "$RQ_INSTALL/bin/rocker-master" "$RQ_INSTALL/bin/rocker" "$r/rocker/bin/"
-    install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$r/rocker/libexec/"
+    install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
     if [ -n "$RQ_MODDIR" ]; then
         cp "$RQ_MODDIR"/*.ko "$RQ_MODDIR/order" "$r/modules/"
     fi
@@ -490,6 +491,7 @@ rq_initramfs() {
     mkdir -p "$app/bin"
     cp "$RQ_BUSYBOX" "$app/bin/busybox"
     for a in sh sleep id cat ls touch echo stat mkdir rm true false; do ln -s busybox "$app/bin/$a"; done
+    install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$app/bin/probe" # tests/probe: the App's view
     install -m 755 "$RQ_DIR/guest-app.sh" "$app/app.sh"
     for c in xz gzip lz4; do
         echo "$c" >"$app/comp"

@@ -16,11 +16,23 @@
  *   probe kill PID SIG         kill result
  *   probe exec PATH [ARGS]     execv PATH (prints exec=ERRNO if it fails)
  *   probe sleep SECONDS        nanosleep, then exit 0
+ *
+ * Harness helpers (run OUTSIDE a sandbox by the QEMU guest tests):
+ *   probe as UID GID PROG [ARGS]   setgroups(0), setgid, setuid, then execv PROG
+ *   probe pty PROG [ARGS]          PROG in a new session whose controlling tty is
+ *                                  a new pty (stdio; no echo, no output \r);
+ *                                  relays its output; exits with its status
+ *   probe hold SOCKET N MS         opens N connections to a SOCK_SEQPACKET socket
+ *                                  and sends nothing; prints `held=K`, then waits
+ *                                  up to MS ms for the peer to close them:
+ *                                  `closed=C replied=R ms=T` (R: got bytes first)
  */
 #define _GNU_SOURCE 1
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,10 +41,13 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +60,7 @@ static const char *ename(int e)
     E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV) E(ENOTDIR)
     E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY) E(ENOSPC) E(EROFS) E(EPIPE)
     E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(EOPNOTSUPP) E(EADDRINUSE)
-    E(ECONNREFUSED) E(ENETUNREACH) E(EHOSTUNREACH) E(ETIMEDOUT) E(EADDRNOTAVAIL)
+    E(ECONNREFUSED) E(ECONNRESET) E(EUSERS) E(ENETUNREACH) E(EHOSTUNREACH) E(ETIMEDOUT) E(EADDRNOTAVAIL)
     default: return "E?";
     }
 #undef E
@@ -137,6 +152,100 @@ static int cmd_ls(const char *path)
     return 0;
 }
 
+/* PROG in a new session with a new pty as its controlling tty and stdio. */
+static int cmd_pty(char **argv)
+{
+    char buf[512];
+    const char *name;
+    int st, m = posix_openpt(O_RDWR | O_NOCTTY);
+    ssize_t n;
+    pid_t pid;
+    if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m))) {
+        kv("pty", ename(errno));
+        return 126;
+    }
+    pid = fork();
+    if (pid == 0) {
+        struct termios t;
+        int s;
+        setsid();
+        s = open(name, O_RDWR); /* a session leader without a tty: s becomes it */
+        if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0) { kv("pty", ename(errno)); _exit(126); }
+        if (tcgetattr(s, &t) == 0) {
+            t.c_oflag &= ~(tcflag_t)OPOST;
+            t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+            tcsetattr(s, TCSANOW, &t);
+        }
+        dup2(s, 0); dup2(s, 1); dup2(s, 2);
+        if (s > 2) close(s);
+        close(m);
+        execv(argv[0], argv);
+        kv("exec", ename(errno));
+        _exit(127);
+    }
+    if (pid < 0) { kv("pty", ename(errno)); return 126; }
+    /* EIO once every holder of the slave has closed it */
+    while ((n = read(m, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0 && write(1, buf, (size_t)n) < 0) break;
+    close(m);
+    if (waitpid(pid, &st, 0) < 0) return 126;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* N idle connections; how long until the peer closes them. */
+static int cmd_hold(const char *path, int n, int ms)
+{
+    struct pollfd p[64];
+    struct sockaddr_un a;
+    int k, open_ = 0, closed = 0, replied = 0;
+    long t0, left;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+    if (n > 64) n = 64;
+    for (k = 0; k < n; k++) {
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+            kv("connect", ename(errno));
+            if (fd >= 0) close(fd);
+            break;
+        }
+        p[k].fd = fd;
+        p[k].events = POLLIN;
+        open_++;
+    }
+    printf("held=%d\n", open_);
+    fflush(stdout);
+    t0 = now_ms();
+    while (closed < open_ && (left = ms - (now_ms() - t0)) > 0) {
+        if (poll(p, (nfds_t)open_, (int)left) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (k = 0; k < open_; k++) {
+            char b[256];
+            ssize_t r;
+            if (p[k].fd < 0 || !p[k].revents) continue;
+            r = read(p[k].fd, b, sizeof b);
+            if (r > 0) { replied++; continue; }
+            close(p[k].fd);
+            p[k].fd = -1;
+            closed++;
+        }
+    }
+    printf("closed=%d replied=%d ms=%ld\n", closed, replied, now_ms() - t0);
+    for (k = 0; k < open_; k++)
+        if (p[k].fd >= 0) close(p[k].fd);
+    return 0;
+}
+
 static void rm_rf(const char *p)
 {
     struct stat st;
@@ -206,6 +315,18 @@ int main(int argc, char **argv)
         while (nanosleep(&t, &t) < 0 && errno == EINTR) {}
         return 0;
     }
-    fprintf(stderr, "usage: probe status|tiocsti|ptrace|open|ls|readlink|symlink|write|unshare|kill|exec|sleep ...\n");
+    if (!strcmp(cmd, "as") && argc > 4) {
+        if (setgroups(0, NULL) < 0 || setgid((gid_t)atoi(argv[3])) < 0 || setuid((uid_t)atoi(argv[2])) < 0) {
+            kv("as", ename(errno));
+            return 126;
+        }
+        execv(argv[4], argv + 4);
+        kv("exec", ename(errno));
+        return 127;
+    }
+    if (!strcmp(cmd, "pty") && argc > 2) return cmd_pty(argv + 2);
+    if (!strcmp(cmd, "hold") && argc > 4) return cmd_hold(argv[2], atoi(argv[3]), atoi(argv[4]));
+    fprintf(stderr, "usage: probe status|tiocsti|ptrace|open|ls|readlink|symlink|write|unshare|kill|exec|sleep"
+                    "|as|pty|hold ...\n");
     return 2;
 }
