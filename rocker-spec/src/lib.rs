@@ -12,8 +12,8 @@
 pub mod recipe;
 
 use rocker_proto::{
-    check_abs_path, check_run_req, err, step, under, RunReq, NET_BRIDGE, NET_HOST, NET_NONE, RUN_LEGACY_LOOP, SHARE_DEV,
-    SHARE_IPC, SHARE_TMP, SHARE_UTS,
+    check_abs_path, check_run_req, err, step, under, RunReq, LIMIT_SWAP, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_NO_PIVOT, ROOT_PKG,
+    ROOT_RO, RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
 };
 use syscalls::Errno;
 
@@ -180,7 +180,80 @@ pub struct SandboxSpec<'a> {
     pub device_ro: u32,
     /// Its network.
     pub net: Net<'a>,
+    /// Its cgroup's limits (all `None`: unlimited).
+    pub limits: Limits,
+    /// The App's rlimits (the target's `RLIMIT_*` numbers).
+    pub rlimits: &'a [Rlimit],
+    /// Its seccomp filter.
+    pub seccomp: Seccomp<'a>,
+    /// What its root is.
+    pub root: Root,
+    /// The App's working directory (empty: the default).
+    pub cwd: &'a [u8],
+    /// Host paths bound into it (read-only unless `bind_rw` says so).
+    pub binds: &'a [Bind<'a>],
+    /// Bit i: bind i read-write.
+    pub bind_rw: u32,
 }
+
+/// cgroup limits of a sandbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// `memory.max`, bytes.
+    pub mem_max: Option<u64>,
+    /// `memory.swap.max`, bytes (`Some(0)`: no swap).
+    pub swap_max: Option<u64>,
+    /// `cpu.max` quota and period, µs.
+    pub cpu_max: Option<(u32, u32)>,
+    /// `cpu.weight`, 1..=10000.
+    pub cpu_weight: Option<u32>,
+    /// `pids.max`.
+    pub pids_max: Option<u32>,
+}
+
+impl Limits {
+    /// No limit at all.
+    pub fn is_none(&self) -> bool {
+        *self == Limits::default()
+    }
+}
+
+/// The App's seccomp filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seccomp<'a> {
+    /// The default filter (Docker's default profile's denials).
+    Default,
+    /// None.
+    Unconfined,
+    /// Calls named in `names` (NUL-separated) get `action`, all others
+    /// `default_action` (`SECCOMP_ACT_*`); `errno` for `SECCOMP_ACT_ERRNO`.
+    Profile {
+        /// Action of the calls not listed.
+        default_action: u32,
+        /// Action of the listed calls.
+        action: u32,
+        /// Errno of `SECCOMP_ACT_ERRNO` (0: EPERM).
+        errno: u32,
+        /// Syscall names, each NUL-terminated.
+        names: &'a [u8],
+    },
+}
+
+/// What a sandbox's root is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root {
+    /// The host's tree with overlays, the package at the exec dir (the seed's).
+    Host,
+    /// The package is the whole root.
+    Pkg {
+        /// No writable layer over it.
+        read_only: bool,
+        /// `MS_MOVE` + `chroot` instead of `pivot_root`.
+        no_pivot: bool,
+    },
+}
+
+pub use rocker_proto::{Bind, Rlimit};
 
 impl<'a> SandboxSpec<'a> {
     /// The spec of a decoded RUN request: every path rule, the test hook's
@@ -238,6 +311,14 @@ impl<'a> SandboxSpec<'a> {
         } else {
             req.tmp_size_kb
         };
+        // Nothing of VER3 reaches a v1 client's App: it runs no recipe.
+        let ver3 = req.mem_max | req.swap_max != 0
+            || req.limit_flags | req.cpu_quota_us | req.cpu_weight | req.pids_max | req.seccomp | req.root | req.bind_rw != 0
+            || req.n_rlimits + req.n_binds != 0
+            || !req.cwd.is_empty();
+        if v1 && ver3 {
+            return Err(Fail::new(err::UNSUPPORTED, Errno::EINVAL, step::VALIDATE));
+        }
         Ok(SandboxSpec {
             app_id: req.app_id,
             uid: req.uid,
@@ -257,6 +338,32 @@ impl<'a> SandboxSpec<'a> {
             devices: req.devices(),
             device_ro: req.device_ro,
             net,
+            limits: Limits {
+                mem_max: (req.mem_max != 0).then_some(req.mem_max),
+                swap_max: (req.limit_flags & LIMIT_SWAP != 0).then_some(req.swap_max),
+                cpu_max: (req.cpu_quota_us != 0).then_some((req.cpu_quota_us, if req.cpu_period_us == 0 { 100_000 } else { req.cpu_period_us })),
+                cpu_weight: (req.cpu_weight != 0).then_some(req.cpu_weight),
+                pids_max: (req.pids_max != 0).then_some(req.pids_max),
+            },
+            rlimits: req.rlimits(),
+            seccomp: match req.seccomp {
+                SECCOMP_UNCONFINED => Seccomp::Unconfined,
+                SECCOMP_PROFILE => Seccomp::Profile {
+                    default_action: req.seccomp_default,
+                    action: req.seccomp_action,
+                    errno: req.seccomp_errno,
+                    names: req.seccomp_names,
+                },
+                _ => Seccomp::Default,
+            },
+            root: if req.root == ROOT_PKG {
+                Root::Pkg { read_only: req.root_flags & ROOT_RO != 0, no_pivot: req.root_flags & ROOT_NO_PIVOT != 0 }
+            } else {
+                Root::Host
+            },
+            cwd: req.cwd,
+            binds: req.binds(),
+            bind_rw: req.bind_rw,
         })
     }
 }

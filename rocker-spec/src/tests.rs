@@ -91,3 +91,39 @@ fn bad_paths_fail_at_validate_with_their_reason() {
     let f = SandboxSpec::from_run(&req).unwrap_err();
     assert_eq!((f.code(), f.slot()), (err::OVERLAY_INVALID, 2));
 }
+
+#[test]
+fn ver3_fields_reach_the_spec_and_never_a_v1_client() {
+    let mut r = seed_req();
+    r.reply_max = 8192;
+    r.mem_max = 32 << 20;
+    r.limit_flags = rocker_proto::LIMIT_SWAP;
+    r.cpu_quota_us = 20_000;
+    r.pids_max = 50;
+    r.seccomp = rocker_proto::SECCOMP_UNCONFINED;
+    r.root = rocker_proto::ROOT_PKG;
+    r.root_flags = rocker_proto::ROOT_RO;
+    r.cwd = b"/srv";
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&req).unwrap();
+    assert_eq!(
+        spec.limits,
+        Limits { mem_max: Some(32 << 20), swap_max: Some(0), cpu_max: Some((20_000, 100_000)), cpu_weight: None, pids_max: Some(50) }
+    );
+    assert_eq!(spec.seccomp, Seccomp::Unconfined);
+    assert_eq!(spec.root, Root::Pkg { read_only: true, no_pivot: false });
+    assert_eq!(spec.cwd, b"/srv");
+    // The same from a v1 client: refused, it could not carry them out.
+    r.reply_max = 0;
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let f = SandboxSpec::from_run(&req).unwrap_err();
+    assert_eq!((f.code(), f.step()), (rocker_proto::err::UNSUPPORTED, rocker_proto::step::VALIDATE));
+    // A plain recipe request: no limit, the default filter, the host's root.
+    let spec_b = body(&seed_req(), RUN_REQ_SIZE);
+    let req = RunReq::decode(&spec_b).unwrap();
+    let spec = SandboxSpec::from_run(&req).unwrap();
+    assert!(spec.limits.is_none());
+    assert_eq!((spec.seccomp, spec.root), (Seccomp::Default, Root::Host));
+}
