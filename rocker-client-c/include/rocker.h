@@ -153,12 +153,24 @@ typedef enum {
 #define ROCKER_ERR_unsupported              ROCKER_ERR_unsupported
     ROCKER_ERR_isolation_invalid = 26,
 #define ROCKER_ERR_isolation_invalid        ROCKER_ERR_isolation_invalid
-    ROCKER_ERR_net_failed = 27
+    ROCKER_ERR_net_failed = 27,
 #define ROCKER_ERR_net_failed               ROCKER_ERR_net_failed
+    ROCKER_ERR_limit_invalid = 28,
+#define ROCKER_ERR_limit_invalid            ROCKER_ERR_limit_invalid
+    ROCKER_ERR_limit_unsupported = 29,
+#define ROCKER_ERR_limit_unsupported        ROCKER_ERR_limit_unsupported
+    ROCKER_ERR_cgroup_failed = 30,
+#define ROCKER_ERR_cgroup_failed            ROCKER_ERR_cgroup_failed
+    ROCKER_ERR_seccomp_invalid = 31,
+#define ROCKER_ERR_seccomp_invalid          ROCKER_ERR_seccomp_invalid
+    ROCKER_ERR_root_invalid = 32,
+#define ROCKER_ERR_root_invalid             ROCKER_ERR_root_invalid
+    ROCKER_ERR_bind_invalid = 33
+#define ROCKER_ERR_bind_invalid             ROCKER_ERR_bind_invalid
 } ROCKER_ERR;
 
 #define ROCKER_ERR_SEED_MAX 10  /* the seed's last code */
-#define ROCKER_ERR_MAX 27       /* the last reason */
+#define ROCKER_ERR_MAX 33       /* the last reason */
 
 /* Steps (wire u16): where a request failed. */
 #define ROCKER_STEP_none             0
@@ -208,6 +220,10 @@ typedef enum {
 #define ROCKER_STEP_setns_ipc        53
 #define ROCKER_STEP_setns_net        54
 #define ROCKER_STEP_setns_cgroup     55
+#define ROCKER_STEP_join_cgroup      56
+#define ROCKER_STEP_prlimit          57
+#define ROCKER_STEP_seccomp          58
+#define ROCKER_STEP_chdir            59
 #define ROCKER_STEP_set_dumpable     64
 #define ROCKER_STEP_loop_claim       65
 #define ROCKER_STEP_guard_report     66
@@ -216,6 +232,14 @@ typedef enum {
 #define ROCKER_STEP_mount_dev        69
 #define ROCKER_STEP_mount_tmp        70
 #define ROCKER_STEP_net              71
+#define ROCKER_STEP_cgroup           72
+#define ROCKER_STEP_cgroup_join      73
+#define ROCKER_STEP_mask_paths       74
+#define ROCKER_STEP_userns_limits    75
+#define ROCKER_STEP_mount_root       76
+#define ROCKER_STEP_mount_sys        77
+#define ROCKER_STEP_mount_binds      78
+#define ROCKER_STEP_pivot_root       79
 
 /* Recipe ops (PROTOCOL.md "Recipe"). */
 #define ROCKER_OP_join_cgroup    1
@@ -266,6 +290,12 @@ ROCKER_API const char *ROCKER_err_name(int err)
         "ROCKER_ERR_unsupported",
         "ROCKER_ERR_isolation_invalid",
         "ROCKER_ERR_net_failed",
+        "ROCKER_ERR_limit_invalid",
+        "ROCKER_ERR_limit_unsupported",
+        "ROCKER_ERR_cgroup_failed",
+        "ROCKER_ERR_seccomp_invalid",
+        "ROCKER_ERR_root_invalid",
+        "ROCKER_ERR_bind_invalid",
     };
     if (err < -1 || err > ROCKER_ERR_MAX)
         return "ROCKER_ERR_?";
@@ -278,7 +308,7 @@ ROCKER_API int ROCKER_seed_code(int reason)
     static const signed char seed[] = {
         -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
         3, 2, 2, 2, 2, 2, 2, 2, 1, 7, 7, 2,
-        2, 7, 2, 2, 7,
+        2, 7, 2, 2, 7, 2, 2, 7, 2, 2, 2,
     };
     if (reason < -1 || reason > ROCKER_ERR_MAX)
         return ROCKER_ERR_unknown;
@@ -336,6 +366,10 @@ ROCKER_API const char *ROCKER_step_name(int step)
     case ROCKER_STEP_setns_ipc: return "setns_ipc";
     case ROCKER_STEP_setns_net: return "setns_net";
     case ROCKER_STEP_setns_cgroup: return "setns_cgroup";
+    case ROCKER_STEP_join_cgroup: return "join_cgroup";
+    case ROCKER_STEP_prlimit: return "prlimit";
+    case ROCKER_STEP_seccomp: return "seccomp";
+    case ROCKER_STEP_chdir: return "chdir";
     case ROCKER_STEP_set_dumpable: return "set_dumpable";
     case ROCKER_STEP_loop_claim: return "loop_claim";
     case ROCKER_STEP_guard_report: return "guard_report";
@@ -344,6 +378,14 @@ ROCKER_API const char *ROCKER_step_name(int step)
     case ROCKER_STEP_mount_dev: return "mount_dev";
     case ROCKER_STEP_mount_tmp: return "mount_tmp";
     case ROCKER_STEP_net: return "net";
+    case ROCKER_STEP_cgroup: return "cgroup";
+    case ROCKER_STEP_cgroup_join: return "cgroup_join";
+    case ROCKER_STEP_mask_paths: return "mask_paths";
+    case ROCKER_STEP_userns_limits: return "userns_limits";
+    case ROCKER_STEP_mount_root: return "mount_root";
+    case ROCKER_STEP_mount_sys: return "mount_sys";
+    case ROCKER_STEP_mount_binds: return "mount_binds";
+    case ROCKER_STEP_pivot_root: return "pivot_root";
     default: return "?";
     }
 }

@@ -63,7 +63,8 @@ static void test_names(void)
         "path_relative", "path_too_long", "path_invalid", "overlay_invalid",
         "bad_message", "permission_denied", "busy", "no_loop_device",
         "data_dir_invalid", "exec_dir_invalid", "id_map_failed", "unsupported",
-        "isolation_invalid", "net_failed"
+        "isolation_invalid", "net_failed", "limit_invalid", "limit_unsupported",
+        "cgroup_failed", "seccomp_invalid", "root_invalid", "bind_invalid"
     };
     static const struct { int e; const char *name; } errnos[] = {
 #define E(x) { x, #x }
@@ -98,8 +99,9 @@ static void test_names(void)
        ROCKER_ERR_no_loop_device == 21 && ROCKER_ERR_data_dir_invalid == 22 &&
        ROCKER_ERR_exec_dir_invalid == 23 && ROCKER_ERR_id_map_failed == 24 &&
        ROCKER_ERR_unsupported == 25 && ROCKER_ERR_isolation_invalid == 26 &&
-       ROCKER_ERR_net_failed == 27 && ROCKER_ERR_MAX == 27,
-       "reasons 11..27 have PROTOCOL.md's numbers, ROCKER_ERR_MAX 27");
+       ROCKER_ERR_net_failed == 27 && ROCKER_ERR_limit_invalid == 28 &&
+       ROCKER_ERR_bind_invalid == 33 && ROCKER_ERR_MAX == 33,
+       "reasons 11..33 have PROTOCOL.md's numbers, ROCKER_ERR_MAX 33");
     ok(sizeof(RockerResult) == 44 && offsetof(RockerResult, guard_pname) == 12 &&
        offsetof(RockerResult, sys_errno) == 28 && offsetof(RockerResult, step) == 32 &&
        offsetof(RockerResult, index) == 36 && offsetof(RockerResult, reason) == 40,
@@ -115,10 +117,10 @@ static void test_names(void)
     }
     ok(!bad && (int)(sizeof errs / sizeof errs[0]) == ROCKER_ERR_MAX + 2,
        "ROCKER_err_name for all %d codes", ROCKER_ERR_MAX + 2);
-    ok(!strcmp(ROCKER_err_name(-2), "ROCKER_ERR_?") && !strcmp(ROCKER_err_name(28), "ROCKER_ERR_?") &&
+    ok(!strcmp(ROCKER_err_name(-2), "ROCKER_ERR_?") && !strcmp(ROCKER_err_name(34), "ROCKER_ERR_?") &&
        !strcmp(ROCKER_err_name(1 << 30), "ROCKER_ERR_?") &&
        !strcmp(ROCKER_err_name(-2147483647 - 1), "ROCKER_ERR_?"),
-       "ROCKER_err_name out of range (-2, 28, 2^30, INT_MIN) -> ROCKER_ERR_?");
+       "ROCKER_err_name out of range (-2, 34, 2^30, INT_MIN) -> ROCKER_ERR_?");
 
     bad = 0;
     for (i = 0; i < (int)(sizeof errnos / sizeof errnos[0]); i++)
@@ -155,6 +157,12 @@ static void test_seed_codes(void)
         { ROCKER_ERR_unsupported, ROCKER_ERR_param_invalid },
         { ROCKER_ERR_isolation_invalid, ROCKER_ERR_param_invalid },
         { ROCKER_ERR_net_failed, ROCKER_ERR_build_rocker_failed },
+        { ROCKER_ERR_limit_invalid, ROCKER_ERR_param_invalid },
+        { ROCKER_ERR_limit_unsupported, ROCKER_ERR_param_invalid },
+        { ROCKER_ERR_cgroup_failed, ROCKER_ERR_build_rocker_failed },
+        { ROCKER_ERR_seccomp_invalid, ROCKER_ERR_param_invalid },
+        { ROCKER_ERR_root_invalid, ROCKER_ERR_param_invalid },
+        { ROCKER_ERR_bind_invalid, ROCKER_ERR_param_invalid },
     };
     int i, bad = 0, in_range = 1;
 
@@ -174,13 +182,13 @@ static void test_seed_codes(void)
     for (i = -1; i <= ROCKER_ERR_MAX; i++)
         in_range &= ROCKER_seed_code(i) >= -1 && ROCKER_seed_code(i) <= ROCKER_ERR_SEED_MAX;
     ok(in_range, "every reason maps into -1..ROCKER_ERR_SEED_MAX");
-    ok(ROCKER_seed_code(28) == ROCKER_ERR_unknown && ROCKER_seed_code(-2) == ROCKER_ERR_unknown &&
+    ok(ROCKER_seed_code(34) == ROCKER_ERR_unknown && ROCKER_seed_code(-2) == ROCKER_ERR_unknown &&
        ROCKER_seed_code(1 << 30) == ROCKER_ERR_unknown &&
        ROCKER_seed_code(-2147483647 - 1) == ROCKER_ERR_unknown,
        "a reason this header does not know (a newer master's) -> ROCKER_ERR_unknown");
 }
 
-/* The steps are sparse: master 0..22, client 32..55, guard/master 64..71. */
+/* The steps are sparse: master 0..22, client 32..59, guard/master 64..79. */
 static const struct { int n; const char *name; } steps[] = {
     { 0, "none" }, { 1, "validate" }, { 2, "peer_cred" }, { 3, "pkg_check" },
     { 4, "clone_guard" }, { 5, "make_private" }, { 6, "open_data_dir" },
@@ -196,8 +204,11 @@ static const struct { int n; const char *name; } steps[] = {
     { 45, "register_app" }, { 46, "guard_timeout" }, { 47, "capbset" },
     { 48, "no_new_privs" }, { 49, "setsid" }, { 50, "ambient" }, { 51, "recipe" },
     { 52, "setns_uts" }, { 53, "setns_ipc" }, { 54, "setns_net" }, { 55, "setns_cgroup" },
+    { 56, "join_cgroup" }, { 57, "prlimit" }, { 58, "seccomp" }, { 59, "chdir" },
     { 64, "set_dumpable" }, { 65, "loop_claim" }, { 66, "guard_report" }, { 67, "state" },
-    { 68, "set_hostname" }, { 69, "mount_dev" }, { 70, "mount_tmp" }, { 71, "net" }
+    { 68, "set_hostname" }, { 69, "mount_dev" }, { 70, "mount_tmp" }, { 71, "net" },
+    { 72, "cgroup" }, { 73, "cgroup_join" }, { 74, "mask_paths" }, { 75, "userns_limits" },
+    { 76, "mount_root" }, { 77, "mount_sys" }, { 78, "mount_binds" }, { 79, "pivot_root" }
 };
 
 static void test_steps_and_ops(void)
@@ -230,7 +241,7 @@ static void test_steps_and_ops(void)
             printf("# step %d is not in the table but named %s\n", i, ROCKER_step_name(i));
         }
     }
-    ok(unknown_ok && known == 55, "the holes (23..31, 56..63, 72..65535) are all '?' (%d named)", known);
+    ok(unknown_ok && known == 67, "the holes (23..31, 60..63, 80..65535) are all '?' (%d named)", known);
     ok(!strcmp(ROCKER_step_name(-1), "?") && !strcmp(ROCKER_step_name(1 << 20), "?"),
        "ROCKER_step_name(-1), (2^20) -> ?");
     ok(ROCKER_STEP_none == 0 && ROCKER_STEP_reply == 22 && ROCKER_STEP_connect == 32 &&
@@ -397,10 +408,10 @@ static void test_decode(void)
     rc = rocker__decode_rep_run(&rb.rep, n, &r);
     ok(rc == 0 && r.err_no == ROCKER_ERR_param_invalid && r.reason == ROCKER_ERR_unsupported &&
        r.sys_errno == E2BIG, "unsupported/E2BIG -> param_invalid");
-    n = v1_err(28, EINVAL, 200, 0);
+    n = v1_err(34, EINVAL, 200, 0);
     rc = rocker__decode_rep_run(&rb.rep, n, &r);
-    ok(rc == 0 && r.err_no == ROCKER_ERR_unknown && r.reason == 28 && r.step == 200,
-       "a newer master's reason 28 -> err_no unknown, reason 28 kept");
+    ok(rc == 0 && r.err_no == ROCKER_ERR_unknown && r.reason == 34 && r.step == 200,
+       "a newer master's reason 34 -> err_no unknown, reason 34 kept");
     n = v1_err(ROCKER_ERR_unknown, 0, 0, 0);
     rc = rocker__decode_rep_run(&rb.rep, n, &r);
     ok(rc == 0 && r.err_no == ROCKER_ERR_unknown && r.reason == ROCKER_ERR_unknown, "err -1 accepted");

@@ -86,10 +86,22 @@ pub mod err {
     pub const ISOLATION_INVALID: i32 = 26;
     /// net_failed: setting up the sandbox's network failed.
     pub const NET_FAILED: i32 = 27;
+    /// limit_invalid: a cgroup limit or rlimit out of range.
+    pub const LIMIT_INVALID: i32 = 28;
+    /// limit_unsupported: a limit this kernel or host cannot enforce.
+    pub const LIMIT_UNSUPPORTED: i32 = 29;
+    /// cgroup_failed: creating or joining the sandbox's cgroup failed.
+    pub const CGROUP_FAILED: i32 = 30;
+    /// seccomp_invalid: an unknown syscall name or action in a profile.
+    pub const SECCOMP_INVALID: i32 = 31;
+    /// root_invalid: a bad root mode, root package or working directory.
+    pub const ROOT_INVALID: i32 = 32;
+    /// bind_invalid: a bind mount's source or destination is refused.
+    pub const BIND_INVALID: i32 = 33;
 }
 
 /// Every reason, in value order (the seed's codes map to themselves).
-pub const REASONS: [Reason; 29] = [
+pub const REASONS: [Reason; 35] = [
     r(err::UNKNOWN, "unknown", err::UNKNOWN),
     r(err::SUCCESS, "success", err::SUCCESS),
     r(err::SYS, "sys", err::SYS),
@@ -119,6 +131,12 @@ pub const REASONS: [Reason; 29] = [
     r(err::UNSUPPORTED, "unsupported", err::PARAM_INVALID),
     r(err::ISOLATION_INVALID, "isolation_invalid", err::PARAM_INVALID),
     r(err::NET_FAILED, "net_failed", err::BUILD_ROCKER_FAILED),
+    r(err::LIMIT_INVALID, "limit_invalid", err::PARAM_INVALID),
+    r(err::LIMIT_UNSUPPORTED, "limit_unsupported", err::PARAM_INVALID),
+    r(err::CGROUP_FAILED, "cgroup_failed", err::BUILD_ROCKER_FAILED),
+    r(err::SECCOMP_INVALID, "seccomp_invalid", err::PARAM_INVALID),
+    r(err::ROOT_INVALID, "root_invalid", err::PARAM_INVALID),
+    r(err::BIND_INVALID, "bind_invalid", err::PARAM_INVALID),
 ];
 
 /// Largest seed code; every `err_no` a client reports is in `-1..=SEED_LAST`.
@@ -238,6 +256,14 @@ pub mod step {
     pub const SETNS_NET: u16 = 54;
     /// setns_cgroup
     pub const SETNS_CGROUP: u16 = 55;
+    /// join_cgroup: the App's helper joins the sandbox's cgroup (recipe)
+    pub const JOIN_CGROUP: u16 = 56;
+    /// prlimit: an rlimit of the App (recipe)
+    pub const PRLIMIT: u16 = 57;
+    /// seccomp: the App's filter (recipe)
+    pub const SECCOMP: u16 = 58;
+    /// chdir: the App's working directory (recipe)
+    pub const CHDIR: u16 = 59;
     /// set_dumpable: the guard makes itself non-dumpable
     pub const SET_DUMPABLE: u16 = 64;
     /// legacy loop claim (guard -> master, before LOOP_SET_FD)
@@ -254,13 +280,29 @@ pub mod step {
     pub const MOUNT_TMP: u16 = 70;
     /// the sandbox's network (lo, veth, bridge, address, route)
     pub const NET: u16 = 71;
+    /// the sandbox's cgroup: create it, write its limits (master)
+    pub const CGROUP: u16 = 72;
+    /// the guard joins its cgroup (kernels without CLONE_INTO_CGROUP)
+    pub const CGROUP_JOIN: u16 = 73;
+    /// masked paths (/proc/kcore, ...) and read-only /proc and /sys parts
+    pub const MASK_PATHS: u16 = 74;
+    /// no nested namespaces: the sandbox's user namespace limits
+    pub const USERNS_LIMITS: u16 = 75;
+    /// rootfs mode: the package mounted as the root (and its overlay)
+    pub const MOUNT_ROOT: u16 = 76;
+    /// rootfs mode: /sys read-only
+    pub const MOUNT_SYS: u16 = 77;
+    /// bind mounts from the host
+    pub const MOUNT_BINDS: u16 = 78;
+    /// rootfs mode: pivot_root (or MS_MOVE + chroot) and the old root detached
+    pub const PIVOT_ROOT: u16 = 79;
 
     /// First client-side step.
     pub const CLIENT_FIRST: u16 = CONNECT;
 }
 
 /// Every step with its name (`ROCKER_STEP_<name>`), in value order.
-pub const STEPS: [(u16, &str); 55] = [
+pub const STEPS: [(u16, &str); 67] = [
     (step::NONE, "none"),
     (step::VALIDATE, "validate"),
     (step::PEER_CRED, "peer_cred"),
@@ -308,6 +350,10 @@ pub const STEPS: [(u16, &str); 55] = [
     (step::SETNS_IPC, "setns_ipc"),
     (step::SETNS_NET, "setns_net"),
     (step::SETNS_CGROUP, "setns_cgroup"),
+    (step::JOIN_CGROUP, "join_cgroup"),
+    (step::PRLIMIT, "prlimit"),
+    (step::SECCOMP, "seccomp"),
+    (step::CHDIR, "chdir"),
     (step::SET_DUMPABLE, "set_dumpable"),
     (step::LOOP_CLAIM, "loop_claim"),
     (step::GUARD_REPORT, "guard_report"),
@@ -316,6 +362,14 @@ pub const STEPS: [(u16, &str); 55] = [
     (step::MOUNT_DEV, "mount_dev"),
     (step::MOUNT_TMP, "mount_tmp"),
     (step::NET, "net"),
+    (step::CGROUP, "cgroup"),
+    (step::CGROUP_JOIN, "cgroup_join"),
+    (step::MASK_PATHS, "mask_paths"),
+    (step::USERNS_LIMITS, "userns_limits"),
+    (step::MOUNT_ROOT, "mount_root"),
+    (step::MOUNT_SYS, "mount_sys"),
+    (step::MOUNT_BINDS, "mount_binds"),
+    (step::PIVOT_ROOT, "pivot_root"),
 ];
 
 /// The name of a step without prefix (`"mount_overlay"`), or `"?"`.

@@ -182,6 +182,12 @@ fn err_names() {
         (25, "unsupported"),
         (26, "isolation_invalid"),
         (27, "net_failed"),
+        (28, "limit_invalid"),
+        (29, "limit_unsupported"),
+        (30, "cgroup_failed"),
+        (31, "seccomp_invalid"),
+        (32, "root_invalid"),
+        (33, "bind_invalid"),
     ];
     for (code, name) in expect {
         assert_eq!(err_name(code), format!("ROCKER_ERR_{name}"), "code {code}");
@@ -190,11 +196,11 @@ fn err_names() {
     assert_eq!(err::OVERLAY_INVALID, 17);
     assert_eq!(err::BAD_MESSAGE, 18);
     assert_eq!(err::ID_MAP_FAILED, 24);
-    for bad in [-2, 28, 1000, i32::MIN, i32::MAX] {
+    for bad in [-2, 34, 1000, i32::MIN, i32::MAX] {
         assert_eq!(err_name(bad), "?");
     }
     // Every reason maps to one of the seed's 12 codes; those map to themselves.
-    for code in -1..=27 {
+    for code in -1..=33 {
         let s = seed_code(code);
         assert!((-1..=10).contains(&s), "{code} -> {s}");
         if code <= 10 {
@@ -216,7 +222,8 @@ fn step_names() {
         uid_map open_ns reply";
     let client = "connect send recv open_pkg fork_helper setns_mnt setns_pid setns_user \
         drop_groups setresgid setresuid drop_caps clone_app register_app guard_timeout capbset \
-        no_new_privs setsid ambient recipe setns_uts setns_ipc setns_net setns_cgroup";
+        no_new_privs setsid ambient recipe setns_uts setns_ipc setns_net setns_cgroup join_cgroup \
+        prlimit seccomp chdir";
     for (i, n) in server.split_whitespace().enumerate() {
         assert_eq!(step_name(i as u16), n);
     }
@@ -230,7 +237,7 @@ fn step_names() {
     assert_eq!(step::REPLY, 22);
     assert_eq!(step::CONNECT, 32);
     assert_eq!(step::GUARD_TIMEOUT, 46);
-    for bad in [23, 31, 56, 63, 100, u16::MAX] {
+    for bad in [23, 31, 60, 63, 80, 100, u16::MAX] {
         assert_eq!(step_name(bad), "?");
     }
     // Names are unique and C identifiers.
