@@ -9,7 +9,7 @@ use rocker_proto::{encode_guard_report, GuardReport, GUARD_REPORT_SIZE};
 use rocker_spec::{Fail, Ns, SandboxSpec};
 use syscalls::{Errno, Fd, OwnedFd, Result, Ucred, WaitStatus};
 
-use crate::host::{DirInfo, Host, Msg, Spawned, Top};
+use crate::host::{Addr4, DirInfo, Host, Msg, Port, Spawned, Top};
 use crate::state::{PkgId, Record};
 
 pub const FD0: Fd = 1 << 30;
@@ -64,6 +64,12 @@ pub struct Fake {
     pub pidfd_kills: Vec<(Fd, u32)>,
     /// The root directory: name, dir or symlink target.
     pub root: Vec<(String, Option<String>)>,
+    /// Bridges that exist, with their address.
+    pub bridges: BTreeMap<Vec<u8>, Addr4>,
+    /// Network calls, in order ("bridge NAME", "net_up PID VETH [BRIDGE A/N via G]", "bridge_remove NAME").
+    pub net_calls: Vec<String>,
+    /// The error net_up returns.
+    pub net_fail: Option<Errno>,
 }
 
 impl Fake {
@@ -229,5 +235,36 @@ impl Host for Fake {
     }
     fn pidfd_kill(&mut self, pidfd: Fd, sig: u32) {
         self.pidfd_kills.push((pidfd, sig));
+    }
+    fn bridge(&mut self, name: &[u8], create: Addr4) -> Result<(Addr4, bool)> {
+        self.net_calls.push(format!("bridge {}", String::from_utf8_lossy(name)));
+        match self.bridges.get(name) {
+            Some(a) if a.addr == [0; 4] => Err(Errno::EADDRNOTAVAIL),
+            Some(a) => Ok((*a, false)),
+            None => {
+                self.bridges.insert(name.to_vec(), create);
+                Ok((create, true))
+            }
+        }
+    }
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()> {
+        let v = String::from_utf8_lossy(veth);
+        self.net_calls.push(match port {
+            None => format!("net_up {pid} {v}"),
+            Some(p) => {
+                let a = p.addr.addr;
+                let g = p.gateway;
+                format!(
+                    "net_up {pid} {v} {} {}.{}.{}.{}/{} via {}.{}.{}.{}",
+                    String::from_utf8_lossy(p.bridge),
+                    a[0], a[1], a[2], a[3], p.addr.prefix, g[0], g[1], g[2], g[3]
+                )
+            }
+        });
+        self.net_fail.map_or(Ok(()), Err)
+    }
+    fn bridge_remove(&mut self, name: &[u8]) {
+        self.net_calls.push(format!("bridge_remove {}", String::from_utf8_lossy(name)));
+        self.bridges.remove(name);
     }
 }

@@ -104,7 +104,31 @@ pub trait Host {
     fn adopt(&mut self, rec: &Record) -> Option<OwnedFd>;
     /// Signals an adopted guard through its pidfd.
     fn pidfd_kill(&mut self, pidfd: Fd, sig: u32);
+    /// The bridge `name`, up: its first IPv4 address and prefix, and
+    /// whether it was created now (with address `create`) because it was
+    /// missing. `EADDRNOTAVAIL`: it exists without an IPv4 address.
+    fn bridge(&mut self, name: &[u8], create: Addr4) -> Result<(Addr4, bool)>;
+    /// The network of the sandbox whose guard is `pid`: `lo` up; with a
+    /// port, a veth pair whose end `veth` is a port of the bridge (up) and
+    /// whose other end is `eth0` in the sandbox, with the address and the
+    /// default route via the gateway.
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()>;
+    /// Deletes the bridge `name` (the master made it).
+    fn bridge_remove(&mut self, name: &[u8]);
 }
+
+/// The sandbox end of a bridge network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Port<'a> {
+    /// The bridge.
+    pub bridge: &'a [u8],
+    /// The sandbox's address.
+    pub addr: Addr4,
+    /// Its default gateway.
+    pub gateway: [u8; 4],
+}
+
+pub use rocker_net::Addr4;
 
 /// The real system.
 pub struct Kernel {
@@ -345,6 +369,56 @@ impl Host for Kernel {
         let mut p = proc_path(pid, b"/ns/")?;
         p.push(ns_proc_name(ns))?;
         openat(AT_FDCWD, (&p).into(), g::O_RDONLY | g::O_CLOEXEC, 0)
+    }
+
+    fn bridge(&mut self, name: &[u8], create: Addr4) -> Result<(Addr4, bool)> {
+        let mut nl = rocker_net::Netlink::open()?;
+        let (i, made) = match nl.link_index(name) {
+            Ok(i) => (i, false),
+            Err(Errno::ENODEV) => {
+                nl.create_bridge(name)?;
+                let i = nl.link_index(name)?;
+                nl.add_addr_v4(i, create.addr, create.prefix)?;
+                (i, true)
+            }
+            Err(e) => return Err(e),
+        };
+        nl.set_up(i)?;
+        let mut a = [Addr4::default(); 4];
+        match nl.addrs_v4(i, &mut a) {
+            Ok(0) => Err(Errno::EADDRNOTAVAIL),
+            Ok(_) | Err(Errno::ENOBUFS) => Ok((a[0], made)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()> {
+        let ns = self.open_ns(pid, Ns::NEWNET)?;
+        if let Some(p) = port {
+            let mut nl = rocker_net::Netlink::open()?;
+            let br = nl.link_index(p.bridge)?;
+            nl.create_veth_port(veth, b"eth0", ns.raw(), br)?;
+        }
+        // A netlink socket acts on the namespace it was opened in: open one
+        // there, and come back at once.
+        let own = openat(AT_FDCWD, const { CStr::lit(b"/proc/self/ns/net\0") }, g::O_RDONLY | g::O_CLOEXEC, 0)?;
+        setns(ns.raw(), Ns::NEWNET)?;
+        let s = rocker_net::Netlink::open();
+        if setns(own.raw(), Ns::NEWNET).is_err() {
+            // Never serve another request from the sandbox's network.
+            exit_group(70);
+        }
+        let mut s = s?;
+        match port {
+            Some(p) => s.setup_sandbox_v4(b"eth0", p.addr.addr, p.addr.prefix, p.gateway),
+            None => s.lo_up(),
+        }
+    }
+
+    fn bridge_remove(&mut self, name: &[u8]) {
+        if let Ok(mut nl) = rocker_net::Netlink::open() {
+            let _ = nl.delete_link(rocker_net::Link::Name(name));
+        }
     }
 
     fn kill(&mut self, pid: i32, sig: u32) {

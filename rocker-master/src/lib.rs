@@ -20,13 +20,13 @@ mod fake;
 mod tests;
 
 use heapless::Vec;
-use host::{Host, Msg, Top};
+use host::{Addr4, Host, Msg, Port, Top};
 use rocker_proto::{
     self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
 };
 use rocker_spec::recipe::{entrance, Entrance, FdRole};
-use rocker_spec::{Client as ClientKind, Fail, SandboxSpec};
+use rocker_spec::{Client as ClientKind, Fail, Net, SandboxSpec};
 use state::Record;
 use syscalls::sys::general as g;
 use syscalls::{Errno, Fd, OwnedFd, Ucred, WaitStatus};
@@ -88,10 +88,12 @@ struct Sandbox {
     client: Option<usize>,
     /// A pre-5.8 loop device claimed by the guard (see `GuardMsg`).
     loop_claim: Option<u32>,
+    /// The default gateway of a bridge network.
+    gateway: [u8; 4],
 }
 
 impl Sandbox {
-    const FREE: Sandbox = Sandbox { state: State::Free, rec: Record::ZERO, notify: None, ctl: None, pidfd: None, client: None, loop_claim: None };
+    const FREE: Sandbox = Sandbox { state: State::Free, rec: Record::ZERO, notify: None, ctl: None, pidfd: None, client: None, loop_claim: None, gateway: [0; 4] };
     fn live(&self) -> bool {
         self.state != State::Free
     }
@@ -170,6 +172,8 @@ pub struct Master<'t, H: Host> {
     cfg: Config,
     /// Set by SIGTERM/SIGINT.
     pub stop: bool,
+    /// Bridges this master created (removed when it stops).
+    bridges: Vec<[u8; proto::IFNAME_LEN], 4>,
 }
 
 fn c(s: &[u8]) -> &[u8] {
@@ -179,7 +183,7 @@ fn c(s: &[u8]) -> &[u8] {
 impl<'t, H: Host> Master<'t, H> {
     /// A master over `host` with empty `tables`.
     pub fn new(host: H, tables: &'t mut Tables, cfg: Config) -> Self {
-        Master { host, t: tables, cfg, stop: false }
+        Master { host, t: tables, cfg, stop: false, bridges: Vec::new() }
     }
 
     // ------------------------------------------------------------ queries
@@ -341,6 +345,9 @@ impl<'t, H: Host> Master<'t, H> {
             guard_pname: b.rec.pname,
             pkg: b.rec.pkg,
             uptime_ns: now.saturating_sub(b.rec.start_ns),
+            net: u32::from(b.rec.net),
+            addr: b.rec.addr,
+            prefix: b.rec.prefix,
             ..proto::ListEntry::EMPTY
         });
         match proto::encode_list_reply(entries, size, &mut self.t.list[..]) {
@@ -421,6 +428,8 @@ impl<'t, H: Host> Master<'t, H> {
         let ent = entrance(&spec, &mut blob)?;
         let b = self.t.boxes.iter().position(|b| !b.live()).ok_or(Fail::new(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD))?;
         let pname = self.fresh_name()?;
+        let mut rec = Record::EMPTY;
+        let gateway = self.plan_net(&spec, &mut rec)?;
         let loop_hint = self
             .t
             .boxes
@@ -428,7 +437,6 @@ impl<'t, H: Host> Master<'t, H> {
             .find(|x| matches!(x.state, State::Running | State::Adopted) && x.rec.pkg_id == pkg_id && x.rec.loop_dev != LOOP_NONE)
             .map(|x| x.rec.loop_dev);
         let sp = self.host.spawn(&spec, &pname, pkg, loop_hint)?;
-        let mut rec = Record::EMPTY;
         rec.pid = sp.pid;
         rec.pname = pname;
         rec.start_ns = now;
@@ -440,12 +448,75 @@ impl<'t, H: Host> Master<'t, H> {
         for (d, &s) in rec.pkg.iter_mut().zip(spec.pkg_path) {
             *d = s;
         }
-        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), pidfd: None, client: Some(i), loop_claim: None };
+        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), pidfd: None, client: Some(i), loop_claim: None, gateway };
         let cl = &mut self.t.clients[i];
         cl.waiting = Some(b);
         cl.entrance = ent;
         cl.reply_max = reply_max;
         Ok(())
+    }
+
+    /// The sandbox's network, decided before its guard exists: for a bridge,
+    /// the bridge (created with the asked gateway, or the first host
+    /// address of the asked address's subnet, or 10.88.0.1/16, if missing)
+    /// and the sandbox's address (the asked one if it is free in the
+    /// bridge's subnet, else the lowest free one). Fills `rec`; returns the
+    /// default gateway.
+    fn plan_net(&mut self, spec: &SandboxSpec, rec: &mut Record) -> Result<[u8; 4], Fail> {
+        let f = |e| Fail::new(err::NET_FAILED, e, step::NET);
+        let (bridge, want, prefix, gateway) = match spec.net {
+            Net::Host => return Ok([0; 4]),
+            Net::None => {
+                rec.net = proto::NET_NONE as u8;
+                return Ok([0; 4]);
+            }
+            Net::Bridge { bridge, addr, prefix, gateway } => (bridge, addr, prefix, gateway),
+        };
+        let pfx = if prefix == 0 { 16 } else { prefix };
+        let first = |a: [u8; 4]| Addr4 { addr: (u32::from_be_bytes(a) & Addr4 { addr: a, prefix: pfx }.mask() | 1).to_be_bytes(), prefix: pfx };
+        let make = if gateway != [0; 4] {
+            Addr4 { addr: gateway, prefix: pfx }
+        } else if want != [0; 4] {
+            first(want)
+        } else {
+            Addr4 { addr: [10, 88, 0, 1], prefix: 16 }
+        };
+        let (sub, made) = self.host.bridge(bridge, make).map_err(f)?;
+        let mut name = [0u8; proto::IFNAME_LEN];
+        for (d, &s) in name.iter_mut().zip(bridge) {
+            *d = s;
+        }
+        if made {
+            let _ = self.bridges.push(name);
+            self.line(|l| {
+                l.push_str(b"bridge ").push_str(bridge).push_str(b" created ");
+                push_addr(l, sub);
+            });
+        }
+        let mut in_use: Vec<[u8; 4], MAX_BOXES> = Vec::new();
+        for x in self.t.boxes.iter().filter(|x| x.live() && x.rec.net == proto::NET_BRIDGE as u8 && x.rec.bridge == name) {
+            let _ = in_use.push(x.rec.addr);
+        }
+        let addr = if want == [0; 4] {
+            rocker_net::next_free_v4(sub, &in_use).ok_or(f(Errno::ENOSPC))?
+        } else {
+            // The asked address: a host address of the subnet, not the
+            // bridge's own.
+            let mask = sub.mask();
+            let host = u32::from_be_bytes(want) & !mask;
+            if !sub.contains(want) || sub.prefix > 30 || host == 0 || host == !mask || want == sub.addr {
+                return Err(f(Errno::EADDRNOTAVAIL));
+            }
+            if in_use.contains(&want) {
+                return Err(f(Errno::EADDRINUSE));
+            }
+            want
+        };
+        rec.net = proto::NET_BRIDGE as u8;
+        rec.addr = addr;
+        rec.prefix = sub.prefix;
+        rec.bridge = name;
+        Ok(if gateway == [0; 4] { sub.addr } else { gateway })
     }
 
     /// The paths as the guard will use them: the seed's rule when no
@@ -622,6 +693,12 @@ impl<'t, H: Host> Master<'t, H> {
         let rec = self.t.boxes[b].rec;
         let i = self.t.boxes[b].client.filter(|&i| self.t.clients[i].waiting == Some(b)).ok_or(Fail::new(err::SEND_REQ_FAILED, Errno::ENOTCONN, step::REPLY))?;
         self.host.id_maps(rec.pid, rec.uid, rec.gid)?;
+        if rec.net != proto::NET_HOST as u8 {
+            let bridge = rocker_proto::cstr(&rec.bridge);
+            let port = Port { bridge, addr: Addr4 { addr: rec.addr, prefix: rec.prefix }, gateway: self.t.boxes[b].gateway };
+            let port = (rec.net == proto::NET_BRIDGE as u8).then_some(&port);
+            self.host.net_up(rec.pid, rec.name(), port).map_err(|e| Fail::new(err::NET_FAILED, e, step::NET))?;
+        }
         let mut owned: Vec<OwnedFd, MAX_REPLY_FDS> = Vec::new();
         let mut ctl_fd = 0u32;
         for (k, role) in self.t.clients[i].entrance.fds.iter().enumerate() {
@@ -660,6 +737,13 @@ impl<'t, H: Host> Master<'t, H> {
             l.push_str(b"start guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name());
             l.push_str(b" app_id=").push_i64(i64::from(rec.app_id)).push_str(b" uid=").push_u64(u64::from(rec.uid)).push_str(b" gid=").push_u64(u64::from(rec.gid));
             l.push_str(b" pkg=").push_str(c(&rec.pkg));
+            if rec.net == proto::NET_NONE as u8 {
+                l.push_str(b" net=none");
+            } else if rec.net == proto::NET_BRIDGE as u8 {
+                l.push_str(b" net=");
+                push_addr(l, Addr4 { addr: rec.addr, prefix: rec.prefix });
+                l.push_str(b"@").push_str(c(&rec.bridge));
+            }
         });
         Ok(())
     }
@@ -799,6 +883,13 @@ impl<'t, H: Host> Master<'t, H> {
         for b in 0..MAX_BOXES {
             self.kill_box(b);
         }
+        // Its bridges go with it (their sandboxes' veths go with them).
+        while let Some(name) = self.bridges.pop() {
+            self.host.bridge_remove(c(&name));
+            self.line(|l| {
+                l.push_str(b"bridge ").push_str(c(&name)).push_str(b" removed");
+            });
+        }
     }
 
     /// Whether every sandbox is gone (after [`Master::shutdown`]).
@@ -859,6 +950,17 @@ impl Paths {
         }
         out
     }
+}
+
+/// "A.B.C.D/N".
+fn push_addr<const N: usize>(l: &mut Buf<N>, a: Addr4) {
+    for (k, o) in a.addr.iter().enumerate() {
+        if k > 0 {
+            l.push_byte(b'.');
+        }
+        l.push_u64(u64::from(*o));
+    }
+    l.push_byte(b'/').push_u64(u64::from(a.prefix));
 }
 
 fn reply_of(f: &Fail) -> RunReply {

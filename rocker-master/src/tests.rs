@@ -597,3 +597,151 @@ fn bad_isolation_settings_are_refused() {
         assert_eq!(seed_code(r.err), err::PARAM_INVALID);
     }
 }
+
+// ---------------------------------------------------------------- network
+
+/// Starts a sandbox with `f` applied to the request and lets its guard
+/// report success; returns (client fd, guard pid).
+fn started(m: &mut Master<'static, Fake>, data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> (i32, i32) {
+    let fd = request(m, run_msg(data, f));
+    let pid = spawned_pid(m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(m, pid));
+    (fd, pid)
+}
+
+fn listed(m: &mut Master<'static, Fake>) -> Vec<rocker_proto::ListEntry> {
+    let lfd = m.host.connect(0);
+    m.on_accept();
+    let mut l = [0u8; LIST_REQ_SIZE];
+    encode_list_req(&mut l, LIST_ENTRY_SIZE as u32);
+    m.host.say(lfd, l.to_vec(), 0);
+    m.on_client(slot_of(m, lfd), true);
+    ListReply::decode(&m.host.sent_to(lfd)[0].bytes).unwrap().iter().collect()
+}
+
+#[test]
+fn net_none_brings_lo_up_in_the_sandbox_before_the_reply() {
+    let mut m = master(Config::default());
+    let (fd, pid) = started(&mut m, b"/d/a", |r| r.net = rocker_proto::NET_NONE);
+    assert_eq!(m.host.spawns[0].ns & rocker_spec::Ns::NEWNET.bits(), rocker_spec::Ns::NEWNET.bits());
+    assert_eq!(m.host.net_calls, vec![format!("net_up {pid} rg-000000000001")]);
+    let (r, nfds, v2) = reply(&m, fd);
+    assert_eq!((r.err, v2), (0, true));
+    assert!(nfds > 0);
+    assert!(m.host.logged("net=none"));
+    let e = &listed(&mut m)[0];
+    assert_eq!((e.net, e.addr), (rocker_proto::NET_NONE, [0; 4]));
+}
+
+#[test]
+fn bridge_addresses_are_allocated_without_collisions() {
+    let mut m = master(Config::default());
+    let bridge = |r: &mut RunReq<'static>| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    };
+    let (_, p1) = started(&mut m, b"/d/a", bridge);
+    let (_, p2) = started(&mut m, b"/d/b", bridge);
+    assert!(m.host.logged("bridge rk0 created 10.88.0.1/16"));
+    assert_eq!(
+        m.host.net_calls,
+        vec![
+            "bridge rk0".to_string(),
+            format!("net_up {p1} rg-000000000001 rk0 10.88.0.2/16 via 10.88.0.1"),
+            "bridge rk0".to_string(),
+            format!("net_up {p2} rg-000000000002 rk0 10.88.0.3/16 via 10.88.0.1"),
+        ]
+    );
+    assert!(m.host.logged("net=10.88.0.3/16@rk0"));
+    let l = listed(&mut m);
+    assert_eq!(l.iter().map(|e| (e.net, e.addr, e.prefix)).collect::<Vec<_>>(), vec![(2, [10, 88, 0, 2], 16), (2, [10, 88, 0, 3], 16)]);
+    // The record keeps the address (a restarted master knows it is taken).
+    assert_eq!(m.host.state[&b"rg-000000000002"[..]].addr, [10, 88, 0, 3]);
+    // Freed when its sandbox ends, then given again.
+    exit(&mut m, p1);
+    let (_, p3) = started(&mut m, b"/d/c", bridge);
+    assert_eq!(m.host.net_calls.last().unwrap(), &format!("net_up {p3} rg-000000000003 rk0 10.88.0.2/16 via 10.88.0.1"));
+    // An asked address: taken, outside the subnet, the gateway: refused.
+    for (addr, errno) in [([10, 88, 0, 3], Errno::EADDRINUSE), ([10, 89, 0, 3], Errno::EADDRNOTAVAIL), ([10, 88, 0, 1], Errno::EADDRNOTAVAIL), ([10, 88, 255, 255], Errno::EADDRNOTAVAIL)] {
+        let fd = request(&mut m, run_msg(b"/d/x", |r| {
+            bridge(r);
+            r.addr = addr;
+            r.prefix = 16;
+        }));
+        let (r, nfds, _) = reply(&m, fd);
+        assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::NET_FAILED, errno.raw(), step::NET, 0), "{addr:?}");
+    }
+    // A free asked address is used.
+    let (_, p4) = started(&mut m, b"/d/y", |r| {
+        bridge(r);
+        r.addr = [10, 88, 7, 7];
+        r.prefix = 16;
+    });
+    assert!(m.host.net_calls.last().unwrap().starts_with(&format!("net_up {p4} rg-")));
+    assert!(m.host.net_calls.last().unwrap().ends_with(" rk0 10.88.7.7/16 via 10.88.0.1"));
+    // SIGTERM: the sandboxes end, the bridge this master made goes.
+    m.shutdown();
+    assert_eq!(m.host.net_calls.last().unwrap(), "bridge_remove rk0");
+    assert!(m.host.logged("bridge rk0 removed"));
+}
+
+#[test]
+fn an_existing_bridge_is_used_and_kept() {
+    let mut m = master(Config::default());
+    m.host.bridges.insert(b"br-lan".to_vec(), rocker_net::Addr4 { addr: [192, 168, 1, 1], prefix: 24 });
+    let (_, pid) = started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"br-lan";
+        r.gateway = [192, 168, 1, 254];
+    });
+    assert_eq!(m.host.net_calls.last().unwrap(), &format!("net_up {pid} rg-000000000001 br-lan 192.168.1.2/24 via 192.168.1.254"));
+    m.shutdown();
+    assert!(!m.host.net_calls.iter().any(|c| c.starts_with("bridge_remove")));
+    // A bridge without an IPv4 address: refused.
+    let mut m = master(Config::default());
+    m.host.bridges.insert(b"bare".to_vec(), rocker_net::Addr4::default());
+    let fd = request(&mut m, run_msg(b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"bare";
+    }));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno), (err::NET_FAILED, Errno::EADDRNOTAVAIL.raw()));
+    assert!(m.host.spawns.is_empty());
+}
+
+#[test]
+fn a_network_failure_ends_the_sandbox_and_is_reported() {
+    let mut m = master(Config::default());
+    m.host.net_fail = Some(Errno::EEXIST);
+    let (fd, pid) = started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    let (r, nfds, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::NET_FAILED, Errno::EEXIST.raw(), step::NET, 0));
+    assert_eq!(m.host.kills, vec![(pid, 9)]);
+    assert!(m.host.state.is_empty());
+    // Its address is free again once it is reaped.
+    exit(&mut m, pid);
+    m.host.net_fail = None;
+    let (_, p2) = started(&mut m, b"/d/b", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    assert!(m.host.net_calls.last().unwrap().contains(&format!("{p2} rg-000000000002 rk0 10.88.0.2/16")));
+}
+
+#[test]
+fn a_v1_client_cannot_ask_for_a_network() {
+    let mut m = master(Config::default());
+    let mut r = RunReq::EMPTY;
+    (r.uid, r.gid, r.pkg, r.exec_dir, r.data_dir) = (1000, 1000, b"/a.sqfs", b"/var/x", b"/d/a");
+    r.net = rocker_proto::NET_NONE;
+    let mut b = vec![0u8; RUN_REQ_SIZE];
+    encode_run_req(&r, &mut b).unwrap();
+    let fd = request(&mut m, b);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!(r.err, err::UNSUPPORTED);
+    assert!(m.host.spawns.is_empty() && m.host.net_calls.is_empty());
+}
