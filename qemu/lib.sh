@@ -234,7 +234,8 @@ rq_module_file() { # MODNAME LISTFILE -> path in the deb
 # Sets RQ_KERNEL, RQ_MODDIR (modules + `order`), RQ_KERNEL_DESC.
 rq_fetch_debian_kernel() {
     local pkg=$RQ_KPKG:$RQ_DEB_ARCH ver=$RQ_KVER dest
-    dest=$RQ_CACHE/kernel/${pkg%%:*}_$(rq_safe "$ver")_$RQ_DEB_ARCH
+    # -net: the module set grew veth and bridge (a new cache entry).
+    dest=$RQ_CACHE/kernel/${pkg%%:*}_$(rq_safe "$ver")_$RQ_DEB_ARCH-net
     if [ ! -f "$dest/.complete" ]; then
         local tmp deb list cfg opt m f want=() have=() todo deps
         say "fetching $pkg $ver"
@@ -247,7 +248,7 @@ rq_fetch_debian_kernel() {
         dpkg-deb --fsys-tarfile "$deb" | tar -t >"$list"
         dpkg-deb --fsys-tarfile "$deb" | tar -C "$dest" -x --wildcards './boot/vmlinu*' './boot/config-*'
         cfg=$(ls "$dest"/boot/config-*)
-        for opt in BLK_DEV_LOOP:loop SQUASHFS:squashfs OVERLAY_FS:overlay; do
+        for opt in BLK_DEV_LOOP:loop SQUASHFS:squashfs OVERLAY_FS:overlay VETH:veth BRIDGE:bridge; do
             case $(grep -E "^CONFIG_${opt%%:*}=" "$cfg" || true) in
             *=y) ;;
             *=m) want+=("${opt#*:}") ;;
