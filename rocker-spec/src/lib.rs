@@ -269,6 +269,16 @@ impl<'a> SandboxSpec<'a> {
         if !req.hostname.is_empty() && !req.hostname.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') {
             return Err(bad(Errno::EINVAL));
         }
+        // A setting for something the sandbox shares with the host, or for
+        // a network it does not have, is a mistake: said, not ignored.
+        let shared = |bit: u32, set: bool| set && req.share & bit != 0;
+        if shared(SHARE_UTS, !req.hostname.is_empty())
+            || shared(SHARE_DEV, req.n_devices != 0)
+            || shared(SHARE_TMP, req.tmp_size_kb != 0)
+            || (req.net != NET_BRIDGE && (!req.bridge.is_empty() || req.addr != [0; 4] || req.prefix != 0 || req.gateway != [0; 4]))
+        {
+            return Err(bad(Errno::EINVAL));
+        }
         for (i, d) in req.devices().iter().enumerate() {
             if check_abs_path(d).is_err() || !under(d, b"/dev") || *d == b"/dev" {
                 return Err(bad(Errno::EINVAL).index(i));
