@@ -491,7 +491,7 @@ rq_initramfs() {
     app=$w/app
     mkdir -p "$app/bin"
     cp "$RQ_BUSYBOX" "$app/bin/busybox"
-    for a in sh sleep id cat ls touch echo stat mkdir rm true false; do ln -s busybox "$app/bin/$a"; done
+    for a in sh sleep id cat ls touch echo stat mkdir rm true false hostname tr nc ip readlink sed grep head; do ln -s busybox "$app/bin/$a"; done
     install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$app/bin/probe" # tests/probe: the App's view
     install -m 755 "$RQ_DIR/guest-app.sh" "$app/app.sh"
     for c in xz gzip lz4; do
