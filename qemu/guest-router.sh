@@ -12,6 +12,8 @@
 #   rocker.sandboxes=N   (default 100)   rocker.starts=S (default 1000)
 #   rocker.floor=KB      (default 3072) the router run starts no more
 #                        sandboxes once MemFree is below this
+#   rocker.rounds=R      (default 1) the router run starts and ends all
+#                        R times, reporting what each round kept
 #
 # The seed's configuration: package /pkgs/app-xz.sqfs, exec dir
 # /var/your_APP/execdir, overlays /usr /var /etc /home /root, uid/gid 1000,
@@ -144,8 +146,11 @@ smaps() {
 # pagemaps PID: for each writable private mapping (data, .bss, stack) one
 # character per page, low to high address (the stack's top is on the
 # right): '#' present and only this process's, '+' present and shared
-# (e.g. a guard's page still shared with the master), '.' not present
-# (/proc/PID/pagemap bits 63 and 56)
+# (e.g. a guard's page still shared with the master), '0' the zero page
+# (read, never written: costs nothing; seen as one PFN at several
+# addresses), '.' not present (/proc/PID/pagemap: bit 63 present, bit 56
+# exclusive, bits 0-54 PFN); "N/M" = pages that cost memory ('#' and '+')
+# of pages in the mapping
 pagemaps() {
     while read -r r_ p_ _ _ _ n_; do
         [ "$p_" = rw-p ] || continue
@@ -153,20 +158,23 @@ pagemaps() {
         c_=$(((0x$e_ - 0x$s_) / 4096))
         [ "$c_" -le 256 ] || continue
         m_=$(dd if="/proc/$1/pagemap" bs=8 skip=$((0x$s_ / 4096)) count="$c_" 2>/dev/null | od -An -v -tx8 |
-            awk '{ for (i = 1; i <= NF; i++) { a = index("0123456789abcdef", substr($i, 1, 1)) - 1; b = index("0123456789abcdef", substr($i, 2, 1)) - 1
-                   if (a >= 8) { s = s ((b % 2) ? "#" : "+"); n++ } else s = s "." } } END { printf "%3d/%-3d %s", n, NR ? length(s) : 0, s }')
+            awk '{ for (i = 1; i <= NF; i++) { n++; v[n] = $i; if (index("89abcdef", substr($i, 1, 1))) c[substr($i, 9, 8)]++ } }
+                 END { for (k = 1; k <= n; k++) { a = index("0123456789abcdef", substr(v[k], 1, 1)) - 1; b = index("0123456789abcdef", substr(v[k], 2, 1)) - 1
+                           if (a < 8) s = s "."; else if (c[substr(v[k], 9, 8)] > 1) s = s "0"; else { s = s ((b % 2) ? "#" : "+"); m++ } }
+                       printf "%3d/%-3d %s", m, n, s }')
         printf '      pages %-19s %-8s %s\n' "$r_" "${n_:-(anon)}" "$m_"
     done <"/proc/$1/maps"
 }
 
 # kernel command line
-MODE=router NBOX=100 NSTART=1000 FLOOR=3072
+MODE=router NBOX=100 NSTART=1000 FLOOR=3072 ROUNDS=1
 for a in $(cat /proc/cmdline); do
     case $a in
     rocker.mode=*) MODE=${a#*=} ;;
     rocker.sandboxes=*) NBOX=${a#*=} ;;
     rocker.starts=*) NSTART=${a#*=} ;;
     rocker.floor=*) FLOOR=${a#*=} ;;
+    rocker.rounds=*) ROUNDS=${a#*=} ;;
     esac
 done
 
@@ -405,7 +413,30 @@ router() {
     quiet
     meminfo E
     pss "$MPID"
-    report "after end: MemAvailable $E_MemAvailable kB ($((E_MemAvailable - B_MemAvailable)) kB against before), Slab $E_Slab kB, master PSS $P_PSS kB (before $M0)"
+    report "after end: MemAvailable $E_MemAvailable kB ($((E_MemAvailable - B_MemAvailable)) kB against before), Slab $E_Slab kB, Shmem $E_Shmem kB, master PSS $P_PSS kB (before $M0)"
+    # The data dirs stay (on this guest's tmpfs: inodes, dentries, the App's
+    # files); without them the rest is what the kernel did not give back.
+    rm -rf /data/box-*
+    quiet
+    meminfo D
+    report "after removing the $NUP data dirs: MemAvailable $D_MemAvailable kB ($((D_MemAvailable - B_MemAvailable)) kB against before), Slab $D_Slab kB (before $B_Slab), SUnreclaim $D_SUnreclaim kB (before $B_SUnreclaim), Shmem $D_Shmem kB (before $B_Shmem)"
+    # rocker.rounds=R: R-1 more rounds of start all, end all, remove the
+    # data dirs; what each round keeps tells a leak from caches warming up
+    r=1
+    while [ $r -lt "$ROUNDS" ]; do
+        r=$((r + 1))
+        start_boxes "$NUP" "$FLOOR"
+        n2=$NUP
+        end_boxes
+        boxes_gone || fail "round $r: every sandbox ends" "$KBAD"
+        rm -rf /data/box-*
+        quiet
+        meminfo R
+        pss "$MPID"
+        report "round $r ($n2 sandboxes started and ended): MemAvailable $R_MemAvailable kB ($((R_MemAvailable - D_MemAvailable)) kB against round $((r - 1))), SUnreclaim $R_SUnreclaim kB, master PSS $P_PSS kB"
+        eval "D_MemAvailable=\$R_MemAvailable"
+    done
+    [ "$ROUNDS" -gt 1 ] && leaks "$MFD0"
     stop_master
     chk "rocker-master stops on SIGTERM (exit 0, socket removed)" "rc=$SRC $(ls $SOCK 2>&1)" [ "$SRC:$(ls $SOCK 2>/dev/null)" = 0: ]
     report "summary: $NUP/$NBOX sandboxes, isolation$ISO_ON; MemAvailable $B_MemAvailable -> $W_MemAvailable kB ($RPT_DROP kB, $((RPT_DROP / RPT_N)) kB each: user $user + kernel $((RPT_DROP / RPT_N - user))); Slab $B_Slab -> $W_Slab kB"

@@ -12,31 +12,36 @@
 #                           linux-source-6.1 (qemu/router-mipsel.config; once,
 #                           then cached in .cache/qemu/mipsel-kernel/), -m 32,
 #                           30 sandboxes
+#   qemu/run-router.sh 64 router   (or 32 debian) the other kernel
 #
 # ROCKER_ROUTER_SANDBOXES overrides N. Exit status 0 only if every guest check
 # passed. The initramfs is the small one (busybox, rocker, rocker-master, one
 # xz package): the 4.6 MB one of qemu/run-mipsel.sh does not boot in 32 MB.
 SIZE=${1:-64}
+KERNEL=${2:-}
+[ -n "$KERNEL" ] || { [ "$SIZE" = 32 ] && KERNEL=router || KERNEL=debian; }
 RQ_TRIPLE=mipsel-unknown-linux-musl
 RQ_QEMU_SYSTEM=qemu-system-mipsel
 RQ_CONSOLE=ttyS0
 RQ_DEB_ARCH=mipsel RQ_BUSYBOX_KIND=debian
 RQ_GUEST=guest-router.sh RQ_INITRD=small RQ_USER=0 RQ_APPEND="rocker.mode=router"
 case $SIZE in
-64)
-    RQ_KERNEL_KIND=debian RQ_KERNEL_META=linux-image-4kc-malta
-    RQ_SANDBOXES=${ROCKER_ROUTER_SANDBOXES:-100}
-    ;;
-32)
-    RQ_KERNEL_KIND=built RQ_KCONFIG=router-mipsel.config RQ_KCROSS=mipsel-linux-gnu- RQ_KDIR=mipsel-kernel
-    RQ_SANDBOXES=${ROCKER_ROUTER_SANDBOXES:-30}
-    ;;
+64) RQ_SANDBOXES=${ROCKER_ROUTER_SANDBOXES:-100} ;;
+32) RQ_SANDBOXES=${ROCKER_ROUTER_SANDBOXES:-30} ;;
 *)
-    echo "usage: $0 [64|32]" >&2
+    echo "usage: $0 [64|32] [debian|router]" >&2
     exit 2
     ;;
 esac
-RQ_NAME=router$SIZE
+case $KERNEL in
+debian) RQ_KERNEL_KIND=debian RQ_KERNEL_META=linux-image-4kc-malta ;;
+router) RQ_KERNEL_KIND=built RQ_KCONFIG=router-mipsel.config RQ_KCROSS=mipsel-linux-gnu- RQ_KDIR=mipsel-kernel ;;
+*)
+    echo "usage: $0 [64|32] [debian|router]" >&2
+    exit 2
+    ;;
+esac
+RQ_NAME=router$SIZE${2:+-$KERNEL}
 RQ_MACHINE=(-M malta -m "$SIZE" -vga none)
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 # The guest's numbers again, together, after the timings.
