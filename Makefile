@@ -4,6 +4,7 @@
 #   make demo                       the README's first command
 #   make size                       stripped sizes, every binary x every target
 #   make bench                      benchmarks
+#   make router                     a 32 MB and a 64 MB mipsel router under QEMU (qemu/run-router.sh)
 TARGET  ?= x86_64-unknown-linux-musl
 TARGETS := x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf \
            mipsel-unknown-linux-musl mips-unknown-linux-musl
@@ -17,7 +18,7 @@ INSTALL   := install_dir/$(TARGET)
 # Non-alloc sections rust-lld keeps and `strip = true` does not remove.
 STRIP_ARGS := --strip-all -R .pdr -R .comment -R .mdebug.abi32 -R .gnu.attributes -R .note.GNU-stack
 
-.PHONY: all release rust cli abi test unit demo size bench setup clean header-check
+.PHONY: all release rust cli abi test unit demo size bench setup clean header-check router
 
 all: release
 
@@ -54,6 +55,9 @@ demo:
 
 bench:
 	scripts/bench.sh
+
+router:
+	qemu/run-router.sh 32 && qemu/run-router.sh 64
 
 clean:
 	rm -rf target install_dir
