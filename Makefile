@@ -57,7 +57,7 @@ bench:
 	scripts/bench.sh
 
 router:
-	qemu/run-router.sh 32 && qemu/run-router.sh 64
+	@r=0; qemu/run-router.sh 32 || r=1; qemu/run-router.sh 64 || r=1; exit $$r
 
 clean:
 	rm -rf target install_dir
