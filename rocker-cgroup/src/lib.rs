@@ -166,6 +166,7 @@ pub enum Step {
     Read,
     Kill,
     Remove,
+    Freeze,
 }
 
 /// The file (or the operation) an [`Error`] is about: [`File::name`].
@@ -269,9 +270,9 @@ pub struct Error {
 impl Error {
     /// `cgroup limit memory.swap.max: ENOENT (2)`.
     pub fn describe<const N: usize>(&self, b: &mut Buf<N>) {
-        const STEPS: [&[u8]; 12] = [
+        const STEPS: [&[u8]; 13] = [
             b"proc", b"mount", b"base", b"enable", b"move-master", b"name", b"limit", b"create", b"join", b"read",
-            b"kill", b"remove",
+            b"kill", b"remove", b"freeze",
         ];
         let mut e = [0u8; 24];
         let n = self.errno.write_to(&mut e);
@@ -1035,25 +1036,9 @@ impl Cgroups {
             return self.put(d, File::Kill, b"1").at(Step::Kill, File::Kill);
         }
         // Freeze (so nothing forks while we kill), SIGKILL each pid, thaw.
-        let fz = match (self.feat & feat::FREEZE != 0, v2) {
-            (false, _) => None,
-            (true, true) => first.map(|d| (d, File::Freeze, &b"1"[..], &b"0"[..])),
-            (true, false) => {
-                let i = self.h.iter().position(|h| h.as_ref().is_some_and(|h| h.ctl & FREEZER != 0));
-                let d = i.and_then(|i| dirs.get(i)).and_then(|d| d.as_ref()).map(|d| d.raw());
-                d.map(|d| (d, File::V1Freezer, &b"FROZEN"[..], &b"THAWED"[..]))
-            }
-        };
+        let fz = self.freezer(dirs);
         if let Some((d, file, on, _)) = fz {
-            self.put(d, file, on).at(Step::Kill, file)?;
-            // v1 freezing completes asynchronously: FREEZING, then FROZEN.
-            for _ in 0..100 {
-                let mut b = [0u8; 16];
-                if v2 || read_at(d, file, &mut b).map_or(true, |s| s.starts_with(b"FROZEN")) {
-                    break;
-                }
-                sleep_ms(1);
-            }
+            self.freeze_at(d, file, on).at(Step::Kill, file)?;
         }
         for _ in 0..8 {
             let mut seen = false;
@@ -1072,6 +1057,62 @@ impl Cgroups {
             self.put(d, file, off).at(Step::Kill, file)?;
         }
         Ok(())
+    }
+
+    /// The freezer of `dirs`, if the kernel has one: (dir, file, the value
+    /// that freezes, the value that thaws).
+    fn freezer(&self, dirs: &[Option<OwnedFd>; MAX_H]) -> Option<(Fd, File, &'static [u8], &'static [u8])> {
+        if self.feat & feat::FREEZE == 0 {
+            return None;
+        }
+        if self.mode == Mode::V2 {
+            let d = dirs.iter().flatten().next()?;
+            return Some((d.raw(), File::Freeze, b"1", b"0"));
+        }
+        let i = self.h.iter().position(|h| h.as_ref().is_some_and(|h| h.ctl & FREEZER != 0))?;
+        let d = dirs.get(i)?.as_ref()?;
+        Some((d.raw(), File::V1Freezer, b"FROZEN", b"THAWED"))
+    }
+
+    /// Writes the freezer; v1 freezing completes asynchronously (FREEZING,
+    /// then FROZEN): waits up to 100 ms for it.
+    fn freeze_at(&self, d: Fd, file: File, val: &[u8]) -> syscalls::Result<()> {
+        self.put(d, file, val)?;
+        for _ in 0..100 {
+            let mut b = [0u8; 16];
+            if file != File::V1Freezer || val != b"FROZEN" || read_at(d, file, &mut b).map_or(true, |s| s.starts_with(b"FROZEN")) {
+                break;
+            }
+            sleep_ms(1);
+        }
+        Ok(())
+    }
+
+    /// Freezes (`on`) or thaws every process of the sandbox: v2
+    /// `cgroup.freeze`, v1 `freezer.state`. `ENODEV` without a freezer.
+    pub fn freeze(&self, name: &[u8], on: bool) -> R<()> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let (d, file, fz, thaw) = self.freezer(&dirs).ok_or(Error { step: Step::Freeze, file: File::Freeze, errno: Errno::ENODEV })?;
+        self.freeze_at(d, file, if on { fz } else { thaw }).at(Step::Freeze, file)
+    }
+
+    /// The sandbox is frozen (v2 `cgroup.freeze` 1, v1 `FROZEN`).
+    pub fn frozen(&self, name: &[u8]) -> R<bool> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let Some((d, file, fz, _)) = self.freezer(&dirs) else { return Ok(false) };
+        let mut b = [0u8; 16];
+        let s = read_at(d, file, &mut b).at(Step::Read, file)?;
+        Ok(s.starts_with(fz))
+    }
+
+    /// Calls `f` with the pid of each process in the sandbox's cgroup.
+    pub fn pids(&self, name: &[u8], f: &mut dyn FnMut(i32)) -> R<()> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let d = dirs.iter().flatten().next().ok_or(Error { step: Step::Read, file: File::Procs, errno: Errno::ENOENT })?;
+        for_each_pid(d.raw(), f).at(Step::Read, File::Procs)
     }
 
     /// Removes the sandbox's cgroup from every hierarchy, killing what is

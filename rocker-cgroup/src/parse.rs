@@ -190,11 +190,11 @@ pub fn dirent(buf: &[u8], off: usize) -> Option<(usize, u8, &[u8])> {
     Some((off.checked_add(reclen)?, d_type, name))
 }
 
-/// A cgroup name rocker creates: 1 to 31 bytes of `[A-Za-z0-9_.-]`, not
-/// starting with a dot.
+/// A cgroup name rocker creates: 1 to 64 bytes of `[A-Za-z0-9_.-]`, not
+/// starting with a dot (64: an OCI container id, such as Kubernetes' hex ids).
 pub fn valid_name(n: &[u8]) -> bool {
     !n.is_empty()
-        && n.len() < 32
+        && n.len() <= 64
         && n.first() != Some(&b'.')
         && n.iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
 }
@@ -307,7 +307,7 @@ mod tests {
         assert!(!valid_name(b""));
         assert!(!valid_name(b".."));
         assert!(!valid_name(b"a/b"));
-        assert!(!valid_name(&[b'a'; 32]));
-        assert!(valid_name(&[b'a'; 31]));
+        assert!(!valid_name(&[b'a'; 65]));
+        assert!(valid_name(&[b'a'; 64]));
     }
 }

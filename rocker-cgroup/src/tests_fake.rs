@@ -139,6 +139,13 @@ fn v2_procd_base_moves_master_into_leaf() {
     assert_eq!(u, Usage { memory: 1 << 20, pids: 3, cpu_usec: 1500, oom_kills: 1 });
     assert!(c.oom_events(b"rg-1a2b3c4d5e6f").unwrap().is_some());
     assert_eq!(c.usage(b"rg-missing").unwrap_err().errno, Errno::ENOENT);
+    // pause/resume through cgroup.freeze.
+    c.freeze(b"rg-1a2b3c4d5e6f", true).unwrap();
+    assert!(c.frozen(b"rg-1a2b3c4d5e6f").unwrap());
+    t.file(&format!("{sb}/cgroup.freeze"), "");
+    c.freeze(b"rg-1a2b3c4d5e6f", false).unwrap();
+    assert_eq!(t.read(&format!("{sb}/cgroup.freeze")), "0\n");
+    assert!(!c.frozen(b"rg-1a2b3c4d5e6f").unwrap());
 }
 
 #[test]
@@ -268,7 +275,7 @@ fn v2_refuses_what_the_kernel_lacks() {
         assert_eq!(c.check(&l), Err(lim_err(File::CpuWeight, Errno::EINVAL)));
     }
     // Names.
-    for n in [&b""[..], b"../x", b"a/b", b".hidden", &[b'a'; 32]] {
+    for n in [&b""[..], b"../x", b"a/b", b".hidden", &[b'a'; 65]] {
         assert_eq!(c.create(n, &Limits::default()).unwrap_err().step, Step::Name);
     }
 }
@@ -346,6 +353,19 @@ fn v1_hybrid_limits_in_each_hierarchy() {
     t.file("cpu,cpuacct/rocker/rg-v1/cpuacct.usage", "2500000\n");
     assert_eq!(c.usage(b"rg-v1").unwrap(), Usage { memory: 4096, pids: 2, cpu_usec: 2500, oom_kills: 3 });
     assert!(c.oom_events(b"rg-v1").unwrap().is_none(), "v1: read the counter");
+    // pause/resume through the v1 freezer; the pids of the first hierarchy.
+    c.freeze(b"rg-v1", true).unwrap();
+    assert_eq!(t.read("freezer/rocker/rg-v1/freezer.state"), "FROZEN\n");
+    assert!(c.frozen(b"rg-v1").unwrap());
+    t.file("freezer/rocker/rg-v1/freezer.state", "");
+    c.freeze(b"rg-v1", false).unwrap();
+    assert_eq!(t.read("freezer/rocker/rg-v1/freezer.state"), "THAWED\n");
+    assert!(!c.frozen(b"rg-v1").unwrap());
+    t.file("cpu,cpuacct/rocker/rg-v1/cgroup.procs", "7\n9\n");
+    let mut pids = vec![];
+    c.pids(b"rg-v1", &mut |p| pids.push(p)).unwrap();
+    assert_eq!(pids, [7, 9]);
+    assert_eq!(c.pids(b"rg-none", &mut |_| ()).unwrap_err().errno, Errno::ENOENT);
 }
 
 #[test]

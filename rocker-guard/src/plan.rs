@@ -13,7 +13,7 @@
 //! left to the mount namespace, which dies with the guard.
 use heapless::Vec;
 use rocker_proto::{encode_guard_loop, err, step, GUARD_LOOP_SIZE, OVERLAY_MAX};
-use rocker_spec::{Ctx, Fail, Ns, SandboxSpec};
+use rocker_spec::{Client, Ctx, Fail, Ns, SandboxSpec};
 use syscalls::sys::general as g;
 use syscalls::sys::loop_device as lo;
 use syscalls::{CPath, CStr, Errno, Fd, LoopInfo64, MountFlags as M, Path256, Result, AT_FDCWD};
@@ -109,7 +109,11 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
         let _ = p.push(Step::MountTmp);
     }
     let _ = p.push(Step::MountProc);
-    let _ = p.push(Step::UnshareUser);
+    // The OCI runtime's container stays in the host's user namespace
+    // unless its config asks for one of its own.
+    if spec.client != Client::Runtime {
+        let _ = p.push(Step::UnshareUser);
+    }
     p
 }
 

@@ -414,7 +414,7 @@ impl<'t, H: Host> Master<'t, H> {
             return Err(Fail::new(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR));
         }
         let reply_max = match spec.client {
-            ClientKind::V1 => 0,
+            ClientKind::V1 | ClientKind::Runtime => 0,
             ClientKind::Recipe(n) => n,
         };
         let mut blob = [0u8; 0];

@@ -114,6 +114,11 @@ pub enum Client {
     V1,
     /// A client that carries out a recipe, with this many reply bytes.
     Recipe(u32),
+    /// The OCI runtime (`rocker-runtime`): the container's own process is
+    /// the sandbox's PID 1; it runs the guard's plan and then the recipe in
+    /// place (no fds, no `setns`, no App clone), and the sandbox gets a user
+    /// namespace only when the config asks for one.
+    Runtime,
 }
 
 /// The sandbox's network.
@@ -194,6 +199,26 @@ pub struct SandboxSpec<'a> {
     pub binds: &'a [Bind<'a>],
     /// Bit i: bind i read-write.
     pub bind_rw: u32,
+    /// The App's capabilities (all empty, the default: none at all).
+    pub caps: Caps,
+    /// The App's supplementary groups (empty: none).
+    pub groups: &'a [u32],
+    /// `PR_SET_NO_NEW_PRIVS` (always, unless an OCI config says otherwise).
+    pub no_new_privs: bool,
+}
+
+/// Capability sets of the App (bit n: capability n). The effective set is
+/// the permitted one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// Bounding set: every capability not in it is dropped.
+    pub bounding: u64,
+    /// Permitted and effective sets.
+    pub permitted: u64,
+    /// Inheritable set.
+    pub inheritable: u64,
+    /// Ambient set (each must be permitted and inheritable).
+    pub ambient: u64,
 }
 
 /// cgroup limits of a sandbox.
@@ -364,6 +389,9 @@ impl<'a> SandboxSpec<'a> {
             cwd: req.cwd,
             binds: req.binds(),
             bind_rw: req.bind_rw,
+            caps: Caps::default(),
+            groups: &[],
+            no_new_privs: true,
         })
     }
 }

@@ -10,6 +10,11 @@
 //!    effective/permitted/inheritable and ambient sets, `no_new_privs`;
 //! 3. start the App; in its own process: a new session (`setsid`), so the
 //!    caller's terminal is not its controlling terminal (no `TIOCSTI`).
+//!
+//! The OCI runtime's container process ([`Client::Runtime`]) is already in
+//! its namespaces: no fds and no `setns`; `setgroups` sets the spec's groups
+//! (from the blob), and `setresuid` keeps the permitted capabilities it is
+//! to keep (`a` = 1: `PR_SET_KEEPCAPS` first, as it is still host root).
 use heapless::Vec;
 use rocker_proto::{op, step, Op, MAX_OPS, MAX_REPLY_FDS};
 use syscalls::Errno;
@@ -71,12 +76,36 @@ fn setns_step(ns: Ns) -> u16 {
 
 /// The entrance for `spec`. `blob` receives the recipe's data (seccomp
 /// programs, paths); its length bounds what fits.
-pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> {
+pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
     let mut e = Entrance::default();
     if spec.client == Client::V1 {
         // The seed-era reply: mnt, pid, user, ctl; the client does the rest.
         for role in [FdRole::Ns(Ns::NEWNS), FdRole::Ns(Ns::NEWPID), FdRole::Ns(Ns::NEWUSER), FdRole::Ctl] {
             e.fd(role)?;
+        }
+        return Ok(e);
+    }
+    if spec.client == Client::Runtime {
+        // Limits first: raising a hard limit needs CAP_SYS_RESOURCE.
+        for r in spec.rlimits {
+            e.op(op::PRLIMIT, step::PRLIMIT, r.resource, r.cur, r.max)?;
+        }
+        let n = spec.groups.len();
+        let room = blob.get_mut(..n.saturating_mul(4)).ok_or_else(too_big)?;
+        for (d, g) in room.chunks_exact_mut(4).zip(spec.groups) {
+            d.copy_from_slice(&g.to_ne_bytes());
+        }
+        e.blob_len = room.len();
+        e.op(op::SETGROUPS, step::DROP_GROUPS, 0, n as u64, 0)?;
+        let mut e = privileges(e, spec)?;
+        if !spec.cwd.is_empty() {
+            let at = e.blob_len;
+            let n = spec.cwd.len() + 1;
+            let room = blob.get_mut(at..at + n).ok_or_else(too_big)?;
+            room[..n - 1].copy_from_slice(spec.cwd);
+            room[n - 1] = 0;
+            e.blob_len = at + n;
+            e.op(op::CHDIR, step::CHDIR, at as u32, n as u64, 0)?;
         }
         return Ok(e);
     }
@@ -92,15 +121,24 @@ pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> 
         let i = e.fd(FdRole::Ns(ns))?;
         e.op(op::SETNS, setns_step(ns), i, u64::from(ns.bits()), 0)?;
     }
+    privileges(e, spec)
+}
+
+/// The privileges and identity, then the App.
+fn privileges(mut e: Entrance, spec: &SandboxSpec) -> Result<Entrance, Fail> {
+    let c = spec.caps;
     // Full capabilities in the sandbox's user namespace from here (setns
     // grants them; host root is unmapped there, so setresuid keeps them):
     // drop the bounding set first, it needs CAP_SETPCAP.
-    e.op(op::CAPBSET, step::CAPBSET, 0, 0, 0)?;
+    e.op(op::CAPBSET, step::CAPBSET, 0, c.bounding, 0)?;
     e.op(op::SETRESGID, step::SETRESGID, 0, u64::from(spec.gid), 0)?;
-    e.op(op::SETRESUID, step::SETRESUID, 0, u64::from(spec.uid), 0)?;
-    e.op(op::CAPSET, step::DROP_CAPS, 0, 0, 0)?;
-    e.op(op::AMBIENT, step::AMBIENT, 0, 0, 0)?;
-    e.op(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0, 0)?;
+    let keep = u32::from(c.permitted != 0 && spec.client == Client::Runtime);
+    e.op(op::SETRESUID, step::SETRESUID, keep, u64::from(spec.uid), 0)?;
+    e.op(op::CAPSET, step::DROP_CAPS, 0, c.permitted, c.inheritable)?;
+    e.op(op::AMBIENT, step::AMBIENT, 0, c.ambient, 0)?;
+    if spec.no_new_privs {
+        e.op(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0, 0)?;
+    }
     e.op(op::APP, step::CLONE_APP, 0, 0, 0)?;
     e.op(op::SETSID, step::SETSID, 0, 0, 0)?;
     Ok(e)

@@ -1,0 +1,130 @@
+//! The record of one container, `<root>/<id>/state`: a few `key value`
+//! lines, written whole to a temporary file and renamed over the old one,
+//! so a reader sees the old record or the new one, never half of either.
+//!
+//! ```text
+//! pid 4242
+//! start 1234567
+//! created 1764173169
+//! cgroup /rocker-runtime/c1
+//! bundle /srv/bundles/c1
+//! ```
+//!
+//! `start` is the init's start time (`/proc/PID/stat` field 22), so that a
+//! recycled pid is never taken for the container's. `cgroup` is empty when
+//! the host has no cgroups.
+use syscalls::Buf;
+
+/// What the runtime remembers of a container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Record<'a> {
+    /// The init's pid as the host sees it.
+    pub pid: i32,
+    /// Its start time in clock ticks after boot.
+    pub start: u64,
+    /// Creation time, seconds since the epoch.
+    pub created: u64,
+    /// The cgroup path (absolute, from each hierarchy's root), or empty.
+    pub cgroup: &'a [u8],
+    /// The bundle's absolute path.
+    pub bundle: &'a [u8],
+}
+
+/// Room for a record.
+pub type RecordBuf = Buf<1024>;
+
+impl<'a> Record<'a> {
+    /// The file's text (overflow: a path too long, refused by the caller).
+    pub fn encode(&self, b: &mut RecordBuf) {
+        b.push_str(b"pid ").push_i64(i64::from(self.pid));
+        b.push_str(b"\nstart ").push_u64(self.start);
+        b.push_str(b"\ncreated ").push_u64(self.created);
+        b.push_str(b"\ncgroup ").push_str(self.cgroup);
+        b.push_str(b"\nbundle ").push_str(self.bundle).push_byte(b'\n');
+    }
+
+    /// Parses a record; None if anything is missing or malformed.
+    pub fn decode(s: &'a [u8]) -> Option<Record<'a>> {
+        let mut r = Record::default();
+        let mut seen = 0u8;
+        for line in s.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+            let sp = line.iter().position(|&c| c == b' ')?;
+            let (k, v) = (line.get(..sp)?, line.get(sp + 1..)?);
+            match k {
+                b"pid" => r.pid = i32::try_from(number(v)?).ok().filter(|&p| p > 0)?,
+                b"start" => r.start = number(v)?,
+                b"created" => r.created = number(v)?,
+                b"cgroup" => r.cgroup = v,
+                b"bundle" => r.bundle = v,
+                _ => continue,
+            }
+            seen |= match k {
+                b"pid" => 1,
+                b"start" => 2,
+                b"bundle" => 4,
+                _ => 0,
+            };
+        }
+        (seen == 7).then_some(r)
+    }
+}
+
+/// A decimal number, None on anything else or overflow.
+pub fn number(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some(v)
+}
+
+/// `/proc/PID/stat`: (state letter, start time). The comm is between the
+/// first `(` and the last `)`; the state follows, then 18 fields to the
+/// start time.
+pub fn parse_stat(b: &[u8]) -> Option<(u8, u64)> {
+    let close = b.iter().rposition(|&c| c == b')')?;
+    let mut f = b.get(close.checked_add(2)?..)?.split(|&c| c == b' ' || c == b'\n');
+    let state = *f.next()?.first()?;
+    Some((state, number(f.nth(18)?)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trip() {
+        let r = Record { pid: 42, start: 99, created: 1_764_173_169, cgroup: b"/default/c1", bundle: b"/b u/n" };
+        let mut b = RecordBuf::new();
+        r.encode(&mut b);
+        assert_eq!(b.as_bytes(), b"pid 42\nstart 99\ncreated 1764173169\ncgroup /default/c1\nbundle /b u/n\n");
+        assert_eq!(Record::decode(b.as_bytes()), Some(r));
+        let r = Record { cgroup: b"", ..r };
+        let mut b = RecordBuf::new();
+        r.encode(&mut b);
+        assert_eq!(Record::decode(b.as_bytes()), Some(r));
+    }
+
+    #[test]
+    fn broken_records() {
+        for s in [&b""[..], b"pid 1\nstart 2\n", b"pid x\nstart 2\nbundle /b\n", b"pid 0\nstart 2\nbundle /b\n", b"pid 1 start 2", b"pid 99999999999\nstart 1\nbundle /\n"] {
+            assert_eq!(Record::decode(s), None, "{:?}", String::from_utf8_lossy(s));
+        }
+        assert!(Record::decode(b"future 1\npid 1\nstart 2\nbundle /b").is_some());
+    }
+
+    #[test]
+    fn proc_stat() {
+        let s = b"4242 (sh) S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 2252800 100 18446744073709551615\n";
+        assert_eq!(parse_stat(s), Some((b'S', 123456)));
+        let s = b"7 (a) b) c) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0\n";
+        assert_eq!(parse_stat(s), Some((b'Z', 77)));
+        assert_eq!(parse_stat(b"7 (x"), None);
+    }
+}
