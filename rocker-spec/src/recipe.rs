@@ -9,7 +9,15 @@
 //!    drop the bounding set, take the App's gid and uid, clear the
 //!    effective/permitted/inheritable and ambient sets, `no_new_privs`;
 //! 3. start the App; in its own process: a new session (`setsid`), so the
-//!    caller's terminal is not its controlling terminal (no `TIOCSTI`).
+//!    caller's terminal is not its controlling terminal (no `TIOCSTI`);
+//!    then its working directory, as the App's own ids (it enters only
+//!    where it may).
+//!
+//! `setns` into the mount namespace puts the process at the topmost mount
+//! stacked on the namespace's root: the sandbox's root in every mode (after
+//! `pivot_root`, and after `MS_MOVE` onto `/` + `chroot` too, since the
+//! moved root is stacked on the namespace's root), so the App needs no
+//! `chroot` of its own.
 //!
 //! The OCI runtime's container process ([`Client::Runtime`]) is already in
 //! its namespaces: no fds and no `setns`; `setgroups` sets the spec's groups
@@ -74,6 +82,23 @@ fn setns_step(ns: Ns) -> u16 {
     }
 }
 
+/// `OP_CHDIR` to `cwd` (none if empty: `setns` left the App at the root).
+/// The path goes into the blob, NUL-terminated, at the next 8-aligned
+/// offset.
+fn chdir(e: &mut Entrance, cwd: &[u8], blob: &mut [u8]) -> Result<(), Fail> {
+    if cwd.is_empty() {
+        return Ok(());
+    }
+    let at = e.blob_len.next_multiple_of(8);
+    let n = cwd.len() + 1;
+    let dst = blob.get_mut(at..at + n).ok_or_else(too_big)?;
+    for (d, s) in dst.iter_mut().zip(cwd.iter().chain(&[0])) {
+        *d = *s;
+    }
+    e.blob_len = at + n;
+    e.op(op::CHDIR, step::CHDIR, u32::try_from(at).map_err(|_| too_big())?, n as u64, 0)
+}
+
 /// The entrance for `spec`. `blob` receives the recipe's data (seccomp
 /// programs, paths); its length bounds what fits.
 pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
@@ -97,17 +122,7 @@ pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
         }
         e.blob_len = room.len();
         e.op(op::SETGROUPS, step::DROP_GROUPS, 0, n as u64, 0)?;
-        let mut e = privileges(e, spec)?;
-        if !spec.cwd.is_empty() {
-            let at = e.blob_len;
-            let n = spec.cwd.len() + 1;
-            let room = blob.get_mut(at..at + n).ok_or_else(too_big)?;
-            room[..n - 1].copy_from_slice(spec.cwd);
-            room[n - 1] = 0;
-            e.blob_len = at + n;
-            e.op(op::CHDIR, step::CHDIR, at as u32, n as u64, 0)?;
-        }
-        return Ok(e);
+        return privileges(e, spec, blob);
     }
     e.fd(FdRole::Ctl)?;
     for ns in JOIN_ORDER {
@@ -121,11 +136,11 @@ pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
         let i = e.fd(FdRole::Ns(ns))?;
         e.op(op::SETNS, setns_step(ns), i, u64::from(ns.bits()), 0)?;
     }
-    privileges(e, spec)
+    privileges(e, spec, blob)
 }
 
 /// The privileges and identity, then the App.
-fn privileges(mut e: Entrance, spec: &SandboxSpec) -> Result<Entrance, Fail> {
+fn privileges(mut e: Entrance, spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
     let c = spec.caps;
     // Full capabilities in the sandbox's user namespace from here (setns
     // grants them; host root is unmapped there, so setresuid keeps them):
@@ -141,5 +156,6 @@ fn privileges(mut e: Entrance, spec: &SandboxSpec) -> Result<Entrance, Fail> {
     }
     e.op(op::APP, step::CLONE_APP, 0, 0, 0)?;
     e.op(op::SETSID, step::SETSID, 0, 0, 0)?;
+    chdir(&mut e, spec.cwd, blob)?;
     Ok(e)
 }

@@ -1,0 +1,249 @@
+//! Root mode's steps ([`super::plan`]): the package (or a host dir) as the
+//! sandbox's whole `/`.
+//!
+//! Staging: the tree is mounted on the host's `/tmp` in the guard's private
+//! mount namespace (made `MS_PRIVATE` first, so nothing of it reaches the
+//! host's; `/tmp` is root's, so no one can swap the name while the guard
+//! uses it), an overlay is stacked on it (upper and work in the data dir,
+//! by fd), and the topmost mount there, reached by name, is the new root.
+//! Whatever the guard needs from the host's tree is opened before: the
+//! binds' host sides, the device nodes, the data dir.
+//!
+//! The switch: `pivot_root(".", ".")` from inside the new root stacks the
+//! old root on it, and `umount2(".", MNT_DETACH)` takes the old root and
+//! every host mount away (runc, crun). Where the current root is the
+//! initramfs, `pivot_root` fails with EINVAL (rootfs has no parent mount
+//! and cannot be unmounted): then, as runc's `--no-pivot`, the host's /proc
+//! and /sys are detached (no fully visible proc or sysfs stays in the
+//! namespace under the new root), the new root is moved onto `/`
+//! (`MS_MOVE`) and the guard `chroot`s into it. The App joins with
+//! `setns`, which puts it at the topmost mount on the namespace's root: the
+//! moved new root, not the initramfs below it; `..` there stays there.
+//!
+//! After the switch everything is done by path inside the new root, where
+//! no host path is left: /proc, the private /dev, /sys read-only, /tmp,
+//! and the binds, whose targets are walked (and, under a writable root,
+//! created) one component at a time, never through a symlink.
+use super::*;
+use rocker_proto::Bind;
+
+/// `O_PATH | O_NOFOLLOW | O_CLOEXEC`: a handle on whatever the last
+/// component is (a symlink itself, not its target).
+const ANY_PATH: u32 = g::O_PATH | g::O_NOFOLLOW | g::O_CLOEXEC;
+
+impl<S: Sys> Exec<'_, S> {
+    /// Each bind's host side, with no symlink anywhere on its path (a
+    /// symlink as its last component: ELOOP), before any mount of this
+    /// namespace changes what the path shows.
+    pub(super) fn open_binds(&mut self) -> core::result::Result<(), Fail> {
+        let binds = self.spec.binds;
+        for (i, b) in binds.iter().enumerate().take(BINDS_MAX) {
+            let f = |e| Fail::new(err::BIND_INVALID, e, step::MOUNT_BINDS).index(i);
+            let fd = self.open_nofollow(AT_FDCWD, b.src, ANY_PATH).map_err(f)?;
+            self.binds[i] = fd;
+            let st = self.sys.fstat(fd).map_err(f)?;
+            if st.mode & g::S_IFMT == g::S_IFLNK {
+                return Err(f(Errno::ELOOP));
+            }
+            if st.mode & g::S_IFMT == g::S_IFDIR {
+                self.bind_dirs |= 1 << i;
+            }
+        }
+        Ok(())
+    }
+
+    /// The tree on the host's `/tmp` (in this namespace only): the
+    /// package's squashfs is mounted there by the next step; a host dir is
+    /// bound there, then made read-only, nosuid and nodev.
+    pub(super) fn stage_root(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_ROOT);
+        let tmp = self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).map_err(f)?;
+        let Root::Dir { path, .. } = self.spec.root else {
+            self.exec = Some(tmp);
+            return Ok(());
+        };
+        let r = self.open_nofollow(AT_FDCWD, path, DIR_PATH).at(err::ROOT_INVALID, step::MOUNT_ROOT);
+        let r = r.and_then(|dir| {
+            let b = self.bind(dir, tmp, M::BIND | M::REC);
+            self.sys.close(dir);
+            b.map_err(f)
+        });
+        self.sys.close(tmp);
+        r?;
+        // A bind's flags need a remount, of the bind itself: by name.
+        self.sys.mount(None, c!("/tmp"), None, M::REMOUNT | M::BIND | M::RDONLY | M::NOSUID | M::NODEV, None).map_err(f)
+    }
+
+    /// `mount(/proc/self/fd/src, /proc/self/fd/dst, flags)`.
+    fn bind(&mut self, src: Fd, dst: Fd, flags: M) -> Result<()> {
+        let (s, d) = (fd_path(src)?, fd_path(dst)?);
+        self.sys.mount(Some((&s).into()), (&d).into(), None, flags, None)
+    }
+
+    /// `<data>/rootfs/{upper,work}` over the staged tree, whose root gives a
+    /// new upper dir its owner and mode. The tree stays open for the
+    /// overlay's `lowerdir`.
+    pub(super) fn root_layer(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::DATA_DIR_INVALID, e, step::MKDIR_LAYER);
+        let lower = self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).at(err::BUILD_ROCKER_FAILED, step::MKDIR_LAYER)?;
+        self.lower = Some(lower);
+        let st = self.sys.fstat(lower).at(err::BUILD_ROCKER_FAILED, step::MKDIR_LAYER)?;
+        let data = self.data.ok_or(f(Errno::EBADF))?;
+        mkdir_ok(self.sys.mkdirat(data, c!("rootfs"), 0o700)).map_err(f)?;
+        let layer = self.open_nofollow(data, b"rootfs", DIR_PATH).map_err(f)?;
+        let r = self.upper_work(layer, &st, 0);
+        self.sys.close(layer);
+        self.layers[0] = r?;
+        Ok(())
+    }
+
+    /// The overlay on the staged tree (`lowerdir` is the tree, by fd), then
+    /// the new root: the topmost mount on `/tmp`, opened by name.
+    pub(super) fn mount_root(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_ROOT);
+        if let Some(lower) = self.lower.take() {
+            let (up, work) = self.layers[0];
+            let r = fd_path(lower).and_then(|t| {
+                let o = overlay_options(t.as_bytes(), up, work)?;
+                let ovl = c!("overlay");
+                self.sys.mount(Some(ovl), (&t).into(), Some(ovl), M::NOSUID | M::NODEV, Some((&o).into()))
+            });
+            self.sys.close(lower);
+            self.close_layers();
+            if let Some(d) = self.data.take() {
+                self.sys.close(d);
+            }
+            r.map_err(f)?;
+        }
+        self.root = Some(self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).map_err(f)?);
+        Ok(())
+    }
+
+    /// Into the new root: `pivot_root` + detach, or `MS_MOVE` + `chroot`
+    /// (module doc).
+    pub(super) fn pivot_root(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::PIVOT_ROOT);
+        let root = self.root.take().ok_or(f(Errno::EBADF))?;
+        let r = self.sys.fchdir(root);
+        self.sys.close(root);
+        r.map_err(f)?;
+        let dot = c!(".");
+        let pivot = if self.spec.root.no_pivot() { Err(Errno::EINVAL) } else { self.sys.pivot_root(dot, dot) };
+        match pivot {
+            Ok(()) => self.sys.umount2(dot, UnmountFlags::DETACH).map_err(f)?,
+            Err(Errno::EINVAL) => {
+                for p in [c!("/proc"), c!("/sys")] {
+                    match self.sys.umount2(p, UnmountFlags::DETACH) {
+                        Ok(()) | Err(Errno::EINVAL | Errno::ENOENT) => {}
+                        Err(e) => return Err(f(e)),
+                    }
+                }
+                self.sys.mount(Some(dot), c!("/"), None, M::MOVE, None).map_err(f)?;
+                self.sys.chroot(dot).map_err(f)?;
+            }
+            Err(e) => return Err(f(e)),
+        }
+        self.sys.chdir(c!("/")).map_err(f)
+    }
+
+    /// sysfs on the new root's `/sys`: read-only, nosuid, nodev, noexec.
+    pub(super) fn mount_sys(&mut self) -> core::result::Result<(), Fail> {
+        let sysfs = c!("sysfs");
+        self.mount_on(b"/sys", sysfs, M::RDONLY | M::NOSUID | M::NODEV | M::NOEXEC, None)
+            .at(err::BUILD_ROCKER_FAILED, step::MOUNT_SYS)
+    }
+
+    /// A new `fs` mount on `path`, opened with no symlink on the way.
+    pub(super) fn mount_on(&mut self, path: &[u8], fs: CStr, flags: M, data: Option<CStr>) -> Result<()> {
+        let dir = self.open_nofollow(AT_FDCWD, path, DIR_PATH)?;
+        let r = fd_path(dir).and_then(|t| self.sys.mount(Some(fs), (&t).into(), Some(fs), flags, data));
+        self.sys.close(dir);
+        r
+    }
+
+    /// Every bind, in slot order (a later one may cover an earlier one).
+    pub(super) fn mount_binds(&mut self) -> core::result::Result<(), Fail> {
+        let binds = self.spec.binds;
+        for (i, b) in binds.iter().enumerate().take(BINDS_MAX) {
+            self.mount_bind(i, b).at_i(err::BIND_INVALID, step::MOUNT_BINDS, i)?;
+        }
+        self.close_binds();
+        Ok(())
+    }
+
+    /// Bind `i`: the sandbox side is walked from `/` one component at a
+    /// time without following a symlink (root mode: missing dirs, and a
+    /// missing last component, are created, like the host side: dir or
+    /// empty file); the host side is bound on it, then the bind is
+    /// remounted nosuid, nodev, and read-only unless asked.
+    fn mount_bind(&mut self, i: usize, b: &Bind) -> Result<()> {
+        let dst = if b.dst.is_empty() { b.src } else { b.dst };
+        let create = self.spec.root.is_own();
+        let mut cur = self.sys.openat(AT_FDCWD, c!("/"), DIR_PATH)?;
+        let mut comps = dst.split(|&c| c == b'/').filter(|c| !c.is_empty()).peekable();
+        while let Some(comp) = comps.next() {
+            let r = cpath(comp).and_then(|n| {
+                if comps.peek().is_none() {
+                    self.bind_in(i, cur, (&n).into(), create)
+                } else {
+                    self.open_dir(cur, (&n).into(), create)
+                }
+            });
+            self.sys.close(cur);
+            cur = r?;
+        }
+        self.sys.close(cur);
+        Ok(())
+    }
+
+    /// Dir `n` in `dir` (created if missing and `create`).
+    fn open_dir(&mut self, dir: Fd, n: CStr, create: bool) -> Result<Fd> {
+        match self.sys.openat(dir, n, DIR_PATH) {
+            Err(Errno::ENOENT) if create => {
+                mkdir_ok(self.sys.mkdirat(dir, n, 0o755))?;
+                self.sys.openat(dir, n, DIR_PATH)
+            }
+            r => r,
+        }
+    }
+
+    /// The bind of slot `i` on `n` in `dir`; returns a fd to close.
+    fn bind_in(&mut self, i: usize, dir: Fd, n: CStr, create: bool) -> Result<Fd> {
+        let src = self.binds.get(i).copied().unwrap_or(-1);
+        let is_dir = self.bind_dirs & (1 << i) != 0;
+        let dst = if is_dir {
+            self.open_dir(dir, n, create)?
+        } else {
+            let fd = match self.sys.openat(dir, n, ANY_PATH) {
+                Err(Errno::ENOENT) if create => {
+                    self.sys.mknodat(dir, n, g::S_IFREG | 0o644, 0, 0)?;
+                    self.sys.openat(dir, n, ANY_PATH)?
+                }
+                r => r?,
+            };
+            match self.sys.fstat(fd) {
+                Ok(st) if st.mode & g::S_IFMT == g::S_IFREG => fd,
+                r => {
+                    self.sys.close(fd);
+                    return Err(r.err().unwrap_or(Errno::ELOOP));
+                }
+            }
+        };
+        let r = self.bind(src, dst, M::BIND);
+        self.sys.close(dst);
+        r?;
+        // The bind's flags need a remount of the bind itself: the name
+        // reaches it (the fd above is the dir or file under it).
+        let top = self.sys.openat(dir, n, ANY_PATH)?;
+        let rw = self.spec.bind_rw & (1 << i) != 0;
+        let flags = M::REMOUNT | M::BIND | M::NOSUID | M::NODEV | if rw { M::empty() } else { M::RDONLY };
+        let r = fd_path(top).and_then(|t| self.sys.mount(None, (&t).into(), None, flags, None));
+        match r {
+            Ok(()) => Ok(top),
+            Err(e) => {
+                self.sys.close(top);
+                Err(e)
+            }
+        }
+    }
+}
