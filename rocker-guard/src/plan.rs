@@ -83,6 +83,8 @@ pub enum Step {
     MountSys,
     /// The binds (read-only unless asked), nosuid and nodev.
     MountBinds,
+    /// The spec's other tmpfs mounts (an OCI config's), nosuid and nodev.
+    MountTmpfs,
 }
 
 impl Step {
@@ -99,7 +101,7 @@ impl Step {
             Step::MountSquashfs => step::MOUNT_SQUASHFS,
             Step::SetHostname => step::SET_HOSTNAME,
             Step::MountDev => step::MOUNT_DEV,
-            Step::MountTmp => step::MOUNT_TMP,
+            Step::MountTmp | Step::MountTmpfs => step::MOUNT_TMP,
             Step::MountProc => step::MOUNT_PROC,
             Step::UnshareUser => step::UNSHARE_USER,
             Step::OpenBinds | Step::MountBinds => step::MOUNT_BINDS,
@@ -113,7 +115,7 @@ impl Step {
 }
 
 /// Most steps a plan has.
-pub const MAX_STEPS: usize = 14 + 2 * OVERLAY_MAX;
+pub const MAX_STEPS: usize = 15 + 2 * OVERLAY_MAX;
 
 /// The plan.
 pub type Plan = Vec<Step, MAX_STEPS>;
@@ -170,7 +172,7 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
 /// everything inside it by path.
 fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
     let pkg = matches!(spec.root, Root::Pkg { .. });
-    let layer = spec.root.has_layer();
+    let layer = spec.root.has_layer() && !spec.writable_tree();
     let steps = [
         (spec.private_dev, Step::DevNodes),
         (layer, Step::OpenDataDir),
@@ -185,6 +187,7 @@ fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
         (spec.private_dev, Step::MountDev),
         (true, Step::MountSys),
         (spec.tmp_kb > 0, Step::MountTmp),
+        (!spec.tmpfs.is_empty(), Step::MountTmpfs),
         (!spec.binds.is_empty(), Step::MountBinds),
         (spec.client != Client::Runtime, Step::UnshareUser),
     ];
@@ -345,6 +348,7 @@ impl<'s, S: Sys> Exec<'s, S> {
             }
             Step::MountDev => self.mount_dev(),
             Step::MountTmp => self.mount_tmp(),
+            Step::MountTmpfs => self.mount_tmpfs(),
             Step::MountProc => {
                 let p = c!("proc");
                 self.sys

@@ -821,6 +821,35 @@ fn root_mode_dir_is_a_read_only_bind_under_its_overlay() {
 }
 
 #[test]
+fn runtime_rootfs_is_written_in_place_and_keeps_the_user_namespace() {
+    // The OCI runtime: a writable bundle rootfs and no data dir: the dir
+    // itself, bound writable (nosuid, nodev); no layer; no user namespace.
+    let b = body(&root_req(0));
+    let r = RunReq::decode(&b).unwrap();
+    let mut spec = root_spec(&r);
+    spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: false, no_pivot: false };
+    spec.data_dir = b"";
+    spec.client = rocker_spec::Client::Runtime;
+    spec.private_dev = false;
+    spec.ns = Ns::NEWNS.union(Ns::NEWPID);
+    spec.tmp_kb = 0;
+    assert!(spec.writable_tree());
+    assert_eq!(&plan(&spec)[..], [Step::SetDumpable, Step::MakePrivate, Step::StageRoot, Step::MountRoot, Step::PivotRoot, Step::MountProc, Step::MountSys]);
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap();
+    let l = lines(&f);
+    assert!(l.contains(&"mount(none, \"/tmp\", none, NOSUID|NODEV|BIND|REMOUNT, none)".to_string()), "{l:#?}");
+    assert!(!l.iter().any(|c| c.contains("overlay") || c.contains("unshare")));
+    assert!(f.open.is_empty());
+    // Read-only: the bind is remounted read-only, still without a layer.
+    spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: true, no_pivot: false };
+    assert!(!spec.writable_tree());
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap();
+    assert!(lines(&f).contains(&"mount(none, \"/tmp\", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)".to_string()));
+}
+
+#[test]
 fn root_mode_a_failure_at_every_call_releases_everything() {
     let mut r0 = root_req(0);
     r0.devices[0] = b"/dev/ttyUSB0";

@@ -354,7 +354,7 @@ mod tests {
         assert_eq!(p("--log-format xml list").unwrap_err().what, "log format: text or json");
         assert_eq!(p("").unwrap().verb, Verb::Help);
         assert_eq!(p("--version").unwrap().verb, Verb::Version);
-        assert_eq!(p("list -f json").unwrap().json, true);
-        assert_eq!(p("ps --format json c1").unwrap().json, true);
+        assert!(p("list -f json").unwrap().json);
+        assert!(p("ps --format json c1").unwrap().json);
     }
 }

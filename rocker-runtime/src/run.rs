@@ -130,7 +130,7 @@ fn cpath(p: &[u8], what: &'static str) -> Result<Path256, Error> {
 }
 
 /// The absolute path of an open fd (`/proc/self/fd/N`'s target).
-fn abs_path<'b>(fd: Fd, buf: &'b mut [u8; 256]) -> Result<&'b [u8], Error> {
+fn abs_path(fd: Fd, buf: &mut [u8; 256]) -> Result<&[u8], Error> {
     let p = fd_path(fd).ctx("bundle path")?;
     let n = readlinkat(AT_FDCWD, (&p).into(), buf).ctx("bundle path")?;
     if n >= buf.len() {
@@ -217,7 +217,7 @@ fn create(cmd: &Cmd, _args: &[&[u8]]) -> Result<i32, Error> {
     let cfg = OciConfig::parse(text).map_err(Error::Config)?;
     let mut abuf = [0u8; 16 * 1024];
     let mut arena = Arena::new(&mut abuf);
-    let ctr = translate(&cfg, cmd.id, bundle_abs, &mut arena).map_err(Error::Refused)?;
+    let ctr = translate(&cfg, cmd.id, bundle_abs, cmd.no_pivot, &mut arena).map_err(Error::Refused)?;
     match (ctr.terminal, cmd.console_socket) {
         (true, None) => return Err(Error::Msg("process.terminal needs --console-socket")),
         (false, Some(_)) => return Err(Error::Msg("--console-socket needs process.terminal")),

@@ -7,10 +7,12 @@
 //! field ([`Refused`]); nothing is silently dropped.
 use heapless::Vec;
 use rocker_oci::{OciConfig, Str};
-use rocker_spec::{Caps, Client, Limits, Net, Ns, Root, SandboxSpec, Seccomp};
+use rocker_oci::tables::ms;
+use rocker_spec::{Caps, Client, Limits, Net, Ns, Root, SandboxSpec, Seccomp, Tmpfs};
 
-/// Most bind mounts (one bit each in `bind_rw`).
-pub const MAX_BINDS: usize = 32;
+/// Most bind mounts (the guard's), and tmpfs mounts.
+pub const MAX_BINDS: usize = rocker_proto::BINDS_MAX;
+pub const MAX_TMPFS: usize = 8;
 /// Most arguments and environment entries handed to `execve`.
 pub const MAX_ARGV: usize = rocker_oci::MAX_ARGS;
 pub const MAX_ENVP: usize = rocker_oci::MAX_ENV + crate::cli::MAX_ENV_OPTS;
@@ -54,23 +56,28 @@ impl<'b> Arena<'b> {
         self.cstr(s).and_then(|c| c.split_last().map(|(_, v)| v))
     }
 
-    /// `a` followed by `b` (and a NUL when `nul`).
-    pub fn join(&mut self, a: &[u8], b: &[u8], nul: bool) -> Option<&'b [u8]> {
-        self.join_mut(a, b, nul).map(|s| &*s)
-    }
-
-    fn join_mut(&mut self, a: &[u8], b: &[u8], nul: bool) -> Option<&'b mut [u8]> {
-        let n = a.len().checked_add(b.len())?.checked_add(usize::from(nul))?;
+    /// The parts one after the other (and a NUL when `nul`).
+    pub fn cat(&mut self, parts: &[&[u8]], nul: bool) -> Option<&'b mut [u8]> {
+        let n = parts.iter().map(|p| p.len()).sum::<usize>() + usize::from(nul);
         if n > self.rest.len() {
             return None;
         }
         let out = self.carve(n);
-        let (x, y) = out.split_at_mut(a.len());
-        x.copy_from_slice(a);
-        for (d, s) in y.iter_mut().zip(b.iter().chain(core::iter::once(&0))) {
-            *d = *s;
+        let mut i = 0;
+        for p in parts {
+            out.get_mut(i..i + p.len())?.copy_from_slice(p);
+            i += p.len();
+        }
+        if nul {
+            *out.get_mut(i)? = 0;
         }
         Some(out)
+    }
+
+    /// `rel` under `dir` (`dir/rel`), or `rel` itself when absolute.
+    pub fn under(&mut self, dir: &[u8], rel: &[u8]) -> Option<&'b [u8]> {
+        let p = if rel.first() == Some(&b'/') { self.cat(&[rel], false) } else { self.cat(&[dir, b"/", rel], false) };
+        p.map(|p| &*p)
     }
 }
 
@@ -102,8 +109,9 @@ pub struct Container<'a> {
     /// A cgroup namespace of its own (`CLONE_NEWCGROUP`, unshared once in
     /// the cgroup).
     pub cgroup_ns: bool,
-    /// The bind mounts of `spec.binds`.
+    /// The bind and tmpfs mounts of `spec.binds` and `spec.tmpfs`.
     pub binds: Vec<rocker_spec::Bind<'a>, MAX_BINDS>,
+    pub tmpfs: Vec<Tmpfs<'a>, MAX_TMPFS>,
     /// The rlimits of `spec.rlimits`.
     pub rlimits: Vec<rocker_spec::Rlimit, { rocker_oci::MAX_RLIMITS }>,
     /// `linux.maskedPaths` and `readonlyPaths`.
@@ -114,7 +122,7 @@ pub struct Container<'a> {
 impl<'a> Container<'a> {
     /// The spec, with the lists it borrows from the container.
     pub fn spec(&self) -> SandboxSpec<'_> {
-        SandboxSpec { rlimits: &self.rlimits, binds: &self.binds, ..self.spec }
+        SandboxSpec { rlimits: &self.rlimits, binds: &self.binds, tmpfs: &self.tmpfs, ..self.spec }
     }
 }
 
@@ -135,7 +143,7 @@ fn clean_abs(p: &[u8]) -> bool {
 const NS_FIELD: &str = "linux.namespaces";
 
 /// Translates `c` for container `id` of the bundle at `bundle` (absolute).
-pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], arena: &mut Arena<'a>) -> Result<Container<'a>, Refused> {
+pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pivot: bool, arena: &mut Arena<'a>) -> Result<Container<'a>, Refused> {
     let full = || no("config", "too large for the runtime's buffers");
     let pr = &c.process;
     let l = &c.linux;
@@ -169,28 +177,49 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], arena
     }
 
     // Mounts: what the guard's plan makes itself is recognised by its
-    // destination; the rest are binds.
+    // destination and type; binds and tmpfs mounts go to the spec.
     let mut private_dev = false;
     let mut binds = Vec::new();
+    let mut tmpfs = Vec::new();
     let mut bind_rw = 0u32;
     for m in c.mounts.iter() {
         let dst = arena.bytes(&m.destination).ok_or_else(full)?;
-        let ty = m.fs_type.raw();
-        match (dst, ty) {
+        if !clean_abs(dst) {
+            return Err(no("mounts[].destination", "must be absolute, without . or .."));
+        }
+        if m.propagation & ms::SHARED != 0 {
+            return Err(no("mounts[].options", "shared propagation is not supported"));
+        }
+        let flags = m.flags & !ms::BIND;
+        match (dst, m.fs_type.raw()) {
             (b"/proc", b"proc") | (b"/dev/pts", b"devpts") | (b"/dev/shm", b"tmpfs") | (b"/dev/mqueue", b"mqueue") => {}
             (b"/dev", b"tmpfs") => private_dev = true,
+            (b"/sys", b"sysfs") if flags & ms::RDONLY != 0 => {}
+            (b"/sys", b"sysfs") => return Err(no("mounts[]", "/sys is always read-only sysfs")),
             _ if m.is_bind() => {
-                if !clean_abs(dst) {
-                    return Err(no("mounts[].destination", "must be absolute, without . or .."));
+                if flags & ms::REC != 0 {
+                    return Err(no("mounts[].options", "rbind (a recursive bind) is not supported: use bind"));
+                }
+                if flags & !(ms::RDONLY | ms::NOSUID | ms::NODEV) != 0 {
+                    return Err(no("mounts[].options", "a bind takes only ro, rw, nosuid, nodev"));
                 }
                 let src = arena.bytes(&m.source).ok_or_else(full)?;
-                let src = if src.first() == Some(&b'/') { src } else { arena.join(bundle, src, false).ok_or_else(full)? };
-                if m.flags & rocker_oci::tables::ms::RDONLY == 0 {
+                let src = arena.under(bundle, src).ok_or_else(full)?;
+                if !clean_abs(src) || dst == b"/" || [&b"/proc"[..], b"/sys", b"/dev"].iter().any(|k| rocker_proto::under(dst, k)) {
+                    return Err(no("mounts[]", "a bind's source must be a plain path, its destination not /, /proc, /sys or /dev"));
+                }
+                if flags & ms::RDONLY == 0 {
                     bind_rw |= 1u32.checked_shl(binds.len() as u32).unwrap_or(0);
                 }
-                binds.push(rocker_spec::Bind { src, dst }).map_err(|_| no("mounts", "too many bind mounts"))?;
+                binds.push(rocker_spec::Bind { src, dst }).map_err(|_| no("mounts", "at most 8 bind mounts"))?;
             }
-            _ => return Err(no("mounts[]", "only binds and the standard /proc, /dev mounts are supported yet")),
+            (_, b"tmpfs") => {
+                let mut b = [0u8; 256];
+                let data = m.data_nul(&mut b).ok_or(no("mounts[].options", "too long"))?;
+                let data = if data.len() > 1 { &*arena.cat(&[data], false).ok_or_else(full)? } else { b"" };
+                tmpfs.push(rocker_spec::Tmpfs { dst, flags, data }).map_err(|_| no("mounts", "at most 8 tmpfs mounts"))?;
+            }
+            _ => return Err(no("mounts[]", "only binds, tmpfs and the standard /proc, /dev, /sys mounts are supported")),
         }
     }
     let dev_covered = |d: &[u8]| matches!(d, b"/dev/pts" | b"/dev/shm" | b"/dev/mqueue");
@@ -241,10 +270,10 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], arena
 
     let limits = limits(&l.resources)?;
     let cgroup = if l.cgroups_path.is_empty() {
-        arena.join(DEFAULT_CGROUP_PARENT, id, false).ok_or_else(full)?
+        &*arena.cat(&[DEFAULT_CGROUP_PARENT, id], false).ok_or_else(full)?
     } else {
         let p = arena.bytes(&l.cgroups_path).ok_or_else(full)?;
-        let p = if p.first() == Some(&b'/') { p } else { arena.join(b"/", p, false).ok_or_else(full)? };
+        let p = arena.under(b"", p).ok_or_else(full)?;
         if p.contains(&b':') || !clean_abs(p) || p.len() < 2 {
             return Err(no("linux.cgroupsPath", "must be a cgroupfs path (systemd slices are not supported)"));
         }
@@ -252,7 +281,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], arena
     };
 
     let root = arena.bytes(&c.root.path).ok_or_else(full)?;
-    let rootfs = if root.first() == Some(&b'/') { root } else { arena.join(bundle, root, false).ok_or_else(full)? };
+    let rootfs = arena.under(bundle, root).ok_or_else(full)?;
     let mut masked = Vec::new();
     for p in l.masked_paths.iter() {
         masked.push(arena.bytes(p).ok_or_else(full)?).map_err(|_| full())?;
@@ -284,13 +313,14 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], arena
         limits,
         rlimits: &[],
         seccomp: Seccomp::Unconfined,
-        root: Root::Host,
+        root: Root::Dir { path: rootfs, read_only: c.root.readonly, no_pivot },
         cwd,
         binds: &[],
         bind_rw,
         caps,
         groups: pr.user.additional_gids.as_slice(),
         no_new_privs: pr.no_new_privileges,
+        tmpfs: &[],
     };
     Ok(Container {
         spec,
@@ -306,6 +336,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], arena
         cgroup,
         cgroup_ns,
         binds,
+        tmpfs,
         rlimits,
         masked,
         readonly_paths,
@@ -327,7 +358,7 @@ fn sysctl_path<'b>(key: &[u8], ns: Ns, arena: &mut Arena<'b>) -> Option<&'b [u8]
     if !ok || !plain {
         return None;
     }
-    let p = arena.join_mut(key, b"", true)?;
+    let p = arena.cat(&[key], true)?;
     for c in p.iter_mut().filter(|c| **c == b'.') {
         *c = b'/';
     }

@@ -205,6 +205,21 @@ pub struct SandboxSpec<'a> {
     pub groups: &'a [u32],
     /// `PR_SET_NO_NEW_PRIVS` (always, unless an OCI config says otherwise).
     pub no_new_privs: bool,
+    /// More tmpfs mounts (an OCI config's `/run`, ...), after the private
+    /// /tmp, nosuid and nodev. None from a RUN request.
+    pub tmpfs: &'a [Tmpfs<'a>],
+}
+
+/// A tmpfs mount of [`SandboxSpec::tmpfs`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tmpfs<'a> {
+    /// Where, absolute, without `.` or `..` (missing dirs are created in a
+    /// root mode, as for binds).
+    pub dst: &'a [u8],
+    /// More `MS_*` flags: `MS_RDONLY`, `MS_NOEXEC`, atime flags.
+    pub flags: u32,
+    /// Its options (`mode=755,size=65536k`), NUL-terminated, or empty.
+    pub data: &'a [u8],
 }
 
 /// Capability sets of the App (bit n: capability n). The effective set is
@@ -306,6 +321,14 @@ impl Root<'_> {
     /// A root mode that must not use `pivot_root`.
     pub fn no_pivot(&self) -> bool {
         matches!(self, Root::Pkg { no_pivot: true, .. } | Root::Dir { no_pivot: true, .. })
+    }
+}
+
+impl SandboxSpec<'_> {
+    /// The root's tree itself is written, without a layer: a writable
+    /// [`Root::Dir`] and no data dir (the OCI runtime's bundle rootfs).
+    pub fn writable_tree(&self) -> bool {
+        matches!(self.root, Root::Dir { read_only: false, .. }) && self.data_dir.is_empty()
     }
 }
 
@@ -422,6 +445,7 @@ impl<'a> SandboxSpec<'a> {
             caps: Caps::default(),
             groups: &[],
             no_new_privs: true,
+            tmpfs: &[],
         })
     }
 }

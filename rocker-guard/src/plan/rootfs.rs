@@ -70,8 +70,10 @@ impl<S: Sys> Exec<'_, S> {
         });
         self.sys.close(tmp);
         r?;
-        // A bind's flags need a remount, of the bind itself: by name.
-        self.sys.mount(None, c!("/tmp"), None, M::REMOUNT | M::BIND | M::RDONLY | M::NOSUID | M::NODEV, None).map_err(f)
+        // A bind's flags need a remount, of the bind itself: by name. Only
+        // a tree written in place (the OCI runtime's rootfs) stays writable.
+        let ro = if self.spec.writable_tree() { M::empty() } else { M::RDONLY };
+        self.sys.mount(None, c!("/tmp"), None, M::REMOUNT | M::BIND | ro | M::NOSUID | M::NODEV, None).map_err(f)
     }
 
     /// `mount(/proc/self/fd/src, /proc/self/fd/dst, flags)`.
@@ -178,21 +180,57 @@ impl<S: Sys> Exec<'_, S> {
     /// remounted nosuid, nodev, and read-only unless asked.
     fn mount_bind(&mut self, i: usize, b: &Bind) -> Result<()> {
         let dst = if b.dst.is_empty() { b.src } else { b.dst };
+        let fd = self.walk(dst, Some(i))?;
+        self.sys.close(fd);
+        Ok(())
+    }
+
+    /// Walks `dst` from `/` one component at a time without following a
+    /// symlink (root mode: missing dirs are created); the last component is
+    /// bind `i`'s target (bound, see [`Self::bind_in`]) or, without `bind`,
+    /// a dir. Returns the last fd.
+    fn walk(&mut self, dst: &[u8], bind: Option<usize>) -> Result<Fd> {
         let create = self.spec.root.is_own();
         let mut cur = self.sys.openat(AT_FDCWD, c!("/"), DIR_PATH)?;
         let mut comps = dst.split(|&c| c == b'/').filter(|c| !c.is_empty()).peekable();
         while let Some(comp) = comps.next() {
-            let r = cpath(comp).and_then(|n| {
-                if comps.peek().is_none() {
-                    self.bind_in(i, cur, (&n).into(), create)
-                } else {
-                    self.open_dir(cur, (&n).into(), create)
-                }
+            let r = cpath(comp).and_then(|n| match bind {
+                Some(i) if comps.peek().is_none() => self.bind_in(i, cur, (&n).into(), create),
+                _ => self.open_dir(cur, (&n).into(), create),
             });
             self.sys.close(cur);
             cur = r?;
         }
-        self.sys.close(cur);
+        Ok(cur)
+    }
+
+    /// The spec's tmpfs mounts, each on its dir (walked as a bind's
+    /// target), nosuid and nodev, with its own flags and options.
+    pub(super) fn mount_tmpfs(&mut self) -> core::result::Result<(), Fail> {
+        let all = self.spec.tmpfs;
+        for (i, t) in all.iter().enumerate() {
+            let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_TMP).index(i);
+            let mut flags = M::NOSUID | M::NODEV;
+            let mut rest = t.flags;
+            for m in [M::RDONLY, M::NOSUID, M::NODEV, M::NOEXEC, M::NOATIME, M::NODIRATIME, M::RELATIME, M::STRICTATIME] {
+                if rest & m.bits() != 0 {
+                    flags |= m;
+                    rest &= !m.bits();
+                }
+            }
+            if rest != 0 {
+                return Err(f(Errno::EINVAL));
+            }
+            let data = match t.data {
+                [] => None,
+                d => Some(CStr::from_bytes_with_nul(d).map_err(f)?),
+            };
+            let dir = self.walk(t.dst, None).map_err(f)?;
+            let tmpfs = c!("tmpfs");
+            let r = fd_path(dir).and_then(|p| self.sys.mount(Some(tmpfs), (&p).into(), Some(tmpfs), flags, data));
+            self.sys.close(dir);
+            r.map_err(f)?;
+        }
         Ok(())
     }
 
