@@ -85,6 +85,11 @@ pub enum Step {
     MountBinds,
     /// The spec's other tmpfs mounts (an OCI config's), nosuid and nodev.
     MountTmpfs,
+    /// Root mode: the spec's masked and read-only paths.
+    MaskPaths,
+    /// A read-only root used in place ([`SandboxSpec::tree_in_place`]):
+    /// `/` remounted read-only, last.
+    RootReadOnly,
 }
 
 impl Step {
@@ -102,6 +107,8 @@ impl Step {
             Step::SetHostname => step::SET_HOSTNAME,
             Step::MountDev => step::MOUNT_DEV,
             Step::MountTmp | Step::MountTmpfs => step::MOUNT_TMP,
+            Step::MaskPaths => step::MASK_PATHS,
+            Step::RootReadOnly => step::MOUNT_ROOT,
             Step::MountProc => step::MOUNT_PROC,
             Step::UnshareUser => step::UNSHARE_USER,
             Step::OpenBinds | Step::MountBinds => step::MOUNT_BINDS,
@@ -172,7 +179,7 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
 /// everything inside it by path.
 fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
     let pkg = matches!(spec.root, Root::Pkg { .. });
-    let layer = spec.root.has_layer() && !spec.writable_tree();
+    let layer = spec.root.has_layer() && !spec.tree_in_place();
     let steps = [
         (spec.private_dev, Step::DevNodes),
         (layer, Step::OpenDataDir),
@@ -189,6 +196,8 @@ fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
         (spec.tmp_kb > 0, Step::MountTmp),
         (!spec.tmpfs.is_empty(), Step::MountTmpfs),
         (!spec.binds.is_empty(), Step::MountBinds),
+        (!spec.masked.is_empty() || !spec.readonly.is_empty(), Step::MaskPaths),
+        (spec.tree_in_place() && matches!(spec.root, Root::Dir { read_only: true, .. }), Step::RootReadOnly),
         (spec.client != Client::Runtime, Step::UnshareUser),
     ];
     for (on, s) in steps {
@@ -349,6 +358,11 @@ impl<'s, S: Sys> Exec<'s, S> {
             Step::MountDev => self.mount_dev(),
             Step::MountTmp => self.mount_tmp(),
             Step::MountTmpfs => self.mount_tmpfs(),
+            Step::MaskPaths => self.mask_paths(),
+            Step::RootReadOnly => self
+                .sys
+                .mount(None, c!("/"), None, M::REMOUNT | M::BIND | M::RDONLY | M::NOSUID | M::NODEV, None)
+                .at(err::BUILD_ROCKER_FAILED, step::MOUNT_ROOT),
             Step::MountProc => {
                 let p = c!("proc");
                 self.sys

@@ -833,7 +833,7 @@ fn runtime_rootfs_is_written_in_place_and_keeps_the_user_namespace() {
     spec.private_dev = false;
     spec.ns = Ns::NEWNS.union(Ns::NEWPID);
     spec.tmp_kb = 0;
-    assert!(spec.writable_tree());
+    assert!(spec.tree_in_place());
     assert_eq!(&plan(&spec)[..], [Step::SetDumpable, Step::MakePrivate, Step::StageRoot, Step::MountRoot, Step::PivotRoot, Step::MountProc, Step::MountSys]);
     let mut f = Fake::new();
     execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap();
@@ -841,12 +841,50 @@ fn runtime_rootfs_is_written_in_place_and_keeps_the_user_namespace() {
     assert!(l.contains(&"mount(none, \"/tmp\", none, NOSUID|NODEV|BIND|REMOUNT, none)".to_string()), "{l:#?}");
     assert!(!l.iter().any(|c| c.contains("overlay") || c.contains("unshare")));
     assert!(f.open.is_empty());
-    // Read-only: the bind is remounted read-only, still without a layer.
+    // Read-only: still no layer; `/` is remounted read-only last, after
+    // the mount points were made.
     spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: true, no_pivot: false };
-    assert!(!spec.writable_tree());
+    assert!(spec.tree_in_place());
+    assert_eq!(plan(&spec).last(), Some(&Step::RootReadOnly));
     let mut f = Fake::new();
     execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap();
-    assert!(lines(&f).contains(&"mount(none, \"/tmp\", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)".to_string()));
+    let l = lines(&f);
+    assert!(l.contains(&"mount(none, \"/tmp\", none, NOSUID|NODEV|BIND|REMOUNT, none)".to_string()));
+    assert_eq!(l.last().unwrap(), "mount(none, \"/\", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)");
+}
+
+#[test]
+fn tmpfs_mounts_are_made_on_walked_dirs_nosuid_nodev() {
+    let b = body(&root_req(0));
+    let r = RunReq::decode(&b).unwrap();
+    let mut spec = root_spec(&r);
+    spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: false, no_pivot: false };
+    spec.data_dir = b"";
+    spec.client = rocker_spec::Client::Runtime;
+    let t = [
+        rocker_spec::Tmpfs { dst: b"/run/x", flags: syscalls::sys::general::MS_NOEXEC, data: b"mode=755,size=64k\0" },
+        rocker_spec::Tmpfs { dst: b"/scratch", flags: 0, data: b"" },
+    ];
+    spec.tmpfs = &t;
+    let p = plan(&spec);
+    let i = p.iter().position(|s| *s == Step::MountTmpfs).unwrap();
+    assert_eq!(p[i - 1], Step::MountTmp);
+    let mut f = Fake::new();
+    f.missing.insert("/run/x".into());
+    execute(&mut f, &spec, &p, b"rg-test", -1, None).unwrap();
+    let l = lines(&f);
+    let k = l.iter().position(|c| c.starts_with("openat(") && c.contains("\"run\"")).unwrap();
+    assert!(l[k..].iter().any(|c| c.starts_with("mkdirat(") && c.contains("\"x\", 755")), "{:#?}", &l[k..]);
+    assert!(l.iter().any(|c| c.starts_with("mount(\"tmpfs\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV|NOEXEC, \"mode=755,size=64k\")")), "{l:#?}");
+    assert!(l.iter().any(|c| c.starts_with("mount(\"tmpfs\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV, none)")));
+    assert!(f.open.is_empty());
+    // Flags other than ro, noexec and the atime ones: refused.
+    let bad = [rocker_spec::Tmpfs { dst: b"/run", flags: syscalls::sys::general::MS_BIND, data: b"" }];
+    spec.tmpfs = &bad;
+    let mut f = Fake::new();
+    let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap_err();
+    assert_eq!((e.errno(), e.step()), (Errno::EINVAL, step::MOUNT_TMP));
+    assert!(f.open.is_empty());
 }
 
 #[test]

@@ -122,7 +122,7 @@ pub struct Container<'a> {
 impl<'a> Container<'a> {
     /// The spec, with the lists it borrows from the container.
     pub fn spec(&self) -> SandboxSpec<'_> {
-        SandboxSpec { rlimits: &self.rlimits, binds: &self.binds, tmpfs: &self.tmpfs, ..self.spec }
+        SandboxSpec { rlimits: &self.rlimits, binds: &self.binds, tmpfs: &self.tmpfs, masked: &self.masked, readonly: &self.readonly_paths, ..self.spec }
     }
 }
 
@@ -321,6 +321,8 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
         groups: pr.user.additional_gids.as_slice(),
         no_new_privs: pr.no_new_privileges,
         tmpfs: &[],
+        masked: &[],
+        readonly: &[],
     };
     Ok(Container {
         spec,

@@ -208,6 +208,13 @@ pub struct SandboxSpec<'a> {
     /// More tmpfs mounts (an OCI config's `/run`, ...), after the private
     /// /tmp, nosuid and nodev. None from a RUN request.
     pub tmpfs: &'a [Tmpfs<'a>],
+    /// Paths hidden (a file behind `/dev/null`, a dir behind an empty
+    /// read-only tmpfs) and paths made read-only, inside a root mode's new
+    /// root (an OCI config's `maskedPaths`, `readonlyPaths`); missing ones
+    /// are skipped. None from a RUN request.
+    pub masked: &'a [&'a [u8]],
+    /// See `masked`.
+    pub readonly: &'a [&'a [u8]],
 }
 
 /// A tmpfs mount of [`SandboxSpec::tmpfs`].
@@ -325,10 +332,12 @@ impl Root<'_> {
 }
 
 impl SandboxSpec<'_> {
-    /// The root's tree itself is written, without a layer: a writable
-    /// [`Root::Dir`] and no data dir (the OCI runtime's bundle rootfs).
-    pub fn writable_tree(&self) -> bool {
-        matches!(self.root, Root::Dir { read_only: false, .. }) && self.data_dir.is_empty()
+    /// The root's tree is used in place, without a layer: a [`Root::Dir`]
+    /// and no data dir (the OCI runtime's bundle rootfs). It is bound
+    /// writable, and a read-only one is remounted read-only once everything
+    /// is mounted in it (mount points can be made first, as runc does).
+    pub fn tree_in_place(&self) -> bool {
+        matches!(self.root, Root::Dir { .. }) && self.data_dir.is_empty()
     }
 }
 
@@ -446,6 +455,8 @@ impl<'a> SandboxSpec<'a> {
             groups: &[],
             no_new_privs: true,
             tmpfs: &[],
+            masked: &[],
+            readonly: &[],
         })
     }
 }

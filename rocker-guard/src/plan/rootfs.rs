@@ -70,9 +70,10 @@ impl<S: Sys> Exec<'_, S> {
         });
         self.sys.close(tmp);
         r?;
-        // A bind's flags need a remount, of the bind itself: by name. Only
-        // a tree written in place (the OCI runtime's rootfs) stays writable.
-        let ro = if self.spec.writable_tree() { M::empty() } else { M::RDONLY };
+        // A bind's flags need a remount, of the bind itself: by name. A
+        // tree used in place (the OCI runtime's rootfs) stays writable until
+        // `RootReadOnly`.
+        let ro = if self.spec.tree_in_place() { M::empty() } else { M::RDONLY };
         self.sys.mount(None, c!("/tmp"), None, M::REMOUNT | M::BIND | ro | M::NOSUID | M::NODEV, None).map_err(f)
     }
 
@@ -283,5 +284,50 @@ impl<S: Sys> Exec<'_, S> {
                 Err(e)
             }
         }
+    }
+}
+
+impl<S: Sys> Exec<'_, S> {
+    /// The spec's masked paths (a file: `/dev/null` bound on it; a dir: an
+    /// empty read-only tmpfs), then its read-only paths (bound on
+    /// themselves, remounted read-only, nosuid, nodev), inside the new root;
+    /// each opened with no symlink on its path. Missing ones are skipped.
+    pub(super) fn mask_paths(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MASK_PATHS);
+        let (masked, readonly) = (self.spec.masked, self.spec.readonly);
+        let null = self.open_nofollow(AT_FDCWD, b"/dev/null", ANY_PATH).map_err(f)?;
+        let r = masked.iter().enumerate().try_for_each(|(i, p)| self.mask_one(p, Some(null)).map_err(|e| f(e).index(i)));
+        self.sys.close(null);
+        r?;
+        readonly.iter().enumerate().try_for_each(|(i, p)| self.mask_one(p, None).map_err(|e| f(e).index(i)))
+    }
+
+    /// Masks `path` (with `null`) or makes it read-only (without).
+    fn mask_one(&mut self, path: &[u8], null: Option<Fd>) -> Result<()> {
+        let fd = match self.open_nofollow(AT_FDCWD, path, ANY_PATH) {
+            Err(Errno::ENOENT) => return Ok(()),
+            r => r?,
+        };
+        let r = self.sys.fstat(fd).and_then(|st| {
+            let t = fd_path(fd)?;
+            let ro = M::RDONLY | M::NOSUID | M::NODEV;
+            match null {
+                Some(_) if st.mode & g::S_IFMT == g::S_IFDIR => {
+                    let tmpfs = c!("tmpfs");
+                    self.sys.mount(Some(tmpfs), (&t).into(), Some(tmpfs), ro | M::NOEXEC, Some(c!("size=0,mode=555")))
+                }
+                Some(n) => self.bind(n, fd, M::BIND),
+                None => {
+                    self.bind(fd, fd, M::BIND | M::REC)?;
+                    // The remount must reach the new bind: by its path again.
+                    let top = self.open_nofollow(AT_FDCWD, path, ANY_PATH)?;
+                    let r = fd_path(top).and_then(|p| self.sys.mount(None, (&p).into(), None, M::REMOUNT | M::BIND | ro, None));
+                    self.sys.close(top);
+                    r
+                }
+            }
+        });
+        self.sys.close(fd);
+        r
     }
 }
