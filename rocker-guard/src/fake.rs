@@ -140,6 +140,9 @@ impl Fake {
         if path.starts_with('/') {
             return path.into();
         }
+        if path == "." {
+            return self.names.get(&dir).cloned().unwrap_or_default();
+        }
         match self.names.get(&dir) {
             Some(d) if d.ends_with('/') => format!("{d}{path}"),
             Some(d) => format!("{d}/{path}"),

@@ -175,8 +175,8 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
 }
 
 /// Root mode: what needs the host (its device nodes, the data dir, the
-/// package or dir) first, the new root staged and switched to, then
-/// everything inside it by path.
+/// package or dir) first, the new root staged, /tmp and the binds in it,
+/// the switch, then /proc, /dev and /sys inside it by path.
 fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
     let pkg = matches!(spec.root, Root::Pkg { .. });
     let layer = spec.root.has_layer() && !spec.tree_in_place();
@@ -189,13 +189,13 @@ fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
         (layer, Step::RootLayer),
         (true, Step::MountRoot),
         (spec.ns.contains(Ns::NEWUTS), Step::SetHostname),
+        (spec.tmp_kb > 0, Step::MountTmp),
+        (!spec.tmpfs.is_empty(), Step::MountTmpfs),
+        (!spec.binds.is_empty(), Step::MountBinds),
         (true, Step::PivotRoot),
         (true, Step::MountProc),
         (spec.private_dev, Step::MountDev),
         (true, Step::MountSys),
-        (spec.tmp_kb > 0, Step::MountTmp),
-        (!spec.tmpfs.is_empty(), Step::MountTmpfs),
-        (!spec.binds.is_empty(), Step::MountBinds),
         (!spec.masked.is_empty() || !spec.readonly.is_empty(), Step::MaskPaths),
         (spec.tree_in_place() && matches!(spec.root, Root::Dir { read_only: true, .. }), Step::RootReadOnly),
         (spec.client != Client::Runtime, Step::UnshareUser),
@@ -373,10 +373,14 @@ impl<'s, S: Sys> Exec<'s, S> {
             Step::OpenBinds => self.open_binds(),
             Step::DevNodes => self.dev_nodes(),
             Step::StageRoot => self.stage_root(),
-            Step::RootLayer => self.root_layer(),
-            Step::MountRoot => self.mount_root(),
-            Step::PivotRoot => self.pivot_root(),
-            Step::MountSys => self.mount_sys(),
+            Step::RootLayer => self.root_layer().at(err::DATA_DIR_INVALID, step::MKDIR_LAYER),
+            Step::MountRoot => self.mount_root().at(err::BUILD_ROCKER_FAILED, step::MOUNT_ROOT),
+            Step::PivotRoot => self.pivot_root().at(err::BUILD_ROCKER_FAILED, step::PIVOT_ROOT),
+            Step::MountSys => {
+                let sysfs = c!("sysfs");
+                self.mount_on(b"/sys", sysfs, M::RDONLY | M::NOSUID | M::NODEV | M::NOEXEC, None)
+                    .at(err::BUILD_ROCKER_FAILED, step::MOUNT_SYS)
+            }
             Step::MountBinds => self.mount_binds(),
         }
     }
@@ -690,13 +694,21 @@ impl<'s, S: Sys> Exec<'s, S> {
         let Some(top) = self.spec.overlays.iter().find(|o| rocker_proto::under(path, o)) else {
             return Err(f(Errno::ENOENT));
         };
-        let mut cur = self.open_nofollow(AT_FDCWD, top, DIR_PATH).map_err(f)?;
+        let cur = self.open_nofollow(AT_FDCWD, top, DIR_PATH).map_err(f)?;
         let rest = path.get(top.len()..).unwrap_or(&[]);
+        self.exec = Some(self.walk(cur, rest, true).map_err(f)?);
+        Ok(())
+    }
+
+    /// Walks `rest` from dir `cur` (closed here) one component at a time,
+    /// never through a symlink, making a missing dir (0755, fd-relative)
+    /// when `create`. The last dir, opened.
+    fn walk(&mut self, mut cur: Fd, rest: &[u8], create: bool) -> Result<Fd> {
         for comp in rest.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
             let r = cpath(comp).and_then(|n| {
                 let n: CStr = (&n).into();
                 match self.sys.openat(cur, n, DIR_PATH) {
-                    Err(Errno::ENOENT) => {
+                    Err(Errno::ENOENT) if create => {
                         mkdir_ok(self.sys.mkdirat(cur, n, 0o755))?;
                         self.sys.openat(cur, n, DIR_PATH)
                     }
@@ -704,10 +716,9 @@ impl<'s, S: Sys> Exec<'s, S> {
                 }
             });
             self.sys.close(cur);
-            cur = r.map_err(f)?;
+            cur = r?;
         }
-        self.exec = Some(cur);
-        Ok(())
+        Ok(cur)
     }
 
     fn mount_squashfs(&mut self) -> core::result::Result<(), Fail> {

@@ -481,8 +481,8 @@ fn root_mode_plans() {
     assert_eq!(
         &plan(&spec)[..],
         [
-            SetDumpable, MakePrivate, DevNodes, OpenDataDir, AttachLoop, StageRoot, MountSquashfs, RootLayer, MountRoot, SetHostname, PivotRoot,
-            MountProc, MountDev, MountSys, MountTmp, UnshareUser
+            SetDumpable, MakePrivate, DevNodes, OpenDataDir, AttachLoop, StageRoot, MountSquashfs, RootLayer, MountRoot, SetHostname, MountTmp,
+            PivotRoot, MountProc, MountDev, MountSys, UnshareUser
         ]
     );
     // Read-only, the host's /tmp and UTS, binds: no data dir, no layer.
@@ -495,104 +495,106 @@ fn root_mode_plans() {
     let spec = root_spec(&r);
     assert_eq!(
         &plan(&spec)[..],
-        [SetDumpable, MakePrivate, OpenBinds, DevNodes, AttachLoop, StageRoot, MountSquashfs, MountRoot, PivotRoot, MountProc, MountDev, MountSys, MountBinds, UnshareUser]
+        [SetDumpable, MakePrivate, OpenBinds, DevNodes, AttachLoop, StageRoot, MountSquashfs, MountRoot, MountBinds, PivotRoot, MountProc, MountDev, MountSys, UnshareUser]
     );
     // A host dir: no loop device, no squashfs.
     let mut spec = root_spec(&r);
     spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: false, no_pivot: false };
     assert_eq!(
         &plan(&spec)[..],
-        [SetDumpable, MakePrivate, OpenBinds, DevNodes, OpenDataDir, StageRoot, RootLayer, MountRoot, PivotRoot, MountProc, MountDev, MountSys, MountBinds, UnshareUser]
+        [SetDumpable, MakePrivate, OpenBinds, DevNodes, OpenDataDir, StageRoot, RootLayer, MountRoot, MountBinds, PivotRoot, MountProc, MountDev, MountSys, UnshareUser]
     );
 }
 
-/// The calls of root mode with an overlay, from the data dir to the switch.
-const ROOT_OVERLAY: [&str; 52] = [
-    "prctl(PR_SET_DUMPABLE, 0)",
-    "mount(none, \"/\", none, REC|PRIVATE, none)",
-    // The host's device nodes, looked up before anything is mounted.
-    "openat2(AT_FDCWD, \"/dev/null\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 100",
-    "fstat(100)",
-    "close(100)",
-    "openat2(AT_FDCWD, \"/dev/zero\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 101",
-    "fstat(101)",
-    "close(101)",
-    "openat2(AT_FDCWD, \"/dev/full\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 102",
-    "fstat(102)",
-    "close(102)",
-    "openat2(AT_FDCWD, \"/dev/random\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 103",
-    "fstat(103)",
-    "close(103)",
-    "openat2(AT_FDCWD, \"/dev/urandom\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 104",
-    "fstat(104)",
-    "close(104)",
-    "openat2(AT_FDCWD, \"/dev/tty\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 105",
-    "fstat(105)",
-    "close(105)",
-    "openat2(AT_FDCWD, \"/srv/data\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 106",
-    "fstatfs(106)",
-    "openat(AT_FDCWD, \"/dev/loop-control\", RDWR) = 107",
-    "LOOP_CTL_GET_FREE(107)",
-    "openat(AT_FDCWD, \"/dev/loop7\", RDONLY) = 108",
-    "LOOP_CONFIGURE(108, 3, flags=0x5)",
-    "close(107)",
-    // The tree, on /tmp in this namespace only.
-    "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 109",
-    "mount(\"/dev/loop7\", \"/proc/self/fd/109\", \"squashfs\", RDONLY|NOSUID|NODEV, none)",
-    "close(108)",
-    "close(109)",
-    // The layer; a new upper takes the tree root's owner and mode.
-    "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 110",
-    "fstat(110)",
-    "mkdirat(106, \"rootfs\", 700)",
-    "openat2(106, \"rootfs\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS|BENEATH) = 111",
-    "mkdirat(111, \"upper\", 700)",
-    "openat(111, \"upper\", DIRECTORY|NOFOLLOW) = 112",
-    "fchown(112, 0, 0)",
-    "fchmod(112, 755)",
-    "mkdirat(111, \"work\", 700)",
-    "openat(111, \"work\", PATH|DIRECTORY|NOFOLLOW) = 113",
-    "close(111)",
-    // The overlay stacked on the tree; the new root is the top of /tmp.
-    "mount(\"overlay\", \"/proc/self/fd/110\", \"overlay\", NOSUID|NODEV, \"lowerdir=/proc/self/fd/110,upperdir=/proc/self/fd/112,workdir=/proc/self/fd/113\")",
-    "close(110)",
-    "close(112)",
-    "close(113)",
-    "close(106)",
-    "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 114",
-    "fchdir(114)",
-    "close(114)",
-    "pivot_root(\".\", \".\")",
-    "umount2(\".\", DETACH)",
-];
+/// The calls but the private /dev's device nodes (lookups, mknod, links).
+fn no_nodes(l: &[String]) -> Vec<String> {
+    let mut fds = Vec::new();
+    let mut out = Vec::new();
+    for c in l {
+        let node = ["null", "zero", "full", "random", "urandom", "tty"].iter().any(|d| c.contains(&format!("\"/dev/{d}\"")));
+        if node {
+            fds.push(c.rsplit(' ').next().unwrap().to_string());
+            continue;
+        }
+        if fds.iter().any(|fd| c == &format!("fstat({fd})") || c == &format!("close({fd})")) || (c.starts_with("mknodat(") && c.contains(", 20")) || c.starts_with("symlinkat(") {
+            continue;
+        }
+        out.push(c.clone());
+    }
+    out
+}
 
 #[test]
 fn root_mode_exact_calls_with_an_overlay() {
     let mut r0 = root_req(0);
     r0.share = rocker_proto::SHARE_UTS;
     let (l, f) = run_root(&r0, |_| {});
-    let want: Vec<&str> = ROOT_OVERLAY.iter().copied().chain([
+    // The host's device nodes: looked up first, while the host's /dev is there.
+    assert!(l[2].starts_with("openat2(AT_FDCWD, \"/dev/null\"") && l[19] == "close(105)", "{l:#?}");
+    let want = [
+        "prctl(PR_SET_DUMPABLE, 0)",
+        "mount(none, \"/\", none, REC|PRIVATE, none)",
+        "openat2(AT_FDCWD, \"/srv/data\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 106",
+        "fstatfs(106)",
+        "openat(AT_FDCWD, \"/dev/loop-control\", RDWR) = 107",
+        "LOOP_CTL_GET_FREE(107)",
+        "openat(AT_FDCWD, \"/dev/loop7\", RDONLY) = 108",
+        "LOOP_CONFIGURE(108, 3, flags=0x5)",
+        "close(107)",
+        // The tree, on /tmp in this mount namespace only.
+        "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 109",
+        "mount(\"/dev/loop7\", \"/proc/self/fd/109\", \"squashfs\", RDONLY|NOSUID|NODEV, none)",
+        "close(108)",
+        "close(109)",
+        // The layer; a new upper takes the tree root's owner and mode.
+        "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 110",
+        "fstat(110)",
+        "mkdirat(106, \"rootfs\", 700)",
+        "openat2(106, \"rootfs\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS|BENEATH) = 111",
+        "mkdirat(111, \"upper\", 700)",
+        "openat(111, \"upper\", DIRECTORY|NOFOLLOW) = 112",
+        "fchown(112, 0, 0)",
+        "fchmod(112, 755)",
+        "mkdirat(111, \"work\", 700)",
+        "openat(111, \"work\", PATH|DIRECTORY|NOFOLLOW) = 113",
+        "close(111)",
+        // The overlay stacked on the tree; the new root is the top of /tmp.
+        "mount(\"overlay\", \"/proc/self/fd/110\", \"overlay\", NOSUID|NODEV, \"lowerdir=/proc/self/fd/110,upperdir=/proc/self/fd/112,workdir=/proc/self/fd/113\")",
+        "close(110)",
+        "close(112)",
+        "close(113)",
+        "close(106)",
+        "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 114",
+        // Its /tmp, relative to it, before the switch.
+        "openat2(114, \"tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS|BENEATH) = 115",
+        "mount(\"tmpfs\", \"/proc/self/fd/115\", \"tmpfs\", NOSUID|NODEV, \"mode=1777,size=16384k\")",
+        "close(115)",
+        // The switch: the old root and every host mount go.
+        "fchdir(114)",
+        "close(114)",
+        "pivot_root(\".\", \".\")",
+        "umount2(\".\", DETACH)",
         "chdir(\"/\")",
         // Inside the new root, by path.
         "mount(\"proc\", \"/proc\", \"proc\", NOSUID|NODEV|NOEXEC, none)",
-    ]).collect();
-    let n = want.len();
-    assert_eq!(&l[..n], &want[..]);
-    let rest: Vec<&str> = l[n..].iter().map(|s| s.as_str()).collect();
-    let mounts: Vec<&str> = rest.iter().copied().filter(|c| c.starts_with("mount(")).collect();
-    assert_eq!(
-        mounts,
-        [
-            "mount(\"tmpfs\", \"/proc/self/fd/115\", \"tmpfs\", NOSUID|NOEXEC, \"mode=755,size=64k\")",
-            "mount(\"devpts\", \"/dev/pts\", \"devpts\", NOSUID|NOEXEC, \"newinstance,ptmxmode=0666,mode=0620\")",
-            "mount(\"tmpfs\", \"/dev/shm\", \"tmpfs\", NOSUID|NODEV|NOEXEC, \"mode=1777,size=16384k\")",
-            "mount(\"mqueue\", \"/dev/mqueue\", \"mqueue\", NOSUID|NODEV|NOEXEC, none)",
-            "mount(\"sysfs\", \"/proc/self/fd/117\", \"sysfs\", RDONLY|NOSUID|NODEV|NOEXEC, none)",
-            "mount(\"tmpfs\", \"/proc/self/fd/118\", \"tmpfs\", NOSUID|NODEV, \"mode=1777,size=16384k\")",
-        ]
-    );
-    assert_eq!(rest.iter().filter(|c| c.starts_with("mknodat(")).count(), 6);
-    assert_eq!(*rest.last().unwrap(), "unshare(0x10000000)");
+        "openat2(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 116",
+        "mount(\"tmpfs\", \"/proc/self/fd/116\", \"tmpfs\", NOSUID|NOEXEC, \"mode=755,size=64k\")",
+        "close(116)",
+        "openat(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW) = 117",
+        "mkdirat(117, \"pts\", 755)",
+        "mount(\"devpts\", \"/dev/pts\", \"devpts\", NOSUID|NOEXEC, \"newinstance,ptmxmode=0666,mode=0620\")",
+        "mkdirat(117, \"shm\", 1777)",
+        "mount(\"tmpfs\", \"/dev/shm\", \"tmpfs\", NOSUID|NODEV|NOEXEC, \"mode=1777,size=16384k\")",
+        "mkdirat(117, \"mqueue\", 1777)",
+        "mount(\"mqueue\", \"/dev/mqueue\", \"mqueue\", NOSUID|NODEV|NOEXEC, none)",
+        "close(117)",
+        "openat2(AT_FDCWD, \"/sys\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 118",
+        "mount(\"sysfs\", \"/proc/self/fd/118\", \"sysfs\", RDONLY|NOSUID|NODEV|NOEXEC, none)",
+        "close(118)",
+        "unshare(0x10000000)",
+    ];
+    assert_eq!(no_nodes(&l), want);
+    assert_eq!(l.iter().filter(|c| c.starts_with("mknodat(117, ")).count(), 6);
     assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
 }
 
@@ -601,91 +603,71 @@ fn root_mode_read_only_has_no_layer_and_no_data_dir() {
     let mut r0 = root_req(rocker_proto::ROOT_RO);
     r0.share = rocker_proto::SHARE_KNOWN & !rocker_proto::SHARE_DEV;
     let (l, f) = run_root(&r0, |_| {});
+    let l = no_nodes(&l);
     let from = l.iter().position(|c| c.contains("\"/tmp\"")).unwrap();
     assert_eq!(
-        &l[from..from + 15],
+        &l[from..from + 10],
         [
             "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 108",
             "mount(\"/dev/loop7\", \"/proc/self/fd/108\", \"squashfs\", RDONLY|NOSUID|NODEV, none)",
             "close(107)",
             "close(108)",
+            // No overlay: the squashfs itself is the new root.
             "openat2(AT_FDCWD, \"/tmp\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 109",
             "fchdir(109)",
             "close(109)",
             "pivot_root(\".\", \".\")",
             "umount2(\".\", DETACH)",
             "chdir(\"/\")",
-            "mount(\"proc\", \"/proc\", \"proc\", NOSUID|NODEV|NOEXEC, none)",
-            "openat2(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 110",
-            "mount(\"tmpfs\", \"/proc/self/fd/110\", \"tmpfs\", NOSUID|NOEXEC, \"mode=755,size=64k\")",
-            "close(110)",
-            "openat(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW) = 111",
-        ]
-    );
-    let tail: Vec<&str> = l[l.len() - 5..].iter().map(|s| s.as_str()).collect();
-    assert_eq!(
-        tail,
-        [
-            "close(111)",
-            "openat2(AT_FDCWD, \"/sys\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 112",
-            "mount(\"sysfs\", \"/proc/self/fd/112\", \"sysfs\", RDONLY|NOSUID|NODEV|NOEXEC, none)",
-            "close(112)",
-            "unshare(0x10000000)",
         ]
     );
     assert!(!l.iter().any(|c| c.contains("/srv/data") || c.contains("overlay") || c.contains("rootfs")), "{l:#?}");
+    // The host's /tmp: no tmpfs on the tree's own.
+    assert!(!l.iter().any(|c| c.contains("size=16384k") && !c.contains("/dev/shm")));
     assert!(f.open.is_empty());
 }
 
 /// The switch on a host whose root is the initramfs (pivot_root: EINVAL),
 /// and when asked (no_pivot): the host's /proc and /sys go, the new root
 /// is moved onto / and chrooted into.
-const NO_PIVOT: [&str; 8] = [
+const NO_PIVOT: [&str; 6] = [
     "umount2(\"/proc\", DETACH)",
     "umount2(\"/sys\", DETACH)",
     "mount(\".\", \"/\", none, MOVE, none)",
     "chroot(\".\")",
     "chdir(\"/\")",
     "mount(\"proc\", \"/proc\", \"proc\", NOSUID|NODEV|NOEXEC, none)",
-    "openat2(AT_FDCWD, \"/dev\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 115",
-    "mount(\"tmpfs\", \"/proc/self/fd/115\", \"tmpfs\", NOSUID|NOEXEC, \"mode=755,size=64k\")",
 ];
 
 #[test]
 fn root_mode_falls_back_to_move_and_chroot() {
     let mut r0 = root_req(0);
-    r0.share = rocker_proto::SHARE_UTS;
+    r0.share = rocker_proto::SHARE_UTS | rocker_proto::SHARE_TMP;
     let (l, f) = run_root(&r0, |f| f.pivot_einval = true);
     let i = l.iter().position(|c| c.starts_with("pivot_root")).unwrap();
-    assert_eq!(l[i], "pivot_root(\".\", \".\") = EINVAL");
-    assert_eq!(&l[i - 2..i], ["fchdir(114)", "close(114)"]);
-    assert_eq!(&l[i + 1..i + 9], NO_PIVOT);
+    assert_eq!(&l[i - 2..=i], ["fchdir(114)", "close(114)", "pivot_root(\".\", \".\") = EINVAL"]);
+    assert_eq!(&l[i + 1..i + 7], NO_PIVOT);
     assert!(!l.iter().any(|c| c.starts_with("umount2(\".\"")));
     assert!(f.open.is_empty());
     // Forced: pivot_root is not even tried.
     let mut r0 = root_req(rocker_proto::ROOT_NO_PIVOT);
-    r0.share = rocker_proto::SHARE_UTS;
+    r0.share = rocker_proto::SHARE_UTS | rocker_proto::SHARE_TMP;
     let (l, f) = run_root(&r0, |_| {});
     let i = l.iter().position(|c| c.starts_with("umount2(")).unwrap();
     assert_eq!(&l[i - 2..i], ["fchdir(114)", "close(114)"]);
-    assert_eq!(&l[i..i + 8], NO_PIVOT);
+    assert_eq!(&l[i..i + 6], NO_PIVOT);
     assert!(!l.iter().any(|c| c.starts_with("pivot_root")));
     assert!(f.open.is_empty());
-    // Not mounted there: fine; any other error of the detach: a failure.
-    let mut r0 = root_req(rocker_proto::ROOT_NO_PIVOT);
-    r0.share = rocker_proto::SHARE_UTS;
+    // /sys not mounted on the host (EINVAL): fine.
     let b = body(&r0);
     let r = RunReq::decode(&b).unwrap();
     let spec = root_spec(&r);
+    let mut g = Fake::new();
+    execute(&mut g, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
+    let at = g.calls.iter().filter(|c| !c.starts_with('#') && !c.starts_with("close(")).position(|c| c.starts_with("umount2(\"/sys\"")).unwrap();
     let mut f = Fake::new();
-    let umount_at = {
-        let mut g = Fake::new();
-        execute(&mut g, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
-        g.calls.iter().filter(|c| !c.starts_with('#') && !c.starts_with("close(")).position(|c| c.starts_with("umount2(\"/sys\"")).unwrap()
-    };
-    f.fail_at = Some((umount_at, Errno::EINVAL));
+    f.fail_at = Some((at, Errno::EINVAL));
     execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
-    f.fail_at = None;
 }
 
 #[test]
@@ -696,11 +678,11 @@ fn root_mode_binds_never_follow_a_symlink() {
     r0.binds[1] = rocker_proto::Bind { src: b"/srv/conf", dst: b"/etc/app.conf" };
     r0.n_binds = 2;
     r0.bind_rw = 1;
-    let (l, f) = run_root(&r0, |f| {
+    let files = |f: &mut Fake| {
         f.files.insert("/srv/conf".into());
-        f.missing.insert("/data".into());
-        f.missing.insert("/etc/app.conf".into());
-    });
+        f.missing.insert("/tmp/data".into());
+    };
+    let (l, f) = run_root(&r0, files);
     // The host sides first, before any mount.
     assert_eq!(
         &l[2..6],
@@ -711,47 +693,51 @@ fn root_mode_binds_never_follow_a_symlink() {
             "fstat(101)",
         ]
     );
-    let from = l.iter().rposition(|c| c.starts_with("openat(AT_FDCWD, \"/\"")).unwrap();
-    let from = l[..from].iter().rposition(|c| c.starts_with("openat(AT_FDCWD, \"/\"")).unwrap();
+    let l = no_nodes(&l);
+    let from = l.iter().position(|c| c.starts_with("openat(116, \".\"")).unwrap();
     let want = [
+        // Relative to the new root (116), before the switch: a bind's
+        // source must still be in the namespace.
+        "openat(116, \".\", PATH|DIRECTORY|NOFOLLOW) = 117",
         // /data is missing in the tree: made, fd-relative, one component at a time.
-        "openat(AT_FDCWD, \"/\", PATH|DIRECTORY|NOFOLLOW) = 120",
-        "openat(120, \"data\", PATH|DIRECTORY|NOFOLLOW) = ENOENT",
-        "mkdirat(120, \"data\", 755)",
-        "openat(120, \"data\", PATH|DIRECTORY|NOFOLLOW) = 121",
-        "close(120)",
-        "openat(121, \"in\", PATH|DIRECTORY|NOFOLLOW) = 122",
-        "mount(\"/proc/self/fd/100\", \"/proc/self/fd/122\", none, BIND, none)",
-        "close(122)",
+        "openat(117, \"data\", PATH|DIRECTORY|NOFOLLOW) = ENOENT",
+        "mkdirat(117, \"data\", 755)",
+        "openat(117, \"data\", PATH|DIRECTORY|NOFOLLOW) = 118",
+        "close(117)",
+        // the target itself: made (EEXIST when there), never a symlink
+        "mkdirat(118, \"in\", 755)",
+        "openat(118, \"in\", PATH|NOFOLLOW) = 119",
+        "fstat(119)",
+        "mount(\"/proc/self/fd/100\", \"/proc/self/fd/119\", none, BIND, none)",
+        "close(119)",
         // read-write (bit 0); the remount reaches the bind by name
-        "openat(121, \"in\", PATH|NOFOLLOW) = 123",
-        "mount(none, \"/proc/self/fd/123\", none, NOSUID|NODEV|BIND|REMOUNT, none)",
-        "close(121)",
-        "close(123)",
+        "openat(118, \"in\", PATH|NOFOLLOW) = 120",
+        "mount(none, \"/proc/self/fd/120\", none, NOSUID|NODEV|BIND|REMOUNT, none)",
+        "close(120)",
+        "close(118)",
         // A file: an empty file is made for it; read-only.
-        "openat(AT_FDCWD, \"/\", PATH|DIRECTORY|NOFOLLOW) = 124",
-        "openat(124, \"etc\", PATH|DIRECTORY|NOFOLLOW) = 125",
+        "openat(116, \".\", PATH|DIRECTORY|NOFOLLOW) = 121",
+        "openat(121, \"etc\", PATH|DIRECTORY|NOFOLLOW) = 122",
+        "close(121)",
+        "mknodat(122, \"app.conf\", 100644, 0:0)",
+        "openat(122, \"app.conf\", PATH|NOFOLLOW) = 123",
+        "fstat(123)",
+        "mount(\"/proc/self/fd/101\", \"/proc/self/fd/123\", none, BIND, none)",
+        "close(123)",
+        "openat(122, \"app.conf\", PATH|NOFOLLOW) = 124",
+        "mount(none, \"/proc/self/fd/124\", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)",
         "close(124)",
-        "openat(125, \"app.conf\", PATH|NOFOLLOW) = ENOENT",
-        "mknodat(125, \"app.conf\", 100644, 0:0)",
-        "openat(125, \"app.conf\", PATH|NOFOLLOW) = 126",
-        "fstat(126)",
-        "mount(\"/proc/self/fd/101\", \"/proc/self/fd/126\", none, BIND, none)",
-        "close(126)",
-        "openat(125, \"app.conf\", PATH|NOFOLLOW) = 127",
-        "mount(none, \"/proc/self/fd/127\", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)",
-        "close(125)",
-        "close(127)",
+        "close(122)",
         "close(100)",
         "close(101)",
-        "unshare(0x10000000)",
+        "fchdir(116)",
     ];
-    assert_eq!(&l[from..], &want[..]);
+    assert_eq!(&l[from..from + want.len()], &want[..]);
     assert!(f.open.is_empty());
-    // A symlink as the host side's last component: ELOOP, slot named.
     let b = body(&r0);
     let r = RunReq::decode(&b).unwrap();
     let spec = root_spec(&r);
+    // A symlink as the host side's last component: ELOOP, slot named.
     let mut f = Fake::new();
     f.links.insert("/srv/conf".into());
     let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap_err();
@@ -760,7 +746,7 @@ fn root_mode_binds_never_follow_a_symlink() {
     // A symlink in the tree where the file bind goes: refused, not followed.
     let mut f = Fake::new();
     f.files.insert("/srv/conf".into());
-    f.links.insert("/etc/app.conf".into());
+    f.links.insert("/tmp/etc/app.conf".into());
     let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap_err();
     assert_eq!((e.code(), e.errno(), e.step(), e.slot()), (err::BIND_INVALID, Errno::ELOOP, step::MOUNT_BINDS, 1));
     assert!(!lines(&f).iter().any(|c| c.contains("/proc/self/fd/101\"")), "nothing was bound");
@@ -789,6 +775,7 @@ fn root_mode_dir_is_a_read_only_bind_under_its_overlay() {
     let mut spec = root_spec(&r);
     spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: true, no_pivot: false };
     spec.private_dev = false;
+    spec.tmp_kb = 0;
     spec.ns = Ns::NEWNS.union(Ns::NEWPID);
     let mut f = Fake::new();
     execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
@@ -869,12 +856,13 @@ fn tmpfs_mounts_are_made_on_walked_dirs_nosuid_nodev() {
     let p = plan(&spec);
     let i = p.iter().position(|s| *s == Step::MountTmpfs).unwrap();
     assert_eq!(p[i - 1], Step::MountTmp);
+    // Before the switch, walked from the new root.
+    assert!(i < p.iter().position(|s| *s == Step::PivotRoot).unwrap());
     let mut f = Fake::new();
-    f.missing.insert("/run/x".into());
     execute(&mut f, &spec, &p, b"rg-test", -1, None).unwrap();
     let l = lines(&f);
     let k = l.iter().position(|c| c.starts_with("openat(") && c.contains("\"run\"")).unwrap();
-    assert!(l[k..].iter().any(|c| c.starts_with("mkdirat(") && c.contains("\"x\", 755")), "{:#?}", &l[k..]);
+    assert!(l[k + 2].contains("\"x\", PATH|DIRECTORY|NOFOLLOW"), "{:#?}", &l[k..]);
     assert!(l.iter().any(|c| c.starts_with("mount(\"tmpfs\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV|NOEXEC, \"mode=755,size=64k\")")), "{l:#?}");
     assert!(l.iter().any(|c| c.starts_with("mount(\"tmpfs\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV, none)")));
     assert!(f.open.is_empty());
@@ -903,15 +891,17 @@ fn root_mode_a_failure_at_every_call_releases_everything() {
     let spec = root_spec(&r);
     let files = |f: &mut Fake| {
         f.files.insert("/srv/conf".into());
-        f.missing.insert("/data".into());
-        f.missing.insert("/etc/conf".into());
+        f.missing.insert("/tmp/data".into());
     };
     let a = fail_everywhere_spec(files, &spec);
-    let b2 = fail_everywhere_spec(|f| {
-        files(f);
-        f.pivot_einval = true;
-        f.no_openat2 = true;
-    }, &spec);
+    let b2 = fail_everywhere_spec(
+        |f| {
+            files(f);
+            f.pivot_einval = true;
+            f.no_openat2 = true;
+        },
+        &spec,
+    );
     let mut r1 = root_req(rocker_proto::ROOT_RO | rocker_proto::ROOT_NO_PIVOT);
     r1.run_flags = rocker_proto::RUN_LEGACY_LOOP;
     let b1 = body(&r1);

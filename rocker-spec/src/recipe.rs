@@ -92,8 +92,9 @@ fn chdir(e: &mut Entrance, cwd: &[u8], blob: &mut [u8]) -> Result<(), Fail> {
     let at = e.blob_len.next_multiple_of(8);
     let n = cwd.len() + 1;
     let dst = blob.get_mut(at..at + n).ok_or_else(too_big)?;
-    for (d, s) in dst.iter_mut().zip(cwd.iter().chain(&[0])) {
-        *d = *s;
+    if let Some((nul, path)) = dst.split_last_mut() {
+        path.copy_from_slice(cwd);
+        *nul = 0;
     }
     e.blob_len = at + n;
     e.op(op::CHDIR, step::CHDIR, u32::try_from(at).map_err(|_| too_big())?, n as u64, 0)

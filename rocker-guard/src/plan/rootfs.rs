@@ -20,10 +20,12 @@
 //! `setns`, which puts it at the topmost mount on the namespace's root: the
 //! moved new root, not the initramfs below it; `..` there stays there.
 //!
-//! After the switch everything is done by path inside the new root, where
-//! no host path is left: /proc, the private /dev, /sys read-only, /tmp,
-//! and the binds, whose targets are walked (and, under a writable root,
-//! created) one component at a time, never through a symlink.
+//! Before the switch, relative to the new root's fd: the private /tmp and
+//! the binds (a bind's source must still be in the namespace: a detached
+//! old root's mounts cannot be bound), whose targets are walked (and, under
+//! a writable root, created) one component at a time, never through a
+//! symlink. After it, by path inside the new root, where no host path is
+//! left: /proc, the private /dev, /sys read-only.
 use super::*;
 use rocker_proto::Bind;
 
@@ -38,16 +40,18 @@ impl<S: Sys> Exec<'_, S> {
     pub(super) fn open_binds(&mut self) -> core::result::Result<(), Fail> {
         let binds = self.spec.binds;
         for (i, b) in binds.iter().enumerate().take(BINDS_MAX) {
-            let f = |e| Fail::new(err::BIND_INVALID, e, step::MOUNT_BINDS).index(i);
-            let fd = self.open_nofollow(AT_FDCWD, b.src, ANY_PATH).map_err(f)?;
-            self.binds[i] = fd;
-            let st = self.sys.fstat(fd).map_err(f)?;
-            if st.mode & g::S_IFMT == g::S_IFLNK {
-                return Err(f(Errno::ELOOP));
-            }
-            if st.mode & g::S_IFMT == g::S_IFDIR {
-                self.bind_dirs |= 1 << i;
-            }
+            self.open_bind(i, b.src).at_i(err::BIND_INVALID, step::MOUNT_BINDS, i)?;
+        }
+        Ok(())
+    }
+
+    fn open_bind(&mut self, i: usize, src: &[u8]) -> Result<()> {
+        let fd = self.open_nofollow(AT_FDCWD, src, ANY_PATH)?;
+        self.binds[i] = fd;
+        match self.sys.fstat(fd)?.mode & g::S_IFMT {
+            g::S_IFLNK => return Err(Errno::ELOOP),
+            g::S_IFDIR => self.bind_dirs |= 1 << i,
+            _ => {}
         }
         Ok(())
     }
@@ -86,24 +90,22 @@ impl<S: Sys> Exec<'_, S> {
     /// `<data>/rootfs/{upper,work}` over the staged tree, whose root gives a
     /// new upper dir its owner and mode. The tree stays open for the
     /// overlay's `lowerdir`.
-    pub(super) fn root_layer(&mut self) -> core::result::Result<(), Fail> {
-        let f = |e| Fail::new(err::DATA_DIR_INVALID, e, step::MKDIR_LAYER);
-        let lower = self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).at(err::BUILD_ROCKER_FAILED, step::MKDIR_LAYER)?;
+    pub(super) fn root_layer(&mut self) -> Result<()> {
+        let lower = self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH)?;
         self.lower = Some(lower);
-        let st = self.sys.fstat(lower).at(err::BUILD_ROCKER_FAILED, step::MKDIR_LAYER)?;
-        let data = self.data.ok_or(f(Errno::EBADF))?;
-        mkdir_ok(self.sys.mkdirat(data, c!("rootfs"), 0o700)).map_err(f)?;
-        let layer = self.open_nofollow(data, b"rootfs", DIR_PATH).map_err(f)?;
+        let st = self.sys.fstat(lower)?;
+        let data = self.data.ok_or(Errno::EBADF)?;
+        mkdir_ok(self.sys.mkdirat(data, c!("rootfs"), 0o700))?;
+        let layer = self.open_nofollow(data, b"rootfs", DIR_PATH)?;
         let r = self.upper_work(layer, &st, 0);
         self.sys.close(layer);
-        self.layers[0] = r?;
+        self.layers[0] = r.map_err(|f| f.errno())?;
         Ok(())
     }
 
     /// The overlay on the staged tree (`lowerdir` is the tree, by fd), then
     /// the new root: the topmost mount on `/tmp`, opened by name.
-    pub(super) fn mount_root(&mut self) -> core::result::Result<(), Fail> {
-        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_ROOT);
+    pub(super) fn mount_root(&mut self) -> Result<()> {
         if let Some(lower) = self.lower.take() {
             let (up, work) = self.layers[0];
             let r = fd_path(lower).and_then(|t| {
@@ -116,49 +118,45 @@ impl<S: Sys> Exec<'_, S> {
             if let Some(d) = self.data.take() {
                 self.sys.close(d);
             }
-            r.map_err(f)?;
+            r?;
         }
-        self.root = Some(self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).map_err(f)?);
+        self.root = Some(self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH)?);
         Ok(())
     }
 
     /// Into the new root: `pivot_root` + detach, or `MS_MOVE` + `chroot`
     /// (module doc).
-    pub(super) fn pivot_root(&mut self) -> core::result::Result<(), Fail> {
-        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::PIVOT_ROOT);
-        let root = self.root.take().ok_or(f(Errno::EBADF))?;
+    pub(super) fn pivot_root(&mut self) -> Result<()> {
+        let root = self.root.take().ok_or(Errno::EBADF)?;
         let r = self.sys.fchdir(root);
         self.sys.close(root);
-        r.map_err(f)?;
+        r?;
         let dot = c!(".");
         let pivot = if self.spec.root.no_pivot() { Err(Errno::EINVAL) } else { self.sys.pivot_root(dot, dot) };
         match pivot {
-            Ok(()) => self.sys.umount2(dot, UnmountFlags::DETACH).map_err(f)?,
+            Ok(()) => self.sys.umount2(dot, UnmountFlags::DETACH)?,
             Err(Errno::EINVAL) => {
                 for p in [c!("/proc"), c!("/sys")] {
                     match self.sys.umount2(p, UnmountFlags::DETACH) {
-                        Ok(()) | Err(Errno::EINVAL | Errno::ENOENT) => {}
-                        Err(e) => return Err(f(e)),
+                        Err(Errno::EINVAL | Errno::ENOENT) => {}
+                        r => r?,
                     }
                 }
-                self.sys.mount(Some(dot), c!("/"), None, M::MOVE, None).map_err(f)?;
-                self.sys.chroot(dot).map_err(f)?;
+                self.sys.mount(Some(dot), c!("/"), None, M::MOVE, None)?;
+                self.sys.chroot(dot)?;
             }
-            Err(e) => return Err(f(e)),
+            Err(e) => return Err(e),
         }
-        self.sys.chdir(c!("/")).map_err(f)
+        self.sys.chdir(c!("/"))
     }
 
-    /// sysfs on the new root's `/sys`: read-only, nosuid, nodev, noexec.
-    pub(super) fn mount_sys(&mut self) -> core::result::Result<(), Fail> {
-        let sysfs = c!("sysfs");
-        self.mount_on(b"/sys", sysfs, M::RDONLY | M::NOSUID | M::NODEV | M::NOEXEC, None)
-            .at(err::BUILD_ROCKER_FAILED, step::MOUNT_SYS)
-    }
-
-    /// A new `fs` mount on `path`, opened with no symlink on the way.
+    /// A new `fs` mount on `path` (absolute: in the new root before the
+    /// switch), opened with no symlink on the way.
     pub(super) fn mount_on(&mut self, path: &[u8], fs: CStr, flags: M, data: Option<CStr>) -> Result<()> {
-        let dir = self.open_nofollow(AT_FDCWD, path, DIR_PATH)?;
+        let dir = match self.root {
+            Some(r) => self.open_nofollow(r, path.get(1..).unwrap_or(&[]), DIR_PATH)?,
+            None => self.open_nofollow(AT_FDCWD, path, DIR_PATH)?,
+        };
         let r = fd_path(dir).and_then(|t| self.sys.mount(Some(fs), (&t).into(), Some(fs), flags, data));
         self.sys.close(dir);
         r
@@ -174,39 +172,58 @@ impl<S: Sys> Exec<'_, S> {
         Ok(())
     }
 
-    /// Bind `i`: the sandbox side is walked from `/` one component at a
-    /// time without following a symlink (root mode: missing dirs, and a
-    /// missing last component, are created, like the host side: dir or
-    /// empty file); the host side is bound on it, then the bind is
-    /// remounted nosuid, nodev, and read-only unless asked.
+    /// Bind `i`: the sandbox side's dir is walked from `/` without
+    /// following a symlink (root mode: missing dirs are made, and a missing
+    /// last component, as a dir or an empty file like the host side); the
+    /// host side is bound on it, then the bind is remounted nosuid, nodev,
+    /// and read-only unless asked.
     fn mount_bind(&mut self, i: usize, b: &Bind) -> Result<()> {
         let dst = if b.dst.is_empty() { b.src } else { b.dst };
-        let fd = self.walk(dst, Some(i))?;
-        self.sys.close(fd);
-        Ok(())
-    }
-
-    /// Walks `dst` from `/` one component at a time without following a
-    /// symlink (root mode: missing dirs are created); the last component is
-    /// bind `i`'s target (bound, see [`Self::bind_in`]) or, without `bind`,
-    /// a dir. Returns the last fd.
-    fn walk(&mut self, dst: &[u8], bind: Option<usize>) -> Result<Fd> {
         let create = self.spec.root.is_own();
-        let mut cur = self.sys.openat(AT_FDCWD, c!("/"), DIR_PATH)?;
-        let mut comps = dst.split(|&c| c == b'/').filter(|c| !c.is_empty()).peekable();
-        while let Some(comp) = comps.next() {
-            let r = cpath(comp).and_then(|n| match bind {
-                Some(i) if comps.peek().is_none() => self.bind_in(i, cur, (&n).into(), create),
-                _ => self.open_dir(cur, (&n).into(), create),
-            });
-            self.sys.close(cur);
-            cur = r?;
-        }
-        Ok(cur)
+        let k = dst.iter().rposition(|&c| c == b'/').unwrap_or(0);
+        let root = match self.root {
+            Some(r) => self.sys.openat(r, c!("."), DIR_PATH)?,
+            None => self.sys.openat(AT_FDCWD, c!("/"), DIR_PATH)?,
+        };
+        let dir = self.walk(root, dst.get(..k).unwrap_or(&[]), create)?;
+        let r = cpath(dst.get(k + 1..).unwrap_or(&[])).and_then(|n| self.bind_in(i, dir, (&n).into(), create));
+        self.sys.close(dir);
+        r
     }
 
-    /// The spec's tmpfs mounts, each on its dir (walked as a bind's
-    /// target), nosuid and nodev, with its own flags and options.
+    /// The bind of slot `i` on `n` in `dir`.
+    fn bind_in(&mut self, i: usize, dir: Fd, n: CStr, create: bool) -> Result<()> {
+        let src = self.binds.get(i).copied().unwrap_or(-1);
+        let want = if self.bind_dirs & (1 << i) != 0 { g::S_IFDIR } else { g::S_IFREG };
+        if create {
+            // EEXIST (before EROFS, for a read-only root) when it is there.
+            let r = if want == g::S_IFDIR { self.sys.mkdirat(dir, n, 0o755) } else { self.sys.mknodat(dir, n, want | 0o644, 0, 0) };
+            mkdir_ok(r)?;
+        }
+        let dst = self.sys.openat(dir, n, ANY_PATH)?;
+        let r = match self.sys.fstat(dst) {
+            // Not a symlink, and what the host side is.
+            Ok(st) if st.mode & g::S_IFMT == want => self.bind(src, dst, M::BIND),
+            Ok(_) => Err(Errno::ELOOP),
+            Err(e) => Err(e),
+        };
+        self.sys.close(dst);
+        r?;
+        // The bind's flags need a remount of the bind itself: the name
+        // reaches it (the fd above is the dir or file under it).
+        let top = self.sys.openat(dir, n, ANY_PATH)?;
+        let rw = self.spec.bind_rw & (1 << i) != 0;
+        let flags = M::REMOUNT | M::BIND | M::NOSUID | M::NODEV | if rw { M::empty() } else { M::RDONLY };
+        let r = fd_path(top).and_then(|t| self.sys.mount(None, (&t).into(), None, flags, None));
+        self.sys.close(top);
+        r
+    }
+}
+
+impl<S: Sys> Exec<'_, S> {
+    /// The spec's tmpfs mounts, each on its dir (walked from the new root
+    /// as a bind's target, made if missing), nosuid and nodev, with its own
+    /// flags and options.
     pub(super) fn mount_tmpfs(&mut self) -> core::result::Result<(), Fail> {
         let all = self.spec.tmpfs;
         for (i, t) in all.iter().enumerate() {
@@ -226,7 +243,12 @@ impl<S: Sys> Exec<'_, S> {
                 [] => None,
                 d => Some(CStr::from_bytes_with_nul(d).map_err(f)?),
             };
-            let dir = self.walk(t.dst, None).map_err(f)?;
+            let root = match self.root {
+                Some(r) => self.sys.openat(r, c!("."), DIR_PATH),
+                None => self.sys.openat(AT_FDCWD, c!("/"), DIR_PATH),
+            };
+            let create = self.spec.root.is_own();
+            let dir = root.and_then(|r| self.walk(r, t.dst, create)).map_err(f)?;
             let tmpfs = c!("tmpfs");
             let r = fd_path(dir).and_then(|p| self.sys.mount(Some(tmpfs), (&p).into(), Some(tmpfs), flags, data));
             self.sys.close(dir);
@@ -235,59 +257,6 @@ impl<S: Sys> Exec<'_, S> {
         Ok(())
     }
 
-    /// Dir `n` in `dir` (created if missing and `create`).
-    fn open_dir(&mut self, dir: Fd, n: CStr, create: bool) -> Result<Fd> {
-        match self.sys.openat(dir, n, DIR_PATH) {
-            Err(Errno::ENOENT) if create => {
-                mkdir_ok(self.sys.mkdirat(dir, n, 0o755))?;
-                self.sys.openat(dir, n, DIR_PATH)
-            }
-            r => r,
-        }
-    }
-
-    /// The bind of slot `i` on `n` in `dir`; returns a fd to close.
-    fn bind_in(&mut self, i: usize, dir: Fd, n: CStr, create: bool) -> Result<Fd> {
-        let src = self.binds.get(i).copied().unwrap_or(-1);
-        let is_dir = self.bind_dirs & (1 << i) != 0;
-        let dst = if is_dir {
-            self.open_dir(dir, n, create)?
-        } else {
-            let fd = match self.sys.openat(dir, n, ANY_PATH) {
-                Err(Errno::ENOENT) if create => {
-                    self.sys.mknodat(dir, n, g::S_IFREG | 0o644, 0, 0)?;
-                    self.sys.openat(dir, n, ANY_PATH)?
-                }
-                r => r?,
-            };
-            match self.sys.fstat(fd) {
-                Ok(st) if st.mode & g::S_IFMT == g::S_IFREG => fd,
-                r => {
-                    self.sys.close(fd);
-                    return Err(r.err().unwrap_or(Errno::ELOOP));
-                }
-            }
-        };
-        let r = self.bind(src, dst, M::BIND);
-        self.sys.close(dst);
-        r?;
-        // The bind's flags need a remount of the bind itself: the name
-        // reaches it (the fd above is the dir or file under it).
-        let top = self.sys.openat(dir, n, ANY_PATH)?;
-        let rw = self.spec.bind_rw & (1 << i) != 0;
-        let flags = M::REMOUNT | M::BIND | M::NOSUID | M::NODEV | if rw { M::empty() } else { M::RDONLY };
-        let r = fd_path(top).and_then(|t| self.sys.mount(None, (&t).into(), None, flags, None));
-        match r {
-            Ok(()) => Ok(top),
-            Err(e) => {
-                self.sys.close(top);
-                Err(e)
-            }
-        }
-    }
-}
-
-impl<S: Sys> Exec<'_, S> {
     /// The spec's masked paths (a file: `/dev/null` bound on it; a dir: an
     /// empty read-only tmpfs), then its read-only paths (bound on
     /// themselves, remounted read-only, nosuid, nodev), inside the new root;
