@@ -955,6 +955,30 @@ impl Cgroups {
         Ok(())
     }
 
+    /// The fds to join the existing cgroup `name` (a second process of a
+    /// running sandbox: the OCI runtime's `exec`). `ENOENT` if it is gone.
+    pub fn open(&self, name: &[u8]) -> R<Join> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let mut j = Join { procs: [-1; MAX_H], n: 0, dir: -1 };
+        for d in dirs.iter().flatten() {
+            let p = self.open_w(d.raw(), File::Procs).at(Step::Join, File::Procs)?;
+            if let Some(slot) = j.procs.get_mut(j.n) {
+                *slot = p.into_raw();
+                j.n = j.n.saturating_add(1);
+            }
+        }
+        if j.n == 0 {
+            return fail(Step::Join, File::Procs, Errno::ENOENT);
+        }
+        if self.mode == Mode::V2 {
+            if let Some(d) = dirs.into_iter().flatten().next() {
+                j.dir = d.into_raw();
+            }
+        }
+        Ok(j)
+    }
+
     /// The sandbox's directory in each hierarchy where it exists.
     fn dirs(&self, n: &Name) -> R<[Option<OwnedFd>; MAX_H]> {
         let mut out: [Option<OwnedFd>; MAX_H] = Default::default();

@@ -366,6 +366,10 @@ fn v1_hybrid_limits_in_each_hierarchy() {
     c.pids(b"rg-v1", &mut |p| pids.push(p)).unwrap();
     assert_eq!(pids, [7, 9]);
     assert_eq!(c.pids(b"rg-none", &mut |_| ()).unwrap_err().errno, Errno::ENOENT);
+    // A second process joins the existing cgroup through the same files.
+    let j = c.open(b"rg-v1").unwrap();
+    assert_eq!((j.procs().len(), j.cgroup_dir()), (4, None));
+    assert_eq!(c.open(b"rg-none").unwrap_err().errno, Errno::ENOENT);
 }
 
 #[test]

@@ -26,17 +26,21 @@ use core::result::Result;
 use crate::store::c;
 use crate::translate::Container;
 
+/// The process to become: the container's (or `exec`'s), its seccomp
+/// profile and its console socket (connected, when `process.terminal`).
+pub struct Proc<'a> {
+    pub c: &'a Container<'a>,
+    pub seccomp: Option<&'a rocker_oci::Seccomp<'a>>,
+    pub console: Option<Fd>,
+}
+
 /// What `create` hands its child.
 pub struct Init<'a> {
-    pub c: &'a Container<'a>,
-    /// The OCI seccomp profile, if any.
-    pub seccomp: Option<&'a rocker_oci::Seccomp<'a>>,
+    pub proc: Proc<'a>,
     /// Report socket to `create` (SOCK_SEQPACKET).
     pub sync: Fd,
     /// `exec.fifo`, O_PATH.
     pub fifo: Fd,
-    /// The console socket (connected), when `process.terminal`.
-    pub console: Option<Fd>,
     /// The hostname when the config gives none: the host's.
     pub name: &'a [u8],
 }
@@ -60,9 +64,9 @@ pub fn report(sync: Fd, r: &Result<(), Fail>) {
 
 /// The child of `create`. Never returns.
 pub fn run(a: Init) -> ! {
-    let mut prog = [rocker_seccomp::ZERO; 2048];
+    let mut prog = [rocker_seccomp::ZERO; PROG_MAX];
     let mut exe = Path256::empty();
-    let r = setup(&a, &mut exe, &mut prog);
+    let r = setup(&a).and_then(|()| prepare(&a.proc, &mut exe, &mut prog));
     let (n, flags) = match r {
         Ok(v) => v,
         Err(f) => {
@@ -86,12 +90,20 @@ pub fn run(a: Init) -> ! {
         die(b"write exec.fifo", e);
     }
     drop(fifo);
-    if n > 0 {
-        if let Err(e) = seccomp_set_mode_filter(prog.get(..n).unwrap_or(&[]), flags) {
+    finish(&a.proc, (&exe).into(), prog.get(..n).unwrap_or(&[]), flags)
+}
+
+/// Longest seccomp program.
+pub const PROG_MAX: usize = 2048;
+
+/// Installs the seccomp program (if any) and execs. Never returns.
+pub fn finish(p: &Proc, exe: CStr, prog: &[rocker_seccomp::SockFilter], flags: u32) -> ! {
+    if !prog.is_empty() {
+        if let Err(e) = seccomp_set_mode_filter(prog, flags) {
             die(b"seccomp", e);
         }
     }
-    exec(&a, (&exe).into())
+    exec(p.c, exe)
 }
 
 /// Prints `rocker-runtime: <what>: <errno>` on the container's stderr and
@@ -105,25 +117,25 @@ pub fn die(what: &[u8], e: Errno) -> ! {
     exit_group(127)
 }
 
-fn exec(a: &Init, exe: CStr) -> ! {
+fn exec(c: &Container, exe: CStr) -> ! {
     let mut argv: Vec<CStr, { crate::translate::MAX_ARGV }> = Vec::new();
     let mut envp: Vec<CStr, { crate::translate::MAX_ENVP }> = Vec::new();
-    for s in a.c.args.iter() {
+    for s in c.args.iter() {
         let _ = argv.push(CStr::from_bytes_with_nul(s).unwrap_or(c!("")));
     }
-    for s in a.c.env.iter() {
+    for s in c.env.iter() {
         let _ = envp.push(CStr::from_bytes_with_nul(s).unwrap_or(c!("")));
     }
     let e = execve(exe, &argv, &envp);
     die(b"exec", e)
 }
 
-fn setup(a: &Init, exe: &mut Path256, prog: &mut [rocker_seccomp::SockFilter]) -> Result<(usize, u32), Fail> {
-    let c = a.c;
+/// The container's own setup, in its namespaces and cgroup.
+fn setup(a: &Init) -> Result<(), Fail> {
+    let c = a.proc.c;
     let spec = c.spec();
     // Only stdio, the report socket, the fifo and the console socket.
-    let keep = [a.sync, a.fifo, a.console.unwrap_or(-1)];
-    crate::run::close_all_but(&keep);
+    crate::run::close_all_but(&[a.sync, a.fifo, a.proc.console.unwrap_or(-1)]);
     let _ = rt_sigprocmask(SIG_SETMASK, &SigSet::empty());
     if c.cgroup_ns {
         unshare(rocker_spec::Ns::NEWCGROUP).at(err::BUILD_ROCKER_FAILED, step::CGROUP_JOIN)?;
@@ -136,7 +148,15 @@ fn setup(a: &Init, exe: &mut Path256, prog: &mut [rocker_seccomp::SockFilter]) -
     let mut k = rocker_guard::Kernel { notify: a.sync };
     let plan = rocker_guard::plan(&spec);
     let name = if spec.hostname.is_empty() { a.name } else { spec.hostname };
-    rocker_guard::execute(&mut k, &spec, &plan, name, -1, None)?;
+    rocker_guard::execute(&mut k, &spec, &plan, name, -1, None).map(|_| ())
+}
+
+/// The process's last steps before `execve`, for `create` and `exec`
+/// alike: `oomScoreAdj`, the recipe, the terminal, the umask, the program
+/// found, the seccomp program built (its length and flags).
+pub fn prepare(p: &Proc, exe: &mut Path256, prog: &mut [rocker_seccomp::SockFilter]) -> Result<(usize, u32), Fail> {
+    let c = p.c;
+    let spec = c.spec();
     if let Some(adj) = c.oom_score_adj {
         let mut v = Buf::<16>::new();
         v.push_i64(i64::from(adj));
@@ -146,11 +166,11 @@ fn setup(a: &Init, exe: &mut Path256, prog: &mut [rocker_seccomp::SockFilter]) -
     let e = rocker_spec::recipe::entrance(&spec, &mut blob)?;
     crate::ops::run(&e.ops, blob.get(..e.blob_len).unwrap_or(&[]))?;
     if c.terminal {
-        terminal(a).map_err(|e| fail(e, step::NONE))?;
+        terminal(p).map_err(|e| fail(e, step::NONE))?;
     }
     umask(c.umask);
     lookup(c, exe).map_err(|e| Fail::new(err::APP_EXEC_FAILED, e, step::NONE))?;
-    match a.seccomp {
+    match p.seccomp {
         Some(s) => crate::seccomp::build(s, prog).map_err(|_| Fail::new(err::SECCOMP_INVALID, Errno::EINVAL, step::SECCOMP)),
         None => Ok((0, 0)),
     }
@@ -159,7 +179,7 @@ fn setup(a: &Init, exe: &mut Path256, prog: &mut [rocker_seccomp::SockFilter]) -
 /// A pty from the container's devpts: the master end goes over the
 /// console socket, the other end becomes stdio and the controlling tty
 /// (the recipe made this process a session leader).
-fn terminal(a: &Init) -> syscalls::Result<()> {
+fn terminal(a: &Proc) -> syscalls::Result<()> {
     let sock = a.console.ok_or(Errno::EBADF)?;
     let rw = g::O_RDWR | g::O_NOCTTY | g::O_CLOEXEC;
     let m = openat(AT_FDCWD, c!("/dev/ptmx"), rw, 0)?;

@@ -15,7 +15,7 @@ use crate::translate::{translate, valid_id, Arena, Container};
 
 /// `config.json` of the bundle (and the copy in the state dir).
 pub const CONFIG_MAX: usize = 64 * 1024;
-static CONFIG_BUF: StaticCell<[u8; CONFIG_MAX]> = StaticCell::new([0; CONFIG_MAX]);
+pub static CONFIG_BUF: StaticCell<[u8; CONFIG_MAX]> = StaticCell::new([0; CONFIG_MAX]);
 
 const HELP: &[u8] = b"usage: rocker-runtime [--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID
 
@@ -298,11 +298,9 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
     .ctx("clone the container's process")?;
     let pid = match fork {
         Fork::Child => crate::init::run(crate::init::Init {
-            c: ctr,
-            seccomp,
+            proc: crate::init::Proc { c: ctr, seccomp, console: console.as_ref().map(|s| s.raw()) },
             sync: theirs.raw(),
             fifo: fifo.raw(),
-            console: console.as_ref().map(|s| s.raw()),
             name: host,
         }),
         Fork::Parent(pid) => pid,
@@ -349,7 +347,7 @@ fn wait_ready(sync: Fd) -> Result<(), Error> {
 }
 
 /// Writes `pid` to the pid file, atomically (a temporary file renamed).
-fn pid_file(path: Option<&[u8]>, pid: i32) -> syscalls::Result<()> {
+pub fn pid_file(path: Option<&[u8]>, pid: i32) -> syscalls::Result<()> {
     let Some(p) = path else { return Ok(()) };
     let name = Path256::new(p)?;
     let mut tmp = Path256::new(p)?;
@@ -528,7 +526,9 @@ fn ps(cmd: &Cmd) -> Result<i32, Error> {
         if cmd.json {
             w.i64(i64::from(p));
         } else {
-            w.i64(i64::from(p)).raw(b"\n");
+            let mut n = Buf::<16>::new();
+            n.push_i64(i64::from(p)).push_byte(b'\n');
+            w.raw(n.as_bytes());
         }
     };
     if l.status != Status::Stopped {
@@ -583,7 +583,9 @@ fn list(cmd: &Cmd) -> Result<i32, Error> {
                 } else if cmd.quiet {
                     w.raw(name).raw(b"\n");
                 } else {
-                    w.raw(name).raw(b"\t").i64(i64::from(pid)).raw(b"\t").raw(l.status.as_bytes()).raw(b"\t");
+                    let mut n = Buf::<16>::new();
+                    n.push_i64(i64::from(pid));
+                    w.raw(name).raw(b"\t").raw(n.as_bytes()).raw(b"\t").raw(l.status.as_bytes()).raw(b"\t");
                     w.raw(l.rec.bundle).raw(b"\t").raw(created).raw(b"\n");
                 }
             }
