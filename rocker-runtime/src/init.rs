@@ -156,7 +156,12 @@ fn setup(a: &Init) -> Result<(), Fail> {
 /// found, the seccomp program built (its length and flags).
 pub fn prepare(p: &Proc, exe: &mut Path256, prog: &mut [rocker_seccomp::SockFilter]) -> Result<(usize, u32), Fail> {
     let c = p.c;
-    let spec = c.spec();
+    let mut spec = c.spec();
+    if spec.caps.permitted == crate::translate::KEEP_CAPS {
+        let k = capget(0).at(err::BUILD_ROCKER_FAILED, step::DROP_CAPS)?;
+        spec.caps.permitted = k.permitted;
+        spec.caps.inheritable = k.inheritable;
+    }
     if let Some(adj) = c.oom_score_adj {
         let mut v = Buf::<16>::new();
         v.push_i64(i64::from(adj));
@@ -208,7 +213,7 @@ fn lookup(c: &Container, out: &mut Path256) -> syscalls::Result<()> {
     }
     if arg0.contains(&b'/') {
         *out = Path256::new(arg0)?;
-        return Ok(());
+        return executable(out);
     }
     let path = c
         .env
@@ -220,14 +225,24 @@ fn lookup(c: &Container, out: &mut Path256) -> syscalls::Result<()> {
         let mut p = Path256::new(if dir.is_empty() { b"." } else { dir })?;
         p.push(b"/")?;
         p.push(arg0)?;
-        match statx(AT_FDCWD, (&p).into(), 0, g::STATX_TYPE | g::STATX_MODE) {
-            Ok(st) if u32::from(st.stx_mode) & g::S_IFMT == g::S_IFREG && st.stx_mode & 0o111 != 0 => {
+        match executable(&p) {
+            Ok(()) => {
                 *out = p;
                 return Ok(());
             }
-            Ok(_) => last = Errno::EACCES,
+            Err(Errno::EACCES) => last = Errno::EACCES,
             Err(_) => {}
         }
     }
     Err(last)
+}
+
+/// `p` is a regular file with an execute bit (EACCES if not).
+fn executable(p: &Path256) -> syscalls::Result<()> {
+    let st = statx(AT_FDCWD, p.into(), 0, g::STATX_TYPE | g::STATX_MODE)?;
+    if u32::from(st.stx_mode) & g::S_IFMT == g::S_IFREG && st.stx_mode & 0o111 != 0 {
+        Ok(())
+    } else {
+        Err(Errno::EACCES)
+    }
 }

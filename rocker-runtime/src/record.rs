@@ -84,14 +84,19 @@ pub fn number(s: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// `/proc/PID/stat`: (state letter, start time). The comm is between the
-/// first `(` and the last `)`; the state follows, then 18 fields to the
-/// start time.
+/// `/proc/PID/stat`: (state letter, start time), with the state `X` for a
+/// task that is exiting (`PF_EXITING` in its flags: a namespace's init
+/// waiting for the rest of its namespace to go). The comm is between the
+/// first `(` and the last `)`; the state follows, the flags 6 fields later,
+/// the start time 13 fields after those.
 pub fn parse_stat(b: &[u8]) -> Option<(u8, u64)> {
+    const PF_EXITING: u64 = 4;
     let close = b.iter().rposition(|&c| c == b')')?;
     let mut f = b.get(close.checked_add(2)?..)?.split(|&c| c == b' ' || c == b'\n');
     let state = *f.next()?.first()?;
-    Some((state, number(f.nth(18)?)?))
+    let flags = number(f.nth(5)?)?;
+    let start = number(f.nth(12)?)?;
+    Some((if flags & PF_EXITING != 0 { b'X' } else { state }, start))
 }
 
 #[cfg(test)]
@@ -125,6 +130,8 @@ mod tests {
         assert_eq!(parse_stat(s), Some((b'S', 123456)));
         let s = b"7 (a) b) c) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0\n";
         assert_eq!(parse_stat(s), Some((b'Z', 77)));
+        let s = b"9 (sleep) S 1 9 9 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 1 0 78 0 0\n";
+        assert_eq!(parse_stat(s), Some((b'X', 78)), "PF_EXITING");
         assert_eq!(parse_stat(b"7 (x"), None);
     }
 }

@@ -241,7 +241,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
     }
     let caps = match &pr.capabilities {
         // runc's reading: without `capabilities` the process keeps them all.
-        None => Caps { bounding: u64::MAX, permitted: ALL_CAPS, inheritable: 0, ambient: 0 },
+        None => Caps { bounding: u64::MAX, permitted: KEEP_CAPS, inheritable: 0, ambient: 0 },
         Some(k) if k.effective != k.permitted => return Err(no("process.capabilities.effective", "must equal permitted")),
         Some(k) => Caps { bounding: k.bounding, permitted: k.permitted, inheritable: k.inheritable, ambient: k.ambient },
     };
@@ -345,8 +345,10 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
     })
 }
 
-/// Every capability this crate knows (`CAP_CHECKPOINT_RESTORE` is 40).
-pub const ALL_CAPS: u64 = (1 << 41) - 1;
+/// `permitted` of a process whose config has no `capabilities`: it keeps
+/// those the runtime has (its own permitted and inheritable sets, read in
+/// the process before the recipe runs).
+pub const KEEP_CAPS: u64 = u64::MAX;
 
 /// `net.ipv4.ip_forward` -> `net/ipv4/ip_forward\0`, if it belongs to one of
 /// the namespaces in `ns` (runc's rule: the IPC sysctls, `fs.mqueue.*`,
