@@ -83,8 +83,9 @@ pub enum Step {
     MountSys,
     /// The binds (read-only unless asked), nosuid and nodev.
     MountBinds,
-    /// The spec's other tmpfs mounts (an OCI config's), nosuid and nodev.
-    MountTmpfs,
+    /// The spec's filesystem mounts (an OCI config's tmpfs and cgroup2),
+    /// nosuid and nodev.
+    MountFs,
     /// Root mode: the spec's masked and read-only paths.
     MaskPaths,
     /// A read-only root used in place ([`SandboxSpec::tree_in_place`]):
@@ -106,7 +107,7 @@ impl Step {
             Step::MountSquashfs => step::MOUNT_SQUASHFS,
             Step::SetHostname => step::SET_HOSTNAME,
             Step::MountDev => step::MOUNT_DEV,
-            Step::MountTmp | Step::MountTmpfs => step::MOUNT_TMP,
+            Step::MountTmp | Step::MountFs => step::MOUNT_TMP,
             Step::MaskPaths => step::MASK_PATHS,
             Step::RootReadOnly => step::MOUNT_ROOT,
             Step::MountProc => step::MOUNT_PROC,
@@ -190,12 +191,12 @@ fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
         (true, Step::MountRoot),
         (spec.ns.contains(Ns::NEWUTS), Step::SetHostname),
         (spec.tmp_kb > 0, Step::MountTmp),
-        (!spec.tmpfs.is_empty(), Step::MountTmpfs),
         (!spec.binds.is_empty(), Step::MountBinds),
         (true, Step::PivotRoot),
         (true, Step::MountProc),
         (spec.private_dev, Step::MountDev),
         (true, Step::MountSys),
+        (!spec.fs_mounts.is_empty(), Step::MountFs),
         (!spec.masked.is_empty() || !spec.readonly.is_empty(), Step::MaskPaths),
         (spec.tree_in_place() && matches!(spec.root, Root::Dir { read_only: true, .. }), Step::RootReadOnly),
         (spec.client != Client::Runtime, Step::UnshareUser),
@@ -357,7 +358,7 @@ impl<'s, S: Sys> Exec<'s, S> {
             }
             Step::MountDev => self.mount_dev(),
             Step::MountTmp => self.mount_tmp(),
-            Step::MountTmpfs => self.mount_tmpfs(),
+            Step::MountFs => self.mount_fs(),
             Step::MaskPaths => self.mask_paths(),
             Step::RootReadOnly => self
                 .sys

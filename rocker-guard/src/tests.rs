@@ -849,26 +849,26 @@ fn tmpfs_mounts_are_made_on_walked_dirs_nosuid_nodev() {
     spec.data_dir = b"";
     spec.client = rocker_spec::Client::Runtime;
     let t = [
-        rocker_spec::Tmpfs { dst: b"/run/x", flags: syscalls::sys::general::MS_NOEXEC, data: b"mode=755,size=64k\0" },
-        rocker_spec::Tmpfs { dst: b"/scratch", flags: 0, data: b"" },
+        rocker_spec::FsMount { fstype: b"tmpfs\0", dst: b"/run/x", flags: syscalls::sys::general::MS_NOEXEC, data: b"mode=755,size=64k\0" },
+        rocker_spec::FsMount { fstype: b"cgroup2\0", dst: b"/scratch", flags: 0, data: b"" },
     ];
-    spec.tmpfs = &t;
+    spec.fs_mounts = &t;
     let p = plan(&spec);
-    let i = p.iter().position(|s| *s == Step::MountTmpfs).unwrap();
-    assert_eq!(p[i - 1], Step::MountTmp);
-    // Before the switch, walked from the new root.
-    assert!(i < p.iter().position(|s| *s == Step::PivotRoot).unwrap());
+    let i = p.iter().position(|s| *s == Step::MountFs).unwrap();
+    // After the switch and /sys (a cgroup2 goes on /sys/fs/cgroup).
+    assert_eq!(p[i - 1], Step::MountSys);
     let mut f = Fake::new();
     execute(&mut f, &spec, &p, b"rg-test", -1, None).unwrap();
     let l = lines(&f);
     let k = l.iter().position(|c| c.starts_with("openat(") && c.contains("\"run\"")).unwrap();
+    assert!(l[k - 1].starts_with("openat(AT_FDCWD, \"/\""), "{:#?}", &l[k - 1..]);
     assert!(l[k + 2].contains("\"x\", PATH|DIRECTORY|NOFOLLOW"), "{:#?}", &l[k..]);
     assert!(l.iter().any(|c| c.starts_with("mount(\"tmpfs\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV|NOEXEC, \"mode=755,size=64k\")")), "{l:#?}");
-    assert!(l.iter().any(|c| c.starts_with("mount(\"tmpfs\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV, none)")));
+    assert!(l.iter().any(|c| c.starts_with("mount(\"cgroup2\", \"/proc/self/fd/") && c.ends_with("NOSUID|NODEV, none)")));
     assert!(f.open.is_empty());
     // Flags other than ro, noexec and the atime ones: refused.
-    let bad = [rocker_spec::Tmpfs { dst: b"/run", flags: syscalls::sys::general::MS_BIND, data: b"" }];
-    spec.tmpfs = &bad;
+    let bad = [rocker_spec::FsMount { fstype: b"tmpfs\0", dst: b"/run", flags: syscalls::sys::general::MS_BIND, data: b"" }];
+    spec.fs_mounts = &bad;
     let mut f = Fake::new();
     let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap_err();
     assert_eq!((e.errno(), e.step()), (Errno::EINVAL, step::MOUNT_TMP));

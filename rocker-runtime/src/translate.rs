@@ -8,7 +8,7 @@
 use heapless::Vec;
 use rocker_oci::{OciConfig, Str};
 use rocker_oci::tables::ms;
-use rocker_spec::{Caps, Client, Limits, Net, Ns, Root, SandboxSpec, Seccomp, Tmpfs};
+use rocker_spec::{Caps, Client, FsMount, Limits, Net, Ns, Root, SandboxSpec, Seccomp};
 
 /// Most bind mounts (the guard's), and tmpfs mounts.
 pub const MAX_BINDS: usize = rocker_proto::BINDS_MAX;
@@ -109,9 +109,9 @@ pub struct Container<'a> {
     /// A cgroup namespace of its own (`CLONE_NEWCGROUP`, unshared once in
     /// the cgroup).
     pub cgroup_ns: bool,
-    /// The bind and tmpfs mounts of `spec.binds` and `spec.tmpfs`.
+    /// The bind and filesystem mounts of `spec.binds` and `spec.fs_mounts`.
     pub binds: Vec<rocker_spec::Bind<'a>, MAX_BINDS>,
-    pub tmpfs: Vec<Tmpfs<'a>, MAX_TMPFS>,
+    pub fs_mounts: Vec<FsMount<'a>, MAX_TMPFS>,
     /// The rlimits of `spec.rlimits`.
     pub rlimits: Vec<rocker_spec::Rlimit, { rocker_oci::MAX_RLIMITS }>,
     /// `linux.maskedPaths` and `readonlyPaths`.
@@ -122,7 +122,7 @@ pub struct Container<'a> {
 impl<'a> Container<'a> {
     /// The spec, with the lists it borrows from the container.
     pub fn spec(&self) -> SandboxSpec<'_> {
-        SandboxSpec { rlimits: &self.rlimits, binds: &self.binds, tmpfs: &self.tmpfs, masked: &self.masked, readonly: &self.readonly_paths, ..self.spec }
+        SandboxSpec { rlimits: &self.rlimits, binds: &self.binds, fs_mounts: &self.fs_mounts, masked: &self.masked, readonly: &self.readonly_paths, ..self.spec }
     }
 }
 
@@ -133,6 +133,11 @@ pub const DEFAULT_CGROUP_PARENT: &[u8] = b"/rocker-runtime/";
 /// (a single path component, and a cgroup name).
 pub fn valid_id(id: &[u8]) -> bool {
     !id.is_empty() && id.len() <= 64 && id.first() != Some(&b'.') && id.iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
+}
+
+/// Under /proc, /sys or /dev, which the guard mounts itself.
+fn under_kernel(p: &[u8]) -> bool {
+    [&b"/proc"[..], b"/sys", b"/dev"].iter().any(|k| rocker_proto::under(p, k))
 }
 
 /// An absolute path without `.` or `..` components.
@@ -180,7 +185,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
     // destination and type; binds and tmpfs mounts go to the spec.
     let mut private_dev = false;
     let mut binds = Vec::new();
-    let mut tmpfs = Vec::new();
+    let mut fs_mounts = Vec::new();
     let mut bind_rw = 0u32;
     for m in c.mounts.iter() {
         let dst = arena.bytes(&m.destination).ok_or_else(full)?;
@@ -205,7 +210,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
                 }
                 let src = arena.bytes(&m.source).ok_or_else(full)?;
                 let src = arena.under(bundle, src).ok_or_else(full)?;
-                if !clean_abs(src) || dst == b"/" || [&b"/proc"[..], b"/sys", b"/dev"].iter().any(|k| rocker_proto::under(dst, k)) {
+                if !clean_abs(src) || dst == b"/" || under_kernel(dst) {
                     return Err(no("mounts[]", "a bind's source must be a plain path, its destination not /, /proc, /sys or /dev"));
                 }
                 if flags & ms::RDONLY == 0 {
@@ -213,11 +218,16 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
                 }
                 binds.push(rocker_spec::Bind { src, dst }).map_err(|_| no("mounts", "at most 8 bind mounts"))?;
             }
-            (_, b"tmpfs") => {
+            // A read-only cgroup filesystem: the unified hierarchy (runc
+            // mounts v1's hierarchies there on v1 hosts; rocker does not).
+            (b"/sys/fs/cgroup", b"cgroup" | b"cgroup2") if flags & ms::RDONLY != 0 => {
+                fs_mounts.push(FsMount { fstype: b"cgroup2\0", dst, flags: flags & !ms::RELATIME, data: b"" }).map_err(|_| no("mounts", "at most 8 tmpfs mounts"))?;
+            }
+            (_, b"tmpfs") if !under_kernel(dst) => {
                 let mut b = [0u8; 256];
                 let data = m.data_nul(&mut b).ok_or(no("mounts[].options", "too long"))?;
                 let data = if data.len() > 1 { &*arena.cat(&[data], false).ok_or_else(full)? } else { b"" };
-                tmpfs.push(rocker_spec::Tmpfs { dst, flags, data }).map_err(|_| no("mounts", "at most 8 tmpfs mounts"))?;
+                fs_mounts.push(FsMount { fstype: b"tmpfs\0", dst, flags, data }).map_err(|_| no("mounts", "at most 8 tmpfs mounts"))?;
             }
             _ => return Err(no("mounts[]", "only binds, tmpfs and the standard /proc, /dev, /sys mounts are supported")),
         }
@@ -243,7 +253,9 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
         // runc's reading: without `capabilities` the process keeps them all.
         None => Caps { bounding: u64::MAX, permitted: KEEP_CAPS, inheritable: 0, ambient: 0 },
         Some(k) if k.effective != k.permitted => return Err(no("process.capabilities.effective", "must equal permitted")),
-        Some(k) => Caps { bounding: k.bounding, permitted: k.permitted, inheritable: k.inheritable, ambient: k.ambient },
+        // An ambient capability must be permitted and inheritable: others
+        // cannot be raised (runc warns and goes on; they are left out).
+        Some(k) => Caps { bounding: k.bounding, permitted: k.permitted, inheritable: k.inheritable, ambient: k.ambient & k.permitted & k.inheritable },
     };
     let cwd = arena.bytes(&pr.cwd).ok_or_else(full)?;
     let mut rlimits = Vec::new();
@@ -320,7 +332,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
         caps,
         groups: pr.user.additional_gids.as_slice(),
         no_new_privs: pr.no_new_privileges,
-        tmpfs: &[],
+        fs_mounts: &[],
         masked: &[],
         readonly: &[],
     };
@@ -338,7 +350,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
         cgroup,
         cgroup_ns,
         binds,
-        tmpfs,
+        fs_mounts,
         rlimits,
         masked,
         readonly_paths,

@@ -205,9 +205,10 @@ pub struct SandboxSpec<'a> {
     pub groups: &'a [u32],
     /// `PR_SET_NO_NEW_PRIVS` (always, unless an OCI config says otherwise).
     pub no_new_privs: bool,
-    /// More tmpfs mounts (an OCI config's `/run`, ...), after the private
-    /// /tmp, nosuid and nodev. None from a RUN request.
-    pub tmpfs: &'a [Tmpfs<'a>],
+    /// More filesystems without a source (an OCI config's `/run` tmpfs, its
+    /// read-only cgroup2 at `/sys/fs/cgroup`), after the private /tmp,
+    /// nosuid and nodev. None from a RUN request.
+    pub fs_mounts: &'a [FsMount<'a>],
     /// Paths hidden (a file behind `/dev/null`, a dir behind an empty
     /// read-only tmpfs) and paths made read-only, inside a root mode's new
     /// root (an OCI config's `maskedPaths`, `readonlyPaths`); missing ones
@@ -217,9 +218,11 @@ pub struct SandboxSpec<'a> {
     pub readonly: &'a [&'a [u8]],
 }
 
-/// A tmpfs mount of [`SandboxSpec::tmpfs`].
+/// A mount of [`SandboxSpec::fs_mounts`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tmpfs<'a> {
+pub struct FsMount<'a> {
+    /// `tmpfs` or `cgroup2`, NUL-terminated.
+    pub fstype: &'a [u8],
     /// Where, absolute, without `.` or `..` (missing dirs are created in a
     /// root mode, as for binds).
     pub dst: &'a [u8],
@@ -454,7 +457,7 @@ impl<'a> SandboxSpec<'a> {
             caps: Caps::default(),
             groups: &[],
             no_new_privs: true,
-            tmpfs: &[],
+            fs_mounts: &[],
             masked: &[],
             readonly: &[],
         })

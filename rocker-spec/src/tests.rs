@@ -250,3 +250,47 @@ fn the_working_directory_is_the_apps_last_op_with_its_path_in_the_blob() {
         assert_eq!((e.ops.last().unwrap().op, e.blob_len), (op::SETSID, 0));
     });
 }
+
+#[test]
+fn runtime_recipe_runs_in_place() {
+    // The OCI runtime's container process: no fds, no setns; its rlimits
+    // first (raising a hard limit needs privilege), its groups from the
+    // blob, its capabilities kept across setresuid, no_new_privs only when
+    // asked, then its session and working directory.
+    let mut r = seed_req();
+    r.reply_max = 8192;
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let mut spec = SandboxSpec::from_run(&req).unwrap();
+    spec.client = Client::Runtime;
+    let lim = [Rlimit { resource: 7, cur: 100, max: 200 }];
+    spec.rlimits = &lim;
+    spec.groups = &[10, 20];
+    spec.caps = Caps { bounding: 0x30, permitted: 0x20, inheritable: 0x20, ambient: 0x20 };
+    spec.no_new_privs = false;
+    spec.cwd = b"/w";
+    let mut blob = [0u8; 64];
+    let e = entrance(&spec, &mut blob).unwrap();
+    assert!(e.fds.is_empty());
+    let o = |op, step, a, b, c| Op { op, step, a, b, c };
+    let want = [
+        o(op::PRLIMIT, step::PRLIMIT, 7, 100, 200),
+        o(op::SETGROUPS, step::DROP_GROUPS, 0, 2, 0),
+        o(op::CAPBSET, step::CAPBSET, 0, 0x30, 0),
+        o(op::SETRESGID, step::SETRESGID, 0, 1000, 0),
+        o(op::SETRESUID, step::SETRESUID, 1, 1000, 0),
+        o(op::CAPSET, step::DROP_CAPS, 0, 0x20, 0x20),
+        o(op::AMBIENT, step::AMBIENT, 0, 0x20, 0),
+        o(op::APP, step::CLONE_APP, 0, 0, 0),
+        o(op::SETSID, step::SETSID, 0, 0, 0),
+        o(op::CHDIR, step::CHDIR, 8, 3, 0),
+    ];
+    assert_eq!(&e.ops[..], &want[..]);
+    assert_eq!(&blob[..8], [10u32.to_ne_bytes(), 20u32.to_ne_bytes()].concat().as_slice());
+    assert_eq!(&blob[8..11], b"/w\0");
+    assert_eq!(e.blob_len, 11);
+    // No capabilities: no keepcaps.
+    spec.caps = Caps::default();
+    let e = entrance(&spec, &mut blob).unwrap();
+    assert!(e.ops.iter().any(|x| x.op == op::SETRESUID && x.a == 0));
+}

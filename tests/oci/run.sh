@@ -107,6 +107,20 @@ check "spec refuses to overwrite config.json" bash -c "! '$RT' spec --bundle '$W
 check "features is JSON with the OCI versions" bash -c "'$RT' features | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"ociVersionMax\"] and \"pid\" in d[\"linux\"][\"namespaces\"]'"
 check "--version" bash -c "'$RT' --version | grep -q 'spec: 1.2.1'"
 
+# --- runc's own `runc spec` config (read-only cgroup mount included)
+mkdir -p "$W/b-runcspec"
+python3 - "$ROOT/rocker-oci/tests/fixtures/runc-1.1.5-spec.json" "$W/b-runcspec/config.json" "$W/rootfs" <<'EOF2'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c", "grep -c ' /sys/fs/cgroup ro,.* cgroup2 ' /proc/self/mountinfo; hostname"]
+c["root"]["path"] = sys.argv[3]
+json.dump(c, open(sys.argv[2], "w"))
+EOF2
+out=$(rt run --bundle "$W/b-runcspec" runcspec 2>&1)
+check "runc spec's config runs (cgroup2 read-only at /sys/fs/cgroup, hostname runc)" test "$out" = $'1\nrunc'
+[ "$out" = $'1\nrunc' ] || echo "# $out"
+
 # --- lifecycle
 B=$(bundle life 'args("sh", "-c", "echo out; echo err >&2; sleep 30")')
 out=$W/life.out

@@ -221,11 +221,11 @@ impl<S: Sys> Exec<'_, S> {
 }
 
 impl<S: Sys> Exec<'_, S> {
-    /// The spec's tmpfs mounts, each on its dir (walked from the new root
-    /// as a bind's target, made if missing), nosuid and nodev, with its own
-    /// flags and options.
-    pub(super) fn mount_tmpfs(&mut self) -> core::result::Result<(), Fail> {
-        let all = self.spec.tmpfs;
+    /// The spec's filesystem mounts (tmpfs, cgroup2), after the switch and
+    /// /sys: each on its dir (walked from `/` as a bind's target, made if
+    /// missing), nosuid and nodev, with its own flags and options.
+    pub(super) fn mount_fs(&mut self) -> core::result::Result<(), Fail> {
+        let all = self.spec.fs_mounts;
         for (i, t) in all.iter().enumerate() {
             let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_TMP).index(i);
             let mut flags = M::NOSUID | M::NODEV;
@@ -248,9 +248,13 @@ impl<S: Sys> Exec<'_, S> {
                 None => self.sys.openat(AT_FDCWD, c!("/"), DIR_PATH),
             };
             let create = self.spec.root.is_own();
+            let fs = match t.fstype {
+                b"tmpfs\0" => c!("tmpfs"),
+                b"cgroup2\0" => c!("cgroup2"),
+                _ => return Err(f(Errno::ENODEV)),
+            };
             let dir = root.and_then(|r| self.walk(r, t.dst, create)).map_err(f)?;
-            let tmpfs = c!("tmpfs");
-            let r = fd_path(dir).and_then(|p| self.sys.mount(Some(tmpfs), (&p).into(), Some(tmpfs), flags, data));
+            let r = fd_path(dir).and_then(|p| self.sys.mount(Some(fs), (&p).into(), Some(fs), flags, data));
             self.sys.close(dir);
             r.map_err(f)?;
         }
