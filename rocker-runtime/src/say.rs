@@ -141,10 +141,11 @@ pub fn realtime_s() -> u64 {
     clock_gettime(CLOCK_REALTIME).map_or(0, |t| t.as_ns() / 1_000_000_000)
 }
 
-/// `2026-11-26T16:26:09Z` (UTC) for `secs` since the epoch.
+/// `2026-11-26T16:26:09Z` (UTC) for `secs` since the epoch (to 2105:
+/// 32-bit arithmetic after one division).
 pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
+    let days = (secs / 86_400) as u32;
+    let rem = (secs % 86_400) as u32;
     // Howard Hinnant's civil_from_days, for days >= 0.
     let z = days + 719_468;
     let era = z / 146_097;
@@ -154,7 +155,7 @@ pub fn rfc3339(secs: u64, out: &mut [u8; 20]) -> &[u8] {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
+    let y = yoe + era * 400 + u32::from(m <= 2);
     let parts = [(y, 4usize, b'-'), (m, 2, b'-'), (d, 2, b'T'), (rem / 3600, 2, b':'), (rem / 60 % 60, 2, b':'), (rem % 60, 2, b'Z')];
     let mut i = 0;
     for (v, w, sep) in parts {
