@@ -102,8 +102,9 @@ pub fn exec(cmd: &Cmd, args: &[&[u8]]) -> Result<i32, Error> {
     // The container's namespaces, then a check that its init is still the
     // one recorded (so the fds are not a recycled pid's).
     let mut fds: [Option<OwnedFd>; 6] = Default::default();
-    for (slot, (ns, name)) in fds.iter_mut().zip(KINDS) {
-        if ctr.spec.ns.contains(ns) || (ns == Ns::NEWCGROUP && ctr.cgroup_ns) {
+    // Every kind: created, joined by path or the host's (a no-op then).
+    for (slot, (_, name)) in fds.iter_mut().zip(KINDS) {
+        {
             let mut p = Path256::new(b"/proc/").ctx("ns")?;
             p.push_num(l.rec.pid as u64).and_then(|()| p.push(b"/ns/")).and_then(|()| p.push(name)).ctx("ns")?;
             *slot = Some(openat(AT_FDCWD, (&p).into(), g::O_RDONLY | g::O_CLOEXEC, 0).ctx("open the container's namespaces")?);

@@ -41,6 +41,8 @@ pub struct Init<'a> {
     pub sync: Fd,
     /// `exec.fifo`, O_PATH.
     pub fifo: Fd,
+    /// The fds of `c.joins` (the pid one already joined by `create`).
+    pub joins: [Fd; 6],
     /// The hostname when the config gives none: the host's.
     pub name: &'a [u8],
 }
@@ -134,6 +136,11 @@ fn exec(c: &Container, exe: CStr) -> ! {
 fn setup(a: &Init) -> Result<(), Fail> {
     let c = a.proc.c;
     let spec = c.spec();
+    for (j, &fd) in c.joins.iter().zip(a.joins.iter()) {
+        if j.ns != rocker_spec::Ns::NEWPID {
+            setns(fd, j.ns).at(err::BUILD_ROCKER_FAILED, step::VALIDATE)?;
+        }
+    }
     // Only stdio, the report socket, the fifo and the console socket.
     crate::run::close_all_but(&[a.sync, a.fifo, a.proc.console.unwrap_or(-1)]);
     let _ = rt_sigprocmask(SIG_SETMASK, &SigSet::empty());

@@ -287,6 +287,20 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
         *made_cgroup = true;
         Some(j)
     };
+    // Namespaces joined by path: opened here, on the host's paths; the pid
+    // one is joined by this process (for its child), the others by the
+    // child itself.
+    let mut joins: [Fd; 6] = [-1; 6];
+    let mut held: [Option<OwnedFd>; 6] = Default::default();
+    for ((j, fd), h) in ctr.joins.iter().zip(joins.iter_mut()).zip(held.iter_mut()) {
+        let p = Path256::new(j.path).ctx("linux.namespaces[].path")?;
+        let f = openat(AT_FDCWD, (&p).into(), g::O_RDONLY | g::O_CLOEXEC, 0).ctx("open linux.namespaces[].path")?;
+        if j.ns == rocker_spec::Ns::NEWPID {
+            setns(f.raw(), j.ns).ctx("join the pid namespace of linux.namespaces[].path")?;
+        }
+        *fd = f.raw();
+        *h = Some(f);
+    }
     let (ours, theirs) = socketpair(net::AF_UNIX, net::SOCK_SEQPACKET | SOCK_CLOEXEC).ctx("socketpair")?;
     let mut hb = [0u8; 65];
     let host = host_name(&mut hb);
@@ -301,6 +315,7 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
             proc: crate::init::Proc { c: ctr, seccomp, console: console.as_ref().map(|s| s.raw()) },
             sync: theirs.raw(),
             fifo: fifo.raw(),
+            joins,
             name: host,
         }),
         Fork::Parent(pid) => pid,

@@ -70,7 +70,16 @@ fn our_own_spec_translates() {
 
 #[test]
 fn containerd_fixture_is_refused_for_its_user_namespace() {
-    assert_eq!(refused(CTR), "linux.namespaces[].path");
+    assert_eq!(refused(CTR), "linux.namespaces");
+}
+
+#[test]
+fn namespaces_joined_by_path() {
+    let c = tr(with(r#","linux":{"namespaces":[{"type":"mount"},{"type":"network","path":"/run/netns/x"},{"type":"pid","path":"/proc/9/ns/pid"}]}"#)).unwrap();
+    let j: Vec<_> = c.joins.iter().map(|j| (j.ns, j.path)).collect();
+    assert_eq!(j, [(Ns::NEWNET, &b"/run/netns/x"[..]), (Ns::NEWPID, &b"/proc/9/ns/pid"[..])]);
+    assert_eq!(c.spec().ns, Ns::NEWNS);
+    assert_eq!(c.spec().net, Net::Host);
 }
 
 #[test]
@@ -105,7 +114,7 @@ fn what_cannot_be_honoured_is_refused_by_field() {
         (r#","mounts":[{"destination":"/dev/pts","type":"devpts","source":"devpts"}]"#, "mounts[]"),
         (r#","hostname":"h","linux":{"namespaces":[{"type":"mount"}]}"#, "hostname"),
         (r#","linux":{"namespaces":[{"type":"pid"}]}"#, "linux.namespaces"),
-        (r#","linux":{"namespaces":[{"type":"mount"},{"type":"network","path":"/run/netns/x"}]}"#, "linux.namespaces[].path"),
+        (r#","linux":{"namespaces":[{"type":"mount","path":"/proc/1/ns/mnt"}]}"#, "linux.namespaces[].path"),
         (r#","linux":{"namespaces":[{"type":"mount"},{"type":"user"}]}"#, "linux.namespaces"),
         (r#","linux":{"namespaces":[{"type":"mount"}],"devices":[{"path":"/dev/fuse","type":"c","major":10,"minor":229}]}"#, "linux.devices"),
         (r#","linux":{"namespaces":[{"type":"mount"}],"cgroupsPath":"system.slice:rocker:c1"}"#, "linux.cgroupsPath"),

@@ -81,6 +81,13 @@ impl<'b> Arena<'b> {
     }
 }
 
+/// A namespace to join: its kind and path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Join<'a> {
+    pub ns: Ns,
+    pub path: &'a [u8],
+}
+
 /// A sysctl to write: `/proc/sys/<path>` (NUL-terminated) and the value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sysctl<'a> {
@@ -112,6 +119,8 @@ pub struct Container<'a> {
     /// The bind and filesystem mounts of `spec.binds` and `spec.fs_mounts`.
     pub binds: Vec<rocker_spec::Bind<'a>, MAX_BINDS>,
     pub fs_mounts: Vec<FsMount<'a>, MAX_TMPFS>,
+    /// Namespaces joined by path (`linux.namespaces[].path`).
+    pub joins: Vec<Join<'a>, 6>,
     /// The rlimits of `spec.rlimits`.
     pub rlimits: Vec<rocker_spec::Rlimit, { rocker_oci::MAX_RLIMITS }>,
     /// `linux.maskedPaths` and `readonlyPaths`.
@@ -154,20 +163,28 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
     let l = &c.linux;
 
     // Namespaces: a new mount namespace is required (the root is built in
-    // it); joining an existing namespace and user namespaces are not
-    // supported yet.
+    // it); a pid, network, ipc, uts or cgroup namespace may be joined by
+    // path; user namespaces are not supported yet.
     let mut ns = Ns::empty();
     let mut cgroup_ns = false;
+    let mut joins = Vec::new();
     for n in l.namespaces.iter() {
-        if !n.path.is_empty() {
-            return Err(no("linux.namespaces[].path", "joining an existing namespace is not supported"));
-        }
-        let kinds = [Ns::NEWNS, Ns::NEWPID, Ns::NEWUTS, Ns::NEWIPC, Ns::NEWNET];
-        match kinds.iter().find(|k| k.bits() == n.flag) {
-            Some(&k) => ns = ns.union(k),
-            None if n.flag == Ns::NEWCGROUP.bits() => cgroup_ns = true,
+        let kinds = [Ns::NEWNS, Ns::NEWPID, Ns::NEWUTS, Ns::NEWIPC, Ns::NEWNET, Ns::NEWCGROUP];
+        let kind = match kinds.iter().find(|k| k.bits() == n.flag) {
+            Some(&k) => k,
             None if n.flag == Ns::NEWUSER.bits() => return Err(no(NS_FIELD, "user namespaces are not supported")),
             None => return Err(no(NS_FIELD, "this namespace type is not supported")),
+        };
+        if !n.path.is_empty() {
+            if kind == Ns::NEWNS {
+                return Err(no("linux.namespaces[].path", "a mount namespace cannot be joined"));
+            }
+            let path = arena.bytes(&n.path).ok_or_else(full)?;
+            let _ = joins.push(Join { ns: kind, path });
+        } else if kind == Ns::NEWCGROUP {
+            cgroup_ns = true;
+        } else {
+            ns = ns.union(kind);
         }
     }
     if !ns.contains(Ns::NEWNS) {
@@ -350,6 +367,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
         cgroup,
         cgroup_ns,
         binds,
+        joins,
         fs_mounts,
         rlimits,
         masked,

@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 snapshot() {
-    echo "mounts $(grep -vc rocker-ctrd /proc/self/mountinfo)"
+    echo "mounts $(grep -c "$W" /proc/self/mountinfo)"
     find /sys/fs/cgroup -maxdepth 3 -name "$NS" 2>/dev/null | sort
 }
 before=$(snapshot)

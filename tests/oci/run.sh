@@ -43,10 +43,11 @@ check() { # check NAME CMD...: CMD must succeed
 }
 rt() { "$RT" --root "$S" "$@"; }
 
-# What is on the host before (compared at the end).
+# What of ours is on the host (compared at the end; other users of this
+# machine come and go, so only our paths and names are counted).
 snapshot() {
-    echo "mounts $(wc -l </proc/self/mountinfo)"
-    echo "loops $(losetup -a 2>/dev/null | wc -l)"
+    echo "mounts $(grep -c "$W" /proc/self/mountinfo)"
+    echo "loops $(losetup -a 2>/dev/null | grep -c "$W")"
     find /sys/fs/cgroup -maxdepth 3 -name 'rocker-runtime*' 2>/dev/null | sort
 }
 before=$(snapshot)
@@ -256,6 +257,13 @@ B=$(bundle rw 'args("sh", "-c", "echo data > /written && cat /written"); c["root
 check "writable root: writes land in the bundle's rootfs" bash -c "'$RT' --root '$S' run --bundle '$B' rw >/dev/null && test \"\$(cat '$W/rootfs-rw/written')\" = data"
 B=$(bundle netns 'args("sh", "-c", "cat /proc/net/dev | wc -l")')
 check "network namespace: only lo" bash -c "test \"\$('$RT' --root '$S' run --bundle '$B' netns)\" = 3"
+
+unshare -n sleep 30 & np=$!
+sleep 0.2
+B=$(bundle joinnet 'args("sh", "-c", "readlink /proc/self/ns/net")
+c["linux"]["namespaces"] = [{"type": t} for t in ("pid", "ipc", "uts", "mount")] + [{"type": "network", "path": "/proc/'$np'/ns/net"}]')
+check "a network namespace joined by path" test "$(rt run --bundle "$B" joinnet)" = "$(readlink /proc/$np/ns/net)"
+kill $np; wait $np 2>/dev/null
 
 # --- limits (cgroup v1 here: pids, memory, cpu)
 B=$(bundle lim 'args("sleep", "30"); c["linux"]["resources"] = {"pids": {"limit": 20}, "memory": {"limit": 33554432}, "cpu": {"quota": 50000, "period": 100000}}')
