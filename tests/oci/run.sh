@@ -265,6 +265,17 @@ c["linux"]["namespaces"] = [{"type": t} for t in ("pid", "ipc", "uts", "mount")]
 check "a network namespace joined by path" test "$(rt run --bundle "$B" joinnet)" = "$(readlink /proc/$np/ns/net)"
 kill $np; wait $np 2>/dev/null
 
+B=$(bundle sec 'args("sh", "-c", "mkdir /tmp/x 2>&1; cat /proc/sys/net/ipv4/ip_forward; cat /proc/self/oom_score_adj; echo ok")
+c["root"] = {"path": w + "/rootfs-rw", "readonly": False}
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
+c["process"]["oomScoreAdj"] = 100')
+rt run --bundle "$B" sec >"$W/sec.out" 2>&1
+check "seccomp: mkdir denied with EPERM" grep -q 'Operation not permitted' "$W/sec.out"
+check "seccomp: the rest allowed" grep -qx ok "$W/sec.out"
+check "sysctl net.ipv4.ip_forward in the container's netns" bash -c "sed -n 2p '$W/sec.out' | grep -qx 1"
+check "oomScoreAdj" bash -c "sed -n 3p '$W/sec.out' | grep -qx 100"
+
 # --- limits (cgroup v1 here: pids, memory, cpu)
 B=$(bundle lim 'args("sleep", "30"); c["linux"]["resources"] = {"pids": {"limit": 20}, "memory": {"limit": 33554432}, "cpu": {"quota": 50000, "period": 100000}}')
 rt run -d --bundle "$B" lim
