@@ -43,6 +43,10 @@ pub struct Init<'a> {
     pub fifo: Fd,
     /// The fds of `c.joins` (the pid one already joined by `create`).
     pub joins: [Fd; 6],
+    /// A squashfs root's image (else -1), and a loop device that may carry
+    /// it already (another container's: checked before use).
+    pub pkg: Fd,
+    pub loop_hint: Option<u32>,
     /// The hostname when the config gives none: the host's.
     pub name: &'a [u8],
 }
@@ -53,10 +57,10 @@ fn fail(e: Errno, st: u16) -> Fail {
     Fail::new(err::BUILD_ROCKER_FAILED, e, st)
 }
 
-/// Sends a report (`Ok`: err 0).
-pub fn report(sync: Fd, r: &Result<(), Fail>) {
+/// Sends a report (`Ok`: err 0, and the loop device of a squashfs root).
+pub fn report(sync: Fd, r: &Result<u32, Fail>) {
     let rep = match r {
-        Ok(()) => GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: LOOP_NONE },
+        Ok(loop_dev) => GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: *loop_dev },
         Err(f) => GuardReport { err: f.code(), sys_errno: f.errno().raw(), step: f.step(), index: f.slot(), loop_dev: LOOP_NONE },
     };
     let mut out = [0u8; GUARD_REPORT_SIZE];
@@ -68,15 +72,15 @@ pub fn report(sync: Fd, r: &Result<(), Fail>) {
 pub fn run(a: Init) -> ! {
     let mut prog = [rocker_seccomp::ZERO; PROG_MAX];
     let mut exe = Path256::empty();
-    let r = setup(&a).and_then(|()| prepare(&a.proc, &mut exe, &mut prog));
-    let (n, flags) = match r {
+    let r = setup(&a).and_then(|d| prepare(&a.proc, &mut exe, &mut prog).map(|p| (d, p)));
+    let (loop_dev, (n, flags)) = match r {
         Ok(v) => v,
         Err(f) => {
             report(a.sync, &Err(f));
             exit_group(1)
         }
     };
-    report(a.sync, &Ok(()));
+    report(a.sync, &Ok(loop_dev));
     // Wait for create's go: one byte; EOF if create died.
     let mut b = [0u8; 1];
     if !matches!(retry(|| read(a.sync, &mut b)), Ok(1)) {
@@ -132,8 +136,9 @@ fn exec(c: &Container, exe: CStr) -> ! {
     die(b"exec", e)
 }
 
-/// The container's own setup, in its namespaces and cgroup.
-fn setup(a: &Init) -> Result<(), Fail> {
+/// The container's own setup, in its namespaces and cgroup; the loop
+/// device of a squashfs root.
+fn setup(a: &Init) -> Result<u32, Fail> {
     let c = a.proc.c;
     let spec = c.spec();
     for (j, &fd) in c.joins.iter().zip(a.joins.iter()) {
@@ -142,7 +147,7 @@ fn setup(a: &Init) -> Result<(), Fail> {
         }
     }
     // Only stdio, the report socket, the fifo and the console socket.
-    crate::run::close_all_but(&[a.sync, a.fifo, a.proc.console.unwrap_or(-1)]);
+    crate::run::close_all_but(&[a.sync, a.fifo, a.proc.console.unwrap_or(-1), a.pkg]);
     let _ = rt_sigprocmask(SIG_SETMASK, &SigSet::empty());
     if c.cgroup_ns {
         unshare(rocker_spec::Ns::NEWCGROUP).at(err::BUILD_ROCKER_FAILED, step::CGROUP_JOIN)?;
@@ -155,7 +160,11 @@ fn setup(a: &Init) -> Result<(), Fail> {
     let mut k = rocker_guard::Kernel { notify: a.sync };
     let plan = rocker_guard::plan(&spec);
     let name = if spec.hostname.is_empty() { a.name } else { spec.hostname };
-    rocker_guard::execute(&mut k, &spec, &plan, name, -1, None).map(|_| ())
+    let d = rocker_guard::execute(&mut k, &spec, &plan, name, a.pkg, a.loop_hint);
+    if a.pkg >= 0 {
+        let _ = close_raw(a.pkg);
+    }
+    d.map(|d| d.loop_dev)
 }
 
 /// The process's last steps before `execve`, for `create` and `exec`

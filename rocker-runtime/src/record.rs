@@ -28,6 +28,10 @@ pub struct Record<'a> {
     pub cgroup: &'a [u8],
     /// The bundle's absolute path.
     pub bundle: &'a [u8],
+    /// A squashfs root: its image and the loop device carrying it (offered
+    /// to the next container of the same image), else empty and `LOOP_NONE`.
+    pub image: &'a [u8],
+    pub loop_dev: u32,
 }
 
 /// Room for a record.
@@ -41,11 +45,14 @@ impl<'a> Record<'a> {
         b.push_str(b"\ncreated ").push_u64(self.created);
         b.push_str(b"\ncgroup ").push_str(self.cgroup);
         b.push_str(b"\nbundle ").push_str(self.bundle).push_byte(b'\n');
+        if !self.image.is_empty() {
+            b.push_str(b"image ").push_str(self.image).push_str(b"\nloop ").push_u64(u64::from(self.loop_dev)).push_byte(b'\n');
+        }
     }
 
     /// Parses a record; None if anything is missing or malformed.
     pub fn decode(s: &'a [u8]) -> Option<Record<'a>> {
-        let mut r = Record::default();
+        let mut r = Record { loop_dev: rocker_proto::LOOP_NONE, ..Record::default() };
         let mut seen = 0u8;
         for line in s.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
             let sp = line.iter().position(|&c| c == b' ')?;
@@ -56,6 +63,8 @@ impl<'a> Record<'a> {
                 b"created" => r.created = number(v)?,
                 b"cgroup" => r.cgroup = v,
                 b"bundle" => r.bundle = v,
+                b"image" => r.image = v,
+                b"loop" => r.loop_dev = u32::try_from(number(v)?).ok()?,
                 _ => continue,
             }
             seen |= match k {
@@ -105,14 +114,15 @@ mod tests {
 
     #[test]
     fn record_round_trip() {
-        let r = Record { pid: 42, start: 99, created: 1_764_173_169, cgroup: b"/default/c1", bundle: b"/b u/n" };
+        let r = Record { pid: 42, start: 99, created: 1_764_173_169, cgroup: b"/default/c1", bundle: b"/b u/n", image: b"", loop_dev: rocker_proto::LOOP_NONE };
         let mut b = RecordBuf::new();
         r.encode(&mut b);
         assert_eq!(b.as_bytes(), b"pid 42\nstart 99\ncreated 1764173169\ncgroup /default/c1\nbundle /b u/n\n");
         assert_eq!(Record::decode(b.as_bytes()), Some(r));
-        let r = Record { cgroup: b"", ..r };
+        let r = Record { cgroup: b"", image: b"/img/app.sqfs", loop_dev: 7, ..r };
         let mut b = RecordBuf::new();
         r.encode(&mut b);
+        assert!(b.as_bytes().ends_with(b"image /img/app.sqfs\nloop 7\n"));
         assert_eq!(Record::decode(b.as_bytes()), Some(r));
     }
 

@@ -101,7 +101,7 @@ pub fn write_file(dir: Fd, path: CStr, data: &[u8]) -> syscalls::Result<()> {
 
 /// Closes every fd but 0, 1, 2 and `keep` (negative entries ignored).
 pub fn close_all_but(keep: &[Fd]) {
-    let mut k = [-1i32; 4];
+    let mut k = [-1i32; 5];
     for (d, s) in k.iter_mut().zip(keep) {
         *d = *s;
     }
@@ -223,9 +223,26 @@ fn create(cmd: &Cmd, _args: &[&[u8]]) -> Result<i32, Error> {
         (false, Some(_)) => return Err(Error::Msg("--console-socket needs process.terminal")),
         _ => {}
     }
+    let mut ctr = ctr;
+    // A squashfs image as the root: loop-mounted read-only, its loop
+    // device shared with the other containers of the same image.
+    let rp = cpath(ctr.rootfs, "root.path")?;
+    let rst = statx(AT_FDCWD, (&rp).into(), 0, g::STATX_TYPE).ctx("root.path")?;
+    let pkg = if u32::from(rst.stx_mode) & g::S_IFMT == g::S_IFREG {
+        if !cfg.root.readonly {
+            return Err(Error::Msg("root.path: a squashfs root must be read-only (root.readonly)"));
+        }
+        ctr.spec.root = rocker_spec::Root::Pkg { read_only: true, no_pivot: cmd.no_pivot };
+        ctr.spec.pkg_path = ctr.rootfs;
+        Some(openat(AT_FDCWD, (&rp).into(), g::O_RDONLY | g::O_CLOEXEC, 0).ctx("open root.path")?)
+    } else {
+        None
+    };
     let dir = store::create_dir(root.raw(), cmd.id)?;
     let mut made_cgroup = false;
-    let r = create_in(cmd, &ctr, cfg.linux.seccomp(), dir.raw(), text, bundle_abs, &mut made_cgroup);
+    let hint = pkg.as_ref().and_then(|_| loop_hint(root.raw(), ctr.rootfs));
+    let p = Pkg { fd: pkg.as_ref().map_or(-1, |f| f.raw()), hint };
+    let r = create_in(cmd, &ctr, cfg.linux.seccomp(), dir.raw(), text, bundle_abs, p, &mut made_cgroup);
     let pid = match r {
         Ok(pid) => pid,
         Err(e) => {
@@ -253,7 +270,34 @@ fn create(cmd: &Cmd, _args: &[&[u8]]) -> Result<i32, Error> {
 
 /// Everything of `create` after the state dir exists: on error the caller
 /// removes the dir (and the cgroup, once `made_cgroup`).
-fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, dir: Fd, text: &[u8], bundle: &[u8], made_cgroup: &mut bool) -> Result<i32, Error> {
+/// A squashfs root's image fd (-1: none) and a loop device that may carry it.
+#[derive(Clone, Copy)]
+struct Pkg {
+    fd: Fd,
+    hint: Option<u32>,
+}
+
+/// The loop device of another container of `image` (the guard checks that
+/// it still carries that very file before it uses it).
+fn loop_hint(root: Fd, image: &[u8]) -> Option<u32> {
+    let d = openat(root, c!("."), g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0).ok()?;
+    let mut db = [0u8; 2048];
+    loop {
+        let n = getdents64(d.raw(), &mut db).ok().filter(|&n| n > 0)?;
+        for (name, _) in dirents(db.get(..n).unwrap_or(&[])) {
+            let Ok(p) = Path256::new(name) else { continue };
+            let Ok(cd) = openat(root, (&p).into(), g::O_PATH | g::O_DIRECTORY | g::O_NOFOLLOW | g::O_CLOEXEC, 0) else { continue };
+            let mut rb = [0u8; 1024];
+            let rec = store::read_file(cd.raw(), STATE, &mut rb).ok().and_then(Record::decode);
+            if let Some(r) = rec.filter(|r| r.image == image && r.loop_dev != rocker_proto::LOOP_NONE && store::alive(r)) {
+                return Some(r.loop_dev);
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, dir: Fd, text: &[u8], bundle: &[u8], pkg: Pkg, made_cgroup: &mut bool) -> Result<i32, Error> {
     store::write_atomic(dir, CONFIG_TMP, CONFIG, text, 0o600).ctx("save config.json")?;
     mknodat(dir, FIFO, g::S_IFIFO | 0o622, 0, 0).ctx("make exec.fifo")?;
     let fifo = openat(dir, FIFO, g::O_PATH | g::O_CLOEXEC, 0).ctx("open exec.fifo")?;
@@ -316,19 +360,25 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
             sync: theirs.raw(),
             fifo: fifo.raw(),
             joins,
+            pkg: pkg.fd,
+            loop_hint: pkg.hint,
             name: host,
         }),
         Fork::Parent(pid) => pid,
     };
     drop(theirs);
     drop(console);
-    if let Err(e) = wait_ready(ours.raw()) {
-        let _ = kill(pid, g::SIGKILL);
-        let _ = wait4(pid, 0);
-        return Err(e);
-    }
+    let loop_dev = match wait_ready(ours.raw()) {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = kill(pid, g::SIGKILL);
+            let _ = wait4(pid, 0);
+            return Err(e);
+        }
+    };
     let start = store::proc_stat(pid).map_or(0, |(_, t)| t);
-    let rec = Record { pid, start, created: crate::say::realtime_s(), cgroup: if join.is_some() { ctr.cgroup } else { b"" }, bundle };
+    let image = if pkg.fd >= 0 { ctr.rootfs } else { b"" };
+    let rec = Record { pid, start, created: crate::say::realtime_s(), cgroup: if join.is_some() { ctr.cgroup } else { b"" }, bundle, image, loop_dev };
     let mut b = RecordBuf::new();
     rec.encode(&mut b);
     let saved = if b.overflow() { Err(Errno::ENAMETOOLONG) } else { store::write_atomic(dir, STATE_TMP, STATE, b.as_bytes(), 0o600) };
@@ -340,8 +390,9 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
     Ok(pid)
 }
 
-/// The init's report: Ok once it is ready to wait for `start`.
-fn wait_ready(sync: Fd) -> Result<(), Error> {
+/// The init's report: Ok (with the loop device of a squashfs root) once it
+/// is ready to wait for `start`.
+fn wait_ready(sync: Fd) -> Result<u32, Error> {
     let mut b = [0u8; 64];
     loop {
         let n = retry(|| recvmsg(sync, &mut b, 0).map(|(n, _, _)| n)).ctx("read the container's report")?;
@@ -349,7 +400,7 @@ fn wait_ready(sync: Fd) -> Result<(), Error> {
             return Err(Error::Msg("the container's process died during its setup"));
         }
         match rocker_proto::decode_guard_msg(b.get(..n).unwrap_or(&[])) {
-            Ok(rocker_proto::GuardMsg::Report(r)) if r.err == 0 => return Ok(()),
+            Ok(rocker_proto::GuardMsg::Report(r)) if r.err == 0 => return Ok(r.loop_dev),
             Ok(rocker_proto::GuardMsg::Report(r)) => {
                 let f = rocker_spec::Fail::new(r.err, Errno(r.sys_errno as u16), r.step).index(usize::from(r.index));
                 return Err(Error::Setup(f));

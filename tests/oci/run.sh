@@ -276,6 +276,19 @@ check "seccomp: the rest allowed" grep -qx ok "$W/sec.out"
 check "sysctl net.ipv4.ip_forward in the container's netns" bash -c "sed -n 2p '$W/sec.out' | grep -qx 1"
 check "oomScoreAdj" bash -c "sed -n 3p '$W/sec.out' | grep -qx 100"
 
+# --- a squashfs image as the root: loop-mounted, one loop device for all
+cp "$CACHE/busybox-$T.sqfs" "$W/image.sqfs"
+B=$(bundle sq 'args("sh", "-c", "head -1 /etc/os-release; sleep 30"); c["root"] = {"path": w + "/image.sqfs", "readonly": True}')
+rt run -d --bundle "$B" sq1 >"$W/sq.out" && rt run -d --bundle "$B" sq2 >>"$W/sq.out"
+sleep 0.3
+check "a squashfs root runs" grep -q 'rocker test rootfs' "$W/sq.out"
+check "two containers of one image share one loop device" test "$(losetup -a | grep -c "$W/image.sqfs")" = 1
+rt delete --force sq1; rt delete --force sq2
+for _ in $(seq 20); do losetup -a | grep -q "$W/image.sqfs" || break; sleep 0.1; done
+check "the loop device is gone with the last container" bash -c "! losetup -a | grep -q '$W/image.sqfs'"
+B=$(bundle sqrw 'c["root"] = {"path": w + "/image.sqfs", "readonly": False}')
+check "a writable squashfs root is refused" bash -c "! '$RT' --root '$S' create --bundle '$B' sqrw 2>/dev/null"
+
 # --- limits (cgroup v1 here: pids, memory, cpu)
 B=$(bundle lim 'args("sleep", "30"); c["linux"]["resources"] = {"pids": {"limit": 20}, "memory": {"limit": 33554432}, "cpu": {"quota": 50000, "period": 100000}}')
 rt run -d --bundle "$B" lim
