@@ -70,6 +70,8 @@ pub struct Fake {
     pub net_calls: Vec<String>,
     /// The error net_up returns.
     pub net_fail: Option<Errno>,
+    /// Bridges marked as rocker's in the state dir.
+    pub bridge_marks: BTreeSet<Vec<u8>>,
 }
 
 impl Fake {
@@ -219,12 +221,21 @@ impl Host for Fake {
     }
     fn state_remove(&mut self, name: &[u8]) {
         self.state.remove(name);
+        if let Some(b) = name.strip_prefix(b"br.") {
+            self.bridge_marks.remove(b);
+        }
     }
-    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, mut f: F) {
+    fn state_load<F: FnMut(&mut Self, Record), G: FnMut(&[u8])>(&mut self, mut f: F, mut g: G) {
+        for b in self.bridge_marks.clone() {
+            g(&b);
+        }
         let recs: Vec<Record> = self.state.values().copied().collect();
         for r in recs {
             f(self, r);
         }
+    }
+    fn bridge_mark(&mut self, name: &[u8]) {
+        self.bridge_marks.insert(name.to_vec());
     }
     fn adopt(&mut self, rec: &Record) -> Option<OwnedFd> {
         if self.alive.contains(&rec.pid) {

@@ -97,8 +97,13 @@ pub trait Host {
     fn state_save(&mut self, rec: &Record) -> Result<()>;
     /// Removes it.
     fn state_remove(&mut self, name: &[u8]);
-    /// Every record in the state dir (a malformed one is removed).
-    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, f: F);
+    /// Every record in the state dir (a malformed one is removed), and the
+    /// bridge marks (`g`, with the bridge's name).
+    fn state_load<F: FnMut(&mut Self, Record), G: FnMut(&[u8])>(&mut self, f: F, g: G);
+    /// Marks bridge `name` as made by rocker in the state dir (`br.NAME`),
+    /// so that a restarted master still removes it when it stops; the mark
+    /// goes with `state_remove(b"br.NAME")`.
+    fn bridge_mark(&mut self, name: &[u8]);
     /// A pidfd of the guard of `rec` if it is alive and still that guard
     /// (name and start time checked after the pidfd exists); None if gone.
     fn adopt(&mut self, rec: &Record) -> Option<OwnedFd>;
@@ -472,7 +477,13 @@ impl Host for Kernel {
         }
     }
 
-    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, mut f: F) {
+    fn bridge_mark(&mut self, name: &[u8]) {
+        if let Ok(p) = path_of(&[b"br.", name]) {
+            let _ = openat(self.state_dir.raw(), (&p).into(), g::O_WRONLY | g::O_CREAT | g::O_NOFOLLOW | g::O_CLOEXEC, 0o600);
+        }
+    }
+
+    fn state_load<F: FnMut(&mut Self, Record), G: FnMut(&[u8])>(&mut self, mut f: F, mut gb: G) {
         let Ok(dir) = openat(self.state_dir.raw(), (&Path256::new(b".").unwrap_or(Path256::empty())).into(), g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0) else { return };
         let mut buf = [0u8; 2048];
         let mut names: Vec<[u8; 16], { rocker_proto::MAX_SANDBOXES }> = Vec::new();
@@ -482,6 +493,10 @@ impl Host for Kernel {
             }
             for (name, _) in dirents(buf.get(..n).unwrap_or(&[])) {
                 if name == b"." || name == b".." {
+                    continue;
+                }
+                if let Some(br) = name.strip_prefix(b"br.").filter(|b| !b.is_empty() && b.len() < rocker_proto::IFNAME_LEN) {
+                    gb(br);
                     continue;
                 }
                 let mut nb = [0u8; 16];

@@ -488,6 +488,7 @@ impl<'t, H: Host> Master<'t, H> {
         }
         if made {
             let _ = self.bridges.push(name);
+            self.host.bridge_mark(bridge);
             self.line(|l| {
                 l.push_str(b"bridge ").push_str(bridge).push_str(b" created ");
                 push_addr(l, sub);
@@ -807,9 +808,20 @@ impl<'t, H: Host> Master<'t, H> {
     /// time); stale records are removed.
     pub fn adopt_previous(&mut self) {
         let mut found: Vec<Record, MAX_BOXES> = Vec::new();
-        self.host.state_load(|_, r| {
-            let _ = found.push(r);
-        });
+        let mut bridges: Vec<[u8; proto::IFNAME_LEN], 4> = Vec::new();
+        self.host.state_load(
+            |_, r| {
+                let _ = found.push(r);
+            },
+            |b| {
+                let mut n = [0u8; proto::IFNAME_LEN];
+                for (d, &s) in n.iter_mut().zip(b) {
+                    *d = s;
+                }
+                let _ = bridges.push(n);
+            },
+        );
+        self.bridges = bridges;
         for rec in found {
             let slot = self.t.boxes.iter().position(|b| !b.live());
             match (self.host.adopt(&rec), slot) {
@@ -886,6 +898,9 @@ impl<'t, H: Host> Master<'t, H> {
         // Its bridges go with it (their sandboxes' veths go with them).
         while let Some(name) = self.bridges.pop() {
             self.host.bridge_remove(c(&name));
+            if let Ok(mark) = syscalls::CPath::<32>::new(b"br.").and_then(|mut m| m.push(c(&name)).map(|()| m)) {
+                self.host.state_remove(mark.as_bytes());
+            }
             self.line(|l| {
                 l.push_str(b"bridge ").push_str(c(&name)).push_str(b" removed");
             });

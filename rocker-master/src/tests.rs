@@ -745,3 +745,22 @@ fn a_v1_client_cannot_ask_for_a_network() {
     assert_eq!(r.err, err::UNSUPPORTED);
     assert!(m.host.spawns.is_empty() && m.host.net_calls.is_empty());
 }
+
+#[test]
+fn a_restarted_master_still_removes_the_bridge_rocker_made() {
+    let mut m = master(Config::default());
+    started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    assert!(m.host.bridge_marks.contains(&b"rk0"[..]));
+    // The master dies (SIGKILL): a new one over the same state dir.
+    let host = std::mem::take(&mut m.host);
+    let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
+    let mut m2 = Master::new(host, t, Config::default());
+    m2.host.alive.insert(1000);
+    m2.adopt_previous();
+    m2.shutdown();
+    assert_eq!(m2.host.net_calls.last().unwrap(), "bridge_remove rk0");
+    assert!(m2.host.bridge_marks.is_empty());
+}
