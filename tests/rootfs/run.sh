@@ -76,7 +76,7 @@ SOCK=$T/rocker.sock
 export ROCKER_SOCKET=$SOCK
 MPID=
 cleanup() {
-    [ -z "$MPID" ] || { kill -TERM "$MPID" 2>/dev/null; wait_until 50 dead "$MPID"; }
+    [ -z "$MPID" ] || { kill -TERM "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null; }
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -270,7 +270,7 @@ done
 
 # ---------------------------------------------------------------- end
 kill -TERM "$MPID"
-wait_until 50 dead "$MPID"
+wait "$MPID"
 MPID=
 grep -E 'refuse|bad message' "$T/master.log" | grep -vE 'reason=(bind_invalid|build_rocker_failed) ' >"$T/unexpected"
 if [ -s "$T/unexpected" ]; then
