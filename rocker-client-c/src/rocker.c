@@ -4,6 +4,7 @@
  *   rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...
  *              [--uid N] [--gid N] [--app-id N] [--tty] [--detach]
  *              -- PROGRAM [ARGS...]
+ *   rocker run --rootfs --pkg FILE --data-dir DIR [--read-only] ... -- PROGRAM
  *   rocker ps
  *   rocker kill GUARD_PID|NAME [--signal N]
  *
@@ -27,6 +28,9 @@
 #define EXIT_USAGE  2
 #define EXIT_ROCKER 125
 #define EXIT_EXEC   127
+
+/* The App's PATH in root mode unless --env gives one. */
+#define ROOTFS_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ---- output: one buffer per stream, flushed with write(2) ---------------- */
 
@@ -143,6 +147,10 @@ static const char usage_text[] =
     "            the address allocated unless given\n"
     "      With no --overlay, every top-level dir but /proc /sys /dev /run\n"
     "      (and the private /tmp) gets one.\n"
+    "  rocker run --rootfs --pkg FILE --data-dir DIR [--read-only] [--no-pivot] ...\n"
+    "      FILE is the whole root; writes go to DIR/rootfs (none if --read-only)\n"
+    "      and PATH is the usual one.  Both modes: --cwd DIR, --env NAME=VALUE,\n"
+    "      --clear-env, --bind SRC[:DST][:rw] (read-only by default, max 8).\n"
     "  rocker ps\n"
     "      List the running sandboxes.\n"
     "  rocker kill GUARD_PID|NAME [--signal N]\n"
@@ -188,6 +196,41 @@ static void forward(int sig)
 /* --tty: the slave side of our pty, handed to the App (-1: none). */
 static int tty_slave = -1;
 
+/* The App's environment: ours (unless --clear-env), --env on top; in root
+ * mode our PATH means nothing there: a standard one unless --env gives it. */
+#define ENV_MAX 256
+extern char **environ;
+static char *env_add[ENV_MAX];
+static unsigned n_env_add, clear_env, env_path;
+static char *env_v[ENV_MAX * 2 + 2];
+
+static int env_same(const char *a, const char *b) /* same NAME in NAME=VALUE */
+{
+    while (*a && *a == *b && *a != '=')
+        a++, b++;
+    return *a == '=' && *b == '=';
+}
+
+static void app_env(void)
+{
+    static char path[] = "PATH=" ROOTFS_PATH;
+    unsigned n = 0, i;
+    char **e;
+    if (!clear_env)
+        for (e = environ; *e && n < ENV_MAX; e++) {
+            for (i = 0; i < n_env_add && !env_same(*e, env_add[i]); i++)
+                ;
+            if (i == n_env_add && !(env_path && env_same(*e, path)))
+                env_v[n++] = *e;
+        }
+    for (i = 0; i < n_env_add; i++)
+        env_v[n++] = env_add[i];
+    if (env_path == 1)
+        env_v[n++] = path;
+    env_v[n] = NULL;
+    environ = env_v;
+}
+
 /* The App: runs inside the sandbox as the caller's child, in its own
  * session (the recipe's setsid); with --tty its pty becomes its stdio and
  * controlling terminal. */
@@ -206,6 +249,7 @@ static int app_exec(void *arg)
     unsigned i = 0;
     const char *p;
 
+    app_env();
     execvp(argv[0], argv);
     memset(&r, 0, sizeof r);
     r.err_no = ROCKER_ERR_app_exec_failed;
@@ -505,7 +549,7 @@ static int cmd_run(int argc, char **argv)
     static char pkg_buf[ROCKER_PATH_MAX], data_buf[ROCKER_PATH_MAX];
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
-    int i, n_ov = 0, n_dev = 0, detach = 0, tty = 0, ptm = -1, status;
+    int i, n_ov = 0, n_dev = 0, n_bind = 0, detach = 0, tty = 0, ptm = -1, status;
     static char netbuf[128];
     long v;
     const char *val;
@@ -554,6 +598,26 @@ static int cmd_run(int argc, char **argv)
             req.test_stall = (unsigned)v;
         } else if (strcmp(a, "--legacy-loop") == 0) {
             req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
+        } else if (strcmp(a, "--rootfs") == 0) {
+            req.root = ROCKER_ROOT_PKG;
+        } else if (strcmp(a, "--read-only") == 0) {
+            req.root_flags |= ROCKER_ROOT_RO;
+        } else if (strcmp(a, "--no-pivot") == 0) {
+            req.root_flags |= ROCKER_ROOT_NO_PIVOT;
+        } else if (strcmp(a, "--clear-env") == 0) {
+            clear_env = 1;
+        } else if ((val = optval(argv, argc, &i, "--cwd"))) {
+            req.cwd = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--bind"))) {
+            if (n_bind == ROCKER_MAX_BINDS)
+                return usage_error("too many --bind (max 8)", val);
+            req.binds[n_bind++] = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--env"))) {
+            if (!strchr(val, '=') || *val == '=' || n_env_add == ENV_MAX)
+                return usage_error("bad --env (NAME=VALUE, max 256)", val);
+            if (!strncmp(val, "PATH=", 5))
+                env_path = 2;
+            env_add[n_env_add++] = (char *)val;
         } else if ((val = optval(argv, argc, &i, "--pkg"))) {
             req.app_pkg_path = absolute(val, pkg_buf);
         } else if ((val = optval(argv, argc, &i, "--exec-dir"))) {
@@ -584,8 +648,21 @@ static int cmd_run(int argc, char **argv)
     }
     if (!req.app_pkg_path)
         return usage_error("run: --pkg is required", NULL);
-    if (!req.app_exec_dir)
+    if (req.root) {
+        if (req.app_exec_dir || n_ov)
+            return usage_error("run: --exec-dir and --overlay do not go with --rootfs", NULL);
+        env_path |= 1; /* 2: --env gave it */
+    } else if (req.root_flags) {
+        return usage_error("run: --read-only and --no-pivot need --rootfs", NULL);
+    } else if (!req.app_exec_dir) {
         return usage_error("run: --exec-dir is required", NULL);
+    }
+    if (!clear_env) {
+        char **e;
+        for (e = environ; *e; e++)
+            if (e - environ == ENV_MAX)
+                return usage_error("run: over 256 environment variables: use --clear-env", NULL);
+    }
     if (!req.app_data_dir)
         return usage_error("run: --data-dir is required", NULL);
     if (i >= argc)

@@ -156,7 +156,7 @@ impl Host for Fake {
     }
     fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail> {
         let id = spec.data_dir.iter().fold(0u64, |h, &b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-        Ok(self.dirs.get(spec.data_dir).copied().unwrap_or(DirInfo { data_id: (9, id), data_uid: 0 }))
+        Ok(self.dirs.get(spec.data_dir).copied().unwrap_or(DirInfo { data_id: (9, id), data_uid: 0, bind_uid: 0 }))
     }
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, mut f: F) {
         for (name, link) in &self.root {

@@ -29,6 +29,8 @@ pub struct DirInfo {
     pub data_id: (u64, u64),
     /// Its owner.
     pub data_uid: u32,
+    /// The owner of every bind's host side (`u32::MAX`: not all the same).
+    pub bind_uid: u32,
 }
 
 /// A guard just cloned: its pid and the master's ends of `notify` and `ctl`.
@@ -301,7 +303,13 @@ impl Host for Kernel {
             let e = if u32::from(st.stx_mode) & g::S_IFMT == g::S_IFLNK { Errno::ELOOP } else { Errno::ENOTDIR };
             return Err(Fail::new(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR));
         }
-        Ok(DirInfo { data_id: (dev_id(st.stx_dev_major, st.stx_dev_minor), st.stx_ino), data_uid: st.stx_uid })
+        let mut bind_uid = None;
+        for (i, b) in spec.binds.iter().enumerate() {
+            let p = Path256::new(b.src).at_i(err::BIND_INVALID, step::VALIDATE, i)?;
+            let u = statx(AT_FDCWD, (&p).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_UID).at_i(err::BIND_INVALID, step::VALIDATE, i)?.stx_uid;
+            bind_uid = Some(if bind_uid.unwrap_or(u) == u { u } else { u32::MAX });
+        }
+        Ok(DirInfo { data_id: (dev_id(st.stx_dev_major, st.stx_dev_minor), st.stx_ino), data_uid: st.stx_uid, bind_uid: bind_uid.unwrap_or(0) })
     }
 
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, mut f: F) {

@@ -118,7 +118,13 @@ struct Client {
     entrance: Entrance,
     /// The client's `reply_max` (0: a v1 client).
     reply_max: u32,
+    /// The recipe's blob (`entrance.blob_len` bytes of it).
+    blob: [u8; BLOB_KEEP],
 }
+
+/// Blob bytes kept per client from admission to reply: a working directory
+/// (`PATH_MAX` with its NUL).
+const BLOB_KEEP: usize = proto::PATH_MAX;
 
 impl Client {
     const FREE: Client = Client {
@@ -129,6 +135,7 @@ impl Client {
         deferred: None,
         entrance: Entrance::EMPTY,
         reply_max: 0,
+        blob: [0; BLOB_KEEP],
     };
     fn busy(&self) -> bool {
         self.waiting.is_some() || self.deferred.is_some()
@@ -392,15 +399,16 @@ impl<'t, H: Host> Master<'t, H> {
         }
         let pkg_id = self.host.check_pkg(pkg.raw())?;
         let dirs = self.host.check_dirs(&spec)?;
-        // A group member (not root) uses root's power only on its own data,
-        // for an App of its own ids.
-        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid) {
+        // A group member (not root) uses root's power only on its own data
+        // and its own bind sources, for an App of its own ids.
+        let binds_ok = spec.binds.is_empty() || dirs.bind_uid == peer.uid;
+        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid || !binds_ok) {
             return Err(Fail::new(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED));
         }
         let now = self.host.now();
         let since = since.unwrap_or(now);
         let in_time = now.saturating_sub(since) < DEFER_NS;
-        let uses_dir = !spec.overlays.is_empty();
+        let uses_dir = !spec.overlays.is_empty() || spec.root.has_layer();
         let dir_held = uses_dir && self.t.boxes.iter().any(|b| b.live() && b.rec.data_id == dirs.data_id);
         let pkg_starting = self.t.boxes.iter().any(|b| b.state == State::Starting && b.rec.pkg_id == pkg_id);
         if (dir_held || pkg_starting) && in_time {
@@ -424,7 +432,7 @@ impl<'t, H: Host> Master<'t, H> {
             ClientKind::V1 => 0,
             ClientKind::Recipe(n) => n,
         };
-        let mut blob = [0u8; 0];
+        let mut blob = [0u8; BLOB_KEEP];
         let ent = entrance(&spec, &mut blob)?;
         let b = self.t.boxes.iter().position(|b| !b.live()).ok_or(Fail::new(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD))?;
         let pname = self.fresh_name()?;
@@ -453,6 +461,7 @@ impl<'t, H: Host> Master<'t, H> {
         cl.waiting = Some(b);
         cl.entrance = ent;
         cl.reply_max = reply_max;
+        cl.blob = blob;
         Ok(())
     }
 
@@ -529,7 +538,10 @@ impl<'t, H: Host> Master<'t, H> {
     fn resolve_paths(&mut self, spec: &SandboxSpec) -> Result<Paths, Fail> {
         let mut p = Paths::EMPTY;
         let too_long = |_| Fail::new(err::PATH_TOO_LONG, Errno::ENAMETOOLONG, step::VALIDATE);
-        p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        // Root mode has no exec dir (and no overlays: auto_overlay is off).
+        if !spec.exec_dir.is_empty() {
+            p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        }
         p.data = self.canon(spec.data_dir).map_err(too_long)?;
         if spec.auto_overlay {
             const SKIP: [&[u8]; 4] = [b"proc", b"sys", b"dev", b"run"];
@@ -720,7 +732,8 @@ impl<'t, H: Host> Master<'t, H> {
         let mut out = [0u8; REPLY_MAX];
         let cl = &self.t.clients[i];
         let max = (cl.reply_max as usize).min(REPLY_MAX);
-        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, &[])) };
+        let blob = cl.blob.get(..cl.entrance.blob_len).unwrap_or(&[]);
+        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, blob)) };
         let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
         let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
         if !self.reply_and_close(i, out.get(..n).unwrap_or(&[]), &raw) {

@@ -123,7 +123,7 @@ fn one_uid_cannot_take_every_slot() {
 fn a_group_member_runs_only_its_own_ids_on_its_own_data() {
     let mut m = master(Config { group: Some(1000), ..Default::default() });
     m.host.group_pids.insert(1500);
-    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000 });
+    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000, bind_uid: 1000 });
     for (uid, gid, ok) in [(1001, 1000, false), (1000, 1001, false), (1000, 1000, true)] {
         let fd = m.host.connect(1000);
         m.on_accept();
@@ -195,8 +195,8 @@ fn test_hooks_need_the_switch() {
 fn a_group_member_needs_its_own_data_dir() {
     let mut m = master(Config { group: Some(1000), ..Default::default() });
     m.host.group_pids.insert(1500);
-    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0 });
-    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000 });
+    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0, bind_uid: 0 });
+    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000, bind_uid: 1000 });
     for (dir, ok) in [(&b"/d/theirs"[..], false), (b"/d/mine", true)] {
         let fd = m.host.connect(1000);
         m.on_accept();
@@ -763,4 +763,88 @@ fn a_restarted_master_still_removes_the_bridge_rocker_made() {
     m2.shutdown();
     assert_eq!(m2.host.net_calls.last().unwrap(), "bridge_remove rk0");
     assert!(m2.host.bridge_marks.is_empty());
+}
+
+// ---------------------------------------------------------------- root mode
+
+fn root_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+    run_msg(data, |r| {
+        r.root = rocker_proto::ROOT_PKG;
+        r.exec_dir = b"";
+        r.n_overlay = 0;
+        f(r);
+    })
+}
+
+#[test]
+fn root_mode_overlays_nothing_of_the_host() {
+    let mut m = master(Config::default());
+    m.host.root.push(("lib".into(), Some("usr/lib".into())));
+    let fd = request(&mut m, root_msg(b"/d/app", |r| r.cwd = b"/srv/app"));
+    let sp = &m.host.spawns[0];
+    assert!(sp.overlays.is_empty() && sp.exec_dir.is_empty(), "no auto-overlay, no exec dir");
+    assert_eq!((sp.data_dir.as_slice(), sp.tmp_kb), (&b"/d/app"[..], rocker_spec::TMP_SIZE_KB));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    // The App's working directory: the last op, its path in the blob.
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    let last = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!((last.op, last.step, last.a, last.b), (op::CHDIR, rocker_proto::step::CHDIR, 0, 9));
+    assert_eq!(&v.blob[..9], b"/srv/app\0");
+    // An exec dir or a named overlay in root mode: refused.
+    let fd = request(&mut m, root_msg(b"/d/x", |r| r.exec_dir = b"/opt/x"));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step), (err::ROOT_INVALID, Errno::EINVAL.raw(), rocker_proto::step::VALIDATE));
+}
+
+#[test]
+fn root_mode_holds_its_data_dir_unless_read_only() {
+    let mut m = master(Config::default());
+    request(&mut m, root_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    // The upper layer is in the data dir: a second sandbox on it waits.
+    request(&mut m, root_msg(b"/d/app", |_| {}));
+    assert!(m.has_deferred());
+    assert_eq!(m.host.spawns.len(), 1);
+    // Read-only: nothing is written there, so nothing is held.
+    let mut m = master(Config::default());
+    for _ in 0..2 {
+        request(&mut m, root_msg(b"/d/ro", |r| r.root_flags = rocker_proto::ROOT_RO));
+        let pid = spawned_pid(&m);
+        m.host.guard_says(pid, ok_report());
+        m.on_guard(box_of(&m, pid));
+    }
+    assert_eq!(m.host.spawns.len(), 2);
+    // ... and both share the package's loop device.
+    assert_eq!((m.host.spawns[0].loop_hint, m.host.spawns[1].loop_hint), (None, Some(7)));
+}
+
+#[test]
+fn a_group_member_binds_only_what_it_owns() {
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    for (bind_uid, ok) in [(0, false), (u32::MAX, false), (1000, true)] {
+        m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000, bind_uid });
+        let fd = m.host.connect(1000);
+        m.on_accept();
+        m.host.say(
+            fd,
+            root_msg(b"/d/member", |r| {
+                r.binds[0] = rocker_proto::Bind { src: b"/srv/x", dst: b"/x" };
+                r.n_binds = 1;
+            }),
+            1,
+        );
+        m.on_client(slot_of(&m, fd), true);
+        if ok {
+            assert!(m.host.sent_to(fd).is_empty());
+        } else {
+            let (r, _, _) = reply(&m, fd);
+            assert_eq!((r.err, r.sys_errno, r.step), (err::PERMISSION_DENIED, Errno::EACCES.raw(), rocker_proto::step::PEER_CRED));
+        }
+    }
 }

@@ -10,10 +10,10 @@
 #![deny(unsafe_code)]
 
 pub mod recipe;
+mod root;
 
 use rocker_proto::{
-    check_abs_path, check_run_req, err, step, under, RunReq, LIMIT_SWAP, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_NO_PIVOT, ROOT_PKG,
-    ROOT_RO, RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
+    check_abs_path, check_run_req, err, step, under, RunReq, LIMIT_SWAP, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_HOST, RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
 };
 use syscalls::Errno;
 
@@ -150,7 +150,7 @@ pub struct SandboxSpec<'a> {
     pub gid: u32,
     /// Package path (informational: the package is the fd the client sent).
     pub pkg_path: &'a [u8],
-    /// Where the package is mounted read-only.
+    /// Where the package is mounted read-only (empty in root mode).
     pub exec_dir: &'a [u8],
     /// Where the overlays' upper and work dirs live.
     pub data_dir: &'a [u8],
@@ -187,7 +187,7 @@ pub struct SandboxSpec<'a> {
     /// Its seccomp filter.
     pub seccomp: Seccomp<'a>,
     /// What its root is.
-    pub root: Root,
+    pub root: Root<'a>,
     /// The App's working directory (empty: the default).
     pub cwd: &'a [u8],
     /// Host paths bound into it (read-only unless `bind_rw` says so).
@@ -239,9 +239,15 @@ pub enum Seccomp<'a> {
     },
 }
 
-/// What a sandbox's root is.
+/// What a sandbox's root is. In the root modes (`Pkg`, `Dir`) the guard
+/// builds the new root in its own mount namespace (an overlay whose upper
+/// and work dirs are `<data>/rootfs/{upper,work}`, or the tree alone when
+/// read-only), mounts /proc, the private /dev, /sys (read-only), /tmp and
+/// the binds in it, and switches to it: `pivot_root` and a detach of the
+/// old root, or (`no_pivot`, or a host whose root is the initramfs, where
+/// `pivot_root` fails) `MS_MOVE` onto `/` + `chroot`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Root {
+pub enum Root<'a> {
     /// The host's tree with overlays, the package at the exec dir (the seed's).
     Host,
     /// The package is the whole root.
@@ -251,6 +257,31 @@ pub enum Root {
         /// `MS_MOVE` + `chroot` instead of `pivot_root`.
         no_pivot: bool,
     },
+    /// A host directory is the whole root (an OCI bundle's rootfs; no wire
+    /// field asks for it). Opened without following any symlink.
+    Dir {
+        /// Its absolute path.
+        path: &'a [u8],
+        /// No writable layer over it (a read-only bind).
+        read_only: bool,
+        /// `MS_MOVE` + `chroot` instead of `pivot_root`.
+        no_pivot: bool,
+    },
+}
+
+impl Root<'_> {
+    /// One of the root modes: the host's tree is not the sandbox's.
+    pub fn is_own(&self) -> bool {
+        *self != Root::Host
+    }
+    /// A root mode with a writable layer in the data dir.
+    pub fn has_layer(&self) -> bool {
+        matches!(self, Root::Pkg { read_only: false, .. } | Root::Dir { read_only: false, .. })
+    }
+    /// A root mode that must not use `pivot_root`.
+    pub fn no_pivot(&self) -> bool {
+        matches!(self, Root::Pkg { no_pivot: true, .. } | Root::Dir { no_pivot: true, .. })
+    }
 }
 
 pub use rocker_proto::{Bind, Rlimit};
@@ -259,10 +290,13 @@ impl<'a> SandboxSpec<'a> {
     /// The spec of a decoded RUN request: every path rule, the test hook's
     /// range, and the namespaces this client can join.
     pub fn from_run(req: &'a RunReq<'a>) -> Result<SandboxSpec<'a>, Fail> {
-        check_run_req(req).map_err(|inv| {
-            let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
-            Fail::new(inv.code, e, step::VALIDATE).index(usize::from(inv.index))
-        })?;
+        if req.root == ROOT_HOST {
+            check_run_req(req).map_err(|inv| {
+                let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
+                Fail::new(inv.code, e, step::VALIDATE).index(usize::from(inv.index))
+            })?;
+        }
+        let root = root::check(req)?;
         let test_stall = u16::try_from(req.test_stall).map_err(|_| Fail::new(err::PARAM_INVALID, Errno::ERANGE, step::VALIDATE))?;
         let client = if req.reply_max == 0 { Client::V1 } else { Client::Recipe(req.reply_max) };
         let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::VALIDATE);
@@ -341,7 +375,7 @@ impl<'a> SandboxSpec<'a> {
             legacy_loop: req.run_flags & RUN_LEGACY_LOOP != 0,
             test_stall,
             client,
-            auto_overlay: req.n_overlay == 0,
+            auto_overlay: req.n_overlay == 0 && root == Root::Host,
             hostname: req.hostname,
             private_dev: req.share & SHARE_DEV == 0,
             tmp_kb,
@@ -366,11 +400,7 @@ impl<'a> SandboxSpec<'a> {
                 },
                 _ => Seccomp::Default,
             },
-            root: if req.root == ROOT_PKG {
-                Root::Pkg { read_only: req.root_flags & ROOT_RO != 0, no_pivot: req.root_flags & ROOT_NO_PIVOT != 0 }
-            } else {
-                Root::Host
-            },
+            root,
             cwd: req.cwd,
             binds: req.binds(),
             bind_rw: req.bind_rw,

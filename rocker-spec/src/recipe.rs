@@ -9,7 +9,15 @@
 //!    drop the bounding set, take the App's gid and uid, clear the
 //!    effective/permitted/inheritable and ambient sets, `no_new_privs`;
 //! 3. start the App; in its own process: a new session (`setsid`), so the
-//!    caller's terminal is not its controlling terminal (no `TIOCSTI`).
+//!    caller's terminal is not its controlling terminal (no `TIOCSTI`);
+//!    then its working directory, as the App's own ids (it enters only
+//!    where it may).
+//!
+//! `setns` into the mount namespace puts the process at the topmost mount
+//! stacked on the namespace's root: the sandbox's root in every mode (after
+//! `pivot_root`, and after `MS_MOVE` onto `/` + `chroot` too, since the
+//! moved root is stacked on the namespace's root), so the App needs no
+//! `chroot` of its own.
 use heapless::Vec;
 use rocker_proto::{op, step, Op, MAX_OPS, MAX_REPLY_FDS};
 use syscalls::Errno;
@@ -69,9 +77,27 @@ fn setns_step(ns: Ns) -> u16 {
     }
 }
 
+/// `OP_CHDIR` to `cwd` (none if empty: `setns` left the App at the root).
+/// The path goes into the blob, NUL-terminated, at the next 8-aligned
+/// offset.
+fn chdir(e: &mut Entrance, cwd: &[u8], blob: &mut [u8]) -> Result<(), Fail> {
+    if cwd.is_empty() {
+        return Ok(());
+    }
+    let at = e.blob_len.next_multiple_of(8);
+    let n = cwd.len() + 1;
+    let dst = blob.get_mut(at..at + n).ok_or_else(too_big)?;
+    if let Some((nul, path)) = dst.split_last_mut() {
+        path.copy_from_slice(cwd);
+        *nul = 0;
+    }
+    e.blob_len = at + n;
+    e.op(op::CHDIR, step::CHDIR, u32::try_from(at).map_err(|_| too_big())?, n as u64, 0)
+}
+
 /// The entrance for `spec`. `blob` receives the recipe's data (seccomp
 /// programs, paths); its length bounds what fits.
-pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> {
+pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
     let mut e = Entrance::default();
     if spec.client == Client::V1 {
         // The seed-era reply: mnt, pid, user, ctl; the client does the rest.
@@ -103,5 +129,6 @@ pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> 
     e.op(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0, 0)?;
     e.op(op::APP, step::CLONE_APP, 0, 0, 0)?;
     e.op(op::SETSID, step::SETSID, 0, 0, 0)?;
+    chdir(&mut e, spec.cwd, blob)?;
     Ok(e)
 }
