@@ -36,6 +36,9 @@ pub struct Record {
     pub loop_dev: u32,
     /// Package path (informational), NUL-padded.
     pub pkg: [u8; PATH_MAX],
+    /// Its memory limit, bytes (0: none), for `rocker ps`. Its cgroup is
+    /// named after it (removed when it ends, whoever adopted it).
+    pub mem_max: u64,
 }
 
 impl Record {
@@ -54,6 +57,7 @@ impl Record {
         pkg_id: PkgId(0, 0, 0, 0),
         loop_dev: rocker_proto::LOOP_NONE,
         pkg: [0; PATH_MAX],
+        mem_max: 0,
     };
 
     /// The name without its NULs.
@@ -62,8 +66,10 @@ impl Record {
     }
 }
 
-/// Bytes of a record on disk.
-pub const RECORD_SIZE: usize = 368;
+/// Bytes of a record on disk: the first 360 as in the first version
+/// (368 bytes, still read), then `mem_max`, then the end marker.
+pub const RECORD_SIZE: usize = 376;
+const RECORD_SIZE_V0: usize = 368;
 const MAGIC: u32 = 0x524B_5331; // "RKS1"
 
 fn put(b: &mut [u8], at: usize, v: &[u8]) {
@@ -95,14 +101,16 @@ pub fn encode(r: &Record) -> [u8; RECORD_SIZE] {
     put(&mut b, 88, &r.pkg_id.2.to_ne_bytes());
     put(&mut b, 96, &r.pkg_id.3.to_ne_bytes());
     put(&mut b, 104, &r.pkg);
-    put(&mut b, 360, &u64::MAX.to_ne_bytes());
+    put(&mut b, 360, &r.mem_max.to_ne_bytes());
+    put(&mut b, 368, &u64::MAX.to_ne_bytes());
     b
 }
 
-/// A record from bytes: exact size, magic, end marker, a printable name
+/// A record from bytes (either size): magic, end marker, a printable name
 /// and NUL-terminated strings; `None` otherwise.
 pub fn decode(b: &[u8]) -> Option<Record> {
-    if b.len() != RECORD_SIZE || get::<4>(b, 0)? != MAGIC.to_ne_bytes() || get::<8>(b, 360)? != u64::MAX.to_ne_bytes() {
+    let v0 = b.len() == RECORD_SIZE_V0;
+    if !(v0 || b.len() == RECORD_SIZE) || get::<4>(b, 0)? != MAGIC.to_ne_bytes() || get::<8>(b, b.len().saturating_sub(8))? != u64::MAX.to_ne_bytes() {
         return None;
     }
     let pname: [u8; PNAME_LEN] = get(b, 8)?;
@@ -127,6 +135,7 @@ pub fn decode(b: &[u8]) -> Option<Record> {
         data_id: (u(56)?, u(64)?),
         pkg_id: PkgId(u(72)?, u(80)?, u(88)?, i64::from_ne_bytes(get(b, 96)?)),
         pkg,
+        mem_max: if v0 { 0 } else { u(360)? },
     })
     .filter(|r| r.pid > 0)
 }
@@ -154,6 +163,14 @@ mod tests {
             }
         }
         assert_eq!(decode(&b[..RECORD_SIZE - 1]), None);
+        // A first-version record (no mem_max) still reads.
+        r.mem_max = 32 << 20;
+        let b = encode(&r);
+        assert_eq!(decode(&b).map(|d| d.mem_max), Some(32 << 20));
+        let mut old = [0u8; RECORD_SIZE_V0];
+        old[..360].copy_from_slice(&b[..360]);
+        old[360..].copy_from_slice(&u64::MAX.to_ne_bytes());
+        assert_eq!(decode(&old), Some(Record { mem_max: 0, ..r }));
         let mut bad = b;
         bad[8] = b'\n';
         assert_eq!(decode(&bad), None);
