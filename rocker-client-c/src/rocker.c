@@ -144,17 +144,13 @@ static const char usage_text[] =
     "            the address allocated unless given\n"
     "      With no --overlay, every top-level dir but /proc /sys /dev /run\n"
     "      (and the private /tmp) gets one.\n"
-    "      LIMITS (of the sandbox's cgroup, none by default; refused if this\n"
-    "      host cannot enforce them):\n"
-    "        --memory SIZE       memory, e.g. 64M (K, M, G suffix, or bytes)\n"
-    "        --memory-swap SIZE  swap on top of --memory (0: none)\n"
-    "        --cpus N.NN         CPU time, e.g. 0.5 (half a CPU)\n"
-    "        --cpu-weight N      CPU share, 1..10000 (default 100)\n"
-    "        --pids N            processes, the guard included (3 at least)\n"
-    "        --ulimit NAME=SOFT[:HARD]  an rlimit of PROGRAM (max 8; HARD\n"
-    "            defaults to SOFT; a number or 'unlimited'): NAME is nofile,\n"
-    "            nproc, core, stack, as, memlock, fsize, data, cpu, locks,\n"
-    "            sigpending, msgqueue, nice, rtprio, rttime or rss\n"
+    "      LIMITS (none by default; refused where this host cannot enforce):\n"
+    "        --memory SIZE  --memory-swap SIZE (more, as swap; 0: none)\n"
+    "        --cpus N.NN (0.5: half a CPU)  --cpu-weight 1..10000 (100)\n"
+    "        --pids N (processes, the guard included: 3 at least)\n"
+    "        --ulimit NAME=SOFT[:HARD] (number or unlimited; max 8) for\n"
+    "            nofile nproc core stack as memlock fsize data cpu locks\n"
+    "            sigpending msgqueue nice rtprio rttime rss\n"
     "  rocker ps\n"
     "      List the running sandboxes.\n"
     "  rocker kill GUARD_PID|NAME [--signal N]\n"
@@ -372,25 +368,25 @@ static int parse_cpus(const char *s, unsigned *quota)
 /* NAME=SOFT[:HARD] into the next rlimit slot.  0 or -1. */
 static int parse_ulimit(const char *s, RockerRequest *q)
 {
-    static const struct { char name[11]; unsigned char res; } t[] = {
-        { "nofile", RLIMIT_NOFILE }, { "nproc", RLIMIT_NPROC }, { "core", RLIMIT_CORE },
-        { "stack", RLIMIT_STACK }, { "as", RLIMIT_AS }, { "memlock", RLIMIT_MEMLOCK },
-        { "fsize", RLIMIT_FSIZE }, { "data", RLIMIT_DATA }, { "cpu", RLIMIT_CPU },
-        { "locks", RLIMIT_LOCKS }, { "sigpending", RLIMIT_SIGPENDING },
-        { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE }, { "rtprio", RLIMIT_RTPRIO },
-        { "rttime", RLIMIT_RTTIME }, { "rss", RLIMIT_RSS }
-    };
-    const char *eq = strchr(s, '=');
+    /* the names, each followed by its RLIMIT_ number (this target's) */
+    static const char t[] = "nofile\0" "\x01" "nproc\0" "\x02" "core\0" "\x03" "stack\0" "\x04"
+        "as\0" "\x05" "memlock\0" "\x06" "fsize\0" "\x07" "data\0" "\x08" "cpu\0" "\x09"
+        "locks\0" "\x0a" "sigpending\0" "\x0b" "msgqueue\0" "\x0c" "nice\0" "\x0d"
+        "rtprio\0" "\x0e" "rttime\0" "\x0f" "rss\0" "\x10";
+    static const unsigned char res[] = { 0, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_STACK,
+        RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_CPU, RLIMIT_LOCKS,
+        RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_RSS };
+    const char *eq = strchr(s, '='), *n = t;
     unsigned long long v[2];
-    unsigned k, i;
+    unsigned i;
     char *end;
     if (!eq || q->n_rlimits == ROCKER_MAX_RLIMITS)
         return -1;
-    for (k = 0; k < sizeof t / sizeof t[0]; k++)
-        if (strlen(t[k].name) == (size_t)(eq - s) && !strncmp(s, t[k].name, (size_t)(eq - s)))
-            break;
-    if (k == sizeof t / sizeof t[0])
-        return -1;
+    while (strlen(n) != (size_t)(eq - s) || strncmp(s, n, (size_t)(eq - s))) {
+        n += strlen(n) + 2;
+        if (n >= t + sizeof t - 1)
+            return -1;
+    }
     for (i = 0, s = eq; i < 2; i++) {
         if (*s != (i ? ':' : '=')) { /* no HARD: the same as SOFT */
             v[1] = v[0];
@@ -412,7 +408,7 @@ static int parse_ulimit(const char *s, RockerRequest *q)
     }
     if (*s || v[0] > v[1])
         return -1;
-    q->rlimits[q->n_rlimits].resource = t[k].res;
+    q->rlimits[q->n_rlimits].resource = res[(unsigned char)n[strlen(n) + 1]];
     q->rlimits[q->n_rlimits].cur = v[0];
     q->rlimits[q->n_rlimits].max = v[1];
     q->n_rlimits++;
@@ -649,26 +645,26 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])", val);
         } else if ((val = optval(argv, argc, &i, "--memory"))) {
             if (parse_size(val, 1, &req.mem_max))
-                return usage_error("bad --memory (e.g. 64M)", val);
+                return usage_error("bad limit (see rocker --help)", a);
         } else if ((val = optval(argv, argc, &i, "--memory-swap"))) {
             if (parse_size(val, 1, &req.swap_max))
-                return usage_error("bad --memory-swap (e.g. 64M, or 0)", val);
+                return usage_error("bad limit (see rocker --help)", a);
             req.limit_flags |= ROCKER_LIMIT_SWAP;
         } else if ((val = optval(argv, argc, &i, "--cpus"))) {
             if (parse_cpus(val, &req.cpu_quota_us))
-                return usage_error("bad --cpus (e.g. 0.5)", val);
+                return usage_error("bad limit (see rocker --help)", a);
             req.cpu_period_us = 100000;
         } else if ((val = optval(argv, argc, &i, "--cpu-weight"))) {
             if (parse_num(val, 1, 10000, &v))
-                return usage_error("bad --cpu-weight (1..10000)", val);
+                return usage_error("bad limit (see rocker --help)", a);
             req.cpu_weight = (unsigned)v;
         } else if ((val = optval(argv, argc, &i, "--pids"))) {
             if (parse_num(val, 1, INT_MAX, &v))
-                return usage_error("bad --pids", val);
+                return usage_error("bad limit (see rocker --help)", a);
             req.pids_max = (unsigned)v;
         } else if ((val = optval(argv, argc, &i, "--ulimit"))) {
             if (parse_ulimit(val, &req))
-                return usage_error("bad --ulimit (NAME=SOFT[:HARD], max 8)", val);
+                return usage_error("bad limit (see rocker --help)", a);
         } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
             if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
                 return usage_error("bad --test-stall (a step name or number)", val);
