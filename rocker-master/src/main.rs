@@ -36,6 +36,9 @@ every sandbox.
   --help            this text
   --version         the version and the wire protocol version
 
+Sandboxes get cgroups below the master's own (v2: it moves into the leaf
+`master` first); restart it there to adopt and clean up its sandboxes.
+
 Logs one line per event to stderr and syslog, with errno names. Must run as
 root.
 ";
