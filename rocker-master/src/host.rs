@@ -3,6 +3,7 @@
 //! client, check a package, spawn a guard, save a record). [`Kernel`] is
 //! the real one; the tests drive the state machine through a fake.
 use heapless::Vec;
+use rocker_cgroup::{Cgroups, Join, Limits, Usage};
 use rocker_proto::{err, step, Buf};
 use rocker_spec::{ns_proc_name, Ctx, Fail, Ns, SandboxSpec};
 use syscalls::sys::general as g;
@@ -76,9 +77,24 @@ pub trait Host {
     fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail>;
     /// The entries of `/` (not `.` and `..`).
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, f: F);
-    /// Clones the guard into the spec's namespaces; the child runs the
-    /// guard and never returns here.
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail>;
+    /// Creates the cgroup `name` of a sandbox, with `limits`, under rocker's
+    /// base; the fds that join it (none without cgroups). A limit this host
+    /// cannot enforce is `limit_unsupported`; nothing is left on failure.
+    fn cg_create(&mut self, name: &[u8], limits: &Limits) -> core::result::Result<Join, Fail>;
+    /// Removes the cgroup `name`, killing what is left in it (gone: Ok).
+    fn cg_remove(&mut self, name: &[u8]) -> Result<()>;
+    /// The current use of the cgroup `name`, if it has one.
+    fn cg_usage(&mut self, name: &[u8]) -> Option<Usage>;
+    /// cgroup v2: its `memory.events`, to poll for `POLLPRI` (an OOM kill).
+    fn cg_events(&mut self, name: &[u8]) -> Option<OwnedFd>;
+    /// The OOM kills counted in `events` (this read rearms its `POLLPRI`).
+    fn cg_oom_kills(&mut self, events: Fd) -> u64;
+    /// Removes the empty sandbox cgroups a crashed master left; how many.
+    fn cg_stale(&mut self) -> u32;
+    /// Clones the guard into the spec's namespaces and, before it runs any
+    /// code of its own, into the cgroup of `join`; the child runs the guard
+    /// and never returns here.
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail>;
     /// One message from a guard (non-blocking): its length, 0 at EOF.
     fn guard_recv(&mut self, notify: Fd, buf: &mut [u8]) -> Result<usize>;
     /// setgroups deny, gid_map, uid_map of the guard.
@@ -145,6 +161,8 @@ pub struct Kernel {
     pub state_dir: OwnedFd,
     /// stderr and syslog.
     pub log: crate::log::Log,
+    /// rocker's cgroups, detected at start.
+    pub cg: Cgroups,
 }
 
 fn path_of(parts: &[&[u8]]) -> Result<Path256> {
@@ -340,12 +358,60 @@ impl Host for Kernel {
         }
     }
 
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail> {
+    fn cg_create(&mut self, name: &[u8], limits: &Limits) -> core::result::Result<Join, Fail> {
+        use rocker_cgroup::{File as F, Step as S};
+        self.cg.create(name, limits).map_err(|e| {
+            let code = match (e.step, e.errno) {
+                (S::Limit, Errno::ENODEV | Errno::ENOENT) => err::LIMIT_UNSUPPORTED,
+                (S::Limit, Errno::EINVAL | Errno::ERANGE) => err::LIMIT_INVALID,
+                _ => err::CGROUP_FAILED,
+            };
+            // Which limit (rocker_spec::limits): memory, swap, cpu.max, cpu.weight, pids.
+            let i = match e.file {
+                F::SwapMax | F::V1Memsw => 1,
+                F::CpuMax | F::V1Quota | F::V1Period => 2,
+                F::CpuWeight | F::V1Shares => 3,
+                F::PidsMax => 4,
+                _ => 0,
+            };
+            Fail::new(code, e.errno, step::CGROUP).index(i)
+        })
+    }
+
+    fn cg_remove(&mut self, name: &[u8]) -> Result<()> {
+        self.cg.remove(name).map_err(|e| e.errno)
+    }
+
+    fn cg_usage(&mut self, name: &[u8]) -> Option<Usage> {
+        self.cg.usage(name).ok()
+    }
+
+    fn cg_events(&mut self, name: &[u8]) -> Option<OwnedFd> {
+        self.cg.oom_events(name).ok().flatten()
+    }
+
+    fn cg_oom_kills(&mut self, events: Fd) -> u64 {
+        rocker_cgroup::oom_kills(events)
+    }
+
+    fn cg_stale(&mut self) -> u32 {
+        self.cg.remove_stale(b"rg-").unwrap_or(0)
+    }
+
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail> {
         let sp = |e| Fail::new(err::SYS, e, step::CLONE_GUARD);
         let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
         let (notify_m, notify_g) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
         let (ctl_g, ctl_c) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
-        match clone(CloneFlags::new(spec.ns, g::SIGCHLD), None).at(err::BUILD_ROCKER_FAILED, step::CLONE_GUARD)? {
+        // Without CLONE_INTO_CGROUP the child joins first; if it cannot, it
+        // says so on its report socket and exits, running nothing else.
+        let report = |e: Errno| {
+            let r = rocker_proto::GuardReport { err: err::CGROUP_FAILED, sys_errno: e.raw(), step: step::CGROUP_JOIN, index: 0, loop_dev: rocker_proto::LOOP_NONE };
+            let mut b = [0u8; rocker_proto::GUARD_REPORT_SIZE];
+            rocker_proto::encode_guard_report(&r, &mut b);
+            let _ = sendmsg(notify_g.raw(), &b, &[], net::MSG_NOSIGNAL);
+        };
+        match join.fork(CloneFlags::new(spec.ns, g::SIGCHLD), report).at(err::BUILD_ROCKER_FAILED, step::CLONE_GUARD)? {
             Fork::Child => rocker_guard::run(rocker_guard::Guard {
                 spec,
                 pname: rocker_proto::cstr(pname),

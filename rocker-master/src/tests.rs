@@ -11,12 +11,12 @@ use rocker_proto::{
 };
 use rocker_spec::Ns;
 
-fn master(cfg: Config) -> Master<'static, Fake> {
+pub(crate) fn master(cfg: Config) -> Master<'static, Fake> {
     let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
     Master::new(Fake::new(), t, cfg)
 }
 
-fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+pub(crate) fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
     let mut r = RunReq::EMPTY;
     r.uid = 1000;
     r.gid = 1000;
@@ -33,12 +33,12 @@ fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8>
     b
 }
 
-fn ok_report() -> GuardReport {
+pub(crate) fn ok_report() -> GuardReport {
     GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: 7 }
 }
 
 /// Connects as root, sends `msg` with one fd, and lets the master handle it.
-fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
+pub(crate) fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
     let fd = m.host.connect(0);
     m.on_accept();
     m.host.say(fd, msg, 1);
@@ -47,22 +47,22 @@ fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
     fd
 }
 
-fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
+pub(crate) fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
     (0..MAX_CLIENTS).find(|&i| m.client_fd(i).map(|c| c.0) == Some(fd)).expect("client slot")
 }
 
-fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
+pub(crate) fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
     let s = m.host.sent_to(fd);
     assert_eq!(s.len(), 1, "one reply to fd {fd}: {:?}", m.host.sent);
     let v = decode_run_reply(&s[0].bytes).expect("a well-formed reply");
     (v.rep, s[0].fds, v.v2)
 }
 
-fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
+pub(crate) fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
     m.host.spawns.last().expect("a guard").pid
 }
 
-fn exit(m: &mut Master<'static, Fake>, pid: i32) {
+pub(crate) fn exit(m: &mut Master<'static, Fake>, pid: i32) {
     // A dead guard's report socket reads EOF once its queue is drained.
     if let Some(&fd) = m.host.notify_of.get(&pid) {
         m.host.guard_inbox.entry(fd).or_default().push_back(Vec::new());
@@ -71,7 +71,7 @@ fn exit(m: &mut Master<'static, Fake>, pid: i32) {
     m.on_children();
 }
 
-fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
+pub(crate) fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
     (0..MAX_BOXES).find(|&b| m.t.boxes[b].live() && m.t.boxes[b].rec.pid == pid).expect("box")
 }
 
@@ -230,12 +230,13 @@ fn run_reply_carries_the_entrance_and_the_recipe() {
     let s = m.host.sent_to(fd);
     let v = decode_run_reply(&s[0].bytes).unwrap();
     assert!(v.v2);
-    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 6, 0, 6));
+    // ctl, the sandbox's cgroup.procs, 5 namespaces.
+    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 7, 0, 7));
     assert_eq!(v.rep.pname(), b"rg-000000000001");
     let ops: Vec<u16> = (0..v.n_ops()).map(|i| v.op(i).unwrap().op).collect();
     assert_eq!(
         ops,
-        [op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
+        [op::JOIN_CGROUP, op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
     );
     // Running: recorded in the state dir, listed, connection closed.
     assert!(m.host.state.contains_key(&b"rg-000000000001"[..]));
@@ -439,7 +440,7 @@ fn a_legacy_loop_left_without_auto_clear_is_detached() {
 
 // ---------------------------------------------------------------- adoption
 
-fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
+pub(crate) fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
     let mut r = Record::EMPTY;
     r.pid = pid;
     r.pname[..name.len()].copy_from_slice(name.as_bytes());
