@@ -75,6 +75,7 @@ done
 suite "size table" scripts/size.sh "${TARGETS[@]}"
 suite "integration tests (real kernel, root)" tests/integration/run.sh
 suite "rootfs mode: another distribution's tree (root)" tests/rootfs/run.sh
+suite "resource limits: cgroups and rlimits (root)" tests/limits/run.sh
 
 echo
 [ ${#failed[@]} -eq 0 ] || printf 'failed suite: %s\n' "${failed[@]}"
