@@ -7,7 +7,8 @@
 #   4. C client unit tests            C/Rust layout agreement, and (root) the
 #                                     sandbox on that arch's real kernel under
 #                                     QEMU system mode (ROCKER_QEMU=0 skips)
-#                                  6. integration tests on the host kernel (root)
+#                                  6. integration tests on the host kernel (root):
+#                                     the sandbox, rootfs mode
 # Ends with `N passed, M failed` over the suites; non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,8 @@ for t in "${TARGETS[@]}"; do
 done
 suite "size table" scripts/size.sh "${TARGETS[@]}"
 suite "integration tests (real kernel, root)" tests/integration/run.sh
+suite "rootfs mode: another distribution's tree (root)" tests/rootfs/run.sh
+suite "resource limits: cgroups and rlimits (root)" tests/limits/run.sh
 suite "OCI runtime end to end (real kernel, root)" tests/oci/run.sh
 suite "OCI runtime under containerd (real kernel, root)" bash -c 'scripts/setup-oci.sh && tests/oci/containerd.sh'
 

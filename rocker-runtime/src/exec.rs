@@ -125,7 +125,7 @@ pub fn exec(cmd: &Cmd, args: &[&[u8]]) -> Result<i32, Error> {
     let (ours, theirs) = socketpair(net::AF_UNIX, net::SOCK_SEQPACKET | SOCK_CLOEXEC).ctx("socketpair")?;
     let flags = CloneFlags::new(Ns::empty(), g::SIGCHLD);
     let fork = match &join {
-        Some(j) => j.fork(flags, None),
+        Some(j) => j.fork(flags, |_| {}),
         None => clone(flags, None),
     }
     .ctx("fork")?;

@@ -171,7 +171,7 @@ pub fn cgroups(path: &[u8]) -> Result<(Cgroups, &[u8]), Error> {
     if parent.is_empty() {
         return Err(Error::Msg("linux.cgroupsPath needs a parent (/parent/name)"));
     }
-    let cfg = rocker_cgroup::Config { root_child: b"rocker-runtime", base: Some(parent), enable_ancestors: false };
+    let cfg = rocker_cgroup::Config { root_child: b"rocker-runtime", base: Some(parent) };
     let cg = Cgroups::detect(&cfg).map_err(Error::Cgroup)?;
     Ok((cg, name))
 }
@@ -319,15 +319,7 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
         }
         None
     } else {
-        let l = spec.limits;
-        let lim = rocker_cgroup::Limits {
-            memory_max: l.mem_max,
-            swap_max: l.swap_max,
-            cpu_max: l.cpu_max,
-            cpu_weight: l.cpu_weight.map(|w| w.min(10_000) as u16),
-            pids_max: l.pids_max,
-        };
-        let j = cg.create(name, &lim).map_err(Error::Cgroup)?;
+        let j = cg.create(name, &spec.limits).map_err(Error::Cgroup)?;
         *made_cgroup = true;
         Some(j)
     };
@@ -350,7 +342,9 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
     let host = host_name(&mut hb);
     let flags = CloneFlags::new(spec.ns, g::SIGCHLD);
     let fork = match &join {
-        Some(j) => j.fork(flags, None),
+        // A child that cannot join exits at once (EXIT_JOIN_FAILED): its
+        // report socket closes without a report.
+        Some(j) => j.fork(flags, |_| {}),
         None => clone(flags, None),
     }
     .ctx("clone the container's process")?;

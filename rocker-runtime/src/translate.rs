@@ -341,6 +341,7 @@ pub fn translate<'a>(c: &'a OciConfig<'a>, id: &'a [u8], bundle: &'a [u8], no_pi
         net: if ns.contains(Ns::NEWNET) { Net::None } else { Net::Host },
         limits,
         rlimits: &[],
+        cgroup_fds: 0,
         seccomp: Seccomp::Unconfined,
         root: Root::Dir { path: rootfs, read_only: c.root.readonly, no_pivot },
         cwd,

@@ -9,11 +9,13 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
+pub mod limits;
 pub mod recipe;
 mod root;
 
 use rocker_proto::{
-    check_abs_path, check_run_req, err, step, under, RunReq, LIMIT_SWAP, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_HOST, RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
+    check_abs_path, check_run_req, err, step, under, RunReq, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_HOST,
+    RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
 };
 use syscalls::Errno;
 
@@ -189,6 +191,10 @@ pub struct SandboxSpec<'a> {
     pub limits: Limits,
     /// The App's rlimits (the target's `RLIMIT_*` numbers).
     pub rlimits: &'a [Rlimit],
+    /// `cgroup.procs` fds the App's helper writes to join the sandbox's
+    /// cgroup before it clones the App (one per hierarchy): set by the
+    /// master once the cgroup exists (0: none).
+    pub cgroup_fds: u8,
     /// Its seccomp filter.
     pub seccomp: Seccomp<'a>,
     /// What its root is.
@@ -363,6 +369,16 @@ impl<'a> SandboxSpec<'a> {
         if !req.hostname.is_empty() && !req.hostname.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') {
             return Err(bad(Errno::EINVAL));
         }
+        // A setting for something the sandbox shares with the host, or for
+        // a network it does not have, is a mistake: said, not ignored.
+        let shared = |bit: u32, set: bool| set && req.share & bit != 0;
+        if shared(SHARE_UTS, !req.hostname.is_empty())
+            || shared(SHARE_DEV, req.n_devices != 0)
+            || shared(SHARE_TMP, req.tmp_size_kb != 0)
+            || (req.net != NET_BRIDGE && (!req.bridge.is_empty() || req.addr != [0; 4] || req.prefix != 0 || req.gateway != [0; 4]))
+        {
+            return Err(bad(Errno::EINVAL));
+        }
         for (i, d) in req.devices().iter().enumerate() {
             if check_abs_path(d).is_err() || !under(d, b"/dev") || *d == b"/dev" {
                 return Err(bad(Errno::EINVAL).index(i));
@@ -413,6 +429,7 @@ impl<'a> SandboxSpec<'a> {
         if v1 && ver3 {
             return Err(Fail::new(err::UNSUPPORTED, Errno::EINVAL, step::VALIDATE));
         }
+        let (limits, rlimits) = (limits::limits(req)?, limits::rlimits(req)?);
         Ok(SandboxSpec {
             app_id: req.app_id,
             uid: req.uid,
@@ -432,14 +449,9 @@ impl<'a> SandboxSpec<'a> {
             devices: req.devices(),
             device_ro: req.device_ro,
             net,
-            limits: Limits {
-                mem_max: (req.mem_max != 0).then_some(req.mem_max),
-                swap_max: (req.limit_flags & LIMIT_SWAP != 0).then_some(req.swap_max),
-                cpu_max: (req.cpu_quota_us != 0).then_some((req.cpu_quota_us, if req.cpu_period_us == 0 { 100_000 } else { req.cpu_period_us })),
-                cpu_weight: (req.cpu_weight != 0).then_some(req.cpu_weight),
-                pids_max: (req.pids_max != 0).then_some(req.pids_max),
-            },
-            rlimits: req.rlimits(),
+            limits,
+            rlimits,
+            cgroup_fds: 0,
             seccomp: match req.seccomp {
                 SECCOMP_UNCONFINED => Seccomp::Unconfined,
                 SECCOMP_PROFILE => Seccomp::Profile {

@@ -36,6 +36,8 @@ pub enum FdRole {
     Ctl,
     /// `/proc/GUARD/ns/<kind>`.
     Ns(Ns),
+    /// The sandbox's `cgroup.procs` in hierarchy `i` (opened for writing).
+    Cgroup(u8),
 }
 
 /// The fds of a reply, in order, and the recipe.
@@ -126,6 +128,10 @@ pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
         return privileges(e, spec, blob);
     }
     e.fd(FdRole::Ctl)?;
+    for k in 0..spec.cgroup_fds {
+        let i = e.fd(FdRole::Cgroup(k))?;
+        e.op(op::JOIN_CGROUP, step::JOIN_CGROUP, i, 0, 0)?;
+    }
     for ns in JOIN_ORDER {
         if ns == Ns::NEWUSER {
             // Still in the host's user namespace: the only place where the
@@ -157,6 +163,16 @@ fn privileges(mut e: Entrance, spec: &SandboxSpec, blob: &mut [u8]) -> Result<En
     }
     e.op(op::APP, step::CLONE_APP, 0, 0, 0)?;
     e.op(op::SETSID, step::SETSID, 0, 0, 0)?;
+    // rlimits in the App itself, not in the helper before the clone: each
+    // applies to the App alone from its first instruction, and NPROC, which
+    // counts the processes of the uid, would count the helper too (the App's
+    // own clone then fails with EAGAIN at a small value). The runtime's
+    // process set them first, while it could still raise a hard limit.
+    if spec.client != Client::Runtime {
+        for r in spec.rlimits {
+            e.op(op::PRLIMIT, step::PRLIMIT, r.resource, r.cur, r.max)?;
+        }
+    }
     chdir(&mut e, spec.cwd, blob)?;
     Ok(e)
 }

@@ -130,6 +130,31 @@ fn ver3_fields_reach_the_spec_and_never_a_v1_client() {
     assert_eq!((spec.seccomp, spec.root), (Seccomp::Default, Root::Host));
 }
 
+#[test]
+fn settings_for_what_is_shared_or_absent_are_refused() {
+    let cases: [fn(&mut RunReq<'static>); 6] = [
+        |r| (r.share, r.hostname) = (rocker_proto::SHARE_UTS, b"box"),
+        |r| {
+            r.share = rocker_proto::SHARE_DEV;
+            r.devices[0] = b"/dev/ttyUSB0";
+            r.n_devices = 1;
+        },
+        |r| (r.share, r.tmp_size_kb) = (rocker_proto::SHARE_TMP, 1024),
+        |r| r.bridge = b"br0",
+        |r| (r.net, r.addr, r.prefix) = (rocker_proto::NET_NONE, [10, 0, 0, 2], 24),
+        |r| r.gateway = [10, 0, 0, 1],
+    ];
+    for (k, f) in cases.iter().enumerate() {
+        let mut r = seed_req();
+        r.reply_max = 8192;
+        f(&mut r);
+        let b = body(&r, RUN_REQ_SIZE);
+        let req = RunReq::decode(&b).unwrap();
+        let e = SandboxSpec::from_run(&req).unwrap_err();
+        assert_eq!((e.code(), e.errno(), e.step()), (rocker_proto::err::ISOLATION_INVALID, Errno::EINVAL, rocker_proto::step::VALIDATE), "case {k}");
+    }
+}
+
 fn root_req() -> RunReq<'static> {
     let mut r = RunReq::EMPTY;
     r.uid = 1000;
