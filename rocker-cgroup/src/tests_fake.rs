@@ -363,3 +363,19 @@ fn error_text() {
     lim_err(File::SwapMax, Errno::ENOENT).describe(&mut b);
     assert_eq!(b.as_bytes(), b"cgroup limit memory.swap.max: ENOENT (2)");
 }
+
+#[test]
+fn fixed_base_is_made_where_missing() {
+    // The OCI runtime's `cgroupsPath` parent: the same base in every
+    // hierarchy, whatever the caller's own cgroup.
+    let t = Tree::new();
+    let (mi, cg) = v1_tree(&t);
+    let c = detect(&mi, cg, &Config { root_child: b"rocker", base: Some(b"/default/k8s") }).unwrap();
+    assert!(t.has("memory/default/k8s") && t.has("pids/default/k8s") && t.has("freezer/default/k8s"));
+    c.create(b"c1", &Limits::default()).unwrap();
+    assert!(t.has("cpu,cpuacct/default/k8s/c1"));
+    for bad in [&b"/"[..], b"/a/../b", b"/a b"] {
+        let e = detect(&mi, cg, &Config { root_child: b"rocker", base: Some(bad) }).err().expect("refused");
+        assert_eq!((e.step, e.errno), (Step::Base, Errno::EINVAL), "{bad:?}");
+    }
+}
