@@ -201,6 +201,7 @@ fn host_name(buf: &mut [u8; 65]) -> &[u8] {
     s.strip_suffix(b"\n").unwrap_or(s)
 }
 
+#[inline(never)] // one copy, not inlined into main (armv7: -3.3 KB)
 fn create(cmd: &Cmd, _args: &[&[u8]]) -> Result<i32, Error> {
     if !valid_id(cmd.id) {
         return Err(Error::Usage("invalid container id (1 to 64 of A-Z a-z 0-9 _ . -, not starting with .)"));
@@ -279,6 +280,7 @@ struct Pkg {
 
 /// The loop device of another container of `image` (the guard checks that
 /// it still carries that very file before it uses it).
+#[inline(never)]
 fn loop_hint(root: Fd, image: &[u8]) -> Option<u32> {
     let d = openat(root, c!("."), g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0).ok()?;
     let mut db = [0u8; 2048];
@@ -297,6 +299,7 @@ fn loop_hint(root: Fd, image: &[u8]) -> Option<u32> {
 }
 
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, dir: Fd, text: &[u8], bundle: &[u8], pkg: Pkg, made_cgroup: &mut bool) -> Result<i32, Error> {
     store::write_atomic(dir, CONFIG_TMP, CONFIG, text, 0o600).ctx("save config.json")?;
     mknodat(dir, FIFO, g::S_IFIFO | 0o622, 0, 0).ctx("make exec.fifo")?;
@@ -386,6 +389,7 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
 
 /// The init's report: Ok (with the loop device of a squashfs root) once it
 /// is ready to wait for `start`.
+#[inline(never)]
 fn wait_ready(sync: Fd) -> Result<u32, Error> {
     let mut b = [0u8; 64];
     loop {
@@ -407,6 +411,7 @@ fn wait_ready(sync: Fd) -> Result<u32, Error> {
 }
 
 /// Writes `pid` to the pid file, atomically (a temporary file renamed).
+#[inline(never)]
 pub fn pid_file(path: Option<&[u8]>, pid: i32) -> syscalls::Result<()> {
     let Some(p) = path else { return Ok(()) };
     let name = Path256::new(p)?;
@@ -419,6 +424,7 @@ pub fn pid_file(path: Option<&[u8]>, pid: i32) -> syscalls::Result<()> {
 
 /// Waits for our child `pid`, forwarding the usual signals to it; its exit
 /// status (128 + signal when killed).
+#[inline(never)]
 pub fn wait_child(pid: i32) -> i32 {
     let sigs = [g::SIGINT, g::SIGTERM, g::SIGHUP, g::SIGQUIT, g::SIGUSR1, g::SIGUSR2, g::SIGWINCH];
     let set = sigs.iter().fold(SigSet::empty().add(g::SIGCHLD), |s, &x| s.add(x));
@@ -446,6 +452,7 @@ pub fn wait_child(pid: i32) -> i32 {
 
 // ------------------------------------------------------------ start, state
 
+#[inline(never)]
 fn start(cmd: &Cmd) -> Result<i32, Error> {
     let mut b = [0u8; 1024];
     let l = load(cmd, &mut b)?;
@@ -461,6 +468,7 @@ fn start(cmd: &Cmd) -> Result<i32, Error> {
 /// Lets the init go: opens `exec.fifo` for reading (the init's open for
 /// writing returns), takes its byte, removes the fifo. Fails if the init
 /// dies first.
+#[inline(never)]
 fn start_fifo(dir: Fd, rec: &Record) -> Result<(), Error> {
     let pfd = store::pidfd(rec)?;
     let f = openat(dir, FIFO, g::O_RDONLY | g::O_NONBLOCK | g::O_CLOEXEC, 0).ctx("open exec.fifo")?;
@@ -478,6 +486,7 @@ fn start_fifo(dir: Fd, rec: &Record) -> Result<(), Error> {
     Ok(())
 }
 
+#[inline(never)]
 fn state(cmd: &Cmd) -> Result<i32, Error> {
     let mut b = [0u8; 1024];
     let l = load(cmd, &mut b)?;
@@ -500,6 +509,7 @@ fn state(cmd: &Cmd) -> Result<i32, Error> {
 
 // ------------------------------------------------------------ kill, delete
 
+#[inline(never)]
 fn kill_verb(cmd: &Cmd) -> Result<i32, Error> {
     let sig = crate::sig::parse(cmd.signal).ok_or(Error::Usage("unknown signal"))?;
     let mut b = [0u8; 1024];
@@ -519,6 +529,7 @@ fn kill_verb(cmd: &Cmd) -> Result<i32, Error> {
     Ok(0)
 }
 
+#[inline(never)]
 fn delete(cmd: &Cmd) -> Result<i32, Error> {
     let mut b = [0u8; 1024];
     let l = match load(cmd, &mut b) {
@@ -533,6 +544,7 @@ fn delete(cmd: &Cmd) -> Result<i32, Error> {
 }
 
 /// Kills what is left of the container and removes its cgroup and state.
+#[inline(never)]
 fn destroy(l: &Loaded, id: &[u8], reaped: bool) -> Result<(), Error> {
     let rec = &l.rec;
     if !reaped && l.status != Status::Stopped {
@@ -555,6 +567,7 @@ fn destroy(l: &Loaded, id: &[u8], reaped: bool) -> Result<(), Error> {
 
 // ------------------------------------------------------------ pause, ps, list
 
+#[inline(never)]
 fn pause(cmd: &Cmd) -> Result<i32, Error> {
     let mut b = [0u8; 1024];
     let l = load(cmd, &mut b)?;
@@ -572,6 +585,7 @@ fn pause(cmd: &Cmd) -> Result<i32, Error> {
     Ok(0)
 }
 
+#[inline(never)]
 fn ps(cmd: &Cmd) -> Result<i32, Error> {
     let mut b = [0u8; 1024];
     let l = load(cmd, &mut b)?;
@@ -606,6 +620,7 @@ fn ps(cmd: &Cmd) -> Result<i32, Error> {
     Ok(0)
 }
 
+#[inline(never)]
 fn list(cmd: &Cmd) -> Result<i32, Error> {
     let root = match store::open_root(cmd.root, false) {
         Err(Error::Sys(_, Errno::ENOENT)) => None,
@@ -660,6 +675,7 @@ fn list(cmd: &Cmd) -> Result<i32, Error> {
 
 // ------------------------------------------------------------ spec, features
 
+#[inline(never)]
 fn spec(cmd: &Cmd) -> Result<i32, Error> {
     let b = cpath(cmd.bundle.unwrap_or(b"."), "--bundle")?;
     let d = openat(AT_FDCWD, (&b).into(), g::O_PATH | g::O_DIRECTORY | g::O_CLOEXEC, 0).ctx("open bundle")?;
@@ -686,6 +702,7 @@ const FEATURES: rocker_oci::Features = rocker_oci::Features {
     ..rocker_oci::FEATURES
 };
 
+#[inline(never)]
 fn features() -> Result<i32, Error> {
     let mut o = [0u8; 4096];
     out(rocker_oci::write_features(&FEATURES, &mut o).ok_or(Error::Msg("features"))?);
