@@ -12,7 +12,9 @@
 //!
 //! `start` is the init's start time (`/proc/PID/stat` field 22), so that a
 //! recycled pid is never taken for the container's. `cgroup` is empty when
-//! the host has no cgroups.
+//! the host has no cgroups. A first record with pid 0 is written as soon as
+//! the cgroup exists, so that a `create` killed before the end leaves a
+//! stopped container whose `delete` removes its cgroup too.
 use syscalls::Buf;
 
 /// What the runtime remembers of a container.
@@ -58,7 +60,8 @@ impl<'a> Record<'a> {
             let sp = line.iter().position(|&c| c == b' ')?;
             let (k, v) = (line.get(..sp)?, line.get(sp + 1..)?);
             match k {
-                b"pid" => r.pid = i32::try_from(number(v)?).ok().filter(|&p| p > 0)?,
+                // 0: a record written before the container's process exists.
+                b"pid" => r.pid = i32::try_from(number(v)?).ok()?,
                 b"start" => r.start = number(v)?,
                 b"created" => r.created = number(v)?,
                 b"cgroup" => r.cgroup = v,
@@ -128,7 +131,7 @@ mod tests {
 
     #[test]
     fn broken_records() {
-        for s in [&b""[..], b"pid 1\nstart 2\n", b"pid x\nstart 2\nbundle /b\n", b"pid 0\nstart 2\nbundle /b\n", b"pid 1 start 2", b"pid 99999999999\nstart 1\nbundle /\n"] {
+        for s in [&b""[..], b"pid 1\nstart 2\n", b"pid x\nstart 2\nbundle /b\n", b"pid -1\nstart 2\nbundle /b\n", b"pid 1 start 2", b"pid 99999999999\nstart 1\nbundle /\n"] {
             assert_eq!(Record::decode(s), None, "{:?}", String::from_utf8_lossy(s));
         }
         assert!(Record::decode(b"future 1\npid 1\nstart 2\nbundle /b").is_some());

@@ -326,6 +326,14 @@ fn create_in(cmd: &Cmd, ctr: &Container, seccomp: Option<&rocker_oci::Seccomp>, 
         *made_cgroup = true;
         Some(j)
     };
+    // A first record: a create killed from here on leaves a stopped
+    // container whose delete removes the cgroup too.
+    let first = Record { pid: 0, start: 0, created: 0, cgroup: if join.is_some() { ctr.cgroup } else { b"" }, bundle, image: b"", loop_dev: rocker_proto::LOOP_NONE };
+    let mut b = RecordBuf::new();
+    first.encode(&mut b);
+    if !b.overflow() {
+        store::write_atomic(dir, STATE_TMP, STATE, b.as_bytes(), 0o600).ctx("save state")?;
+    }
     // Namespaces joined by path: opened here, on the host's paths; the pid
     // one is joined by this process (for its child), the others by the
     // child itself.

@@ -321,6 +321,15 @@ B=$(bundle nocmd 'args("/nonexistent")')
 check "a missing program fails create" bash -c "! '$RT' --root '$S' create --bundle '$B' nocmd 2>/dev/null"
 check "a malformed config.json fails" bash -c "echo '{' > '$W/b-nocmd/config.json'; ! '$RT' --root '$S' create --bundle '$W/b-nocmd' x 2>/dev/null"
 
+# --- a create killed part way: a dir without a record, or a first record
+mkdir -m 700 "$S/broken"
+check "a state dir without a record reads as stopped" bash -c "'$RT' --root '$S' state broken | grep -q stopped"
+check "... and delete removes it" bash -c "'$RT' --root '$S' delete broken && test ! -e '$S/broken'"
+mkdir -m 700 "$S/half" && mkdir -p /sys/fs/cgroup/pids/rocker-runtime/half
+printf 'pid 0\nstart 0\ncreated 0\ncgroup /rocker-runtime/half\nbundle /x\n' >"$S/half/state"
+check "a first record (pid 0) reads as stopped" bash -c "'$RT' --root '$S' state half | grep -q stopped"
+check "... and delete removes its cgroup" bash -c "'$RT' --root '$S' delete half && test ! -e /sys/fs/cgroup/pids/rocker-runtime/half"
+
 # --- nothing left
 sleep 0.3
 check "the state dir is empty" bash -c "test -z \"\$(ls -A '$S')\""
