@@ -151,6 +151,11 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
     for i in 0..n {
         let _ = p.push(Step::MountOverlay(i));
     }
+    // The private /tmp before the package: an exec dir below /tmp (OpenWrt's
+    // /var -> /tmp) is then made in it, not hidden under it.
+    if spec.tmp_kb > 0 {
+        let _ = p.push(Step::MountTmp);
+    }
     let _ = p.push(Step::AttachLoop);
     let _ = p.push(Step::OpenExecDir);
     let _ = p.push(Step::MountSquashfs);
@@ -159,9 +164,6 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
     }
     if spec.private_dev {
         let _ = p.push(Step::MountDev);
-    }
-    if spec.tmp_kb > 0 {
-        let _ = p.push(Step::MountTmp);
     }
     if !spec.binds.is_empty() {
         let _ = p.push(Step::MountBinds);
@@ -692,7 +694,11 @@ impl<'s, S: Sys> Exec<'s, S> {
             Err(Errno::ENOENT) => {}
             Err(e) => return Err(f(e)),
         }
-        let Some(top) = self.spec.overlays.iter().find(|o| rocker_proto::under(path, o)) else {
+        // Made only where the guard's own mounts are: under an overlay (its
+        // writes land in the data dir) or the private /tmp.
+        let tmp: &[u8] = b"/tmp";
+        let private_tmp = (self.spec.tmp_kb > 0 && rocker_proto::under(path, tmp)).then_some(&tmp);
+        let Some(top) = self.spec.overlays.iter().find(|o| rocker_proto::under(path, o)).or(private_tmp) else {
             return Err(f(Errno::ENOENT));
         };
         let cur = self.open_nofollow(AT_FDCWD, top, DIR_PATH).map_err(f)?;

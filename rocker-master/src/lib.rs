@@ -597,7 +597,19 @@ impl<'t, H: Host> Master<'t, H> {
             const SKIP: [&[u8]; 4] = [b"proc", b"sys", b"dev", b"run"];
             let private_tmp = spec.tmp_kb > 0;
             let mut over = false;
+            let mut links: Vec<[u8; 64], 4> = Vec::new();
             self.host.top_level(|name, kind| {
+                if let Top::Link(t) = kind {
+                    // Its target is a top-level dir of its own: say so.
+                    let mut l = [0u8; 64];
+                    let t = t.strip_prefix(b"/").unwrap_or(t);
+                    if name.len() + t.len() < 63 && !t.contains(&b'/') {
+                        l[..name.len()].copy_from_slice(name);
+                        l[name.len()] = b' ';
+                        l[name.len() + 1..name.len() + 1 + t.len()].copy_from_slice(t);
+                        let _ = links.push(l);
+                    }
+                }
                 if kind != Top::Dir || SKIP.contains(&name) || (private_tmp && name == b"tmp") {
                     return;
                 }
@@ -613,6 +625,21 @@ impl<'t, H: Host> Master<'t, H> {
             });
             if over {
                 return Err(Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::VALIDATE));
+            }
+            for l in links.iter() {
+                let l = c(l);
+                let (name, t) = l.split_at(l.iter().position(|&b| b == b' ').unwrap_or(0));
+                let mut full = [0u8; 64];
+                full[0] = b'/';
+                let t2 = t.get(1..).unwrap_or(&[]);
+                let Some(d) = full.get_mut(1..=t2.len()) else { continue };
+                d.copy_from_slice(t2);
+                if !p.contains(&full[..=t2.len()]) {
+                    continue;
+                }
+                self.line(|b| {
+                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: handled as /").push_str(t.get(1..).unwrap_or(&[]));
+                });
             }
             p.sort();
         } else {

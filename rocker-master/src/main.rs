@@ -210,7 +210,8 @@ pub fn main(args: Args) -> i32 {
     };
     m.host.log.line(b.as_bytes());
     m.serve(sig.raw(), (&path).into());
-    let _ = m.host.cg.remove_base();
+    // The base stays: another master may be using it (each removes only
+    // the cgroups of its own sandboxes).
     m.host.log.line(b"stopped");
     0
 }

@@ -558,6 +558,16 @@ fn a_top_level_symlink_is_handled_as_its_target() {
     m.host.root.push(("opt".into(), Some("/nonexistent".into())));
     request(&mut m, run_msg(b"/opt/data", |_| {}));
     assert_eq!(m.host.spawns[0].data_dir, b"/opt/data");
+    // No overlay named (the seed's rule): the link's target is overlaid
+    // once, and the log says so.
+    let mut m = master(Config::default());
+    m.host.root.retain(|(n, _)| n != "var");
+    m.host.root.push(("var".into(), Some("/srv".into())));
+    m.host.root.push(("srv".into(), None));
+    request(&mut m, run_msg(b"/d/app", |r| r.n_overlay = 0));
+    assert!(m.host.spawns[0].overlays.contains(&"/srv".to_string()));
+    assert!(!m.host.spawns[0].overlays.contains(&"/var".to_string()));
+    assert!(m.host.logged("/var is a symlink to a top-level dir: handled as /srv"), "{:?}", m.host.log);
 }
 
 #[test]
