@@ -349,7 +349,7 @@ BG_PIDS=()
 HC=
 HC_PARENT_MADE=
 # issue 10's host-side things (section 11)
-SHM_ID=
+SYSV_IDS=
 MQ=
 HOST_SHMF=
 HOST_TMPF=
@@ -383,7 +383,7 @@ cleanup() {
             losetup -d "/dev/$g" 2>/dev/null
         done
     fi
-    [ -n "$SHM_ID" ] && "$PROBE" shm-rm "$SHM_ID" >/dev/null 2>&1
+    [ -n "$SYSV_IDS" ] && "$PROBE" sysv-rm $SYSV_IDS >/dev/null 2>&1
     [ -n "$MQ" ] && "$PROBE" mq-rm "$MQ" >/dev/null 2>&1
     [ -n "$HOST_SHMF" ] && rm -f -- "$HOST_SHMF"
     [ -n "$HOST_TMPF" ] && rm -f -- "$HOST_TMPF"
@@ -735,9 +735,11 @@ check "ps/kill: rocker kill of an ended sandbox fails (exit 125)" t_kill_again
 
 # ---------------------------------------------------------------------------
 # 6. 16 concurrent sandboxes (16 parallel rocker run, foreground), started
-#    in waves of 6 (each rocker run holds a connection slot until its
-#    reply), and the waves are watched through /proc, not with rocker ps,
-#    which would take a slot too
+#    in waves of 4: while the first sandbox of a package is being set up,
+#    the master parks further RUNs of that package in its 4 deferred slots
+#    and answers a fifth busy/EAGAIN; each rocker run also holds a
+#    connection slot until its reply, so the waves are watched through
+#    /proc, not with rocker ps, which would take a slot too
 # ---------------------------------------------------------------------------
 PM=$T/app-many.sqfs
 MANY=()
@@ -751,12 +753,12 @@ for i in $(seq 1 16); do
     "$ROCKER" run "${OPTS[@]}" --app-id $((100 + i)) -- "$EXEC/bin/sleep" 120 </dev/null >"$T/many$i.out" 2>&1 &
     MANY+=($!)
     BG_PIDS+=($!)
-    if [ $((i % 6)) = 0 ]; then
+    if [ $((i % 4)) = 0 ]; then
         # the wave is up when each of its rocker runs has its App (the reply
         # came, the connection is closed) or has failed
         wave_up() {
             local c
-            for c in "${MANY[@]: -6}"; do
+            for c in "${MANY[@]: -4}"; do
                 dead "$c" || [ -n "$(children_of "$c")" ] || return 1
             done
         }
@@ -786,7 +788,7 @@ t_many_pid1() {
 }
 check "many: every listed guard is alive, named as listed, a child of the master" t_many_pid1
 t_many_shared() { expect_eq "$(loops_backing "$T/app-many.sqfs" | wc -l)" 1 "loop devices for 16 simultaneous sandboxes of one package"; }
-check "many: 16 sandboxes of one package (started in waves of 6) share one loop device" t_many_shared
+check "many: 16 sandboxes of one package (started in waves of 4) share one loop device" t_many_shared
 for n in $(awk '{print $2}' <<<"$MANY_GUARDS"); do rocker kill "$n" >>"$T/many.kill" 2>&1; done
 wait_jobs 5 "${MANY[@]}"
 MANY_RCS=("${JOB_RCS[@]}")
@@ -1556,8 +1558,10 @@ mi_at() {
 
 # the host's things the App must not reach (removed by cleanup)
 SHM_KEY=$((0x52490000 + ($$ & 0xffff)))
-SHM_ID=$("$PROBE" shm-make "$SHM_KEY" "host-shm-$$" | sed -n 's/^shmid=//p')
-[ -n "$SHM_ID" ] || bail "cannot make a SysV segment on the host"
+"$PROBE" sysv-make "$SHM_KEY" "host-shm-$$" >"$T/sysv.out" 2>&1
+SYSV_IDS=$(printf '%s ' "$(sed -n 's/^shmid=//p' "$T/sysv.out")" "$(sed -n 's/^msqid=//p' "$T/sysv.out")" "$(sed -n 's/^semid=//p' "$T/sysv.out")")
+[[ $SYSV_IDS =~ ^[0-9]+\ [0-9]+\ [0-9]+\ $ ]] || bail "cannot make SysV IPC objects on the host: $(cat "$T/sysv.out")"
+SYSV_READ="sysv-read $SYSV_IDS$SHM_KEY"     # (probe arguments)
 MQ=rocker-it-mq.$$
 "$PROBE" mq-make "$MQ" host-mq | grep -qx 'mq_make=OK' || bail "cannot make a POSIX message queue on the host"
 HOST_SHMF=/dev/shm/rocker-it-host.$$
@@ -1581,12 +1585,12 @@ wait_until 3 abs_up
 grep -qx 'userve=OK' "$T/abs-srv.out" || bail "no abstract unix listener @$ABS: $(cat "$T/abs-srv.out")"
 t_iso_host_ctl() {
     local o
-    o=$(as_user "$PROBE" shm-read "$SHM_ID" "$SHM_KEY"; as_user "$PROBE" mq-read "$MQ"; as_user "$PROBE" connect 127.0.0.1 "$TCP_PORT";
+    o=$(as_user "$PROBE" $SYSV_READ; as_user "$PROBE" mq-read "$MQ"; as_user "$PROBE" connect 127.0.0.1 "$TCP_PORT";
         as_user "$PROBE" uconnect "$ABS"; as_user "$PROBE" open "$HOST_SHMF"; as_user "$PROBE" hostname)
-    expect_eq "$(kvs shmat <<<"$o")/$(kvs shm_text <<<"$o")/$(kvs mq_open <<<"$o")/$(kvs connect <<<"$o")/$(kvs connect_got <<<"$o")/$(kvs uconnect <<<"$o")/$(kvs open <<<"$o")/$(kvs hostname <<<"$o")" \
-        "OK/host-shm-$$/OK/OK/hello $HOST_HN/OK/OK/$HOST_HN" "what uid 1000 reaches ON THE HOST (the probes' control)"
+    expect_eq "$(kvs shmat <<<"$o")/$(kvs shm_text <<<"$o")/$(kvs msg_qnum <<<"$o")/$(kvs semctl <<<"$o")/$(kvs mq_open <<<"$o")/$(kvs connect <<<"$o")/$(kvs connect_got <<<"$o")/$(kvs uconnect <<<"$o")/$(kvs open <<<"$o")/$(kvs hostname <<<"$o")" \
+        "OK/host-shm-$$/1/OK/OK/OK/hello $HOST_HN/OK/OK/$HOST_HN" "what uid 1000 reaches ON THE HOST (the probes' control)"
 }
-check "isolation: control: uid 1000 on the host reaches the host's SysV segment, message queue, 127.0.0.1:$TCP_PORT, @$ABS and $HOST_SHMF (the probe sees what is there)" t_iso_host_ctl
+check "isolation: control: uid 1000 on the host reaches the host's SysV segment, message queue and semaphores, its POSIX message queue, 127.0.0.1:$TCP_PORT, @$ABS and $HOST_SHMF (the probe sees what is there)" t_iso_host_ctl
 
 # dirs owned by uid 1000 in the host's top-level dirs, for the
 # overlay-everything rule; a top-level symlink to a top-level dir
@@ -1641,7 +1645,7 @@ ISO_ATTACK='
 P='"$P10"'
 $P hostname rocker-it-evil
 echo "comm1=$(cat /proc/1/comm)"
-$P shm-read '"$SHM_ID $SHM_KEY"'
+$P '"$SYSV_READ"'
 $P mq-read '"$MQ"'
 printf mq_; $P ls /dev/mqueue
 printf dev_; $P ls /dev
@@ -1708,8 +1712,9 @@ t_iso_uts() {
 t_iso_ipc() {
     local f
     f=$(iso_out "$1")
-    expect_eq "shmat=$(kvs shmat "$f") shm_text=$(kvs shm_text "$f") shmget=$(kvs shmget "$f") segments=$(kvs sysvipc_shm "$f")" \
-        "shmat=EINVAL shm_text= shmget=ENOENT segments=0" "the host's SysV segment id $SHM_ID / key $SHM_KEY from inside" &&
+    expect_eq "shmat=$(kvs shmat "$f") shm_text=$(kvs shm_text "$f") msgctl=$(kvs msgctl "$f") semctl=$(kvs semctl "$f") shmget=$(kvs shmget "$f") msgget=$(kvs msgget "$f") semget=$(kvs semget "$f") /proc/sysvipc=$(kvs sysvipc_shm "$f"),$(kvs sysvipc_msg "$f"),$(kvs sysvipc_sem "$f")" \
+        "shmat=EINVAL shm_text= msgctl=EINVAL semctl=EINVAL shmget=ENOENT msgget=ENOENT semget=ENOENT /proc/sysvipc=0,0,0" \
+        "the host's SysV segment, queue, semaphores (ids $SYSV_IDS, key $SHM_KEY) from inside" &&
         expect_eq "mq_open=$(kvs mq_open "$f") /dev/mqueue=[$(lsv mq_ls "$f")]" "mq_open=ENOENT /dev/mqueue=[]" \
             "the host's message queue /$MQ from inside"
 }
@@ -1768,7 +1773,7 @@ t_iso_net_host() {
 for w in cli api auto; do
     check "isolation ($(iso_what $w)): the default sandbox runs the attack script (exit 0)" t_iso_ran "$w"
     check "uts ($(iso_what $w)): the App's hostname is the sandbox's name (/proc/1/comm), not the host's; its sethostname gives EPERM; the host's hostname is unchanged" t_iso_uts "$w"
-    check "ipc ($(iso_what $w)): the host's SysV segment is invisible (shmat(id) EINVAL, shmget(key) ENOENT, /proc/sysvipc/shm empty) and its message queue too (mq_open ENOENT, /dev/mqueue empty)" t_iso_ipc "$w"
+    check "ipc ($(iso_what $w)): the host's SysV segment, message queue and semaphore set are invisible (by id: EINVAL, by key: ENOENT, /proc/sysvipc empty) and its POSIX message queue too (mq_open ENOENT, /dev/mqueue empty)" t_iso_ipc "$w"
     check "dev ($(iso_what $w)): /dev holds only null zero full random urandom tty (the host's numbers, 0666), pts (own instance: only ptmx), ptmx, shm, mqueue and the fd/stdin/stdout/stderr links" t_iso_dev "$w"
     check "dev ($(iso_what $w)): the App cannot mknod (EPERM in /dev, /dev/shm, /tmp), create in /dev (EACCES) or chmod a node (EPERM)" t_iso_dev_attack "$w"
     check "dev/shm ($(iso_what $w)): the host's /dev/shm file is invisible, /dev/shm is an empty nosuid,nodev,noexec tmpfs, the App's write there never reaches the host" t_iso_devshm "$w"
@@ -1886,14 +1891,14 @@ cli_err "uts: --hostname 'bad name' -> ROCKER_ERR_param_invalid (isolation_inval
     "$ROCKER" run --pkg "$PKI" --exec-dir "$EXEC" --data-dir "$DD/iso-cli" --overlay /var --uid 1000 --gid 1000 \
     --hostname 'bad name' -- "$EXEC/bin/true"
 
-IPC_READ="$P10 shm-read $SHM_ID $SHM_KEY; $P10 mq-read $MQ; printf mq_; $P10 ls /dev/mqueue"
+IPC_READ="$P10 $SYSV_READ; $P10 mq-read $MQ; printf mq_; $P10 ls /dev/mqueue"
 O=$(iso_q --share ipc -- "$EXEC/bin/sh" -c "$IPC_READ")
 OA=$(iso_qa --share ipc -- "$EXEC/bin/sh" -c "$IPC_READ")
 t_share_ipc() { # OUTPUT
-    expect_eq "$(kvs shmat <<<"$1")/$(kvs shm_text <<<"$1")/$(kvs shmget <<<"$1")/$(kvs mq_open <<<"$1")/$(kvs mq_curmsgs <<<"$1")/$(kvs mq_ls <<<"$1")" \
-        "OK/host-shm-$$/OK/OK/1/$MQ" "with the host's IPC: shmat text, shmget, mq_open, messages, /dev/mqueue ($(tr '\n' '|' <<<"$1"))"
+    expect_eq "$(kvs shmat <<<"$1")/$(kvs shm_text <<<"$1")/$(kvs msg_qnum <<<"$1")/$(kvs semctl <<<"$1")/$(kvs shmget <<<"$1")/$(kvs msgget <<<"$1")/$(kvs semget <<<"$1")/$(kvs mq_open <<<"$1")/$(kvs mq_curmsgs <<<"$1")/$(kvs mq_ls <<<"$1")" \
+        "OK/host-shm-$$/1/OK/OK/OK/OK/OK/1/$MQ" "with the host's IPC: shmat text, msg count, semctl, shm/msg/semget, mq_open, messages, /dev/mqueue ($(tr '\n' '|' <<<"$1"))"
 }
-check "ipc: control: --share ipc (CLI): the App attaches and reads the host's segment and sees its message queue (in /dev/mqueue too)" t_share_ipc "$O"
+check "ipc: control: --share ipc (CLI): the App attaches and reads the host's segment, sees its SysV queue and semaphores and its POSIX message queue (in /dev/mqueue too)" t_share_ipc "$O"
 check "ipc: control: share = ROCKER_SHARE_IPC (C API): the same" t_share_ipc "$OA"
 
 O=$(iso_q --share dev -- "$EXEC/bin/sh" -c "printf dev_; $P10 ls /dev; printf hostshm_; $P10 open $HOST_SHMF")
@@ -1962,20 +1967,20 @@ mkdir -p "$DD/iso-a" "$DD/iso-b"
 A_KEY=$((SHM_KEY + 1))
 # (--detach: the App keeps our stdio, so the output goes to a file)
 iso_cli "$DD/iso-a" --detach -- "$EXEC/bin/sh" -c \
-    "exec >/dev/null; $P10 write /tmp/xfer a; $P10 write /dev/shm/xfer a; $P10 shm-make $A_KEY from-a; exec $P10 sleep 30" \
+    "exec >/dev/null; $P10 write /tmp/xfer a; $P10 write /dev/shm/xfer a; $P10 sysv-make $A_KEY from-a; exec $P10 sleep 30" \
     >"$T/iso-a.out" 2>"$T/iso-a.err"
 read -r A_G A_N A_APP _ <"$T/iso-a.out"
 # (the App has exec'd `probe sleep`: what it does before is done)
 app_sleeps() { [ -n "${1:-}" ] && [[ $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) == "$P10 sleep "* ]]; }
 a_ready() { app_sleeps "${A_APP:-}"; }
 wait_until 3 a_ready
-O=$(iso_q -- "$EXEC/bin/sh" -c "printf t_; $P10 open /tmp/xfer; printf s_; $P10 open /dev/shm/xfer; $P10 shm-read 0 $A_KEY")
+O=$(iso_q -- "$EXEC/bin/sh" -c "printf t_; $P10 open /tmp/xfer; printf s_; $P10 open /dev/shm/xfer; $P10 sysv-read 0 0 0 $A_KEY")
 t_two() {
     [ -n "${A_N:-}" ] || { echo "sandbox A did not start: $(cat "$T/iso-a.err")"; return 1; }
-    expect_eq "tmp=$(kvs t_open <<<"$O") shm=$(kvs s_open <<<"$O") sysv=$(kvs shmget <<<"$O")" "tmp=ENOENT shm=ENOENT sysv=ENOENT" \
+    expect_eq "tmp=$(kvs t_open <<<"$O") shm=$(kvs s_open <<<"$O") sysv=$(kvs shmget <<<"$O"),$(kvs msgget <<<"$O"),$(kvs semget <<<"$O")" "tmp=ENOENT shm=ENOENT sysv=ENOENT,ENOENT,ENOENT" \
         "what B sees of A's /tmp/xfer, /dev/shm/xfer and SysV key $A_KEY"
 }
-check "isolation: two sandboxes at once: what A wrote to /tmp and /dev/shm and its SysV segment are invisible to B" t_two
+check "isolation: two sandboxes at once: what A wrote to /tmp and /dev/shm and its SysV segment, queue and semaphores are invisible to B" t_two
 t_ns_differ() {
     local n
     [ -n "${A_APP:-}" ] || { echo "no sandbox A"; return 1; }
@@ -2146,9 +2151,9 @@ MBPID=
 # the host's things are as they were
 t_iso_host_after() {
     local o
-    o=$("$PROBE" shm-read "$SHM_ID" "$SHM_KEY"; "$PROBE" mq-read "$MQ")
-    expect_eq "$(kvs shm_text <<<"$o")/$(kvs mq_curmsgs <<<"$o")/$(cat "$HOST_SHMF")/$(cat "$HOST_TMPF")/$(uname -n)" \
-        "host-shm-$$/1/host devshm/host tmp/$HOST_HN" "the host's segment, queue, /dev/shm and /tmp files, hostname" || return 1
+    o=$("$PROBE" $SYSV_READ; "$PROBE" mq-read "$MQ")
+    expect_eq "$(kvs shm_text <<<"$o")/$(kvs msg_qnum <<<"$o")/$(kvs mq_curmsgs <<<"$o")/$(cat "$HOST_SHMF")/$(cat "$HOST_TMPF")/$(uname -n)" \
+        "host-shm-$$/1/1/host devshm/host tmp/$HOST_HN" "the host's segment, SysV and POSIX queues, /dev/shm and /tmp files, hostname" || return 1
     [ -z "$(ls /dev/shm /tmp 2>/dev/null | grep -F "$ISO_IN")" ] || { echo "the App's files on the host: $(ls /dev/shm /tmp | grep -F "$ISO_IN")"; return 1; }
 }
 check "isolation: the host's segment, queue, /dev/shm and /tmp files and hostname are unchanged, no App file in the host's /tmp or /dev/shm" t_iso_host_after

@@ -22,7 +22,10 @@
  *   probe chmod PATH OCTAL     chmod result
  *   probe fill PATH KB         writes KB KiB: `fill=OK|ENOSPC.. written_kb=N`
  *   probe hostname [NEW]       `hostname=` (uname), `domainname=`; sethostname(NEW) if given
- *   probe shm-read ID KEY      shmat(ID) and its text, shmget(KEY), segments in /proc/sysvipc/shm
+ *   probe sysv-read SHMID MSQID SEMID KEY
+ *                              SysV IPC by id and by key: shmat(SHMID) and its text,
+ *                              msgctl(MSQID) and its message count, semctl(SEMID),
+ *                              shm/msg/semget(KEY); the objects in /proc/sysvipc
  *   probe mq-read NAME         mq_open(NAME, O_RDONLY) and its message count
  *   probe net                  interfaces (/proc/self/net/dev), up or down, IPv4 address; routes
  *   probe connect ADDR PORT    TCP connect (2 s), then what the peer sent: `connect=` `connect_got=`
@@ -32,8 +35,10 @@
  *   probe userve NAME SECS     the same on the abstract unix socket @NAME (`userve=OK`)
  *
  * Harness helpers that also run on the host (the other side of the IPC checks):
- *   probe shm-make KEY TEXT    a 4 KiB SysV segment (0666) holding TEXT: `shmid=N`
- *   probe shm-rm ID            IPC_RMID
+ *   probe sysv-make KEY TEXT   a 4 KiB SysV segment holding TEXT, a message queue with
+ *                              one message, a semaphore set, all 0666 and with KEY:
+ *                              `shmid=N` `msqid=N` `semid=N`
+ *   probe sysv-rm SHMID MSQID SEMID   IPC_RMID them
  *   probe mq-make NAME TEXT    a POSIX message queue /NAME (0666) holding TEXT
  *   probe mq-rm NAME           mq_unlink
  *
@@ -64,6 +69,8 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -327,25 +334,45 @@ static int count_lines(const char *path)
     return n;
 }
 
-static void cmd_shm_make(key_t key, const char *text)
+struct rk_msg { long mtype; char mtext[64]; };
+
+static void kint(const char *k, long v)
 {
     char b[32];
-    void *p;
-    int id = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0666);
-    if (id < 0) { kv("shm_make", ename(errno)); return; }
-    p = shmat(id, NULL, 0);
-    if (p == (void *)-1) { kv("shm_make", ename(errno)); return; }
-    snprintf((char *)p, 4096, "%s", text);
-    shmdt(p);
-    snprintf(b, sizeof b, "%d", id);
-    kv("shmid", b);
+    snprintf(b, sizeof b, "%ld", v);
+    kv(k, b);
 }
 
-static void cmd_shm_read(int id, key_t key)
+static void cmd_sysv_make(key_t key, const char *text)
 {
+    struct rk_msg m;
+    void *p;
+    int id = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0666), q, sem;
+    if (id < 0) { kv("sysv_make", ename(errno)); return; }
+    p = shmat(id, NULL, 0);
+    if (p == (void *)-1) { kv("sysv_make", ename(errno)); return; }
+    snprintf((char *)p, 4096, "%s", text);
+    shmdt(p);
+    kint("shmid", id);
+    q = msgget(key, IPC_CREAT | IPC_EXCL | 0666);
+    if (q < 0) { kv("sysv_make", ename(errno)); return; }
+    memset(&m, 0, sizeof m);
+    m.mtype = 1;
+    snprintf(m.mtext, sizeof m.mtext, "%s", text);
+    if (msgsnd(q, &m, strlen(m.mtext) + 1, IPC_NOWAIT) < 0) { kv("sysv_make", ename(errno)); return; }
+    kint("msqid", q);
+    sem = semget(key, 1, IPC_CREAT | IPC_EXCL | 0666);
+    if (sem < 0) { kv("sysv_make", ename(errno)); return; }
+    kint("semid", sem);
+}
+
+static void cmd_sysv_read(int shm, int msq, int sem, key_t key)
+{
+    struct msqid_ds md;
+    struct semid_ds sd;
     char b[64];
     int n;
-    void *p = shmat(id, NULL, SHM_RDONLY);
+    void *p = shmat(shm, NULL, SHM_RDONLY);
     if (p == (void *)-1) {
         kv("shmat", ename(errno));
     } else {
@@ -354,10 +381,22 @@ static void cmd_shm_read(int id, key_t key)
         kv("shm_text", b);
         shmdt(p);
     }
+    if (msgctl(msq, IPC_STAT, &md) < 0) {
+        kv("msgctl", ename(errno));
+    } else {
+        kv("msgctl", "OK");
+        kint("msg_qnum", (long)md.msg_qnum);
+    }
+    kerr("semctl", semctl(sem, 0, IPC_STAT, &sd) >= 0);
     kerr("shmget", shmget(key, 0, 0) >= 0);
+    kerr("msgget", msgget(key, 0) >= 0);
+    kerr("semget", semget(key, 0, 0) >= 0);
     n = count_lines("/proc/sysvipc/shm");
-    snprintf(b, sizeof b, "%d", n > 0 ? n - 1 : n);
-    kv("sysvipc_shm", b);
+    kint("sysvipc_shm", n > 0 ? n - 1 : n);
+    n = count_lines("/proc/sysvipc/msg");
+    kint("sysvipc_msg", n > 0 ? n - 1 : n);
+    n = count_lines("/proc/sysvipc/sem");
+    kint("sysvipc_sem", n > 0 ? n - 1 : n);
 }
 
 /* POSIX message queues by their system calls (no -lrt anywhere): the
@@ -622,9 +661,17 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "fill") && argc > 3) { cmd_fill(argv[2], atol(argv[3])); return 0; }
     if (!strcmp(cmd, "hostname")) { cmd_hostname(argc > 2 ? argv[2] : NULL); return 0; }
-    if (!strcmp(cmd, "shm-make") && argc > 3) { cmd_shm_make((key_t)strtol(argv[2], NULL, 0), argv[3]); return 0; }
-    if (!strcmp(cmd, "shm-read") && argc > 3) { cmd_shm_read(atoi(argv[2]), (key_t)strtol(argv[3], NULL, 0)); return 0; }
-    if (!strcmp(cmd, "shm-rm") && argc > 2) { kerr("shm_rm", shmctl(atoi(argv[2]), IPC_RMID, NULL) == 0); return 0; }
+    if (!strcmp(cmd, "sysv-make") && argc > 3) { cmd_sysv_make((key_t)strtol(argv[2], NULL, 0), argv[3]); return 0; }
+    if (!strcmp(cmd, "sysv-read") && argc > 5) {
+        cmd_sysv_read(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), (key_t)strtol(argv[5], NULL, 0));
+        return 0;
+    }
+    if (!strcmp(cmd, "sysv-rm") && argc > 4) {
+        kerr("shm_rm", shmctl(atoi(argv[2]), IPC_RMID, NULL) == 0);
+        kerr("msg_rm", msgctl(atoi(argv[3]), IPC_RMID, NULL) == 0);
+        kerr("sem_rm", semctl(atoi(argv[4]), 0, IPC_RMID) == 0);
+        return 0;
+    }
     if (!strcmp(cmd, "mq-make") && argc > 3) { cmd_mq_make(argv[2], argv[3]); return 0; }
     if (!strcmp(cmd, "mq-read") && argc > 2) { cmd_mq_read(argv[2]); return 0; }
     if (!strcmp(cmd, "mq-rm") && argc > 2) { kerr("mq_rm", syscall(SYS_mq_unlink, argv[2]) == 0); return 0; }
@@ -647,7 +694,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "pty") && argc > 2) return cmd_pty(argv + 2);
     if (!strcmp(cmd, "hold") && argc > 4) return cmd_hold(argv[2], atoi(argv[3]), atoi(argv[4]));
     fprintf(stderr, "usage: probe status|tiocsti|ptrace|open|ls|readlink|symlink|write|unshare|kill|exec|sleep"
-                    "|stat|openw|mknod|chmod|fill|hostname|shm-read|mq-read|net|connect|uconnect|serve|userve"
-                    "|as|pty|hold|shm-make|shm-rm|mq-make|mq-rm ...\n");
+                    "|stat|openw|mknod|chmod|fill|hostname|sysv-read|mq-read|net|connect|uconnect|serve|userve"
+                    "|as|pty|hold|sysv-make|sysv-rm|mq-make|mq-rm ...\n");
     return 2;
 }
