@@ -1412,6 +1412,23 @@ static int cmd_raw(char **av)
              ROCKER_ERR_isolation_invalid, EINVAL);
     base_run(&m, pkg, exec, data);
     m.reply_max = 8192;
+    SET_FIELD(m.bridge, "rkit0");
+    raw_case("raw: RUN naming a bridge with net host -> isolation_invalid (26), EINVAL (a setting for a network it does not have)",
+             &m, sizeof m, &pfd, 1, ROCKER_ERR_isolation_invalid, EINVAL);
+    base_run(&m, pkg, exec, data);
+    m.reply_max = 8192;
+    m.share = ROCKER_SHARE_UTS;
+    SET_FIELD(m.hostname, "box");
+    raw_case("raw: RUN with share uts and a hostname -> isolation_invalid (26), EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_isolation_invalid, EINVAL);
+    base_run(&m, pkg, exec, data);
+    m.reply_max = 8192;
+    m.net = ROCKER_NET_BRIDGE;
+    SET_FIELD(m.bridge, "bad name!");
+    raw_case("raw: RUN with bridge name 'bad name!' -> isolation_invalid (26), EINVAL", &m, sizeof m, &pfd, 1,
+             ROCKER_ERR_isolation_invalid, EINVAL);
+    base_run(&m, pkg, exec, data);
+    m.reply_max = 8192;
     m.n_devices = 1;
     SET_FIELD(m.devices[0], "/etc/passwd");
     raw_case("raw: RUN passing /etc/passwd as a device (not under /dev) -> isolation_invalid (26), EINVAL", &m, sizeof m,

@@ -279,6 +279,9 @@ our_guards() {
 no_our_guards() { [ -z "$(our_guards | awk '$3 != "Z"')" ]; }
 master_fds() { ls "/proc/${1:-$MPID}/fd" 2>/dev/null | wc -l; }
 state_files() { ls -A "$1" 2>/dev/null; }
+# the records of sandboxes in a state dir (br.NAME marks a bridge the
+# master made, checked by the bridge checks)
+box_records() { state_files "$1" | grep -v '^br\.'; }
 
 # upper path of host path $2 in data dir $1: DATA/<top>/upper/<rest>
 upper_of() { local rest=${2#/}; echo "$1/${rest%%/*}/upper/${rest#*/}"; }
@@ -330,7 +333,7 @@ no_leak() {
     no_kids() { [ -z "$(children_of "$m")" ]; }
     wait_until 3 no_kids || { echo "children of master $m (pid state): $(children_of "$m" | tr '\n' ' ')"; return 1; }
     wait_until 3 no_our_guards || { echo "guards of ours alive elsewhere (orphaned sandboxes): $(our_guards | tr '\n' ' ')"; return 1; }
-    [ -z "$(state_files "$sd")" ] || { echo "state files left in $sd: $(state_files "$sd" | tr '\n' ' ')"; return 1; }
+    [ -z "$(box_records "$sd")" ] || { echo "state files left in $sd: $(box_records "$sd" | tr '\n' ' ')"; return 1; }
     fds_back() { [ "$(master_fds "$m")" -le "$fd0" ]; }
     wait_until 3 fds_back || { echo "master $m holds $(master_fds "$m") fds, $fd0 after it started: $(ls -l "/proc/$m/fd" | tail -n +2 | awk '{print $9,$10,$11}' | tr '\n' ' ')"; return 1; }
     mounts_same "$T/mounts.before" "$T/mounts.leak" || return 1
@@ -1891,6 +1894,16 @@ cli_err "uts: --hostname 'bad name' -> ROCKER_ERR_param_invalid (isolation_inval
     "$ROCKER" run --pkg "$PKI" --exec-dir "$EXEC" --data-dir "$DD/iso-cli" --overlay /var --uid 1000 --gid 1000 \
     --hostname 'bad name' -- "$EXEC/bin/true"
 
+# a setting for what the sandbox shares with the host is a mistake: refused
+for sh in "uts --hostname rocker-it-box" "dev --device /dev/loop-control" "tmp --tmp-size 1M"; do
+    set -- $sh
+    cli_err "isolation: --share $1 with $2 $3 (a setting for what is shared) -> ROCKER_ERR_param_invalid (isolation_invalid): EINVAL at validate" \
+        "rocker: run: ROCKER_ERR_param_invalid (isolation_invalid): EINVAL (22) at validate" \
+        "$ROCKER" run --pkg "$PKI" --exec-dir "$EXEC" --data-dir "$DD/iso-cli" --overlay /var --uid 1000 --gid 1000 \
+        --share "$1" "$2" "$3" -- "$EXEC/bin/true"
+done
+set --
+
 IPC_READ="$P10 $SYSV_READ; $P10 mq-read $MQ; printf mq_; $P10 ls /dev/mqueue"
 O=$(iso_q --share ipc -- "$EXEC/bin/sh" -c "$IPC_READ")
 OA=$(iso_qa --share ipc -- "$EXEC/bin/sh" -c "$IPC_READ")
@@ -2048,17 +2061,20 @@ check "net: nothing left after the --net none runs (no veth on the host; loop, g
 
 # ---------------------------------------------------------------------------
 # 11.4 --net bridge: only if `rocker run --help` lists it and it works (a
-#      trial sandbox on a new bridge gets an interface with an address);
-#      else every check is a SKIP that says why
+#      trial sandbox asking for 10.213.N.10/24 on a new bridge gets that
+#      address, up, with a default route); else every check is a SKIP that
+#      says why.  The bridge gets a subnet no host address is in.
 # ---------------------------------------------------------------------------
 BR=rkit$((RANDOM % 90000 + 10000))
 BR_MADE=$BR                             # cleanup deletes it if still there
 BR_WHY=
+BR_NET=
 MBPID=
 SOCKB=$T/rocker-b.sock
 brr() { ROCKER_SOCKET=$SOCKB "$@"; }
-# the App's first interface other than lo, and its address, from `probe net`
+# the App's first interface other than lo, from `probe net` output
 br_if() { kvs ifaces | tr ',' '\n' | grep -vx lo | head -n 1; }
+br_ports() { ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | tr '\n' ' '; }
 if ! "$ROCKER" --help 2>&1 | grep -q 'bridge:'; then
     BR_WHY="rocker --help does not list --net bridge"
 elif [ -z "$HAVE_IP" ]; then
@@ -2066,27 +2082,42 @@ elif [ -z "$HAVE_IP" ]; then
 elif ip link show "$BR" >/dev/null 2>&1; then
     BR_WHY="a link named $BR exists already"
 else
-    start_master MBPID "$SOCKB" "$T/master-b.log"
-    mkdir -p "$DD/br-try"
-    BR_TRY=$(brr iso_cli "$DD/br-try" --net "bridge:$BR" -- "$P10" net 2>&1)
-    MBFD0=$(master_fds "$MBPID")
-    BR_IF=$(br_if <<<"$BR_TRY")
-    if [ -z "$BR_IF" ] || [ "$(kvs "if_$BR_IF" <<<"$BR_TRY")" != up ] || [ "$(kvs "addr_$BR_IF" <<<"$BR_TRY")" = none ] ||
-        ! ip link show "$BR" >/dev/null 2>&1; then
-        BR_WHY="--net bridge:$BR does not work yet: the App saw '$(tr '\n' ' ' <<<"$BR_TRY")'; the host's $BR $(ip link show "$BR" >/dev/null 2>&1 && echo exists || echo is missing)"
+    for n in $((RANDOM % 250 + 2)) $((RANDOM % 250 + 2)) $((RANDOM % 250 + 2)); do
+        ip -o addr show 2>/dev/null | grep -q " 10\.213\.$n\." || { BR_NET=10.213.$n; break; }
+    done
+    if [ -z "$BR_NET" ]; then
+        BR_WHY="no free 10.213.N.0/24 on this host"
+    else
+        start_master MBPID "$SOCKB" "$T/master-b.log"
+        mkdir -p "$DD/br-try"
+        BR_TRY=$(brr iso_cli "$DD/br-try" --net "bridge:$BR,ip=$BR_NET.10/24" -- "$P10" net 2>&1)
+        BR_IF=$(br_if <<<"$BR_TRY")
+        if [ -z "$BR_IF" ] || [ "$(kvs "if_$BR_IF" <<<"$BR_TRY")" != up ] || [ "$(kvs "addr_$BR_IF" <<<"$BR_TRY")" != "$BR_NET.10" ] ||
+            ! ip link show "$BR" >/dev/null 2>&1; then
+            BR_WHY="--net bridge:$BR,ip=$BR_NET.10/24 does not work yet: the App saw '$(tr '\n' ' ' <<<"$BR_TRY")'; the host's $BR $(ip link show "$BR" >/dev/null 2>&1 && echo exists || echo is missing)"
+        fi
     fi
 fi
-BR_CHECKS=("two sandboxes on one bridge exchange data over TCP (CLI server, C API client)"
-    "a bridge sandbox cannot reach the host's 127.0.0.1 listener or its abstract socket"
+BR_CHECKS=("a sandbox asking for $BR_NET.10/24 on a missing bridge gets it (up, a default route), the master makes the bridge with $BR_NET.1/24"
+    "a sandbox with an allocated address: its host-side veth is named after it and is a port of the bridge; rocker ps shows its address"
+    "two sandboxes on one bridge exchange data over TCP (CLI server, C API client with an allocated address)"
+    "a bridge sandbox cannot reach the host's 127.0.0.1 listener (not as 127.0.0.1, not through the bridge's address) or its abstract socket"
     "no veth and no bridge port left after the sandboxes exit or are killed; the bridge the master created stays for the next sandbox"
     "the bridge the master created is removed on the master's SIGTERM"
-    "a sandbox whose master was SIGKILLed leaves no veth when it is killed")
+    "a sandbox whose master was SIGKILLed leaves no veth when it is killed; the bridge that master made is removed by the next master's SIGTERM")
 if [ -n "$BR_WHY" ]; then
     for c in "${BR_CHECKS[@]}"; do
         N=$((N + 1)); PASSED=$((PASSED + 1))
         echo "ok $N - net bridge: $c # SKIP $BR_WHY"
     done
 else
+    MBFD0=$(master_fds "$MBPID")
+    t_br_try() {
+        expect_eq "$(kvs routes <<<"$BR_TRY")" 2 "IPv4 routes in the trial sandbox (its subnet and the default)" || return 1
+        ip -o addr show dev "$BR" 2>/dev/null | grep -q " inet $BR_NET\.1/24 " || { echo "the bridge's addresses: $(ip -o addr show dev "$BR" | awk '{print $4}' | tr '\n' ' ')"; return 1; }
+        grep -Eq "^rocker-master: bridge $BR created $BR_NET\.1/24\$" "$T/master-b.log" || { echo "no 'bridge $BR created $BR_NET.1/24' in the log"; return 1; }
+    }
+    check "net bridge: ${BR_CHECKS[0]}" t_br_try
     BPORT=$((TCP_PORT + 2))
     mkdir -p "$DD/br-a" "$DD/br-b" "$DD/br-c"
     brr iso_cli "$DD/br-a" --net "bridge:$BR" --detach -- "$EXEC/bin/sh" -c \
@@ -2096,37 +2127,49 @@ else
     wait_until 5 ba_ready
     BA_NET=$(cat "/proc/${BA_APP:-0}/root/tmp/net.out" 2>&1)
     BA_ADDR=$(kvs "addr_$(br_if <<<"$BA_NET")" <<<"$BA_NET")
-    BB=$(brr iso_api "$DD/br-b" --net "bridge:$BR" -- "$EXEC/bin/sh" -c \
-        "$P10 connect ${BA_ADDR:-0.0.0.0} $BPORT; printf host_; $P10 connect 127.0.0.1 $TCP_PORT; $P10 uconnect $ABS" 2>&1)
-    t_br_talk() {
+    BA_PS=$(brr rocker ps 2>&1)
+    BA_PORTS=$(br_ports)
+    t_br_port() {
         [ -n "${BA_N:-}" ] || { echo "sandbox A did not start: $(cat "$T/br-a.err")"; return 1; }
-        [ -n "$BA_ADDR" ] && [ "$BA_ADDR" != none ] || { echo "A has no address: $(tr '\n' ' ' <<<"$BA_NET")"; return 1; }
+        [[ $BA_ADDR == "$BR_NET".* && $BA_ADDR != "$BR_NET.1" ]] || { echo "A's address '$BA_ADDR' is not a host address of $BR_NET.0/24: $(tr '\n' ' ' <<<"$BA_NET")"; return 1; }
+        expect_eq "$BA_PORTS" "$BA_N " "the ports of $BR while A runs" || return 1
+        grep -Eq "^$BA_G +$BA_N +[0-9]+ +[0-9dhms]+ +$BA_ADDR/24 " <<<"$BA_PS" || { echo "rocker ps does not show $BA_ADDR/24 for A: $(tr '\n' '|' <<<"$BA_PS")"; return 1; }
+    }
+    check "net bridge: ${BR_CHECKS[1]}" t_br_port
+    BB=$(brr iso_api "$DD/br-b" --net "bridge:$BR" -- "$EXEC/bin/sh" -c \
+        "$P10 connect ${BA_ADDR:-0.0.0.0} $BPORT; printf lo_; $P10 connect 127.0.0.1 $TCP_PORT; printf gw_; $P10 connect $BR_NET.1 $TCP_PORT; $P10 uconnect $ABS" 2>&1)
+    t_br_talk() {
+        [ -n "${BA_N:-}" ] && [ -n "$BA_ADDR" ] || { echo "no sandbox A with an address: $(cat "$T/br-a.err") $(tr '\n' ' ' <<<"$BA_NET")"; return 1; }
         expect_eq "$(kvs connect <<<"$BB")/$(kvs connect_got <<<"$BB" | head -n 1)" "OK/hello $BA_N" \
             "B (C API, on $BR) connecting to A at $BA_ADDR:$BPORT ($(tr '\n' '|' <<<"$BB"))"
     }
-    check "net bridge: ${BR_CHECKS[0]}" t_br_talk
+    check "net bridge: ${BR_CHECKS[2]}" t_br_talk
     t_br_host() {
-        [ -n "$(kvs host_connect <<<"$BB")" ] || { echo "no output from B: $(tr '\n' '|' <<<"$BB")"; return 1; }
-        [ "$(kvs host_connect <<<"$BB")" != OK ] || { echo "B reached the host's 127.0.0.1:$TCP_PORT"; return 1; }
+        [ -n "$(kvs lo_connect <<<"$BB")" ] && [ -n "$(kvs gw_connect <<<"$BB")" ] || { echo "no output from B: $(tr '\n' '|' <<<"$BB")"; return 1; }
+        [ "$(kvs lo_connect <<<"$BB")" != OK ] || { echo "B reached 127.0.0.1:$TCP_PORT"; return 1; }
+        [ "$(kvs gw_connect <<<"$BB")" != OK ] || { echo "B reached the host's 127.0.0.1:$TCP_PORT listener through $BR_NET.1"; return 1; }
         expect_eq "$(kvs uconnect <<<"$BB")" ECONNREFUSED "B connecting to the host's @$ABS"
     }
-    check "net bridge: ${BR_CHECKS[1]}" t_br_host
+    check "net bridge: ${BR_CHECKS[3]}" t_br_host
     [ -n "${BA_N:-}" ] && brr rocker kill "$BA_N" >/dev/null 2>&1
     t_br_clean() {
         veth_back() { [ "$(veths)" = "$VETH0" ]; }
         wait_until 3 veth_back || { echo "veths now: $(veths), before: $VETH0"; return 1; }
-        [ -z "$(ip -o link show master "$BR" 2>/dev/null)" ] || { echo "ports left on $BR: $(ip -o link show master "$BR" | awk -F': ' '{print $2}' | tr '\n' ' ')"; return 1; }
+        [ -z "$(br_ports)" ] || { echo "ports left on $BR: $(br_ports)"; return 1; }
         ip link show "$BR" >/dev/null 2>&1 || { echo "the bridge $BR is gone (it should stay for the next sandbox)"; return 1; }
+        [ -e "$SOCKB.d/br.$BR" ] || { echo "no br.$BR in the state dir (a master restarted after a crash would not know it made $BR)"; return 1; }
         no_leak "$MBPID" "$SOCKB.d" "$MBFD0" "$PKI"
     }
-    check "net bridge: ${BR_CHECKS[2]}" t_br_clean
+    check "net bridge: ${BR_CHECKS[4]}" t_br_clean
     stop_master "$MBPID"
     MBPID=
     t_br_term() {
         expect_eq "$M_RC" 0 "exit of the bridge master after SIGTERM" || return 1
         ! ip link show "$BR" >/dev/null 2>&1 || { echo "the bridge $BR is still there after the master's SIGTERM"; return 1; }
+        grep -Eq "^rocker-master: bridge $BR removed\$" "$T/master-b.log" || { echo "no 'bridge $BR removed' in the log"; return 1; }
+        [ -z "$(state_files "$SOCKB.d")" ] || { echo "state files left in $SOCKB.d: $(state_files "$SOCKB.d" | tr '\n' ' ')"; return 1; }
     }
-    check "net bridge: ${BR_CHECKS[3]}" t_br_term
+    check "net bridge: ${BR_CHECKS[5]}" t_br_term
     # a master that makes the bridge again, SIGKILLed with a sandbox on it
     start_master MBPID "$SOCKB" "$T/master-b.log"
     brr iso_cli "$DD/br-c" --net "bridge:$BR" --detach -- "$P10" sleep 30 >"$T/br-c.out" 2>"$T/br-c.err"
@@ -2136,13 +2179,21 @@ else
     wait_jobs 5 "$MBPID"
     MBPID=
     [ -n "${BC_G:-}" ] && kill -KILL "$BC_G"
+    veth_back() { [ "$(veths)" = "$VETH0" ]; }
+    BC_BACK=$(wait_until 3 veth_back && echo yes || echo "no: $(veths)")
+    BC_BRIDGE=$(ip link show "$BR" >/dev/null 2>&1 && echo stays || echo gone)
+    start_master MBPID "$SOCKB" "$T/master-b.log"
+    stop_master "$MBPID"
+    MBPID=
     t_br_crash() {
         [ -n "${BC_N:-}" ] || { echo "sandbox C did not start: $(cat "$T/br-c.err")"; return 1; }
-        [ "$BC_VETHS" != "$VETH0" ] || { echo "no veth on the host while C ran: the check proves nothing"; return 1; }
-        veth_back() { [ "$(veths)" = "$VETH0" ]; }
-        wait_until 3 veth_back || { echo "veths now: $(veths), before: $VETH0"; return 1; }
+        [[ " $BC_VETHS " == *" $BC_N "* ]] || { echo "no veth $BC_N on the host while C ran ($BC_VETHS): the check proves nothing"; return 1; }
+        expect_eq "$BC_BACK" yes "the host's veths back as before within 3 s of C's kill" || return 1
+        expect_eq "$BC_BRIDGE" stays "the bridge after its master's SIGKILL" || return 1
+        ! ip link show "$BR" >/dev/null 2>&1 || { echo "the bridge $BR made by the killed master is still there after the next master's SIGTERM"; return 1; }
+        [ -z "$(state_files "$SOCKB.d")" ] || { echo "state files left in $SOCKB.d: $(state_files "$SOCKB.d" | tr '\n' ' ')"; return 1; }
     }
-    check "net bridge: ${BR_CHECKS[4]}" t_br_crash
+    check "net bridge: ${BR_CHECKS[6]}" t_br_crash
     rm -f "$SOCKB" 2>/dev/null
 fi
 [ -n "$MBPID" ] && stop_master "$MBPID"
@@ -2311,7 +2362,7 @@ t_final_all() {
     wait_until 3 no_our_guards || { echo "guards of ours still alive: $(our_guards | tr '\n' ' ')"; return 1; }
     wait_until 3 no_our_loops || { echo "loop devices still backed by our files: $(our_loops | tr '\n' ' ')"; return 1; }
     local d
-    for d in "$SOCK.d" "$SOCKG.d" "$SOCKT.d" "$SOCKR.d"; do
+    for d in "$SOCK.d" "$SOCKG.d" "$SOCKT.d" "$SOCKR.d" "$SOCKB.d"; do
         [ -z "$(state_files "$d")" ] || { echo "records left in $d: $(state_files "$d" | tr '\n' ' ')"; return 1; }
     done
     mounts_same "$T/mounts.before" "$T/mounts.final2"
@@ -2319,7 +2370,7 @@ t_final_all() {
 check "end: after every master stopped: no guard of ours anywhere, no loop device, no state record, host mounts unchanged" t_final_all
 
 if [ "$FAILED" != 0 ] || [ -n "${ROCKER_IT_VERBOSE:-}" ]; then
-    for f in master master-g master-t master-r master2; do
+    for f in master master-g master-t master-r master2 master-b; do
         [ -s "$T/$f.log" ] || continue
         echo "# $f.log:"
         diag <"$T/$f.log"
