@@ -50,8 +50,9 @@
 # strace is optional (it proves which loop ioctls --legacy-loop used), ip
 # (iproute2) for the bridge and veth checks.  Section 11 makes, and removes
 # again: a SysV segment and a message queue, /dev/shm/rocker-it-host.PID,
-# /tmp/rocker-it-host.PID, /{etc,usr,home,srv,opt}/rocker-it-ov.*,
-# /rocker-it-tgt.* and the link /rocker-it-lnk.* -> it, a bridge rkitNNNNN.
+# /tmp/rocker-it-host.PID, /tmp/rocker-it-x.*, /{etc,usr,home,srv,opt}/rocker-it-ov.*,
+# /rocker-it-tgt.* and the link /rocker-it-lnk.* -> it, the link
+# /rocker-it-tlnk.* -> /tmp, a bridge rkitNNNNN on 10.213.N.0/24.
 set -u
 
 if [ "$(id -u)" != 0 ]; then
@@ -358,7 +359,7 @@ HOST_SHMF=
 HOST_TMPF=
 ISO_IN=
 OV_DIRS=()
-OV_LINK=
+OV_LINKS=()
 BR_MADE=
 
 cleanup() {
@@ -391,7 +392,7 @@ cleanup() {
     [ -n "$HOST_SHMF" ] && rm -f -- "$HOST_SHMF"
     [ -n "$HOST_TMPF" ] && rm -f -- "$HOST_TMPF"
     [ -n "$ISO_IN" ] && rm -f -- "/dev/shm/$ISO_IN" "/tmp/$ISO_IN"
-    [ -n "$OV_LINK" ] && rm -f -- "$OV_LINK"
+    for g in "${OV_LINKS[@]}"; do rm -f -- "$g"; done
     for g in "${OV_DIRS[@]}"; do rm -rf -- "$g"; done
     if [ -n "$BR_MADE" ] && ip link show "$BR_MADE" >/dev/null 2>&1; then
         echo "# cleanup: deleting the bridge $BR_MADE left behind" >&2
@@ -1614,7 +1615,7 @@ mkdir -m 0755 "$LTGT/w" "$LTGT/data"
 chown "$APP_UID:$APP_GID" "$LTGT/w"
 LLNK=/rocker-it-lnk.${LTGT#/rocker-it-tgt.}
 ln -s "$LTGT" "$LLNK" || bail "ln -s $LTGT $LLNK"
-OV_LINK=$LLNK
+OV_LINKS+=("$LLNK")
 
 # iso_cli DATA [--auto] [ROCKER RUN OPTIONS] -- PROGRAM [ARGS]: the CLI with
 # ids 1000 and the seed example's overlays (--auto: none, the rule)
@@ -1973,6 +1974,37 @@ t_tmp_overlay() {
     [ ! -e "/tmp/$ISO_IN" ] || { echo "the write reached the host's /tmp"; return 1; }
 }
 check "tmp: --overlay /tmp: /tmp is an overlay (no private tmpfs), the App's write lands in DATA/tmp/upper, not in the host's /tmp" t_tmp_overlay
+
+# the exec dir below the private /tmp (on OpenWrt /var -> /tmp turns the
+# seed's /var/your_APP/execdir into /tmp/your_APP/execdir): the App must
+# still find its package there, or the request must be refused; a sandbox
+# whose package is hidden is neither
+XT=$(mktemp -d /tmp/rocker-it-x.XXXXXX) || bail "mktemp /tmp/rocker-it-x"
+OV_DIRS+=("$XT")
+chmod 0755 "$XT"
+mkdir -m 0755 "$XT/execdir"
+TLNK=/rocker-it-tlnk.${XT#/tmp/rocker-it-x.}
+ln -s /tmp "$TLNK" || bail "ln -s /tmp $TLNK"
+OV_LINKS+=("$TLNK")
+mkdir -p "$DD/iso-xt"
+XT_OUT=$("$ROCKER" run --pkg "$PKI" --exec-dir "$XT/execdir" --data-dir "$DD/iso-xt" --overlay /var --uid 1000 --gid 1000 \
+    -- "$XT/execdir/bin/probe" hostname 2>&1 </dev/null)
+XT_RC=$?
+XL_EXEC=$TLNK/${XT#/tmp/}/execdir
+XL_OUT=$("$ROCKER" run --pkg "$PKI" --exec-dir "$XL_EXEC" --data-dir "$DD/iso-xt" --uid 1000 --gid 1000 \
+    -- "$XL_EXEC/bin/probe" hostname 2>&1 </dev/null)
+XL_RC=$?
+t_exec_tmp() { # RC OUTPUT WHAT
+    case $1 in
+    0) [[ $2 == *hostname=rg-* ]] || { echo "$3: exit 0 but no probe output: $2"; return 1; } ;;
+    125) [[ $2 == "rocker: run: ROCKER_ERR_param_invalid (exec_dir_invalid): "* ]] || { echo "$3: exit 125: $2"; return 1; } ;;
+    *) echo "$3: exit $1 (the sandbox started without its package?): $(tr '\n' ' ' <<<"$2")"; return 1 ;;
+    esac
+}
+check "tmp: an exec dir below the private /tmp ($XT/execdir, seed overlays): the App runs from the package, or the request is refused (exec_dir_invalid); never a sandbox whose package the private /tmp hides" \
+    t_exec_tmp "$XT_RC" "$XT_OUT" "--exec-dir $XT/execdir"
+check "tmp: the same through a top-level symlink to /tmp ($TLNK -> /tmp, OpenWrt's /var -> /tmp; no --overlay)" \
+    t_exec_tmp "$XL_RC" "$XL_OUT" "--exec-dir $XL_EXEC"
 
 # two sandboxes at once: A leaves things in /tmp, /dev/shm and SysV IPC,
 # B looks for them
