@@ -1791,7 +1791,7 @@ check "uts (C API): the default hostname is the guard_pname ROCKER_enter_rocker 
 
 # the overlay-everything rule (no --overlay)
 t_auto_overlays() {
-    local f=$T/iso-auto.out n bad= m
+    local f=$T/iso-auto.out n bad='' m
     for n in $TOPS; do
         [ -d "$n" ] || continue # (removed meanwhile by someone else)
         m=$(mi_at "$n" "$f")
@@ -2012,20 +2012,25 @@ mkdir -p "$DD/iso-a" "$DD/iso-b"
 A_KEY=$((SHM_KEY + 1))
 # (--detach: the App keeps our stdio, so the output goes to a file)
 iso_cli "$DD/iso-a" --detach -- "$EXEC/bin/sh" -c \
-    "exec >/dev/null; $P10 write /tmp/xfer a; $P10 write /dev/shm/xfer a; $P10 sysv-make $A_KEY from-a; exec $P10 sleep 30" \
+    "exec >/dev/null; $P10 write /tmp/$ISO_IN.xfer a; $P10 write /dev/shm/$ISO_IN.xfer a; $P10 sysv-make $A_KEY from-a; exec $P10 sleep 30" \
     >"$T/iso-a.out" 2>"$T/iso-a.err"
-read -r A_G A_N A_APP _ <"$T/iso-a.out"
+read -r _ A_N A_APP _ <"$T/iso-a.out"
 # (the App has exec'd `probe sleep`: what it does before is done)
 app_sleeps() { [ -n "${1:-}" ] && [[ $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) == "$P10 sleep "* ]]; }
 a_ready() { app_sleeps "${A_APP:-}"; }
 wait_until 3 a_ready
-O=$(iso_q -- "$EXEC/bin/sh" -c "printf t_; $P10 open /tmp/xfer; printf s_; $P10 open /dev/shm/xfer; $P10 sysv-read 0 0 0 $A_KEY")
+O=$(iso_q -- "$EXEC/bin/sh" -c "printf t_; $P10 open /tmp/$ISO_IN.xfer; printf s_; $P10 open /dev/shm/$ISO_IN.xfer; $P10 sysv-read 0 0 0 $A_KEY")
+# the control: A's things are there (its /tmp and /dev/shm through its
+# /proc/PID/root, its SysV objects in its IPC namespace)
+A_CTL="$(cat "/proc/${A_APP:-0}/root/tmp/$ISO_IN.xfer" 2>&1) $(cat "/proc/${A_APP:-0}/root/dev/shm/$ISO_IN.xfer" 2>&1) "
+A_CTL="$A_CTL$(nsenter -t "${A_APP:-0}" -i "$PROBE" sysv-read 0 0 0 "$A_KEY" 2>&1 | grep -E '^(shm|msg|sem)get=' | tr '\n' ' ')"
 t_two() {
     [ -n "${A_N:-}" ] || { echo "sandbox A did not start: $(cat "$T/iso-a.err")"; return 1; }
+    expect_eq "$A_CTL" "a a shmget=OK msgget=OK semget=OK " "control: A's files and SysV objects, seen from the host in A's namespaces" || return 1
     expect_eq "tmp=$(kvs t_open <<<"$O") shm=$(kvs s_open <<<"$O") sysv=$(kvs shmget <<<"$O"),$(kvs msgget <<<"$O"),$(kvs semget <<<"$O")" "tmp=ENOENT shm=ENOENT sysv=ENOENT,ENOENT,ENOENT" \
-        "what B sees of A's /tmp/xfer, /dev/shm/xfer and SysV key $A_KEY"
+        "what B sees of A's /tmp/$ISO_IN.xfer, /dev/shm/$ISO_IN.xfer and SysV key $A_KEY"
 }
-check "isolation: two sandboxes at once: what A wrote to /tmp and /dev/shm and its SysV segment, queue and semaphores are invisible to B" t_two
+check "isolation: two sandboxes at once: what A wrote to /tmp and /dev/shm and its SysV segment, queue and semaphores (there, seen from the host in A's namespaces) are invisible to B" t_two
 t_ns_differ() {
     local n
     [ -n "${A_APP:-}" ] || { echo "no sandbox A"; return 1; }
@@ -2237,7 +2242,8 @@ t_iso_host_after() {
     o=$("$PROBE" $SYSV_READ; "$PROBE" mq-read "$MQ")
     expect_eq "$(kvs shm_text <<<"$o")/$(kvs msg_qnum <<<"$o")/$(kvs mq_curmsgs <<<"$o")/$(cat "$HOST_SHMF")/$(cat "$HOST_TMPF")/$(uname -n)" \
         "host-shm-$$/1/1/host devshm/host tmp/$HOST_HN" "the host's segment, SysV and POSIX queues, /dev/shm and /tmp files, hostname" || return 1
-    [ -z "$(ls /dev/shm /tmp 2>/dev/null | grep -F "$ISO_IN")" ] || { echo "the App's files on the host: $(ls /dev/shm /tmp | grep -F "$ISO_IN")"; return 1; }
+    [ -z "$(find /dev/shm /tmp -maxdepth 1 -name "$ISO_IN*" 2>/dev/null)" ] ||
+        { echo "the App's files on the host: $(find /dev/shm /tmp -maxdepth 1 -name "$ISO_IN*")"; return 1; }
 }
 check "isolation: the host's segment, queue, /dev/shm and /tmp files and hostname are unchanged, no App file in the host's /tmp or /dev/shm" t_iso_host_after
 check "isolation: nothing left at the end of the section (loop device, guard, zombie, state file, master fd, mount)" t_m1_clean "$PKI"
