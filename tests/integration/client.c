@@ -705,7 +705,8 @@ static int children_of(int pid, int *out, int max)
 
 static int mountinfo_has(int pid, const char *mnt, const char *fstype)
 {
-    char path[64], buf[16384], *line, *save = NULL;
+    static char buf[262144]; /* the host's mounts too: a busy host has many */
+    char path[64], *line, *save = NULL;
     snprintf(path, sizeof path, "/proc/%d/mountinfo", pid);
     if (slurp(path, buf, sizeof buf) < 0)
         return 0;
@@ -755,12 +756,20 @@ static int cmd_kill(char **av)
         sleep_ms(10);
     result(nk >= 1, "kill: App has forked a child", "children of App %d: %d", r.app_pid, nk);
 
-    all_ok = mountinfo_has(r.guard_pid, exec, "squashfs");
-    for (i = 0; i < 5; i++)
-        all_ok &= mountinfo_has(r.guard_pid, overlays_example[i], "overlay");
-    all_ok &= mountinfo_has(r.guard_pid, "/proc", "proc");
-    result(all_ok, "kill: guard's mount ns has squashfs at the exec dir, overlays on /usr /var /etc /home /root, a /proc",
-           "see /proc/%d/mountinfo", r.guard_pid);
+    {
+        char missing[200] = "";
+        if (!mountinfo_has(r.guard_pid, exec, "squashfs"))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " squashfs@%s", exec);
+        for (i = 0; i < 5; i++)
+            if (!mountinfo_has(r.guard_pid, overlays_example[i], "overlay"))
+                snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " overlay@%s", overlays_example[i]);
+        if (!mountinfo_has(r.guard_pid, "/proc", "proc"))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " proc@/proc");
+        all_ok = !missing[0];
+        result(all_ok, "kill: guard's mount ns has squashfs at the exec dir, overlays on /usr /var /etc /home /root, a /proc",
+               "missing in /proc/%d/mountinfo (guard %s):%s", r.guard_pid,
+               guard_is(r.guard_pid, r.guard_pname) ? "alive" : "GONE", missing);
+    }
     loop_of(pkg, loopdev, sizeof loopdev);
     result(loopdev[0] && sys_int(loopdev, "ro") == 1 && sys_int(loopdev, "loop/autoclear") == 1,
            "kill: package is on a read-only, auto-clearing loop device",

@@ -284,6 +284,15 @@ state_files() { ls -A "$1" 2>/dev/null; }
 # master made, checked by the bridge checks)
 box_records() { state_files "$1" | grep -v '^br\.'; }
 
+# the cgroups (in the masters' bases) of the sandboxes the master logs
+# LOG... started, that still exist
+our_cgroups() {
+    local b n
+    for n in $(sed -n 's/^rocker-master: start guard=[0-9]* name=\(rg-[0-9a-f]*\) .*/\1/p' "$@" 2>/dev/null | sort -u); do
+        for b in $CG_BASES; do [ -e "$b/$n" ] && printf '%s ' "$b/$n"; done
+    done
+}
+
 # upper path of host path $2 in data dir $1: DATA/<top>/upper/<rest>
 upper_of() { local rest=${2#/}; echo "$1/${rest%%/*}/upper/${rest#*/}"; }
 
@@ -361,6 +370,9 @@ ISO_IN=
 OV_DIRS=()
 OV_LINKS=()
 BR_MADE=
+CG_ANCHORS=()
+CG_BASES=
+CG_PRE=
 
 cleanup() {
     set +e
@@ -398,6 +410,10 @@ cleanup() {
         echo "# cleanup: deleting the bridge $BR_MADE left behind" >&2
         ip link del "$BR_MADE" 2>/dev/null
     fi
+    for g in "${CG_ANCHORS[@]}"; do rmdir -- "$g" 2>/dev/null; done
+    # a base the masters of this run made goes when it is empty, as the
+    # masters themselves do it
+    for g in $CG_BASES; do [[ " $CG_PRE " == *" $g "* ]] || rmdir -- "$g" 2>/dev/null; done
     [ -n "$HC" ] && rm -rf -- "$HC"
     [ -n "$HC_PARENT_MADE" ] && rmdir -- "$HC_PARENT_MADE" 2>/dev/null
     [ -n "$T" ] && rm -rf -- "$T"
@@ -476,9 +492,46 @@ mount_table >"$T/mounts.before"
 PASSWD_SUM=$(sha256sum /etc/passwd)
 YOURAPP_BEFORE=$([ -e /var/your_APP ] && echo yes || echo no)
 INUSE_BEFORE=$(dmesg 2>/dev/null | grep -c 'upperdir is in-use')
+CG_PRE=$(ls -d /sys/fs/cgroup/rocker /sys/fs/cgroup/*/rocker 2>/dev/null | tr '\n' ' ')
 
 start_master MPID "$SOCK" "$T/master.log"
 ok "rocker-master listens on \$ROCKER_SOCKET (pid $MPID)"
+
+# Every master makes (or finds) the same cgroup base in each hierarchy
+# (/sys/fs/cgroup/*/rocker) and removes it when it exits and finds it empty.
+# First the attack of a second master on an idle first one; then the suite
+# keeps a child of its own in each base (rocker-it-anchor.PID, no process,
+# not a sandbox's name) so that no master of this suite, nor of anyone else
+# on this machine, can take the base away from the ones still running.
+CG_BASES=$(grep -m1 '^rocker-master: cgroup ' "$T/master.log" | grep -o 'base=[^ ;]*' | sed 's/^base=//' | grep '/rocker$' | tr '\n' ' ')
+cg_children() { local b; for b in $CG_BASES; do find "$b" -mindepth 1 -maxdepth 1 -type d; done; }
+if [ -z "$CG_BASES" ]; then
+    N=$((N + 1)); PASSED=$((PASSED + 1))
+    echo "ok $N - cgroups: another master's exit leaves the main master's cgroup base # SKIP the master logged no base of its own ($(grep -m1 '^rocker-master: cgroup' "$T/master.log"))"
+elif [ -n "$(cg_children)" ]; then
+    N=$((N + 1)); PASSED=$((PASSED + 1))
+    echo "ok $N - cgroups: another master's exit leaves the main master's cgroup base # SKIP other sandboxes are in the base now ($(cg_children | head -n 3 | tr '\n' ' ')): its removal cannot be tried"
+else
+    start_master MYPID "$T/rocker-y.sock" "$T/master-y.log"
+    stop_master "$MYPID"
+    mkdir -p "$DD/cg-after"
+    CG_AFTER=$("$ROCKER" run --pkg "$PKG" --exec-dir "$EXEC" --data-dir "$DD/cg-after" --overlay /var --uid 1000 --gid 1000 \
+        -- "$EXEC/bin/true" 2>&1 </dev/null)
+    CG_AFTER_RC=$?
+    CG_LEFT=$(ls -d $CG_BASES 2>&1 | tr '\n' ' ')
+    t_cg_base() {
+        expect_eq "$CG_AFTER_RC $CG_AFTER" "0 " "a run on the idle main master after a second master started and stopped (bases now: $CG_LEFT)"
+    }
+    check "cgroups: a second master that starts and stops (SIGTERM) while the main master is idle leaves the main master working (its cgroup base $CG_BASES)" t_cg_base
+    if [ "$CG_AFTER_RC" != 0 ]; then
+        echo "# the main master lost its cgroup base: restarting it, so that the rest of the suite tests the rest"
+        stop_master "$MPID"
+        start_master MPID "$SOCK" "$T/master.log"
+    fi
+fi
+for b in $CG_BASES; do
+    mkdir "$b/rocker-it-anchor.$$" 2>/dev/null && CG_ANCHORS+=("$b/rocker-it-anchor.$$")
+done
 MFD0=$(master_fds)
 t_sock_mode() { expect_eq "$(stat -c '%a %u:%g %F' "$SOCK")" "600 0:0 socket" "mode, owner, type of $SOCK"; }
 check "socket: created mode 0600, root:root (only root may connect)" t_sock_mode
@@ -2393,10 +2446,24 @@ t_share_crash() {
     mounts_same "$T/mounts.before" "$T/mounts.share"
 }
 check "share: after a master crash (SIGKILL) and the end of its sandboxes, the shared loop device is detached and no mount is left" t_share_crash
+# the next master on that socket and state dir clears what the crashed one
+# left: its sandboxes' records and cgroups
+start_master MPID2 "$SOCK2" "$T/master2.log"
+t_share_restart() {
+    local left
+    left=$(our_cgroups "$T/master2.log")
+    [ -z "$left" ] || { echo "cgroups of the crashed master's sandboxes left: $left"; return 1; }
+    [ -z "$(box_records "$SOCK2.d")" ] || { echo "records left in $SOCK2.d: $(box_records "$SOCK2.d" | tr '\n' ' ')"; return 1; }
+}
+check "share: a master started after the crash removes the crashed master's records and its sandboxes' cgroups" t_share_restart
+stop_master "$MPID2"
 rm -f "$SOCK2" "$SOCK2.d"/* 2>/dev/null
 
 # every master of this run is gone: nothing of ours may be left anywhere
 t_final_all() {
+    local left
+    left=$(our_cgroups "$T"/master*.log)
+    [ -z "$left" ] || { echo "cgroups of our sandboxes left: $left"; return 1; }
     wait_until 3 no_our_guards || { echo "guards of ours still alive: $(our_guards | tr '\n' ' ')"; return 1; }
     wait_until 3 no_our_loops || { echo "loop devices still backed by our files: $(our_loops | tr '\n' ' ')"; return 1; }
     local d
@@ -2405,10 +2472,10 @@ t_final_all() {
     done
     mounts_same "$T/mounts.before" "$T/mounts.final2"
 }
-check "end: after every master stopped: no guard of ours anywhere, no loop device, no state record, host mounts unchanged" t_final_all
+check "end: after every master stopped: no cgroup of our sandboxes, no guard of ours anywhere, no loop device, no state record, host mounts unchanged" t_final_all
 
 if [ "$FAILED" != 0 ] || [ -n "${ROCKER_IT_VERBOSE:-}" ]; then
-    for f in master master-g master-t master-r master2 master-b; do
+    for f in master master-y master-g master-t master-r master2 master-b; do
         [ -s "$T/$f.log" ] || continue
         echo "# $f.log:"
         diag <"$T/$f.log"
