@@ -17,8 +17,10 @@
 # ptrace of the guard, nosuid/nodev mounts; planted symlinks; the guard's
 # error wins; root-only socket, per-uid slots, idle drop; a master killed
 # with SIGKILL and restarted adopts its sandboxes; no loop device leaks when
-# a guard dies between LOOP_SET_FD and LOOP_SET_STATUS64). One line per
-# check: `ok - NAME` or `FAIL - NAME: WHY`.
+# a guard dies between LOOP_SET_FD and LOOP_SET_STATUS64); rootfs mode
+# (issue 13) with pivot_root and --no-pivot (stage 1, qemu/guest-init.sh,
+# checked the initramfs root's fallback). One line per check: `ok - NAME`
+# or `FAIL - NAME: WHY`.
 RES=/tmp/rocker-results
 export PATH=/bin:/rocker/bin:/rocker/libexec
 
@@ -26,6 +28,13 @@ if [ "${1:-}" != run ]; then
     /bin/busybox --install -s /bin
     hostname rocker-guest
     : >"$RES"
+    # stage 1's checks (rootfs mode while / was the initramfs)
+    if [ -s /tmp/rocker-stage1 ]; then
+        cat /tmp/rocker-stage1 >>"$RES"
+    else
+        echo "FAIL - stage 1: rootfs mode on the initramfs: no results"
+        echo FAIL >>"$RES"
+    fi
     echo "rocker-guest: stage 2: $(uname -srm), $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM"
     /bin/sh /guest-tests.sh run &
     wait
@@ -668,6 +677,53 @@ chkl "... and says so ('detached ${sd#/sys/block/} (its guard died before auto-c
     mlog_has "detached ${sd#/sys/block/} (its guard died before auto-clear was set)"
 chkl "... no guard left, rocker ps empty" 'echo guards: $(guards) ps: $(rocker ps 2>&1 | tail -n +2)' \
     wait_until 100 sh -c "[ -z \"\$(grep -ls '^rg-' /proc/[0-9]*/comm)\" ] && [ \$(rocker ps | wc -l) = 1 ]"
+
+# --------------------------------------------------------------- rootfs mode
+# Issue 13: the busybox tree of scripts/busybox-rootfs.sh as the sandbox's
+# whole root; / is a tmpfs here (after switch_root), so pivot_root works
+# (stage 1 checked the initramfs case). A foreground run is driven by
+# rocker run itself; each check looks at what the App prints.
+section "rootfs mode (issue 13)"
+RT=/pkgs/rootfs.sqfs
+rootfs_run() { # DATA FLAGS... -- PROG: $OUT, $RC
+    rr_d=$1
+    shift
+    mkdir -p "$rr_d"
+    chown 1000:1000 "$rr_d"
+    OUT=$(timeout $TMO rocker run --rootfs --pkg $RT --data-dir "$rr_d" --uid 1000 --gid 1000 "$@" 2>&1)
+    RC=$?
+}
+VIEW='grep PRETTY /etc/os-release; awk "{print \$5}" /proc/self/mountinfo | tr "\n" " "; echo
+    cd /.. && ls | tr "\n" " "; echo; ls /proc/1/root 2>&1 >/dev/null | grep -c denied; ls -A /dev | tr "\n" " "; echo
+    awk "\$5 == \"/\" || \$5 == \"/sys\" {print \$5, \$6}" /proc/self/mountinfo | tr "\n" " "; echo'
+for how in pivot_root --no-pivot; do
+    if [ $how = pivot_root ]; then rootfs_run /data/rootfs -- /bin/sh -c "$VIEW"; else rootfs_run /data/rootfs --no-pivot -- /bin/sh -c "$VIEW"; fi
+    l2=$(echo "$OUT" | sed -n 2p)
+    chk "rootfs ($how): the tree's os-release, only the sandbox's mounts ($l2)" "rc=$RC $(oneline "$OUT")" \
+        sh -c "[ $RC = 0 ] && echo \"\$1\" | grep -q '^PRETTY_NAME=\"rocker test rootfs' && [ \"\$2\" = '/ /tmp /proc /dev /dev/pts /dev/shm /dev/mqueue /sys ' ]" _ "$OUT" "$l2"
+    chk "rootfs ($how): no host path ('..' from / stays, /proc/1/root refused), /dev as runc's, / rw and /sys read-only" "$(oneline "$OUT")" \
+        sh -c "echo \"\$1\" | sed -n 3p | grep -q '^bin dev etc home' && ! echo \"\$1\" | sed -n 3p | grep -qE 'pkgs|rocker|guest-tests' &&
+            [ \"\$(echo \"\$1\" | sed -n 4p)\" = 1 ] && [ \"\$(echo \"\$1\" | sed -n 5p)\" = 'fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero ' ] &&
+            echo \"\$1\" | sed -n 6p | grep -q '^/ rw,nosuid,nodev,[a-z]* /sys ro,nosuid,nodev,noexec'" _ "$OUT"
+done
+rootfs_run /data/rootfs --share tmp -- /bin/sh -c 'echo kept >/tmp/p'
+rootfs_run /data/rootfs --share tmp -- /bin/cat /tmp/p
+chk "rootfs: a write persists in <data>/rootfs/upper" "rc=$RC '$OUT' $(ls -l /data/rootfs/rootfs/upper/tmp 2>&1 | tr '\n' ' ')" \
+    sh -c "[ '$OUT' = kept ] && [ \"\$(stat -c %u /data/rootfs/rootfs/upper/tmp/p)\" = 1000 ]"
+rootfs_run /data/rootfs-ro --read-only -- /bin/sh -c 'touch /x; echo t >/tmp/t && cat /tmp/t'
+chk "rootfs --read-only: touch /x -> EROFS, /tmp works, data dir untouched" "rc=$RC $(oneline "$OUT") data: $(ls -A /data/rootfs-ro)" \
+    sh -c "echo \"\$1\" | grep -q 'Read-only file system' && echo \"\$1\" | grep -qx t && [ -z \"\$(ls -A /data/rootfs-ro)\" ]" _ "$OUT"
+mkdir -p /tmp/bind-in
+echo hostfile >/tmp/bind-in/f
+ln -sf /tmp/bind-in /tmp/bind-link
+rootfs_run /data/rootfs --bind /tmp/bind-in:/srv/in --cwd /srv/in -- /bin/sh -c 'pwd; cat f; echo x >f'
+chk "rootfs: a bind (made in the tree, read-only), --cwd" "rc=$RC $(oneline "$OUT")" \
+    sh -c "echo \"\$1\" | grep -qx /srv/in && echo \"\$1\" | grep -qx hostfile && echo \"\$1\" | grep -q 'Read-only file system'" _ "$OUT"
+rootfs_run /data/rootfs --bind /tmp/bind-link:/l -- /bin/true
+chk "rootfs: a symlink as a bind's host path -> bind_invalid ELOOP" "rc=$RC $(oneline "$OUT")" \
+    sh -c "[ $RC = 125 ] && echo \"\$1\" | grep -q 'bind_invalid): ELOOP ([0-9]*) at mount_binds'" _ "$OUT"
+rm -rf /tmp/bind-in /tmp/bind-link
+chkl "rootfs: no loop device left" 'backing' wait_until 100 no_loops
 
 # --------------------------------------------------------------- 10. leaks
 section "isolation and network (issue 10)"

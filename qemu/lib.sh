@@ -9,7 +9,8 @@
 #           under qemu-<arch>-static
 #   initrd  initramfs (cpio newc + gzip): busybox, rocker binaries, the probe
 #           (/rocker/libexec/rocker-probe), three squashfs test packages
-#           (xz, gzip, lz4: busybox + bin/probe + app.sh), qemu/guest-*.sh
+#           (xz, gzip, lz4: busybox + bin/probe + app.sh), a busybox root
+#           tree for rootfs mode (pkgs/rootfs.sqfs), qemu/guest-*.sh
 #   system  stage 2: boot the real kernel, qemu/guest-tests.sh runs every
 #           check and powers off; gated on the guest's `N passed, M failed`
 #
@@ -528,6 +529,11 @@ rq_initramfs() {
         echo "$c" >"$app/comp"
         mksquashfs "$app" "$r/pkgs/app-$c.sqfs" -comp "$c" -noappend -all-root -quiet >/dev/null
     done
+    # Rootfs mode (issue 13): a busybox tree of the guest's arch as the
+    # sandbox's whole root (cached by scripts/busybox-rootfs.sh).
+    local tree=$RQ_ROOT/.cache/rootfs/busybox-$RQ_TRIPLE.sqfs
+    "$RQ_ROOT/scripts/busybox-rootfs.sh" "$RQ_TRIPLE" "$tree" >/dev/null || die "scripts/busybox-rootfs.sh $RQ_TRIPLE failed"
+    cp "$tree" "$r/pkgs/rootfs.sqfs"
     (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet) | gzip -6 >"$w/initramfs.cpio.gz"
     say "initramfs: $(du -k "$w/initramfs.cpio.gz" | cut -f1) KB ($(ls -s "$r/pkgs" | tr '\n' ' '| sed 's/total [0-9]* //') KB packages)"
     rm -rf "$r" "$app" # only the cpio stays (cpio -t lists it)

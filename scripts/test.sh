@@ -7,7 +7,8 @@
 #   4. C client unit tests            C/Rust layout agreement, and (root) the
 #                                     sandbox on that arch's real kernel under
 #                                     QEMU system mode (ROCKER_QEMU=0 skips)
-#                                  6. integration tests on the host kernel (root)
+#                                  6. integration tests on the host kernel (root):
+#                                     the sandbox, rootfs mode
 # Ends with `N passed, M failed` over the suites; non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +49,7 @@ suite "C client unit tests" make -s rocker-c-test
 
 static_and_help() {
     local t=$1 b
-    for b in install_dir/$t/bin/rocker-master install_dir/$t/bin/rocker; do
+    for b in install_dir/$t/bin/rocker-master install_dir/$t/bin/rocker-runtime install_dir/$t/bin/rocker; do
         file -b "$b" | grep -q 'statically linked' || { echo "$b: not static: $(file -b "$b")"; return 1; }
         file -b "$b" | grep -q 'not stripped' && { echo "$b: not stripped"; return 1; }
         scripts/run-target.sh "$t" "$b" --help >/dev/null || { echo "$b --help failed under $t"; return 1; }
@@ -73,6 +74,10 @@ for t in "${TARGETS[@]}"; do
 done
 suite "size table" scripts/size.sh "${TARGETS[@]}"
 suite "integration tests (real kernel, root)" tests/integration/run.sh
+suite "rootfs mode: another distribution's tree (root)" tests/rootfs/run.sh
+suite "resource limits: cgroups and rlimits (root)" tests/limits/run.sh
+suite "OCI runtime end to end (real kernel, root)" tests/oci/run.sh
+suite "OCI runtime under containerd (real kernel, root)" bash -c 'scripts/setup-oci.sh && tests/oci/containerd.sh'
 
 echo
 [ ${#failed[@]} -eq 0 ] || printf 'failed suite: %s\n' "${failed[@]}"

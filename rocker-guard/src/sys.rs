@@ -71,6 +71,16 @@ pub trait Sys {
     fn unshare(&mut self, ns: NsFlags) -> Result<()>;
     /// PR_SET_DUMPABLE.
     fn set_dumpable(&mut self, on: bool) -> Result<()>;
+    /// fchdir(2).
+    fn fchdir(&mut self, fd: Fd) -> Result<()>;
+    /// chdir(2).
+    fn chdir(&mut self, path: CStr) -> Result<()>;
+    /// chroot(2).
+    fn chroot(&mut self, path: CStr) -> Result<()>;
+    /// pivot_root(2).
+    fn pivot_root(&mut self, new_root: CStr, put_old: CStr) -> Result<()>;
+    /// umount2(2).
+    fn umount2(&mut self, target: CStr, flags: UnmountFlags) -> Result<()>;
     /// One message to the master (over `notify`).
     fn notify(&mut self, msg: &[u8]) -> Result<()>;
     /// Test hook (`test_stall`): stop here until killed.
@@ -181,6 +191,26 @@ impl Sys for Kernel {
     #[inline]
     fn set_dumpable(&mut self, on: bool) -> Result<()> {
         prctl(syscalls::sys::prctl::PR_SET_DUMPABLE, usize::from(on), 0).map(|_| ())
+    }
+    #[inline]
+    fn fchdir(&mut self, fd: Fd) -> Result<()> {
+        fchdir(fd)
+    }
+    #[inline]
+    fn chdir(&mut self, path: CStr) -> Result<()> {
+        chdir(path)
+    }
+    #[inline]
+    fn chroot(&mut self, path: CStr) -> Result<()> {
+        chroot(path)
+    }
+    #[inline]
+    fn pivot_root(&mut self, new_root: CStr, put_old: CStr) -> Result<()> {
+        pivot_root(new_root, put_old)
+    }
+    #[inline]
+    fn umount2(&mut self, target: CStr, flags: UnmountFlags) -> Result<()> {
+        umount2(target, flags)
     }
     #[inline]
     fn notify(&mut self, msg: &[u8]) -> Result<()> {

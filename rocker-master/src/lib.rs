@@ -5,8 +5,10 @@
 //! admit it (or defer it while its data dir is still held), clone a guard,
 //! forward a guard's report (writing the id maps first), reap a guard, and
 //! keep a record of every running sandbox in its state dir, which a master
-//! restarted after a crash adopts. Every system call goes through [`Host`]:
-//! the state machine here is tested on the host against a fake.
+//! restarted after a crash adopts. Each sandbox has a cgroup of its own
+//! (when the host has cgroups), made before its guard and removed once the
+//! guard is reaped, whatever happened. Every system call goes through
+//! [`Host`]: the state machine here is tested on the host against a fake.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
@@ -18,9 +20,12 @@ pub mod state;
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
 
 use heapless::Vec;
 use host::{Addr4, Host, Msg, Port, Top};
+use rocker_cgroup::{Join, UNKNOWN};
 use rocker_proto::{
     self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
@@ -90,10 +95,28 @@ struct Sandbox {
     loop_claim: Option<u32>,
     /// The default gateway of a bridge network.
     gateway: [u8; 4],
+    /// The fds that join its cgroup, until the App's client has them.
+    join: Join,
+    /// cgroup v2: its `memory.events`, polled while it runs (OOM kills).
+    events: Option<OwnedFd>,
+    /// OOM kills logged so far.
+    ooms: u64,
 }
 
 impl Sandbox {
-    const FREE: Sandbox = Sandbox { state: State::Free, rec: Record::ZERO, notify: None, ctl: None, pidfd: None, client: None, loop_claim: None, gateway: [0; 4] };
+    const FREE: Sandbox = Sandbox {
+        state: State::Free,
+        rec: Record::ZERO,
+        notify: None,
+        ctl: None,
+        pidfd: None,
+        client: None,
+        loop_claim: None,
+        gateway: [0; 4],
+        join: Join::EMPTY,
+        events: None,
+        ooms: 0,
+    };
     fn live(&self) -> bool {
         self.state != State::Free
     }
@@ -118,7 +141,13 @@ struct Client {
     entrance: Entrance,
     /// The client's `reply_max` (0: a v1 client).
     reply_max: u32,
+    /// The recipe's blob (`entrance.blob_len` bytes of it).
+    blob: [u8; BLOB_KEEP],
 }
+
+/// Blob bytes kept per client from admission to reply: a working directory
+/// (`PATH_MAX` with its NUL).
+const BLOB_KEEP: usize = proto::PATH_MAX;
 
 impl Client {
     const FREE: Client = Client {
@@ -129,6 +158,7 @@ impl Client {
         deferred: None,
         entrance: Entrance::EMPTY,
         reply_max: 0,
+        blob: [0; BLOB_KEEP],
     };
     fn busy(&self) -> bool {
         self.waiting.is_some() || self.deferred.is_some()
@@ -194,11 +224,17 @@ impl<'t, H: Host> Master<'t, H> {
         let cl = self.t.clients.get(i)?;
         cl.fd.as_ref().map(|f| (f.raw(), !cl.busy()))
     }
-    /// The fd to watch for sandbox `b`: its guard's report socket while
-    /// starting, its pidfd when adopted.
-    pub fn box_fd(&self, b: usize) -> Option<Fd> {
+    /// The fd to watch for sandbox `b`, and for what (`POLLIN` or
+    /// `POLLPRI`): its guard's report socket while starting, its pidfd when
+    /// adopted, its `memory.events` while running (cgroup v2).
+    pub fn box_fd(&self, b: usize) -> Option<(Fd, i16)> {
         let bx = self.t.boxes.get(b)?;
-        bx.notify.as_ref().or(bx.pidfd.as_ref()).map(|f| f.raw()).filter(|&f| f >= 0)
+        let (fd, ev) = match (&bx.notify, &bx.pidfd, &bx.events) {
+            (Some(f), _, _) | (None, Some(f), _) => (f, syscalls::POLLIN),
+            (None, None, Some(f)) => (f, g::POLLPRI as i16),
+            _ => return None,
+        };
+        Some((fd.raw(), ev)).filter(|&(f, _)| f >= 0)
     }
     /// Whether a deferred request is waiting (the loop ticks faster then).
     pub fn has_deferred(&self) -> bool {
@@ -338,17 +374,24 @@ impl<'t, H: Host> Master<'t, H> {
 
     fn reply_list(&mut self, i: usize, size: usize) {
         let now = self.host.now();
-        let entries = self.t.boxes.iter().filter(|b| matches!(b.state, State::Running | State::Adopted)).map(|b| proto::ListEntry {
-            guard_pid: b.rec.pid,
-            app_id: b.rec.app_id,
-            start_ns: b.rec.start_ns,
-            guard_pname: b.rec.pname,
-            pkg: b.rec.pkg,
-            uptime_ns: now.saturating_sub(b.rec.start_ns),
-            net: u32::from(b.rec.net),
-            addr: b.rec.addr,
-            prefix: b.rec.prefix,
-            ..proto::ListEntry::EMPTY
+        let host = &mut self.host;
+        let entries = self.t.boxes.iter().filter(|b| matches!(b.state, State::Running | State::Adopted)).map(|b| {
+            let u = host.cg_usage(b.rec.name());
+            let known = |v: u64| if v == UNKNOWN { 0 } else { v };
+            proto::ListEntry {
+                guard_pid: b.rec.pid,
+                app_id: b.rec.app_id,
+                start_ns: b.rec.start_ns,
+                guard_pname: b.rec.pname,
+                pkg: b.rec.pkg,
+                uptime_ns: now.saturating_sub(b.rec.start_ns),
+                net: u32::from(b.rec.net),
+                addr: b.rec.addr,
+                prefix: b.rec.prefix,
+                pids: u.map_or(0, |u| known(u.pids).try_into().unwrap_or(u32::MAX)),
+                mem_bytes: u.map_or(0, |u| known(u.memory)),
+                mem_max: b.rec.mem_max,
+            }
         });
         match proto::encode_list_reply(entries, size, &mut self.t.list[..]) {
             Ok(n) => {
@@ -392,15 +435,16 @@ impl<'t, H: Host> Master<'t, H> {
         }
         let pkg_id = self.host.check_pkg(pkg.raw())?;
         let dirs = self.host.check_dirs(&spec)?;
-        // A group member (not root) uses root's power only on its own data,
-        // for an App of its own ids.
-        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid) {
+        // A group member (not root) uses root's power only on its own data
+        // and its own bind sources, for an App of its own ids.
+        let binds_ok = spec.binds.is_empty() || dirs.bind_uid == peer.uid;
+        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid || !binds_ok) {
             return Err(Fail::new(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED));
         }
         let now = self.host.now();
         let since = since.unwrap_or(now);
         let in_time = now.saturating_sub(since) < DEFER_NS;
-        let uses_dir = !spec.overlays.is_empty();
+        let uses_dir = !spec.overlays.is_empty() || spec.root.has_layer();
         let dir_held = uses_dir && self.t.boxes.iter().any(|b| b.live() && b.rec.data_id == dirs.data_id);
         let pkg_starting = self.t.boxes.iter().any(|b| b.state == State::Starting && b.rec.pkg_id == pkg_id);
         if (dir_held || pkg_starting) && in_time {
@@ -421,11 +465,10 @@ impl<'t, H: Host> Master<'t, H> {
             return Err(Fail::new(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR));
         }
         let reply_max = match spec.client {
-            ClientKind::V1 => 0,
+            ClientKind::V1 | ClientKind::Runtime => 0,
             ClientKind::Recipe(n) => n,
         };
-        let mut blob = [0u8; 0];
-        let ent = entrance(&spec, &mut blob)?;
+        let mut blob = [0u8; BLOB_KEEP];
         let b = self.t.boxes.iter().position(|b| !b.live()).ok_or(Fail::new(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD))?;
         let pname = self.fresh_name()?;
         let mut rec = Record::EMPTY;
@@ -436,7 +479,21 @@ impl<'t, H: Host> Master<'t, H> {
             .iter()
             .find(|x| matches!(x.state, State::Running | State::Adopted) && x.rec.pkg_id == pkg_id && x.rec.loop_dev != LOOP_NONE)
             .map(|x| x.rec.loop_dev);
-        let sp = self.host.spawn(&spec, &pname, pkg, loop_hint)?;
+        // Its cgroup first: the guard is cloned into it, the App's helper
+        // joins it (its fds are in the recipe), and it goes when the guard is
+        // reaped, or now if the start fails before there is a guard.
+        let join = self.host.cg_create(c(&pname), &spec.limits)?;
+        if spec.client != ClientKind::V1 {
+            spec.cgroup_fds = join.procs.len() as u8;
+        }
+        let started = entrance(&spec, &mut blob).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join)?)));
+        let (ent, sp) = match started {
+            Ok(x) => x,
+            Err(f) => {
+                self.cg_remove(c(&pname));
+                return Err(f);
+            }
+        };
         rec.pid = sp.pid;
         rec.pname = pname;
         rec.start_ns = now;
@@ -445,14 +502,16 @@ impl<'t, H: Host> Master<'t, H> {
         rec.gid = spec.gid;
         rec.data_id = if uses_dir { dirs.data_id } else { (0, 0) };
         rec.pkg_id = pkg_id;
+        rec.mem_max = spec.limits.mem_max.unwrap_or(0);
         for (d, &s) in rec.pkg.iter_mut().zip(spec.pkg_path) {
             *d = s;
         }
-        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), pidfd: None, client: Some(i), loop_claim: None, gateway };
+        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), client: Some(i), join, gateway, ..Sandbox::FREE };
         let cl = &mut self.t.clients[i];
         cl.waiting = Some(b);
         cl.entrance = ent;
         cl.reply_max = reply_max;
+        cl.blob = blob;
         Ok(())
     }
 
@@ -488,6 +547,7 @@ impl<'t, H: Host> Master<'t, H> {
         }
         if made {
             let _ = self.bridges.push(name);
+            self.host.bridge_mark(bridge);
             self.line(|l| {
                 l.push_str(b"bridge ").push_str(bridge).push_str(b" created ");
                 push_addr(l, sub);
@@ -528,13 +588,28 @@ impl<'t, H: Host> Master<'t, H> {
     fn resolve_paths(&mut self, spec: &SandboxSpec) -> Result<Paths, Fail> {
         let mut p = Paths::EMPTY;
         let too_long = |_| Fail::new(err::PATH_TOO_LONG, Errno::ENAMETOOLONG, step::VALIDATE);
-        p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        // Root mode has no exec dir (and no overlays: auto_overlay is off).
+        if !spec.exec_dir.is_empty() {
+            p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        }
         p.data = self.canon(spec.data_dir).map_err(too_long)?;
         if spec.auto_overlay {
             const SKIP: [&[u8]; 4] = [b"proc", b"sys", b"dev", b"run"];
             let private_tmp = spec.tmp_kb > 0;
             let mut over = false;
+            let mut links: Vec<[u8; 64], 4> = Vec::new();
             self.host.top_level(|name, kind| {
+                if let Top::Link(t) = kind {
+                    // Its target is a top-level dir of its own: say so.
+                    let mut l = [0u8; 64];
+                    let t = t.strip_prefix(b"/").unwrap_or(t);
+                    if name.len() + t.len() < 63 && !t.contains(&b'/') {
+                        l[..name.len()].copy_from_slice(name);
+                        l[name.len()] = b' ';
+                        l[name.len() + 1..name.len() + 1 + t.len()].copy_from_slice(t);
+                        let _ = links.push(l);
+                    }
+                }
                 if kind != Top::Dir || SKIP.contains(&name) || (private_tmp && name == b"tmp") {
                     return;
                 }
@@ -550,6 +625,21 @@ impl<'t, H: Host> Master<'t, H> {
             });
             if over {
                 return Err(Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::VALIDATE));
+            }
+            for l in links.iter() {
+                let l = c(l);
+                let (name, t) = l.split_at(l.iter().position(|&b| b == b' ').unwrap_or(0));
+                let mut full = [0u8; 64];
+                full[0] = b'/';
+                let t2 = t.get(1..).unwrap_or(&[]);
+                let Some(d) = full.get_mut(1..=t2.len()) else { continue };
+                d.copy_from_slice(t2);
+                if !p.contains(&full[..=t2.len()]) {
+                    continue;
+                }
+                self.line(|b| {
+                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: handled as /").push_str(t.get(1..).unwrap_or(&[]));
+                });
             }
             p.sort();
         } else {
@@ -645,8 +735,17 @@ impl<'t, H: Host> Master<'t, H> {
 
     /// Guard `b`'s report socket is readable: loop claims, then its report.
     pub fn on_guard(&mut self, b: usize) {
-        if self.t.boxes[b].state == State::Adopted {
-            return self.on_adopted_exit(b);
+        match (self.t.boxes[b].state, self.t.boxes[b].events.as_ref().map(|f| f.raw())) {
+            (State::Adopted, _) => return self.on_adopted_exit(b),
+            (State::Running, Some(fd)) => {
+                // memory.events changed (cgroup v2).
+                let n = self.host.cg_oom_kills(fd);
+                if n == UNKNOWN {
+                    self.t.boxes[b].events = None;
+                }
+                return self.log_oom(b, n);
+            }
+            _ => {}
         }
         loop {
             let Some(fd) = self.t.boxes[b].notify.as_ref().map(|f| f.raw()) else { return };
@@ -701,6 +800,8 @@ impl<'t, H: Host> Master<'t, H> {
         }
         let mut owned: Vec<OwnedFd, MAX_REPLY_FDS> = Vec::new();
         let mut ctl_fd = 0u32;
+        // The cgroup.procs fds go to the client, in the recipe's order.
+        let mut cg = core::mem::take(&mut self.t.boxes[b].join).procs.into_iter();
         for (k, role) in self.t.clients[i].entrance.fds.iter().enumerate() {
             let fd = match *role {
                 FdRole::Ctl => {
@@ -708,6 +809,7 @@ impl<'t, H: Host> Master<'t, H> {
                     self.t.boxes[b].ctl.take().ok_or(Fail::new(err::SYS, Errno::EBADF, step::OPEN_NS))?
                 }
                 FdRole::Ns(ns) => self.host.open_ns(rec.pid, ns).map_err(|e| Fail::new(err::SYS, e, step::OPEN_NS))?,
+                FdRole::Cgroup(_) => cg.next().ok_or(Fail::new(err::CGROUP_FAILED, Errno::EBADF, step::CGROUP))?,
             };
             owned.push(fd).map_err(|_| Fail::new(err::SYS, Errno::E2BIG, step::OPEN_NS))?;
         }
@@ -719,7 +821,8 @@ impl<'t, H: Host> Master<'t, H> {
         let mut out = [0u8; REPLY_MAX];
         let cl = &self.t.clients[i];
         let max = (cl.reply_max as usize).min(REPLY_MAX);
-        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, &[])) };
+        let blob = cl.blob.get(..cl.entrance.blob_len).unwrap_or(&[]);
+        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, blob)) };
         let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
         let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
         if !self.reply_and_close(i, out.get(..n).unwrap_or(&[]), &raw) {
@@ -730,6 +833,7 @@ impl<'t, H: Host> Master<'t, H> {
         bx.client = None;
         bx.rec.proc_start = self.host.proc_start(rec.pid);
         let rec = bx.rec;
+        self.t.boxes[b].events = self.host.cg_events(rec.name());
         if let Err(e) = self.host.state_save(&rec) {
             self.log_refuse(-rec.pid, &Fail::new(err::SYS, e, step::STATE));
         }
@@ -794,10 +898,41 @@ impl<'t, H: Host> Master<'t, H> {
             }
         }
         let name = self.t.boxes[b].rec.pname;
+        // Its cgroup: the OOM kills not logged yet, then away with it (and
+        // with whatever is left in it).
+        self.t.boxes[b].events = None;
+        if let Some(u) = self.host.cg_usage(c(&name)) {
+            self.log_oom(b, u.oom_kills);
+        }
+        self.cg_remove(c(&name));
         if matches!(self.t.boxes[b].state, State::Running | State::Adopted | State::Dying) {
             self.host.state_remove(c(&name));
         }
         self.t.boxes[b] = Sandbox::FREE;
+    }
+
+    fn cg_remove(&mut self, name: &[u8]) {
+        if let Err(e) = self.host.cg_remove(name) {
+            let mut en = [0u8; 24];
+            let k = e.write_to(&mut en);
+            self.line(|l| {
+                l.push_str(b"cgroup ").push_str(name).push_str(b" not removed: ").push_str(en.get(..k).unwrap_or(&[]));
+            });
+        }
+    }
+
+    /// Logs the OOM kills of sandbox `b` up to `n`, those not logged yet.
+    fn log_oom(&mut self, b: usize, n: u64) {
+        let bx = &mut self.t.boxes[b];
+        if n == UNKNOWN || n <= bx.ooms {
+            return;
+        }
+        bx.ooms = n;
+        let rec = bx.rec;
+        self.line(|l| {
+            l.push_str(b"oom guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name());
+            l.push_str(b": out of memory, ").push_u64(n).push_str(b" process(es) killed (memory limit ").push_u64(rec.mem_max).push_str(b")");
+        });
     }
 
     // ------------------------------------------------------------ adoption
@@ -807,9 +942,20 @@ impl<'t, H: Host> Master<'t, H> {
     /// time); stale records are removed.
     pub fn adopt_previous(&mut self) {
         let mut found: Vec<Record, MAX_BOXES> = Vec::new();
-        self.host.state_load(|_, r| {
-            let _ = found.push(r);
-        });
+        let mut bridges: Vec<[u8; proto::IFNAME_LEN], 4> = Vec::new();
+        self.host.state_load(
+            |_, r| {
+                let _ = found.push(r);
+            },
+            |b| {
+                let mut n = [0u8; proto::IFNAME_LEN];
+                for (d, &s) in n.iter_mut().zip(b) {
+                    *d = s;
+                }
+                let _ = bridges.push(n);
+            },
+        );
+        self.bridges = bridges;
         for rec in found {
             let slot = self.t.boxes.iter().position(|b| !b.live());
             match (self.host.adopt(&rec), slot) {
@@ -821,11 +967,20 @@ impl<'t, H: Host> Master<'t, H> {
                 }
                 _ => {
                     self.host.state_remove(rec.name());
+                    self.cg_remove(rec.name());
                     self.line(|l| {
                         l.push_str(b"stale record ").push_str(rec.name()).push_str(b" removed");
                     });
                 }
             }
+        }
+        // Cgroups of sandboxes that never had a record (their master died
+        // while they started): those without a process.
+        let n = self.host.cg_stale();
+        if n > 0 {
+            self.line(|l| {
+                l.push_str(b"removed ").push_u64(u64::from(n)).push_str(b" stale cgroup(s)");
+            });
         }
     }
 
@@ -886,6 +1041,9 @@ impl<'t, H: Host> Master<'t, H> {
         // Its bridges go with it (their sandboxes' veths go with them).
         while let Some(name) = self.bridges.pop() {
             self.host.bridge_remove(c(&name));
+            if let Ok(mark) = syscalls::CPath::<32>::new(b"br.").and_then(|mut m| m.push(c(&name)).map(|()| m)) {
+                self.host.state_remove(mark.as_bytes());
+            }
             self.line(|l| {
                 l.push_str(b"bridge ").push_str(c(&name)).push_str(b" removed");
             });
@@ -895,6 +1053,17 @@ impl<'t, H: Host> Master<'t, H> {
     /// Whether every sandbox is gone (after [`Master::shutdown`]).
     pub fn all_gone(&self) -> bool {
         !self.t.boxes.iter().any(|b| b.live())
+    }
+
+    /// The last of a stop: the cgroups of sandboxes still not reaped go,
+    /// with what is left in them.
+    pub fn finish(&mut self) {
+        for b in 0..MAX_BOXES {
+            if self.t.boxes[b].live() {
+                let name = self.t.boxes[b].rec.pname;
+                self.cg_remove(c(&name));
+            }
+        }
     }
 }
 
@@ -986,8 +1155,8 @@ impl Master<'_, host::Kernel> {
                 }
             }
             for b in 0..MAX_BOXES {
-                if let Some(fd) = self.box_fd(b) {
-                    fds[2 + MAX_CLIENTS + b] = PollFd { fd, events: POLLIN, revents: 0 };
+                if let Some((fd, events)) = self.box_fd(b) {
+                    fds[2 + MAX_CLIENTS + b] = PollFd { fd, events, revents: 0 };
                 }
             }
             let tick = Timespec::from_ms(if self.has_deferred() || self.stop { 20 } else { 500 });
@@ -1020,7 +1189,7 @@ impl Master<'_, host::Kernel> {
             if self.stop {
                 self.on_children();
                 if self.all_gone() || self.host.now() > deadline {
-                    return;
+                    return self.finish();
                 }
             } else {
                 self.tick();

@@ -44,6 +44,9 @@ pub struct Record {
     pub prefix: u8,
     /// The bridge its veth is a port of, NUL-padded.
     pub bridge: [u8; IFNAME_LEN],
+    /// Its memory limit, bytes (0: none), for `rocker ps`. Its cgroup is
+    /// named after it (removed when it ends, whoever adopted it).
+    pub mem_max: u64,
 }
 
 impl Record {
@@ -66,6 +69,7 @@ impl Record {
         addr: [0; 4],
         prefix: 0,
         bridge: [0; IFNAME_LEN],
+        mem_max: 0,
     };
 
     /// The name without its NULs.
@@ -74,8 +78,10 @@ impl Record {
     }
 }
 
-/// Bytes of a record on disk (368 before the network fields: still read).
-pub const RECORD_SIZE: usize = 392;
+/// Bytes of a record on disk: the first 360 as in the first version
+/// (368 bytes, still read), then the network and `mem_max`, then the end
+/// marker.
+pub const RECORD_SIZE: usize = 400;
 const RECORD_SIZE_V1: usize = 368;
 const MAGIC: u32 = 0x524B_5331; // "RKS1"
 
@@ -111,11 +117,12 @@ pub fn encode(r: &Record) -> [u8; RECORD_SIZE] {
     put(&mut b, 360, &[r.net, r.prefix]);
     put(&mut b, 364, &r.addr);
     put(&mut b, 368, &r.bridge);
+    put(&mut b, 384, &r.mem_max.to_ne_bytes());
     put(&mut b, RECORD_SIZE - 8, &u64::MAX.to_ne_bytes());
     b
 }
 
-/// A record from bytes: exact size, magic, end marker, a printable name
+/// A record from bytes (either size): magic, end marker, a printable name
 /// and NUL-terminated strings; `None` otherwise.
 pub fn decode(b: &[u8]) -> Option<Record> {
     let v1 = b.len() == RECORD_SIZE_V1;
@@ -153,6 +160,7 @@ pub fn decode(b: &[u8]) -> Option<Record> {
         addr: if v1 { [0; 4] } else { get(b, 364)? },
         prefix,
         bridge,
+        mem_max: if v1 { 0 } else { u(384)? },
     })
     .filter(|r| r.pid > 0)
 }
@@ -185,12 +193,13 @@ mod tests {
         old[..360].copy_from_slice(&b[..360]);
         old[360..].copy_from_slice(&u64::MAX.to_ne_bytes());
         assert_eq!(decode(&old), Some(r));
-        // The network fields round-trip.
+        // The network fields and mem_max round-trip.
         let mut n = r;
         n.net = rocker_proto::NET_BRIDGE as u8;
         n.addr = [10, 88, 0, 7];
         n.prefix = 16;
         n.bridge[..7].copy_from_slice(b"rocker0");
+        n.mem_max = 32 << 20;
         assert_eq!(decode(&encode(&n)), Some(n));
         let mut bad = b;
         bad[8] = b'\n';

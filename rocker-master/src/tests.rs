@@ -11,12 +11,12 @@ use rocker_proto::{
 };
 use rocker_spec::Ns;
 
-fn master(cfg: Config) -> Master<'static, Fake> {
+pub(crate) fn master(cfg: Config) -> Master<'static, Fake> {
     let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
     Master::new(Fake::new(), t, cfg)
 }
 
-fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+pub(crate) fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
     let mut r = RunReq::EMPTY;
     r.uid = 1000;
     r.gid = 1000;
@@ -33,12 +33,12 @@ fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8>
     b
 }
 
-fn ok_report() -> GuardReport {
+pub(crate) fn ok_report() -> GuardReport {
     GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: 7 }
 }
 
 /// Connects as root, sends `msg` with one fd, and lets the master handle it.
-fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
+pub(crate) fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
     let fd = m.host.connect(0);
     m.on_accept();
     m.host.say(fd, msg, 1);
@@ -47,22 +47,22 @@ fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
     fd
 }
 
-fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
+pub(crate) fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
     (0..MAX_CLIENTS).find(|&i| m.client_fd(i).map(|c| c.0) == Some(fd)).expect("client slot")
 }
 
-fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
+pub(crate) fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
     let s = m.host.sent_to(fd);
     assert_eq!(s.len(), 1, "one reply to fd {fd}: {:?}", m.host.sent);
     let v = decode_run_reply(&s[0].bytes).expect("a well-formed reply");
     (v.rep, s[0].fds, v.v2)
 }
 
-fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
+pub(crate) fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
     m.host.spawns.last().expect("a guard").pid
 }
 
-fn exit(m: &mut Master<'static, Fake>, pid: i32) {
+pub(crate) fn exit(m: &mut Master<'static, Fake>, pid: i32) {
     // A dead guard's report socket reads EOF once its queue is drained.
     if let Some(&fd) = m.host.notify_of.get(&pid) {
         m.host.guard_inbox.entry(fd).or_default().push_back(Vec::new());
@@ -71,7 +71,7 @@ fn exit(m: &mut Master<'static, Fake>, pid: i32) {
     m.on_children();
 }
 
-fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
+pub(crate) fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
     (0..MAX_BOXES).find(|&b| m.t.boxes[b].live() && m.t.boxes[b].rec.pid == pid).expect("box")
 }
 
@@ -123,7 +123,7 @@ fn one_uid_cannot_take_every_slot() {
 fn a_group_member_runs_only_its_own_ids_on_its_own_data() {
     let mut m = master(Config { group: Some(1000), ..Default::default() });
     m.host.group_pids.insert(1500);
-    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000 });
+    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000, bind_uid: 1000 });
     for (uid, gid, ok) in [(1001, 1000, false), (1000, 1001, false), (1000, 1000, true)] {
         let fd = m.host.connect(1000);
         m.on_accept();
@@ -195,8 +195,8 @@ fn test_hooks_need_the_switch() {
 fn a_group_member_needs_its_own_data_dir() {
     let mut m = master(Config { group: Some(1000), ..Default::default() });
     m.host.group_pids.insert(1500);
-    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0 });
-    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000 });
+    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0, bind_uid: 0 });
+    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000, bind_uid: 1000 });
     for (dir, ok) in [(&b"/d/theirs"[..], false), (b"/d/mine", true)] {
         let fd = m.host.connect(1000);
         m.on_accept();
@@ -230,12 +230,13 @@ fn run_reply_carries_the_entrance_and_the_recipe() {
     let s = m.host.sent_to(fd);
     let v = decode_run_reply(&s[0].bytes).unwrap();
     assert!(v.v2);
-    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 6, 0, 6));
+    // ctl, the sandbox's cgroup.procs, 5 namespaces.
+    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 7, 0, 7));
     assert_eq!(v.rep.pname(), b"rg-000000000001");
     let ops: Vec<u16> = (0..v.n_ops()).map(|i| v.op(i).unwrap().op).collect();
     assert_eq!(
         ops,
-        [op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
+        [op::JOIN_CGROUP, op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
     );
     // Running: recorded in the state dir, listed, connection closed.
     assert!(m.host.state.contains_key(&b"rg-000000000001"[..]));
@@ -439,7 +440,7 @@ fn a_legacy_loop_left_without_auto_clear_is_detached() {
 
 // ---------------------------------------------------------------- adoption
 
-fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
+pub(crate) fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
     let mut r = Record::EMPTY;
     r.pid = pid;
     r.pname[..name.len()].copy_from_slice(name.as_bytes());
@@ -557,6 +558,16 @@ fn a_top_level_symlink_is_handled_as_its_target() {
     m.host.root.push(("opt".into(), Some("/nonexistent".into())));
     request(&mut m, run_msg(b"/opt/data", |_| {}));
     assert_eq!(m.host.spawns[0].data_dir, b"/opt/data");
+    // No overlay named (the seed's rule): the link's target is overlaid
+    // once, and the log says so.
+    let mut m = master(Config::default());
+    m.host.root.retain(|(n, _)| n != "var");
+    m.host.root.push(("var".into(), Some("/srv".into())));
+    m.host.root.push(("srv".into(), None));
+    request(&mut m, run_msg(b"/d/app", |r| r.n_overlay = 0));
+    assert!(m.host.spawns[0].overlays.contains(&"/srv".to_string()));
+    assert!(!m.host.spawns[0].overlays.contains(&"/var".to_string()));
+    assert!(m.host.logged("/var is a symlink to a top-level dir: handled as /srv"), "{:?}", m.host.log);
 }
 
 #[test]
@@ -744,4 +755,107 @@ fn a_v1_client_cannot_ask_for_a_network() {
     let (r, _, _) = reply(&m, fd);
     assert_eq!(r.err, err::UNSUPPORTED);
     assert!(m.host.spawns.is_empty() && m.host.net_calls.is_empty());
+}
+
+#[test]
+fn a_restarted_master_still_removes_the_bridge_rocker_made() {
+    let mut m = master(Config::default());
+    started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    assert!(m.host.bridge_marks.contains(&b"rk0"[..]));
+    // The master dies (SIGKILL): a new one over the same state dir.
+    let host = std::mem::take(&mut m.host);
+    let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
+    let mut m2 = Master::new(host, t, Config::default());
+    m2.host.alive.insert(1000);
+    m2.adopt_previous();
+    m2.shutdown();
+    assert_eq!(m2.host.net_calls.last().unwrap(), "bridge_remove rk0");
+    assert!(m2.host.bridge_marks.is_empty());
+}
+
+// ---------------------------------------------------------------- root mode
+
+fn root_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+    run_msg(data, |r| {
+        r.root = rocker_proto::ROOT_PKG;
+        r.exec_dir = b"";
+        r.n_overlay = 0;
+        f(r);
+    })
+}
+
+#[test]
+fn root_mode_overlays_nothing_of_the_host() {
+    let mut m = master(Config::default());
+    m.host.root.push(("lib".into(), Some("usr/lib".into())));
+    let fd = request(&mut m, root_msg(b"/d/app", |r| r.cwd = b"/srv/app"));
+    let sp = &m.host.spawns[0];
+    assert!(sp.overlays.is_empty() && sp.exec_dir.is_empty(), "no auto-overlay, no exec dir");
+    assert_eq!((sp.data_dir.as_slice(), sp.tmp_kb), (&b"/d/app"[..], rocker_spec::TMP_SIZE_KB));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    // The App's working directory: the last op, its path in the blob.
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    let last = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!((last.op, last.step, last.a, last.b), (op::CHDIR, rocker_proto::step::CHDIR, 0, 9));
+    assert_eq!(&v.blob[..9], b"/srv/app\0");
+    // An exec dir or a named overlay in root mode: refused.
+    let fd = request(&mut m, root_msg(b"/d/x", |r| r.exec_dir = b"/opt/x"));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step), (err::ROOT_INVALID, Errno::EINVAL.raw(), rocker_proto::step::VALIDATE));
+}
+
+#[test]
+fn root_mode_holds_its_data_dir_unless_read_only() {
+    let mut m = master(Config::default());
+    request(&mut m, root_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    // The upper layer is in the data dir: a second sandbox on it waits.
+    request(&mut m, root_msg(b"/d/app", |_| {}));
+    assert!(m.has_deferred());
+    assert_eq!(m.host.spawns.len(), 1);
+    // Read-only: nothing is written there, so nothing is held.
+    let mut m = master(Config::default());
+    for _ in 0..2 {
+        request(&mut m, root_msg(b"/d/ro", |r| r.root_flags = rocker_proto::ROOT_RO));
+        let pid = spawned_pid(&m);
+        m.host.guard_says(pid, ok_report());
+        m.on_guard(box_of(&m, pid));
+    }
+    assert_eq!(m.host.spawns.len(), 2);
+    // ... and both share the package's loop device.
+    assert_eq!((m.host.spawns[0].loop_hint, m.host.spawns[1].loop_hint), (None, Some(7)));
+}
+
+#[test]
+fn a_group_member_binds_only_what_it_owns() {
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    for (bind_uid, ok) in [(0, false), (u32::MAX, false), (1000, true)] {
+        m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000, bind_uid });
+        let fd = m.host.connect(1000);
+        m.on_accept();
+        m.host.say(
+            fd,
+            root_msg(b"/d/member", |r| {
+                r.binds[0] = rocker_proto::Bind { src: b"/srv/x", dst: b"/x" };
+                r.n_binds = 1;
+            }),
+            1,
+        );
+        m.on_client(slot_of(&m, fd), true);
+        if ok {
+            assert!(m.host.sent_to(fd).is_empty());
+        } else {
+            let (r, _, _) = reply(&m, fd);
+            assert_eq!((r.err, r.sys_errno, r.step), (err::PERMISSION_DENIED, Errno::EACCES.raw(), rocker_proto::step::PEER_CRED));
+        }
+    }
 }

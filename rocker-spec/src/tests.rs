@@ -103,6 +103,8 @@ fn ver3_fields_reach_the_spec_and_never_a_v1_client() {
     r.seccomp = rocker_proto::SECCOMP_UNCONFINED;
     r.root = rocker_proto::ROOT_PKG;
     r.root_flags = rocker_proto::ROOT_RO;
+    r.exec_dir = b"";
+    r.n_overlay = 0;
     r.cwd = b"/srv";
     let b = body(&r, RUN_REQ_SIZE);
     let req = RunReq::decode(&b).unwrap();
@@ -151,4 +153,169 @@ fn settings_for_what_is_shared_or_absent_are_refused() {
         let e = SandboxSpec::from_run(&req).unwrap_err();
         assert_eq!((e.code(), e.errno(), e.step()), (rocker_proto::err::ISOLATION_INVALID, Errno::EINVAL, rocker_proto::step::VALIDATE), "case {k}");
     }
+}
+
+fn root_req() -> RunReq<'static> {
+    let mut r = RunReq::EMPTY;
+    r.uid = 1000;
+    r.gid = 1000;
+    r.pkg = b"/srv/bullseye.sqfs";
+    r.data_dir = b"/srv/data";
+    r.reply_max = 8192;
+    r.root = rocker_proto::ROOT_PKG;
+    r
+}
+
+fn spec_of<T>(r: &RunReq, f: impl FnOnce(Result<SandboxSpec, Fail>) -> T) -> T {
+    let b = body(r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    f(SandboxSpec::from_run(&req))
+}
+
+#[test]
+fn root_mode_has_no_exec_dir_no_overlays_and_its_own_dev() {
+    let mut r = root_req();
+    r.root_flags = rocker_proto::ROOT_NO_PIVOT;
+    spec_of(&r, |s| {
+        let s = s.unwrap();
+        assert_eq!(s.root, Root::Pkg { read_only: false, no_pivot: true });
+        assert!(s.root.is_own() && s.root.has_layer() && s.root.no_pivot());
+        assert!(!s.auto_overlay && s.overlays.is_empty() && s.exec_dir.is_empty() && s.private_dev);
+    });
+    r.root_flags = rocker_proto::ROOT_RO;
+    spec_of(&r, |s| assert!(!s.unwrap().root.has_layer()));
+    let root_invalid = |r: &RunReq| spec_of(r, |s| {
+        let f = s.unwrap_err();
+        (f.code(), f.errno(), f.step())
+    });
+    let want = (err::ROOT_INVALID, Errno::EINVAL, step::VALIDATE);
+    let mut a = root_req();
+    a.exec_dir = b"/opt/app";
+    assert_eq!(root_invalid(&a), want, "an exec dir means nothing in root mode");
+    let mut a = root_req();
+    a.overlays[0] = b"/usr";
+    a.n_overlay = 1;
+    assert_eq!(root_invalid(&a), want, "no host dir is overlaid in root mode");
+    let mut a = root_req();
+    a.share = rocker_proto::SHARE_DEV;
+    assert_eq!(root_invalid(&a), want, "the host's /dev is not shared in root mode");
+    let mut a = seed_req();
+    a.reply_max = 8192;
+    a.root_flags = rocker_proto::ROOT_RO;
+    assert_eq!(root_invalid(&a), want, "root flags without root mode");
+    let mut a = root_req();
+    a.data_dir = b"";
+    assert_eq!(root_invalid(&a).0, err::PATH_INVALID, "the data dir is still required");
+    let mut a = root_req();
+    a.pkg = b"rel.sqfs";
+    assert_eq!(root_invalid(&a).0, err::PATH_RELATIVE);
+    // SHARE_TMP: no private tmpfs on the tree's own /tmp.
+    let mut a = root_req();
+    a.share = rocker_proto::SHARE_TMP;
+    spec_of(&a, |s| assert_eq!(s.unwrap().tmp_kb, 0));
+}
+
+#[test]
+fn cwd_and_binds_are_canonical_absolute_paths() {
+    for (cwd, ok) in [(&b"/srv/app"[..], true), (b"/", true), (b"srv", false), (b"/srv/../etc", false), (b"/srv/", false), (b"/a//b", false)] {
+        let mut r = root_req();
+        r.cwd = cwd;
+        spec_of(&r, |s| match s {
+            Ok(s) => assert!(ok && s.cwd == cwd, "{cwd:?}"),
+            Err(f) => assert!(!ok && f.code() == err::ROOT_INVALID, "{cwd:?}: {f:?}"),
+        });
+    }
+    let binds: [(&[u8], &[u8], bool); 10] = [
+        (b"/srv/in", b"", true),
+        (b"/srv/in", b"/data", true),
+        (b"/dev/ttyUSB0", b"/serial", true),
+        (b"srv/in", b"/data", false),
+        (b"/srv/../etc", b"/data", false),
+        (b"/srv/in", b"data", false),
+        (b"/srv/in", b"/data/../etc", false),
+        (b"/srv/in", b"/", false),
+        (b"/srv/in", b"/proc/sys", false),
+        (b"/dev/sda", b"", false),
+    ];
+    for (src, dst, ok) in binds {
+        for host_mode in [false, true] {
+            let mut r = if host_mode { seed_req() } else { root_req() };
+            r.reply_max = 8192;
+            r.binds[0] = Bind { src: b"/srv/ok", dst: b"" };
+            r.binds[1] = Bind { src, dst };
+            r.n_binds = 2;
+            r.bind_rw = 2;
+            spec_of(&r, |s| match s {
+                Ok(s) => assert!(ok && s.binds.len() == 2 && s.bind_rw == 2),
+                Err(f) => assert!(!ok && (f.code(), f.slot(), f.step()) == (err::BIND_INVALID, 1, step::VALIDATE), "{f:?}"),
+            });
+        }
+    }
+}
+
+#[test]
+fn the_working_directory_is_the_apps_last_op_with_its_path_in_the_blob() {
+    let mut r = root_req();
+    r.cwd = b"/srv/app";
+    spec_of(&r, |s| {
+        let s = s.unwrap();
+        let mut blob = [0xffu8; 64];
+        let e = entrance(&s, &mut blob).unwrap();
+        let last = e.ops.last().unwrap();
+        assert_eq!(*last, Op { op: op::CHDIR, step: step::CHDIR, a: 0, b: 9, c: 0 });
+        assert_eq!(e.ops[e.ops.len() - 2].op, op::SETSID);
+        assert_eq!((e.blob_len, &blob[..9]), (9, &b"/srv/app\0"[..]));
+        // It does not fit: refused, never cut.
+        let f = entrance(&s, &mut [0u8; 8]).unwrap_err();
+        assert_eq!((f.code(), f.errno(), f.step()), (err::UNSUPPORTED, Errno::E2BIG, step::REPLY));
+    });
+    // No cwd: no op, no blob.
+    spec_of(&root_req(), |s| {
+        let e = entrance(&s.unwrap(), &mut []).unwrap();
+        assert_eq!((e.ops.last().unwrap().op, e.blob_len), (op::SETSID, 0));
+    });
+}
+
+#[test]
+fn runtime_recipe_runs_in_place() {
+    // The OCI runtime's container process: no fds, no setns; its rlimits
+    // first (raising a hard limit needs privilege), its groups from the
+    // blob, its capabilities kept across setresuid, no_new_privs only when
+    // asked, then its session and working directory.
+    let mut r = seed_req();
+    r.reply_max = 8192;
+    let b = body(&r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let mut spec = SandboxSpec::from_run(&req).unwrap();
+    spec.client = Client::Runtime;
+    let lim = [Rlimit { resource: 7, cur: 100, max: 200 }];
+    spec.rlimits = &lim;
+    spec.groups = &[10, 20];
+    spec.caps = Caps { bounding: 0x30, permitted: 0x20, inheritable: 0x20, ambient: 0x20 };
+    spec.no_new_privs = false;
+    spec.cwd = b"/w";
+    let mut blob = [0u8; 64];
+    let e = entrance(&spec, &mut blob).unwrap();
+    assert!(e.fds.is_empty());
+    let o = |op, step, a, b, c| Op { op, step, a, b, c };
+    let want = [
+        o(op::PRLIMIT, step::PRLIMIT, 7, 100, 200),
+        o(op::SETGROUPS, step::DROP_GROUPS, 0, 2, 0),
+        o(op::CAPBSET, step::CAPBSET, 0, 0x30, 0),
+        o(op::SETRESGID, step::SETRESGID, 0, 1000, 0),
+        o(op::SETRESUID, step::SETRESUID, 1, 1000, 0),
+        o(op::CAPSET, step::DROP_CAPS, 0, 0x20, 0x20),
+        o(op::AMBIENT, step::AMBIENT, 0, 0x20, 0),
+        o(op::APP, step::CLONE_APP, 0, 0, 0),
+        o(op::SETSID, step::SETSID, 0, 0, 0),
+        o(op::CHDIR, step::CHDIR, 8, 3, 0),
+    ];
+    assert_eq!(&e.ops[..], &want[..]);
+    assert_eq!(&blob[..8], [10u32.to_ne_bytes(), 20u32.to_ne_bytes()].concat().as_slice());
+    assert_eq!(&blob[8..11], b"/w\0");
+    assert_eq!(e.blob_len, 11);
+    // No capabilities: no keepcaps.
+    spec.caps = Caps::default();
+    let e = entrance(&spec, &mut blob).unwrap();
+    assert!(e.ops.iter().any(|x| x.op == op::SETRESUID && x.a == 0));
 }
