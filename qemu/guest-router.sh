@@ -188,11 +188,23 @@ MLOG=/tmp/rocker-master.log
 BOXES=/tmp/boxes # "i GUARD_PID NAME APP_PID" per running sandbox
 TMO=120
 
+# start_master: as procd starts a service, in a delegated cgroup of its own
+# when there is cgroup2 ($MBASE; the master moves into its leaf `master`
+# and makes a cgroup per sandbox below it). Then the baseline of what must
+# be left at the end: the master's fds, the cgroup dirs.
 start_master() {
     : >"$MLOG"
-    rocker-master --socket $SOCK "$@" 2>>"$MLOG" &
+    if [ -n "$MBASE" ]; then
+        sh -c "echo \$\$ >$MBASE/cgroup.procs && exec rocker-master --socket $SOCK" 2>>"$MLOG" &
+    else
+        rocker-master --socket $SOCK 2>>"$MLOG" &
+    fi
     MPID=$!
     wait_until 100 grep -q 'listening on' "$MLOG"
+    MFD0=$(ls /proc/$MPID/fd | wc -l)
+    CGD0=
+    [ -z "$CG" ] || CGD0=$(find $CG -type d | sort)
+    report "master: $(grep -m1 'cgroup' "$MLOG" | sed 's/^rocker-master: //')"
 }
 stop_master() {
     kill -TERM "$MPID"
@@ -286,11 +298,16 @@ chown 1000:1000 /home/app
 grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
 # A router (OpenWrt's procd) mounts cgroup2 at /sys/fs/cgroup: so does this
 # guest, when the kernel has it, for a master that makes a cgroup per sandbox.
-CG=
+CG= MBASE=
 if grep -qw cgroup2 /proc/filesystems; then
     mkdir -p /sys/fs/cgroup
     if mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 cgroup2 /sys/fs/cgroup; then
         CG=/sys/fs/cgroup
+        MBASE=$CG/services/rocker/instance1
+        mkdir -p $MBASE
+        ctl=
+        for c in memory cpu pids; do grep -qw $c $CG/cgroup.controllers && ctl="$ctl +$c"; done
+        for d in $CG $CG/services $CG/services/rocker; do echo "$ctl" >$d/cgroup.subtree_control; done
     fi
 fi
 section "$MODE: $(uname -r), $(sed -n 's/^MemTotal: *//p' /proc/meminfo) MemTotal, cgroup2 ${CG:-none} ($(cat $CG/cgroup.controllers 2>/dev/null))"
@@ -304,14 +321,11 @@ case $HELP in *cgroup* | *--memory* | *--pids*) report "rocker run offers cgroup
 
 MOUNTS0=$(cat /proc/mounts)
 NET0=$(ls /sys/class/net | tr '\n' ' ')
-CGD0=
-[ -n "$CG" ] && CGD0=$(find $CG -type d | sort)
 
 # ------------------------------------------------------------ router mode
 router() {
     start_master
     chk "rocker-master listens on $SOCK (pid $MPID)" "$(oneline "$(cat "$MLOG")")" [ -S $SOCK ]
-    MFD0=$(ls /proc/$MPID/fd | wc -l)
     quiet
     meminfo B
     slabs B
@@ -423,7 +437,7 @@ router() {
     rm -rf /data/box-*
     quiet
     meminfo D
-    report "after removing the $NUP data dirs: MemAvailable $D_MemAvailable kB ($((D_MemAvailable - B_MemAvailable)) kB against before), Slab $D_Slab kB (before $B_Slab), SUnreclaim $D_SUnreclaim kB (before $B_SUnreclaim), Shmem $D_Shmem kB (before $B_Shmem)"
+    report "after removing the $NUP data dirs$(cgstat): MemAvailable $D_MemAvailable kB ($((D_MemAvailable - B_MemAvailable)) kB against before), Slab $D_Slab kB (before $B_Slab), SUnreclaim $D_SUnreclaim kB (before $B_SUnreclaim), Shmem $D_Shmem kB (before $B_Shmem)"
     # rocker.rounds=R: R-1 more rounds of start all, end all, remove the
     # data dirs; what each round keeps tells a leak from caches warming up
     r=1
@@ -437,13 +451,20 @@ router() {
         quiet
         meminfo R
         pss "$MPID"
-        report "round $r ($n2 sandboxes started and ended): MemAvailable $R_MemAvailable kB ($((R_MemAvailable - D_MemAvailable)) kB against round $((r - 1))), SUnreclaim $R_SUnreclaim kB, master PSS $P_PSS kB"
+        report "round $r ($n2 sandboxes started and ended): MemAvailable $R_MemAvailable kB ($((R_MemAvailable - D_MemAvailable)) kB against round $((r - 1))), SUnreclaim $R_SUnreclaim kB, master PSS $P_PSS kB$(cgstat)"
         eval "D_MemAvailable=\$R_MemAvailable"
     done
     [ "$ROUNDS" -gt 1 ] && leaks "$MFD0"
     stop_master
     chk "rocker-master stops on SIGTERM (exit 0, socket removed)" "rc=$SRC $(ls $SOCK 2>&1)" [ "$SRC:$(ls $SOCK 2>/dev/null)" = 0: ]
     report "summary: $NUP/$NBOX sandboxes, isolation$ISO_ON; MemAvailable $B_MemAvailable -> $W_MemAvailable kB ($RPT_DROP kB, $((RPT_DROP / RPT_N)) kB each: user $user + kernel $((RPT_DROP / RPT_N - user))); Slab $B_Slab -> $W_Slab kB"
+}
+
+# cgstat: ", cgroups below the master's: N live, M dying" (cgroup.stat: a
+# removed memory cgroup lingers, dying, while pages are still charged to it)
+cgstat() {
+    [ -n "$MBASE" ] || return 0
+    awk '/^nr_descendants/{ l = $2 } /^nr_dying_descendants/{ d = $2 } END{ printf ", cgroups below the master'"'"'s: %d live, %d dying", l, d }' "$MBASE/cgroup.stat"
 }
 
 # leaks MFD0: nothing of the sandboxes is left
@@ -476,7 +497,6 @@ leaks() {
 memory() {
     start_master
     chk "rocker-master listens on $SOCK (pid $MPID)" "$(oneline "$(cat "$MLOG")")" [ -S $SOCK ]
-    MFD0=$(ls /proc/$MPID/fd | wc -l)
     sleep 1
     report "master fresh: $(pss_line "$MPID")"
     smaps "$MPID"

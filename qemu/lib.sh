@@ -530,10 +530,15 @@ rq_initramfs() {
         mksquashfs "$app" "$r/pkgs/app-$c.sqfs" -comp "$c" -noappend -all-root -quiet >/dev/null
     done
     # Rootfs mode (issue 13): a busybox tree of the guest's arch as the
-    # sandbox's whole root (cached by scripts/busybox-rootfs.sh).
-    local tree=$RQ_ROOT/.cache/rootfs/busybox-$RQ_TRIPLE.sqfs
-    "$RQ_ROOT/scripts/busybox-rootfs.sh" "$RQ_TRIPLE" "$tree" >/dev/null || die "scripts/busybox-rootfs.sh $RQ_TRIPLE failed"
-    cp "$tree" "$r/pkgs/rootfs.sqfs"
+    # sandbox's whole root (cached by scripts/busybox-rootfs.sh). Not in the
+    # small initramfs (guest-init.sh then skips its stage-1 rootfs checks).
+    if [ "$RQ_INITRD" = small ]; then
+        touch "$r/etc/rocker-initrd-small"
+    else
+        local tree=$RQ_ROOT/.cache/rootfs/busybox-$RQ_TRIPLE.sqfs
+        "$RQ_ROOT/scripts/busybox-rootfs.sh" "$RQ_TRIPLE" "$tree" >/dev/null || die "scripts/busybox-rootfs.sh $RQ_TRIPLE failed"
+        cp "$tree" "$r/pkgs/rootfs.sqfs"
+    fi
     (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet) | gzip -6 >"$w/initramfs.cpio.gz"
     say "initramfs: $(du -k "$w/initramfs.cpio.gz" | cut -f1) KB ($(ls -s "$r/pkgs" | tr '\n' ' '| sed 's/total [0-9]* //') KB packages)"
     rm -rf "$r" "$app" # only the cpio stays (cpio -t lists it)
