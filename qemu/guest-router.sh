@@ -14,6 +14,8 @@
 #                        sandboxes once MemFree is below this
 #   rocker.rounds=R      (default 1) the router run starts and ends all
 #                        R times, reporting what each round kept
+#   rocker.cgroup=0      no cgroup2 mounted: the master runs without cgroups
+#                        (what a cgroup per sandbox costs, by difference)
 #
 # The seed's configuration: package /pkgs/app-xz.sqfs, exec dir
 # /var/your_APP/execdir, overlays /usr /var /etc /home /root, uid/gid 1000,
@@ -167,7 +169,7 @@ pagemaps() {
 }
 
 # kernel command line
-MODE=router NBOX=100 NSTART=1000 FLOOR=3072 ROUNDS=1
+MODE=router NBOX=100 NSTART=1000 FLOOR=3072 ROUNDS=1 CGROUP=1
 for a in $(cat /proc/cmdline); do
     case $a in
     rocker.mode=*) MODE=${a#*=} ;;
@@ -175,6 +177,7 @@ for a in $(cat /proc/cmdline); do
     rocker.starts=*) NSTART=${a#*=} ;;
     rocker.floor=*) FLOOR=${a#*=} ;;
     rocker.rounds=*) ROUNDS=${a#*=} ;;
+    rocker.cgroup=*) CGROUP=${a#*=} ;;
     esac
 done
 
@@ -299,7 +302,7 @@ grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
 # A router (OpenWrt's procd) mounts cgroup2 at /sys/fs/cgroup: so does this
 # guest, when the kernel has it, for a master that makes a cgroup per sandbox.
 CG= MBASE=
-if grep -qw cgroup2 /proc/filesystems; then
+if [ "$CGROUP" = 1 ] && grep -qw cgroup2 /proc/filesystems; then
     mkdir -p /sys/fs/cgroup
     if mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup 2>/dev/null || mount -t cgroup2 cgroup2 /sys/fs/cgroup; then
         CG=/sys/fs/cgroup
