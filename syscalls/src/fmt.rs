@@ -105,7 +105,10 @@ impl<const N: usize> Buf<N> {
     }
     /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&[])
+        // SAFETY: len <= N always: it only grows through `append`, which
+        // checks the end against the buffer. (No check at every call site:
+        // -136 B armv7, -192 B mipsel.)
+        unsafe { self.buf.get_unchecked(..self.len) }
     }
     /// Bytes written so far.
     pub fn len(&self) -> usize {
