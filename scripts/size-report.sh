@@ -98,7 +98,7 @@ awk '
         if ($1 ~ /^\*/ || file ~ /^\(/ || file == "") next
         n = hex(sz); if (n == 0) next
         sub(/^.*\//, "", file)
-        if (file ~ /^cc[A-Za-z0-9]+\.o$/) file = "rocker.c"
+        if (file ~ /^cc[A-Za-z0-9]+\.o$/) file = "rocker.c, lean.c (" file ")"
         s[file] += n; tot += n
     }
     END { for (o in s) printf "  %-28s %8d  %5.1f%%\n", o, s[o], 100 * s[o] / tot }
