@@ -638,7 +638,7 @@ impl<'t, H: Host> Master<'t, H> {
                     continue;
                 }
                 self.line(|b| {
-                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: handled as /").push_str(t.get(1..).unwrap_or(&[]));
+                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: using /").push_str(t.get(1..).unwrap_or(&[]));
                 });
             }
             p.sort();

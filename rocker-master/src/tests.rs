@@ -567,7 +567,7 @@ fn a_top_level_symlink_is_handled_as_its_target() {
     request(&mut m, run_msg(b"/d/app", |r| r.n_overlay = 0));
     assert!(m.host.spawns[0].overlays.contains(&"/srv".to_string()));
     assert!(!m.host.spawns[0].overlays.contains(&"/var".to_string()));
-    assert!(m.host.logged("/var is a symlink to a top-level dir: handled as /srv"), "{:?}", m.host.log);
+    assert!(m.host.logged("/var is a symlink to a top-level dir: using /srv"), "{:?}", m.host.log);
 }
 
 #[test]
