@@ -499,9 +499,12 @@ if SM.get("master_after_load") and SM.get("guard_fresh"):
           f"{scale.get('rocker_asked', '?')} sandbox slots, the LIST reply of "
           f"{scale.get('load_listed', '?')} entries and a few client slots, and those pages stay dirty after "
           "every sandbox has ended (the slots are reset, not released).")
+    ml_ = MEM.get("master_idle_load")
     w(f"* **The binary's own pages** ({text_f} KiB PSS after the load): text, rodata and data are in the page "
       "cache (fault-around maps the whole text on the first faults); with no guard running the master's PSS "
-      "counts them in full, with guards running they are shared.")
+      "counts them in full, with guards running they are shared. A PSS budget below the binary's resident "
+      "size can only be met while guards share it"
+      + (f"; the anonymous part alone (Pss_Anon) is {ml_[6]} KiB after the load." if ml_ else "."))
     w(f"* **The guard** writes only {gf.get('[stack]', Z)[5]} KiB of stack and {gf.get('.bss', Z)[5]} KiB of "
       ".bss of its own (Private_Dirty); the rest of its PSS is its half of the master's pages it still "
       "shares copy-on-write (it is cloned from the master, not exec'd): the master's stack "

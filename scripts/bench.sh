@@ -21,12 +21,13 @@
 #
 # Environment:
 #   BENCH_NO_DOCKER=1     skip docker (no docker.io/containerd install either)
-#   BENCH_RUNS=100        measured runs per start-latency row (>= 30)
-#   BENCH_ROUNDS=10       rounds the runs are spread over (interleaving)
+#   BENCH_RUNS=300        measured runs per start-latency row (>= 30)
+#   BENCH_ROUNDS=30       rounds the runs are spread over (interleaving; the
+#                         paired ratios are medians over the rounds)
 #   BENCH_DOCKER_RUNS=30  measured runs for docker
 #   BENCH_SCALE=100       concurrent sandboxes in the scale test (and the load)
 #   BENCH_LOAD_SEQ=1000   sequential starts in the memory load
-#   BENCH_QUIET_WAIT=15   before each latency round, wait up to this many seconds
+#   BENCH_QUIET_WAIT=5    before each latency round, wait up to this many seconds
 #   BENCH_QUIET_PSI=10    for CPU pressure (/proc/pressure/cpu some avg10) below this
 #   BENCH_OUT=bench       where results.md and startup.svg go
 #   BENCH_NICE=-10        niceness of the whole run (every runtime and daemon
@@ -37,10 +38,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-RUNS=${BENCH_RUNS:-100}
-ROUNDS=${BENCH_ROUNDS:-10}
+RUNS=${BENCH_RUNS:-300}
+ROUNDS=${BENCH_ROUNDS:-30}
 NICE=${BENCH_NICE:--10}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-15}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-5}
 QUIET_PSI=${BENCH_QUIET_PSI:-10}
 DOCKER_RUNS=${BENCH_DOCKER_RUNS:-30}
 SCALE=${BENCH_SCALE:-100}
@@ -153,15 +154,20 @@ cleanup() {
     if [ "$HUGETLB_MOVED" = 1 ]; then
         # A v1 root that still has a child at unmount -- even a removed one the
         # kernel has not released yet -- is not destroyed and keeps hugetlb for
-        # good. So: remove the children, unmount, and if the controller does
-        # not come back, mount the (still living) hierarchy again and retry.
+        # good. So: remove the children, wait until the kernel has released
+        # them (/proc/cgroups counts only the root), unmount, and give the
+        # kernel time to destroy the root (seconds on a loaded machine: mounting
+        # again too early would revive it); if the controller still does not
+        # come back, mount the (still living) hierarchy again and retry.
         local try
-        for try in 1 2 3 4 5 6; do
+        hugetlb_cgroups() { awk '$1 == "hugetlb" {print $3}' /proc/cgroups; }
+        for try in 1 2 3 4; do
             find /sys/fs/cgroup/hugetlb -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
-            sleep 0.5
+            wait_for 30 sh -c '[ "$(awk '"'"'$1 == "hugetlb" {print $3}'"'"' /proc/cgroups)" = 1 ]' ||
+                warn "hugetlb v1 still counts $(hugetlb_cgroups) cgroups"
             umount /sys/fs/cgroup/hugetlb || warn "cannot unmount the hugetlb v1 hierarchy"
-            wait_for 2 grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
-            mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || break
+            wait_for 60 grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
+            [ "$try" = 4 ] || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || break
         done
         [ "$HUGETLB_DIR_MADE" = 1 ] && rmdir /sys/fs/cgroup/hugetlb 2>/dev/null
         if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers; then
