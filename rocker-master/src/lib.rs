@@ -941,11 +941,18 @@ impl<'t, H: Host> Master<'t, H> {
     /// records, checked against the live process by pidfd, name and start
     /// time); stale records are removed.
     pub fn adopt_previous(&mut self) {
-        let mut found: Vec<Record, MAX_BOXES> = Vec::new();
+        // The records go straight into free slots (a list of them on the
+        // stack would be 128 records deep, resident for the daemon's life),
+        // then each is checked against its live process.
         let mut bridges: Vec<[u8; proto::IFNAME_LEN], 4> = Vec::new();
+        let mut loaded = [false; MAX_BOXES];
+        let boxes = &mut self.t.boxes;
         self.host.state_load(
-            |_, r| {
-                let _ = found.push(r);
+            |_, rec| {
+                if let Some(b) = boxes.iter().position(|b| !b.live()) {
+                    boxes[b] = Sandbox { state: State::Adopted, rec, ..Sandbox::FREE };
+                    loaded[b] = true;
+                }
             },
             |b| {
                 let mut n = [0u8; proto::IFNAME_LEN];
@@ -956,16 +963,17 @@ impl<'t, H: Host> Master<'t, H> {
             },
         );
         self.bridges = bridges;
-        for rec in found {
-            let slot = self.t.boxes.iter().position(|b| !b.live());
-            match (self.host.adopt(&rec), slot) {
-                (Some(pidfd), Some(b)) => {
-                    self.t.boxes[b] = Sandbox { state: State::Adopted, rec, pidfd: Some(pidfd), ..Sandbox::FREE };
+        for b in (0..MAX_BOXES).filter(|&b| loaded[b]) {
+            let rec = self.t.boxes[b].rec;
+            match self.host.adopt(&rec) {
+                Some(pidfd) => {
+                    self.t.boxes[b].pidfd = Some(pidfd);
                     self.line(|l| {
                         l.push_str(b"adopt guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name()).push_str(b" pkg=").push_str(c(&rec.pkg));
                     });
                 }
-                _ => {
+                None => {
+                    self.t.boxes[b] = Sandbox::FREE;
                     self.host.state_remove(rec.name());
                     self.cg_remove(rec.name());
                     self.line(|l| {
