@@ -12,6 +12,7 @@
 pub mod limits;
 pub mod recipe;
 mod root;
+pub mod seccomp;
 
 use rocker_proto::{
     check_abs_path, check_run_req, err, step, under, RunReq, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_HOST,
