@@ -213,7 +213,10 @@ fn default_filter_denies_with_eperm_and_allows_the_rest() {
         for n in ["acct", "quotactl", "open_by_handle_at", "settimeofday", "clock_settime", "kcmp", "mbind"] {
             assert!(d.deny.contains(&(nr(d, n) as u16)), "{arch}: {n} not denied");
         }
-        for n in ["process_vm_readv", "process_vm_writev", "get_mempolicy", "set_mempolicy", "move_pages"] {
+        for n in ["process_vm_readv", "process_vm_writev", "get_mempolicy", "set_mempolicy", "move_pages", "migrate_pages"] {
+            assert!(d.deny.contains(&(nr(d, n) as u16)), "{arch}: {n} not denied");
+        }
+        for n in ["sethostname", "setdomainname"] {
             assert!(d.deny.contains(&(nr(d, n) as u16)), "{arch}: {n} not denied");
         }
         for n in ["umount", "stime", "iopl", "ioperm", "vm86", "uselib", "ustat", "sysfs", "_sysctl", "nfsservctl"] {

@@ -60,7 +60,7 @@ echo "# issue 12 security checks: $ARCH, Linux $KVER"
 # the unconfined run below shows which.
 DENIED="mount umount2 chroot pivot_root setns unshare_user unshare_mnt unshare_net clone_newuser keyctl add_key
  request_key bpf perf_event_open userfaultfd kexec_load init_module delete_module reboot swapon acct open_by_handle_at
- personality syslog fsopen"
+ personality syslog sethostname fsopen"
 # shellcheck disable=SC2086
 run -- "$P" sys $DENIED clone3 mkdir socket getpid personality_query
 chk "default: the App started (exit 0)" "rc=$RC: $(oneline "$OUT")" [ "$RC" = 0 ]
