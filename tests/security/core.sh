@@ -160,7 +160,7 @@ case $ARCH in
 x86_64) other=set_tls ;;
 *) other=arch_prctl ;;
 esac
-run --seccomp-deny mkdir,nosuchcall -- "$P" sys getpid
+run --seccomp-deny getpid,nosuchcall -- "$P" sys getpid
 chk "profile: an unknown name is refused: exit 125, seccomp_invalid, EINVAL at validate" "rc=$RC: $(oneline "$OUT")" \
     sh -c '[ "$1" = 125 ] && printf "%s" "$2" | grep -qE "ROCKER_ERR_param_invalid \(seccomp_invalid\): EINVAL \([0-9]+\) at validate"' _ "$RC" "$OUT"
 if [ -n "$MLOG" ]; then
