@@ -28,13 +28,14 @@ setup:
 
 rust:
 	$(CARGO) build --release --target $(TARGET) $(BUILD_STD) -p rocker-master --features rocker-master/rt
+	$(CARGO) build --release --target $(TARGET) $(BUILD_STD) -p rocker-runtime --features rocker-runtime/rt
 	$(CARGO) build --release --target $(TARGET) $(BUILD_STD) -p rocker-abi-tests
 
 include rocker-client-c/rocker.mk
 
 release: rust rocker-c-install
 	@mkdir -p $(INSTALL)/bin $(INSTALL)/include $(INSTALL)/libexec
-	@for b in rocker-master; do cp $(RUST_OUT)/$$b $(INSTALL)/bin/$$b.tmp && \
+	@for b in rocker-master rocker-runtime; do cp $(RUST_OUT)/$$b $(INSTALL)/bin/$$b.tmp && \
 	  $(TARGET_STRIP) $(STRIP_ARGS) $(INSTALL)/bin/$$b.tmp && mv $(INSTALL)/bin/$$b.tmp $(INSTALL)/bin/$$b; done
 	@cp $(RUST_OUT)/rocker-abi-tests $(INSTALL)/libexec/ && $(TARGET_STRIP) $(STRIP_ARGS) $(INSTALL)/libexec/rocker-abi-tests
 	@cp rocker-client-c/include/rocker.h $(INSTALL)/include/

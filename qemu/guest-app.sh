@@ -46,6 +46,25 @@ read)
     echo "note=$(cat /home/app/note.txt 2>&1)"
     echo "comp=$(cat "$EXEC/comp")"
     ;;
+iso)
+    # issue 10: what the App sees of the host
+    echo "hostname=$(hostname)"
+    echo "dev=$(cd /dev && echo *)"
+    echo "tmp=$(ls -A /tmp | tr '\n' ' ')"
+    # /proc/net follows the reader's network namespace (/sys/class/net
+    # shows the one of whoever mounted sysfs)
+    echo "links=$(sed -n 's/^ *\([^ :]*\):.*/\1/p' /proc/net/dev | tr '\n' ' ')"
+    echo "lo=$(ip link show lo 2>&1 | head -n1)"
+    echo "netns=$(readlink /proc/self/ns/net)"
+    ;;
+serve)
+    # serve PORT: answer one TCP connection with a line
+    echo "served-by-$(hostname)" | nc -l -p "$2"
+    ;;
+connect)
+    # connect HOST PORT: what the server says
+    echo "got=$(nc "$2" "$3" </dev/null 2>&1)"
+    ;;
 sleep)
     exec sleep "$2"
     ;;

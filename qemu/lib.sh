@@ -9,7 +9,8 @@
 #           under qemu-<arch>-static
 #   initrd  initramfs (cpio newc + gzip): busybox, rocker binaries, the probe
 #           (/rocker/libexec/rocker-probe), three squashfs test packages
-#           (xz, gzip, lz4: busybox + bin/probe + app.sh), qemu/guest-*.sh
+#           (xz, gzip, lz4: busybox + bin/probe + app.sh), a busybox root
+#           tree for rootfs mode (pkgs/rootfs.sqfs), qemu/guest-*.sh
 #   system  stage 2: boot the real kernel, qemu/guest-tests.sh runs every
 #           check and powers off; gated on the guest's `N passed, M failed`
 #
@@ -234,7 +235,8 @@ rq_module_file() { # MODNAME LISTFILE -> path in the deb
 # Sets RQ_KERNEL, RQ_MODDIR (modules + `order`), RQ_KERNEL_DESC.
 rq_fetch_debian_kernel() {
     local pkg=$RQ_KPKG:$RQ_DEB_ARCH ver=$RQ_KVER dest
-    dest=$RQ_CACHE/kernel/${pkg%%:*}_$(rq_safe "$ver")_$RQ_DEB_ARCH
+    # -net: the module set grew veth and bridge (a new cache entry).
+    dest=$RQ_CACHE/kernel/${pkg%%:*}_$(rq_safe "$ver")_$RQ_DEB_ARCH-net
     if [ ! -f "$dest/.complete" ]; then
         local tmp deb list cfg opt m f want=() have=() todo deps
         say "fetching $pkg $ver"
@@ -247,7 +249,7 @@ rq_fetch_debian_kernel() {
         dpkg-deb --fsys-tarfile "$deb" | tar -t >"$list"
         dpkg-deb --fsys-tarfile "$deb" | tar -C "$dest" -x --wildcards './boot/vmlinu*' './boot/config-*'
         cfg=$(ls "$dest"/boot/config-*)
-        for opt in BLK_DEV_LOOP:loop SQUASHFS:squashfs OVERLAY_FS:overlay; do
+        for opt in BLK_DEV_LOOP:loop SQUASHFS:squashfs OVERLAY_FS:overlay VETH:veth BRIDGE:bridge; do
             case $(grep -E "^CONFIG_${opt%%:*}=" "$cfg" || true) in
             *=y) ;;
             *=m) want+=("${opt#*:}") ;;
@@ -490,13 +492,18 @@ rq_initramfs() {
     app=$w/app
     mkdir -p "$app/bin"
     cp "$RQ_BUSYBOX" "$app/bin/busybox"
-    for a in sh sleep id cat ls touch echo stat mkdir rm true false; do ln -s busybox "$app/bin/$a"; done
+    for a in sh sleep id cat ls touch echo stat mkdir rm true false hostname tr nc ip readlink sed grep head; do ln -s busybox "$app/bin/$a"; done
     install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$app/bin/probe" # tests/probe: the App's view
     install -m 755 "$RQ_DIR/guest-app.sh" "$app/app.sh"
     for c in xz gzip lz4; do
         echo "$c" >"$app/comp"
         mksquashfs "$app" "$r/pkgs/app-$c.sqfs" -comp "$c" -noappend -all-root -quiet >/dev/null
     done
+    # Rootfs mode (issue 13): a busybox tree of the guest's arch as the
+    # sandbox's whole root (cached by scripts/busybox-rootfs.sh).
+    local tree=$RQ_ROOT/.cache/rootfs/busybox-$RQ_TRIPLE.sqfs
+    "$RQ_ROOT/scripts/busybox-rootfs.sh" "$RQ_TRIPLE" "$tree" >/dev/null || die "scripts/busybox-rootfs.sh $RQ_TRIPLE failed"
+    cp "$tree" "$r/pkgs/rootfs.sqfs"
     (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet) | gzip -6 >"$w/initramfs.cpio.gz"
     say "initramfs: $(du -k "$w/initramfs.cpio.gz" | cut -f1) KB ($(ls -s "$r/pkgs" | tr '\n' ' '| sed 's/total [0-9]* //') KB packages)"
     rm -rf "$r" "$app" # only the cpio stays (cpio -t lists it)

@@ -7,7 +7,9 @@
 #   4. C client unit tests            C/Rust layout agreement, and (root) the
 #                                     sandbox on that arch's real kernel under
 #                                     QEMU system mode (ROCKER_QEMU=0 skips)
-#                                  6. integration tests on the host kernel (root)
+#                                  6. integration tests on the host kernel (root):
+#                                     the sandbox, rootfs mode, limits,
+#                                     seccomp, the OCI runtime (+ containerd)
 # Ends with `N passed, M failed` over the suites; non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +50,7 @@ suite "C client unit tests" make -s rocker-c-test
 
 static_and_help() {
     local t=$1 b
-    for b in install_dir/$t/bin/rocker-master install_dir/$t/bin/rocker; do
+    for b in install_dir/$t/bin/rocker-master install_dir/$t/bin/rocker-runtime install_dir/$t/bin/rocker; do
         file -b "$b" | grep -q 'statically linked' || { echo "$b: not static: $(file -b "$b")"; return 1; }
         file -b "$b" | grep -q 'not stripped' && { echo "$b: not stripped"; return 1; }
         scripts/run-target.sh "$t" "$b" --help >/dev/null || { echo "$b --help failed under $t"; return 1; }
@@ -64,6 +66,7 @@ for t in "${TARGETS[@]}"; do
     if [ -x "qemu/run-${t%%-*}.sh" ] && [ "${ROCKER_QEMU:-1}" != 0 ]; then
         if [ "$(id -u)" -eq 0 ]; then
             suite "$t: sandbox on a real kernel (QEMU system mode)" "qemu/run-${t%%-*}.sh"
+            suite "$t: seccomp and masked paths on a real kernel (QEMU)" tests/security/qemu.sh "${t%%-*}"
         elif [ -n "${CI:-}" ]; then
             suite "$t: QEMU system mode needs root" false
         else
@@ -73,6 +76,11 @@ for t in "${TARGETS[@]}"; do
 done
 suite "size table" scripts/size.sh "${TARGETS[@]}"
 suite "integration tests (real kernel, root)" tests/integration/run.sh
+suite "rootfs mode: another distribution's tree (root)" tests/rootfs/run.sh
+suite "resource limits: cgroups and rlimits (root)" tests/limits/run.sh
+suite "seccomp, masked paths, no nested namespaces (root)" tests/security/run.sh
+suite "OCI runtime end to end (real kernel, root)" tests/oci/run.sh
+suite "OCI runtime under containerd (real kernel, root)" bash -c 'scripts/setup-oci.sh && tests/oci/containerd.sh'
 
 echo
 [ ${#failed[@]} -eq 0 ] || printf 'failed suite: %s\n' "${failed[@]}"

@@ -14,7 +14,7 @@ fn rocker_main(args: Args) -> i32 {
     let n = Errno::ENOENT.write_to(&mut e);
     b.push_str(args.get(1).unwrap_or(b"x")).push_u64(args.len() as u64).push_str(e.get(..n).unwrap_or(&[]));
     let _ = write(2, b.as_bytes());
-    if let Ok(Fork::Parent(p)) = clone(sys::general::SIGCHLD, None) {
+    if let Ok(Fork::Parent(p)) = clone(CloneFlags::new(NsFlags::empty(), sys::general::SIGCHLD), None) {
         let _ = wait4(p, 0);
     } else {
         exit_group(0);

@@ -26,14 +26,14 @@ fn rocker_main(args: Args) -> i32 {
     let _ = write(2, b.as_bytes());
     let name = args.get(1).unwrap_or(b"rg-size");
     let l = Limits {
-        memory_max: Some(32 << 20),
+        mem_max: Some(32 << 20),
         swap_max: Some(0),
         cpu_max: Some((50_000, 100_000)),
         cpu_weight: Some(100),
         pids_max: Some(16),
     };
     match cg.create(name, &l) {
-        Ok(j) => match j.fork(0, sys::general::SIGCHLD, None) {
+        Ok(j) => match j.fork(CloneFlags::new(NsFlags::empty(), sys::general::SIGCHLD), |_| {}) {
             Ok(Fork::Parent(p)) => {
                 let _ = wait4(p, 0);
             }
@@ -43,7 +43,7 @@ fn rocker_main(args: Args) -> i32 {
         Err(e) => e.describe(&mut b),
     }
     if let Ok(u) = cg.usage(name) {
-        b.push_u64(u.memory).push_u64(u.pids).push_u64(u.cpu_usec).push_u64(u.oom_kills);
+        b.push_u64(u.memory).push_u64(u.pids).push_u64(u.oom_kills);
     }
     let _ = cg.oom_events(name);
     let _ = cg.kill(name);

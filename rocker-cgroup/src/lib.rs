@@ -13,8 +13,7 @@
 //! **The base.** Sandboxes live under the master's own cgroup in each
 //! hierarchy (what procd or systemd gave it), never under a root: a master in
 //! the root of a hierarchy uses (creates) the child `Config::root_child`
-//! (`rocker`) instead. `Config::base` fixes the base path instead, for
-//! supervisors that cannot put a restarted master back where it was (below).
+//! (`rocker`) instead.
 //!
 //! **v2 rules.** A child gets a controller only when its parent lists it in
 //! `cgroup.subtree_control`, and a non-root cgroup with controllers enabled
@@ -22,8 +21,8 @@
 //! systemd-delegated managers do: when the base must enable controllers and
 //! holds processes (the master itself), the master first moves into the
 //! leaf `<base>/master` (any other process left in the base makes the next
-//! step fail with `EBUSY`); then `+memory`, `+cpu`, `+pids` are written one by
-//! one (only those the base's `cgroup.controllers` offers). The tree becomes:
+//! step fail with `EBUSY`); then `+memory +cpu +pids` (those the base's
+//! `cgroup.controllers` offers) are written. The tree becomes:
 //!
 //! ```text
 //! <base>/               subtree_control: memory cpu pids (no process here)
@@ -34,16 +33,19 @@
 //! A master restarted inside `<base>/master` uses `<base>` again. One caveat:
 //! a supervisor that writes a restarted master's pid into `<base>` gets
 //! `EBUSY` (that rule again); procd ignores the error and the master starts
-//! in procd's own cgroup, so give such a master a fixed `Config::base`.
-//! Ancestors are only touched when the base is not the master's own cgroup
-//! (the created `rocker`, a fixed base) or with `Config::enable_ancestors`
-//! (procd enables nothing below the root).
+//! in procd's own cgroup, with its sandboxes below that. Ancestors are only
+//! touched for the created `rocker` (the root enables the controllers).
 //!
-//! **Safety of the file operations.** Every base directory is opened once,
-//! one path component at a time (`O_PATH|O_DIRECTORY|O_NOFOLLOW`), from the
-//! mount point after checking its filesystem magic; everything after that is
-//! `openat`/`mkdirat`/`unlinkat` relative to those fds, with the sandbox name
-//! (validated, at most 31 bytes) as the only path.
+//! **Safety of the file operations.** Each base directory is opened once,
+//! from the mount point, and must be on a cgroup filesystem (its magic);
+//! everything after that is `openat`/`mkdirat`/`unlinkat` relative to those
+//! fds, with the sandbox name (validated, at most 31 bytes) as the only path.
+//! Mounts whose mountinfo fields are escaped (a space in the path) are left
+//! alone.
+//!
+//! **Limits** ([`Limits`] is rocker-spec's: the values are validated there,
+//! the same on every host; here only what this host cannot enforce is
+//! refused).
 //!
 //! **Joining** ([`Join`]): the `cgroup.procs` fd of each hierarchy
 //! (`O_WRONLY|O_CLOEXEC`; writing `0` moves the writer) and, on v2, the cgroup
@@ -53,13 +55,15 @@
 //! **OOM kills**: v2 counts them in `memory.events` (`oom_kill N`); the file
 //! raises `POLLPRI` when it changes ([`Cgroups::oom_events`]). v1 (4.13+) counts
 //! them in `memory.oom_control`: the master reads the counter
-//! ([`Cgroups::usage`]) when a process of the sandbox dies by SIGKILL; the v1
+//! ([`Cgroups::usage`]) when the sandbox ends; the v1
 //! `cgroup.event_control` eventfd was left out (it signals "under OOM", not
 //! "killed", and needs eventfd plumbing for nothing the counter lacks).
 //!
 //! **Removal** ([`Cgroups::remove`]): kill what is left (v2 `cgroup.kill`,
-//! 5.14+; else freeze, SIGKILL every pid, thaw), then `rmdir` in every
-//! hierarchy, retrying `EBUSY` for up to a second; `ENOENT` is success.
+//! 5.14+; else SIGKILL every pid listed, until none is: a killed process
+//! cannot fork any more), then `rmdir` in every hierarchy, retrying `EBUSY`
+//! for up to a second; `ENOENT` is success. In rocker little is ever left:
+//! the sandbox's processes die with its PID namespace when the guard does.
 //! [`Cgroups::remove_stale`] removes the leftovers of a crashed master.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
@@ -74,14 +78,15 @@ mod tests_fake;
 #[cfg(test)]
 mod tests_host;
 
-pub use parse::{valid_name, CPU, CPUACCT, FREEZER, MEMORY, PIDS};
-use parse::{ctl_bits, dirent, keyed, number, Pids, LIMITING, NAMES, WANTED};
+pub use parse::{valid_name, CPU, FREEZER, MEMORY, PIDS};
+use parse::{ctl_bits, dirent, keyed, number, Pids, NAMES, WANTED};
 use rocker_proto::Buf;
+pub use rocker_spec::Limits;
 use syscalls::sys::general as g;
 use syscalls::{CPath, CStr, Errno, Fd, Fork, OwnedFd, Timespec};
 
-/// Most hierarchies used at once (v1: memory, cpu, cpuacct, pids, freezer).
-pub const MAX_H: usize = 5;
+/// Most hierarchies used at once (v1: memory, cpu, pids).
+pub const MAX_H: usize = 4;
 /// The leaf the master moves into on v2 (see the crate doc).
 pub const LEAF: &[u8] = b"master";
 /// Exit status of a child of [`Join::fork`] that could not join its cgroup
@@ -90,7 +95,8 @@ pub const EXIT_JOIN_FAILED: i32 = 125;
 /// A value of [`Usage`] this kernel does not report.
 pub const UNKNOWN: u64 = u64::MAX;
 
-/// What the kernel enforces or offers here ([`Cgroups::features`]).
+/// What the kernel enforces or offers here ([`Cgroups::features`]); the
+/// order of the names in [`Cgroups::summary`].
 pub mod feat {
     pub const MEMORY: u32 = 1;
     pub const SWAP: u32 = 2;
@@ -99,14 +105,13 @@ pub mod feat {
     pub const PIDS: u32 = 16;
     /// v2 `cgroup.kill` (5.14+).
     pub const KILL: u32 = 32;
-    /// v2 `cgroup.freeze` (5.2+) or the v1 freezer.
-    pub const FREEZE: u32 = 64;
-    /// CPU time: v2 `cpu.stat`, v1 `cpuacct.usage`.
-    pub const CPU_USAGE: u32 = 128;
-    /// OOM kill counter: v2 `memory.events`, v1 `memory.oom_control` (4.13+).
-    pub const OOM_COUNT: u32 = 256;
+    /// OOM kill counter: v2 `memory.events`, v1 `memory.oom_control` (its
+    /// `oom_kill` line since 4.13).
+    pub const OOM_COUNT: u32 = 64;
     /// A kernel without swap (no `/proc/swaps`): "no swap" holds by itself.
-    pub const NO_SWAP: u32 = 512;
+    pub const NO_SWAP: u32 = 128;
+    /// v2 `cgroup.freeze` (5.2+) or the v1 freezer.
+    pub const FREEZE: u32 = 256;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,33 +126,15 @@ pub enum Mode {
 pub struct Config<'a> {
     /// The base created when the master sits in the root of a hierarchy.
     pub root_child: &'a [u8],
-    /// A fixed base (absolute, from the hierarchy's root) instead of the
-    /// master's own cgroup; created if missing.
+    /// A fixed base instead (absolute from each hierarchy's root; the OCI
+    /// runtime's, the parent of a `cgroupsPath`): made where missing, with
+    /// the controllers enabled down to it on v2; removed by `remove_base`
+    /// when empty.
     pub base: Option<&'a [u8]>,
-    /// v2: also enable the controllers in every ancestor of the base.
-    pub enable_ancestors: bool,
 }
 
 impl Config<'static> {
-    pub const DEFAULT: Config<'static> = Config { root_child: b"rocker", base: None, enable_ancestors: false };
-}
-
-/// The limits of one sandbox; `None` is "no limit".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Limits {
-    /// Bytes: v2 `memory.max`, v1 `memory.limit_in_bytes`.
-    pub memory_max: Option<u64>,
-    /// Bytes of swap: v2 `memory.swap.max`; v1 `memory.memsw.limit_in_bytes`
-    /// = memory + swap (so v1 needs `memory_max` too).
-    pub swap_max: Option<u64>,
-    /// (quota, period) in µs: v2 `cpu.max`, v1 `cpu.cfs_quota_us` and
-    /// `cpu.cfs_period_us`. 0.5 CPU is (50000, 100000).
-    pub cpu_max: Option<(u32, u32)>,
-    /// 1..=10000 (default 100): v2 `cpu.weight`, v1 `cpu.shares` =
-    /// weight * 1024 / 100 (systemd's mapping: 100 is v1's default 1024).
-    pub cpu_weight: Option<u16>,
-    /// v2 and v1 `pids.max`.
-    pub pids_max: Option<u32>,
+    pub const DEFAULT: Config<'static> = Config { root_child: b"rocker", base: None };
 }
 
 /// The step that failed.
@@ -166,6 +153,7 @@ pub enum Step {
     Read,
     Kill,
     Remove,
+    Freeze,
 }
 
 /// The file (or the operation) an [`Error`] is about: [`File::name`].
@@ -179,14 +167,12 @@ pub enum File {
     Controllers,
     Subtree,
     Kill,
-    Freeze,
     MemMax,
     SwapMax,
     MemCur,
     MemEvents,
     CpuMax,
     CpuWeight,
-    CpuStat,
     PidsMax,
     PidsCur,
     V1Mem,
@@ -196,17 +182,17 @@ pub enum File {
     V1Quota,
     V1Period,
     V1Shares,
-    V1Usage,
-    V1Freezer,
     Mkdir,
     Rmdir,
     Dot,
     DotDot,
     Leaf,
+    Freeze,
+    V1Freezer,
 }
 
 /// The names, NUL-terminated, in the order of `File`.
-const FILES: [&[u8]; 32] = [
+const FILES: [&[u8]; 30] = [
     b"\0",
     b"/proc/self/cgroup\0",
     b"/proc/self/mountinfo\0",
@@ -215,14 +201,12 @@ const FILES: [&[u8]; 32] = [
     b"cgroup.controllers\0",
     b"cgroup.subtree_control\0",
     b"cgroup.kill\0",
-    b"cgroup.freeze\0",
     b"memory.max\0",
     b"memory.swap.max\0",
     b"memory.current\0",
     b"memory.events\0",
     b"cpu.max\0",
     b"cpu.weight\0",
-    b"cpu.stat\0",
     b"pids.max\0",
     b"pids.current\0",
     b"memory.limit_in_bytes\0",
@@ -232,13 +216,13 @@ const FILES: [&[u8]; 32] = [
     b"cpu.cfs_quota_us\0",
     b"cpu.cfs_period_us\0",
     b"cpu.shares\0",
-    b"cpuacct.usage\0",
-    b"freezer.state\0",
     b"mkdir\0",
     b"rmdir\0",
     b".\0",
     b"..\0",
     b"master\0",
+    b"cgroup.freeze\0",
+    b"freezer.state\0",
 ];
 
 impl File {
@@ -269,9 +253,9 @@ pub struct Error {
 impl Error {
     /// `cgroup limit memory.swap.max: ENOENT (2)`.
     pub fn describe<const N: usize>(&self, b: &mut Buf<N>) {
-        const STEPS: [&[u8]; 12] = [
+        const STEPS: [&[u8]; 13] = [
             b"proc", b"mount", b"base", b"enable", b"move-master", b"name", b"limit", b"create", b"join", b"read",
-            b"kill", b"remove",
+            b"kill", b"remove", b"freeze",
         ];
         let mut e = [0u8; 24];
         let n = self.errno.write_to(&mut e);
@@ -298,7 +282,7 @@ impl<T> At<T> for syscalls::Result<T> {
 // ------------------------------------------------------------ cgroupfs files
 
 /// A sandbox name (at most 31 bytes, see [`valid_name`]) with its NUL.
-type Name = CPath<256>;
+type Name = CPath<32>;
 /// A value written to a cgroupfs file.
 type Val = Buf<64>;
 
@@ -330,13 +314,14 @@ fn read_at(dir: Fd, file: File, buf: &mut [u8]) -> syscalls::Result<&[u8]> {
     Ok(buf.get(..n).unwrap_or(&[]))
 }
 
-/// A number (`Some`) or the value of `key` in a flat-keyed file.
-fn read_val(dir: Fd, file: File, key: Option<&[u8]>) -> Option<u64> {
+/// A number (`key` empty) or the value of `key` in a flat-keyed file.
+fn read_val(dir: Fd, file: File, key: &[u8]) -> Option<u64> {
     let mut b = [0u8; 512];
     let s = read_at(dir, file, &mut b).ok()?;
-    match key {
-        Some(k) => keyed(s, k),
-        None => number(s),
+    if key.is_empty() {
+        number(s)
+    } else {
+        keyed(s, key)
     }
 }
 
@@ -356,36 +341,67 @@ fn for_each_pid(dir: Fd, f: &mut dyn FnMut(i32)) -> syscalls::Result<()> {
     Ok(())
 }
 
+/// Whether `dir/cgroup.procs` lists anything.
 fn has_procs(dir: Fd) -> bool {
-    let mut any = false;
-    let _ = for_each_pid(dir, &mut |_| any = true);
-    any
+    read_at(dir, File::Procs, &mut [0u8; 1]).is_ok_and(|s| !s.is_empty())
 }
 
 fn sleep_ms(ms: u64) {
     let _ = syscalls::nanosleep(&Timespec::from_ms(ms));
 }
 
-/// The next non-empty component of a `/`-separated path at `*pos`.
-fn next_comp<'p>(s: &'p [u8], pos: &mut usize) -> Option<&'p [u8]> {
-    let rest = s.get(*pos..)?;
-    let start = rest.iter().position(|&b| b != b'/')?;
-    let rest = rest.get(start..)?;
-    let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-    *pos = pos.saturating_add(start).saturating_add(len);
-    rest.get(..len)
+/// Calls `f` with each line of a /proc file. It reads at explicit offsets
+/// (no buffer shifting); a line longer than the buffer (no cgroup line is)
+/// is skipped.
+fn proc_lines(path: File, f: &mut dyn FnMut(&[u8])) -> R<()> {
+    let fd = open_file(syscalls::AT_FDCWD, path, RD).at(Step::ProcFiles, path)?;
+    let mut b = [0u8; 1024];
+    let (mut off, mut skip) = (0u64, false);
+    loop {
+        let n = syscalls::retry(|| syscalls::pread(fd.raw(), &mut b, off)).at(Step::ProcFiles, path)?;
+        let s = b.get(..n).unwrap_or(&[]);
+        let Some(last) = s.iter().rposition(|&c| c == b'\n') else {
+            if n == 0 {
+                return Ok(());
+            }
+            (skip, off) = (true, off.saturating_add(n as u64));
+            continue;
+        };
+        for l in s.get(..last).unwrap_or(&[]).split(|&c| c == b'\n') {
+            if !core::mem::take(&mut skip) {
+                f(l);
+            }
+        }
+        off = off.saturating_add(last as u64 + 1);
+    }
+}
+
+/// The path of a directory fd (`/proc/self/fd/N`), for the log.
+fn path_of(dir: Fd, buf: &mut [u8]) -> &[u8] {
+    let mut p = CPath::<32>::empty();
+    let n = p.push(b"/proc/self/fd/").and_then(|_| p.push_num(dir as u64)).and_then(|_| syscalls::readlinkat(syscalls::AT_FDCWD, (&p).into(), buf));
+    buf.get(..n.unwrap_or(0)).unwrap_or(&[])
 }
 
 // ------------------------------------------------------------ detection
+
+/// What one mountinfo line is: 1 a v1 hierarchy with a controller of
+/// ours, 2 cgroup2, else 0.
+fn kind(line: &[u8]) -> u8 {
+    match parse::mount_line(line) {
+        Some(m) if m.v2 => 2,
+        Some(m) if m.ctl & WANTED != 0 => 1,
+        _ => 0,
+    }
+}
+
 
 struct Hier {
     dir: OwnedFd,
     /// v1: the controllers of this hierarchy; v2: those the base offers.
     ctl: u8,
-    /// The base's absolute path, for the log.
-    path: CPath<256>,
-    /// The base is rocker's (`root_child` or a fixed base), not the master's
-    /// own cgroup: [`Cgroups::remove_base`] removes it.
+    /// The base is rocker's (`root_child`), not the master's own cgroup:
+    /// [`Cgroups::remove_base`] removes it.
     ours: bool,
 }
 
@@ -400,110 +416,6 @@ pub struct Cgroups {
     /// Tests run against a fake tree of plain files (writes create them).
     #[cfg(test)]
     fake: bool,
-}
-
-struct Own {
-    v2: bool,
-    ctl: u8,
-    path: CPath<256>,
-}
-
-struct Found {
-    v2: bool,
-    ctl: u8,
-    point: CPath<256>,
-    rel: CPath<256>,
-}
-
-const N_SCAN: usize = MAX_H + 1;
-
-struct Scan {
-    own: [Own; N_SCAN],
-    n_own: usize,
-    found: [Found; N_SCAN],
-    n_found: usize,
-}
-
-impl Scan {
-    fn new() -> Scan {
-        Scan {
-            own: [const { Own { v2: false, ctl: 0, path: CPath::empty() } }; N_SCAN],
-            n_own: 0,
-            found: [const { Found { v2: false, ctl: 0, point: CPath::empty(), rel: CPath::empty() } }; N_SCAN],
-            n_found: 0,
-        }
-    }
-
-    fn cgroup(&mut self, line: &[u8]) {
-        let Some(l) = parse::cgroup_line(line) else { return };
-        if !l.v2 && l.ctl & WANTED == 0 {
-            return;
-        }
-        if let (Some(o), Ok(path)) = (self.own.get_mut(self.n_own), CPath::new(l.path)) {
-            *o = Own { v2: l.v2, ctl: l.ctl, path };
-            self.n_own = self.n_own.saturating_add(1);
-        }
-    }
-
-    fn mount(&mut self, line: &[u8]) {
-        let Some(m) = parse::mount_line(line) else { return };
-        let ctl = m.ctl & WANTED;
-        if !m.v2 && ctl == 0 {
-            return;
-        }
-        let same = |v2: bool, c: u8| v2 == m.v2 && (m.v2 || c & ctl != 0);
-        let found = self.found.get(..self.n_found).unwrap_or(&[]);
-        if found.iter().any(|x| same(x.v2, x.ctl)) {
-            return; // first mount of a hierarchy wins
-        }
-        let own = self.own.get(..self.n_own).unwrap_or(&[]);
-        let Some(own) = own.iter().find(|o| same(o.v2, o.ctl)) else { return };
-        let mut b = [0u8; 256];
-        let root = parse::unescape(m.root, &mut b).and_then(|n| b.get(..n)).unwrap_or(b"");
-        let Some(rel) = parse::below_root(own.path.as_bytes(), root).map(CPath::new) else { return };
-        let mut b = [0u8; 256];
-        let point = parse::unescape(m.point, &mut b).and_then(|n| b.get(..n)).map(CPath::new);
-        if let (Ok(rel), Some(Ok(point)), Some(slot)) = (rel, point, self.found.get_mut(self.n_found)) {
-            *slot = Found { v2: m.v2, ctl, point, rel };
-            self.n_found = self.n_found.saturating_add(1);
-        }
-    }
-}
-
-/// Streams the lines of a /proc file into `f` (lines over 511 bytes are
-/// skipped: no cgroup line is that long).
-fn proc_lines(path: File, f: &mut dyn FnMut(&[u8])) -> R<()> {
-    let fd = open_file(syscalls::AT_FDCWD, path, RD).at(Step::ProcFiles, path)?;
-    let mut b = [0u8; 512];
-    let mut len = 0;
-    let mut skip = false;
-    while let Some(room) = b.get_mut(len..) {
-        let n = syscalls::retry(|| syscalls::read(fd.raw(), room)).at(Step::ProcFiles, path)?;
-        let end = len.saturating_add(n);
-        let mut start = 0;
-        for i in len..end {
-            if b.get(i) == Some(&b'\n') {
-                if !skip {
-                    f(b.get(start..i).unwrap_or(&[]));
-                }
-                skip = false;
-                start = i.saturating_add(1);
-            }
-        }
-        if n == 0 {
-            if !skip && start < end {
-                f(b.get(start..end).unwrap_or(&[]));
-            }
-            break;
-        }
-        b.copy_within(start..end, 0);
-        len = end.saturating_sub(start);
-        if len == b.len() {
-            skip = true;
-            len = 0;
-        }
-    }
-    Ok(())
 }
 
 impl Cgroups {
@@ -523,10 +435,21 @@ impl Cgroups {
     /// Detects the cgroup setup of this process and opens (creates) the base
     /// in each hierarchy rocker uses. See the crate doc.
     pub fn detect(cfg: &Config) -> R<Cgroups> {
-        let mut s = Scan::new();
-        proc_lines(File::ProcCgroup, &mut |l| s.cgroup(l))?;
-        proc_lines(File::Mountinfo, &mut |l| s.mount(l))?;
-        Cgroups::from_scan(&s, cfg, false)
+        let mut own = [0u8; 1024];
+        let own = read_at(syscalls::AT_FDCWD, File::ProcCgroup, &mut own).at(Step::ProcFiles, File::ProcCgroup)?;
+        let mut cg = Cgroups::none();
+        let mut seen = 0;
+        proc_lines(File::Mountinfo, &mut |l| seen |= kind(l))?;
+        cg.set_mode(seen);
+        let mut res = Ok(());
+        proc_lines(File::Mountinfo, &mut |l| {
+            if res.is_ok() {
+                res = cg.mount(l, own, cfg);
+            }
+        })?;
+        res?;
+        cg.probe();
+        Ok(cg)
     }
 
     /// [`Cgroups::detect`] from the given contents of `/proc/self/mountinfo`
@@ -535,127 +458,140 @@ impl Cgroups {
         Cgroups::detect_lines(mountinfo, proc_cgroup, cfg, false)
     }
 
+    #[cfg_attr(not(test), allow(unused_variables, unused_mut))]
     fn detect_lines(mountinfo: &[u8], proc_cgroup: &[u8], cfg: &Config, fake: bool) -> R<Cgroups> {
-        let mut s = Scan::new();
-        proc_cgroup.split(|&b| b == b'\n').for_each(|l| s.cgroup(l));
-        mountinfo.split(|&b| b == b'\n').for_each(|l| s.mount(l));
-        Cgroups::from_scan(&s, cfg, fake)
-    }
-
-    #[cfg_attr(not(test), allow(unused_variables))]
-    fn from_scan(s: &Scan, cfg: &Config, fake: bool) -> R<Cgroups> {
         let mut cg = Cgroups::none();
         #[cfg(test)]
         {
             cg.fake = fake;
         }
-        let found = s.found.get(..s.n_found).unwrap_or(&[]);
-        let v2 = found.iter().find(|x| x.v2);
-        let v1 = found.iter().any(|x| !x.v2 && x.ctl & LIMITING != 0);
-        cg.mode = match (v1, v2) {
-            (true, _) => Mode::V1,
-            (false, Some(_)) => Mode::V2,
-            _ => Mode::None,
-        };
-        cg.hybrid = v1 && v2.is_some();
-        let (any, want_v2) = (cg.mode != Mode::None, cg.mode == Mode::V2);
-        let mut i = 0;
-        for x in found.iter().filter(|x| any && x.v2 == want_v2) {
-            let (dir, path, ours) = cg.open_base(x, cfg)?;
-            let ctl = if x.v2 { cg.enable(dir.raw(), true)? } else { x.ctl };
-            if let Some(slot) = cg.h.get_mut(i) {
-                *slot = Some(Hier { dir, ctl, path, ours });
-            }
-            i = i.saturating_add(1);
+        let lines = || mountinfo.split(|&b| b == b'\n');
+        cg.set_mode(lines().fold(0, |a, l| a | kind(l)));
+        for l in lines() {
+            cg.mount(l, proc_cgroup, cfg)?;
         }
         cg.probe();
         Ok(cg)
     }
 
-    /// Opens the base of one hierarchy, creating what is rocker's to create.
-    fn open_base(&mut self, x: &Found, cfg: &Config) -> R<(OwnedFd, CPath<256>, bool)> {
-        let e = |e| Error { step: Step::Base, file: File::None, errno: e };
-        let mut own = x.rel.as_bytes();
-        if x.v2 {
-            // A master restarted inside its own leaf uses the base above it.
-            if let Some(up) = own.strip_suffix(LEAF).and_then(|p| p.strip_suffix(b"/")) {
-                own = up;
-            }
+    /// v1 when a v1 hierarchy holds a controller of ours (a hybrid host
+    /// if cgroup2 is mounted too), else v2 when cgroup2 is mounted.
+    fn set_mode(&mut self, seen: u8) {
+        self.hybrid = seen == 3;
+        self.mode = [Mode::None, Mode::V1, Mode::V2, Mode::V1].get(usize::from(seen)).copied().unwrap_or(Mode::None);
+    }
+
+    /// One line of mountinfo: opens the base in the first mount of each v1
+    /// hierarchy of ours (v1) or in the first cgroup2 mount (v2).
+    fn mount(&mut self, line: &[u8], own: &[u8], cfg: &Config) -> R<()> {
+        let v2 = self.mode == Mode::V2;
+        let Some(m) = parse::mount_line(line) else { return Ok(()) };
+        let ctl = m.ctl & WANTED;
+        let taken = if v2 { self.h.iter().any(Option::is_some) } else { ctl == 0 || self.controllers() & ctl != 0 };
+        if m.v2 != v2 || taken {
+            return Ok(());
         }
-        let mut rel = CPath::<256>::empty();
-        let is_own = match cfg.base {
-            Some(b) => {
-                rel.push(b).map_err(e)?;
-                b == own
-            }
-            None if own.iter().all(|&b| b == b'/') => {
-                if !valid_name(cfg.root_child) {
-                    return Err(e(Errno::EINVAL));
-                }
-                rel.push(b"/").and_then(|_| rel.push(cfg.root_child)).map_err(e)?;
-                false
-            }
-            None => {
-                rel.push(own).map_err(e)?;
-                true
-            }
-        };
-        // Absolute, not the root, no dot components: checked before any mkdir.
-        let rel = rel.as_bytes();
-        let (mut pos, mut n) = (0, 0);
-        while let Some(p) = next_comp(rel, &mut pos) {
-            if p == b"." || p == b".." {
+        // Our path in this hierarchy, as seen below the mount's root.
+        let mine = |l: &parse::CgLine| l.v2 == v2 && (v2 || l.ctl & ctl != 0);
+        let Some(l) = own.split(|&b| b == b'\n').filter_map(parse::cgroup_line).find(mine) else { return Ok(()) };
+        // Escaped names (a space in a mount point) are not ours to decode.
+        let Some(mut rel) = parse::below_root(l.path, m.root).filter(|_| !line.contains(&b'\\')) else { return Ok(()) };
+        if v2 {
+            // A master restarted inside its own leaf uses the base above it.
+            rel = rel.strip_suffix(LEAF).and_then(|p| p.strip_suffix(b"/")).unwrap_or(rel);
+        }
+        let (dir, ours) = self.open_base(m.point, rel, cfg)?;
+        let ctl = if v2 { self.enable(dir.raw(), cfg.base.is_none())? } else { ctl };
+        if let Some(slot) = self.h.iter_mut().find(|h| h.is_none()) {
+            *slot = Some(Hier { dir, ctl, ours });
+        }
+        Ok(())
+    }
+
+    /// Opens the base of one hierarchy: the master's own cgroup `rel` below
+    /// the mount `point`, or in the root of the hierarchy `root_child` (made
+    /// if missing; on v2 with the controllers enabled in the root). Checks
+    /// that it is on a cgroup filesystem.
+    fn open_base(&mut self, point: &[u8], rel: &[u8], cfg: &Config) -> R<(OwnedFd, bool)> {
+        let e = |e| Error { step: Step::Base, file: File::None, errno: e };
+        let p = CPath::<256>::new(point).map_err(e)?;
+        let top = syscalls::openat(syscalls::AT_FDCWD, (&p).into(), DIR & !g::O_NOFOLLOW, 0).at(Step::Mount, File::None)?;
+        if let Some(base) = cfg.base {
+            return self.fixed_base(top, base);
+        }
+        let rel = rel.strip_prefix(b"/").unwrap_or(rel);
+        let ours = rel.is_empty();
+        let name = CPath::<256>::new(if ours { cfg.root_child } else { rel }).map_err(e)?;
+        if ours {
+            if !valid_name(cfg.root_child) {
                 return Err(e(Errno::EINVAL));
             }
-            n += 1;
+            if self.mode == Mode::V2 {
+                self.enable(top.raw(), false)?;
+            }
+            match syscalls::mkdirat(top.raw(), (&name).into(), 0o755) {
+                Ok(()) | Err(Errno::EEXIST) => {}
+                Err(x) => return Err(e(x)),
+            }
         }
-        if n == 0 || !rel.starts_with(b"/") {
-            return Err(e(Errno::EINVAL));
-        }
-        let mut cur = syscalls::openat(syscalls::AT_FDCWD, (&x.point).into(), DIR & !g::O_NOFOLLOW, 0)
-            .at(Step::Mount, File::None)?;
+        // cgroupfs has no symlinks: the filesystem check below is what counts.
+        let dir = open_dir(top.raw(), (&name).into()).map_err(e)?;
         if !self.is_fake() {
-            let magic = syscalls::fstatfs_type(cur.raw()).at(Step::Mount, File::None)?;
-            let want = if x.v2 { g::CGROUP2_SUPER_MAGIC } else { g::CGROUP_SUPER_MAGIC };
-            if magic != u64::from(want) {
+            let want = if self.mode == Mode::V2 { g::CGROUP2_SUPER_MAGIC } else { g::CGROUP_SUPER_MAGIC };
+            if syscalls::fstatfs_type(dir.raw()).at(Step::Mount, File::None)? != u64::from(want) {
                 return fail(Step::Mount, File::None, Errno::ENODEV);
             }
         }
-        let mut path = x.point.clone();
-        path.push(rel).map_err(e)?;
-        let mut pos = 0;
-        while let Some(p) = next_comp(rel, &mut pos) {
-            if x.v2 && (cfg.enable_ancestors || !is_own) {
+        Ok((dir, ours))
+    }
+
+    /// [`Config::base`] below the hierarchy's root `top`: each component
+    /// a plain name, made if missing; on v2 the controllers are enabled in
+    /// each ancestor on the way.
+    fn fixed_base(&mut self, top: OwnedFd, base: &[u8]) -> R<(OwnedFd, bool)> {
+        let e = |e| Error { step: Step::Base, file: File::None, errno: e };
+        let mut cur = top;
+        let mut n = 0;
+        for c in base.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            if !valid_name(c) {
+                return Err(e(Errno::EINVAL));
+            }
+            if self.mode == Mode::V2 {
                 self.enable(cur.raw(), false)?;
             }
-            let name = CPath::<256>::new(p).map_err(e)?;
-            let mut next = open_dir(cur.raw(), (&name).into());
-            if next.as_ref().err() == Some(&Errno::ENOENT) && !is_own {
-                match syscalls::mkdirat(cur.raw(), (&name).into(), 0o755) {
-                    Ok(()) | Err(Errno::EEXIST) => {}
-                    Err(x) => return Err(e(x)),
-                }
-                next = open_dir(cur.raw(), (&name).into());
+            let name = CPath::<256>::new(c).map_err(e)?;
+            match syscalls::mkdirat(cur.raw(), (&name).into(), 0o755) {
+                Ok(()) | Err(Errno::EEXIST) => {}
+                Err(x) => return Err(e(x)),
             }
-            cur = next.map_err(e)?;
+            cur = open_dir(cur.raw(), (&name).into()).map_err(e)?;
+            n += 1;
         }
-        Ok((cur, path, !is_own))
+        if n == 0 {
+            return Err(e(Errno::EINVAL));
+        }
+        if !self.is_fake() {
+            let want = if self.mode == Mode::V2 { g::CGROUP2_SUPER_MAGIC } else { g::CGROUP_SUPER_MAGIC };
+            if syscalls::fstatfs_type(cur.raw()).at(Step::Mount, File::None)? != u64::from(want) {
+                return fail(Step::Mount, File::None, Errno::ENODEV);
+            }
+        }
+        Ok((cur, true))
     }
 
     /// v2: enables memory, cpu and pids (those `cgroup.controllers` offers)
-    /// in `dir`'s `cgroup.subtree_control`; with `leaf`, the master first
-    /// moves from `dir` into `dir/master`. Returns the controllers offered.
+    /// in `dir`'s `cgroup.subtree_control`, in one write; with `leaf`, the
+    /// master first moves from `dir` into `dir/master` if `dir` holds
+    /// processes (v2's rule: none in a cgroup that hands controllers down).
+    /// Returns the controllers offered.
     fn enable(&mut self, dir: Fd, leaf: bool) -> R<u8> {
         let mut b = [0u8; 256];
-        let avail = ctl_bits(read_at(dir, File::Controllers, &mut b).at(Step::Enable, File::Controllers)?, b' ');
-        let on = ctl_bits(read_at(dir, File::Subtree, &mut b).at(Step::Enable, File::Subtree)?, b' ');
-        let avail = avail & LIMITING;
-        let need = avail & !on;
+        let avail = ctl_bits(read_at(dir, File::Controllers, &mut b).at(Step::Enable, File::Controllers)?, b' ') & WANTED;
+        let need = avail & !ctl_bits(read_at(dir, File::Subtree, &mut b).at(Step::Enable, File::Subtree)?, b' ');
         if need == 0 {
             return Ok(avail);
         }
         if leaf && has_procs(dir) {
-            // v2's rule: no process in a cgroup that hands controllers down.
             let leaf = File::Leaf.c().at(Step::MoveMaster, File::Leaf)?;
             match syscalls::mkdirat(dir, leaf, 0o755) {
                 Ok(()) | Err(Errno::EEXIST) => {}
@@ -665,48 +601,40 @@ impl Cgroups {
             self.put(d.raw(), File::Procs, b"0").at(Step::MoveMaster, File::Procs)?;
             self.moved = true;
         }
+        let mut v = Val::new();
         for (bit, name) in NAMES {
             if need & bit != 0 {
-                let mut v = Val::new();
-                v.push_byte(b'+').push_str(name);
-                self.put(dir, File::Subtree, v.as_bytes()).at(Step::Enable, File::Subtree)?;
+                v.push_str(if v.is_empty() { b"+" } else { b" +" }).push_str(name);
             }
         }
+        self.put(dir, File::Subtree, v.as_bytes()).at(Step::Enable, File::Subtree)?;
         Ok(avail)
     }
 
-    /// Which limits this kernel enforces here.
+    /// Which limits this kernel enforces here: the controller is there and
+    /// so is the file (v1 file, v2 file).
     fn probe(&mut self) {
-        // (v2, controller of the hierarchy (v1), file, feature)
-        const PROBES: [(bool, u8, File, u32); 16] = [
-            (true, 0, File::MemMax, feat::MEMORY),
-            (true, 0, File::SwapMax, feat::SWAP),
-            (true, 0, File::CpuMax, feat::CPU_MAX),
-            (true, 0, File::CpuWeight, feat::CPU_WEIGHT),
-            (true, 0, File::PidsMax, feat::PIDS),
-            (true, 0, File::Kill, feat::KILL),
-            (true, 0, File::Freeze, feat::FREEZE),
-            (true, 0, File::CpuStat, feat::CPU_USAGE),
-            (true, 0, File::MemEvents, feat::OOM_COUNT),
-            (false, MEMORY, File::V1Mem, feat::MEMORY),
-            (false, MEMORY, File::V1Memsw, feat::SWAP),
-            (false, CPU, File::V1Quota, feat::CPU_MAX),
-            (false, CPU, File::V1Shares, feat::CPU_WEIGHT),
-            (false, PIDS, File::PidsMax, feat::PIDS),
-            (false, FREEZER, File::V1Freezer, feat::FREEZE),
-            (false, CPUACCT, File::V1Usage, feat::CPU_USAGE),
+        if self.h.iter().all(Option::is_none) {
+            (self.mode, self.hybrid) = (Mode::None, false);
+        }
+        const P: [(u8, File, File, u32); 8] = [
+            (MEMORY, File::V1Mem, File::MemMax, feat::MEMORY),
+            (MEMORY, File::V1Memsw, File::SwapMax, feat::SWAP),
+            (CPU, File::V1Quota, File::CpuMax, feat::CPU_MAX),
+            (CPU, File::V1Shares, File::CpuWeight, feat::CPU_WEIGHT),
+            (PIDS, File::PidsMax, File::PidsMax, feat::PIDS),
+            (WANTED, File::None, File::Kill, feat::KILL),
+            (MEMORY, File::V1Oom, File::MemEvents, feat::OOM_COUNT),
+            (FREEZER, File::V1Freezer, File::Freeze, feat::FREEZE),
         ];
         let v2 = self.mode == Mode::V2;
         let mut ft = 0;
         for h in self.h.iter().flatten() {
-            let d = h.dir.raw();
-            for (p2, bit, file, flag) in PROBES {
-                if p2 == v2 && (v2 || h.ctl & bit != 0) && exists(d, file) {
+            for (c, f1, f2, flag) in P {
+                // cgroup.kill and cgroup.freeze need no controller.
+                if (h.ctl & c != 0 || (v2 && matches!(flag, feat::KILL | feat::FREEZE))) && exists(h.dir.raw(), if v2 { f2 } else { f1 }) {
                     ft |= flag;
                 }
-            }
-            if !v2 && h.ctl & MEMORY != 0 && read_val(d, File::V1Oom, Some(b"oom_kill")).is_some() {
-                ft |= feat::OOM_COUNT;
             }
         }
         if !self.is_fake() && !exists(syscalls::AT_FDCWD, File::Swaps) {
@@ -737,22 +665,16 @@ impl Cgroups {
         let fd = self.open_w(dir, file)?;
         let mut b = Val::new();
         b.push_str(val).push_byte(b'\n');
-        let n = syscalls::retry(|| syscalls::write(fd.raw(), b.as_bytes()))?;
-        if n == b.len() {
-            Ok(())
-        } else {
-            Err(Errno::EIO)
+        match syscalls::retry(|| syscalls::write(fd.raw(), b.as_bytes()))? {
+            n if n == b.len() => Ok(()),
+            _ => Err(Errno::EIO),
         }
     }
 
-    /// Writes a limit: `a` (`u64::MAX`: `max` on v2, `-1` on v1), then ` b`.
+    /// Writes a limit: `a`, then ` b` if there is one.
     fn put_num(&self, dir: Fd, file: File, a: u64, b: Option<u64>) -> R<()> {
         let mut v = Val::new();
-        match (a, self.mode) {
-            (u64::MAX, Mode::V1) => v.push_str(b"-1"),
-            (u64::MAX, _) => v.push_str(b"max"),
-            _ => v.push_u64(a),
-        };
+        v.push_u64(a);
         if let Some(b) = b {
             v.push_byte(b' ').push_u64(b);
         }
@@ -776,55 +698,35 @@ impl Cgroups {
         self.h.iter().flatten()
     }
 
-    /// One line for the master's log, e.g. `cgroup v1 (hybrid: cgroup2
-    /// unused) memory=/sys/fs/cgroup/memory/x cpu=/sys/fs/cgroup/cpu/rocker
-    /// ...; limits memory swap cpu.max cpu.weight pids; freeze; oom count`.
+    /// One line for the master's log, e.g. `cgroup v1 (hybrid, cgroup2
+    /// unused) memory:/sys/fs/cgroup/memory/x cpu:/sys/fs/cgroup/cpu/rocker
+    /// pids:/sys/fs/cgroup/pids/rocker; limits: memory swap cpu.max
+    /// cpu.weight pids oom-count`.
     pub fn summary<const N: usize>(&self, b: &mut Buf<N>) {
-        b.push_str(match self.mode {
-            Mode::None => b"cgroup none: no cgroup filesystem; every limit is refused",
-            Mode::V1 if self.hybrid => b"cgroup v1 (hybrid: cgroup2 unused)",
-            Mode::V1 => b"cgroup v1",
-            Mode::V2 => b"cgroup v2",
+        b.push_str(match (self.mode, self.hybrid) {
+            (Mode::None, _) => b"cgroup none: every limit is refused",
+            (Mode::V1, true) => b"cgroup v1 (hybrid, cgroup2 unused)",
+            (Mode::V1, false) => b"cgroup v1",
+            (Mode::V2, _) => b"cgroup v2",
         });
         for h in self.hiers() {
             b.push_byte(b' ');
-            let mut sep: &[u8] = b"";
             for (bit, name) in NAMES {
                 if h.ctl & bit != 0 {
-                    b.push_str(sep).push_str(name);
-                    sep = b",";
+                    b.push_str(name).push_byte(b',');
                 }
             }
-            b.push_str(match (self.mode, sep.is_empty()) {
-                (Mode::V2, true) => b"(no controllers) base=",
-                (Mode::V2, false) => b" base=",
-                _ => b"=",
-            });
-            b.push_str(h.path.as_bytes());
+            b.push_str(b"base=").push_str(path_of(h.dir.raw(), &mut [0u8; 256]));
         }
         if self.moved {
             b.push_str(b" (master moved to ./master)");
         }
-        if self.mode == Mode::None {
-            return;
+        if self.mode != Mode::None {
+            b.push_str(b"; limits:");
         }
-        b.push_str(b"; limits");
-        const LIST: [(u32, &[u8]); 9] = [
-            (feat::MEMORY, b" memory"),
-            (feat::SWAP, b" swap"),
-            (feat::NO_SWAP, b" swap(kernel-without-swap)"),
-            (feat::CPU_MAX, b" cpu.max"),
-            (feat::CPU_WEIGHT, b" cpu.weight"),
-            (feat::PIDS, b" pids"),
-            (feat::KILL, b"; kill cgroup.kill"),
-            (feat::FREEZE, b"; freeze"),
-            (feat::OOM_COUNT, b"; oom count"),
-        ];
-        if self.feat & (feat::MEMORY | feat::SWAP | feat::CPU_MAX | feat::CPU_WEIGHT | feat::PIDS) == 0 {
-            b.push_str(b" none");
-        }
-        for (bit, s) in LIST {
-            if self.feat & bit != 0 {
+        const F: [&[u8]; 8] = [b" memory", b" swap", b" cpu.max", b" cpu.weight", b" pids", b" cgroup.kill", b" oom-count", b" no-swap"];
+        for (i, s) in F.iter().enumerate() {
+            if self.feat & (1 << i) != 0 {
                 b.push_str(s);
             }
         }
@@ -840,37 +742,29 @@ impl Cgroups {
     }
 
     /// The writes that set `l`, in order: each with its file, value(s),
-    /// controller and feature. Refuses values the kernel would not take.
-    fn plan(&self, l: &Limits, w: &mut [Write; 7]) -> R<usize> {
+    /// controller and feature (the values are in rocker-spec's ranges).
+    fn plan(&self, l: &Limits, w: &mut [Write; 6]) -> usize {
         let v1 = self.mode == Mode::V1;
         let pick = |a, b| if v1 { a } else { b };
         let mut n = 0;
-        let mut add = |file, a, b, ctl, flag| {
+        let mut add = |file, a: u64, b, ctl, flag| {
             if let Some(s) = w.get_mut(n) {
                 *s = Write { file, a, b, ctl, flag };
                 n += 1;
             }
         };
-        if let Some(m) = l.memory_max {
+        if let Some(m) = l.mem_max {
             add(pick(File::V1Mem, File::MemMax), m, None, MEMORY, feat::MEMORY);
         }
         if let Some(s) = l.swap_max {
-            let file = pick(File::V1Memsw, File::SwapMax);
             // On a kernel without swap, "no swap" needs no file.
             if s != 0 || self.feat & (feat::NO_SWAP | feat::SWAP) != feat::NO_SWAP {
                 // v1 limits memory + swap together.
-                let v = match (v1, l.memory_max) {
-                    (false, _) => s,
-                    (true, Some(m)) => m.saturating_add(s),
-                    (true, None) => return fail(Step::Limit, file, Errno::EINVAL),
-                };
-                add(file, v, None, MEMORY, feat::SWAP);
+                let v = if v1 { l.mem_max.unwrap_or(u64::MAX).saturating_add(s) } else { s };
+                add(pick(File::V1Memsw, File::SwapMax), v, None, MEMORY, feat::SWAP);
             }
         }
         if let Some((q, p)) = l.cpu_max {
-            if q < 1000 || !(1000..=1_000_000).contains(&p) {
-                return fail(Step::Limit, pick(File::V1Quota, File::CpuMax), Errno::EINVAL);
-            }
             if v1 {
                 add(File::V1Quota, q.into(), None, CPU, feat::CPU_MAX);
                 add(File::V1Period, p.into(), None, CPU, feat::CPU_MAX);
@@ -879,35 +773,30 @@ impl Cgroups {
             }
         }
         if let Some(wt) = l.cpu_weight {
-            let file = pick(File::V1Shares, File::CpuWeight);
-            if !(1..=10000).contains(&wt) {
-                return fail(Step::Limit, file, Errno::EINVAL);
-            }
+            // systemd's mapping: weight 100 is v1's default of 1024 shares.
             let shares = (u64::from(wt).saturating_mul(1024) / 100).clamp(2, 262_144);
-            add(file, if v1 { shares } else { wt.into() }, None, CPU, feat::CPU_WEIGHT);
+            add(pick(File::V1Shares, File::CpuWeight), if v1 { shares } else { wt.into() }, None, CPU, feat::CPU_WEIGHT);
         }
         if let Some(p) = l.pids_max {
             add(File::PidsMax, p.into(), None, PIDS, feat::PIDS);
         }
-        Ok(n)
+        n
     }
 
-    /// Refuses, with the limit's file and `ENODEV`/`ENOENT`/`EINVAL`, what
-    /// this kernel cannot enforce or does not accept.
+    /// Refuses, with the limit's file and `ENODEV` (no controller) or
+    /// `ENOENT` (no such file here), what this kernel cannot enforce.
     pub fn check(&self, l: &Limits) -> R<()> {
-        let mut w = [Write::NONE; 7];
-        let n = self.plan(l, &mut w)?;
+        let mut w = [Write::NONE; 6];
+        let n = self.plan(l, &mut w);
         self.check_plan(w.get(..n).unwrap_or(&[]))
     }
 
     fn check_plan(&self, w: &[Write]) -> R<()> {
         let ctl = self.controllers();
         for x in w {
-            if ctl & x.ctl == 0 {
-                return fail(Step::Limit, x.file, Errno::ENODEV);
-            }
-            if self.feat & x.flag == 0 {
-                return fail(Step::Limit, x.file, Errno::ENOENT);
+            let e = if ctl & x.ctl == 0 { Errno::ENODEV } else { Errno::ENOENT };
+            if ctl & x.ctl == 0 || self.feat & x.flag == 0 {
+                return fail(Step::Limit, x.file, e);
             }
         }
         Ok(())
@@ -918,11 +807,11 @@ impl Cgroups {
     /// left (an existing cgroup of that name, `EEXIST`, stays).
     pub fn create(&self, name: &[u8], l: &Limits) -> R<Join> {
         let n = Cgroups::name(name)?;
-        let mut w = [Write::NONE; 7];
-        let k = self.plan(l, &mut w)?;
+        let mut w = [Write::NONE; 6];
+        let k = self.plan(l, &mut w);
         let w = w.get(..k).unwrap_or(&[]);
         self.check_plan(w)?;
-        let mut j = Join { procs: [-1; MAX_H], n: 0, dir: -1 };
+        let mut j = Join::EMPTY;
         let mut made = 0;
         if let Err(e) = self.create_in(&n, w, &mut j, &mut made) {
             drop(j);
@@ -943,12 +832,9 @@ impl Cgroups {
                 self.put_num(d.raw(), x.file, x.a, x.b)?;
             }
             let p = self.open_w(d.raw(), File::Procs).at(Step::Join, File::Procs)?;
-            if let Some(slot) = j.procs.get_mut(j.n) {
-                *slot = p.into_raw();
-                j.n = j.n.saturating_add(1);
-            }
+            let _ = j.procs.push(p);
             if self.mode == Mode::V2 {
-                j.dir = d.into_raw();
+                j.dir = Some(d);
             }
         }
         Ok(())
@@ -969,42 +855,37 @@ impl Cgroups {
         Ok(out)
     }
 
-    /// Current memory (bytes), pids, CPU time (µs) and OOM kills of a
-    /// sandbox; [`UNKNOWN`] where this kernel does not say.
+    /// Current memory (bytes), pids and OOM kills of a sandbox; [`UNKNOWN`]
+    /// where this kernel does not say.
     pub fn usage(&self, name: &[u8]) -> R<Usage> {
         let n = Cgroups::name(name)?;
         let dirs = self.dirs(&n)?;
         if dirs.iter().all(Option::is_none) {
             return fail(Step::Read, File::None, Errno::ENOENT);
         }
-        // (controller (v1), v1 file, v2 file, key in v1 file, key in v2 file)
-        type Src = (u8, File, File, &'static [u8], &'static [u8]);
-        const U: [Src; 4] = [
-            (MEMORY, File::V1MemCur, File::MemCur, b"", b""),
-            (PIDS, File::PidsCur, File::PidsCur, b"", b""),
-            (CPUACCT, File::V1Usage, File::CpuStat, b"", b"usage_usec"),
-            (MEMORY, File::V1Oom, File::MemEvents, b"oom_kill", b"oom_kill"),
+        // (controller (v1), v1 file, v2 file, key in both files)
+        const U: [(u8, File, File, &[u8]); 3] = [
+            (MEMORY, File::V1MemCur, File::MemCur, b""),
+            (PIDS, File::PidsCur, File::PidsCur, b""),
+            (MEMORY, File::V1Oom, File::MemEvents, b"oom_kill"),
         ];
         let v2 = self.mode == Mode::V2;
-        let mut v = [UNKNOWN; 4];
+        let mut v = [UNKNOWN; 3];
         for (d, h) in dirs.iter().zip(self.h.iter()) {
             let (Some(d), Some(h)) = (d, h) else { continue };
-            for (&(bit, f1, f2, k1, k2), slot) in U.iter().zip(v.iter_mut()) {
+            for (&(bit, f1, f2, key), slot) in U.iter().zip(v.iter_mut()) {
                 if v2 || h.ctl & bit != 0 {
-                    let (file, key) = if v2 { (f2, k2) } else { (f1, k1) };
-                    *slot = read_val(d.raw(), file, (!key.is_empty()).then_some(key)).unwrap_or(UNKNOWN);
+                    *slot = read_val(d.raw(), if v2 { f2 } else { f1 }, key).unwrap_or(UNKNOWN);
                 }
             }
         }
-        let [memory, pids, cpu, oom_kills] = v;
-        // v1 cpuacct.usage is in ns.
-        let cpu_usec = if v2 || cpu == UNKNOWN { cpu } else { cpu / 1000 };
-        Ok(Usage { memory, pids, cpu_usec, oom_kills })
+        let [memory, pids, oom_kills] = v;
+        Ok(Usage { memory, pids, oom_kills })
     }
 
     /// v2: the sandbox's `memory.events`, read once, for `ppoll` with
-    /// `POLLPRI` (set when the file changes, e.g. on an OOM kill; read it
-    /// again, e.g. with [`Cgroups::usage`], to rearm). v1: `None` (see the
+    /// `POLLPRI` (raised when the file changes, e.g. on an OOM kill; read
+    /// this same fd again, [`oom_kills`], to rearm it). v1: `None` (see the
     /// crate doc).
     pub fn oom_events(&self, name: &[u8]) -> R<Option<OwnedFd>> {
         let n = Cgroups::name(name)?;
@@ -1013,65 +894,110 @@ impl Cgroups {
         }
         let [Some(d), ..] = self.dirs(&n)? else { return fail(Step::Read, File::None, Errno::ENOENT) };
         let fd = open_file(d.raw(), File::MemEvents, RD).at(Step::Read, File::MemEvents)?;
-        let mut b = [0u8; 512];
-        let _ = syscalls::read(fd.raw(), &mut b);
+        oom_kills(fd.raw());
         Ok(Some(fd))
     }
 
     /// SIGKILLs every process of the sandbox (nothing to do if it is empty).
     pub fn kill(&self, name: &[u8]) -> R<()> {
         let n = Cgroups::name(name)?;
-        let dirs = self.dirs(&n)?;
-        self.kill_dirs(&dirs)
+        self.kill_dirs(&self.dirs(&n)?)
     }
 
     fn kill_dirs(&self, dirs: &[Option<OwnedFd>; MAX_H]) -> R<()> {
-        if !dirs.iter().flatten().any(|d| has_procs(d.raw())) {
-            return Ok(());
+        if let (Mode::V2, true, [Some(d), ..]) = (self.mode, self.feat & feat::KILL != 0, dirs) {
+            return self.put(d.raw(), File::Kill, b"1").at(Step::Kill, File::Kill);
         }
-        let v2 = self.mode == Mode::V2;
-        let first = dirs.iter().flatten().next().map(|d| d.raw());
-        if let (true, true, Some(d)) = (v2, self.feat & feat::KILL != 0, first) {
-            return self.put(d, File::Kill, b"1").at(Step::Kill, File::Kill);
-        }
-        // Freeze (so nothing forks while we kill), SIGKILL each pid, thaw.
-        let fz = match (self.feat & feat::FREEZE != 0, v2) {
-            (false, _) => None,
-            (true, true) => first.map(|d| (d, File::Freeze, &b"1"[..], &b"0"[..])),
-            (true, false) => {
-                let i = self.h.iter().position(|h| h.as_ref().is_some_and(|h| h.ctl & FREEZER != 0));
-                let d = i.and_then(|i| dirs.get(i)).and_then(|d| d.as_ref()).map(|d| d.raw());
-                d.map(|d| (d, File::V1Freezer, &b"FROZEN"[..], &b"THAWED"[..]))
-            }
-        };
-        if let Some((d, file, on, _)) = fz {
-            self.put(d, file, on).at(Step::Kill, file)?;
-            // v1 freezing completes asynchronously: FREEZING, then FROZEN.
-            for _ in 0..100 {
-                let mut b = [0u8; 16];
-                if v2 || read_at(d, file, &mut b).map_or(true, |s| s.starts_with(b"FROZEN")) {
-                    break;
-                }
-                sleep_ms(1);
-            }
-        }
-        for _ in 0..8 {
+        // A process with SIGKILL pending forks no more: each round lists
+        // fewer, until none is left. (A pid could be reused between the
+        // read and the kill only after the process died and pid_max wrapped.)
+        for _ in 0..100 {
             let mut seen = false;
             for d in dirs.iter().flatten() {
-                let _ = for_each_pid(d.raw(), &mut |pid| {
+                for_each_pid(d.raw(), &mut |pid| {
                     seen = true;
                     let _ = syscalls::kill(pid, g::SIGKILL);
-                });
+                })
+                .at(Step::Kill, File::Procs)?;
             }
-            if !seen || fz.is_some() {
+            if !seen {
                 break;
             }
             sleep_ms(1);
         }
-        if let Some((d, file, _, off)) = fz {
-            self.put(d, file, off).at(Step::Kill, file)?;
+        Ok(())
+    }
+
+    /// The freezer of `dirs`, if the kernel has one: (dir, file, the value
+    /// that freezes, the value that thaws).
+    fn freezer(&self, dirs: &[Option<OwnedFd>; MAX_H]) -> Option<(Fd, File, &'static [u8], &'static [u8])> {
+        if self.feat & feat::FREEZE == 0 {
+            return None;
+        }
+        if self.mode == Mode::V2 {
+            let d = dirs.iter().flatten().next()?;
+            return Some((d.raw(), File::Freeze, b"1", b"0"));
+        }
+        let i = self.h.iter().position(|h| h.as_ref().is_some_and(|h| h.ctl & FREEZER != 0))?;
+        let d = dirs.get(i)?.as_ref()?;
+        Some((d.raw(), File::V1Freezer, b"FROZEN", b"THAWED"))
+    }
+
+    /// Freezes (`on`) or thaws every process of the sandbox (the OCI
+    /// runtime's pause and resume): v2 `cgroup.freeze`, v1 `freezer.state`
+    /// (whose freezing completes asynchronously: waited for, up to 100 ms).
+    /// `ENODEV` without a freezer.
+    pub fn freeze(&self, name: &[u8], on: bool) -> R<()> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let (d, file, fz, thaw) = self.freezer(&dirs).ok_or(Error { step: Step::Freeze, file: File::Freeze, errno: Errno::ENODEV })?;
+        let val = if on { fz } else { thaw };
+        self.put(d, file, val).at(Step::Freeze, file)?;
+        for _ in 0..100 {
+            let mut b = [0u8; 16];
+            if file != File::V1Freezer || !on || read_at(d, file, &mut b).map_or(true, |s| s.starts_with(b"FROZEN")) {
+                break;
+            }
+            sleep_ms(1);
         }
         Ok(())
+    }
+
+    /// The sandbox is frozen (v2 `cgroup.freeze` 1, v1 `FROZEN`).
+    pub fn frozen(&self, name: &[u8]) -> R<bool> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let Some((d, file, fz, _)) = self.freezer(&dirs) else { return Ok(false) };
+        let mut b = [0u8; 16];
+        let s = read_at(d, file, &mut b).at(Step::Read, file)?;
+        Ok(s.starts_with(fz))
+    }
+
+    /// Calls `f` with the pid of each process in the sandbox's cgroup.
+    pub fn pids(&self, name: &[u8], f: &mut dyn FnMut(i32)) -> R<()> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let d = dirs.iter().flatten().next().ok_or(Error { step: Step::Read, file: File::Procs, errno: Errno::ENOENT })?;
+        for_each_pid(d.raw(), f).at(Step::Read, File::Procs)
+    }
+
+    /// The fds to join the existing cgroup `name` (a second process of a
+    /// running sandbox: the OCI runtime's `exec`). `ENOENT` if it is gone.
+    pub fn open(&self, name: &[u8]) -> R<Join> {
+        let n = Cgroups::name(name)?;
+        let dirs = self.dirs(&n)?;
+        let mut j = Join::EMPTY;
+        for d in dirs.iter().flatten() {
+            let p = self.open_w(d.raw(), File::Procs).at(Step::Join, File::Procs)?;
+            let _ = j.procs.push(p);
+        }
+        if j.procs.is_empty() {
+            return fail(Step::Join, File::Procs, Errno::ENOENT);
+        }
+        if self.mode == Mode::V2 {
+            j.dir = dirs.into_iter().flatten().next();
+        }
+        Ok(j)
     }
 
     /// Removes the sandbox's cgroup from every hierarchy, killing what is
@@ -1108,7 +1034,8 @@ impl Cgroups {
     /// while sandboxes remain.
     pub fn remove_base(&self) -> R<()> {
         for h in self.hiers().filter(|h| h.ours) {
-            let last = h.path.as_bytes().rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(b"");
+            let mut b = [0u8; 256];
+            let last = path_of(h.dir.raw(), &mut b).rsplit(|&b| b == b'/').next().unwrap_or(b"");
             let name = CPath::<256>::new(last).at(Step::Remove, File::Rmdir)?;
             let up = File::DotDot.c().and_then(|p| open_dir(h.dir.raw(), p)).at(Step::Remove, File::DotDot)?;
             match syscalls::unlinkat(up.raw(), (&name).into(), g::AT_REMOVEDIR) {
@@ -1179,69 +1106,69 @@ impl Write {
 /// Current use of one sandbox ([`Cgroups::usage`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Usage {
+    /// Bytes.
     pub memory: u64,
+    /// Processes.
     pub pids: u64,
-    pub cpu_usec: u64,
+    /// OOM kills so far.
     pub oom_kills: u64,
+}
+
+/// The `oom_kill` count of an fd from [`Cgroups::oom_events`] (read from its
+/// start, which also rearms its `POLLPRI`); [`UNKNOWN`] if unreadable.
+pub fn oom_kills(events: Fd) -> u64 {
+    let mut b = [0u8; 512];
+    match syscalls::pread(events, &mut b, 0) {
+        Ok(n) => keyed(b.get(..n).unwrap_or(&[]), b"oom_kill").unwrap_or(UNKNOWN),
+        Err(_) => UNKNOWN,
+    }
 }
 
 /// The fds that put a process into a sandbox's cgroups: one `cgroup.procs`
 /// per hierarchy (`O_WRONLY|O_CLOEXEC`) and, on v2, the cgroup directory
 /// (`O_PATH`) for `CLONE_INTO_CGROUP`. Closed on drop.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Join {
-    procs: [Fd; MAX_H],
-    n: usize,
-    dir: Fd,
+    /// The `cgroup.procs` fds: writing `0` to each moves the writer
+    /// ([`join`]). Pass them to the helper that joins, before it runs code.
+    pub procs: heapless::Vec<OwnedFd, MAX_H>,
+    /// v2: the cgroup directory, for `clone3(CLONE_INTO_CGROUP)`.
+    pub dir: Option<OwnedFd>,
 }
 
 impl Join {
-    /// The `cgroup.procs` fds: writing `0` to each moves the writer
-    /// ([`join`]). Pass them to the helper that joins, before it runs code.
-    pub fn procs(&self) -> &[Fd] {
-        self.procs.get(..self.n).unwrap_or(&[])
-    }
-    /// v2: the cgroup directory, for `clone3(CLONE_INTO_CGROUP)`.
-    pub fn cgroup_dir(&self) -> Option<Fd> {
-        (self.dir >= 0).then_some(self.dir)
-    }
+    /// No cgroup.
+    pub const EMPTY: Join = Join { procs: heapless::Vec::new(), dir: None };
 
     /// Fork-style clone whose child starts inside the sandbox's cgroups:
     /// `clone3(CLONE_INTO_CGROUP)` on v2 with Linux 5.7+; otherwise (v1,
     /// `ENOSYS`, `E2BIG`, `EBADF`) `clone`, then the child joins through the
-    /// `cgroup.procs` fds before returning, and exits with
-    /// [`EXIT_JOIN_FAILED`] if it cannot. `flags` as for `clone`; with
-    /// `pidfd`, the child's pidfd lands there.
-    pub fn fork(&self, flags: syscalls::CloneFlags, mut pidfd: Option<&mut i32>) -> syscalls::Result<Fork> {
-        if let Some(d) = self.cgroup_dir() {
-            let with_pidfd = if pidfd.is_some() { g::CLONE_PIDFD } else { 0 };
-            let bits = u64::from(flags.ns().bits() | with_pidfd);
-            match syscalls::clone3(bits, flags.exit_signal(), Some(d), pidfd.as_deref_mut()) {
+    /// `cgroup.procs` fds before returning; if it cannot, it calls `failed`
+    /// (to report the errno) and exits with [`EXIT_JOIN_FAILED`], running
+    /// no other code of the caller. `flags` as for `clone`.
+    pub fn fork(&self, flags: syscalls::CloneFlags, failed: impl FnOnce(Errno)) -> syscalls::Result<Fork> {
+        if let Some(d) = &self.dir {
+            match syscalls::clone3(u64::from(flags.ns().bits()), flags.exit_signal(), Some(d.raw()), None) {
                 Err(Errno::ENOSYS | Errno::E2BIG | Errno::EBADF) => {}
                 r => return r,
             }
         }
-        let f = syscalls::clone(flags, pidfd)?;
-        if f == Fork::Child && join(self.procs()).is_err() {
-            syscalls::exit_group(EXIT_JOIN_FAILED);
+        let f = syscalls::clone(flags, None)?;
+        if f == Fork::Child {
+            if let Err(e) = join(&self.procs) {
+                failed(e);
+                syscalls::exit_group(EXIT_JOIN_FAILED);
+            }
         }
         Ok(f)
     }
 }
 
-impl Drop for Join {
-    fn drop(&mut self) {
-        for &fd in self.procs().iter().chain(self.cgroup_dir().as_slice()) {
-            drop(OwnedFd::from_raw(fd));
-        }
-    }
-}
-
 /// Moves the calling process into the cgroups: writes `0` to each
-/// `cgroup.procs` fd (the fds of [`Join::procs`], received by a helper).
-pub fn join(procs: &[Fd]) -> syscalls::Result<()> {
-    for &fd in procs {
-        if syscalls::retry(|| syscalls::write(fd, b"0"))? != 1 {
+/// `cgroup.procs` fd (the fds of [`Join::procs`]).
+pub fn join(procs: &[OwnedFd]) -> syscalls::Result<()> {
+    for fd in procs {
+        if syscalls::retry(|| syscalls::write(fd.raw(), b"0"))? != 1 {
             return Err(Errno::EIO);
         }
     }

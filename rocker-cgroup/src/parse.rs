@@ -5,16 +5,13 @@
 /// Controller bits (one per controller rocker uses).
 pub const MEMORY: u8 = 1;
 pub const CPU: u8 = 2;
-pub const CPUACCT: u8 = 4;
 pub const PIDS: u8 = 8;
+/// The v1 freezer (pause/resume of the OCI runtime; v2 has `cgroup.freeze`).
 pub const FREEZER: u8 = 16;
-/// Every controller rocker uses (v1); v2 has cpu usage and freezing built in.
-pub const WANTED: u8 = MEMORY | CPU | CPUACCT | PIDS | FREEZER;
-/// The controllers that enforce limits (what decides v1 against v2).
-pub const LIMITING: u8 = MEMORY | CPU | PIDS;
+/// Every controller rocker uses: those that enforce limits, and the freezer.
+pub const WANTED: u8 = MEMORY | CPU | PIDS | FREEZER;
 
-pub const NAMES: [(u8, &[u8]); 5] =
-    [(MEMORY, b"memory"), (CPU, b"cpu"), (CPUACCT, b"cpuacct"), (PIDS, b"pids"), (FREEZER, b"freezer")];
+pub const NAMES: [(u8, &[u8]); 4] = [(MEMORY, b"memory"), (CPU, b"cpu"), (PIDS, b"pids"), (FREEZER, b"freezer")];
 
 /// The bit of one controller name (0 for the ones rocker does not use).
 pub fn ctl_bit(name: &[u8]) -> u8 {
@@ -49,7 +46,7 @@ pub fn cgroup_line(line: &[u8]) -> Option<CgLine<'_>> {
 
 /// One cgroup mount of `/proc/self/mountinfo`:
 /// `ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS`.
-/// `root` and `point` are still escaped (`\040` for a space).
+/// `root` and `point` as they are (escaped: `\040` for a space).
 #[derive(Debug, PartialEq, Eq)]
 pub struct MountLine<'a> {
     pub v2: bool,
@@ -73,25 +70,6 @@ pub fn mount_line(line: &[u8]) -> Option<MountLine<'_>> {
         _ => return None,
     };
     Some(MountLine { v2, ctl: if v2 { 0 } else { ctl_bits(opts, b',') }, root, point })
-}
-
-/// Decodes mountinfo's octal escapes (`\040` for a space, `\011`, `\012`,
-/// `\134`) of `s` into `out`; the length, `None` if it does not fit.
-pub fn unescape(s: &[u8], out: &mut [u8]) -> Option<usize> {
-    let (mut i, mut n) = (0usize, 0usize);
-    while let Some(&c) = s.get(i) {
-        let mut v = c;
-        i = i.saturating_add(1);
-        if let (b'\\', Some(&[a, b, d])) = (c, s.get(i..i.saturating_add(3))) {
-            if [a, b, d].iter().all(|x| (b'0'..=b'7').contains(x)) {
-                v = (a.wrapping_sub(b'0') << 6) | (b.wrapping_sub(b'0') << 3) | d.wrapping_sub(b'0');
-                i = i.saturating_add(3);
-            }
-        }
-        *out.get_mut(n)? = v;
-        n = n.saturating_add(1);
-    }
-    Some(n)
 }
 
 /// The part of the cgroup path `own` below a mount whose root is `root`:
@@ -190,11 +168,11 @@ pub fn dirent(buf: &[u8], off: usize) -> Option<(usize, u8, &[u8])> {
     Some((off.checked_add(reclen)?, d_type, name))
 }
 
-/// A cgroup name rocker creates: 1 to 31 bytes of `[A-Za-z0-9_.-]`, not
-/// starting with a dot.
+/// A cgroup name rocker creates: 1 to 64 bytes of `[A-Za-z0-9_.-]`, not
+/// starting with a dot (64: an OCI container id, such as Kubernetes' hex ids).
 pub fn valid_name(n: &[u8]) -> bool {
     !n.is_empty()
-        && n.len() < 32
+        && n.len() <= 64
         && n.first() != Some(&b'.')
         && n.iter().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
 }
@@ -207,7 +185,7 @@ mod tests {
     fn proc_self_cgroup_lines() {
         assert_eq!(cgroup_line(b"0::/services/rocker/instance1"), Some(CgLine { v2: true, ctl: 0, path: b"/services/rocker/instance1" }));
         assert_eq!(cgroup_line(b"4:memory:/process_api/38e0"), Some(CgLine { v2: false, ctl: MEMORY, path: b"/process_api/38e0" }));
-        assert_eq!(cgroup_line(b"1:cpu,cpuacct:/"), Some(CgLine { v2: false, ctl: CPU | CPUACCT, path: b"/" }));
+        assert_eq!(cgroup_line(b"1:cpu,cpuacct:/"), Some(CgLine { v2: false, ctl: CPU, path: b"/" }));
         assert_eq!(cgroup_line(b"9:name=systemd:/").map(|l| (l.v2, l.ctl)), Some((false, 0)));
         assert_eq!(cgroup_line(b"garbage"), None);
         assert_eq!(cgroup_line(b""), None);
@@ -221,7 +199,7 @@ mod tests {
         let l = mount_line(b"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory").unwrap();
         assert_eq!(l, MountLine { v2: false, ctl: MEMORY, root: b"/", point: b"/sys/fs/cgroup/memory" });
         let l = mount_line(b"32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,nosuid,cpu,cpuacct").unwrap();
-        assert_eq!(l.ctl, CPU | CPUACCT);
+        assert_eq!(l.ctl, CPU);
         let l = mount_line(b"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate").unwrap();
         assert!(l.v2);
         assert_eq!(l.point, b"/sys/fs/cgroup/unified");
@@ -230,15 +208,6 @@ mod tests {
         assert_eq!(mount_line(b""), None);
         // named v1 hierarchy: no controller of ours
         assert_eq!(mount_line(b"40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd").unwrap().ctl, 0);
-    }
-
-    #[test]
-    fn escapes() {
-        let mut b = [0u8; 32];
-        let n = unescape(br"/mnt/a\040b\134c\0", &mut b).unwrap();
-        assert_eq!(&b[..n], b"/mnt/a b\\c\\0");
-        assert_eq!(unescape(b"abc", &mut [0u8; 2]), None);
-        assert_eq!(unescape(b"", &mut [0u8; 0]), Some(0));
     }
 
     #[test]
@@ -307,7 +276,7 @@ mod tests {
         assert!(!valid_name(b""));
         assert!(!valid_name(b".."));
         assert!(!valid_name(b"a/b"));
-        assert!(!valid_name(&[b'a'; 32]));
-        assert!(valid_name(&[b'a'; 31]));
+        assert!(!valid_name(&[b'a'; 65]));
+        assert!(valid_name(&[b'a'; 64]));
     }
 }

@@ -445,13 +445,21 @@ typedef struct {
  * seccomp: ROCKER_SECCOMP_DEFAULT (Docker's default denials), _UNCONFINED, or
  *   _PROFILE: seccomp_syscalls (NULL-terminated names) get seccomp_action,
  *   every other call seccomp_default (ROCKER_SECCOMP_ACT_*), errno
- *   seccomp_errno for _ERRNO (0: EPERM)
+ *   seccomp_errno for _ERRNO (0: EPERM).  The filter is the App's last step
+ *   before app() runs: an allow list must name what app() and the program it
+ *   execs need (execve, exit_group, brk, mmap, ...).  A name that is no
+ *   syscall of the master's arch: ROCKER_ERR_seccomp_invalid, EINVAL, index =
+ *   its position
  * root: ROCKER_ROOT_HOST (the package at the exec dir over the host's tree)
- *   or ROCKER_ROOT_PKG (the package is the whole root); root_flags:
- *   ROCKER_ROOT_RO (no writable layer), ROCKER_ROOT_NO_PIVOT
- * cwd: the App's working directory (NULL: the default)
+ *   or ROCKER_ROOT_PKG (the package is the whole root: app_exec_dir NULL, no
+ *   app_overlay_dirs; writes go to an overlay whose upper dir is
+ *   <data>/rootfs/upper); root_flags: ROCKER_ROOT_RO (no writable layer:
+ *   EROFS), ROCKER_ROOT_NO_PIVOT (MS_MOVE + chroot instead of pivot_root,
+ *   which an initramfs root refuses anyway: the master falls back by itself)
+ * cwd: the App's working directory, absolute (NULL: the sandbox's /)
  * binds: host paths bound into the sandbox, "SRC[:DST][:rw]" (read-only by
- *   default, DST defaults to SRC); NULL-terminated, at most 8
+ *   default, DST defaults to SRC; nosuid, nodev; no symlink may be on SRC;
+ *   in root mode a missing DST is created); NULL-terminated, at most 8
  */
 typedef struct {
     int app_id;
@@ -1796,7 +1804,9 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
     msg.reply_max = (uint32_t)sizeof rb;
     msg.test_stall = req->test_stall;
     if (rocker__put_path(msg.pkg, sizeof msg.pkg, req->app_pkg_path, 0, &r) ||
-        rocker__put_path(msg.exec_dir, sizeof msg.exec_dir, req->app_exec_dir, 0, &r) ||
+        /* root mode has no exec dir: NULL is sent as empty */
+        ((req->root != ROCKER_ROOT_PKG || req->app_exec_dir) &&
+         rocker__put_path(msg.exec_dir, sizeof msg.exec_dir, req->app_exec_dir, 0, &r)) ||
         rocker__put_path(msg.data_dir, sizeof msg.data_dir, req->app_data_dir, 0, &r))
         return r;
     for (i = 0; i < ROCKER_MAX_OVERLAYS && req->app_overlay_dirs[i]; i++)

@@ -4,6 +4,7 @@
  *   rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...
  *              [--uid N] [--gid N] [--app-id N] [--tty] [--detach]
  *              -- PROGRAM [ARGS...]
+ *   rocker run --rootfs --pkg FILE --data-dir DIR [--read-only] ... -- PROGRAM
  *   rocker ps
  *   rocker kill GUARD_PID|NAME [--signal N]
  *
@@ -17,6 +18,7 @@
 
 #include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 
@@ -27,6 +29,9 @@
 #define EXIT_USAGE  2
 #define EXIT_ROCKER 125
 #define EXIT_EXEC   127
+
+/* The App's PATH in root mode unless --env gives one. */
+#define ROOTFS_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ---- output: one buffer per stream, flushed with write(2) ---------------- */
 
@@ -121,7 +126,8 @@ static const char usage_text[] =
     "  rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...\n"
     "             [--uid N] [--gid N] [--app-id N] [--tty] [--detach]\n"
     "             [--hostname NAME] [--share WHAT] [--device PATH[:ro]]\n"
-    "             [--tmp-size SIZE] [--net MODE] -- PROGRAM [ARGS...]\n"
+    "             [--tmp-size SIZE] [--net MODE] [LIMITS] [--seccomp MODE]\n"
+    "             [--seccomp-allow|-deny NAME,...] -- PROGRAM [ARGS...]\n"
     "      Run PROGRAM in a new sandbox: FILE (squashfs) mounted read-only at\n"
     "      the exec dir, an overlay on each --overlay top-level dir (max 16)\n"
     "      with writes under the data dir, as uid/gid N (default 65534).\n"
@@ -141,8 +147,23 @@ static const char usage_text[] =
     "            host (default): the host's network; none: only lo;\n"
     "            bridge: a veth on bridge NAME (created if missing),\n"
     "            the address allocated unless given\n"
+    "      Seccomp (default: Docker's default denials, EPERM):\n"
+    "        --seccomp default|unconfined\n"
+    "        --seccomp-allow NAME,...  only these calls (others EPERM)\n"
+    "        --seccomp-deny NAME,...   these calls EPERM (others allowed)\n"
     "      With no --overlay, every top-level dir but /proc /sys /dev /run\n"
     "      (and the private /tmp) gets one.\n"
+    "  rocker run --rootfs --pkg FILE --data-dir DIR [--read-only] [--no-pivot] ...\n"
+    "      FILE is the whole root; writes go to DIR/rootfs (none if --read-only)\n"
+    "      and PATH is the usual one.  Both modes: --cwd DIR, --env NAME=VALUE,\n"
+    "      --clear-env, --bind SRC[:DST][:rw] (read-only by default, max 8).\n"
+    "      LIMITS (none by default; refused where this host cannot enforce):\n"
+    "        --memory SIZE  --memory-swap SIZE (more, as swap; 0: none)\n"
+    "        --cpus N.NN (0.5: half a CPU)  --cpu-weight 1..10000 (100)\n"
+    "        --pids N (processes, the guard included: 3 at least)\n"
+    "        --ulimit NAME=SOFT[:HARD] (number or unlimited; max 8) for\n"
+    "            nofile nproc core stack as memlock fsize data cpu locks\n"
+    "            sigpending msgqueue nice rtprio rttime rss\n"
     "  rocker ps\n"
     "      List the running sandboxes.\n"
     "  rocker kill GUARD_PID|NAME [--signal N]\n"
@@ -188,6 +209,41 @@ static void forward(int sig)
 /* --tty: the slave side of our pty, handed to the App (-1: none). */
 static int tty_slave = -1;
 
+/* The App's environment: ours (unless --clear-env), --env on top; in root
+ * mode our PATH means nothing there: a standard one unless --env gives it. */
+#define ENV_MAX 256
+extern char **environ;
+static char *env_add[ENV_MAX];
+static unsigned n_env_add, clear_env, env_path;
+static char *env_v[ENV_MAX * 2 + 2];
+
+static int env_same(const char *a, const char *b) /* same NAME in NAME=VALUE */
+{
+    while (*a && *a == *b && *a != '=')
+        a++, b++;
+    return *a == '=' && *b == '=';
+}
+
+static void app_env(void)
+{
+    static char path[] = "PATH=" ROOTFS_PATH;
+    unsigned n = 0, i;
+    char **e;
+    if (!clear_env)
+        for (e = environ; *e && n < ENV_MAX; e++) {
+            for (i = 0; i < n_env_add && !env_same(*e, env_add[i]); i++)
+                ;
+            if (i == n_env_add && !(env_path && env_same(*e, path)))
+                env_v[n++] = *e;
+        }
+    for (i = 0; i < n_env_add; i++)
+        env_v[n++] = env_add[i];
+    if (env_path == 1)
+        env_v[n++] = path;
+    env_v[n] = NULL;
+    environ = env_v;
+}
+
 /* The App: runs inside the sandbox as the caller's child, in its own
  * session (the recipe's setsid); with --tty its pty becomes its stdio and
  * controlling terminal. */
@@ -206,6 +262,7 @@ static int app_exec(void *arg)
     unsigned i = 0;
     const char *p;
 
+    app_env();
     execvp(argv[0], argv);
     memset(&r, 0, sizeof r);
     r.err_no = ROCKER_ERR_app_exec_failed;
@@ -297,26 +354,113 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     return r;
 }
 
-/* "16M", "512K", "1G" or a number of KiB.  0 or -1. */
-static int parse_size_kb(const char *s, long *kb)
+/* A number with an optional K, M or G suffix (else times `plain`), in
+ * bytes, at most 2^63.  0 or -1. */
+static int parse_size(const char *s, uint64_t plain, uint64_t *out)
 {
     char *end;
-    unsigned long v;
+    uint64_t v;
+    unsigned shift = 0;
+    const char *u;
     if (*s < '0' || *s > '9')
         return -1;
     errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || v == 0)
+    v = strtoull(s, &end, 10);
+    if (errno)
         return -1;
-    if (*end == 'K' || *end == 'k')
+    if (*end && (u = strchr("KkMmGg", *end)) != NULL) {
+        shift = 10 * (unsigned)(1 + (u - "KkMmGg") / 2);
+        plain = 1;
         end++;
-    else if (*end == 'M' || *end == 'm')
-        v *= 1024ul, end++;
-    else if (*end == 'G' || *end == 'g')
-        v *= 1024ul * 1024ul, end++;
-    if (*end || v > 0xfffffffful)
+    }
+    if (*end || v > (1ull << 63) / plain >> shift)
         return -1;
-    *kb = (long)v;
+    *out = v * plain << shift;
+    return 0;
+}
+
+/* "16M", "512K", "1G" or a number of KiB.  0 or -1. */
+static int parse_size_kb(const char *s, long *kb)
+{
+    uint64_t v;
+    if (parse_size(s, 1024, &v) || v < 1024 || v >> 10 > 0xfffffffful)
+        return -1;
+    *kb = (long)(v >> 10);
+    return 0;
+}
+
+/* "0.5", "2", "1.25": CPUs in units of 1/100000 (the quota of a 100 ms
+ * period).  0 or -1. */
+static int parse_cpus(const char *s, unsigned *quota)
+{
+    unsigned long long v = 0;
+    unsigned unit = 100000;
+    int dot = 0;
+    for (; *s; s++) {
+        if (*s == '.' && !dot) {
+            dot = 1;
+            v *= 100000;
+            continue;
+        }
+        if (*s < '0' || *s > '9' || (dot && (unit /= 10) == 0) || v > 0xfffffffful)
+            return -1;
+        v = dot ? v + (unsigned)(*s - '0') * unit : v * 10 + (unsigned)(*s - '0');
+    }
+    if (!dot)
+        v *= 100000;
+    if (!v || v > 0xfffffffful)
+        return -1;
+    *quota = (unsigned)v;
+    return 0;
+}
+
+/* NAME=SOFT[:HARD] into the next rlimit slot.  0 or -1. */
+static int parse_ulimit(const char *s, RockerRequest *q)
+{
+    /* the names, each followed by its RLIMIT_ number (this target's) */
+    static const char t[] = "nofile\0" "\x01" "nproc\0" "\x02" "core\0" "\x03" "stack\0" "\x04"
+        "as\0" "\x05" "memlock\0" "\x06" "fsize\0" "\x07" "data\0" "\x08" "cpu\0" "\x09"
+        "locks\0" "\x0a" "sigpending\0" "\x0b" "msgqueue\0" "\x0c" "nice\0" "\x0d"
+        "rtprio\0" "\x0e" "rttime\0" "\x0f" "rss\0" "\x10";
+    static const unsigned char res[] = { 0, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_STACK,
+        RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_CPU, RLIMIT_LOCKS,
+        RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_RSS };
+    const char *eq = strchr(s, '='), *n = t;
+    unsigned long long v[2];
+    unsigned i;
+    char *end;
+    if (!eq || q->n_rlimits == ROCKER_MAX_RLIMITS)
+        return -1;
+    while (strlen(n) != (size_t)(eq - s) || strncmp(s, n, (size_t)(eq - s))) {
+        n += strlen(n) + 2;
+        if (n >= t + sizeof t - 1)
+            return -1;
+    }
+    for (i = 0, s = eq; i < 2; i++) {
+        if (*s != (i ? ':' : '=')) { /* no HARD: the same as SOFT */
+            v[1] = v[0];
+            break;
+        }
+        s++;
+        if (!strncmp(s, "unlimited", 9)) {
+            v[i] = ~0ull;
+            s += 9;
+        } else if (*s >= '0' && *s <= '9') {
+            errno = 0;
+            v[i] = strtoull(s, &end, 10);
+            if (errno)
+                return -1;
+            s = end;
+        } else {
+            return -1;
+        }
+    }
+    if (*s || v[0] > v[1])
+        return -1;
+    q->rlimits[q->n_rlimits].resource = res[(unsigned char)n[strlen(n) + 1]];
+    q->rlimits[q->n_rlimits].cur = v[0];
+    q->rlimits[q->n_rlimits].max = v[1];
+    q->n_rlimits++;
     return 0;
 }
 
@@ -348,6 +492,32 @@ static int parse_net(const char *s, RockerRequest *q, char *buf, size_t n)
             return -1;
     }
     return buf[0] ? 0 : -1;
+}
+
+/* --seccomp-allow/--seccomp-deny: a profile of the names in `list` (split
+ * in place) added to names[] (*n so far, NULL-terminated, SC_MAX at most:
+ * the master's limit), with `act` for them and the other action for every
+ * other call; allow and deny do not mix.  0 or -1. */
+#define SC_MAX 255
+static int seccomp_list(char *list, unsigned act, RockerRequest *q, char **names, int *n)
+{
+    char *c;
+    if (q->seccomp_syscalls && q->seccomp_action != act)
+        return -1;
+    q->seccomp = ROCKER_SECCOMP_PROFILE;
+    q->seccomp_action = act;
+    q->seccomp_default = act == ROCKER_SECCOMP_ACT_ALLOW ? ROCKER_SECCOMP_ACT_ERRNO : ROCKER_SECCOMP_ACT_ALLOW;
+    q->seccomp_syscalls = names;
+    for (;;) {
+        if ((c = strchr(list, ',')))
+            *c = '\0';
+        if (!*list || *n == SC_MAX)
+            return -1;
+        names[(*n)++] = list;
+        if (!c)
+            return 0;
+        list = c + 1;
+    }
 }
 
 /* A step by its name ("mount_overlay"), or -1. */
@@ -505,7 +675,8 @@ static int cmd_run(int argc, char **argv)
     static char pkg_buf[ROCKER_PATH_MAX], data_buf[ROCKER_PATH_MAX];
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
-    int i, n_ov = 0, n_dev = 0, detach = 0, tty = 0, ptm = -1, status;
+    int i, n_ov = 0, n_dev = 0, n_bind = 0, detach = 0, tty = 0, ptm = -1, status, sc_mode = -1, n_sc = 0;
+    char *sc_names[SC_MAX + 1] = { NULL };
     static char netbuf[128];
     long v;
     const char *val;
@@ -548,12 +719,66 @@ static int cmd_run(int argc, char **argv)
         } else if ((val = optval(argv, argc, &i, "--net"))) {
             if (parse_net(val, &req, netbuf, sizeof netbuf))
                 return usage_error("bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])", val);
+        } else if ((val = optval(argv, argc, &i, "--memory"))) {
+            if (parse_size(val, 1, &req.mem_max))
+                return usage_error("bad limit (see rocker --help)", a);
+        } else if ((val = optval(argv, argc, &i, "--memory-swap"))) {
+            if (parse_size(val, 1, &req.swap_max))
+                return usage_error("bad limit (see rocker --help)", a);
+            req.limit_flags |= ROCKER_LIMIT_SWAP;
+        } else if ((val = optval(argv, argc, &i, "--cpus"))) {
+            if (parse_cpus(val, &req.cpu_quota_us))
+                return usage_error("bad limit (see rocker --help)", a);
+            req.cpu_period_us = 100000;
+        } else if ((val = optval(argv, argc, &i, "--cpu-weight"))) {
+            if (parse_num(val, 1, 10000, &v))
+                return usage_error("bad limit (see rocker --help)", a);
+            req.cpu_weight = (unsigned)v;
+        } else if ((val = optval(argv, argc, &i, "--pids"))) {
+            if (parse_num(val, 1, INT_MAX, &v))
+                return usage_error("bad limit (see rocker --help)", a);
+            req.pids_max = (unsigned)v;
+        } else if ((val = optval(argv, argc, &i, "--ulimit"))) {
+            if (parse_ulimit(val, &req))
+                return usage_error("bad limit (see rocker --help)", a);
+        } else if ((val = optval(argv, argc, &i, "--seccomp"))) {
+            if (!strcmp(val, "unconfined"))
+                sc_mode = ROCKER_SECCOMP_UNCONFINED;
+            else if (!strcmp(val, "default"))
+                sc_mode = ROCKER_SECCOMP_DEFAULT;
+            else
+                return usage_error("bad --seccomp (default or unconfined)", val);
+        } else if ((val = optval(argv, argc, &i, "--seccomp-allow")) ||
+                   (val = optval(argv, argc, &i, "--seccomp-deny"))) {
+            if (seccomp_list((char *)val, a[10] == 'a' ? ROCKER_SECCOMP_ACT_ALLOW : ROCKER_SECCOMP_ACT_ERRNO,
+                             &req, sc_names, &n_sc))
+                return usage_error("bad seccomp list (NAME[,NAME...]; allow and deny do not mix)", val);
         } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
             if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
                 return usage_error("bad --test-stall (a step name or number)", val);
             req.test_stall = (unsigned)v;
         } else if (strcmp(a, "--legacy-loop") == 0) {
             req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
+        } else if (strcmp(a, "--rootfs") == 0) {
+            req.root = ROCKER_ROOT_PKG;
+        } else if (strcmp(a, "--read-only") == 0) {
+            req.root_flags |= ROCKER_ROOT_RO;
+        } else if (strcmp(a, "--no-pivot") == 0) {
+            req.root_flags |= ROCKER_ROOT_NO_PIVOT;
+        } else if (strcmp(a, "--clear-env") == 0) {
+            clear_env = 1;
+        } else if ((val = optval(argv, argc, &i, "--cwd"))) {
+            req.cwd = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--bind"))) {
+            if (n_bind == ROCKER_MAX_BINDS)
+                return usage_error("too many --bind (max 8)", val);
+            req.binds[n_bind++] = (char *)val;
+        } else if ((val = optval(argv, argc, &i, "--env"))) {
+            if (!strchr(val, '=') || *val == '=' || n_env_add == ENV_MAX)
+                return usage_error("bad --env (NAME=VALUE, max 256)", val);
+            if (!strncmp(val, "PATH=", 5))
+                env_path = 2;
+            env_add[n_env_add++] = (char *)val;
         } else if ((val = optval(argv, argc, &i, "--pkg"))) {
             req.app_pkg_path = absolute(val, pkg_buf);
         } else if ((val = optval(argv, argc, &i, "--exec-dir"))) {
@@ -584,14 +809,32 @@ static int cmd_run(int argc, char **argv)
     }
     if (!req.app_pkg_path)
         return usage_error("run: --pkg is required", NULL);
-    if (!req.app_exec_dir)
+    if (req.root) {
+        if (req.app_exec_dir || n_ov)
+            return usage_error("run: --exec-dir and --overlay do not go with --rootfs", NULL);
+        env_path |= 1; /* 2: --env gave it */
+    } else if (req.root_flags) {
+        return usage_error("run: --read-only and --no-pivot need --rootfs", NULL);
+    } else if (!req.app_exec_dir) {
         return usage_error("run: --exec-dir is required", NULL);
+    }
+    if (!clear_env) {
+        char **e;
+        for (e = environ; *e; e++)
+            if (e - environ == ENV_MAX)
+                return usage_error("run: over 256 environment variables: use --clear-env", NULL);
+    }
     if (!req.app_data_dir)
         return usage_error("run: --data-dir is required", NULL);
     if (i >= argc)
         return usage_error("run: PROGRAM is required", NULL);
     if (tty && detach)
         return usage_error("run: --tty and --detach do not go together", NULL);
+    if (sc_mode >= 0) {
+        if (req.seccomp_syscalls)
+            return usage_error("run: --seccomp and a seccomp list do not go together", NULL);
+        req.seccomp = (unsigned)sc_mode;
+    }
     if (make_data_dir(&req) < 0) {
         memset(&r, 0, sizeof r);
         r.err_no = ROCKER_ERR_param_invalid;

@@ -1109,6 +1109,52 @@ static void test_validation(void)
     ok(count_fds() == fd0, "no fd leaked by validation failures (%d fds)", fd0);
 }
 
+/* Root mode, working directory and binds: carried as given (the master
+ * judges them); root mode needs no exec dir. */
+static void test_root_request(void)
+{
+    static struct rocker_req_run m;
+    RockerRequest q = good_req();
+    RockerResult r;
+    static char bind_long[ROCKER_BIND_DST_LEN + 16];
+    int i;
+
+    memset(&m, 0, sizeof m);
+    q.root = ROCKER_ROOT_PKG;
+    q.root_flags = ROCKER_ROOT_RO | ROCKER_ROOT_NO_PIVOT;
+    q.cwd = (char *)"/srv/app";
+    q.binds[0] = (char *)"/srv/in";
+    q.binds[1] = (char *)"/srv/out:/data:rw";
+    q.binds[2] = (char *)"/run/x.sock:rw";
+    ok(rocker__put_isolation(&m, &q, &r) == 0 && m.root == ROCKER_ROOT_PKG && m.root_flags == 3 &&
+           !strcmp(m.cwd, "/srv/app") && m.n_binds == 3 && m.bind_rw == 6,
+       "root %u, root_flags %u, cwd '%s', %u binds, bind_rw %#x carried", m.root, m.root_flags, m.cwd,
+       m.n_binds, m.bind_rw);
+    ok(!strcmp(m.binds[0].src, "/srv/in") && !m.binds[0].dst[0] && !strcmp(m.binds[1].src, "/srv/out") &&
+           !strcmp(m.binds[1].dst, "/data") && !strcmp(m.binds[2].src, "/run/x.sock") && !m.binds[2].dst[0],
+       "binds split into SRC and DST (empty: the same), ':rw' taken off");
+    rocker__run_size(&m);
+    ok(m.hdr.size == ROCKER_REQ_RUN_SIZE_VER3, "root mode goes in a VER3 request (%u bytes)", m.hdr.size);
+
+    memset(bind_long, 'd', sizeof bind_long - 1);
+    memcpy(bind_long, "/srv/x:/", 8);
+    q.binds[3] = bind_long;
+    memset(&m, 0, sizeof m);
+    i = rocker__put_isolation(&m, &q, &r);
+    ok(i == -1 && r.index == 3, "a DST longer than its field: refused, index %d", r.index);
+
+    q = good_req();
+    q.root = ROCKER_ROOT_PKG;
+    q.app_exec_dir = NULL;
+    q.app_overlay_dirs[0] = q.app_overlay_dirs[1] = NULL;
+    r = ROCKER_enter_rocker(&q, app_noop, NULL);
+    ok(res_is(r, ROCKER_ERR_pkg_missing, ENOENT, ROCKER_STEP_open_pkg),
+       "root mode without an exec dir passes the client's checks (then pkg_missing)");
+    q.root = ROCKER_ROOT_HOST;
+    r = ROCKER_enter_rocker(&q, app_noop, NULL);
+    ok(res_is(r, ROCKER_ERR_param_invalid, EINVAL, ROCKER_STEP_validate), "the seed's mode still needs one");
+}
+
 static void test_no_server(void)
 {
     RockerRequest q = good_req();
@@ -1229,6 +1275,7 @@ int main(int argc, char **argv)
     test_guardname();
     test_request_new();
     test_validation();
+    test_root_request();
     test_no_server();
     test_kill_guard();
     return tap_done();

@@ -26,6 +26,8 @@ pub struct Fake {
     pub no_openat2: bool,
     /// A kernel before 5.8: LOOP_CONFIGURE is EINVAL.
     pub no_loop_configure: bool,
+    /// A kernel before 5.12: mount_setattr is ENOSYS.
+    pub no_mount_setattr: bool,
     /// Paths that openat/openat2 report missing (ENOENT) until mkdirat'ed.
     pub missing: BTreeSet<String>,
     /// Every mkdirat finds the dir there (EEXIST).
@@ -34,6 +36,12 @@ pub struct Fake {
     pub attached_no_autoclear: BTreeSet<Fd>,
     /// What each open fd names (for `missing` across openat calls).
     names: std::collections::BTreeMap<Fd, String>,
+    /// A host whose root is the initramfs: pivot_root is EINVAL.
+    pub pivot_einval: bool,
+    /// Paths that fstat as regular files / symlinks (else dirs; /dev/*
+    /// character devices).
+    pub files: BTreeSet<String>,
+    pub links: BTreeSet<String>,
     /// The stall hook was reached.
     pub stalled: bool,
     /// The step each counted call was made in (index = call number).
@@ -78,6 +86,8 @@ fn mflags(f: syscalls::MountFlags) -> String {
         (g::MS_REC, "REC"),
         (g::MS_PRIVATE, "PRIVATE"),
         (g::MS_BIND, "BIND"),
+        (g::MS_MOVE, "MOVE"),
+        (g::MS_REMOUNT, "REMOUNT"),
     ] {
         if f & bit != 0 {
             v.push(n);
@@ -132,6 +142,9 @@ impl Fake {
         if path.starts_with('/') {
             return path.into();
         }
+        if path == "." {
+            return self.names.get(&dir).cloned().unwrap_or_default();
+        }
         match self.names.get(&dir) {
             Some(d) if d.ends_with('/') => format!("{d}{path}"),
             Some(d) => format!("{d}/{path}"),
@@ -154,7 +167,14 @@ impl Fake {
 
 impl Sys for Fake {
     fn mount(&mut self, src: Option<CStr>, target: CStr, fstype: Option<CStr>, flags: syscalls::MountFlags, data: Option<CStr>) -> Result<()> {
-        self.tick(format!("mount({}, {:?}, {}, {}, {})", opt(&src), s(&target), opt(&fstype), mflags(flags), opt(&data)))
+        self.tick(format!("mount({}, {:?}, {}, {}, {})", opt(&src), s(&target), opt(&fstype), mflags(flags), opt(&data)))?;
+        if self.missing.contains(&s(&target)) {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = ENOENT");
+            }
+            return Err(Errno::ENOENT);
+        }
+        Ok(())
     }
     fn openat2(&mut self, dir: Fd, path: CStr, flags: u32, resolve: u64) -> Result<Fd> {
         let mut r = Vec::new();
@@ -195,7 +215,13 @@ impl Sys for Fake {
     }
     fn mknodat(&mut self, dir: Fd, path: CStr, mode: u32, major: u32, minor: u32) -> Result<()> {
         assert!(self.open.contains(&dir));
-        self.tick(format!("mknodat({}, {:?}, {:o}, {major}:{minor})", dirname(dir), s(&path), mode))
+        self.tick(format!("mknodat({}, {:?}, {:o}, {major}:{minor})", dirname(dir), s(&path), mode))?;
+        let name = self.full(dir, &s(&path));
+        self.missing.remove(&name);
+        if mode & g::S_IFMT == g::S_IFREG {
+            self.files.insert(name);
+        }
+        Ok(())
     }
     fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()> {
         self.tick(format!("symlinkat({:?}, {}, {:?})", s(&target), dirname(dir), s(&path)))
@@ -215,8 +241,17 @@ impl Sys for Fake {
         assert!(self.open.contains(&fd) || fd == 3, "fstat of fd {fd}");
         self.tick(format!("fstat({fd})"))?;
         // Device nodes are character devices here.
-        let is_dev = self.names.get(&fd).is_some_and(|n| n.starts_with("/dev/"));
-        let mode = if is_dev { 0o020666 } else { 0o040755 };
+        let name = self.names.get(&fd).cloned().unwrap_or_default();
+        let is_dev = name.starts_with("/dev/");
+        let mode = if self.links.contains(&name) {
+            0o120777
+        } else if self.files.contains(&name) {
+            0o100644
+        } else if is_dev {
+            0o020666
+        } else {
+            0o040755
+        };
         Ok(Stat { mode, uid: 0, gid: 0, ino: 42, dev_major: 8, dev_minor: 1, rdev_major: if is_dev { 1 } else { 0 }, rdev_minor: if is_dev { fd as u32 } else { 0 } })
     }
     fn fstatfs_type(&mut self, fd: Fd) -> Result<u64> {
@@ -265,8 +300,54 @@ impl Sys for Fake {
     fn unshare(&mut self, ns: syscalls::NsFlags) -> Result<()> {
         self.tick(format!("unshare({:#x})", ns.bits()))
     }
+    fn mount_setattr(&mut self, path: CStr, flags: u32, attr_set: u64) -> Result<()> {
+        self.tick(format!("mount_setattr({:?}, {flags:#x}, {attr_set:#x})", s(&path)))?;
+        if self.no_mount_setattr {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = ENOSYS");
+            }
+            return Err(Errno::ENOSYS);
+        }
+        Ok(())
+    }
+    fn write_file(&mut self, dir: Fd, path: CStr, data: &[u8]) -> Result<()> {
+        assert!(self.open.contains(&dir), "write_file in fd {dir}, which is not open");
+        self.tick(format!("write_file({dir}, {:?}, {:?})", s(&path), String::from_utf8_lossy(data)))?;
+        let name = self.full(dir, &s(&path));
+        if self.missing.contains(&name) {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = ENOENT");
+            }
+            return Err(Errno::ENOENT);
+        }
+        Ok(())
+    }
     fn set_dumpable(&mut self, on: bool) -> Result<()> {
         self.tick(format!("prctl(PR_SET_DUMPABLE, {})", on as u8))
+    }
+    fn fchdir(&mut self, fd: Fd) -> Result<()> {
+        assert!(self.open.contains(&fd));
+        self.tick(format!("fchdir({fd})"))
+    }
+    fn chdir(&mut self, path: CStr) -> Result<()> {
+        self.tick(format!("chdir({:?})", s(&path)))
+    }
+    fn chroot(&mut self, path: CStr) -> Result<()> {
+        self.tick(format!("chroot({:?})", s(&path)))
+    }
+    fn pivot_root(&mut self, new_root: CStr, put_old: CStr) -> Result<()> {
+        self.tick(format!("pivot_root({:?}, {:?})", s(&new_root), s(&put_old)))?;
+        if self.pivot_einval {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = EINVAL");
+            }
+            return Err(Errno::EINVAL);
+        }
+        Ok(())
+    }
+    fn umount2(&mut self, target: CStr, flags: syscalls::UnmountFlags) -> Result<()> {
+        let f = if flags.contains(syscalls::UnmountFlags::DETACH) { "DETACH" } else { "0" };
+        self.tick(format!("umount2({:?}, {f})", s(&target)))
     }
     fn notify(&mut self, msg: &[u8]) -> Result<()> {
         let what = match rocker_proto::decode_guard_msg(msg) {

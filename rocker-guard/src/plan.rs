@@ -8,17 +8,24 @@
 //! lie under an overlaid dir), at an exec dir opened without following any
 //! symlink; then /proc; the user namespace last.
 //!
+//! Root mode ([`Root::Pkg`], [`Root::Dir`]: see [`plan`]): the new root is
+//! staged on the host's `/tmp` in the guard's private mount namespace
+//! (nothing of it is visible on the host), then the guard switches to it,
+//! and mounts /proc, /dev, /sys, /tmp and the binds inside it by path,
+//! where no host path is left to reach.
+//!
 //! Everything the executor holds (fds, a loop device not yet auto-clearing)
 //! is released when it stops, on success and on failure alike; mounts are
 //! left to the mount namespace, which dies with the guard.
 use heapless::Vec;
 use rocker_proto::{encode_guard_loop, err, step, GUARD_LOOP_SIZE, OVERLAY_MAX};
-use rocker_spec::{Ctx, Fail, Ns, SandboxSpec};
+use rocker_proto::BINDS_MAX;
+use rocker_spec::{Client, Ctx, Fail, Ns, Root, SandboxSpec};
 use syscalls::sys::general as g;
 use syscalls::sys::loop_device as lo;
-use syscalls::{CPath, CStr, Errno, Fd, LoopInfo64, MountFlags as M, Path256, Result, AT_FDCWD};
+use syscalls::{CPath, CStr, Errno, Fd, LoopInfo64, MountFlags as M, Path256, Result, UnmountFlags, AT_FDCWD};
 
-use crate::sys::{Sys, DIR_PATH};
+use crate::sys::{Stat, Sys, DIR_PATH};
 
 /// One setup step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +58,44 @@ pub enum Step {
     MountProc,
     /// `unshare(CLONE_NEWUSER)`: the sandbox's user namespace.
     UnshareUser,
+    /// Open the binds' host sides, no symlink on their paths (before any
+    /// mount can change what those paths show).
+    OpenBinds,
+    /// Root mode: look up the host's device nodes for the private /dev
+    /// (made after the switch, when the host's /dev is gone).
+    DevNodes,
+    /// Root mode: the tree (the package's squashfs, after
+    /// [`Step::MountSquashfs`], or a read-only bind of the host dir) on the
+    /// host's `/tmp`, in this mount namespace only.
+    StageRoot,
+    /// Root mode: `<data>/rootfs/{upper,work}`, opened; a new upper takes
+    /// the owner and mode of the tree's root.
+    RootLayer,
+    /// Root mode: the overlay stacked on the tree (unless read-only), and
+    /// the new root opened.
+    MountRoot,
+    /// Root mode: `pivot_root` and the old root detached; where
+    /// `pivot_root` is refused (EINVAL: the host's root is the initramfs)
+    /// or not wanted, the host's /proc and /sys detached, `MS_MOVE` of the
+    /// new root onto `/` and `chroot`.
+    PivotRoot,
+    /// Root mode: sysfs, read-only.
+    MountSys,
+    /// The binds (read-only unless asked), nosuid and nodev.
+    MountBinds,
+    /// The spec's filesystem mounts (an OCI config's tmpfs and cgroup2),
+    /// nosuid and nodev.
+    MountFs,
+    /// The spec's masked and read-only paths (Docker's defaults from a RUN
+    /// request, an OCI config's lists), after /proc, /dev and /sys; the
+    /// still writable `/proc/sys` is kept open for [`Step::UsernsLimits`].
+    MaskPaths,
+    /// A read-only root used in place ([`SandboxSpec::tree_in_place`]):
+    /// `/` remounted read-only, last.
+    RootReadOnly,
+    /// No nested namespaces: the sandbox's user namespace's
+    /// `max_*_namespaces` set to 0 (see [`NS_LIMITS`]).
+    UsernsLimits,
 }
 
 impl Step {
@@ -67,15 +112,24 @@ impl Step {
             Step::MountSquashfs => step::MOUNT_SQUASHFS,
             Step::SetHostname => step::SET_HOSTNAME,
             Step::MountDev => step::MOUNT_DEV,
-            Step::MountTmp => step::MOUNT_TMP,
+            Step::MountTmp | Step::MountFs => step::MOUNT_TMP,
+            Step::MaskPaths => step::MASK_PATHS,
+            Step::RootReadOnly => step::MOUNT_ROOT,
             Step::MountProc => step::MOUNT_PROC,
             Step::UnshareUser => step::UNSHARE_USER,
+            Step::OpenBinds | Step::MountBinds => step::MOUNT_BINDS,
+            Step::DevNodes => step::MOUNT_DEV,
+            Step::StageRoot | Step::MountRoot => step::MOUNT_ROOT,
+            Step::RootLayer => step::MKDIR_LAYER,
+            Step::PivotRoot => step::PIVOT_ROOT,
+            Step::MountSys => step::MOUNT_SYS,
+            Step::UsernsLimits => step::USERNS_LIMITS,
         }
     }
 }
 
 /// Most steps a plan has.
-pub const MAX_STEPS: usize = 12 + 2 * OVERLAY_MAX;
+pub const MAX_STEPS: usize = 16 + 2 * OVERLAY_MAX;
 
 /// The plan.
 pub type Plan = Vec<Step, MAX_STEPS>;
@@ -84,9 +138,16 @@ pub type Plan = Vec<Step, MAX_STEPS>;
 pub fn plan(spec: &SandboxSpec) -> Plan {
     let mut p = Plan::new();
     let n = spec.overlays.len().min(OVERLAY_MAX) as u8;
-    // Capacity is MAX_STEPS >= 8 + 2 * n: every push fits.
+    // Capacity is MAX_STEPS >= 16 + 2 * n: every push fits.
     let _ = p.push(Step::SetDumpable);
     let _ = p.push(Step::MakePrivate);
+    if !spec.binds.is_empty() {
+        let _ = p.push(Step::OpenBinds);
+    }
+    if spec.root.is_own() {
+        plan_root(spec, &mut p);
+        return p;
+    }
     if n > 0 {
         let _ = p.push(Step::OpenDataDir);
     }
@@ -95,6 +156,11 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
     }
     for i in 0..n {
         let _ = p.push(Step::MountOverlay(i));
+    }
+    // The private /tmp before the package: an exec dir below /tmp (OpenWrt's
+    // /var -> /tmp) is then made in it, not hidden under it.
+    if spec.tmp_kb > 0 {
+        let _ = p.push(Step::MountTmp);
     }
     let _ = p.push(Step::AttachLoop);
     let _ = p.push(Step::OpenExecDir);
@@ -105,12 +171,54 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
     if spec.private_dev {
         let _ = p.push(Step::MountDev);
     }
-    if spec.tmp_kb > 0 {
-        let _ = p.push(Step::MountTmp);
+    if !spec.binds.is_empty() {
+        let _ = p.push(Step::MountBinds);
     }
     let _ = p.push(Step::MountProc);
-    let _ = p.push(Step::UnshareUser);
+    if !spec.masked.is_empty() || !spec.readonly.is_empty() {
+        let _ = p.push(Step::MaskPaths);
+    }
+    // The OCI runtime's container stays in the host's user namespace
+    // unless its config asks for one of its own.
+    if spec.client != Client::Runtime {
+        let _ = p.push(Step::UnshareUser);
+        let _ = p.push(Step::UsernsLimits);
+    }
     p
+}
+
+/// Root mode: what needs the host (its device nodes, the data dir, the
+/// package or dir) first, the new root staged, /tmp and the binds in it,
+/// the switch, then /proc, /dev and /sys inside it by path.
+fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
+    let pkg = matches!(spec.root, Root::Pkg { .. });
+    let layer = spec.root.has_layer() && !spec.tree_in_place();
+    let steps = [
+        (spec.private_dev, Step::DevNodes),
+        (layer, Step::OpenDataDir),
+        (pkg, Step::AttachLoop),
+        (true, Step::StageRoot),
+        (pkg, Step::MountSquashfs),
+        (layer, Step::RootLayer),
+        (true, Step::MountRoot),
+        (spec.ns.contains(Ns::NEWUTS), Step::SetHostname),
+        (spec.tmp_kb > 0, Step::MountTmp),
+        (!spec.binds.is_empty(), Step::MountBinds),
+        (true, Step::PivotRoot),
+        (true, Step::MountProc),
+        (spec.private_dev, Step::MountDev),
+        (true, Step::MountSys),
+        (!spec.fs_mounts.is_empty(), Step::MountFs),
+        (!spec.masked.is_empty() || !spec.readonly.is_empty(), Step::MaskPaths),
+        (spec.tree_in_place() && matches!(spec.root, Root::Dir { read_only: true, .. }), Step::RootReadOnly),
+        (spec.client != Client::Runtime, Step::UnshareUser),
+        (spec.client != Client::Runtime, Step::UsernsLimits),
+    ];
+    for (on, s) in steps {
+        if on {
+            let _ = p.push(s);
+        }
+    }
 }
 
 /// What the setup leaves behind for the guard's life.
@@ -134,6 +242,9 @@ macro_rules! c {
         const { CStr::lit(concat!($s, "\0").as_bytes()) }
     };
 }
+
+// Root mode's steps (after `c!`, which they use).
+mod rootfs;
 
 /// `/proc/self/fd/N`: a path that names exactly the object behind fd N,
 /// for the calls that take paths (mount targets, overlay options).
@@ -178,6 +289,19 @@ struct Exec<'s, S: Sys> {
     loop_nr: Option<u32>,
     legacy_pending: bool,
     exec: Option<Fd>,
+    /// Root mode: the staged tree (until the overlay is on it) and the new
+    /// root (until the switch).
+    lower: Option<Fd>,
+    root: Option<Fd>,
+    /// The binds' host sides (-1: none), and which are dirs (bit i).
+    binds: [Fd; BINDS_MAX],
+    bind_dirs: u32,
+    /// The private /dev's nodes, once looked up.
+    nodes: Vec<Node<'s>, MAX_NODES>,
+    nodes_ready: bool,
+    /// `/proc/sys` on the writable /proc, opened before it is made
+    /// read-only, for [`Step::UsernsLimits`].
+    sysctl: Option<Fd>,
 }
 
 impl<S: Sys> Drop for Exec<'_, S> {
@@ -188,10 +312,11 @@ impl<S: Sys> Drop for Exec<'_, S> {
             }
             self.sys.close(fd);
         }
-        for fd in [self.data.take(), self.exec.take()].into_iter().flatten() {
+        for fd in [self.data.take(), self.exec.take(), self.lower.take(), self.root.take(), self.sysctl.take()].into_iter().flatten() {
             self.sys.close(fd);
         }
         self.close_layers();
+        self.close_binds();
     }
 }
 
@@ -199,7 +324,27 @@ impl<S: Sys> Drop for Exec<'_, S> {
 /// closed here), `loop_hint` a loop device that carries the same package
 /// for a running sandbox (verified before use).
 pub fn execute<S: Sys>(sys: &mut S, spec: &SandboxSpec, plan: &[Step], name: &[u8], pkg: Fd, loop_hint: Option<u32>) -> core::result::Result<Done, Fail> {
-    let mut x = Exec { sys, spec, name, pkg, loop_hint, no_openat2: false, data: None, layers: [(-1, -1); OVERLAY_MAX], dev: None, loop_nr: None, legacy_pending: false, exec: None };
+    let mut x = Exec {
+        sys,
+        spec,
+        name,
+        pkg,
+        loop_hint,
+        no_openat2: false,
+        data: None,
+        layers: [(-1, -1); OVERLAY_MAX],
+        dev: None,
+        loop_nr: None,
+        legacy_pending: false,
+        exec: None,
+        lower: None,
+        root: None,
+        binds: [-1; BINDS_MAX],
+        bind_dirs: 0,
+        nodes: Vec::new(),
+        nodes_ready: false,
+        sysctl: None,
+    };
     for &s in plan {
         x.sys.begin(s);
         x.step(s)?;
@@ -210,7 +355,7 @@ pub fn execute<S: Sys>(sys: &mut S, spec: &SandboxSpec, plan: &[Step], name: &[u
     Ok(Done { loop_dev: x.loop_nr.unwrap_or(rocker_proto::LOOP_NONE) })
 }
 
-impl<S: Sys> Exec<'_, S> {
+impl<'s, S: Sys> Exec<'s, S> {
     fn step(&mut self, s: Step) -> core::result::Result<(), Fail> {
         match s {
             Step::SetDumpable => self.sys.set_dumpable(false).at(err::BUILD_ROCKER_FAILED, step::SET_DUMPABLE),
@@ -230,6 +375,12 @@ impl<S: Sys> Exec<'_, S> {
             }
             Step::MountDev => self.mount_dev(),
             Step::MountTmp => self.mount_tmp(),
+            Step::MountFs => self.mount_fs(),
+            Step::MaskPaths => self.mask_paths(),
+            Step::RootReadOnly => self
+                .sys
+                .mount(None, c!("/"), None, M::REMOUNT | M::BIND | M::RDONLY | M::NOSUID | M::NODEV, None)
+                .at(err::BUILD_ROCKER_FAILED, step::MOUNT_ROOT),
             Step::MountProc => {
                 let p = c!("proc");
                 self.sys
@@ -237,6 +388,28 @@ impl<S: Sys> Exec<'_, S> {
                     .at(err::BUILD_ROCKER_FAILED, step::MOUNT_PROC)
             }
             Step::UnshareUser => self.sys.unshare(Ns::NEWUSER).at(err::BUILD_ROCKER_FAILED, step::UNSHARE_USER),
+            Step::OpenBinds => self.open_binds(),
+            Step::DevNodes => self.dev_nodes(),
+            Step::StageRoot => self.stage_root(),
+            Step::RootLayer => self.root_layer().at(err::DATA_DIR_INVALID, step::MKDIR_LAYER),
+            Step::MountRoot => self.mount_root().at(err::BUILD_ROCKER_FAILED, step::MOUNT_ROOT),
+            Step::PivotRoot => self.pivot_root().at(err::BUILD_ROCKER_FAILED, step::PIVOT_ROOT),
+            Step::MountSys => {
+                let sysfs = c!("sysfs");
+                self.mount_on(b"/sys", sysfs, M::RDONLY | M::NOSUID | M::NODEV | M::NOEXEC, None)
+                    .at(err::BUILD_ROCKER_FAILED, step::MOUNT_SYS)
+            }
+            Step::MountBinds => self.mount_binds(),
+            Step::UsernsLimits => self.userns_limits(),
+        }
+    }
+
+    fn close_binds(&mut self) {
+        for i in 0..BINDS_MAX {
+            let fd = core::mem::replace(&mut self.binds[i], -1);
+            if fd >= 0 {
+                self.sys.close(fd);
+            }
         }
     }
 
@@ -335,11 +508,17 @@ impl<S: Sys> Exec<'_, S> {
     }
 
     fn make_layer_in(&mut self, layer: Fd, dir: &[u8], i: usize) -> core::result::Result<(Fd, Fd), Fail> {
-        let f = |e| Fail::new(err::DATA_DIR_INVALID, e, step::MKDIR_LAYER).index(i);
         let lower = self.open_nofollow(AT_FDCWD, dir, DIR_PATH).at_i(err::OVERLAY_INVALID, step::MKDIR_LAYER, i)?;
         let st = self.sys.fstat(lower);
         self.sys.close(lower);
         let st = st.at_i(err::OVERLAY_INVALID, step::MKDIR_LAYER, i)?;
+        self.upper_work(layer, &st, i)
+    }
+
+    /// `upper` and `work` in `layer`, opened; a new upper dir takes the
+    /// owner and mode of the dir it covers (`st`).
+    fn upper_work(&mut self, layer: Fd, st: &Stat, i: usize) -> core::result::Result<(Fd, Fd), Fail> {
+        let f = |e| Fail::new(err::DATA_DIR_INVALID, e, step::MKDIR_LAYER).index(i);
         let up = c!("upper");
         let up_fd = match self.sys.mkdirat(layer, up, 0o700) {
             Ok(()) => {
@@ -531,16 +710,28 @@ impl<S: Sys> Exec<'_, S> {
             Err(Errno::ENOENT) => {}
             Err(e) => return Err(f(e)),
         }
-        let Some(top) = self.spec.overlays.iter().find(|o| rocker_proto::under(path, o)) else {
+        // Made only where the guard's own mounts are: under an overlay (its
+        // writes land in the data dir) or the private /tmp.
+        let tmp: &[u8] = b"/tmp";
+        let private_tmp = (self.spec.tmp_kb > 0 && rocker_proto::under(path, tmp)).then_some(&tmp);
+        let Some(top) = self.spec.overlays.iter().find(|o| rocker_proto::under(path, o)).or(private_tmp) else {
             return Err(f(Errno::ENOENT));
         };
-        let mut cur = self.open_nofollow(AT_FDCWD, top, DIR_PATH).map_err(f)?;
+        let cur = self.open_nofollow(AT_FDCWD, top, DIR_PATH).map_err(f)?;
         let rest = path.get(top.len()..).unwrap_or(&[]);
+        self.exec = Some(self.walk(cur, rest, true).map_err(f)?);
+        Ok(())
+    }
+
+    /// Walks `rest` from dir `cur` (closed here) one component at a time,
+    /// never through a symlink, making a missing dir (0755, fd-relative)
+    /// when `create`. The last dir, opened.
+    fn walk(&mut self, mut cur: Fd, rest: &[u8], create: bool) -> Result<Fd> {
         for comp in rest.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
             let r = cpath(comp).and_then(|n| {
                 let n: CStr = (&n).into();
                 match self.sys.openat(cur, n, DIR_PATH) {
-                    Err(Errno::ENOENT) => {
+                    Err(Errno::ENOENT) if create => {
                         mkdir_ok(self.sys.mkdirat(cur, n, 0o755))?;
                         self.sys.openat(cur, n, DIR_PATH)
                     }
@@ -548,10 +739,9 @@ impl<S: Sys> Exec<'_, S> {
                 }
             });
             self.sys.close(cur);
-            cur = r.map_err(f)?;
+            cur = r?;
         }
-        self.exec = Some(cur);
-        Ok(())
+        Ok(cur)
     }
 
     fn mount_squashfs(&mut self) -> core::result::Result<(), Fail> {
@@ -600,31 +790,10 @@ impl<'s, S: Sys> Exec<'s, S> {
     /// own user namespace, can neither make nodes nor chmod these.
     fn mount_dev(&mut self) -> core::result::Result<(), Fail> {
         let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
-        let mut nodes: Vec<Node<'s>, MAX_NODES> = Vec::new();
-        for d in STD_DEVICES {
-            match self.node(d) {
-                Ok(n) => {
-                    let _ = nodes.push(n);
-                }
-                // A host without this node: its sandboxes go without.
-                Err(Errno::ENOENT) => {}
-                Err(e) => return Err(f(e)),
-            }
+        if !self.nodes_ready {
+            self.dev_nodes()?;
         }
-        let devs = self.spec.devices;
-        for (i, d) in devs.iter().enumerate() {
-            let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::MOUNT_DEV).index(i);
-            let ro = self.spec.device_ro & (1 << i) != 0;
-            // Named twice, or one of the standard ones: made once,
-            // read-only if any naming asks for it.
-            if let Some(n) = nodes.iter_mut().find(|n| n.path == *d) {
-                n.ro |= ro;
-                continue;
-            }
-            let mut n = self.node(d).map_err(bad)?;
-            n.ro = ro;
-            nodes.push(n).map_err(|_| bad(Errno::E2BIG))?;
-        }
+        let nodes = core::mem::take(&mut self.nodes);
         let devdir = self.open_nofollow(AT_FDCWD, b"/dev", DIR_PATH).map_err(f)?;
         let target = fd_path(devdir);
         let tmpfs = c!("tmpfs");
@@ -641,6 +810,38 @@ impl<'s, S: Sys> Exec<'s, S> {
         let r = self.fill_dev(dev, &nodes);
         self.sys.close(dev);
         r
+    }
+
+    /// The host's nodes for the private /dev: each standard device (if the
+    /// host has it) and each one asked for.
+    fn dev_nodes(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_DEV);
+        for d in STD_DEVICES {
+            match self.node(d) {
+                Ok(n) => {
+                    let _ = self.nodes.push(n);
+                }
+                // A host without this node: its sandboxes go without.
+                Err(Errno::ENOENT) => {}
+                Err(e) => return Err(f(e)),
+            }
+        }
+        let devs = self.spec.devices;
+        for (i, d) in devs.iter().enumerate() {
+            let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::MOUNT_DEV).index(i);
+            let ro = self.spec.device_ro & (1 << i) != 0;
+            // Named twice, or one of the standard ones: made once,
+            // read-only if any naming asks for it.
+            if let Some(n) = self.nodes.iter_mut().find(|n| n.path == *d) {
+                n.ro |= ro;
+                continue;
+            }
+            let mut n = self.node(d).map_err(bad)?;
+            n.ro = ro;
+            self.nodes.push(n).map_err(|_| bad(Errno::E2BIG))?;
+        }
+        self.nodes_ready = true;
+        Ok(())
     }
 
     /// The type and numbers of the host's device node `path`.
@@ -700,18 +901,8 @@ impl<'s, S: Sys> Exec<'s, S> {
     /// A private /tmp: a tmpfs of `tmp_kb`, mode 1777, nosuid, nodev.
     fn mount_tmp(&mut self) -> core::result::Result<(), Fail> {
         let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MOUNT_TMP);
-        let tmp = self.open_nofollow(AT_FDCWD, b"/tmp", DIR_PATH).map_err(f)?;
-        let opts = tmpfs_options(0o1777, self.spec.tmp_kb);
-        let target = fd_path(tmp);
-        let r = match (opts, target) {
-            (Ok(o), Ok(t)) => {
-                let tmpfs = c!("tmpfs");
-                self.sys.mount(Some(tmpfs), (&t).into(), Some(tmpfs), M::NOSUID | M::NODEV, Some((&o).into())).map_err(f)
-            }
-            (Err(e), _) | (_, Err(e)) => Err(f(e)),
-        };
-        self.sys.close(tmp);
-        r
+        let opts = tmpfs_options(0o1777, self.spec.tmp_kb).map_err(f)?;
+        self.mount_on(b"/tmp", c!("tmpfs"), M::NOSUID | M::NODEV, Some((&opts).into())).map_err(f)
     }
 }
 
@@ -740,4 +931,48 @@ fn loop_path(n: u32) -> Result<CPath<32>> {
     let mut p = CPath::<32>::new(b"/dev/loop")?;
     p.push_num(u64::from(n))?;
     Ok(p)
+}
+
+/// The sandbox user namespace's limits, relative to `/proc/sys`, set to 0.
+pub const NS_LIMITS: [CStr<'static>; 8] = [
+    c!("user/max_user_namespaces"),
+    c!("user/max_mnt_namespaces"),
+    c!("user/max_pid_namespaces"),
+    c!("user/max_net_namespaces"),
+    c!("user/max_ipc_namespaces"),
+    c!("user/max_uts_namespaces"),
+    c!("user/max_cgroup_namespaces"),
+    c!("user/max_time_namespaces"),
+];
+
+/// ENOENT: the kernel has no such file (an older one, or a config without
+/// it): nothing to hide.
+fn skip_missing(r: Result<()>) -> Result<()> {
+    match r {
+        Err(Errno::ENOENT) => Ok(()),
+        r => r,
+    }
+}
+
+impl<S: Sys> Exec<'_, S> {
+    /// No nested namespaces: as root of its new user namespace, the guard
+    /// sets that namespace's `max_*_namespaces` to 0 (through `/proc/sys`
+    /// opened before it became read-only), so that no process of the
+    /// sandbox, seccomp-confined or not, can create a namespace of any
+    /// kind (ENOSPC). A limit the kernel does not have is skipped (4.9
+    /// added them, 5.6 the time one).
+    fn userns_limits(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::USERNS_LIMITS);
+        let dir = match self.sysctl.take() {
+            Some(fd) => fd,
+            None => match self.sys.openat(AT_FDCWD, c!("/proc/sys"), DIR_PATH) {
+                Ok(fd) => fd,
+                Err(Errno::ENOENT) => return Ok(()),
+                Err(e) => return Err(f(e)),
+            },
+        };
+        let r = NS_LIMITS.iter().try_for_each(|&p| skip_missing(self.sys.write_file(dir, p, b"0")));
+        self.sys.close(dir);
+        r.map_err(f)
+    }
 }

@@ -69,8 +69,22 @@ pub trait Sys {
     fn loop_clr_fd(&mut self, dev: Fd) -> Result<()>;
     /// unshare(2) of namespaces.
     fn unshare(&mut self, ns: NsFlags) -> Result<()>;
+    /// mount_setattr(2) of `path` setting `attr_set` (5.12+; ENOSYS before).
+    fn mount_setattr(&mut self, path: CStr, flags: u32, attr_set: u64) -> Result<()>;
+    /// openat(dir, path, O_WRONLY), one write(2) of `data`, close.
+    fn write_file(&mut self, dir: Fd, path: CStr, data: &[u8]) -> Result<()>;
     /// PR_SET_DUMPABLE.
     fn set_dumpable(&mut self, on: bool) -> Result<()>;
+    /// fchdir(2).
+    fn fchdir(&mut self, fd: Fd) -> Result<()>;
+    /// chdir(2).
+    fn chdir(&mut self, path: CStr) -> Result<()>;
+    /// chroot(2).
+    fn chroot(&mut self, path: CStr) -> Result<()>;
+    /// pivot_root(2).
+    fn pivot_root(&mut self, new_root: CStr, put_old: CStr) -> Result<()>;
+    /// umount2(2).
+    fn umount2(&mut self, target: CStr, flags: UnmountFlags) -> Result<()>;
     /// One message to the master (over `notify`).
     fn notify(&mut self, msg: &[u8]) -> Result<()>;
     /// Test hook (`test_stall`): stop here until killed.
@@ -179,8 +193,40 @@ impl Sys for Kernel {
         unshare(ns)
     }
     #[inline]
+    fn mount_setattr(&mut self, path: CStr, flags: u32, attr_set: u64) -> Result<()> {
+        mount_setattr(AT_FDCWD, path, flags, attr_set)
+    }
+    fn write_file(&mut self, dir: Fd, path: CStr, data: &[u8]) -> Result<()> {
+        let fd = openat(dir, path, g::O_WRONLY | g::O_CLOEXEC, 0)?;
+        match write(fd.raw(), data) {
+            Ok(n) if n == data.len() => Ok(()),
+            Ok(_) => Err(Errno::EIO),
+            Err(e) => Err(e),
+        }
+    }
+    #[inline]
     fn set_dumpable(&mut self, on: bool) -> Result<()> {
         prctl(syscalls::sys::prctl::PR_SET_DUMPABLE, usize::from(on), 0).map(|_| ())
+    }
+    #[inline]
+    fn fchdir(&mut self, fd: Fd) -> Result<()> {
+        fchdir(fd)
+    }
+    #[inline]
+    fn chdir(&mut self, path: CStr) -> Result<()> {
+        chdir(path)
+    }
+    #[inline]
+    fn chroot(&mut self, path: CStr) -> Result<()> {
+        chroot(path)
+    }
+    #[inline]
+    fn pivot_root(&mut self, new_root: CStr, put_old: CStr) -> Result<()> {
+        pivot_root(new_root, put_old)
+    }
+    #[inline]
+    fn umount2(&mut self, target: CStr, flags: UnmountFlags) -> Result<()> {
+        umount2(target, flags)
     }
     #[inline]
     fn notify(&mut self, msg: &[u8]) -> Result<()> {

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::string::String;
 use std::vec::Vec;
 
+use rocker_cgroup::{Join, Limits, Usage};
 use rocker_proto::{encode_guard_report, GuardReport, GUARD_REPORT_SIZE};
 use rocker_spec::{Fail, Ns, SandboxSpec};
 use syscalls::{Errno, Fd, OwnedFd, Result, Ucred, WaitStatus};
 
-use crate::host::{DirInfo, Host, Msg, Spawned, Top};
+use crate::host::{Addr4, DirInfo, Host, Msg, Port, Spawned, Top};
 use crate::state::{PkgId, Record};
 
 pub const FD0: Fd = 1 << 30;
@@ -19,6 +20,7 @@ pub struct Sent {
     pub fd: Fd,
     pub bytes: Vec<u8>,
     pub fds: usize,
+    pub fd_list: Vec<Fd>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +34,8 @@ pub struct SpawnCall {
     pub exec_dir: Vec<u8>,
     pub overlays: Vec<String>,
     pub tmp_kb: u32,
+    /// cgroup.procs fds it was cloned with.
+    pub cg_fds: usize,
 }
 
 #[derive(Default)]
@@ -64,6 +68,33 @@ pub struct Fake {
     pub pidfd_kills: Vec<(Fd, u32)>,
     /// The root directory: name, dir or symlink target.
     pub root: Vec<(String, Option<String>)>,
+    /// Bridges that exist, with their address.
+    pub bridges: BTreeMap<Vec<u8>, Addr4>,
+    /// Network calls, in order ("bridge NAME", "net_up PID VETH [BRIDGE A/N via G]", "bridge_remove NAME").
+    pub net_calls: Vec<String>,
+    /// The error net_up returns.
+    pub net_fail: Option<Errno>,
+    /// Bridges marked as rocker's in the state dir.
+    pub bridge_marks: BTreeSet<Vec<u8>>,
+    /// Order of the cgroup and guard calls: "cg_create NAME", "spawn NAME",
+    /// "cg_remove NAME".
+    pub calls: Vec<String>,
+    /// cgroups that exist now, with their limits.
+    pub cgroups: BTreeMap<String, Limits>,
+    /// cgroup.procs fds per cgroup (v1: one per hierarchy); 0: no cgroups.
+    pub cg_fds: usize,
+    /// cg_create refuses with this.
+    pub cg_fail: Option<Fail>,
+    /// spawn refuses with this.
+    pub spawn_fail: Option<Fail>,
+    /// cgroup v2: memory.events fds are handed out (fd -> name).
+    pub v2: bool,
+    pub events: BTreeMap<Fd, String>,
+    /// What cg_usage reports per name (default: zeros).
+    pub usage: BTreeMap<String, Usage>,
+    /// What cg_stale returns (and how often it was called).
+    pub stale: u32,
+    pub stale_calls: u32,
 }
 
 impl Fake {
@@ -72,7 +103,7 @@ impl Fake {
             .iter()
             .map(|n| (n.to_string(), None))
             .collect();
-        Fake { next_fd: FD0, next_pid: 1000, now: 1_000_000_000, root, ..Default::default() }
+        Fake { next_fd: FD0, next_pid: 1000, now: 1_000_000_000, root, cg_fds: 1, ..Default::default() }
     }
     pub fn fd(&mut self) -> Fd {
         let f = self.next_fd;
@@ -103,6 +134,10 @@ impl Fake {
     }
     pub fn logged(&self, needle: &str) -> bool {
         self.log.iter().any(|l| l.contains(needle))
+    }
+    /// How many log lines contain `needle`.
+    pub fn logged_n(&self, needle: &str) -> usize {
+        self.log.iter().filter(|l| l.contains(needle)).count()
     }
 }
 
@@ -140,7 +175,7 @@ impl Host for Fake {
         Ok(m)
     }
     fn send(&mut self, fd: Fd, msg: &[u8], fds: &[Fd]) -> Result<()> {
-        self.sent.push(Sent { fd, bytes: msg.to_vec(), fds: fds.len() });
+        self.sent.push(Sent { fd, bytes: msg.to_vec(), fds: fds.len(), fd_list: fds.to_vec() });
         Ok(())
     }
     fn check_pkg(&mut self, _pkg: Fd) -> core::result::Result<PkgId, Fail> {
@@ -148,7 +183,7 @@ impl Host for Fake {
     }
     fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail> {
         let id = spec.data_dir.iter().fold(0u64, |h, &b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-        Ok(self.dirs.get(spec.data_dir).copied().unwrap_or(DirInfo { data_id: (9, id), data_uid: 0 }))
+        Ok(self.dirs.get(spec.data_dir).copied().unwrap_or(DirInfo { data_id: (9, id), data_uid: 0, bind_uid: 0 }))
     }
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, mut f: F) {
         for (name, link) in &self.root {
@@ -158,7 +193,55 @@ impl Host for Fake {
             }
         }
     }
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], _pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail> {
+    fn cg_create(&mut self, name: &[u8], limits: &Limits) -> core::result::Result<Join, Fail> {
+        let name = String::from_utf8_lossy(name).into_owned();
+        self.calls.push(format!("cg_create {name}"));
+        if let Some(f) = self.cg_fail {
+            return Err(f);
+        }
+        let mut j = Join::EMPTY;
+        for _ in 0..self.cg_fds {
+            let fd = self.fd();
+            let _ = j.procs.push(OwnedFd::from_raw(fd));
+        }
+        if self.cg_fds > 0 {
+            self.cgroups.insert(name, *limits);
+        }
+        Ok(j)
+    }
+    fn cg_remove(&mut self, name: &[u8]) -> Result<()> {
+        let name = String::from_utf8_lossy(name).into_owned();
+        self.calls.push(format!("cg_remove {name}"));
+        self.cgroups.remove(&name);
+        Ok(())
+    }
+    fn cg_usage(&mut self, name: &[u8]) -> Option<Usage> {
+        let name = String::from_utf8_lossy(name).into_owned();
+        self.cgroups.contains_key(&name).then(|| self.usage.get(&name).copied().unwrap_or(Usage { memory: 0, pids: 0, oom_kills: 0 }))
+    }
+    fn cg_events(&mut self, name: &[u8]) -> Option<OwnedFd> {
+        let name = String::from_utf8_lossy(name).into_owned();
+        if !self.v2 || !self.cgroups.contains_key(&name) {
+            return None;
+        }
+        let fd = self.fd();
+        self.events.insert(fd, name);
+        Some(OwnedFd::from_raw(fd))
+    }
+    fn cg_oom_kills(&mut self, events: Fd) -> u64 {
+        let name = self.events[&events].clone();
+        self.usage.get(&name).map_or(0, |u| u.oom_kills)
+    }
+    fn cg_stale(&mut self) -> u32 {
+        self.stale_calls += 1;
+        self.stale
+    }
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], _pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail> {
+        let name = String::from_utf8_lossy(rocker_proto::cstr(pname)).into_owned();
+        self.calls.push(format!("spawn {name}"));
+        if let Some(f) = self.spawn_fail {
+            return Err(f);
+        }
         let pid = self.next_pid;
         self.next_pid += 1;
         let notify = self.fd();
@@ -173,6 +256,7 @@ impl Host for Fake {
             exec_dir: spec.exec_dir.to_vec(),
             overlays: spec.overlays.iter().map(|o| String::from_utf8_lossy(o).into_owned()).collect(),
             tmp_kb: spec.tmp_kb,
+            cg_fds: join.procs.len(),
         });
         Ok(Spawned { pid, notify: OwnedFd::from_raw(notify), ctl: OwnedFd::from_raw(ctl) })
     }
@@ -213,12 +297,21 @@ impl Host for Fake {
     }
     fn state_remove(&mut self, name: &[u8]) {
         self.state.remove(name);
+        if let Some(b) = name.strip_prefix(b"br.") {
+            self.bridge_marks.remove(b);
+        }
     }
-    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, mut f: F) {
+    fn state_load<F: FnMut(&mut Self, Record), G: FnMut(&[u8])>(&mut self, mut f: F, mut g: G) {
+        for b in self.bridge_marks.clone() {
+            g(&b);
+        }
         let recs: Vec<Record> = self.state.values().copied().collect();
         for r in recs {
             f(self, r);
         }
+    }
+    fn bridge_mark(&mut self, name: &[u8]) {
+        self.bridge_marks.insert(name.to_vec());
     }
     fn adopt(&mut self, rec: &Record) -> Option<OwnedFd> {
         if self.alive.contains(&rec.pid) {
@@ -229,5 +322,36 @@ impl Host for Fake {
     }
     fn pidfd_kill(&mut self, pidfd: Fd, sig: u32) {
         self.pidfd_kills.push((pidfd, sig));
+    }
+    fn bridge(&mut self, name: &[u8], create: Addr4) -> Result<(Addr4, bool)> {
+        self.net_calls.push(format!("bridge {}", String::from_utf8_lossy(name)));
+        match self.bridges.get(name) {
+            Some(a) if a.addr == [0; 4] => Err(Errno::EADDRNOTAVAIL),
+            Some(a) => Ok((*a, false)),
+            None => {
+                self.bridges.insert(name.to_vec(), create);
+                Ok((create, true))
+            }
+        }
+    }
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()> {
+        let v = String::from_utf8_lossy(veth);
+        self.net_calls.push(match port {
+            None => format!("net_up {pid} {v}"),
+            Some(p) => {
+                let a = p.addr.addr;
+                let g = p.gateway;
+                format!(
+                    "net_up {pid} {v} {} {}.{}.{}.{}/{} via {}.{}.{}.{}",
+                    String::from_utf8_lossy(p.bridge),
+                    a[0], a[1], a[2], a[3], p.addr.prefix, g[0], g[1], g[2], g[3]
+                )
+            }
+        });
+        self.net_fail.map_or(Ok(()), Err)
+    }
+    fn bridge_remove(&mut self, name: &[u8]) {
+        self.net_calls.push(format!("bridge_remove {}", String::from_utf8_lossy(name)));
+        self.bridges.remove(name);
     }
 }

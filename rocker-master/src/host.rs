@@ -3,6 +3,7 @@
 //! client, check a package, spawn a guard, save a record). [`Kernel`] is
 //! the real one; the tests drive the state machine through a fake.
 use heapless::Vec;
+use rocker_cgroup::{Cgroups, Join, Limits, Usage};
 use rocker_proto::{err, step, Buf};
 use rocker_spec::{ns_proc_name, Ctx, Fail, Ns, SandboxSpec};
 use syscalls::sys::general as g;
@@ -29,6 +30,8 @@ pub struct DirInfo {
     pub data_id: (u64, u64),
     /// Its owner.
     pub data_uid: u32,
+    /// The owner of every bind's host side (`u32::MAX`: not all the same).
+    pub bind_uid: u32,
 }
 
 /// A guard just cloned: its pid and the master's ends of `notify` and `ctl`.
@@ -74,9 +77,24 @@ pub trait Host {
     fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail>;
     /// The entries of `/` (not `.` and `..`).
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, f: F);
-    /// Clones the guard into the spec's namespaces; the child runs the
-    /// guard and never returns here.
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail>;
+    /// Creates the cgroup `name` of a sandbox, with `limits`, under rocker's
+    /// base; the fds that join it (none without cgroups). A limit this host
+    /// cannot enforce is `limit_unsupported`; nothing is left on failure.
+    fn cg_create(&mut self, name: &[u8], limits: &Limits) -> core::result::Result<Join, Fail>;
+    /// Removes the cgroup `name`, killing what is left in it (gone: Ok).
+    fn cg_remove(&mut self, name: &[u8]) -> Result<()>;
+    /// The current use of the cgroup `name`, if it has one.
+    fn cg_usage(&mut self, name: &[u8]) -> Option<Usage>;
+    /// cgroup v2: its `memory.events`, to poll for `POLLPRI` (an OOM kill).
+    fn cg_events(&mut self, name: &[u8]) -> Option<OwnedFd>;
+    /// The OOM kills counted in `events` (this read rearms its `POLLPRI`).
+    fn cg_oom_kills(&mut self, events: Fd) -> u64;
+    /// Removes the empty sandbox cgroups a crashed master left; how many.
+    fn cg_stale(&mut self) -> u32;
+    /// Clones the guard into the spec's namespaces and, before it runs any
+    /// code of its own, into the cgroup of `join`; the child runs the guard
+    /// and never returns here.
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail>;
     /// One message from a guard (non-blocking): its length, 0 at EOF.
     fn guard_recv(&mut self, notify: Fd, buf: &mut [u8]) -> Result<usize>;
     /// setgroups deny, gid_map, uid_map of the guard.
@@ -97,14 +115,43 @@ pub trait Host {
     fn state_save(&mut self, rec: &Record) -> Result<()>;
     /// Removes it.
     fn state_remove(&mut self, name: &[u8]);
-    /// Every record in the state dir (a malformed one is removed).
-    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, f: F);
+    /// Every record in the state dir (a malformed one is removed), and the
+    /// bridge marks (`g`, with the bridge's name).
+    fn state_load<F: FnMut(&mut Self, Record), G: FnMut(&[u8])>(&mut self, f: F, g: G);
+    /// Marks bridge `name` as made by rocker in the state dir (`br.NAME`),
+    /// so that a restarted master still removes it when it stops; the mark
+    /// goes with `state_remove(b"br.NAME")`.
+    fn bridge_mark(&mut self, name: &[u8]);
     /// A pidfd of the guard of `rec` if it is alive and still that guard
     /// (name and start time checked after the pidfd exists); None if gone.
     fn adopt(&mut self, rec: &Record) -> Option<OwnedFd>;
     /// Signals an adopted guard through its pidfd.
     fn pidfd_kill(&mut self, pidfd: Fd, sig: u32);
+    /// The bridge `name`, up: its first IPv4 address and prefix, and
+    /// whether it was created now (with address `create`) because it was
+    /// missing. `EADDRNOTAVAIL`: it exists without an IPv4 address.
+    fn bridge(&mut self, name: &[u8], create: Addr4) -> Result<(Addr4, bool)>;
+    /// The network of the sandbox whose guard is `pid`: `lo` up; with a
+    /// port, a veth pair whose end `veth` is a port of the bridge (up) and
+    /// whose other end is `eth0` in the sandbox, with the address and the
+    /// default route via the gateway.
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()>;
+    /// Deletes the bridge `name` (the master made it).
+    fn bridge_remove(&mut self, name: &[u8]);
 }
+
+/// The sandbox end of a bridge network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Port<'a> {
+    /// The bridge.
+    pub bridge: &'a [u8],
+    /// The sandbox's address.
+    pub addr: Addr4,
+    /// Its default gateway.
+    pub gateway: [u8; 4],
+}
+
+pub use rocker_net::Addr4;
 
 /// The real system.
 pub struct Kernel {
@@ -114,6 +161,8 @@ pub struct Kernel {
     pub state_dir: OwnedFd,
     /// stderr and syslog.
     pub log: crate::log::Log,
+    /// rocker's cgroups, detected at start.
+    pub cg: Cgroups,
 }
 
 fn path_of(parts: &[&[u8]]) -> Result<Path256> {
@@ -272,7 +321,13 @@ impl Host for Kernel {
             let e = if u32::from(st.stx_mode) & g::S_IFMT == g::S_IFLNK { Errno::ELOOP } else { Errno::ENOTDIR };
             return Err(Fail::new(err::DATA_DIR_INVALID, e, step::OPEN_DATA_DIR));
         }
-        Ok(DirInfo { data_id: (dev_id(st.stx_dev_major, st.stx_dev_minor), st.stx_ino), data_uid: st.stx_uid })
+        let mut bind_uid = None;
+        for (i, b) in spec.binds.iter().enumerate() {
+            let p = Path256::new(b.src).at_i(err::BIND_INVALID, step::VALIDATE, i)?;
+            let u = statx(AT_FDCWD, (&p).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_UID).at_i(err::BIND_INVALID, step::VALIDATE, i)?.stx_uid;
+            bind_uid = Some(if bind_uid.unwrap_or(u) == u { u } else { u32::MAX });
+        }
+        Ok(DirInfo { data_id: (dev_id(st.stx_dev_major, st.stx_dev_minor), st.stx_ino), data_uid: st.stx_uid, bind_uid: bind_uid.unwrap_or(0) })
     }
 
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, mut f: F) {
@@ -303,12 +358,60 @@ impl Host for Kernel {
         }
     }
 
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>) -> core::result::Result<Spawned, Fail> {
+    fn cg_create(&mut self, name: &[u8], limits: &Limits) -> core::result::Result<Join, Fail> {
+        use rocker_cgroup::{File as F, Step as S};
+        self.cg.create(name, limits).map_err(|e| {
+            let code = match (e.step, e.errno) {
+                (S::Limit, Errno::ENODEV | Errno::ENOENT) => err::LIMIT_UNSUPPORTED,
+                (S::Limit, Errno::EINVAL | Errno::ERANGE) => err::LIMIT_INVALID,
+                _ => err::CGROUP_FAILED,
+            };
+            // Which limit (rocker_spec::limits): memory, swap, cpu.max, cpu.weight, pids.
+            let i = match e.file {
+                F::SwapMax | F::V1Memsw => 1,
+                F::CpuMax | F::V1Quota | F::V1Period => 2,
+                F::CpuWeight | F::V1Shares => 3,
+                F::PidsMax => 4,
+                _ => 0,
+            };
+            Fail::new(code, e.errno, step::CGROUP).index(i)
+        })
+    }
+
+    fn cg_remove(&mut self, name: &[u8]) -> Result<()> {
+        self.cg.remove(name).map_err(|e| e.errno)
+    }
+
+    fn cg_usage(&mut self, name: &[u8]) -> Option<Usage> {
+        self.cg.usage(name).ok()
+    }
+
+    fn cg_events(&mut self, name: &[u8]) -> Option<OwnedFd> {
+        self.cg.oom_events(name).ok().flatten()
+    }
+
+    fn cg_oom_kills(&mut self, events: Fd) -> u64 {
+        rocker_cgroup::oom_kills(events)
+    }
+
+    fn cg_stale(&mut self) -> u32 {
+        self.cg.remove_stale(b"rg-").unwrap_or(0)
+    }
+
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail> {
         let sp = |e| Fail::new(err::SYS, e, step::CLONE_GUARD);
         let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
         let (notify_m, notify_g) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
         let (ctl_g, ctl_c) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
-        match clone(CloneFlags::new(spec.ns, g::SIGCHLD), None).at(err::BUILD_ROCKER_FAILED, step::CLONE_GUARD)? {
+        // Without CLONE_INTO_CGROUP the child joins first; if it cannot, it
+        // says so on its report socket and exits, running nothing else.
+        let report = |e: Errno| {
+            let r = rocker_proto::GuardReport { err: err::CGROUP_FAILED, sys_errno: e.raw(), step: step::CGROUP_JOIN, index: 0, loop_dev: rocker_proto::LOOP_NONE };
+            let mut b = [0u8; rocker_proto::GUARD_REPORT_SIZE];
+            rocker_proto::encode_guard_report(&r, &mut b);
+            let _ = sendmsg(notify_g.raw(), &b, &[], net::MSG_NOSIGNAL);
+        };
+        match join.fork(CloneFlags::new(spec.ns, g::SIGCHLD), report).at(err::BUILD_ROCKER_FAILED, step::CLONE_GUARD)? {
             Fork::Child => rocker_guard::run(rocker_guard::Guard {
                 spec,
                 pname: rocker_proto::cstr(pname),
@@ -345,6 +448,56 @@ impl Host for Kernel {
         let mut p = proc_path(pid, b"/ns/")?;
         p.push(ns_proc_name(ns))?;
         openat(AT_FDCWD, (&p).into(), g::O_RDONLY | g::O_CLOEXEC, 0)
+    }
+
+    fn bridge(&mut self, name: &[u8], create: Addr4) -> Result<(Addr4, bool)> {
+        let mut nl = rocker_net::Netlink::open()?;
+        let (i, made) = match nl.link_index(name) {
+            Ok(i) => (i, false),
+            Err(Errno::ENODEV) => {
+                nl.create_bridge(name)?;
+                let i = nl.link_index(name)?;
+                nl.add_addr_v4(i, create.addr, create.prefix)?;
+                (i, true)
+            }
+            Err(e) => return Err(e),
+        };
+        nl.set_up(i)?;
+        let mut a = [Addr4::default(); 4];
+        match nl.addrs_v4(i, &mut a) {
+            Ok(0) => Err(Errno::EADDRNOTAVAIL),
+            Ok(_) | Err(Errno::ENOBUFS) => Ok((a[0], made)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()> {
+        let ns = self.open_ns(pid, Ns::NEWNET)?;
+        if let Some(p) = port {
+            let mut nl = rocker_net::Netlink::open()?;
+            let br = nl.link_index(p.bridge)?;
+            nl.create_veth_port(veth, b"eth0", ns.raw(), br)?;
+        }
+        // A netlink socket acts on the namespace it was opened in: open one
+        // there, and come back at once.
+        let own = openat(AT_FDCWD, const { CStr::lit(b"/proc/self/ns/net\0") }, g::O_RDONLY | g::O_CLOEXEC, 0)?;
+        setns(ns.raw(), Ns::NEWNET)?;
+        let s = rocker_net::Netlink::open();
+        if setns(own.raw(), Ns::NEWNET).is_err() {
+            // Never serve another request from the sandbox's network.
+            exit_group(70);
+        }
+        let mut s = s?;
+        match port {
+            Some(p) => s.setup_sandbox_v4(b"eth0", p.addr.addr, p.addr.prefix, p.gateway),
+            None => s.lo_up(),
+        }
+    }
+
+    fn bridge_remove(&mut self, name: &[u8]) {
+        if let Ok(mut nl) = rocker_net::Netlink::open() {
+            let _ = nl.delete_link(rocker_net::Link::Name(name));
+        }
     }
 
     fn kill(&mut self, pid: i32, sig: u32) {
@@ -398,7 +551,13 @@ impl Host for Kernel {
         }
     }
 
-    fn state_load<F: FnMut(&mut Self, Record)>(&mut self, mut f: F) {
+    fn bridge_mark(&mut self, name: &[u8]) {
+        if let Ok(p) = path_of(&[b"br.", name]) {
+            let _ = openat(self.state_dir.raw(), (&p).into(), g::O_WRONLY | g::O_CREAT | g::O_NOFOLLOW | g::O_CLOEXEC, 0o600);
+        }
+    }
+
+    fn state_load<F: FnMut(&mut Self, Record), G: FnMut(&[u8])>(&mut self, mut f: F, mut gb: G) {
         let Ok(dir) = openat(self.state_dir.raw(), (&Path256::new(b".").unwrap_or(Path256::empty())).into(), g::O_RDONLY | g::O_DIRECTORY | g::O_CLOEXEC, 0) else { return };
         let mut buf = [0u8; 2048];
         let mut names: Vec<[u8; 16], { rocker_proto::MAX_SANDBOXES }> = Vec::new();
@@ -408,6 +567,10 @@ impl Host for Kernel {
             }
             for (name, _) in dirents(buf.get(..n).unwrap_or(&[])) {
                 if name == b"." || name == b".." {
+                    continue;
+                }
+                if let Some(br) = name.strip_prefix(b"br.").filter(|b| !b.is_empty() && b.len() < rocker_proto::IFNAME_LEN) {
+                    gb(br);
                     continue;
                 }
                 let mut nb = [0u8; 16];

@@ -5,8 +5,10 @@
 //! admit it (or defer it while its data dir is still held), clone a guard,
 //! forward a guard's report (writing the id maps first), reap a guard, and
 //! keep a record of every running sandbox in its state dir, which a master
-//! restarted after a crash adopts. Every system call goes through [`Host`]:
-//! the state machine here is tested on the host against a fake.
+//! restarted after a crash adopts. Each sandbox has a cgroup of its own
+//! (when the host has cgroups), made before its guard and removed once the
+//! guard is reaped, whatever happened. Every system call goes through
+//! [`Host`]: the state machine here is tested on the host against a fake.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
@@ -18,15 +20,18 @@ pub mod state;
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
 
 use heapless::Vec;
-use host::{Host, Msg, Top};
+use host::{Addr4, Host, Msg, Port, Top};
+use rocker_cgroup::{Join, UNKNOWN};
 use rocker_proto::{
     self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
 };
-use rocker_spec::recipe::{entrance, Entrance, FdRole};
-use rocker_spec::{Client as ClientKind, Fail, SandboxSpec};
+use rocker_spec::recipe::{entrance, Entrance, FdRole, BLOB_CAP};
+use rocker_spec::{Client as ClientKind, Fail, Net, SandboxSpec};
 use state::Record;
 use syscalls::sys::general as g;
 use syscalls::{Errno, Fd, OwnedFd, Ucred, WaitStatus};
@@ -88,10 +93,30 @@ struct Sandbox {
     client: Option<usize>,
     /// A pre-5.8 loop device claimed by the guard (see `GuardMsg`).
     loop_claim: Option<u32>,
+    /// The default gateway of a bridge network.
+    gateway: [u8; 4],
+    /// The fds that join its cgroup, until the App's client has them.
+    join: Join,
+    /// cgroup v2: its `memory.events`, polled while it runs (OOM kills).
+    events: Option<OwnedFd>,
+    /// OOM kills logged so far.
+    ooms: u64,
 }
 
 impl Sandbox {
-    const FREE: Sandbox = Sandbox { state: State::Free, rec: Record::ZERO, notify: None, ctl: None, pidfd: None, client: None, loop_claim: None };
+    const FREE: Sandbox = Sandbox {
+        state: State::Free,
+        rec: Record::ZERO,
+        notify: None,
+        ctl: None,
+        pidfd: None,
+        client: None,
+        loop_claim: None,
+        gateway: [0; 4],
+        join: Join::EMPTY,
+        events: None,
+        ooms: 0,
+    };
     fn live(&self) -> bool {
         self.state != State::Free
     }
@@ -142,6 +167,9 @@ pub struct Tables {
     /// Bodies of deferred RUNs, apart from the client table so that a
     /// client slot stays small (and a free one untouched).
     bodies: [[u8; RUN_REQ_SIZE]; DEFER_MAX],
+    /// Each client's recipe blob (its seccomp program), from admission to
+    /// the reply; apart for the same reason.
+    blobs: [[u8; BLOB_CAP]; MAX_CLIENTS],
 }
 
 impl Tables {
@@ -152,6 +180,7 @@ impl Tables {
             boxes: [const { Sandbox::FREE }; MAX_BOXES],
             list: [0; proto::LIST_REPLY_MAX_SIZE],
             bodies: [[0; RUN_REQ_SIZE]; DEFER_MAX],
+            blobs: [[0; BLOB_CAP]; MAX_CLIENTS],
         }
     }
 }
@@ -170,6 +199,8 @@ pub struct Master<'t, H: Host> {
     cfg: Config,
     /// Set by SIGTERM/SIGINT.
     pub stop: bool,
+    /// Bridges this master created (removed when it stops).
+    bridges: Vec<[u8; proto::IFNAME_LEN], 4>,
 }
 
 fn c(s: &[u8]) -> &[u8] {
@@ -179,7 +210,7 @@ fn c(s: &[u8]) -> &[u8] {
 impl<'t, H: Host> Master<'t, H> {
     /// A master over `host` with empty `tables`.
     pub fn new(host: H, tables: &'t mut Tables, cfg: Config) -> Self {
-        Master { host, t: tables, cfg, stop: false }
+        Master { host, t: tables, cfg, stop: false, bridges: Vec::new() }
     }
 
     // ------------------------------------------------------------ queries
@@ -190,11 +221,17 @@ impl<'t, H: Host> Master<'t, H> {
         let cl = self.t.clients.get(i)?;
         cl.fd.as_ref().map(|f| (f.raw(), !cl.busy()))
     }
-    /// The fd to watch for sandbox `b`: its guard's report socket while
-    /// starting, its pidfd when adopted.
-    pub fn box_fd(&self, b: usize) -> Option<Fd> {
+    /// The fd to watch for sandbox `b`, and for what (`POLLIN` or
+    /// `POLLPRI`): its guard's report socket while starting, its pidfd when
+    /// adopted, its `memory.events` while running (cgroup v2).
+    pub fn box_fd(&self, b: usize) -> Option<(Fd, i16)> {
         let bx = self.t.boxes.get(b)?;
-        bx.notify.as_ref().or(bx.pidfd.as_ref()).map(|f| f.raw()).filter(|&f| f >= 0)
+        let (fd, ev) = match (&bx.notify, &bx.pidfd, &bx.events) {
+            (Some(f), _, _) | (None, Some(f), _) => (f, syscalls::POLLIN),
+            (None, None, Some(f)) => (f, g::POLLPRI as i16),
+            _ => return None,
+        };
+        Some((fd.raw(), ev)).filter(|&(f, _)| f >= 0)
     }
     /// Whether a deferred request is waiting (the loop ticks faster then).
     pub fn has_deferred(&self) -> bool {
@@ -334,14 +371,24 @@ impl<'t, H: Host> Master<'t, H> {
 
     fn reply_list(&mut self, i: usize, size: usize) {
         let now = self.host.now();
-        let entries = self.t.boxes.iter().filter(|b| matches!(b.state, State::Running | State::Adopted)).map(|b| proto::ListEntry {
-            guard_pid: b.rec.pid,
-            app_id: b.rec.app_id,
-            start_ns: b.rec.start_ns,
-            guard_pname: b.rec.pname,
-            pkg: b.rec.pkg,
-            uptime_ns: now.saturating_sub(b.rec.start_ns),
-            ..proto::ListEntry::EMPTY
+        let host = &mut self.host;
+        let entries = self.t.boxes.iter().filter(|b| matches!(b.state, State::Running | State::Adopted)).map(|b| {
+            let u = host.cg_usage(b.rec.name());
+            let known = |v: u64| if v == UNKNOWN { 0 } else { v };
+            proto::ListEntry {
+                guard_pid: b.rec.pid,
+                app_id: b.rec.app_id,
+                start_ns: b.rec.start_ns,
+                guard_pname: b.rec.pname,
+                pkg: b.rec.pkg,
+                uptime_ns: now.saturating_sub(b.rec.start_ns),
+                net: u32::from(b.rec.net),
+                addr: b.rec.addr,
+                prefix: b.rec.prefix,
+                pids: u.map_or(0, |u| known(u.pids).try_into().unwrap_or(u32::MAX)),
+                mem_bytes: u.map_or(0, |u| known(u.memory)),
+                mem_max: b.rec.mem_max,
+            }
         });
         match proto::encode_list_reply(entries, size, &mut self.t.list[..]) {
             Ok(n) => {
@@ -385,15 +432,16 @@ impl<'t, H: Host> Master<'t, H> {
         }
         let pkg_id = self.host.check_pkg(pkg.raw())?;
         let dirs = self.host.check_dirs(&spec)?;
-        // A group member (not root) uses root's power only on its own data,
-        // for an App of its own ids.
-        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid) {
+        // A group member (not root) uses root's power only on its own data
+        // and its own bind sources, for an App of its own ids.
+        let binds_ok = spec.binds.is_empty() || dirs.bind_uid == peer.uid;
+        if peer.uid != 0 && (dirs.data_uid != peer.uid || spec.uid != peer.uid || spec.gid != peer.gid || !binds_ok) {
             return Err(Fail::new(err::PERMISSION_DENIED, Errno::EACCES, step::PEER_CRED));
         }
         let now = self.host.now();
         let since = since.unwrap_or(now);
         let in_time = now.saturating_sub(since) < DEFER_NS;
-        let uses_dir = !spec.overlays.is_empty();
+        let uses_dir = !spec.overlays.is_empty() || spec.root.has_layer();
         let dir_held = uses_dir && self.t.boxes.iter().any(|b| b.live() && b.rec.data_id == dirs.data_id);
         let pkg_starting = self.t.boxes.iter().any(|b| b.state == State::Starting && b.rec.pkg_id == pkg_id);
         if (dir_held || pkg_starting) && in_time {
@@ -414,21 +462,34 @@ impl<'t, H: Host> Master<'t, H> {
             return Err(Fail::new(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR));
         }
         let reply_max = match spec.client {
-            ClientKind::V1 => 0,
+            ClientKind::V1 | ClientKind::Runtime => 0,
             ClientKind::Recipe(n) => n,
         };
-        let mut blob = [0u8; 0];
-        let ent = entrance(&spec, &mut blob)?;
         let b = self.t.boxes.iter().position(|b| !b.live()).ok_or(Fail::new(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD))?;
         let pname = self.fresh_name()?;
+        let mut rec = Record::EMPTY;
+        let gateway = self.plan_net(&spec, &mut rec)?;
         let loop_hint = self
             .t
             .boxes
             .iter()
             .find(|x| matches!(x.state, State::Running | State::Adopted) && x.rec.pkg_id == pkg_id && x.rec.loop_dev != LOOP_NONE)
             .map(|x| x.rec.loop_dev);
-        let sp = self.host.spawn(&spec, &pname, pkg, loop_hint)?;
-        let mut rec = Record::EMPTY;
+        // Its cgroup first: the guard is cloned into it, the App's helper
+        // joins it (its fds are in the recipe), and it goes when the guard is
+        // reaped, or now if the start fails before there is a guard.
+        let join = self.host.cg_create(c(&pname), &spec.limits)?;
+        if spec.client != ClientKind::V1 {
+            spec.cgroup_fds = join.procs.len() as u8;
+        }
+        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join)?)));
+        let (ent, sp) = match started {
+            Ok(x) => x,
+            Err(f) => {
+                self.cg_remove(c(&pname));
+                return Err(f);
+            }
+        };
         rec.pid = sp.pid;
         rec.pname = pname;
         rec.start_ns = now;
@@ -437,15 +498,80 @@ impl<'t, H: Host> Master<'t, H> {
         rec.gid = spec.gid;
         rec.data_id = if uses_dir { dirs.data_id } else { (0, 0) };
         rec.pkg_id = pkg_id;
+        rec.mem_max = spec.limits.mem_max.unwrap_or(0);
         for (d, &s) in rec.pkg.iter_mut().zip(spec.pkg_path) {
             *d = s;
         }
-        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), pidfd: None, client: Some(i), loop_claim: None };
+        self.t.boxes[b] = Sandbox { state: State::Starting, rec, notify: Some(sp.notify), ctl: Some(sp.ctl), client: Some(i), join, gateway, ..Sandbox::FREE };
         let cl = &mut self.t.clients[i];
         cl.waiting = Some(b);
         cl.entrance = ent;
         cl.reply_max = reply_max;
         Ok(())
+    }
+
+    /// The sandbox's network, decided before its guard exists: for a bridge,
+    /// the bridge (created with the asked gateway, or the first host
+    /// address of the asked address's subnet, or 10.88.0.1/16, if missing)
+    /// and the sandbox's address (the asked one if it is free in the
+    /// bridge's subnet, else the lowest free one). Fills `rec`; returns the
+    /// default gateway.
+    fn plan_net(&mut self, spec: &SandboxSpec, rec: &mut Record) -> Result<[u8; 4], Fail> {
+        let f = |e| Fail::new(err::NET_FAILED, e, step::NET);
+        let (bridge, want, prefix, gateway) = match spec.net {
+            Net::Host => return Ok([0; 4]),
+            Net::None => {
+                rec.net = proto::NET_NONE as u8;
+                return Ok([0; 4]);
+            }
+            Net::Bridge { bridge, addr, prefix, gateway } => (bridge, addr, prefix, gateway),
+        };
+        let pfx = if prefix == 0 { 16 } else { prefix };
+        let first = |a: [u8; 4]| Addr4 { addr: (u32::from_be_bytes(a) & Addr4 { addr: a, prefix: pfx }.mask() | 1).to_be_bytes(), prefix: pfx };
+        let make = if gateway != [0; 4] {
+            Addr4 { addr: gateway, prefix: pfx }
+        } else if want != [0; 4] {
+            first(want)
+        } else {
+            Addr4 { addr: [10, 88, 0, 1], prefix: 16 }
+        };
+        let (sub, made) = self.host.bridge(bridge, make).map_err(f)?;
+        let mut name = [0u8; proto::IFNAME_LEN];
+        for (d, &s) in name.iter_mut().zip(bridge) {
+            *d = s;
+        }
+        if made {
+            let _ = self.bridges.push(name);
+            self.host.bridge_mark(bridge);
+            self.line(|l| {
+                l.push_str(b"bridge ").push_str(bridge).push_str(b" created ");
+                push_addr(l, sub);
+            });
+        }
+        let mut in_use: Vec<[u8; 4], MAX_BOXES> = Vec::new();
+        for x in self.t.boxes.iter().filter(|x| x.live() && x.rec.net == proto::NET_BRIDGE as u8 && x.rec.bridge == name) {
+            let _ = in_use.push(x.rec.addr);
+        }
+        let addr = if want == [0; 4] {
+            rocker_net::next_free_v4(sub, &in_use).ok_or(f(Errno::ENOSPC))?
+        } else {
+            // The asked address: a host address of the subnet, not the
+            // bridge's own.
+            let mask = sub.mask();
+            let host = u32::from_be_bytes(want) & !mask;
+            if !sub.contains(want) || sub.prefix > 30 || host == 0 || host == !mask || want == sub.addr {
+                return Err(f(Errno::EADDRNOTAVAIL));
+            }
+            if in_use.contains(&want) {
+                return Err(f(Errno::EADDRINUSE));
+            }
+            want
+        };
+        rec.net = proto::NET_BRIDGE as u8;
+        rec.addr = addr;
+        rec.prefix = sub.prefix;
+        rec.bridge = name;
+        Ok(if gateway == [0; 4] { sub.addr } else { gateway })
     }
 
     /// The paths as the guard will use them: the seed's rule when no
@@ -457,13 +583,28 @@ impl<'t, H: Host> Master<'t, H> {
     fn resolve_paths(&mut self, spec: &SandboxSpec) -> Result<Paths, Fail> {
         let mut p = Paths::EMPTY;
         let too_long = |_| Fail::new(err::PATH_TOO_LONG, Errno::ENAMETOOLONG, step::VALIDATE);
-        p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        // Root mode has no exec dir (and no overlays: auto_overlay is off).
+        if !spec.exec_dir.is_empty() {
+            p.exec = self.canon(spec.exec_dir).map_err(too_long)?;
+        }
         p.data = self.canon(spec.data_dir).map_err(too_long)?;
         if spec.auto_overlay {
             const SKIP: [&[u8]; 4] = [b"proc", b"sys", b"dev", b"run"];
             let private_tmp = spec.tmp_kb > 0;
             let mut over = false;
+            let mut links: Vec<[u8; 64], 4> = Vec::new();
             self.host.top_level(|name, kind| {
+                if let Top::Link(t) = kind {
+                    // Its target is a top-level dir of its own: say so.
+                    let mut l = [0u8; 64];
+                    let t = t.strip_prefix(b"/").unwrap_or(t);
+                    if name.len() + t.len() < 63 && !t.contains(&b'/') {
+                        l[..name.len()].copy_from_slice(name);
+                        l[name.len()] = b' ';
+                        l[name.len() + 1..name.len() + 1 + t.len()].copy_from_slice(t);
+                        let _ = links.push(l);
+                    }
+                }
                 if kind != Top::Dir || SKIP.contains(&name) || (private_tmp && name == b"tmp") {
                     return;
                 }
@@ -479,6 +620,21 @@ impl<'t, H: Host> Master<'t, H> {
             });
             if over {
                 return Err(Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::VALIDATE));
+            }
+            for l in links.iter() {
+                let l = c(l);
+                let (name, t) = l.split_at(l.iter().position(|&b| b == b' ').unwrap_or(0));
+                let mut full = [0u8; 64];
+                full[0] = b'/';
+                let t2 = t.get(1..).unwrap_or(&[]);
+                let Some(d) = full.get_mut(1..=t2.len()) else { continue };
+                d.copy_from_slice(t2);
+                if !p.contains(&full[..=t2.len()]) {
+                    continue;
+                }
+                self.line(|b| {
+                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: using /").push_str(t.get(1..).unwrap_or(&[]));
+                });
             }
             p.sort();
         } else {
@@ -574,8 +730,17 @@ impl<'t, H: Host> Master<'t, H> {
 
     /// Guard `b`'s report socket is readable: loop claims, then its report.
     pub fn on_guard(&mut self, b: usize) {
-        if self.t.boxes[b].state == State::Adopted {
-            return self.on_adopted_exit(b);
+        match (self.t.boxes[b].state, self.t.boxes[b].events.as_ref().map(|f| f.raw())) {
+            (State::Adopted, _) => return self.on_adopted_exit(b),
+            (State::Running, Some(fd)) => {
+                // memory.events changed (cgroup v2).
+                let n = self.host.cg_oom_kills(fd);
+                if n == UNKNOWN {
+                    self.t.boxes[b].events = None;
+                }
+                return self.log_oom(b, n);
+            }
+            _ => {}
         }
         loop {
             let Some(fd) = self.t.boxes[b].notify.as_ref().map(|f| f.raw()) else { return };
@@ -622,8 +787,16 @@ impl<'t, H: Host> Master<'t, H> {
         let rec = self.t.boxes[b].rec;
         let i = self.t.boxes[b].client.filter(|&i| self.t.clients[i].waiting == Some(b)).ok_or(Fail::new(err::SEND_REQ_FAILED, Errno::ENOTCONN, step::REPLY))?;
         self.host.id_maps(rec.pid, rec.uid, rec.gid)?;
+        if rec.net != proto::NET_HOST as u8 {
+            let bridge = rocker_proto::cstr(&rec.bridge);
+            let port = Port { bridge, addr: Addr4 { addr: rec.addr, prefix: rec.prefix }, gateway: self.t.boxes[b].gateway };
+            let port = (rec.net == proto::NET_BRIDGE as u8).then_some(&port);
+            self.host.net_up(rec.pid, rec.name(), port).map_err(|e| Fail::new(err::NET_FAILED, e, step::NET))?;
+        }
         let mut owned: Vec<OwnedFd, MAX_REPLY_FDS> = Vec::new();
         let mut ctl_fd = 0u32;
+        // The cgroup.procs fds go to the client, in the recipe's order.
+        let mut cg = core::mem::take(&mut self.t.boxes[b].join).procs.into_iter();
         for (k, role) in self.t.clients[i].entrance.fds.iter().enumerate() {
             let fd = match *role {
                 FdRole::Ctl => {
@@ -631,6 +804,7 @@ impl<'t, H: Host> Master<'t, H> {
                     self.t.boxes[b].ctl.take().ok_or(Fail::new(err::SYS, Errno::EBADF, step::OPEN_NS))?
                 }
                 FdRole::Ns(ns) => self.host.open_ns(rec.pid, ns).map_err(|e| Fail::new(err::SYS, e, step::OPEN_NS))?,
+                FdRole::Cgroup(_) => cg.next().ok_or(Fail::new(err::CGROUP_FAILED, Errno::EBADF, step::CGROUP))?,
             };
             owned.push(fd).map_err(|_| Fail::new(err::SYS, Errno::E2BIG, step::OPEN_NS))?;
         }
@@ -642,7 +816,8 @@ impl<'t, H: Host> Master<'t, H> {
         let mut out = [0u8; REPLY_MAX];
         let cl = &self.t.clients[i];
         let max = (cl.reply_max as usize).min(REPLY_MAX);
-        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, &[])) };
+        let blob = self.t.blobs[i].get(..cl.entrance.blob_len).unwrap_or(&[]);
+        let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, blob)) };
         let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
         let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
         if !self.reply_and_close(i, out.get(..n).unwrap_or(&[]), &raw) {
@@ -653,6 +828,7 @@ impl<'t, H: Host> Master<'t, H> {
         bx.client = None;
         bx.rec.proc_start = self.host.proc_start(rec.pid);
         let rec = bx.rec;
+        self.t.boxes[b].events = self.host.cg_events(rec.name());
         if let Err(e) = self.host.state_save(&rec) {
             self.log_refuse(-rec.pid, &Fail::new(err::SYS, e, step::STATE));
         }
@@ -660,6 +836,13 @@ impl<'t, H: Host> Master<'t, H> {
             l.push_str(b"start guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name());
             l.push_str(b" app_id=").push_i64(i64::from(rec.app_id)).push_str(b" uid=").push_u64(u64::from(rec.uid)).push_str(b" gid=").push_u64(u64::from(rec.gid));
             l.push_str(b" pkg=").push_str(c(&rec.pkg));
+            if rec.net == proto::NET_NONE as u8 {
+                l.push_str(b" net=none");
+            } else if rec.net == proto::NET_BRIDGE as u8 {
+                l.push_str(b" net=");
+                push_addr(l, Addr4 { addr: rec.addr, prefix: rec.prefix });
+                l.push_str(b"@").push_str(c(&rec.bridge));
+            }
         });
         Ok(())
     }
@@ -710,10 +893,41 @@ impl<'t, H: Host> Master<'t, H> {
             }
         }
         let name = self.t.boxes[b].rec.pname;
+        // Its cgroup: the OOM kills not logged yet, then away with it (and
+        // with whatever is left in it).
+        self.t.boxes[b].events = None;
+        if let Some(u) = self.host.cg_usage(c(&name)) {
+            self.log_oom(b, u.oom_kills);
+        }
+        self.cg_remove(c(&name));
         if matches!(self.t.boxes[b].state, State::Running | State::Adopted | State::Dying) {
             self.host.state_remove(c(&name));
         }
         self.t.boxes[b] = Sandbox::FREE;
+    }
+
+    fn cg_remove(&mut self, name: &[u8]) {
+        if let Err(e) = self.host.cg_remove(name) {
+            let mut en = [0u8; 24];
+            let k = e.write_to(&mut en);
+            self.line(|l| {
+                l.push_str(b"cgroup ").push_str(name).push_str(b" not removed: ").push_str(en.get(..k).unwrap_or(&[]));
+            });
+        }
+    }
+
+    /// Logs the OOM kills of sandbox `b` up to `n`, those not logged yet.
+    fn log_oom(&mut self, b: usize, n: u64) {
+        let bx = &mut self.t.boxes[b];
+        if n == UNKNOWN || n <= bx.ooms {
+            return;
+        }
+        bx.ooms = n;
+        let rec = bx.rec;
+        self.line(|l| {
+            l.push_str(b"oom guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name());
+            l.push_str(b": out of memory, ").push_u64(n).push_str(b" process(es) killed (memory limit ").push_u64(rec.mem_max).push_str(b")");
+        });
     }
 
     // ------------------------------------------------------------ adoption
@@ -722,26 +936,54 @@ impl<'t, H: Host> Master<'t, H> {
     /// records, checked against the live process by pidfd, name and start
     /// time); stale records are removed.
     pub fn adopt_previous(&mut self) {
-        let mut found: Vec<Record, MAX_BOXES> = Vec::new();
-        self.host.state_load(|_, r| {
-            let _ = found.push(r);
-        });
-        for rec in found {
-            let slot = self.t.boxes.iter().position(|b| !b.live());
-            match (self.host.adopt(&rec), slot) {
-                (Some(pidfd), Some(b)) => {
-                    self.t.boxes[b] = Sandbox { state: State::Adopted, rec, pidfd: Some(pidfd), ..Sandbox::FREE };
+        // The records go straight into free slots (a list of them on the
+        // stack would be 128 records deep, resident for the daemon's life),
+        // then each is checked against its live process.
+        let mut bridges: Vec<[u8; proto::IFNAME_LEN], 4> = Vec::new();
+        let mut loaded = [false; MAX_BOXES];
+        let boxes = &mut self.t.boxes;
+        self.host.state_load(
+            |_, rec| {
+                if let Some(b) = boxes.iter().position(|b| !b.live()) {
+                    boxes[b] = Sandbox { state: State::Adopted, rec, ..Sandbox::FREE };
+                    loaded[b] = true;
+                }
+            },
+            |b| {
+                let mut n = [0u8; proto::IFNAME_LEN];
+                for (d, &s) in n.iter_mut().zip(b) {
+                    *d = s;
+                }
+                let _ = bridges.push(n);
+            },
+        );
+        self.bridges = bridges;
+        for b in (0..MAX_BOXES).filter(|&b| loaded[b]) {
+            let rec = self.t.boxes[b].rec;
+            match self.host.adopt(&rec) {
+                Some(pidfd) => {
+                    self.t.boxes[b].pidfd = Some(pidfd);
                     self.line(|l| {
                         l.push_str(b"adopt guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name()).push_str(b" pkg=").push_str(c(&rec.pkg));
                     });
                 }
-                _ => {
+                None => {
+                    self.t.boxes[b] = Sandbox::FREE;
                     self.host.state_remove(rec.name());
+                    self.cg_remove(rec.name());
                     self.line(|l| {
                         l.push_str(b"stale record ").push_str(rec.name()).push_str(b" removed");
                     });
                 }
             }
+        }
+        // Cgroups of sandboxes that never had a record (their master died
+        // while they started): those without a process.
+        let n = self.host.cg_stale();
+        if n > 0 {
+            self.line(|l| {
+                l.push_str(b"removed ").push_u64(u64::from(n)).push_str(b" stale cgroup(s)");
+            });
         }
     }
 
@@ -799,11 +1041,32 @@ impl<'t, H: Host> Master<'t, H> {
         for b in 0..MAX_BOXES {
             self.kill_box(b);
         }
+        // Its bridges go with it (their sandboxes' veths go with them).
+        while let Some(name) = self.bridges.pop() {
+            self.host.bridge_remove(c(&name));
+            if let Ok(mark) = syscalls::CPath::<32>::new(b"br.").and_then(|mut m| m.push(c(&name)).map(|()| m)) {
+                self.host.state_remove(mark.as_bytes());
+            }
+            self.line(|l| {
+                l.push_str(b"bridge ").push_str(c(&name)).push_str(b" removed");
+            });
+        }
     }
 
     /// Whether every sandbox is gone (after [`Master::shutdown`]).
     pub fn all_gone(&self) -> bool {
         !self.t.boxes.iter().any(|b| b.live())
+    }
+
+    /// The last of a stop: the cgroups of sandboxes still not reaped go,
+    /// with what is left in them.
+    pub fn finish(&mut self) {
+        for b in 0..MAX_BOXES {
+            if self.t.boxes[b].live() {
+                let name = self.t.boxes[b].rec.pname;
+                self.cg_remove(c(&name));
+            }
+        }
     }
 }
 
@@ -861,6 +1124,17 @@ impl Paths {
     }
 }
 
+/// "A.B.C.D/N".
+fn push_addr<const N: usize>(l: &mut Buf<N>, a: Addr4) {
+    for (k, o) in a.addr.iter().enumerate() {
+        if k > 0 {
+            l.push_byte(b'.');
+        }
+        l.push_u64(u64::from(*o));
+    }
+    l.push_byte(b'/').push_u64(u64::from(a.prefix));
+}
+
 fn reply_of(f: &Fail) -> RunReply {
     RunReply::failure(f.code(), f.errno().raw(), f.step(), f.slot())
 }
@@ -884,8 +1158,8 @@ impl Master<'_, host::Kernel> {
                 }
             }
             for b in 0..MAX_BOXES {
-                if let Some(fd) = self.box_fd(b) {
-                    fds[2 + MAX_CLIENTS + b] = PollFd { fd, events: POLLIN, revents: 0 };
+                if let Some((fd, events)) = self.box_fd(b) {
+                    fds[2 + MAX_CLIENTS + b] = PollFd { fd, events, revents: 0 };
                 }
             }
             let tick = Timespec::from_ms(if self.has_deferred() || self.stop { 20 } else { 500 });
@@ -918,7 +1192,7 @@ impl Master<'_, host::Kernel> {
             if self.stop {
                 self.on_children();
                 if self.all_gone() || self.host.now() > deadline {
-                    return;
+                    return self.finish();
                 }
             } else {
                 self.tick();

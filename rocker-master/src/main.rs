@@ -7,6 +7,7 @@
 
 mod entry;
 
+use rocker_cgroup::Cgroups;
 use rocker_master::host::{default_state_dir, open_state_dir, Kernel};
 use rocker_master::log::Log;
 use rocker_master::{Config, Master, Tables, DEFAULT_SOCKET};
@@ -34,6 +35,9 @@ every sandbox.
   --test-hooks      accept the requests' test_stall hook (tests only)
   --help            this text
   --version         the version and the wire protocol version
+
+Sandboxes get cgroups below the master's own (v2: it moves into the leaf
+`master` first); restart it there to adopt and clean up its sandboxes.
 
 Logs one line per event to stderr and syslog, with errno names. Must run as
 root.
@@ -182,7 +186,21 @@ pub fn main(args: Args) -> i32 {
         Err(e) => return fail(b"cannot listen", e),
     };
     let Some(t) = TABLES.take() else { return 1 };
-    let mut m = Master::new(Kernel { listen, state_dir, log: Log::new() }, t, cfg);
+    let log = Log::new();
+    // Each sandbox gets a cgroup under ours (see rocker_cgroup); without
+    // cgroups, sandboxes without limits still run.
+    let mut b = Buf::<400>::new();
+    let cg = Cgroups::detect(&rocker_cgroup::Config::DEFAULT).unwrap_or_else(|e| {
+        let mut en = [0u8; 24];
+        let n = e.errno.write_to(&mut en);
+        b.push_str(b"cgroup detection failed (").push_str(en.get(..n).unwrap_or(&[])).push_str(b"): every limit is refused");
+        Cgroups::none()
+    });
+    if b.is_empty() {
+        cg.summary(&mut b);
+    }
+    log.line(b.as_bytes());
+    let mut m = Master::new(Kernel { listen, state_dir, log, cg }, t, cfg);
     m.adopt_previous();
     let mut b = Buf::<400>::new();
     b.push_str(b"listening on ").push_str(path.as_bytes());
@@ -192,6 +210,8 @@ pub fn main(args: Args) -> i32 {
     };
     m.host.log.line(b.as_bytes());
     m.serve(sig.raw(), (&path).into());
+    // The base stays: another master may be using it (each removes only
+    // the cgroups of its own sandboxes).
     m.host.log.line(b"stopped");
     0
 }

@@ -2,7 +2,7 @@
 //! dir (one file per sandbox, named after it), so that a master restarted
 //! after a crash finds the sandboxes of the previous one: a fixed binary
 //! record, checked as untrusted input on load.
-use rocker_proto::{PATH_MAX, PNAME_LEN};
+use rocker_proto::{IFNAME_LEN, PATH_MAX, PNAME_LEN};
 
 /// What makes two package fds "the same package": the same inode (device,
 /// inode) with the same size and mtime. A replaced file (new inode, or
@@ -36,6 +36,17 @@ pub struct Record {
     pub loop_dev: u32,
     /// Package path (informational), NUL-padded.
     pub pkg: [u8; PATH_MAX],
+    /// `NET_*` of the sandbox.
+    pub net: u8,
+    /// Its IPv4 address and prefix on `bridge` (`NET_BRIDGE`).
+    pub addr: [u8; 4],
+    /// See `addr`.
+    pub prefix: u8,
+    /// The bridge its veth is a port of, NUL-padded.
+    pub bridge: [u8; IFNAME_LEN],
+    /// Its memory limit, bytes (0: none), for `rocker ps`. Its cgroup is
+    /// named after it (removed when it ends, whoever adopted it).
+    pub mem_max: u64,
 }
 
 impl Record {
@@ -54,6 +65,11 @@ impl Record {
         pkg_id: PkgId(0, 0, 0, 0),
         loop_dev: rocker_proto::LOOP_NONE,
         pkg: [0; PATH_MAX],
+        net: 0,
+        addr: [0; 4],
+        prefix: 0,
+        bridge: [0; IFNAME_LEN],
+        mem_max: 0,
     };
 
     /// The name without its NULs.
@@ -62,8 +78,11 @@ impl Record {
     }
 }
 
-/// Bytes of a record on disk.
-pub const RECORD_SIZE: usize = 368;
+/// Bytes of a record on disk: the first 360 as in the first version
+/// (368 bytes, still read), then the network and `mem_max`, then the end
+/// marker.
+pub const RECORD_SIZE: usize = 400;
+const RECORD_SIZE_V1: usize = 368;
 const MAGIC: u32 = 0x524B_5331; // "RKS1"
 
 fn put(b: &mut [u8], at: usize, v: &[u8]) {
@@ -95,14 +114,24 @@ pub fn encode(r: &Record) -> [u8; RECORD_SIZE] {
     put(&mut b, 88, &r.pkg_id.2.to_ne_bytes());
     put(&mut b, 96, &r.pkg_id.3.to_ne_bytes());
     put(&mut b, 104, &r.pkg);
-    put(&mut b, 360, &u64::MAX.to_ne_bytes());
+    put(&mut b, 360, &[r.net, r.prefix]);
+    put(&mut b, 364, &r.addr);
+    put(&mut b, 368, &r.bridge);
+    put(&mut b, 384, &r.mem_max.to_ne_bytes());
+    put(&mut b, RECORD_SIZE - 8, &u64::MAX.to_ne_bytes());
     b
 }
 
-/// A record from bytes: exact size, magic, end marker, a printable name
+/// A record from bytes (either size): magic, end marker, a printable name
 /// and NUL-terminated strings; `None` otherwise.
 pub fn decode(b: &[u8]) -> Option<Record> {
-    if b.len() != RECORD_SIZE || get::<4>(b, 0)? != MAGIC.to_ne_bytes() || get::<8>(b, 360)? != u64::MAX.to_ne_bytes() {
+    let v1 = b.len() == RECORD_SIZE_V1;
+    if !(v1 || b.len() == RECORD_SIZE) || get::<4>(b, 0)? != MAGIC.to_ne_bytes() || get::<8>(b, b.len().checked_sub(8)?)? != u64::MAX.to_ne_bytes() {
+        return None;
+    }
+    let [net, prefix] = if v1 { [0, 0] } else { get::<2>(b, 360)? };
+    let bridge: [u8; IFNAME_LEN] = if v1 { [0; IFNAME_LEN] } else { get(b, 368)? };
+    if net > rocker_proto::NET_BRIDGE as u8 || prefix > 32 || !bridge.contains(&0) {
         return None;
     }
     let pname: [u8; PNAME_LEN] = get(b, 8)?;
@@ -127,6 +156,11 @@ pub fn decode(b: &[u8]) -> Option<Record> {
         data_id: (u(56)?, u(64)?),
         pkg_id: PkgId(u(72)?, u(80)?, u(88)?, i64::from_ne_bytes(get(b, 96)?)),
         pkg,
+        net,
+        addr: if v1 { [0; 4] } else { get(b, 364)? },
+        prefix,
+        bridge,
+        mem_max: if v1 { 0 } else { u(384)? },
     })
     .filter(|r| r.pid > 0)
 }
@@ -154,6 +188,19 @@ mod tests {
             }
         }
         assert_eq!(decode(&b[..RECORD_SIZE - 1]), None);
+        // A record of the size before the network fields still loads.
+        let mut old = [0u8; 368];
+        old[..360].copy_from_slice(&b[..360]);
+        old[360..].copy_from_slice(&u64::MAX.to_ne_bytes());
+        assert_eq!(decode(&old), Some(r));
+        // The network fields and mem_max round-trip.
+        let mut n = r;
+        n.net = rocker_proto::NET_BRIDGE as u8;
+        n.addr = [10, 88, 0, 7];
+        n.prefix = 16;
+        n.bridge[..7].copy_from_slice(b"rocker0");
+        n.mem_max = 32 << 20;
+        assert_eq!(decode(&encode(&n)), Some(n));
         let mut bad = b;
         bad[8] = b'\n';
         assert_eq!(decode(&bad), None);

@@ -11,12 +11,12 @@ use rocker_proto::{
 };
 use rocker_spec::Ns;
 
-fn master(cfg: Config) -> Master<'static, Fake> {
+pub(crate) fn master(cfg: Config) -> Master<'static, Fake> {
     let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
     Master::new(Fake::new(), t, cfg)
 }
 
-fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+pub(crate) fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
     let mut r = RunReq::EMPTY;
     r.uid = 1000;
     r.gid = 1000;
@@ -33,12 +33,12 @@ fn run_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8>
     b
 }
 
-fn ok_report() -> GuardReport {
+pub(crate) fn ok_report() -> GuardReport {
     GuardReport { err: 0, sys_errno: 0, step: 0, index: 0, loop_dev: 7 }
 }
 
 /// Connects as root, sends `msg` with one fd, and lets the master handle it.
-fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
+pub(crate) fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
     let fd = m.host.connect(0);
     m.on_accept();
     m.host.say(fd, msg, 1);
@@ -47,22 +47,22 @@ fn request(m: &mut Master<'static, Fake>, msg: Vec<u8>) -> i32 {
     fd
 }
 
-fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
+pub(crate) fn slot_of(m: &Master<'static, Fake>, fd: i32) -> usize {
     (0..MAX_CLIENTS).find(|&i| m.client_fd(i).map(|c| c.0) == Some(fd)).expect("client slot")
 }
 
-fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
+pub(crate) fn reply(m: &Master<'static, Fake>, fd: i32) -> (rocker_proto::RunReply, usize, bool) {
     let s = m.host.sent_to(fd);
     assert_eq!(s.len(), 1, "one reply to fd {fd}: {:?}", m.host.sent);
     let v = decode_run_reply(&s[0].bytes).expect("a well-formed reply");
     (v.rep, s[0].fds, v.v2)
 }
 
-fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
+pub(crate) fn spawned_pid(m: &Master<'static, Fake>) -> i32 {
     m.host.spawns.last().expect("a guard").pid
 }
 
-fn exit(m: &mut Master<'static, Fake>, pid: i32) {
+pub(crate) fn exit(m: &mut Master<'static, Fake>, pid: i32) {
     // A dead guard's report socket reads EOF once its queue is drained.
     if let Some(&fd) = m.host.notify_of.get(&pid) {
         m.host.guard_inbox.entry(fd).or_default().push_back(Vec::new());
@@ -71,7 +71,7 @@ fn exit(m: &mut Master<'static, Fake>, pid: i32) {
     m.on_children();
 }
 
-fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
+pub(crate) fn box_of(m: &Master<'static, Fake>, pid: i32) -> usize {
     (0..MAX_BOXES).find(|&b| m.t.boxes[b].live() && m.t.boxes[b].rec.pid == pid).expect("box")
 }
 
@@ -123,7 +123,7 @@ fn one_uid_cannot_take_every_slot() {
 fn a_group_member_runs_only_its_own_ids_on_its_own_data() {
     let mut m = master(Config { group: Some(1000), ..Default::default() });
     m.host.group_pids.insert(1500);
-    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000 });
+    m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000, bind_uid: 1000 });
     for (uid, gid, ok) in [(1001, 1000, false), (1000, 1001, false), (1000, 1000, true)] {
         let fd = m.host.connect(1000);
         m.on_accept();
@@ -195,8 +195,8 @@ fn test_hooks_need_the_switch() {
 fn a_group_member_needs_its_own_data_dir() {
     let mut m = master(Config { group: Some(1000), ..Default::default() });
     m.host.group_pids.insert(1500);
-    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0 });
-    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000 });
+    m.host.dirs.insert(b"/d/theirs".to_vec(), DirInfo { data_id: (1, 1), data_uid: 0, bind_uid: 0 });
+    m.host.dirs.insert(b"/d/mine".to_vec(), DirInfo { data_id: (1, 2), data_uid: 1000, bind_uid: 1000 });
     for (dir, ok) in [(&b"/d/theirs"[..], false), (b"/d/mine", true)] {
         let fd = m.host.connect(1000);
         m.on_accept();
@@ -230,13 +230,20 @@ fn run_reply_carries_the_entrance_and_the_recipe() {
     let s = m.host.sent_to(fd);
     let v = decode_run_reply(&s[0].bytes).unwrap();
     assert!(v.v2);
-    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 6, 0, 6));
+    // ctl, the sandbox's cgroup.procs, 5 namespaces.
+    assert_eq!((v.rep.err, v.rep.guard_pid, v.rep.n_fds, v.rep.ctl_fd, s[0].fds), (0, pid, 7, 0, 7));
     assert_eq!(v.rep.pname(), b"rg-000000000001");
     let ops: Vec<u16> = (0..v.n_ops()).map(|i| v.op(i).unwrap().op).collect();
     assert_eq!(
         ops,
-        [op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
+        [op::JOIN_CGROUP, op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID, op::SECCOMP]
     );
+    // The default filter, last, from the blob: the static table as is.
+    let sec = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!((sec.a, sec.b), (0, rocker_seccomp::DEFAULT_FILTER_LEN as u64));
+    let mut want = vec![0u8; rocker_seccomp::DEFAULT_FILTER_LEN * 8];
+    rocker_seccomp::to_bytes(&rocker_seccomp::DEFAULT_FILTER, &mut want).unwrap();
+    assert_eq!(v.blob, &want[..]);
     // Running: recorded in the state dir, listed, connection closed.
     assert!(m.host.state.contains_key(&b"rg-000000000001"[..]));
     assert!(m.host.logged("start guard=1000 name=rg-000000000001 app_id=0 uid=1000 gid=1000 pkg=/apps/a.sqfs"));
@@ -292,6 +299,48 @@ fn a_reply_that_does_not_fit_reply_max_is_refused() {
     let (r, nfds, _) = reply(&m, fd);
     assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::UNSUPPORTED, Errno::E2BIG.raw(), step::REPLY, 0));
     assert_eq!(m.host.kills, vec![(pid, 9)]);
+}
+
+#[test]
+fn seccomp_per_sandbox_and_a_bad_profile_refused_before_the_guard() {
+    use rocker_proto::{SECCOMP_ACT_ALLOW, SECCOMP_ACT_ERRNO, SECCOMP_PROFILE, SECCOMP_UNCONFINED};
+    // Unconfined: no filter op, no blob.
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |r| r.seccomp = SECCOMP_UNCONFINED));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    assert_eq!(v.op(v.n_ops() - 1).unwrap().op, op::SETSID);
+    assert!(v.blob.is_empty());
+    // A profile: its own program in the blob of this client.
+    let fd = request(&mut m, run_msg(b"/d/app2", |r| {
+        r.seccomp = SECCOMP_PROFILE;
+        r.seccomp_default = SECCOMP_ACT_ALLOW;
+        r.seccomp_action = SECCOMP_ACT_ERRNO;
+        r.seccomp_names = b"mkdir\0mkdirat\0";
+    }));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    let sec = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!(sec.op, op::SECCOMP);
+    assert_eq!(v.blob.len(), sec.b as usize * 8);
+    let spawns = m.host.spawns.len();
+    // An unknown name: refused with its index, no guard spawned.
+    let fd = request(&mut m, run_msg(b"/d/app3", |r| {
+        r.seccomp = SECCOMP_PROFILE;
+        r.seccomp_default = SECCOMP_ACT_ALLOW;
+        r.seccomp_action = SECCOMP_ACT_ERRNO;
+        r.seccomp_names = b"mkdir\0mkdri\0";
+    }));
+    let (r, nfds, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step, r.index, nfds), (err::SECCOMP_INVALID, Errno::EINVAL.raw(), step::VALIDATE, 1, 0));
+    assert_eq!(m.host.spawns.len(), spawns);
+    assert!(m.host.logged("reason=seccomp_invalid errno=EINVAL"), "{:?}", m.host.log);
 }
 
 // ---------------------------------------------------------------- failures
@@ -439,7 +488,7 @@ fn a_legacy_loop_left_without_auto_clear_is_detached() {
 
 // ---------------------------------------------------------------- adoption
 
-fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
+pub(crate) fn record(pid: i32, name: &str, data: (u64, u64)) -> Record {
     let mut r = Record::EMPTY;
     r.pid = pid;
     r.pname[..name.len()].copy_from_slice(name.as_bytes());
@@ -557,6 +606,16 @@ fn a_top_level_symlink_is_handled_as_its_target() {
     m.host.root.push(("opt".into(), Some("/nonexistent".into())));
     request(&mut m, run_msg(b"/opt/data", |_| {}));
     assert_eq!(m.host.spawns[0].data_dir, b"/opt/data");
+    // No overlay named (the seed's rule): the link's target is overlaid
+    // once, and the log says so.
+    let mut m = master(Config::default());
+    m.host.root.retain(|(n, _)| n != "var");
+    m.host.root.push(("var".into(), Some("/srv".into())));
+    m.host.root.push(("srv".into(), None));
+    request(&mut m, run_msg(b"/d/app", |r| r.n_overlay = 0));
+    assert!(m.host.spawns[0].overlays.contains(&"/srv".to_string()));
+    assert!(!m.host.spawns[0].overlays.contains(&"/var".to_string()));
+    assert!(m.host.logged("/var is a symlink to a top-level dir: using /srv"), "{:?}", m.host.log);
 }
 
 #[test]
@@ -595,5 +654,260 @@ fn bad_isolation_settings_are_refused() {
         let (r, _, _) = reply(&m, fd);
         assert_eq!((r.err, r.step), (err::ISOLATION_INVALID, step::VALIDATE), "{what}");
         assert_eq!(seed_code(r.err), err::PARAM_INVALID);
+    }
+}
+
+// ---------------------------------------------------------------- network
+
+/// Starts a sandbox with `f` applied to the request and lets its guard
+/// report success; returns (client fd, guard pid).
+fn started(m: &mut Master<'static, Fake>, data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> (i32, i32) {
+    let fd = request(m, run_msg(data, f));
+    let pid = spawned_pid(m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(m, pid));
+    (fd, pid)
+}
+
+fn listed(m: &mut Master<'static, Fake>) -> Vec<rocker_proto::ListEntry> {
+    let lfd = m.host.connect(0);
+    m.on_accept();
+    let mut l = [0u8; LIST_REQ_SIZE];
+    encode_list_req(&mut l, LIST_ENTRY_SIZE as u32);
+    m.host.say(lfd, l.to_vec(), 0);
+    m.on_client(slot_of(m, lfd), true);
+    ListReply::decode(&m.host.sent_to(lfd)[0].bytes).unwrap().iter().collect()
+}
+
+#[test]
+fn net_none_brings_lo_up_in_the_sandbox_before_the_reply() {
+    let mut m = master(Config::default());
+    let (fd, pid) = started(&mut m, b"/d/a", |r| r.net = rocker_proto::NET_NONE);
+    assert_eq!(m.host.spawns[0].ns & rocker_spec::Ns::NEWNET.bits(), rocker_spec::Ns::NEWNET.bits());
+    assert_eq!(m.host.net_calls, vec![format!("net_up {pid} rg-000000000001")]);
+    let (r, nfds, v2) = reply(&m, fd);
+    assert_eq!((r.err, v2), (0, true));
+    assert!(nfds > 0);
+    assert!(m.host.logged("net=none"));
+    let e = &listed(&mut m)[0];
+    assert_eq!((e.net, e.addr), (rocker_proto::NET_NONE, [0; 4]));
+}
+
+#[test]
+fn bridge_addresses_are_allocated_without_collisions() {
+    let mut m = master(Config::default());
+    let bridge = |r: &mut RunReq<'static>| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    };
+    let (_, p1) = started(&mut m, b"/d/a", bridge);
+    let (_, p2) = started(&mut m, b"/d/b", bridge);
+    assert!(m.host.logged("bridge rk0 created 10.88.0.1/16"));
+    assert_eq!(
+        m.host.net_calls,
+        vec![
+            "bridge rk0".to_string(),
+            format!("net_up {p1} rg-000000000001 rk0 10.88.0.2/16 via 10.88.0.1"),
+            "bridge rk0".to_string(),
+            format!("net_up {p2} rg-000000000002 rk0 10.88.0.3/16 via 10.88.0.1"),
+        ]
+    );
+    assert!(m.host.logged("net=10.88.0.3/16@rk0"));
+    let l = listed(&mut m);
+    assert_eq!(l.iter().map(|e| (e.net, e.addr, e.prefix)).collect::<Vec<_>>(), vec![(2, [10, 88, 0, 2], 16), (2, [10, 88, 0, 3], 16)]);
+    // The record keeps the address (a restarted master knows it is taken).
+    assert_eq!(m.host.state[&b"rg-000000000002"[..]].addr, [10, 88, 0, 3]);
+    // Freed when its sandbox ends, then given again.
+    exit(&mut m, p1);
+    let (_, p3) = started(&mut m, b"/d/c", bridge);
+    assert_eq!(m.host.net_calls.last().unwrap(), &format!("net_up {p3} rg-000000000003 rk0 10.88.0.2/16 via 10.88.0.1"));
+    // An asked address: taken, outside the subnet, the gateway: refused.
+    for (addr, errno) in [([10, 88, 0, 3], Errno::EADDRINUSE), ([10, 89, 0, 3], Errno::EADDRNOTAVAIL), ([10, 88, 0, 1], Errno::EADDRNOTAVAIL), ([10, 88, 255, 255], Errno::EADDRNOTAVAIL)] {
+        let fd = request(&mut m, run_msg(b"/d/x", |r| {
+            bridge(r);
+            r.addr = addr;
+            r.prefix = 16;
+        }));
+        let (r, nfds, _) = reply(&m, fd);
+        assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::NET_FAILED, errno.raw(), step::NET, 0), "{addr:?}");
+    }
+    // A free asked address is used.
+    let (_, p4) = started(&mut m, b"/d/y", |r| {
+        bridge(r);
+        r.addr = [10, 88, 7, 7];
+        r.prefix = 16;
+    });
+    assert!(m.host.net_calls.last().unwrap().starts_with(&format!("net_up {p4} rg-")));
+    assert!(m.host.net_calls.last().unwrap().ends_with(" rk0 10.88.7.7/16 via 10.88.0.1"));
+    // SIGTERM: the sandboxes end, the bridge this master made goes.
+    m.shutdown();
+    assert_eq!(m.host.net_calls.last().unwrap(), "bridge_remove rk0");
+    assert!(m.host.logged("bridge rk0 removed"));
+}
+
+#[test]
+fn an_existing_bridge_is_used_and_kept() {
+    let mut m = master(Config::default());
+    m.host.bridges.insert(b"br-lan".to_vec(), rocker_net::Addr4 { addr: [192, 168, 1, 1], prefix: 24 });
+    let (_, pid) = started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"br-lan";
+        r.gateway = [192, 168, 1, 254];
+    });
+    assert_eq!(m.host.net_calls.last().unwrap(), &format!("net_up {pid} rg-000000000001 br-lan 192.168.1.2/24 via 192.168.1.254"));
+    m.shutdown();
+    assert!(!m.host.net_calls.iter().any(|c| c.starts_with("bridge_remove")));
+    // A bridge without an IPv4 address: refused.
+    let mut m = master(Config::default());
+    m.host.bridges.insert(b"bare".to_vec(), rocker_net::Addr4::default());
+    let fd = request(&mut m, run_msg(b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"bare";
+    }));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno), (err::NET_FAILED, Errno::EADDRNOTAVAIL.raw()));
+    assert!(m.host.spawns.is_empty());
+}
+
+#[test]
+fn a_network_failure_ends_the_sandbox_and_is_reported() {
+    let mut m = master(Config::default());
+    m.host.net_fail = Some(Errno::EEXIST);
+    let (fd, pid) = started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    let (r, nfds, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::NET_FAILED, Errno::EEXIST.raw(), step::NET, 0));
+    assert_eq!(m.host.kills, vec![(pid, 9)]);
+    assert!(m.host.state.is_empty());
+    // Its address is free again once it is reaped.
+    exit(&mut m, pid);
+    m.host.net_fail = None;
+    let (_, p2) = started(&mut m, b"/d/b", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    assert!(m.host.net_calls.last().unwrap().contains(&format!("{p2} rg-000000000002 rk0 10.88.0.2/16")));
+}
+
+#[test]
+fn a_v1_client_cannot_ask_for_a_network() {
+    let mut m = master(Config::default());
+    let mut r = RunReq::EMPTY;
+    (r.uid, r.gid, r.pkg, r.exec_dir, r.data_dir) = (1000, 1000, b"/a.sqfs", b"/var/x", b"/d/a");
+    r.net = rocker_proto::NET_NONE;
+    let mut b = vec![0u8; RUN_REQ_SIZE];
+    encode_run_req(&r, &mut b).unwrap();
+    let fd = request(&mut m, b);
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!(r.err, err::UNSUPPORTED);
+    assert!(m.host.spawns.is_empty() && m.host.net_calls.is_empty());
+}
+
+#[test]
+fn a_restarted_master_still_removes_the_bridge_rocker_made() {
+    let mut m = master(Config::default());
+    started(&mut m, b"/d/a", |r| {
+        r.net = rocker_proto::NET_BRIDGE;
+        r.bridge = b"rk0";
+    });
+    assert!(m.host.bridge_marks.contains(&b"rk0"[..]));
+    // The master dies (SIGKILL): a new one over the same state dir.
+    let host = std::mem::take(&mut m.host);
+    let t: &'static mut Tables = Box::leak(Box::new(Tables::new()));
+    let mut m2 = Master::new(host, t, Config::default());
+    m2.host.alive.insert(1000);
+    m2.adopt_previous();
+    m2.shutdown();
+    assert_eq!(m2.host.net_calls.last().unwrap(), "bridge_remove rk0");
+    assert!(m2.host.bridge_marks.is_empty());
+}
+
+// ---------------------------------------------------------------- root mode
+
+fn root_msg(data: &'static [u8], f: impl FnOnce(&mut RunReq<'static>)) -> Vec<u8> {
+    run_msg(data, |r| {
+        r.root = rocker_proto::ROOT_PKG;
+        r.exec_dir = b"";
+        r.n_overlay = 0;
+        f(r);
+    })
+}
+
+#[test]
+fn root_mode_overlays_nothing_of_the_host() {
+    let mut m = master(Config::default());
+    m.host.root.push(("lib".into(), Some("usr/lib".into())));
+    let fd = request(&mut m, root_msg(b"/d/app", |r| r.cwd = b"/srv/app"));
+    let sp = &m.host.spawns[0];
+    assert!(sp.overlays.is_empty() && sp.exec_dir.is_empty(), "no auto-overlay, no exec dir");
+    assert_eq!((sp.data_dir.as_slice(), sp.tmp_kb), (&b"/d/app"[..], rocker_spec::TMP_SIZE_KB));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    // The App's working directory: before the seccomp filter (the last
+    // op), its path in the blob, the program after it 8-aligned.
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    let cd = v.op(v.n_ops() - 2).unwrap();
+    assert_eq!((cd.op, cd.step, cd.a, cd.b), (op::CHDIR, rocker_proto::step::CHDIR, 0, 9));
+    assert_eq!(&v.blob[..9], b"/srv/app\0");
+    let sec = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!((sec.op, sec.a, sec.b), (op::SECCOMP, 16, rocker_seccomp::DEFAULT_FILTER_LEN as u64));
+    assert_eq!(v.blob.len(), 16 + rocker_seccomp::DEFAULT_FILTER_LEN * 8);
+    // An exec dir or a named overlay in root mode: refused.
+    let fd = request(&mut m, root_msg(b"/d/x", |r| r.exec_dir = b"/opt/x"));
+    let (r, _, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step), (err::ROOT_INVALID, Errno::EINVAL.raw(), rocker_proto::step::VALIDATE));
+}
+
+#[test]
+fn root_mode_holds_its_data_dir_unless_read_only() {
+    let mut m = master(Config::default());
+    request(&mut m, root_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    // The upper layer is in the data dir: a second sandbox on it waits.
+    request(&mut m, root_msg(b"/d/app", |_| {}));
+    assert!(m.has_deferred());
+    assert_eq!(m.host.spawns.len(), 1);
+    // Read-only: nothing is written there, so nothing is held.
+    let mut m = master(Config::default());
+    for _ in 0..2 {
+        request(&mut m, root_msg(b"/d/ro", |r| r.root_flags = rocker_proto::ROOT_RO));
+        let pid = spawned_pid(&m);
+        m.host.guard_says(pid, ok_report());
+        m.on_guard(box_of(&m, pid));
+    }
+    assert_eq!(m.host.spawns.len(), 2);
+    // ... and both share the package's loop device.
+    assert_eq!((m.host.spawns[0].loop_hint, m.host.spawns[1].loop_hint), (None, Some(7)));
+}
+
+#[test]
+fn a_group_member_binds_only_what_it_owns() {
+    let mut m = master(Config { group: Some(1000), ..Default::default() });
+    m.host.group_pids.insert(1500);
+    for (bind_uid, ok) in [(0, false), (u32::MAX, false), (1000, true)] {
+        m.host.dirs.insert(b"/d/member".to_vec(), DirInfo { data_id: (1, 3), data_uid: 1000, bind_uid });
+        let fd = m.host.connect(1000);
+        m.on_accept();
+        m.host.say(
+            fd,
+            root_msg(b"/d/member", |r| {
+                r.binds[0] = rocker_proto::Bind { src: b"/srv/x", dst: b"/x" };
+                r.n_binds = 1;
+            }),
+            1,
+        );
+        m.on_client(slot_of(&m, fd), true);
+        if ok {
+            assert!(m.host.sent_to(fd).is_empty());
+        } else {
+            let (r, _, _) = reply(&m, fd);
+            assert_eq!((r.err, r.sys_errno, r.step), (err::PERMISSION_DENIED, Errno::EACCES.raw(), rocker_proto::step::PEER_CRED));
+        }
     }
 }

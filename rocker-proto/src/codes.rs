@@ -418,13 +418,15 @@ pub mod op {
     pub const PRLIMIT: u16 = 2;
     /// `setns(fd a, nstype b)`.
     pub const SETNS: u16 = 3;
-    /// `setgroups(0, NULL)`.
+    /// `setgroups(0, NULL)`; the OCI runtime's: `setgroups(b, gids)` with
+    /// `b` u32 gids at blob offset `a`.
     pub const SETGROUPS: u16 = 4;
     /// Drop from the bounding set every capability not in mask `b`.
     pub const CAPBSET: u16 = 5;
     /// `setresgid(b, b, b)`.
     pub const SETRESGID: u16 = 6;
-    /// `setresuid(b, b, b)`.
+    /// `setresuid(b, b, b)`; with `a` = 1 (the OCI runtime's, still host
+    /// root, keeping capabilities) `PR_SET_KEEPCAPS` first.
     pub const SETRESUID: u16 = 7;
     /// `capset`: effective = permitted = `b`, inheritable = `c`.
     pub const CAPSET: u16 = 8;

@@ -65,7 +65,8 @@ pub const VERSION: u16 = 1;
 
 /// RUN request (client -> master) + 1 fd (the package).
 pub const KIND_RUN: u16 = 1;
-/// LIST request (client -> master), header only.
+/// LIST request (client -> master): `entry_size` (a header-only one from a
+/// seed-era client).
 pub const KIND_LIST: u16 = 2;
 /// REGISTER (helper -> guard over `ctl`), header only + 1 pidfd.
 pub const KIND_REGISTER: u16 = 3;

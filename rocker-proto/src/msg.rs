@@ -199,17 +199,20 @@ pub fn encode_list_req(out: &mut [u8; LIST_REQ_SIZE], entry_size: u32) {
 }
 
 /// Check a LIST request; returns the entry size to answer with: VER0's for
-/// a header-only request, else the smaller of what the client reads and
-/// what this side knows. `entry_size` below VER0's or not a multiple of 8
-/// is `BadSize`.
+/// a header-only request or a client that reads less than this side's
+/// entries, else this side's. `entry_size` below VER0's or not a multiple
+/// of 8 is `BadSize`.
 pub fn decode_list_req(buf: &[u8]) -> R<usize> {
     let (b, _) = extend::<LIST_REQ_SIZE>(buf, KIND_LIST, LIST_REQ_SIZE_VER0)?;
     if u32_at(&b, off::LREQ_RESERVED)? != 0 {
         return Err(Reject::ReservedNotZero);
     }
+    // The entries this side can make: VER0's, or its own for a client that
+    // reads at least as much.
     match usize::try_from(u32_at(&b, off::LREQ_ENTRY_SIZE)?) {
         Ok(0) => Ok(LIST_ENTRY_SIZE_VER0),
-        Ok(n) if n >= LIST_ENTRY_SIZE_VER0 && n % 8 == 0 => Ok(n.min(LIST_ENTRY_SIZE)),
+        Ok(n) if n >= LIST_ENTRY_SIZE && n % 8 == 0 => Ok(LIST_ENTRY_SIZE),
+        Ok(n) if n >= LIST_ENTRY_SIZE_VER0 && n % 8 == 0 => Ok(LIST_ENTRY_SIZE_VER0),
         _ => Err(Reject::BadSize),
     }
 }

@@ -459,6 +459,8 @@ fn list_req_versions() {
         (0, Ok(LIST_ENTRY_SIZE_VER0)),
         (304, Ok(304)),
         (336, Ok(336)),
+        (312, Ok(304)), // between the two: the one it can read
+        (328, Ok(304)),
         (344, Ok(LIST_ENTRY_SIZE)), // a newer client: what this side knows
         (4096, Ok(LIST_ENTRY_SIZE)),
         (296, Err(Reject::BadSize)),

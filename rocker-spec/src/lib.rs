@@ -9,11 +9,14 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
+pub mod limits;
 pub mod recipe;
+mod root;
+pub mod seccomp;
 
 use rocker_proto::{
-    check_abs_path, check_run_req, err, step, under, RunReq, LIMIT_SWAP, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_NO_PIVOT, ROOT_PKG,
-    ROOT_RO, RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
+    check_abs_path, check_run_req, err, step, under, RunReq, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_HOST,
+    RUN_LEGACY_LOOP, SECCOMP_PROFILE, SECCOMP_UNCONFINED, SHARE_DEV, SHARE_IPC, SHARE_TMP, SHARE_UTS,
 };
 use syscalls::Errno;
 
@@ -114,6 +117,11 @@ pub enum Client {
     V1,
     /// A client that carries out a recipe, with this many reply bytes.
     Recipe(u32),
+    /// The OCI runtime (`rocker-runtime`): the container's own process is
+    /// the sandbox's PID 1; it runs the guard's plan and then the recipe in
+    /// place (no fds, no `setns`, no App clone), and the sandbox gets a user
+    /// namespace only when the config asks for one.
+    Runtime,
 }
 
 /// The sandbox's network.
@@ -150,7 +158,7 @@ pub struct SandboxSpec<'a> {
     pub gid: u32,
     /// Package path (informational: the package is the fd the client sent).
     pub pkg_path: &'a [u8],
-    /// Where the package is mounted read-only.
+    /// Where the package is mounted read-only (empty in root mode).
     pub exec_dir: &'a [u8],
     /// Where the overlays' upper and work dirs live.
     pub data_dir: &'a [u8],
@@ -184,16 +192,88 @@ pub struct SandboxSpec<'a> {
     pub limits: Limits,
     /// The App's rlimits (the target's `RLIMIT_*` numbers).
     pub rlimits: &'a [Rlimit],
+    /// `cgroup.procs` fds the App's helper writes to join the sandbox's
+    /// cgroup before it clones the App (one per hierarchy): set by the
+    /// master once the cgroup exists (0: none).
+    pub cgroup_fds: u8,
     /// Its seccomp filter.
     pub seccomp: Seccomp<'a>,
     /// What its root is.
-    pub root: Root,
+    pub root: Root<'a>,
     /// The App's working directory (empty: the default).
     pub cwd: &'a [u8],
     /// Host paths bound into it (read-only unless `bind_rw` says so).
     pub binds: &'a [Bind<'a>],
     /// Bit i: bind i read-write.
     pub bind_rw: u32,
+    /// The App's capabilities (all empty, the default: none at all).
+    pub caps: Caps,
+    /// The App's supplementary groups (empty: none).
+    pub groups: &'a [u32],
+    /// `PR_SET_NO_NEW_PRIVS` (always, unless an OCI config says otherwise).
+    pub no_new_privs: bool,
+    /// More filesystems without a source (an OCI config's `/run` tmpfs, its
+    /// read-only cgroup2 at `/sys/fs/cgroup`), after the private /tmp,
+    /// nosuid and nodev. None from a RUN request.
+    pub fs_mounts: &'a [FsMount<'a>],
+    /// Paths hidden (a file behind `/dev/null`, a dir behind an empty
+    /// read-only tmpfs) and paths made read-only (an OCI config's
+    /// `maskedPaths`, `readonlyPaths`; [`MASKED`] and [`READONLY`] from a
+    /// RUN request); missing ones are skipped.
+    pub masked: &'a [&'a [u8]],
+    /// See `masked`.
+    pub readonly: &'a [&'a [u8]],
+}
+
+/// What a sandbox of a RUN request gets masked: Docker's and runc's
+/// default `maskedPaths` (and `/proc/sysrq-trigger`, read-only there).
+pub const MASKED: [&[u8]; 13] = [
+    b"/proc/acpi",
+    b"/proc/asound",
+    b"/proc/interrupts",
+    b"/proc/kcore",
+    b"/proc/keys",
+    b"/proc/latency_stats",
+    b"/proc/sched_debug",
+    b"/proc/scsi",
+    b"/proc/sysrq-trigger",
+    b"/proc/timer_list",
+    b"/proc/timer_stats",
+    b"/sys/devices/virtual/powercap",
+    b"/sys/firmware",
+];
+
+/// What a sandbox of a RUN request gets read-only: Docker's and runc's
+/// default `readonlyPaths`, and `/sys` as a whole (last: a root mode has
+/// a read-only sysfs of its own).
+pub const READONLY: [&[u8]; 5] = [b"/proc/bus", b"/proc/fs", b"/proc/irq", b"/proc/sys", b"/sys"];
+
+/// A mount of [`SandboxSpec::fs_mounts`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FsMount<'a> {
+    /// `tmpfs` or `cgroup2`, NUL-terminated.
+    pub fstype: &'a [u8],
+    /// Where, absolute, without `.` or `..` (missing dirs are created in a
+    /// root mode, as for binds).
+    pub dst: &'a [u8],
+    /// More `MS_*` flags: `MS_RDONLY`, `MS_NOEXEC`, atime flags.
+    pub flags: u32,
+    /// Its options (`mode=755,size=65536k`), NUL-terminated, or empty.
+    pub data: &'a [u8],
+}
+
+/// Capability sets of the App (bit n: capability n). The effective set is
+/// the permitted one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// Bounding set: every capability not in it is dropped.
+    pub bounding: u64,
+    /// Permitted and effective sets.
+    pub permitted: u64,
+    /// Inheritable set.
+    pub inheritable: u64,
+    /// Ambient set (each must be permitted and inheritable).
+    pub ambient: u64,
 }
 
 /// cgroup limits of a sandbox.
@@ -239,9 +319,15 @@ pub enum Seccomp<'a> {
     },
 }
 
-/// What a sandbox's root is.
+/// What a sandbox's root is. In the root modes (`Pkg`, `Dir`) the guard
+/// builds the new root in its own mount namespace (an overlay whose upper
+/// and work dirs are `<data>/rootfs/{upper,work}`, or the tree alone when
+/// read-only), mounts /proc, the private /dev, /sys (read-only), /tmp and
+/// the binds in it, and switches to it: `pivot_root` and a detach of the
+/// old root, or (`no_pivot`, or a host whose root is the initramfs, where
+/// `pivot_root` fails) `MS_MOVE` onto `/` + `chroot`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Root {
+pub enum Root<'a> {
     /// The host's tree with overlays, the package at the exec dir (the seed's).
     Host,
     /// The package is the whole root.
@@ -251,6 +337,41 @@ pub enum Root {
         /// `MS_MOVE` + `chroot` instead of `pivot_root`.
         no_pivot: bool,
     },
+    /// A host directory is the whole root (an OCI bundle's rootfs; no wire
+    /// field asks for it). Opened without following any symlink.
+    Dir {
+        /// Its absolute path.
+        path: &'a [u8],
+        /// No writable layer over it (a read-only bind).
+        read_only: bool,
+        /// `MS_MOVE` + `chroot` instead of `pivot_root`.
+        no_pivot: bool,
+    },
+}
+
+impl Root<'_> {
+    /// One of the root modes: the host's tree is not the sandbox's.
+    pub fn is_own(&self) -> bool {
+        *self != Root::Host
+    }
+    /// A root mode with a writable layer in the data dir.
+    pub fn has_layer(&self) -> bool {
+        matches!(self, Root::Pkg { read_only: false, .. } | Root::Dir { read_only: false, .. })
+    }
+    /// A root mode that must not use `pivot_root`.
+    pub fn no_pivot(&self) -> bool {
+        matches!(self, Root::Pkg { no_pivot: true, .. } | Root::Dir { no_pivot: true, .. })
+    }
+}
+
+impl SandboxSpec<'_> {
+    /// The root's tree is used in place, without a layer: a [`Root::Dir`]
+    /// and no data dir (the OCI runtime's bundle rootfs). It is bound
+    /// writable, and a read-only one is remounted read-only once everything
+    /// is mounted in it (mount points can be made first, as runc does).
+    pub fn tree_in_place(&self) -> bool {
+        matches!(self.root, Root::Dir { .. }) && self.data_dir.is_empty()
+    }
 }
 
 pub use rocker_proto::{Bind, Rlimit};
@@ -259,14 +380,27 @@ impl<'a> SandboxSpec<'a> {
     /// The spec of a decoded RUN request: every path rule, the test hook's
     /// range, and the namespaces this client can join.
     pub fn from_run(req: &'a RunReq<'a>) -> Result<SandboxSpec<'a>, Fail> {
-        check_run_req(req).map_err(|inv| {
-            let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
-            Fail::new(inv.code, e, step::VALIDATE).index(usize::from(inv.index))
-        })?;
+        if req.root == ROOT_HOST {
+            check_run_req(req).map_err(|inv| {
+                let e = if inv.code == err::PATH_TOO_LONG { Errno::ENAMETOOLONG } else { Errno::EINVAL };
+                Fail::new(inv.code, e, step::VALIDATE).index(usize::from(inv.index))
+            })?;
+        }
+        let root = root::check(req)?;
         let test_stall = u16::try_from(req.test_stall).map_err(|_| Fail::new(err::PARAM_INVALID, Errno::ERANGE, step::VALIDATE))?;
         let client = if req.reply_max == 0 { Client::V1 } else { Client::Recipe(req.reply_max) };
         let bad = |e| Fail::new(err::ISOLATION_INVALID, e, step::VALIDATE);
         if !req.hostname.is_empty() && !req.hostname.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.') {
+            return Err(bad(Errno::EINVAL));
+        }
+        // A setting for something the sandbox shares with the host, or for
+        // a network it does not have, is a mistake: said, not ignored.
+        let shared = |bit: u32, set: bool| set && req.share & bit != 0;
+        if shared(SHARE_UTS, !req.hostname.is_empty())
+            || shared(SHARE_DEV, req.n_devices != 0)
+            || shared(SHARE_TMP, req.tmp_size_kb != 0)
+            || (req.net != NET_BRIDGE && (!req.bridge.is_empty() || req.addr != [0; 4] || req.prefix != 0 || req.gateway != [0; 4]))
+        {
             return Err(bad(Errno::EINVAL));
         }
         for (i, d) in req.devices().iter().enumerate() {
@@ -319,6 +453,7 @@ impl<'a> SandboxSpec<'a> {
         if v1 && ver3 {
             return Err(Fail::new(err::UNSUPPORTED, Errno::EINVAL, step::VALIDATE));
         }
+        let (limits, rlimits) = (limits::limits(req)?, limits::rlimits(req)?);
         Ok(SandboxSpec {
             app_id: req.app_id,
             uid: req.uid,
@@ -331,21 +466,16 @@ impl<'a> SandboxSpec<'a> {
             legacy_loop: req.run_flags & RUN_LEGACY_LOOP != 0,
             test_stall,
             client,
-            auto_overlay: req.n_overlay == 0,
+            auto_overlay: req.n_overlay == 0 && root == Root::Host,
             hostname: req.hostname,
             private_dev: req.share & SHARE_DEV == 0,
             tmp_kb,
             devices: req.devices(),
             device_ro: req.device_ro,
             net,
-            limits: Limits {
-                mem_max: (req.mem_max != 0).then_some(req.mem_max),
-                swap_max: (req.limit_flags & LIMIT_SWAP != 0).then_some(req.swap_max),
-                cpu_max: (req.cpu_quota_us != 0).then_some((req.cpu_quota_us, if req.cpu_period_us == 0 { 100_000 } else { req.cpu_period_us })),
-                cpu_weight: (req.cpu_weight != 0).then_some(req.cpu_weight),
-                pids_max: (req.pids_max != 0).then_some(req.pids_max),
-            },
-            rlimits: req.rlimits(),
+            limits,
+            rlimits,
+            cgroup_fds: 0,
             seccomp: match req.seccomp {
                 SECCOMP_UNCONFINED => Seccomp::Unconfined,
                 SECCOMP_PROFILE => Seccomp::Profile {
@@ -356,14 +486,17 @@ impl<'a> SandboxSpec<'a> {
                 },
                 _ => Seccomp::Default,
             },
-            root: if req.root == ROOT_PKG {
-                Root::Pkg { read_only: req.root_flags & ROOT_RO != 0, no_pivot: req.root_flags & ROOT_NO_PIVOT != 0 }
-            } else {
-                Root::Host
-            },
+            root,
             cwd: req.cwd,
             binds: req.binds(),
             bind_rw: req.bind_rw,
+            caps: Caps::default(),
+            groups: &[],
+            no_new_privs: true,
+            fs_mounts: &[],
+            masked: &MASKED,
+            // A root mode's sysfs is a read-only mount of its own already.
+            readonly: if root.is_own() { READONLY.split_last().map_or(&[], |(_, p)| p) } else { &READONLY },
         })
     }
 }

@@ -9,7 +9,25 @@
 //!    drop the bounding set, take the App's gid and uid, clear the
 //!    effective/permitted/inheritable and ambient sets, `no_new_privs`;
 //! 3. start the App; in its own process: a new session (`setsid`), so the
-//!    caller's terminal is not its controlling terminal (no `TIOCSTI`).
+//!    caller's terminal is not its controlling terminal (no `TIOCSTI`);
+//!    then its working directory, as the App's own ids (it enters only
+//!    where it may); last, its seccomp filter ([`crate::seccomp`]), so
+//!    that nothing before the App needs an exception in it.
+//!
+//! `setns` into the mount namespace puts the process at the topmost mount
+//! stacked on the namespace's root: the sandbox's root in every mode (after
+//! `pivot_root`, and after `MS_MOVE` onto `/` + `chroot` too, since the
+//! moved root is stacked on the namespace's root), so the App needs no
+//! `chroot` of its own.
+//!
+//! The OCI runtime's container process ([`Client::Runtime`]) is already in
+//! its namespaces: no fds and no `setns`; `setgroups` sets the spec's groups
+//! (from the blob), and `setresuid` keeps the permitted capabilities it is
+//! to keep (`a` = 1: `PR_SET_KEEPCAPS` first, as it is still host root).
+//!
+//! A v1 client gets no recipe: it joins mnt, pid and user itself, and its
+//! App runs without a seccomp filter (the sandbox's masked paths and
+//! namespace limits, set up by the guard, hold for it too).
 use heapless::Vec;
 use rocker_proto::{op, step, Op, MAX_OPS, MAX_REPLY_FDS};
 use syscalls::Errno;
@@ -23,6 +41,8 @@ pub enum FdRole {
     Ctl,
     /// `/proc/GUARD/ns/<kind>`.
     Ns(Ns),
+    /// The sandbox's `cgroup.procs` in hierarchy `i` (opened for writing).
+    Cgroup(u8),
 }
 
 /// The fds of a reply, in order, and the recipe.
@@ -53,6 +73,12 @@ impl Entrance {
     }
 }
 
+/// Most blob bytes a recipe of this crate uses (the caller's `blob` needs
+/// no more): a working directory (`PATH_MAX` with its NUL, a multiple of 8)
+/// and a seccomp program.
+pub const BLOB_CAP: usize = rocker_proto::PATH_MAX + crate::seccomp::MAX_BYTES;
+const _: () = assert!(rocker_proto::PATH_MAX.is_multiple_of(8));
+
 fn too_big() -> Fail {
     Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY)
 }
@@ -69,9 +95,27 @@ fn setns_step(ns: Ns) -> u16 {
     }
 }
 
+/// `OP_CHDIR` to `cwd` (none if empty: `setns` left the App at the root).
+/// The path goes into the blob, NUL-terminated, at the next 8-aligned
+/// offset.
+fn chdir(e: &mut Entrance, cwd: &[u8], blob: &mut [u8]) -> Result<(), Fail> {
+    if cwd.is_empty() {
+        return Ok(());
+    }
+    let at = e.blob_len.next_multiple_of(8);
+    let n = cwd.len() + 1;
+    let dst = blob.get_mut(at..at + n).ok_or_else(too_big)?;
+    if let Some((nul, path)) = dst.split_last_mut() {
+        path.copy_from_slice(cwd);
+        *nul = 0;
+    }
+    e.blob_len = at + n;
+    e.op(op::CHDIR, step::CHDIR, u32::try_from(at).map_err(|_| too_big())?, n as u64, 0)
+}
+
 /// The entrance for `spec`. `blob` receives the recipe's data (seccomp
 /// programs, paths); its length bounds what fits.
-pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> {
+pub fn entrance(spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
     let mut e = Entrance::default();
     if spec.client == Client::V1 {
         // The seed-era reply: mnt, pid, user, ctl; the client does the rest.
@@ -80,7 +124,25 @@ pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> 
         }
         return Ok(e);
     }
+    if spec.client == Client::Runtime {
+        // Limits first: raising a hard limit needs CAP_SYS_RESOURCE.
+        for r in spec.rlimits {
+            e.op(op::PRLIMIT, step::PRLIMIT, r.resource, r.cur, r.max)?;
+        }
+        let n = spec.groups.len();
+        let room = blob.get_mut(..n.saturating_mul(4)).ok_or_else(too_big)?;
+        for (d, g) in room.chunks_exact_mut(4).zip(spec.groups) {
+            d.copy_from_slice(&g.to_ne_bytes());
+        }
+        e.blob_len = room.len();
+        e.op(op::SETGROUPS, step::DROP_GROUPS, 0, n as u64, 0)?;
+        return privileges(e, spec, blob);
+    }
     e.fd(FdRole::Ctl)?;
+    for k in 0..spec.cgroup_fds {
+        let i = e.fd(FdRole::Cgroup(k))?;
+        e.op(op::JOIN_CGROUP, step::JOIN_CGROUP, i, 0, 0)?;
+    }
     for ns in JOIN_ORDER {
         if ns == Ns::NEWUSER {
             // Still in the host's user namespace: the only place where the
@@ -92,16 +154,42 @@ pub fn entrance(spec: &SandboxSpec, _blob: &mut [u8]) -> Result<Entrance, Fail> 
         let i = e.fd(FdRole::Ns(ns))?;
         e.op(op::SETNS, setns_step(ns), i, u64::from(ns.bits()), 0)?;
     }
+    privileges(e, spec, blob)
+}
+
+/// The privileges and identity, then the App.
+fn privileges(mut e: Entrance, spec: &SandboxSpec, blob: &mut [u8]) -> Result<Entrance, Fail> {
+    let c = spec.caps;
     // Full capabilities in the sandbox's user namespace from here (setns
     // grants them; host root is unmapped there, so setresuid keeps them):
     // drop the bounding set first, it needs CAP_SETPCAP.
-    e.op(op::CAPBSET, step::CAPBSET, 0, 0, 0)?;
+    e.op(op::CAPBSET, step::CAPBSET, 0, c.bounding, 0)?;
     e.op(op::SETRESGID, step::SETRESGID, 0, u64::from(spec.gid), 0)?;
-    e.op(op::SETRESUID, step::SETRESUID, 0, u64::from(spec.uid), 0)?;
-    e.op(op::CAPSET, step::DROP_CAPS, 0, 0, 0)?;
-    e.op(op::AMBIENT, step::AMBIENT, 0, 0, 0)?;
-    e.op(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0, 0)?;
+    let keep = u32::from(c.permitted != 0 && spec.client == Client::Runtime);
+    e.op(op::SETRESUID, step::SETRESUID, keep, u64::from(spec.uid), 0)?;
+    e.op(op::CAPSET, step::DROP_CAPS, 0, c.permitted, c.inheritable)?;
+    e.op(op::AMBIENT, step::AMBIENT, 0, c.ambient, 0)?;
+    if spec.no_new_privs {
+        e.op(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0, 0)?;
+    }
     e.op(op::APP, step::CLONE_APP, 0, 0, 0)?;
     e.op(op::SETSID, step::SETSID, 0, 0, 0)?;
+    // rlimits in the App itself, not in the helper before the clone: each
+    // applies to the App alone from its first instruction, and NPROC, which
+    // counts the processes of the uid, would count the helper too (the App's
+    // own clone then fails with EAGAIN at a small value). The runtime's
+    // process set them first, while it could still raise a hard limit.
+    if spec.client != Client::Runtime {
+        for r in spec.rlimits {
+            e.op(op::PRLIMIT, step::PRLIMIT, r.resource, r.cur, r.max)?;
+        }
+    }
+    chdir(&mut e, spec.cwd, blob)?;
+    // Last: the filter (its program 8-aligned in the blob).
+    let at = e.blob_len.next_multiple_of(8);
+    if let Some(n) = crate::seccomp::program(&spec.seccomp, blob.get_mut(at..).unwrap_or(&mut []))? {
+        e.op(op::SECCOMP, step::SECCOMP, u32::try_from(at).map_err(|_| too_big())?, n as u64, 0)?;
+        e.blob_len = at.saturating_add(n.saturating_mul(rocker_seccomp::INSN_SIZE));
+    }
     Ok(e)
 }

@@ -50,6 +50,7 @@ mod seccomp;
 mod signal;
 mod socket;
 mod time;
+mod tty;
 #[cfg(feature = "rt")]
 pub mod rt;
 #[cfg(test)]
@@ -74,3 +75,4 @@ pub use seccomp::seccomp_set_mode_filter;
 pub use signal::*;
 pub use socket::*;
 pub use time::*;
+pub use tty::*;

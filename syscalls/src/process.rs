@@ -101,7 +101,7 @@ pub fn exit_group(code: i32) -> ! {
 }
 
 /// Most `argv` (and `envp`) entries the safe `execve`s pass.
-pub const MAX_ARGS: usize = 63;
+pub const MAX_ARGS: usize = 255;
 
 /// This process's environment as the kernel passed it to `_start`. Only
 /// `rt::Args::envp` makes one, so it always points to a NULL-terminated
@@ -239,7 +239,7 @@ pub fn prctl(op: u32, a2: usize, a3: usize) -> Result<usize> {
     match op {
         p::PR_SET_CHILD_SUBREAPER | p::PR_SET_PDEATHSIG | p::PR_SET_NO_NEW_PRIVS | p::PR_CAPBSET_DROP
         | p::PR_SET_DUMPABLE | p::PR_GET_DUMPABLE | p::PR_SET_KEEPCAPS | p::PR_CAPBSET_READ
-        | p::PR_GET_NO_NEW_PRIVS => {}
+        | p::PR_GET_NO_NEW_PRIVS | p::PR_CAP_AMBIENT => {}
         _ => return Err(Errno::EINVAL),
     }
     // SAFETY: the options above take no pointers.
