@@ -39,16 +39,17 @@
  * libc bookkeeping (tid, robust list, the abort lock). */
 pid_t _Fork(void);
 
-/* ---- strtol, strtoul ----------------------------------------------------- */
+/* ---- strtol, strtoul, strtoull --------------------------------------------- */
 
 /* Scans [space][sign][0x]digits in `base` (0, 2..36) as C says: returns
- * the magnitude (saturated at ULONG_MAX, *ovf set), *neg for '-', and where
+ * the magnitude (saturated at `max`, *ovf set), *neg for '-', and where
  * the number ended (nptr itself when there is none). errno as musl 1.2.3
  * sets it (tests/test_lean.c compares the two). */
-static unsigned long lean_scan(const char *nptr, char **endptr, int base, int *neg, int *ovf)
+static unsigned long long lean_scan(const char *nptr, char **endptr, int base, int *neg, int *ovf,
+                                    unsigned long long max)
 {
     const unsigned char *s = (const unsigned char *)nptr;
-    unsigned long v = 0;
+    unsigned long long v = 0;
     int any = 0;
     *neg = 0;
     *ovf = 0;
@@ -82,7 +83,7 @@ static unsigned long lean_scan(const char *nptr, char **endptr, int base, int *n
         if (d >= (unsigned)base)
             break;
         any = 1;
-        if (v > (ULONG_MAX - d) / (unsigned)base)
+        if (v > (max - d) / (unsigned)base)
             *ovf = 1;
         else
             v = v * (unsigned)base + d;
@@ -93,13 +94,13 @@ static unsigned long lean_scan(const char *nptr, char **endptr, int base, int *n
         *neg = 0;
         errno = EINVAL;
     }
-    return *ovf ? ULONG_MAX : v;
+    return *ovf ? max : v;
 }
 
 unsigned long strtoul(const char *nptr, char **endptr, int base)
 {
     int neg, ovf;
-    unsigned long v = lean_scan(nptr, endptr, base, &neg, &ovf);
+    unsigned long v = (unsigned long)lean_scan(nptr, endptr, base, &neg, &ovf, ULONG_MAX);
     if (ovf) {
         errno = ERANGE;
         return ULONG_MAX;
@@ -107,10 +108,21 @@ unsigned long strtoul(const char *nptr, char **endptr, int base)
     return neg ? 0ul - v : v;
 }
 
+unsigned long long strtoull(const char *nptr, char **endptr, int base)
+{
+    int neg, ovf;
+    unsigned long long v = lean_scan(nptr, endptr, base, &neg, &ovf, ULLONG_MAX);
+    if (ovf) {
+        errno = ERANGE;
+        return ULLONG_MAX;
+    }
+    return neg ? 0ull - v : v;
+}
+
 long strtol(const char *nptr, char **endptr, int base)
 {
     int neg, ovf;
-    unsigned long v = lean_scan(nptr, endptr, base, &neg, &ovf);
+    unsigned long v = (unsigned long)lean_scan(nptr, endptr, base, &neg, &ovf, ULONG_MAX);
     unsigned long lim = neg ? 0ul - (unsigned long)LONG_MIN : (unsigned long)LONG_MAX;
     if (ovf || v > lim) {
         errno = ERANGE;

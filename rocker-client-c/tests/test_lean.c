@@ -19,6 +19,7 @@
 
 long lean_strtol(const char *, char **, int);
 unsigned long lean_strtoul(const char *, char **, int);
+unsigned long long lean_strtoull(const char *, char **, int);
 char *lean_getcwd(char *, size_t);
 int lean_setresuid(uid_t, uid_t, uid_t);
 int lean_setresgid(gid_t, gid_t, gid_t);
@@ -58,6 +59,7 @@ static int strto_mismatches(const char *s, int base)
     int bad = 0, er1, er2;
     long a, b;
     unsigned long c, d;
+    unsigned long long f, g;
     errno = 0;
     a = strtol(s, &e1, base);
     er1 = errno;
@@ -78,6 +80,17 @@ static int strto_mismatches(const char *s, int base)
     if (c != d || e1 != e2 || er1 != er2) {
         printf("#   strtoul(\"%s\", %d): musl %lu end+%d errno %d, lean %lu end+%d errno %d\n", esc(s), base, c,
                (int)(e1 - s), er1, d, (int)(e2 - s), er2);
+        bad++;
+    }
+    errno = 0;
+    f = strtoull(s, &e1, base);
+    er1 = errno;
+    errno = 0;
+    g = lean_strtoull(s, &e2, base);
+    er2 = errno;
+    if (f != g || e1 != e2 || er1 != er2) {
+        printf("#   strtoull(\"%s\", %d): musl %llu end+%d errno %d, lean %llu end+%d errno %d\n", esc(s), base, f,
+               (int)(e1 - s), er1, g, (int)(e2 - s), er2);
         bad++;
     }
     return bad;
@@ -114,7 +127,7 @@ int main(void)
                 bad += (unsigned)strto_mismatches(s, 0) + (unsigned)strto_mismatches(s, 16);
             }
     }
-    ok(bad == 0, "strtol/strtoul agree with musl (%u mismatches)", bad);
+    ok(bad == 0, "strtol/strtoul/strtoull agree with musl (%u mismatches)", bad);
 
     r1 = getcwd(b1, sizeof b1);
     r2 = lean_getcwd(b2, sizeof b2);
