@@ -2,7 +2,8 @@
 #   make TARGET=<triple> release   build + install into install_dir/<triple>/
 #   make test                       every test this machine can run
 #   make demo                       the README's first command
-#   make size                       stripped sizes, every binary x every target
+#   make size                       stripped sizes, every binary x every target, budgets enforced
+#   make size-report                where the bytes go (SIZE_TARGET=<triple>, default armv7)
 #   make bench                      benchmarks
 #   make router                     a 32 MB and a 64 MB mipsel router under QEMU (qemu/run-router.sh)
 TARGET  ?= x86_64-unknown-linux-musl
@@ -15,10 +16,11 @@ CARGO     ?= cargo +nightly
 BUILD_STD := -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem
 RUST_OUT  := target/$(TARGET)/release
 INSTALL   := install_dir/$(TARGET)
-# Non-alloc sections rust-lld keeps and `strip = true` does not remove.
+# Non-alloc sections rust-lld keeps and `strip = true` does not remove (and
+# the .comment that gcc -s leaves in the CLI: 112-204 bytes).
 STRIP_ARGS := --strip-all -R .pdr -R .comment -R .mdebug.abi32 -R .gnu.attributes -R .note.GNU-stack
 
-.PHONY: all release rust cli abi test unit demo size bench setup clean header-check router
+.PHONY: all release rust cli abi test unit demo size size-report bench setup clean header-check router
 
 all: release
 
@@ -38,6 +40,7 @@ release: rust rocker-c-install
 	  $(TARGET_STRIP) $(STRIP_ARGS) $(INSTALL)/bin/$$b.tmp && mv $(INSTALL)/bin/$$b.tmp $(INSTALL)/bin/$$b; done
 	@cp $(RUST_OUT)/rocker-abi-tests $(INSTALL)/libexec/ && $(TARGET_STRIP) $(STRIP_ARGS) $(INSTALL)/libexec/rocker-abi-tests
 	@cp rocker-client-c/include/rocker.h $(INSTALL)/include/
+	@$(TARGET_STRIP) $(STRIP_ARGS) $(INSTALL)/bin/rocker
 	@echo "installed into $(INSTALL)/"
 
 # The ABI tests of syscalls/ on this target's own architecture
@@ -47,6 +50,10 @@ abi: release
 
 size:
 	@scripts/size.sh $(TARGETS)
+
+SIZE_TARGET ?= armv7-unknown-linux-musleabihf
+size-report:
+	@scripts/size-report.sh $(SIZE_TARGET)
 
 test:
 	scripts/test.sh

@@ -1,33 +1,48 @@
 /*
  * floor.c -- the raw-syscall floor for one rocker sandbox start.
  *
- * Does what rocker does for one `/bin/true` App, with no daemon, no socket,
- * no master, no client helper and no setns: only the kernel work, in the
- * same shape (pid 1 = a minimal reaper, the App = its child).
+ * Does the kernel work that gives one `/bin/true` App the sandbox rocker
+ * gives it, with no daemon, no socket, no master, no client helper and no
+ * setns: the same namespaces, mounts, ids and privileges, in the same shape
+ * (pid 1 = a minimal reaper, the App = its child), by the shortest path.
  *
- *   parent                         child (clone NEWNS|NEWPID: pid 1 of the new ns)
+ *   parent                         child (clone NEWNS|NEWPID|NEWUTS|NEWIPC[|NEWNET]:
+ *                                         pid 1 of the new namespaces)
  *   clone ------------------------> / MS_REC|MS_PRIVATE
  *                                   open data dir, mkdir+open <data>/<dir>/{upper,work}
  *                                   mount overlay on each --overlay dir (in place)
  *                                   cold: LOOP_CTL_GET_FREE + LOOP_CONFIGURE(RO|AUTOCLEAR)
  *                                         of a fresh copy, mount squashfs at the exec dir
  *                                   warm: bind the already-mounted squashfs at the exec dir
+ *                                   isolation (rocker's defaults, as its guard does them):
+ *                                     sethostname; a private /dev (tmpfs, the 6 standard
+ *                                     nodes mknod'ed after an fstat of the host's, devpts
+ *                                     newinstance + ptmx link, shm tmpfs, mqueue, fd/std*
+ *                                     links); a private /tmp (tmpfs 16 MiB);
+ *                                     --net none: lo up (SIOCSIFFLAGS)
  *                                   mount proc, setgroups(0), unshare(NEWUSER)
  *   write setgroups/gid_map/uid_map <- "ready" (pipe)
- *   "go" (pipe) ------------------> fork the App (pid 2):
- *                                      setresgid, setresuid, capset(0), execve(<exec>/bin/true)
+ *   "go" (pipe) ------------------> fork the App (pid 2): drop the bounding set,
+ *                                      setresgid, setresuid, capset(0), clear ambient,
+ *                                      no_new_privs, setsid, execve(<exec>/bin/true)
  *                                   pid 1: waitpid(App)
  *   App reaped <------------------- "done" (pipe)
  *   waitpid(pid 1): teardown
  *
+ * --share ipc|uts|dev|tmp|all and --net host|none select the isolation as
+ * rkbench's options of the same names select rocker's (default: rocker's
+ * default for recipe clients: own UTS + hostname, IPC, /dev and /tmp, the
+ * host's network).  `--share all` is the seed-era shape (mount + PID ns only).
+ *
  * A run is timed from before clone() until pid 1 has reaped the App and said
  * so: the same span as rkbench's "request until /bin/true has run and been
- * reaped".  Then pid 1 exits and the kernel tears the namespaces down
- * (unmounts; AUTOCLEAR frees the loop device) before the parent can reap
- * it; that teardown is reported separately and is not in the total, as it
- * is not in rocker's (rocker's guard does it after the App was reaped).
- * The whole program runs in a private mount namespace of its own, so
- * nothing it mounts is ever visible on the host.
+ * reaped"; the App's first instruction (after its creds, before execve) is
+ * stamped too, as rkbench stamps rocker's.  Then pid 1 exits and the kernel
+ * tears the namespaces down (unmounts; AUTOCLEAR frees the loop device)
+ * before the parent can reap it; that teardown is reported separately and is
+ * not in the total, as it is not in rocker's (rocker's guard does it after
+ * the App was reaped).  The whole program runs in a private mount namespace
+ * of its own, so nothing it mounts is ever visible on the host.
  *
  * Cold: before each run (untimed) the image is copied to a new file, so the
  * run gets a new loop device, a new squashfs superblock and an empty
@@ -37,7 +52,8 @@
  * each run bind-mounts that mount (what package sharing would do).
  *
  * Output (--out): one line per measured run, microseconds:
- *   total child_start overlays loop squashfs proc_userns idmaps creds exec_reap teardown
+ *   total child_start overlays loop squashfs isolation proc_userns idmaps creds exec_reap
+ *   teardown app_start
  *
  * Build: gcc -O2 -static -o floor floor.c
  */
@@ -48,6 +64,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/loop.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,18 +73,28 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_OVL 16
 #define NSTAMP 8
+#define SHARE_IPC 1u
+#define SHARE_DEV 2u
+#define SHARE_TMP 4u
+#define SHARE_UTS 8u
+#define SHARE_ALL 15u
+#define TMP_KB 16384 /* rocker-spec TMP_SIZE_KB */
 
 static const char *o_cold, *o_warm, *o_copy_dir, *o_exec = "/var/rk-bench/exec", *o_data, *o_out;
 static const char *o_ovl[MAX_OVL];
-static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000;
+static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000, o_net_none;
+static unsigned o_share;
 static char stage_dir[512];
 
 static double now_us(void)
@@ -142,6 +169,80 @@ static int attach_loop(int pkg, char *dev, size_t devlen)
     return -1;
 }
 
+/* rocker's guard: STD_DEVICES, each looked up on the host (fstat) and made
+ * with mknod 0666 in the new /dev */
+static const char *const std_devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+static void private_dev(void)
+{
+    struct stat st[6];
+    char opts[64], path[64];
+    int i, d;
+    for (i = 0; i < 6; i++) {
+        int fd;
+        snprintf(path, sizeof path, "/dev/%s", std_devices[i]);
+        fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st[i]) < 0)
+            cdie(7, "host device");
+        close(fd);
+    }
+    d = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (d < 0)
+        cdie(7, "open /dev");
+    snprintf(path, sizeof path, "/proc/self/fd/%d", d);
+    if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") < 0)
+        cdie(7, "mount /dev");
+    close(d);
+    if ((d = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        cdie(7, "open new /dev");
+    for (i = 0; i < 6; i++)
+        if (mknodat(d, std_devices[i], (st[i].st_mode & S_IFMT) | 0666, st[i].st_rdev) < 0)
+            cdie(7, "mknod");
+    if (mkdirat(d, "pts", 0755) < 0 ||
+        mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0 ||
+        symlinkat("pts/ptmx", d, "ptmx") < 0)
+        cdie(7, "devpts");
+    snprintf(opts, sizeof opts, "mode=1777,size=%dk", (o_share & SHARE_TMP) ? 64 : TMP_KB);
+    if (mkdirat(d, "shm", 01777) < 0 || mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+        cdie(7, "shm");
+    if (mkdirat(d, "mqueue", 01777) < 0 ||
+        mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        cdie(7, "mqueue");
+    if (symlinkat("/proc/self/fd", d, "fd") < 0 || symlinkat("/proc/self/fd/0", d, "stdin") < 0 ||
+        symlinkat("/proc/self/fd/1", d, "stdout") < 0 || symlinkat("/proc/self/fd/2", d, "stderr") < 0)
+        cdie(7, "links");
+    close(d);
+}
+
+static void private_tmp(void)
+{
+    char opts[64], path[64];
+    int t = open("/tmp", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (t < 0)
+        cdie(7, "open /tmp");
+    snprintf(path, sizeof path, "/proc/self/fd/%d", t);
+    snprintf(opts, sizeof opts, "mode=1777,size=%dk", TMP_KB);
+    if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        cdie(7, "mount /tmp");
+    close(t);
+}
+
+static void lo_up(void)
+{
+    struct ifreq r;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        cdie(7, "socket");
+    memset(&r, 0, sizeof r);
+    strcpy(r.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &r) < 0)
+        cdie(7, "lo flags");
+    r.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &r) < 0)
+        cdie(7, "lo up");
+    close(s);
+}
+
 struct shared {
     double st[NSTAMP];
 };
@@ -212,18 +313,28 @@ static void child(struct shared *sh, int rfd, int wfd, int dfd, int pkg)
         close(stage_fd);
     }
     sh->st[3] = now_us();
+    /* rocker's guard names its sandbox rg-<12 hex>: the same length here */
+    if (!(o_share & SHARE_UTS) && sethostname("rg-000000000000", 15) < 0)
+        cdie(7, "sethostname");
+    if (!(o_share & SHARE_DEV))
+        private_dev();
+    if (!(o_share & SHARE_TMP))
+        private_tmp();
+    if (o_net_none)
+        lo_up();
+    sh->st[4] = now_us();
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-        cdie(7, "mount proc");
+        cdie(8, "mount proc");
     if (chdir("/") < 0)
-        cdie(7, "chdir");
+        cdie(8, "chdir");
     if (setgroups(0, NULL) < 0)
         cdie(8, "setgroups");
     if (unshare(CLONE_NEWUSER) < 0)
         cdie(8, "unshare user");
-    sh->st[4] = now_us();
+    sh->st[5] = now_us();
     if (write(wfd, "r", 1) != 1 || read(rfd, &c, 1) != 1)
         cdie(9, "handshake");
-    sh->st[5] = now_us();
+    sh->st[6] = now_us();
     {
         pid_t app = fork();
         int st;
@@ -232,12 +343,24 @@ static void child(struct shared *sh, int rfd, int wfd, int dfd, int pkg)
         if (app == 0) {
             struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
             struct __user_cap_data_struct d[2];
+            int cap;
             memset(d, 0, sizeof d);
+            /* what rocker's recipe does to the App (rocker.h rocker__op) */
+            for (cap = 0; cap < 64; cap++)
+                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+                    if (errno == EINVAL)
+                        break;
+                    cdie(10, "capbset");
+                }
             if (setresgid(o_gid, o_gid, o_gid) < 0 || setresuid(o_uid, o_uid, o_uid) < 0)
                 cdie(10, "setres[ug]id");
             if (syscall(SYS_capset, &h, d) < 0)
                 cdie(10, "capset");
-            sh->st[6] = now_us();
+            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                cdie(10, "ambient/no_new_privs");
+            if (setsid() < 0)
+                cdie(10, "setsid");
+            sh->st[7] = now_us();
             snprintf(exe, sizeof exe, "%s/bin/true", o_exec);
             {
                 char *argv[] = { exe, NULL };
@@ -267,6 +390,18 @@ static int write_file(const char *path, const char *s)
     return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+static long clone_flags(void)
+{
+    long f = CLONE_NEWNS | CLONE_NEWPID;
+    if (!(o_share & SHARE_UTS))
+        f |= CLONE_NEWUTS;
+    if (!(o_share & SHARE_IPC))
+        f |= CLONE_NEWIPC;
+    if (o_net_none)
+        f |= CLONE_NEWNET;
+    return f;
+}
+
 static int one_run(struct shared *sh, const char *pkg_path, double *row)
 {
     int p1[2], p2[2], p3[2], status, i, pkg = -1;
@@ -281,7 +416,7 @@ static int one_run(struct shared *sh, const char *pkg_path, double *row)
      * the sandbox overlays the dir it lives in */
     if (pkg_path && (pkg = open(pkg_path, O_RDONLY | O_CLOEXEC)) < 0)
         die("open package");
-    pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid = (pid_t)syscall(SYS_clone, clone_flags() | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0)
         die("clone");
     if (pid == 0) {
@@ -325,17 +460,19 @@ static int one_run(struct shared *sh, const char *pkg_path, double *row)
     }
     row[0] = t1 - t0;
     row[1] = sh->st[0] - t0;
-    for (i = 1; i <= 6; i++)
+    for (i = 1; i <= 7; i++)
         row[i + 1] = sh->st[i] - sh->st[i - 1];
-    row[8] = t1 - sh->st[6];
-    row[9] = t2 - t1;
+    row[9] = t1 - sh->st[7];
+    row[10] = t2 - t1;
+    row[11] = sh->st[7] - t0;
     return 0;
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: floor (--cold IMG --copy-dir DIR | --warm IMG) --data DIR [--exec-dir DIR]\n"
-                    "             [--overlay DIR]... [--runs N] [--warmup N] [--uid N] [--gid N] --out FILE\n");
+                    "             [--overlay DIR]... [--runs N] [--warmup N] [--uid N] [--gid N] --out FILE\n"
+                    "             [--share ipc|uts|dev|tmp|all]... [--net host|none]\n");
     exit(2);
 }
 
@@ -344,7 +481,8 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         { "cold", 1, 0, 'c' }, { "warm", 1, 0, 'w' },   { "copy-dir", 1, 0, 'C' }, { "exec-dir", 1, 0, 'e' },
         { "data", 1, 0, 'd' }, { "overlay", 1, 0, 'o' }, { "runs", 1, 0, 'n' },     { "warmup", 1, 0, 'W' },
-        { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },     { "out", 1, 0, 'O' },      { 0, 0, 0, 0 },
+        { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },     { "out", 1, 0, 'O' },      { "share", 1, 0, 'S' },
+        { "net", 1, 0, 'N' },  { 0, 0, 0, 0 },
     };
     struct shared *sh;
     FILE *out;
@@ -366,6 +504,26 @@ int main(int argc, char **argv)
         case 'u': o_uid = atoi(optarg); break;
         case 'g': o_gid = atoi(optarg); break;
         case 'O': o_out = optarg; break;
+        case 'S':
+            if (!strcmp(optarg, "ipc"))
+                o_share |= SHARE_IPC;
+            else if (!strcmp(optarg, "uts"))
+                o_share |= SHARE_UTS;
+            else if (!strcmp(optarg, "dev"))
+                o_share |= SHARE_DEV;
+            else if (!strcmp(optarg, "tmp"))
+                o_share |= SHARE_TMP;
+            else if (!strcmp(optarg, "all"))
+                o_share |= SHARE_ALL;
+            else
+                usage();
+            break;
+        case 'N':
+            if (!strcmp(optarg, "none"))
+                o_net_none = 1;
+            else if (strcmp(optarg, "host"))
+                usage();
+            break;
         default: usage();
         }
     }
@@ -393,10 +551,11 @@ int main(int argc, char **argv)
     out = fopen(o_out, "w");
     if (!out)
         die(o_out);
-    fprintf(out, "# total child_start overlays loop squashfs proc_userns idmaps fork_creds exec_reap teardown (us)\n");
+    fprintf(out, "# total child_start overlays loop squashfs isolation proc_userns idmaps fork_creds exec_reap teardown "
+                 "app_start (us)\n");
     for (k = 0; k < o_warmup + o_runs; k++) {
         char copy[600];
-        double row[10];
+        double row[12];
         const char *pkg = NULL;
         if (o_cold) {
             snprintf(copy, sizeof copy, "%s/floor-cold-%d.sqfs", o_copy_dir, k);
@@ -410,7 +569,7 @@ int main(int argc, char **argv)
                 return 1;
         } else if (k >= o_warmup) {
             int i;
-            for (i = 0; i < 10; i++)
+            for (i = 0; i < 12; i++)
                 fprintf(out, "%s%.1f", i ? " " : "", row[i]);
             fputc('\n', out);
         }

@@ -34,8 +34,12 @@
  *       (untimed) after each run, for background teardown to finish.
  *
  *   COMMON: --exec-dir DIR --data-base DIR [--overlay DIR]... [--uid N] [--gid N]
+ *           [--net host|none] [--share ipc|uts|dev|tmp|all]... [--hostname NAME]
  *       Each sandbox gets its own data dir <data-base>/<tag><i> (created
- *       here), as a real deployment gives each App its own.
+ *       here), as a real deployment gives each App its own.  --net, --share
+ *       and --hostname set RockerRequest's fields of the same names (default:
+ *       ROCKER_request_new()'s: the host's network, its own IPC, UTS, /dev,
+ *       /tmp, hostname = the sandbox's name).
  *
  * Socket: $ROCKER_SOCKET.  Build: gcc -O2 -static -I<rocker.h dir> rkbench.c
  */
@@ -62,6 +66,8 @@
 static char *o_pkg, *o_cold, *o_copy_dir, *o_exec, *o_data_base, *o_out;
 static char *o_ovl[MAX_OVL + 1];
 static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000, o_n = 1, o_holder, o_settle_ms;
+static unsigned o_net = ROCKER_NET_HOST, o_share;
+static char *o_hostname;
 
 static double now_us(void)
 {
@@ -102,6 +108,9 @@ static RockerRequest make_req(char *pkg, char *data)
     r.app_data_dir = data;
     for (i = 0; i < n_ovl; i++)
         r.app_overlay_dirs[i] = o_ovl[i];
+    r.net = o_net;
+    r.share = o_share;
+    r.hostname = o_hostname;
     return r;
 }
 
@@ -360,7 +369,8 @@ int main(int argc, char **argv)
         { "pkg", 1, 0, 'p' },      { "cold", 1, 0, 'c' }, { "copy-dir", 1, 0, 'C' }, { "holder", 0, 0, 'H' },
         { "exec-dir", 1, 0, 'e' }, { "data-base", 1, 0, 'd' }, { "overlay", 1, 0, 'o' }, { "runs", 1, 0, 'r' },
         { "warmup", 1, 0, 'w' },   { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },      { "out", 1, 0, 'O' },
-        { "n", 1, 0, 'n' },        { "settle-ms", 1, 0, 's' }, { 0, 0, 0, 0 },
+        { "n", 1, 0, 'n' },        { "settle-ms", 1, 0, 's' }, { "net", 1, 0, 'N' },    { "share", 1, 0, 'S' },
+        { "hostname", 1, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *mode;
     int c;
@@ -388,6 +398,29 @@ int main(int argc, char **argv)
         case 'O': o_out = optarg; break;
         case 'n': o_n = atoi(optarg); break;
         case 's': o_settle_ms = atoi(optarg); break;
+        case 'N':
+            if (!strcmp(optarg, "host"))
+                o_net = ROCKER_NET_HOST;
+            else if (!strcmp(optarg, "none"))
+                o_net = ROCKER_NET_NONE;
+            else
+                usage();
+            break;
+        case 'S':
+            if (!strcmp(optarg, "ipc"))
+                o_share |= ROCKER_SHARE_IPC;
+            else if (!strcmp(optarg, "uts"))
+                o_share |= ROCKER_SHARE_UTS;
+            else if (!strcmp(optarg, "dev"))
+                o_share |= ROCKER_SHARE_DEV;
+            else if (!strcmp(optarg, "tmp"))
+                o_share |= ROCKER_SHARE_TMP;
+            else if (!strcmp(optarg, "all"))
+                o_share |= ROCKER_SHARE_ALL;
+            else
+                usage();
+            break;
+        case 'h': o_hostname = optarg; break;
         default: usage();
         }
     }

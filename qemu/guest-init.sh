@@ -57,7 +57,7 @@ stage1_rootfs() {
         n=$((n + 1))
     done
     run() { ROCKER_SOCKET=$SK $B timeout 60 $R/rocker run --rootfs --pkg $P --data-dir /data/s1 --uid 1000 --gid 1000 "$@" 2>&1; }
-    out=$(run -- /bin/sh -c 'grep PRETTY /etc/os-release; awk "{print \$5}" /proc/self/mountinfo | tr "\n" " "; echo
+    out=$(run -- /bin/sh -c 'grep PRETTY /etc/os-release; awk "\$5 !~ /^\/(proc|sys)\/./ {print \$5}" /proc/self/mountinfo | tr "\n" " "; echo
         cd /.. && ls | tr "\n" " "; echo; ls /proc/1/root 2>&1 >/dev/null | grep -c denied')
     if echo "$out" | $B grep -q '^PRETTY_NAME="rocker test rootfs' &&
         [ "$(echo "$out" | $B sed -n 2p)" = "/ /tmp /proc /dev /dev/pts /dev/shm /dev/mqueue /sys " ] &&

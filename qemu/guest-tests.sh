@@ -693,7 +693,7 @@ rootfs_run() { # DATA FLAGS... -- PROG: $OUT, $RC
     OUT=$(timeout $TMO rocker run --rootfs --pkg $RT --data-dir "$rr_d" --uid 1000 --gid 1000 "$@" 2>&1)
     RC=$?
 }
-VIEW='grep PRETTY /etc/os-release; awk "{print \$5}" /proc/self/mountinfo | tr "\n" " "; echo
+VIEW='grep PRETTY /etc/os-release; awk "\$5 !~ /^\/(proc|sys)\/./ {print \$5}" /proc/self/mountinfo | tr "\n" " "; echo
     cd /.. && ls | tr "\n" " "; echo; ls /proc/1/root 2>&1 >/dev/null | grep -c denied; ls -A /dev | tr "\n" " "; echo
     awk "\$5 == \"/\" || \$5 == \"/sys\" {print \$5, \$6}" /proc/self/mountinfo | tr "\n" " "; echo'
 for how in pivot_root --no-pivot; do

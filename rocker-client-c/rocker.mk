@@ -12,6 +12,7 @@
 #   rocker-c-test         host unit + fake-server tests (the namespace test needs root)
 #   rocker-c-test-target  the same tests built with $(TARGET_CC), run through $(QEMU_USER)
 #   rocker-c-size         size of the stripped CLI
+#   rocker-c-lean-test    src/lean.c (the CLI's libc stand-ins) against musl, on $(TARGET)
 #   rocker-c-clean
 #
 # Toolchain: $(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) from targets/$(TARGET).mk
@@ -56,14 +57,16 @@ ROCKER_C_TESTS := test_unit test_fake_server test_fake_server_nopidfd
 ROCKER_C_TOOLCHAIN := $(wildcard $(ROCKER_C_ROOT)/targets/$(TARGET).mk) $(ROCKER_C_DIR)/rocker.mk
 
 .PHONY: rocker-c rocker-c-install header-check rocker-c-test rocker-c-test-target \
-        rocker-c-size rocker-c-clean
+        rocker-c-size rocker-c-lean-test rocker-c-clean
 
 rocker-c: $(ROCKER_C_OUT)/rocker
 
-$(ROCKER_C_OUT)/rocker: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_HDR) $(ROCKER_C_TOOLCHAIN)
+# src/lean.c: smaller stand-ins for musl functions the CLI calls (the CLI
+# only; 40 KiB budget, doc/SIZE.md).
+$(ROCKER_C_OUT)/rocker: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_DIR)/src/lean.c $(ROCKER_C_HDR) $(ROCKER_C_TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) $(ROCKER_C_SIZE_CFLAGS) -std=c99 $(ROCKER_C_WARN) \
-	    -I$(ROCKER_C_INC) -o $@ $< $(TARGET_LDFLAGS) $(ROCKER_C_SIZE_LDFLAGS)
+	    -I$(ROCKER_C_INC) -o $@ $< $(ROCKER_C_DIR)/src/lean.c $(TARGET_LDFLAGS) $(ROCKER_C_SIZE_LDFLAGS)
 
 rocker-c-install: $(ROCKER_C_OUT)/rocker $(ROCKER_C_OUT)/rocker-probe
 	install -d $(ROCKER_C_INSTALL)/bin $(ROCKER_C_INSTALL)/include $(ROCKER_C_INSTALL)/libexec
@@ -147,6 +150,20 @@ rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_
 	    case $$t in *nopidfd) cli=$(ROCKER_C_OUT)/tgt/rocker_nopidfd;; *) cli=$(ROCKER_C_OUT)/rocker;; esac; \
 	    ROCKER_CLI=$$cli ROCKER_CLI_RUNNER=$(QEMU_USER) \
 	    $(QEMU_USER) $(ROCKER_C_OUT)/tgt/$$t; done
+
+# src/lean.c beside musl's own functions: each function lean.c defines is
+# renamed lean_<name> in a copy of its object (the target's objcopy).
+ROCKER_C_LEAN_SYMS := strtol strtoul strtoull getcwd setresuid setresgid setgroups fork ioctl recvmsg __udivdi3 __umoddi3 \
+                      memcpy memmove memset
+$(ROCKER_C_OUT)/tgt/test_lean: $(ROCKER_C_DIR)/tests/test_lean.c $(ROCKER_C_DIR)/src/lean.c $(ROCKER_C_DIR)/tests/tap.h $(ROCKER_C_TOOLCHAIN)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) $(ROCKER_C_SIZE_CFLAGS) -std=c99 $(ROCKER_C_WARN) -c -o $(@D)/lean.o $(ROCKER_C_DIR)/src/lean.c
+	$(patsubst %strip,%objcopy,$(or $(TARGET_STRIP),strip)) $(foreach s,$(ROCKER_C_LEAN_SYMS),--redefine-sym $(s)=lean_$(s)) \
+	    $(@D)/lean.o $(@D)/lean_renamed.o
+	$(TARGET_CC) $(TARGET_CFLAGS) -std=c99 $(ROCKER_C_WARN) -o $@ $< $(@D)/lean_renamed.o $(TARGET_LDFLAGS)
+
+rocker-c-lean-test: $(ROCKER_C_OUT)/tgt/test_lean
+	$(QEMU_USER) $<
 
 rocker-c-clean:
 	rm -rf $(ROCKER_C_OUT)

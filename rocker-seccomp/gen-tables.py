@@ -27,6 +27,9 @@ ROOT = os.path.dirname(CRATE)
 # Docker's default profile denies them to a container without the matching
 # capability; the brief of issue 12 adds name_to_handle_at, adjtimex,
 # clock_adjtime and process_vm_readv/writev, which Docker allows.
+# migrate_pages (with the other NUMA calls) and sethostname/setdomainname are
+# Docker's too (CAP_SYS_NICE, CAP_SYS_ADMIN): the kernel refuses them to an
+# App anyway, the filter before it.
 # `syscall` is MIPS o32's indirect syscall(2) (nr 4000): denied in case a
 # kernel shows seccomp 4000 instead of the real call; libcs call directly.
 # clone (namespace flags), clone3 (ENOSYS), personality and ioctl are handled
@@ -45,7 +48,8 @@ DENY = """
     iopl ioperm vm86 vm86old
     uselib ustat sysfs _sysctl
     kcmp process_vm_readv process_vm_writev pidfd_getfd process_madvise
-    get_mempolicy set_mempolicy set_mempolicy_home_node mbind move_pages
+    get_mempolicy set_mempolicy set_mempolicy_home_node mbind move_pages migrate_pages
+    sethostname setdomainname
     syscall
 """.split()
 SPECIAL = ["clone", "clone3", "personality", "ioctl"]

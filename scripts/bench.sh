@@ -3,11 +3,17 @@
 # (crun, runc, bubblewrap, unshare, docker), in one run, as root.
 #
 #   1. installs what is missing from Debian (idempotent), builds rocker and
-#      the two C helpers (bench/rkbench.c, bench/floor.c)
-#   2. start latency of a busybox `/bin/true`, every runtime interleaved in
-#      rounds so the machine's noise spreads evenly over all of them
-#   3. memory: idle daemons, per-sandbox overhead with 1 and 20 `sleep`s
-#   4. scale: 100 concurrent sandboxes (rocker, then docker)
+#      the two C helpers (bench/rkbench.c, bench/floor.c), and an unstripped
+#      rocker-master (x86_64, armv7) to read its stack frames (bench/frames.py)
+#   2. rocker's memory on a fresh master: the master idle, one guard alone,
+#      1 and 20 sandboxes, then a load (1000 sequential starts, 100
+#      concurrent sandboxes = the scale test, a LIST of them with `rocker ps`,
+#      all ended) and the master idle after it; smaps per mapping
+#   3. start latency of a busybox `/bin/true`, every runtime interleaved in
+#      rounds so the machine's noise spreads evenly over all of them; rocker
+#      with its default isolation, with --net none and with everything
+#      shared, each beside a floor (bench/floor.c) doing the same kernel work
+#   4. the peers' memory (bwrap, docker) and docker's scale test
 #   5. flash (stripped binaries + libs) and disk (squashfs vs plain tree)
 #   6. stops everything it started (by pid), removes its mounts, loop
 #      devices, containers and cgroups, gives hugetlb back to cgroup2
@@ -15,11 +21,13 @@
 #
 # Environment:
 #   BENCH_NO_DOCKER=1     skip docker (no docker.io/containerd install either)
-#   BENCH_RUNS=100        measured runs per start-latency row (>= 30)
-#   BENCH_ROUNDS=10       rounds the runs are spread over (interleaving)
+#   BENCH_RUNS=300        measured runs per start-latency row (>= 30)
+#   BENCH_ROUNDS=30       rounds the runs are spread over (interleaving; the
+#                         paired ratios are medians over the rounds)
 #   BENCH_DOCKER_RUNS=30  measured runs for docker
-#   BENCH_SCALE=100       concurrent sandboxes in the scale test
-#   BENCH_QUIET_WAIT=15   before each latency round, wait up to this many seconds
+#   BENCH_SCALE=100       concurrent sandboxes in the scale test (and the load)
+#   BENCH_LOAD_SEQ=1000   sequential starts in the memory load
+#   BENCH_QUIET_WAIT=5    before each latency round, wait up to this many seconds
 #   BENCH_QUIET_PSI=10    for CPU pressure (/proc/pressure/cpu some avg10) below this
 #   BENCH_OUT=bench       where results.md and startup.svg go
 #   BENCH_NICE=-10        niceness of the whole run (every runtime and daemon
@@ -30,13 +38,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-RUNS=${BENCH_RUNS:-100}
-ROUNDS=${BENCH_ROUNDS:-10}
+RUNS=${BENCH_RUNS:-300}
+ROUNDS=${BENCH_ROUNDS:-30}
 NICE=${BENCH_NICE:--10}
-QUIET_WAIT=${BENCH_QUIET_WAIT:-15}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-5}
 QUIET_PSI=${BENCH_QUIET_PSI:-10}
 DOCKER_RUNS=${BENCH_DOCKER_RUNS:-30}
 SCALE=${BENCH_SCALE:-100}
+LOAD_SEQ=${BENCH_LOAD_SEQ:-1000}
 NO_DOCKER=${BENCH_NO_DOCKER:-0}
 UIDN=1000 # the App's uid/gid (rocker never maps root)
 
@@ -145,15 +154,20 @@ cleanup() {
     if [ "$HUGETLB_MOVED" = 1 ]; then
         # A v1 root that still has a child at unmount -- even a removed one the
         # kernel has not released yet -- is not destroyed and keeps hugetlb for
-        # good. So: remove the children, unmount, and if the controller does
-        # not come back, mount the (still living) hierarchy again and retry.
+        # good. So: remove the children, wait until the kernel has released
+        # them (/proc/cgroups counts only the root), unmount, and give the
+        # kernel time to destroy the root (seconds on a loaded machine: mounting
+        # again too early would revive it); if the controller still does not
+        # come back, mount the (still living) hierarchy again and retry.
         local try
-        for try in 1 2 3 4 5 6; do
+        hugetlb_cgroups() { awk '$1 == "hugetlb" {print $3}' /proc/cgroups; }
+        for try in 1 2 3 4; do
             find /sys/fs/cgroup/hugetlb -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
-            sleep 0.5
+            wait_for 30 sh -c '[ "$(awk '"'"'$1 == "hugetlb" {print $3}'"'"' /proc/cgroups)" = 1 ]' ||
+                warn "hugetlb v1 still counts $(hugetlb_cgroups) cgroups"
             umount /sys/fs/cgroup/hugetlb || warn "cannot unmount the hugetlb v1 hierarchy"
-            wait_for 2 grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
-            mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || break
+            wait_for 60 grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && break
+            [ "$try" = 4 ] || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb || break
         done
         [ "$HUGETLB_DIR_MADE" = 1 ] && rmdir /sys/fs/cgroup/hugetlb 2>/dev/null
         if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers; then
@@ -213,6 +227,21 @@ done
 make -s size >"$RAW/size.txt" 2>>"$LOG" || { echo "bench: make size failed (see $LOG)" >&2; exit 1; }
 gcc -O2 -static -Wall -Wextra -I"$ROOT/rocker-client-c/include" -o "$RKBENCH" bench/rkbench.c
 gcc -O2 -static -Wall -Wextra -o "$FLOOR" bench/floor.c
+# the same rocker-master with its symbols (a target dir of its own), to name
+# the largest stack frames: a daemon's stack pages stay resident for good
+: >"$RAW/frames.tsv"
+for t in x86_64-unknown-linux-musl:objdump armv7-unknown-linux-musleabihf:arm-linux-gnueabihf-objdump; do
+    tt=${t%%:*} od=${t#*:}
+    if CARGO_PROFILE_RELEASE_STRIP=false cargo +nightly build -q --release --target "$tt" \
+        -Zbuild-std=core -Zbuild-std-features=compiler-builtins-mem -p rocker-master --features rocker-master/rt \
+        --target-dir "$W/sym" >>"$LOG" 2>&1 && command -v "$od" >/dev/null; then
+        python3 bench/frames.py "$od" "$W/sym/$tt/release/rocker-master" 8 | sed "s/^/$tt\t/" >>"$RAW/frames.tsv"
+        x=$(nm -S "$W/sym/$tt/release/rocker-master" | awk '$4 ~ /TABLES/ && x == "" {x = $2} END {print x}')
+        [ -z "$x" ] || printf '%s\ttables\t%d\n' "$tt" "$((16#$x))" >>"$RAW/frames.tsv"
+    else
+        warn "no symbolized rocker-master for $tt (frames not shown)"
+    fi
+done
 
 # the payload: busybox-static + its applets, as a rootfs and as squashfs packages
 rm -rf "$W/bundle"
@@ -250,7 +279,8 @@ meta kernel "$(uname -r)"
 meta debian "$(cat /etc/debian_version)"
 meta rootfs "$(findmnt -no FSTYPE /) on $(findmnt -no SOURCE /)"
 meta cgroups "$(if [ -e /sys/fs/cgroup/unified ]; then echo 'hybrid (v1 + cgroup2 at /sys/fs/cgroup/unified)'; else stat -fc %T /sys/fs/cgroup; fi)"
-meta git "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
+# (this script's own outputs do not count as changes)
+meta git "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- . ':!bench/results.md' ':!bench/startup.svg' 2>/dev/null || echo ' + uncommitted changes')"
 meta rocker "$("$BIN/rocker-master" --version)"
 meta crun "$(crun --version | head -1) (deb $(ver crun))"
 meta runc "$(runc --version | head -1) (deb $(ver runc))"
@@ -315,26 +345,147 @@ if [ "$NO_DOCKER" != 1 ]; then
     tar -C "$ROOTFS" -c . | dk import - rkbench-bb:latest >>"$LOG" 2>&1
 fi
 
+# ---------------------------------------------------------------- 2b. rocker's memory
+# every rocker sandbox of the run: the App as uid/gid 1000, an overlay on
+# /var, the package at the exec dir, and rocker's default isolation for
+# recipe clients (own mount, PID, UTS, IPC and user ns, hostname, private
+# /dev and /tmp, the host's network) unless a row says otherwise
+ROCKER_REQ="--exec-dir $EXEC --overlay /var --uid $UIDN --gid $UIDN"
+say "2b. rocker memory: a guard alone, 1 and 20 sandboxes, a load ($LOAD_SEQ starts, $SCALE concurrent, LIST), idle after it"
+HOLD_PID=
+rk_hold() { # n tag: n rocker sandboxes running sleep
+    mkdir -p "$DATA/$2"
+    "$RKBENCH" hold --pkg "$IMG/bb-lz4.sqfs" --n "$1" $ROCKER_REQ --data-base "$DATA/$2" \
+        -- "$EXEC/bin/sleep" 100000 >"$RAW/hold-$2.out" 2>>"$LOG" &
+    HOLD_PID=$!
+    OWN_PIDS+=("$HOLD_PID")
+    wait_for 300 sh -c "grep -q '^DONE' '$RAW/hold-$2.out' || ! kill -0 $HOLD_PID 2>/dev/null"
+    grep -q '^DONE' "$RAW/hold-$2.out" || { echo "bench: rkbench hold failed (see $RAW/hold-$2.out, $LOG)" >&2; exit 1; }
+}
+rk_release() { # prints the teardown time (SIGTERM to the holder .. every guard gone), ms
+    local t0 g
+    t0=$(date +%s%N)
+    kill -TERM "$HOLD_PID"
+    wait "$HOLD_PID" 2>/dev/null || true
+    for g in $(awk '/^OK/{print $3}' "$1"); do
+        wait_for 30 sh -c "! kill -0 $g 2>/dev/null" || true
+    done
+    echo $((($(date +%s%N) - t0) / 1000000))
+}
+smaps_dump() { # pid file: one line per mapping with resident pages:
+    # name rss pss shared_clean shared_dirty private_clean private_dirty (KiB); the
+    # anonymous mapping right after the binary's own is its .bss
+    awk 'function flush() { if (n != "" && r > 0) printf "%s\t%d\t%d\t%d\t%d\t%d\t%d\n", n, r, p, sc, sd, pc, pd }
+         /^[0-9a-f]+-[0-9a-f]+ / { flush(); r = p = sc = sd = pc = pd = 0
+             if ($6 != "") { n = $6; if (n !~ /^\[/) { sub(".*/", "", n); n = n " " $2; bin = 1 } }
+             else { n = bin ? ".bss" : "[anon]"; bin = 0 }
+             next }
+         /^Rss:/ { r = $2 } /^Pss:/ { p = $2 } /^Shared_Clean:/ { sc = $2 } /^Shared_Dirty:/ { sd = $2 }
+         /^Private_Clean:/ { pc = $2 } /^Private_Dirty:/ { pd = $2 }
+         END { flush() }' "/proc/$1/smaps" >"$2" 2>/dev/null || true
+}
+mkdir -p "$RAW/smaps"
+smaps_dump "$MASTER_PID" "$RAW/smaps/master_fresh.tsv"
+for n in 1 20; do
+    mem_row "rocker_master_pre_$n" 1 "rocker-master before" "$MASTER_PID"
+    rk_hold "$n" "mem$n"
+    sleep 1
+    guards=$(awk '/^OK/{print $3}' "$RAW/hold-mem$n.out")
+    apps=$(awk '/^OK/{print $4}' "$RAW/hold-mem$n.out")
+    mem_row "rocker_guard_$n" "$n" "guard (sandbox PID 1)" $guards
+    mem_row "rocker_app_$n" "$n" "sleep" $apps
+    mem_row "rocker_master_$n" 1 "rocker-master" "$MASTER_PID"
+    if [ "$n" = 1 ]; then
+        smaps_dump $guards "$RAW/smaps/guard_fresh.tsv"
+        smaps_dump "$MASTER_PID" "$RAW/smaps/master_with_guard.tsv"
+    else # the 10th guard: cloned mid-way, so the master wrote on after it
+        smaps_dump "$(echo $guards | cut -d' ' -f10)" "$RAW/smaps/guard_of_20.tsv"
+    fi
+    printf 'rocker_loops_%s\t%s\n' "$n" "$(losetup -j "$IMG/bb-lz4.sqfs" | wc -l)" >>"$RAW/scale.tsv"
+    rk_release "$RAW/hold-mem$n.out" >/dev/null
+done
+
+# the load: sequential starts, then SCALE concurrent (the scale test), LIST, end
+mkdir -p "$DATA/load"
+t0=$(date +%s%N)
+"$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" $ROCKER_REQ --data-base "$DATA/load" --runs "$LOAD_SEQ" --warmup 0 \
+    --out "$RAW/load-seq.txt" -- "$EXEC/bin/true" 2>>"$LOG" || warn "load: sequential starts failed (see $LOG)"
+printf 'load_seq_asked\t%s\nload_seq_ok\t%s\nload_seq_ms\t%s\n' "$LOAD_SEQ" "$(grep -vc '^#' "$RAW/load-seq.txt" || true)" \
+    "$((($(date +%s%N) - t0) / 1000000))" >>"$RAW/scale.tsv"
+a0=$(memavail)
+k0=$(kmem)
+t0=$(date +%s%N)
+rk_hold "$SCALE" scale
+t1=$(date +%s%N)
+sleep 1
+ok=$(awk '/^DONE/{sub("ok=","",$2); print $2}' "$RAW/hold-scale.out")
+fails=$(awk '/^DONE/{sub("fail=","",$3); print $3}' "$RAW/hold-scale.out")
+firstfail=$(grep -m1 '^FAIL' "$RAW/hold-scale.out" | cut -d' ' -f2- || true)
+guards=$(awk '/^OK/{print $3}' "$RAW/hold-scale.out")
+apps=$(awk '/^OK/{print $4}' "$RAW/hold-scale.out")
+"$BIN/rocker" ps >"$RAW/load-ps.txt" 2>>"$LOG" || warn "rocker ps failed"
+smaps_dump "$MASTER_PID" "$RAW/smaps/master_loaded.tsv"
+{
+    printf 'rocker_asked\t%s\n' "$SCALE"
+    printf 'rocker_ok\t%s\n' "$ok"
+    printf 'rocker_fail\t%s\n' "$fails"
+    printf 'rocker_first_fail\t%s\n' "$firstfail"
+    printf 'rocker_start_ms\t%s\n' "$(((t1 - t0) / 1000000))"
+    printf 'rocker_guards_kib\t%s\n' "$(kib $guards | tr ' ' ',')"
+    printf 'rocker_apps_kib\t%s\n' "$(kib $apps | tr ' ' ',')"
+    printf 'rocker_master_kib\t%s\n' "$(kib "$MASTER_PID" | tr ' ' ',')"
+    printf 'rocker_memavail_drop_kib\t%s\n' "$((a0 - $(memavail)))"
+    printf 'rocker_kmem_growth_kib\t%s\n' "$(($(kmem) - k0))"
+    printf 'rocker_loops\t%s\n' "$(losetup -j "$IMG/bb-lz4.sqfs" | wc -l)"
+    printf 'load_listed\t%s\n' "$(($(wc -l <"$RAW/load-ps.txt") - 1))"
+    printf 'rocker_stop_ms\t%s\n' "$(rk_release "$RAW/hold-scale.out")"
+} >>"$RAW/scale.tsv"
+sleep 2
+mem_row master_idle_load 1 "rocker-master, idle after the load" "$MASTER_PID"
+smaps_dump "$MASTER_PID" "$RAW/smaps/master_after_load.tsv"
+# a guard alone again, beside the master as the load left it
+rk_hold 1 memafter
+sleep 1
+guards=$(awk '/^OK/{print $3}' "$RAW/hold-memafter.out")
+mem_row rocker_guard_after_load 1 "guard alone, master after the load" $guards
+smaps_dump $guards "$RAW/smaps/guard_after_load.tsv"
+rk_release "$RAW/hold-memafter.out" >/dev/null
+
 # ---------------------------------------------------------------- 3. start latency
 say "3. start latency: $RUNS runs per row in $ROUNDS interleaved rounds"
 printf 'name\tgroup\tlabel\tcommand\n' >"$RAW/lat_index.tsv"
 declare -A FAILED=()
-ROCKER_REQ="--exec-dir $EXEC --overlay /var --uid $UIDN --gid $UIDN"
 def() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RAW/lat_index.tsv"; BENCHES+=("$1"); }
+# bwrap doing what rocker's default does, as far as bwrap can: every namespace
+# (--unshare-all: user, ipc, pid, net, uts, cgroup), a hostname, a new /dev
+# (tmpfs, host nodes bound, devpts), /proc, a tmpfs on /tmp; the root is the
+# busybox tree read-only (rocker: the package read-only at the exec dir plus
+# an overlay on /var)
+BWRAP_ARGS="--unshare-all --hostname rg-000000000000 --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp"
+BWRAP_ARGS_TXT="bwrap --unshare-all --hostname rg-000000000000 --ro-bind \$R / --proc /proc --dev /dev --tmpfs /tmp"
 BENCHES=()
+# The floor does the same kernel work as the rocker row next to it (bench/floor.c
+# takes rkbench's --share/--net): rocker's default isolation unless said.
 for c in lz4 gzip xz; do
     def "floor-cold-$c" floor "floor, cold, $c" "floor --cold bb-$c.sqfs --copy-dir \$T/copies --data \$T/data/floor --overlay /var"
     def "rocker-cold-$c" rocker "rocker, cold, $c" "rkbench start --cold bb-$c.sqfs --copy-dir \$T/copies $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
 done
 def floor-warm floor "floor, warm (bind of a mounted squashfs)" "floor --warm bb-lz4.sqfs --data \$T/data/floor --overlay /var"
-for c in lz4 gzip xz; do
+def rocker-warm-lz4 rocker "rocker, warm, lz4" "rkbench start --pkg bb-lz4.sqfs --holder $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+def floor-warm-netnone floor "floor, warm, --net none" "floor --warm bb-lz4.sqfs --net none --data \$T/data/floor --overlay /var"
+def rocker-warm-netnone rocker "rocker, warm, lz4, --net none" "rkbench start --pkg bb-lz4.sqfs --holder --net none $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+def floor-warm-seed floor "floor, warm, --share all (mount + PID ns)" "floor --warm bb-lz4.sqfs --share all --data \$T/data/floor --overlay /var"
+def rocker-warm-seed rocker "rocker, warm, lz4, --share all" "rkbench start --pkg bb-lz4.sqfs --holder --share all $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+for c in gzip xz; do
     def "rocker-warm-$c" rocker "rocker, warm, $c" "rkbench start --pkg bb-$c.sqfs --holder $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
 done
 def rocker-cli rocker "rocker CLI (rocker run), warm, lz4" "rocker run --pkg bb-lz4.sqfs --exec-dir $EXEC --data-dir \$T/data/cli{i} --overlay /var --uid $UIDN --gid $UIDN -- $EXEC/bin/true"
+def rocker-cli-netnone rocker "rocker CLI, warm, lz4, --net none" "rocker run --net none --pkg bb-lz4.sqfs --exec-dir $EXEC --data-dir \$T/data/cli{i} --overlay /var --uid $UIDN --gid $UIDN -- $EXEC/bin/true"
 def true peer "plain fork+exec" "\$R/bin/true"
 def unshare peer "unshare mnt+pid" "unshare -m -p -f --mount-proc \$R/bin/true"
-def bwrap peer "bwrap" "bwrap --unshare-all --ro-bind \$R / --proc /proc --dev /dev /bin/true"
-def bwrap-sharenet peer "bwrap without netns" "bwrap --unshare-all --share-net --ro-bind \$R / --proc /proc --dev /dev /bin/true"
+def unshare-all peer "unshare, rocker's namespaces + net" "unshare -U -m -u -i -n -p -f --mount-proc \$R/bin/true"
+def bwrap peer "bwrap --unshare-all, --share-net" "$BWRAP_ARGS_TXT --share-net /bin/true"
+def bwrap-netnone peer "bwrap --unshare-all" "$BWRAP_ARGS_TXT /bin/true"
 def crun peer "crun" "crun run -b \$W/bundle rkbench-crun"
 def crun-nocg peer "crun, no cgroups" "crun --cgroup-manager=disabled run -b \$W/bundle rkbench-crun2"
 def runc peer "runc" "runc run -b \$W/bundle rkbench-runc"
@@ -353,22 +504,29 @@ run_bench() { # name n
     floor-cold-*) c=${name#floor-cold-}
         "$FLOOR" --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" --data "$DATA/floor" --overlay /var \
             --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" ;;
-    floor-warm)
-        "$FLOOR" --warm "$IMG/bb-lz4.sqfs" --data "$DATA/floor" --overlay /var \
+    floor-warm | floor-warm-netnone | floor-warm-seed)
+        case $name in *-netnone) c="--net none" ;; *-seed) c="--share all" ;; *) c= ;; esac
+        "$FLOOR" --warm "$IMG/bb-lz4.sqfs" --data "$DATA/floor" --overlay /var $c \
             --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" ;;
     rocker-cold-*) c=${name#rocker-cold-}
         "$RKBENCH" start --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" $ROCKER_REQ --data-base "$DATA/rk" \
             --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
+    rocker-warm-netnone | rocker-warm-seed)
+        case $name in *-netnone) c="--net none" ;; *) c="--share all" ;; esac
+        "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder $c $ROCKER_REQ --data-base "$DATA/rk" \
+            --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
     rocker-warm-*) c=${name#rocker-warm-}
         "$RKBENCH" start --pkg "$IMG/bb-$c.sqfs" --holder $ROCKER_REQ --data-base "$DATA/rk" \
             --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
-    rocker-cli) # warm, as rocker-warm-*: another sandbox of the package runs meanwhile
+    rocker-cli | rocker-cli-netnone) # warm, as rocker-warm-*: another sandbox of the package runs meanwhile
+        case $name in *-netnone) c="--net none" ;; *) c= ;; esac
         mkdir -p "$DATA/clihold"
         "$RKBENCH" hold --pkg "$IMG/bb-lz4.sqfs" --n 1 $ROCKER_REQ --data-base "$DATA/clihold" \
             -- "$EXEC/bin/sleep" 100000 >"$RAW/hold-cli.out" &
         local hp=$!
+        OWN_PIDS+=("$hp")
         wait_for 30 sh -c "grep -q '^DONE' '$RAW/hold-cli.out' || ! kill -0 $hp 2>/dev/null"
-        "$RKBENCH" exec --runs "$n" --warmup 1 --settle-ms 5 --out "$out" -- "$BIN/rocker" run --pkg "$IMG/bb-lz4.sqfs" \
+        "$RKBENCH" exec --runs "$n" --warmup 1 --settle-ms 5 --out "$out" -- "$BIN/rocker" run $c --pkg "$IMG/bb-lz4.sqfs" \
             --exec-dir "$EXEC" --data-dir "$DATA/cli{i}" --overlay /var --uid $UIDN --gid $UIDN -- "$EXEC/bin/true"
         c=$?
         kill -TERM "$hp" 2>/dev/null
@@ -376,8 +534,9 @@ run_bench() { # name n
         return $c ;;
     true) hf "$name" "$n" "$ROOTFS/bin/true" ;;
     unshare) hf "$name" "$n" "unshare -m -p -f --mount-proc $ROOTFS/bin/true" ;;
-    bwrap) hf "$name" "$n" "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev /bin/true" ;;
-    bwrap-sharenet) hf "$name" "$n" "bwrap --unshare-all --share-net --ro-bind $ROOTFS / --proc /proc --dev /dev /bin/true" ;;
+    unshare-all) hf "$name" "$n" "unshare -U -m -u -i -n -p -f --mount-proc $ROOTFS/bin/true" ;;
+    bwrap) hf "$name" "$n" "bwrap $BWRAP_ARGS --share-net /bin/true" ;;
+    bwrap-netnone) hf "$name" "$n" "bwrap $BWRAP_ARGS /bin/true" ;;
     crun) hf "$name" "$n" "crun run -b $W/bundle rkbench-crun" "sh -c 'crun delete -f rkbench-crun >/dev/null 2>&1; true'" ;;
     crun-nocg) hf "$name" "$n" "crun --cgroup-manager=disabled run -b $W/bundle rkbench-crun2" \
         "sh -c 'crun delete -f rkbench-crun2 >/dev/null 2>&1; true'" ;;
@@ -407,46 +566,13 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 done
 for b in "${!FAILED[@]}"; do meta "failed_$b" 1; done
 
-# ---------------------------------------------------------------- 4. memory
-say "4. memory: per-sandbox overhead with 1 and 20 sandboxes running sleep"
-HOLD_PID=
-rk_hold() { # n tag: n rocker sandboxes running sleep
-    mkdir -p "$DATA/$2"
-    "$RKBENCH" hold --pkg "$IMG/bb-lz4.sqfs" --n "$1" $ROCKER_REQ --data-base "$DATA/$2" \
-        -- "$EXEC/bin/sleep" 100000 >"$RAW/hold-$2.out" 2>>"$LOG" &
-    HOLD_PID=$!
-    OWN_PIDS+=("$HOLD_PID")
-    wait_for 300 sh -c "grep -q '^DONE' '$RAW/hold-$2.out' || ! kill -0 $HOLD_PID 2>/dev/null"
-    grep -q '^DONE' "$RAW/hold-$2.out" || { echo "bench: rkbench hold failed (see $RAW/hold-$2.out, $LOG)" >&2; exit 1; }
-}
-rk_release() { # prints the teardown time (SIGTERM to the holder .. every guard gone), ms
-    local t0 g
-    t0=$(date +%s%N)
-    kill -TERM "$HOLD_PID"
-    wait "$HOLD_PID" 2>/dev/null || true
-    for g in $(awk '/^OK/{print $3}' "$1"); do
-        wait_for 30 sh -c "! kill -0 $g 2>/dev/null" || true
-    done
-    echo $((($(date +%s%N) - t0) / 1000000))
-}
-for n in 1 20; do
-    mem_row "rocker_master_pre_$n" 1 "rocker-master before" "$MASTER_PID"
-    rk_hold "$n" "mem$n"
-    sleep 1
-    guards=$(awk '/^OK/{print $3}' "$RAW/hold-mem$n.out")
-    apps=$(awk '/^OK/{print $4}' "$RAW/hold-mem$n.out")
-    mem_row "rocker_guard_$n" "$n" "guard (sandbox PID 1)" $guards
-    mem_row "rocker_app_$n" "$n" "sleep" $apps
-    mem_row "rocker_master_$n" 1 "rocker-master" "$MASTER_PID"
-    printf 'rocker_loops_%s\t%s\n' "$n" "$(losetup -j "$IMG/bb-lz4.sqfs" | wc -l)" >>"$RAW/scale.tsv"
-    rk_release "$RAW/hold-mem$n.out" >/dev/null
-done
-
+# ---------------------------------------------------------------- 4. peers' memory
+say "4. peers' memory: per-sandbox overhead with 1 and 20 sandboxes running sleep"
 BW_OUTER=()
 for n in 1 20; do
     BW_OUTER=()
     for ((i = 0; i < n; i++)); do
-        bwrap --unshare-all --ro-bind "$ROOTFS" / --proc /proc --dev /dev /bin/sleep 100000 &
+        bwrap $BWRAP_ARGS /bin/sleep 100000 &
         BW_OUTER+=($!)
         OWN_PIDS+=($!)
     done
@@ -483,34 +609,8 @@ if [ "$NO_DOCKER" != 1 ]; then
     dk rm -f "$id" >/dev/null
 fi
 
-# ---------------------------------------------------------------- 5. scale
-say "5. scale: $SCALE concurrent sandboxes"
-a0=$(memavail)
-k0=$(kmem)
-t0=$(date +%s%N)
-rk_hold "$SCALE" scale
-t1=$(date +%s%N)
-sleep 1
-ok=$(awk '/^DONE/{sub("ok=","",$2); print $2}' "$RAW/hold-scale.out")
-fails=$(awk '/^DONE/{sub("fail=","",$3); print $3}' "$RAW/hold-scale.out")
-firstfail=$(grep -m1 '^FAIL' "$RAW/hold-scale.out" | cut -d' ' -f2- || true)
-guards=$(awk '/^OK/{print $3}' "$RAW/hold-scale.out")
-apps=$(awk '/^OK/{print $4}' "$RAW/hold-scale.out")
-{
-    printf 'rocker_asked\t%s\n' "$SCALE"
-    printf 'rocker_ok\t%s\n' "$ok"
-    printf 'rocker_fail\t%s\n' "$fails"
-    printf 'rocker_first_fail\t%s\n' "$firstfail"
-    printf 'rocker_start_ms\t%s\n' "$(((t1 - t0) / 1000000))"
-    printf 'rocker_guards_kib\t%s\n' "$(kib $guards | tr ' ' ',')"
-    printf 'rocker_apps_kib\t%s\n' "$(kib $apps | tr ' ' ',')"
-    printf 'rocker_master_kib\t%s\n' "$(kib "$MASTER_PID" | tr ' ' ',')"
-    printf 'rocker_memavail_drop_kib\t%s\n' "$((a0 - $(memavail)))"
-    printf 'rocker_kmem_growth_kib\t%s\n' "$(($(kmem) - k0))"
-    printf 'rocker_loops\t%s\n' "$(losetup -j "$IMG/bb-lz4.sqfs" | wc -l)"
-    printf 'rocker_stop_ms\t%s\n' "$(rk_release "$RAW/hold-scale.out")"
-} >>"$RAW/scale.tsv"
-
+# ---------------------------------------------------------------- 5. scale (docker; rocker's is in 2b)
+say "5. scale: $SCALE concurrent docker containers"
 if [ "$NO_DOCKER" != 1 ]; then
     DEADLINE=${BENCH_DOCKER_SCALE_S:-240}
     a0=$(memavail)

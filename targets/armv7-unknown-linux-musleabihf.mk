@@ -1,5 +1,5 @@
 # rocker C toolchain for armv7-unknown-linux-musleabihf (GNU make fragment; see targets/README.md).
-# Installed by scripts/setup.sh. musl-dev:armhf (multiarch). gcc defaults to Thumb-2, armv7-a, VFPv3-D16, hard float: same as Rust.
+# Installed by scripts/setup.sh. musl-dev:armhf (multiarch). gcc defaults to Thumb-2, armv7-a, VFPv3-D16, hard float; Rust is built Thumb-2 too (.cargo/config.toml, targets/README.md).
 TARGET_CC         := arm-linux-gnueabihf-gcc -specs /usr/lib/arm-linux-musleabihf/musl-gcc.specs
 TARGET_CFLAGS     := -Os -static -ffunction-sections -fdata-sections
 TARGET_LDFLAGS    := -static -Wl,--gc-sections -s

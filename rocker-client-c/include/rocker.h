@@ -445,7 +445,11 @@ typedef struct {
  * seccomp: ROCKER_SECCOMP_DEFAULT (Docker's default denials), _UNCONFINED, or
  *   _PROFILE: seccomp_syscalls (NULL-terminated names) get seccomp_action,
  *   every other call seccomp_default (ROCKER_SECCOMP_ACT_*), errno
- *   seccomp_errno for _ERRNO (0: EPERM)
+ *   seccomp_errno for _ERRNO (0: EPERM).  The filter is the App's last step
+ *   before app() runs: an allow list must name what app() and the program it
+ *   execs need (execve, exit_group, brk, mmap, ...).  A name that is no
+ *   syscall of the master's arch: ROCKER_ERR_seccomp_invalid, EINVAL, index =
+ *   its position
  * root: ROCKER_ROOT_HOST (the package at the exec dir over the host's tree)
  *   or ROCKER_ROOT_PKG (the package is the whole root: app_exec_dir NULL, no
  *   app_overlay_dirs; writes go to an overlay whose upper dir is

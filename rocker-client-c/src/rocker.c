@@ -126,7 +126,8 @@ static const char usage_text[] =
     "  rocker run --pkg FILE --exec-dir DIR --data-dir DIR [--overlay DIR]...\n"
     "             [--uid N] [--gid N] [--app-id N] [--tty] [--detach]\n"
     "             [--hostname NAME] [--share WHAT] [--device PATH[:ro]]\n"
-    "             [--tmp-size SIZE] [--net MODE] [LIMITS] -- PROGRAM [ARGS...]\n"
+    "             [--tmp-size SIZE] [--net MODE] [LIMITS] [--seccomp MODE]\n"
+    "             [--seccomp-allow|-deny NAME,...] -- PROGRAM [ARGS...]\n"
     "      Run PROGRAM in a new sandbox: FILE (squashfs) mounted read-only at\n"
     "      the exec dir, an overlay on each --overlay top-level dir (max 16)\n"
     "      with writes under the data dir, as uid/gid N (default 65534).\n"
@@ -146,6 +147,10 @@ static const char usage_text[] =
     "            host (default): the host's network; none: only lo;\n"
     "            bridge: a veth on bridge NAME (created if missing),\n"
     "            the address allocated unless given\n"
+    "      Seccomp (default: Docker's default denials, EPERM):\n"
+    "        --seccomp default|unconfined\n"
+    "        --seccomp-allow NAME,...  only these calls (others EPERM)\n"
+    "        --seccomp-deny NAME,...   these calls EPERM (others allowed)\n"
     "      With no --overlay, every top-level dir but /proc /sys /dev /run\n"
     "      (and the private /tmp) gets one.\n"
     "  rocker run --rootfs --pkg FILE --data-dir DIR [--read-only] [--no-pivot] ...\n"
@@ -489,6 +494,32 @@ static int parse_net(const char *s, RockerRequest *q, char *buf, size_t n)
     return buf[0] ? 0 : -1;
 }
 
+/* --seccomp-allow/--seccomp-deny: a profile of the names in `list` (split
+ * in place) added to names[] (*n so far, NULL-terminated, SC_MAX at most:
+ * the master's limit), with `act` for them and the other action for every
+ * other call; allow and deny do not mix.  0 or -1. */
+#define SC_MAX 255
+static int seccomp_list(char *list, unsigned act, RockerRequest *q, char **names, int *n)
+{
+    char *c;
+    if (q->seccomp_syscalls && q->seccomp_action != act)
+        return -1;
+    q->seccomp = ROCKER_SECCOMP_PROFILE;
+    q->seccomp_action = act;
+    q->seccomp_default = act == ROCKER_SECCOMP_ACT_ALLOW ? ROCKER_SECCOMP_ACT_ERRNO : ROCKER_SECCOMP_ACT_ALLOW;
+    q->seccomp_syscalls = names;
+    for (;;) {
+        if ((c = strchr(list, ',')))
+            *c = '\0';
+        if (!*list || *n == SC_MAX)
+            return -1;
+        names[(*n)++] = list;
+        if (!c)
+            return 0;
+        list = c + 1;
+    }
+}
+
 /* A step by its name ("mount_overlay"), or -1. */
 static long step_by_name(const char *s)
 {
@@ -644,7 +675,8 @@ static int cmd_run(int argc, char **argv)
     static char pkg_buf[ROCKER_PATH_MAX], data_buf[ROCKER_PATH_MAX];
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
-    int i, n_ov = 0, n_dev = 0, n_bind = 0, detach = 0, tty = 0, ptm = -1, status;
+    int i, n_ov = 0, n_dev = 0, n_bind = 0, detach = 0, tty = 0, ptm = -1, status, sc_mode = -1, n_sc = 0;
+    char *sc_names[SC_MAX + 1] = { NULL };
     static char netbuf[128];
     long v;
     const char *val;
@@ -709,6 +741,18 @@ static int cmd_run(int argc, char **argv)
         } else if ((val = optval(argv, argc, &i, "--ulimit"))) {
             if (parse_ulimit(val, &req))
                 return usage_error("bad limit (see rocker --help)", a);
+        } else if ((val = optval(argv, argc, &i, "--seccomp"))) {
+            if (!strcmp(val, "unconfined"))
+                sc_mode = ROCKER_SECCOMP_UNCONFINED;
+            else if (!strcmp(val, "default"))
+                sc_mode = ROCKER_SECCOMP_DEFAULT;
+            else
+                return usage_error("bad --seccomp (default or unconfined)", val);
+        } else if ((val = optval(argv, argc, &i, "--seccomp-allow")) ||
+                   (val = optval(argv, argc, &i, "--seccomp-deny"))) {
+            if (seccomp_list((char *)val, a[10] == 'a' ? ROCKER_SECCOMP_ACT_ALLOW : ROCKER_SECCOMP_ACT_ERRNO,
+                             &req, sc_names, &n_sc))
+                return usage_error("bad seccomp list (NAME[,NAME...]; allow and deny do not mix)", val);
         } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
             if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
                 return usage_error("bad --test-stall (a step name or number)", val);
@@ -786,6 +830,11 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run: PROGRAM is required", NULL);
     if (tty && detach)
         return usage_error("run: --tty and --detach do not go together", NULL);
+    if (sc_mode >= 0) {
+        if (req.seccomp_syscalls)
+            return usage_error("run: --seccomp and a seccomp list do not go together", NULL);
+        req.seccomp = (unsigned)sc_mode;
+    }
     if (make_data_dir(&req) < 0) {
         memset(&r, 0, sizeof r);
         r.err_no = ROCKER_ERR_param_invalid;

@@ -588,6 +588,10 @@ static void serve_recipe(int conn)
 }
 
 static unsigned want_stall;    /* S_EXPECT: the request's test_stall */
+/* S_EXPECT: the request's seccomp fields (names: NUL-separated, sized) */
+static unsigned want_sc, want_sc_def, want_sc_act;
+static const char *want_sc_names = "";
+static size_t want_sc_names_len;
 static const char *want_data_dir = "/tmp/app-data"; /* S_ERR */
 
 static void check_request(const struct rocker_req_run *m, ssize_t n, const int *fds, int nfds)
@@ -667,6 +671,12 @@ static void serve(int lfd, enum scenario sc)
                u.run.reply_max == ROCKER_REPLY_MAX && u.run.test_stall == want_stall,
                "RUN request: %ld bytes, %d fd, reply_max %u, test_stall %u (want %u)", (long)n, nfds,
                u.run.reply_max, u.run.test_stall, want_stall);
+        srv_ok(u.run.seccomp == want_sc && u.run.seccomp_default == want_sc_def &&
+               u.run.seccomp_action == want_sc_act && u.run.seccomp_errno == 0 &&
+               !memcmp(u.run.seccomp_names, want_sc_names, want_sc_names_len) &&
+               u.run.seccomp_names[want_sc_names_len] == '\0',
+               "RUN seccomp %u (want %u), default %u action %u, names '%.40s'", u.run.seccomp, want_sc,
+               u.run.seccomp_default, u.run.seccomp_action, u.run.seccomp_names);
     } else {
         srv_ok(n >= ROCKER_REQ_RUN_SIZE_VER1 && n == (ssize_t)u.run.hdr.size && nfds == 1 &&
                u.run.reply_max == ROCKER_REPLY_MAX,
@@ -2006,6 +2016,69 @@ static void test_cli_stall(const char *cli)
     }
 }
 
+static void test_cli_seccomp(const char *cli)
+{
+    static const struct {
+        const char *a, *b; unsigned sc, def, act; const char *names; size_t len;
+    } good[] = {
+        { "--seccomp=unconfined", NULL, ROCKER_SECCOMP_UNCONFINED, 0, 0, "", 0 },
+        { "--seccomp", "default", ROCKER_SECCOMP_DEFAULT, 0, 0, "", 0 },
+        { "--seccomp-deny", "mkdir", ROCKER_SECCOMP_PROFILE, ROCKER_SECCOMP_ACT_ALLOW, ROCKER_SECCOMP_ACT_ERRNO,
+          "mkdir", 6 },
+        { "--seccomp-allow=read,write,exit_group", "--seccomp-allow=execve", ROCKER_SECCOMP_PROFILE,
+          ROCKER_SECCOMP_ACT_ERRNO, ROCKER_SECCOMP_ACT_ALLOW, "read\0write\0exit_group\0execve", 30 },
+    };
+    static const char *const bad[][2] = {
+        { "--seccomp=strict", NULL }, { "--seccomp-allow=read,,write", NULL }, { "--seccomp-deny=", NULL },
+        { "--seccomp-allow=read", "--seccomp-deny=mkdir" }, { "--seccomp=default", "--seccomp-deny=mkdir" },
+        { "--seccomp-allow=read,", NULL },
+    };
+    char out[4096], err[4096], a[64], b[64];
+    char *extra[6];
+    unsigned i;
+    int rc, k;
+
+    spec_reset();
+    want_stall = 0;
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        k = 0;
+        snprintf(a, sizeof a, "%s", good[i].a); /* the CLI splits lists in place */
+        extra[k++] = a;
+        if (good[i].b) {
+            snprintf(b, sizeof b, "%s", good[i].b);
+            extra[k++] = b;
+        }
+        extra[k++] = (char *)"--";
+        extra[k++] = (char *)"/bin/true";
+        extra[k] = NULL;
+        want_sc = good[i].sc;
+        want_sc_def = good[i].def;
+        want_sc_act = good[i].act;
+        want_sc_names = good[i].names;
+        want_sc_names_len = good[i].len;
+        rc = cli_run(cli, S_EXPECT, data_path, extra, out, sizeof out, err, sizeof err);
+        ok(rc == 125, "cli run %s %s: sent as seccomp %u", good[i].a, good[i].b ? good[i].b : "", good[i].sc);
+    }
+    want_sc = want_sc_def = want_sc_act = 0;
+    want_sc_names = "";
+    want_sc_names_len = 0;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        k = 0;
+        snprintf(a, sizeof a, "%s", bad[i][0]);
+        extra[k++] = a;
+        if (bad[i][1]) {
+            snprintf(b, sizeof b, "%s", bad[i][1]);
+            extra[k++] = b;
+        }
+        extra[k++] = (char *)"--";
+        extra[k++] = (char *)"/bin/true";
+        extra[k] = NULL;
+        rc = cli_run(cli, (enum scenario)-1, data_path, extra, out, sizeof out, err, sizeof err);
+        ok(rc == 2 && (strstr(err, "seccomp") || strstr(err, "missing value")), "cli run %s %s: usage error, exit %d: %.70s",
+           bad[i][0], bad[i][1] ? bad[i][1] : "", rc, err);
+    }
+}
+
 static void test_cli(void)
 {
     const char *cli = getenv("ROCKER_CLI");
@@ -2078,6 +2151,7 @@ static void test_cli(void)
 
     test_cli_data_dir(cli);
     test_cli_stall(cli);
+    test_cli_seccomp(cli);
 
     if (can_app) {
         char *fg[] = { (char *)"--", (char *)"sh", (char *)"-c",

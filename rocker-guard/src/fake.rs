@@ -26,6 +26,8 @@ pub struct Fake {
     pub no_openat2: bool,
     /// A kernel before 5.8: LOOP_CONFIGURE is EINVAL.
     pub no_loop_configure: bool,
+    /// A kernel before 5.12: mount_setattr is ENOSYS.
+    pub no_mount_setattr: bool,
     /// Paths that openat/openat2 report missing (ENOENT) until mkdirat'ed.
     pub missing: BTreeSet<String>,
     /// Every mkdirat finds the dir there (EEXIST).
@@ -165,7 +167,14 @@ impl Fake {
 
 impl Sys for Fake {
     fn mount(&mut self, src: Option<CStr>, target: CStr, fstype: Option<CStr>, flags: syscalls::MountFlags, data: Option<CStr>) -> Result<()> {
-        self.tick(format!("mount({}, {:?}, {}, {}, {})", opt(&src), s(&target), opt(&fstype), mflags(flags), opt(&data)))
+        self.tick(format!("mount({}, {:?}, {}, {}, {})", opt(&src), s(&target), opt(&fstype), mflags(flags), opt(&data)))?;
+        if self.missing.contains(&s(&target)) {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = ENOENT");
+            }
+            return Err(Errno::ENOENT);
+        }
+        Ok(())
     }
     fn openat2(&mut self, dir: Fd, path: CStr, flags: u32, resolve: u64) -> Result<Fd> {
         let mut r = Vec::new();
@@ -290,6 +299,28 @@ impl Sys for Fake {
     }
     fn unshare(&mut self, ns: syscalls::NsFlags) -> Result<()> {
         self.tick(format!("unshare({:#x})", ns.bits()))
+    }
+    fn mount_setattr(&mut self, path: CStr, flags: u32, attr_set: u64) -> Result<()> {
+        self.tick(format!("mount_setattr({:?}, {flags:#x}, {attr_set:#x})", s(&path)))?;
+        if self.no_mount_setattr {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = ENOSYS");
+            }
+            return Err(Errno::ENOSYS);
+        }
+        Ok(())
+    }
+    fn write_file(&mut self, dir: Fd, path: CStr, data: &[u8]) -> Result<()> {
+        assert!(self.open.contains(&dir), "write_file in fd {dir}, which is not open");
+        self.tick(format!("write_file({dir}, {:?}, {:?})", s(&path), String::from_utf8_lossy(data)))?;
+        let name = self.full(dir, &s(&path));
+        if self.missing.contains(&name) {
+            if let Some(l) = self.calls.last_mut() {
+                l.push_str(" = ENOENT");
+            }
+            return Err(Errno::ENOENT);
+        }
+        Ok(())
     }
     fn set_dumpable(&mut self, on: bool) -> Result<()> {
         self.tick(format!("prctl(PR_SET_DUMPABLE, {})", on as u8))

@@ -86,11 +86,16 @@ pub enum Step {
     /// The spec's filesystem mounts (an OCI config's tmpfs and cgroup2),
     /// nosuid and nodev.
     MountFs,
-    /// Root mode: the spec's masked and read-only paths.
+    /// The spec's masked and read-only paths (Docker's defaults from a RUN
+    /// request, an OCI config's lists), after /proc, /dev and /sys; the
+    /// still writable `/proc/sys` is kept open for [`Step::UsernsLimits`].
     MaskPaths,
     /// A read-only root used in place ([`SandboxSpec::tree_in_place`]):
     /// `/` remounted read-only, last.
     RootReadOnly,
+    /// No nested namespaces: the sandbox's user namespace's
+    /// `max_*_namespaces` set to 0 (see [`NS_LIMITS`]).
+    UsernsLimits,
 }
 
 impl Step {
@@ -118,12 +123,13 @@ impl Step {
             Step::RootLayer => step::MKDIR_LAYER,
             Step::PivotRoot => step::PIVOT_ROOT,
             Step::MountSys => step::MOUNT_SYS,
+            Step::UsernsLimits => step::USERNS_LIMITS,
         }
     }
 }
 
 /// Most steps a plan has.
-pub const MAX_STEPS: usize = 15 + 2 * OVERLAY_MAX;
+pub const MAX_STEPS: usize = 16 + 2 * OVERLAY_MAX;
 
 /// The plan.
 pub type Plan = Vec<Step, MAX_STEPS>;
@@ -132,7 +138,7 @@ pub type Plan = Vec<Step, MAX_STEPS>;
 pub fn plan(spec: &SandboxSpec) -> Plan {
     let mut p = Plan::new();
     let n = spec.overlays.len().min(OVERLAY_MAX) as u8;
-    // Capacity is MAX_STEPS >= 14 + 2 * n: every push fits.
+    // Capacity is MAX_STEPS >= 16 + 2 * n: every push fits.
     let _ = p.push(Step::SetDumpable);
     let _ = p.push(Step::MakePrivate);
     if !spec.binds.is_empty() {
@@ -169,10 +175,14 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
         let _ = p.push(Step::MountBinds);
     }
     let _ = p.push(Step::MountProc);
+    if !spec.masked.is_empty() || !spec.readonly.is_empty() {
+        let _ = p.push(Step::MaskPaths);
+    }
     // The OCI runtime's container stays in the host's user namespace
     // unless its config asks for one of its own.
     if spec.client != Client::Runtime {
         let _ = p.push(Step::UnshareUser);
+        let _ = p.push(Step::UsernsLimits);
     }
     p
 }
@@ -202,6 +212,7 @@ fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
         (!spec.masked.is_empty() || !spec.readonly.is_empty(), Step::MaskPaths),
         (spec.tree_in_place() && matches!(spec.root, Root::Dir { read_only: true, .. }), Step::RootReadOnly),
         (spec.client != Client::Runtime, Step::UnshareUser),
+        (spec.client != Client::Runtime, Step::UsernsLimits),
     ];
     for (on, s) in steps {
         if on {
@@ -288,6 +299,9 @@ struct Exec<'s, S: Sys> {
     /// The private /dev's nodes, once looked up.
     nodes: Vec<Node<'s>, MAX_NODES>,
     nodes_ready: bool,
+    /// `/proc/sys` on the writable /proc, opened before it is made
+    /// read-only, for [`Step::UsernsLimits`].
+    sysctl: Option<Fd>,
 }
 
 impl<S: Sys> Drop for Exec<'_, S> {
@@ -298,7 +312,7 @@ impl<S: Sys> Drop for Exec<'_, S> {
             }
             self.sys.close(fd);
         }
-        for fd in [self.data.take(), self.exec.take(), self.lower.take(), self.root.take()].into_iter().flatten() {
+        for fd in [self.data.take(), self.exec.take(), self.lower.take(), self.root.take(), self.sysctl.take()].into_iter().flatten() {
             self.sys.close(fd);
         }
         self.close_layers();
@@ -329,6 +343,7 @@ pub fn execute<S: Sys>(sys: &mut S, spec: &SandboxSpec, plan: &[Step], name: &[u
         bind_dirs: 0,
         nodes: Vec::new(),
         nodes_ready: false,
+        sysctl: None,
     };
     for &s in plan {
         x.sys.begin(s);
@@ -385,6 +400,7 @@ impl<'s, S: Sys> Exec<'s, S> {
                     .at(err::BUILD_ROCKER_FAILED, step::MOUNT_SYS)
             }
             Step::MountBinds => self.mount_binds(),
+            Step::UsernsLimits => self.userns_limits(),
         }
     }
 
@@ -915,4 +931,48 @@ fn loop_path(n: u32) -> Result<CPath<32>> {
     let mut p = CPath::<32>::new(b"/dev/loop")?;
     p.push_num(u64::from(n))?;
     Ok(p)
+}
+
+/// The sandbox user namespace's limits, relative to `/proc/sys`, set to 0.
+pub const NS_LIMITS: [CStr<'static>; 8] = [
+    c!("user/max_user_namespaces"),
+    c!("user/max_mnt_namespaces"),
+    c!("user/max_pid_namespaces"),
+    c!("user/max_net_namespaces"),
+    c!("user/max_ipc_namespaces"),
+    c!("user/max_uts_namespaces"),
+    c!("user/max_cgroup_namespaces"),
+    c!("user/max_time_namespaces"),
+];
+
+/// ENOENT: the kernel has no such file (an older one, or a config without
+/// it): nothing to hide.
+fn skip_missing(r: Result<()>) -> Result<()> {
+    match r {
+        Err(Errno::ENOENT) => Ok(()),
+        r => r,
+    }
+}
+
+impl<S: Sys> Exec<'_, S> {
+    /// No nested namespaces: as root of its new user namespace, the guard
+    /// sets that namespace's `max_*_namespaces` to 0 (through `/proc/sys`
+    /// opened before it became read-only), so that no process of the
+    /// sandbox, seccomp-confined or not, can create a namespace of any
+    /// kind (ENOSPC). A limit the kernel does not have is skipped (4.9
+    /// added them, 5.6 the time one).
+    fn userns_limits(&mut self) -> core::result::Result<(), Fail> {
+        let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::USERNS_LIMITS);
+        let dir = match self.sysctl.take() {
+            Some(fd) => fd,
+            None => match self.sys.openat(AT_FDCWD, c!("/proc/sys"), DIR_PATH) {
+                Ok(fd) => fd,
+                Err(Errno::ENOENT) => return Ok(()),
+                Err(e) => return Err(f(e)),
+            },
+        };
+        let r = NS_LIMITS.iter().try_for_each(|&p| skip_missing(self.sys.write_file(dir, p, b"0")));
+        self.sys.close(dir);
+        r.map_err(f)
+    }
 }

@@ -69,6 +69,10 @@ pub trait Sys {
     fn loop_clr_fd(&mut self, dev: Fd) -> Result<()>;
     /// unshare(2) of namespaces.
     fn unshare(&mut self, ns: NsFlags) -> Result<()>;
+    /// mount_setattr(2) of `path` setting `attr_set` (5.12+; ENOSYS before).
+    fn mount_setattr(&mut self, path: CStr, flags: u32, attr_set: u64) -> Result<()>;
+    /// openat(dir, path, O_WRONLY), one write(2) of `data`, close.
+    fn write_file(&mut self, dir: Fd, path: CStr, data: &[u8]) -> Result<()>;
     /// PR_SET_DUMPABLE.
     fn set_dumpable(&mut self, on: bool) -> Result<()>;
     /// fchdir(2).
@@ -187,6 +191,18 @@ impl Sys for Kernel {
     #[inline]
     fn unshare(&mut self, ns: NsFlags) -> Result<()> {
         unshare(ns)
+    }
+    #[inline]
+    fn mount_setattr(&mut self, path: CStr, flags: u32, attr_set: u64) -> Result<()> {
+        mount_setattr(AT_FDCWD, path, flags, attr_set)
+    }
+    fn write_file(&mut self, dir: Fd, path: CStr, data: &[u8]) -> Result<()> {
+        let fd = openat(dir, path, g::O_WRONLY | g::O_CLOEXEC, 0)?;
+        match write(fd.raw(), data) {
+            Ok(n) if n == data.len() => Ok(()),
+            Ok(_) => Err(Errno::EIO),
+            Err(e) => Err(e),
+        }
     }
     #[inline]
     fn set_dumpable(&mut self, on: bool) -> Result<()> {

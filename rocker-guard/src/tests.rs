@@ -48,7 +48,7 @@ fn plan_of_the_seed_configuration() {
     let mut want = vec![Step::SetDumpable, Step::MakePrivate, Step::OpenDataDir];
     want.extend((0..5).map(Step::MakeLayer));
     want.extend((0..5).map(Step::MountOverlay));
-    want.extend([Step::AttachLoop, Step::OpenExecDir, Step::MountSquashfs, Step::MountProc, Step::UnshareUser]);
+    want.extend([Step::AttachLoop, Step::OpenExecDir, Step::MountSquashfs, Step::MountProc, Step::MaskPaths, Step::UnshareUser, Step::UsernsLimits]);
     assert_eq!(&p[..], &want[..]);
 }
 
@@ -93,7 +93,8 @@ fn exact_calls_with_one_overlay() {
         "mount(\"proc\", \"/proc\", \"proc\", NOSUID|NODEV|NOEXEC, none)",
         "unshare(0x10000000)",
     ];
-    assert_eq!(lines(&f), want);
+    // (MaskPaths and UsernsLimits: `masked_paths_and_userns_limits`.)
+    assert_eq!(without_steps(&f, &[Step::MaskPaths, Step::UsernsLimits]), want);
     assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
 }
 
@@ -110,8 +111,11 @@ fn isolation_steps_hostname_private_dev_and_tmp() {
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let p = plan(&spec);
-    let tail = &p[p.len() - 5..];
-    assert_eq!(tail, [Step::MountSquashfs, Step::SetHostname, Step::MountDev, Step::MountProc, Step::UnshareUser]);
+    let tail = &p[p.len() - 7..];
+    assert_eq!(
+        tail,
+        [Step::MountSquashfs, Step::SetHostname, Step::MountDev, Step::MountProc, Step::MaskPaths, Step::UnshareUser, Step::UsernsLimits]
+    );
     // The private /tmp comes before the package (an exec dir may be below it).
     let at = |s: Step| p.iter().position(|&x| x == s).unwrap();
     assert!(at(Step::MountOverlay(0)) < at(Step::MountTmp) && at(Step::MountTmp) < at(Step::AttachLoop));
@@ -214,7 +218,8 @@ fn isolation_steps_hostname_private_dev_and_tmp() {
     let spec = SandboxSpec::from_run(&r).unwrap();
     let mut f = Fake::new();
     execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
-    let l = lines(&f);
+    let mut l = lines(&f);
+    l.truncate(l.iter().position(|c| c.starts_with("mount(\"proc\"")).unwrap()); // /dev's part
     let count = |p: &str| l.iter().filter(|c| c.contains(p)).count();
     assert_eq!(count("openat2(AT_FDCWD, \"/dev/null\""), 1);
     assert_eq!(count("openat2(AT_FDCWD, \"/dev/ttyUSB0\""), 1);
@@ -238,7 +243,10 @@ fn seed_configuration_order_and_no_leak() {
     assert!(last_layer_open < first_overlay, "every layer is opened before the first overlay mount");
     assert!(last_overlay < squash, "the package goes on after the overlays");
     assert_eq!(l.iter().filter(|c| c.starts_with("mount(\"overlay\"")).count(), 5);
-    assert!(l.iter().filter(|c| c.starts_with("mount(")).all(|c| c.contains("NOSUID|NODEV") || c.contains("REC|PRIVATE")));
+    // (A bind takes its source's flags; read-only binds get nosuid, nodev
+    // and noexec with their remount or mount_setattr.)
+    let bind = |c: &str| c.contains(", none, BIND, none)") || c.contains(", none, REC|BIND, none)");
+    assert!(l.iter().filter(|c| c.starts_with("mount(")).all(|c| c.contains("NOSUID|NODEV") || c.contains("REC|PRIVATE") || bind(c)));
     // With the isolation steps too: every mount is nosuid, and nodev but
     // the private /dev (where only the guard makes nodes) and devpts.
     let mut r1 = req(&SEED);
@@ -250,10 +258,11 @@ fn seed_configuration_order_and_no_leak() {
     execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
     for c in lines(&f).iter().filter(|c| c.starts_with("mount(")) {
         let dev = c.contains("mode=755,size=64k") || c.contains("devpts");
-        let ok = c.contains("REC|PRIVATE") || (c.contains("NOSUID") && (c.contains("NODEV") || dev));
+        let ok = c.contains("REC|PRIVATE") || (c.contains("NOSUID") && (c.contains("NODEV") || dev)) || bind(c);
         assert!(ok, "{c}");
     }
-    assert_eq!(l.last().unwrap(), "unshare(0x10000000)");
+    assert!(l.iter().rposition(|c| c == "unshare(0x10000000)").unwrap() < l.iter().position(|c| c.starts_with("write_file")).unwrap());
+    assert!(l.last().unwrap().starts_with("close("), "the /proc/sys fd last");
     assert_eq!(l.first().unwrap(), "prctl(PR_SET_DUMPABLE, 0)");
     assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
 }
@@ -399,6 +408,109 @@ fn test_stall_stops_after_the_named_step() {
     assert!(l[st - 1].starts_with("close(100)") && l[st - 4].starts_with("mount(\"overlay\""), "{:#?}", l);
 }
 
+/// The calls from `/proc`'s mount to the end, in the one-overlay setup.
+fn tail_after_proc(f: &Fake) -> Vec<String> {
+    let l = lines(f);
+    let at = l.iter().position(|c| c.starts_with("mount(\"proc\"")).unwrap();
+    l[at + 1..].to_vec()
+}
+
+#[test]
+fn masked_paths_and_userns_limits() {
+    let b = body(&req(&[b"/var"]));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    assert_eq!((spec.masked, spec.readonly), (&rocker_spec::MASKED[..], &rocker_spec::READONLY[..]));
+    let run = |configure: &dyn Fn(&mut Fake)| {
+        let mut f = Fake::new();
+        // The masked files are files (the fake's default is a dir).
+        f.files.extend(["/proc/kcore", "/proc/keys", "/proc/sysrq-trigger"].map(String::from));
+        configure(&mut f);
+        execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap();
+        assert!(f.open.is_empty(), "fds left open: {:?}", f.open);
+        tail_after_proc(&f)
+    };
+    let l = run(&|_| {});
+    let pos = |p: &str| l.iter().position(|c| c.starts_with(p)).unwrap_or_else(|| panic!("no {p} in {l:#?}"));
+    // /proc/sys opened first, while it is writable; /dev/null next.
+    assert_eq!(l[0], "openat(AT_FDCWD, \"/proc/sys\", PATH|DIRECTORY|NOFOLLOW) = 108");
+    assert_eq!(l[1], "openat2(AT_FDCWD, \"/dev/null\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 109");
+    // Every masked path opened with no symlink on its path; a file gets
+    // /dev/null bound on it, a dir an empty read-only tmpfs.
+    for p in rocker_spec::MASKED {
+        let p = std::str::from_utf8(p).unwrap();
+        let i = pos(&format!("openat2(AT_FDCWD, \"{p}\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = "));
+        let fd = l[i].rsplit(' ').next().unwrap();
+        assert_eq!(l[i + 1], format!("fstat({fd})"));
+        let file = ["/proc/kcore", "/proc/keys", "/proc/sysrq-trigger"].contains(&p);
+        let want = if file {
+            format!("mount(\"/proc/self/fd/109\", \"/proc/self/fd/{fd}\", none, BIND, none)")
+        } else {
+            format!("mount(\"tmpfs\", \"/proc/self/fd/{fd}\", \"tmpfs\", RDONLY|NOSUID|NODEV|NOEXEC, \"size=0,mode=555\")")
+        };
+        assert_eq!(l[i + 2], want, "{p}");
+        assert_eq!(l[i + 3], format!("close({fd})"));
+    }
+    // Read-only, with the submounts (/sys's cgroups): bound on itself, then
+    // mount_setattr(AT_RECURSIVE, RDONLY|NOSUID|NODEV) on the new bind.
+    for p in rocker_spec::READONLY {
+        let p = std::str::from_utf8(p).unwrap();
+        let i = pos(&format!("openat2(AT_FDCWD, \"{p}\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = "));
+        let fd: i32 = l[i].rsplit(' ').next().unwrap().parse().unwrap();
+        assert_eq!(l[i + 2], format!("mount(\"/proc/self/fd/{fd}\", \"/proc/self/fd/{fd}\", none, REC|BIND, none)"));
+        assert_eq!(l[i + 4], format!("mount_setattr(\"/proc/self/fd/{}\", 0x8000, 0x7)", fd + 1), "{p}");
+    }
+    // The masks before the read-only /sys; all of it before the user
+    // namespace; the limits after it, through fd 108, which goes last.
+    assert!(pos("mount(\"tmpfs\", \"/proc/self/fd/122\"") < pos("openat2(AT_FDCWD, \"/sys\", "));
+    let u = pos("unshare(0x10000000)");
+    assert!(!l[..u].iter().any(|c| c.starts_with("write_file")));
+    let limits: Vec<String> = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"]
+        .iter()
+        .map(|n| format!("write_file(108, \"user/max_{n}_namespaces\", \"0\")"))
+        .chain(["close(108)".to_string()])
+        .collect();
+    assert_eq!(&l[u + 1..], &limits[..]);
+    // Before 5.12: a remount of the top of each tree instead.
+    let l = run(&|f| f.no_mount_setattr = true);
+    let remounts: Vec<&String> = l.iter().filter(|c| c.contains("REMOUNT")).collect();
+    assert_eq!(remounts.len(), rocker_spec::READONLY.len());
+    assert!(remounts.iter().all(|c| c.ends_with(", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)")), "{remounts:#?}");
+    assert!(l.iter().filter(|c| c.starts_with("mount_setattr(")).all(|c| c.ends_with(" = ENOSYS")));
+    // What a kernel does not have is skipped: a masked file, a masked dir,
+    // a read-only tree, a limit (no time namespaces before 5.6).
+    let l = run(&|f| {
+        f.missing.extend(["/proc/timer_stats", "/proc/asound", "/proc/bus", "/proc/sys/user/max_time_namespaces"].map(String::from))
+    });
+    for c in ["\"/proc/timer_stats\", PATH", "\"/proc/asound\", PATH", "\"/proc/bus\", PATH", "max_time_namespaces"] {
+        let m: Vec<&String> = l.iter().filter(|l| l.contains(c)).collect();
+        assert!(m.len() == 1 && m[0].ends_with(" = ENOENT"), "{c}: {m:?}");
+    }
+    assert_eq!(l.last().unwrap(), "close(108)");
+    // No sysctl at all: nothing to make read-only there, no limit to write.
+    let l = run(&|f| f.missing.extend(["/proc/sys", "/proc/sys/"].map(String::from)));
+    assert_eq!(l[0], "openat(AT_FDCWD, \"/proc/sys\", PATH|DIRECTORY|NOFOLLOW) = ENOENT");
+    assert!(!l.iter().any(|c| c.starts_with("write_file")));
+    assert_eq!(l.last().unwrap(), "openat(AT_FDCWD, \"/proc/sys\", PATH|DIRECTORY|NOFOLLOW) = ENOENT");
+    // A failure is the step's: /dev/null missing is an error, not a skip.
+    let mut f = Fake::new();
+    f.missing.insert("/dev/null".into());
+    let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap_err();
+    assert_eq!((e.code(), e.errno(), e.step()), (err::BUILD_ROCKER_FAILED, Errno::ENOENT, step::MASK_PATHS));
+    assert!(f.open.is_empty(), "the /proc/sys fd is released: {:?}", f.open);
+    // Nothing to mask (an OCI config without lists): no step; the limits
+    // open /proc/sys themselves.
+    let mut bare = spec;
+    bare.masked = &[];
+    bare.readonly = &[];
+    assert!(!plan(&bare).contains(&Step::MaskPaths));
+    let mut f = Fake::new();
+    execute(&mut f, &bare, &plan(&bare), b"rg-test", PKG, None).unwrap();
+    let l = tail_after_proc(&f);
+    assert_eq!((l[0].as_str(), l[1].as_str()), ("unshare(0x10000000)", "openat(AT_FDCWD, \"/proc/sys\", PATH|DIRECTORY|NOFOLLOW) = 108"));
+    assert!(f.open.is_empty());
+}
+
 /// The step a failing call must report.
 fn expected_step(s: Step, line: &str) -> u16 {
     match s {
@@ -474,7 +586,8 @@ fn a_failure_at_every_call_releases_everything() {
         r.n_devices = 1;
         r.device_ro = 1;
     });
-    println!("failure injected at each of {n} + {m} + {o} + {p} + {q} calls");
+    let m2 = fail_everywhere(|f| f.no_mount_setattr = true, &[b"/var"], false);
+    println!("failure injected at each of {n} + {m} + {o} + {p} + {q} + {m2} calls");
     assert!(n > 60 && m > n && o > 20 && q > 60);
 }
 
@@ -516,7 +629,7 @@ fn root_mode_plans() {
         &plan(&spec)[..],
         [
             SetDumpable, MakePrivate, DevNodes, OpenDataDir, AttachLoop, StageRoot, MountSquashfs, RootLayer, MountRoot, SetHostname, MountTmp,
-            PivotRoot, MountProc, MountDev, MountSys, UnshareUser
+            PivotRoot, MountProc, MountDev, MountSys, MaskPaths, UnshareUser, UsernsLimits
         ]
     );
     // Read-only, the host's /tmp and UTS, binds: no data dir, no layer.
@@ -529,15 +642,36 @@ fn root_mode_plans() {
     let spec = root_spec(&r);
     assert_eq!(
         &plan(&spec)[..],
-        [SetDumpable, MakePrivate, OpenBinds, DevNodes, AttachLoop, StageRoot, MountSquashfs, MountRoot, MountBinds, PivotRoot, MountProc, MountDev, MountSys, UnshareUser]
+        [
+            SetDumpable, MakePrivate, OpenBinds, DevNodes, AttachLoop, StageRoot, MountSquashfs, MountRoot, MountBinds, PivotRoot, MountProc, MountDev, MountSys,
+            MaskPaths, UnshareUser, UsernsLimits
+        ]
     );
     // A host dir: no loop device, no squashfs.
     let mut spec = root_spec(&r);
     spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: false, no_pivot: false };
     assert_eq!(
         &plan(&spec)[..],
-        [SetDumpable, MakePrivate, OpenBinds, DevNodes, OpenDataDir, StageRoot, RootLayer, MountRoot, MountBinds, PivotRoot, MountProc, MountDev, MountSys, UnshareUser]
+        [
+            SetDumpable, MakePrivate, OpenBinds, DevNodes, OpenDataDir, StageRoot, RootLayer, MountRoot, MountBinds, PivotRoot, MountProc, MountDev, MountSys,
+            MaskPaths, UnshareUser, UsernsLimits
+        ]
     );
+}
+
+/// The calls (as `lines`) but those made in `steps`.
+fn without_steps(f: &Fake, steps: &[Step]) -> Vec<String> {
+    let names: Vec<String> = steps.iter().map(|s| format!("# {s:?}")).collect();
+    let mut skip = false;
+    let mut out = Vec::new();
+    for c in &f.calls {
+        if c.starts_with("# ") {
+            skip = names.contains(c);
+        } else if !skip {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 /// The calls but the private /dev's device nodes (lookups, mknod, links).
@@ -563,6 +697,14 @@ fn root_mode_exact_calls_with_an_overlay() {
     let mut r0 = root_req(0);
     r0.share = rocker_proto::SHARE_UTS;
     let (l, f) = run_root(&r0, |_| {});
+    // Masks and limits (their own test), here: inside the new root, after
+    // its /proc, /dev and /sys.
+    let sysfs = l.iter().position(|c| c.starts_with("mount(\"sysfs\"")).unwrap();
+    let kcore = l.iter().position(|c| c.contains("\"/proc/kcore\", PATH")).unwrap();
+    let unshare = l.iter().position(|c| c == "unshare(0x10000000)").unwrap();
+    assert!(sysfs < kcore && kcore < unshare && l.last().unwrap().starts_with("close("), "{l:#?}");
+    assert!(!l.iter().any(|c| c.starts_with("openat2(AT_FDCWD, \"/sys\", PATH|NOFOLLOW,")), "its sysfs is read-only already");
+    let l = without_steps(&f, &[Step::MaskPaths, Step::UsernsLimits]);
     // The host's device nodes: looked up first, while the host's /dev is there.
     assert!(l[2].starts_with("openat2(AT_FDCWD, \"/dev/null\"") && l[19] == "close(105)", "{l:#?}");
     let want = [
@@ -793,7 +935,7 @@ fn root_mode_binds_never_follow_a_symlink() {
     let r = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&r).unwrap();
     let p = plan(&spec);
-    assert_eq!((p[2], p[p.len() - 3]), (Step::OpenBinds, Step::MountBinds));
+    assert_eq!((p[2], p[p.len() - 5]), (Step::OpenBinds, Step::MountBinds));
     let mut f = Fake::new();
     f.missing.insert("/var/in".into());
     let e = execute(&mut f, &spec, &p, b"rg-test", PKG, None).unwrap_err();
@@ -851,6 +993,8 @@ fn runtime_rootfs_is_written_in_place_and_keeps_the_user_namespace() {
     spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: false, no_pivot: false };
     spec.data_dir = b"";
     spec.client = rocker_spec::Client::Runtime;
+    spec.masked = &[]; // its config's lists (none here), not a RUN's defaults
+    spec.readonly = &[];
     spec.private_dev = false;
     spec.ns = Ns::NEWNS.union(Ns::NEWPID);
     spec.tmp_kb = 0;
@@ -952,3 +1096,4 @@ fn root_mode_a_failure_at_every_call_releases_everything() {
     println!("root mode: failure injected at each of {a} + {b2} + {c} + {d} + {e} calls");
     assert!(a > 80 && b2 > a && c > 50 && d > 40 && e > 50);
 }
+

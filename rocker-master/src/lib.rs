@@ -30,7 +30,7 @@ use rocker_proto::{
     self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
 };
-use rocker_spec::recipe::{entrance, Entrance, FdRole};
+use rocker_spec::recipe::{entrance, Entrance, FdRole, BLOB_CAP};
 use rocker_spec::{Client as ClientKind, Fail, Net, SandboxSpec};
 use state::Record;
 use syscalls::sys::general as g;
@@ -141,13 +141,7 @@ struct Client {
     entrance: Entrance,
     /// The client's `reply_max` (0: a v1 client).
     reply_max: u32,
-    /// The recipe's blob (`entrance.blob_len` bytes of it).
-    blob: [u8; BLOB_KEEP],
 }
-
-/// Blob bytes kept per client from admission to reply: a working directory
-/// (`PATH_MAX` with its NUL).
-const BLOB_KEEP: usize = proto::PATH_MAX;
 
 impl Client {
     const FREE: Client = Client {
@@ -158,7 +152,6 @@ impl Client {
         deferred: None,
         entrance: Entrance::EMPTY,
         reply_max: 0,
-        blob: [0; BLOB_KEEP],
     };
     fn busy(&self) -> bool {
         self.waiting.is_some() || self.deferred.is_some()
@@ -174,6 +167,9 @@ pub struct Tables {
     /// Bodies of deferred RUNs, apart from the client table so that a
     /// client slot stays small (and a free one untouched).
     bodies: [[u8; RUN_REQ_SIZE]; DEFER_MAX],
+    /// Each client's recipe blob (its seccomp program), from admission to
+    /// the reply; apart for the same reason.
+    blobs: [[u8; BLOB_CAP]; MAX_CLIENTS],
 }
 
 impl Tables {
@@ -184,6 +180,7 @@ impl Tables {
             boxes: [const { Sandbox::FREE }; MAX_BOXES],
             list: [0; proto::LIST_REPLY_MAX_SIZE],
             bodies: [[0; RUN_REQ_SIZE]; DEFER_MAX],
+            blobs: [[0; BLOB_CAP]; MAX_CLIENTS],
         }
     }
 }
@@ -468,7 +465,6 @@ impl<'t, H: Host> Master<'t, H> {
             ClientKind::V1 | ClientKind::Runtime => 0,
             ClientKind::Recipe(n) => n,
         };
-        let mut blob = [0u8; BLOB_KEEP];
         let b = self.t.boxes.iter().position(|b| !b.live()).ok_or(Fail::new(err::BUSY, Errno::EAGAIN, step::CLONE_GUARD))?;
         let pname = self.fresh_name()?;
         let mut rec = Record::EMPTY;
@@ -486,7 +482,7 @@ impl<'t, H: Host> Master<'t, H> {
         if spec.client != ClientKind::V1 {
             spec.cgroup_fds = join.procs.len() as u8;
         }
-        let started = entrance(&spec, &mut blob).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join)?)));
+        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join)?)));
         let (ent, sp) = match started {
             Ok(x) => x,
             Err(f) => {
@@ -511,7 +507,6 @@ impl<'t, H: Host> Master<'t, H> {
         cl.waiting = Some(b);
         cl.entrance = ent;
         cl.reply_max = reply_max;
-        cl.blob = blob;
         Ok(())
     }
 
@@ -638,7 +633,7 @@ impl<'t, H: Host> Master<'t, H> {
                     continue;
                 }
                 self.line(|b| {
-                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: handled as /").push_str(t.get(1..).unwrap_or(&[]));
+                    b.push_str(b"/").push_str(name).push_str(b" is a symlink to a top-level dir: using /").push_str(t.get(1..).unwrap_or(&[]));
                 });
             }
             p.sort();
@@ -821,7 +816,7 @@ impl<'t, H: Host> Master<'t, H> {
         let mut out = [0u8; REPLY_MAX];
         let cl = &self.t.clients[i];
         let max = (cl.reply_max as usize).min(REPLY_MAX);
-        let blob = cl.blob.get(..cl.entrance.blob_len).unwrap_or(&[]);
+        let blob = self.t.blobs[i].get(..cl.entrance.blob_len).unwrap_or(&[]);
         let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, blob)) };
         let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
         let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
@@ -941,11 +936,18 @@ impl<'t, H: Host> Master<'t, H> {
     /// records, checked against the live process by pidfd, name and start
     /// time); stale records are removed.
     pub fn adopt_previous(&mut self) {
-        let mut found: Vec<Record, MAX_BOXES> = Vec::new();
+        // The records go straight into free slots (a list of them on the
+        // stack would be 128 records deep, resident for the daemon's life),
+        // then each is checked against its live process.
         let mut bridges: Vec<[u8; proto::IFNAME_LEN], 4> = Vec::new();
+        let mut loaded = [false; MAX_BOXES];
+        let boxes = &mut self.t.boxes;
         self.host.state_load(
-            |_, r| {
-                let _ = found.push(r);
+            |_, rec| {
+                if let Some(b) = boxes.iter().position(|b| !b.live()) {
+                    boxes[b] = Sandbox { state: State::Adopted, rec, ..Sandbox::FREE };
+                    loaded[b] = true;
+                }
             },
             |b| {
                 let mut n = [0u8; proto::IFNAME_LEN];
@@ -956,16 +958,17 @@ impl<'t, H: Host> Master<'t, H> {
             },
         );
         self.bridges = bridges;
-        for rec in found {
-            let slot = self.t.boxes.iter().position(|b| !b.live());
-            match (self.host.adopt(&rec), slot) {
-                (Some(pidfd), Some(b)) => {
-                    self.t.boxes[b] = Sandbox { state: State::Adopted, rec, pidfd: Some(pidfd), ..Sandbox::FREE };
+        for b in (0..MAX_BOXES).filter(|&b| loaded[b]) {
+            let rec = self.t.boxes[b].rec;
+            match self.host.adopt(&rec) {
+                Some(pidfd) => {
+                    self.t.boxes[b].pidfd = Some(pidfd);
                     self.line(|l| {
                         l.push_str(b"adopt guard=").push_i64(i64::from(rec.pid)).push_str(b" name=").push_str(rec.name()).push_str(b" pkg=").push_str(c(&rec.pkg));
                     });
                 }
-                _ => {
+                None => {
+                    self.t.boxes[b] = Sandbox::FREE;
                     self.host.state_remove(rec.name());
                     self.cg_remove(rec.name());
                     self.line(|l| {

@@ -236,8 +236,14 @@ fn run_reply_carries_the_entrance_and_the_recipe() {
     let ops: Vec<u16> = (0..v.n_ops()).map(|i| v.op(i).unwrap().op).collect();
     assert_eq!(
         ops,
-        [op::JOIN_CGROUP, op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID]
+        [op::JOIN_CGROUP, op::SETNS, op::SETNS, op::SETNS, op::SETNS, op::SETGROUPS, op::SETNS, op::CAPBSET, op::SETRESGID, op::SETRESUID, op::CAPSET, op::AMBIENT, op::NO_NEW_PRIVS, op::APP, op::SETSID, op::SECCOMP]
     );
+    // The default filter, last, from the blob: the static table as is.
+    let sec = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!((sec.a, sec.b), (0, rocker_seccomp::DEFAULT_FILTER_LEN as u64));
+    let mut want = vec![0u8; rocker_seccomp::DEFAULT_FILTER_LEN * 8];
+    rocker_seccomp::to_bytes(&rocker_seccomp::DEFAULT_FILTER, &mut want).unwrap();
+    assert_eq!(v.blob, &want[..]);
     // Running: recorded in the state dir, listed, connection closed.
     assert!(m.host.state.contains_key(&b"rg-000000000001"[..]));
     assert!(m.host.logged("start guard=1000 name=rg-000000000001 app_id=0 uid=1000 gid=1000 pkg=/apps/a.sqfs"));
@@ -293,6 +299,48 @@ fn a_reply_that_does_not_fit_reply_max_is_refused() {
     let (r, nfds, _) = reply(&m, fd);
     assert_eq!((r.err, r.sys_errno, r.step, nfds), (err::UNSUPPORTED, Errno::E2BIG.raw(), step::REPLY, 0));
     assert_eq!(m.host.kills, vec![(pid, 9)]);
+}
+
+#[test]
+fn seccomp_per_sandbox_and_a_bad_profile_refused_before_the_guard() {
+    use rocker_proto::{SECCOMP_ACT_ALLOW, SECCOMP_ACT_ERRNO, SECCOMP_PROFILE, SECCOMP_UNCONFINED};
+    // Unconfined: no filter op, no blob.
+    let mut m = master(Config::default());
+    let fd = request(&mut m, run_msg(b"/d/app", |r| r.seccomp = SECCOMP_UNCONFINED));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    assert_eq!(v.op(v.n_ops() - 1).unwrap().op, op::SETSID);
+    assert!(v.blob.is_empty());
+    // A profile: its own program in the blob of this client.
+    let fd = request(&mut m, run_msg(b"/d/app2", |r| {
+        r.seccomp = SECCOMP_PROFILE;
+        r.seccomp_default = SECCOMP_ACT_ALLOW;
+        r.seccomp_action = SECCOMP_ACT_ERRNO;
+        r.seccomp_names = b"mkdir\0mkdirat\0";
+    }));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let s = m.host.sent_to(fd);
+    let v = decode_run_reply(&s[0].bytes).unwrap();
+    let sec = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!(sec.op, op::SECCOMP);
+    assert_eq!(v.blob.len(), sec.b as usize * 8);
+    let spawns = m.host.spawns.len();
+    // An unknown name: refused with its index, no guard spawned.
+    let fd = request(&mut m, run_msg(b"/d/app3", |r| {
+        r.seccomp = SECCOMP_PROFILE;
+        r.seccomp_default = SECCOMP_ACT_ALLOW;
+        r.seccomp_action = SECCOMP_ACT_ERRNO;
+        r.seccomp_names = b"mkdir\0mkdri\0";
+    }));
+    let (r, nfds, _) = reply(&m, fd);
+    assert_eq!((r.err, r.sys_errno, r.step, r.index, nfds), (err::SECCOMP_INVALID, Errno::EINVAL.raw(), step::VALIDATE, 1, 0));
+    assert_eq!(m.host.spawns.len(), spawns);
+    assert!(m.host.logged("reason=seccomp_invalid errno=EINVAL"), "{:?}", m.host.log);
 }
 
 // ---------------------------------------------------------------- failures
@@ -567,7 +615,7 @@ fn a_top_level_symlink_is_handled_as_its_target() {
     request(&mut m, run_msg(b"/d/app", |r| r.n_overlay = 0));
     assert!(m.host.spawns[0].overlays.contains(&"/srv".to_string()));
     assert!(!m.host.spawns[0].overlays.contains(&"/var".to_string()));
-    assert!(m.host.logged("/var is a symlink to a top-level dir: handled as /srv"), "{:?}", m.host.log);
+    assert!(m.host.logged("/var is a symlink to a top-level dir: using /srv"), "{:?}", m.host.log);
 }
 
 #[test]
@@ -798,12 +846,16 @@ fn root_mode_overlays_nothing_of_the_host() {
     let pid = spawned_pid(&m);
     m.host.guard_says(pid, ok_report());
     m.on_guard(box_of(&m, pid));
-    // The App's working directory: the last op, its path in the blob.
+    // The App's working directory: before the seccomp filter (the last
+    // op), its path in the blob, the program after it 8-aligned.
     let s = m.host.sent_to(fd);
     let v = decode_run_reply(&s[0].bytes).unwrap();
-    let last = v.op(v.n_ops() - 1).unwrap();
-    assert_eq!((last.op, last.step, last.a, last.b), (op::CHDIR, rocker_proto::step::CHDIR, 0, 9));
+    let cd = v.op(v.n_ops() - 2).unwrap();
+    assert_eq!((cd.op, cd.step, cd.a, cd.b), (op::CHDIR, rocker_proto::step::CHDIR, 0, 9));
     assert_eq!(&v.blob[..9], b"/srv/app\0");
+    let sec = v.op(v.n_ops() - 1).unwrap();
+    assert_eq!((sec.op, sec.a, sec.b), (op::SECCOMP, 16, rocker_seccomp::DEFAULT_FILTER_LEN as u64));
+    assert_eq!(v.blob.len(), 16 + rocker_seccomp::DEFAULT_FILTER_LEN * 8);
     // An exec dir or a named overlay in root mode: refused.
     let fd = request(&mut m, root_msg(b"/d/x", |r| r.exec_dir = b"/opt/x"));
     let (r, _, _) = reply(&m, fd);

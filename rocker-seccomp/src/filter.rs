@@ -105,6 +105,26 @@ mod fixed {
         pub const fn jeq(&mut self, k: u32, t: usize) {
             self.jump(JEQ, k, t, self.len + 1)
         }
+        /// The program in the kernel's layout (see [`put_insn`]), as an
+        /// array of exactly its length in bytes.
+        pub const fn bytes<const B: usize>(&self) -> [u8; B] {
+            assert!(B == self.len * 8);
+            let mut a = [0u8; B];
+            let mut i = 0;
+            while i < self.len {
+                let s = self.insns[i];
+                let [c0, c1] = s.code.to_ne_bytes();
+                let [k0, k1, k2, k3] = s.k.to_ne_bytes();
+                let b = [c0, c1, s.jt, s.jf, k0, k1, k2, k3];
+                let mut j = 0;
+                while j < 8 {
+                    a[i * 8 + j] = b[j];
+                    j += 1;
+                }
+                i += 1;
+            }
+            a
+        }
         /// The program as an array of exactly its length.
         pub const fn exact<const M: usize>(&self) -> [SockFilter; M] {
             assert!(M == self.len);
@@ -254,6 +274,11 @@ impl Out<'_> {
             _ => self.fail(Error::TooLong), // not reached: callers bound the lengths
         }
     }
+}
+
+#[cfg(test)]
+pub(crate) fn action_k(a: Action) -> u32 {
+    action(a)
 }
 
 fn action(a: Action) -> u32 {
@@ -416,4 +441,54 @@ pub(crate) fn profile(
         None if o.n > MAX_INSNS => Err(Error::TooLong),
         None => Ok(o.n),
     }
+}
+
+/// One instruction as the kernel reads it (`struct sock_filter`: u16 code,
+/// u8 jt, u8 jf, u32 k, native byte order) into `o` (8 bytes).
+pub(crate) fn put_insn(o: &mut [u8], s: &SockFilter) {
+    let [c0, c1] = s.code.to_ne_bytes();
+    let [k0, k1, k2, k3] = s.k.to_ne_bytes();
+    for (d, v) in o.iter_mut().zip([c0, c1, s.jt, s.jf, k0, k1, k2, k3]) {
+        *d = v;
+    }
+}
+
+/// A list profile's program, as bytes (see [`put_insn`]) into `out`:
+///
+/// ```text
+///         <head>
+///         jeq <nr of name 0> -> ACT   ...   jeq <nr of name n-1> -> ACT
+///         ret <default_action>
+/// ACT:    ret <action>
+/// ```
+///
+/// At most [`crate::LIST_MAX`] names, so that every `jeq` reaches `ACT`
+/// (the names are counted first; each is looked up once). `head` is the
+/// header in bytes.
+pub(crate) fn list<'a, I>(d: &ArchDesc, head: &[u8], default_action: Action, act: Action, names: I, out: &mut [u8]) -> Result<usize, Error>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+    I::IntoIter: Clone,
+{
+    let names = names.into_iter();
+    let n = names.clone().count();
+    if n > crate::LIST_MAX {
+        return Err(Error::TooLong);
+    }
+    let (h, rest) = out.split_at_mut_checked(head.len()).ok_or(Error::BufferTooSmall)?;
+    h.copy_from_slice(head);
+    let mut slots = rest.chunks_exact_mut(8);
+    let mut emit = |s: SockFilter| slots.next().map(|o| put_insn(o, &s)).ok_or(Error::BufferTooSmall);
+    for (rule, name) in names.enumerate() {
+        let nr = match lookup(d.names, name) {
+            Syscall::Nr(nr) => nr,
+            Syscall::OtherArch => return Err(Error::OtherArchSyscall { rule }),
+            Syscall::Unknown => return Err(Error::UnknownSyscall { rule }),
+        };
+        // Over the jeqs after this one and the default ret.
+        emit(SockFilter { code: JEQ, jt: n.wrapping_sub(rule) as u8, jf: 0, k: nr })?;
+    }
+    emit(SockFilter { code: RET, jt: 0, jf: 0, k: action(default_action) })?;
+    emit(SockFilter { code: RET, jt: 0, jf: 0, k: action(act) })?;
+    Ok((head.len() / 8).wrapping_add(n).wrapping_add(2))
 }

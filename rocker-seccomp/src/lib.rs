@@ -13,6 +13,11 @@
 //! - [`profile_filter`]: a [`Profile`], the subset of OCI `linux.seccomp`
 //!   that rocker accepts: a default action and rules {syscall name, action,
 //!   argument conditions}, into a caller's buffer.
+//! - [`list_filter`]: a list profile (the named calls get one action, all
+//!   others another: rocker's RUN request), straight into a byte buffer,
+//!   without the conditions machinery of [`profile_filter`].
+//! - [`to_bytes`]: a program in the kernel's layout, for a byte buffer
+//!   (rocker's recipe blob).
 //! - [`syscall_nr`]: the name -> number table of this arch.
 //!
 //! Install a program with `syscalls::seccomp_set_mode_filter` after
@@ -82,6 +87,10 @@ pub const DEFAULT_FILTER_LEN: usize = filter::default_len(tables::TARGET);
 /// rocker's default filter for this arch (see the crate doc), generated at
 /// compile time: no generator code in the binary, 8 bytes per instruction.
 pub static DEFAULT_FILTER: [SockFilter; DEFAULT_FILTER_LEN] = filter::default_program(tables::TARGET).exact();
+
+/// [`DEFAULT_FILTER`] in the kernel's layout (see [`to_bytes`]), built at
+/// compile time: a buffer takes it with one copy.
+pub static DEFAULT_FILTER_BYTES: [u8; DEFAULT_FILTER_LEN * INSN_SIZE] = filter::default_program(tables::TARGET).bytes();
 
 /// What a filter does with a syscall (OCI `SCMP_ACT_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,6 +212,44 @@ pub fn default_filter(out: &mut [SockFilter]) -> Result<usize, Error> {
 /// length. At most 6 instructions per condition, 2 per rule, plus 8.
 pub fn profile_filter(profile: &Profile, out: &mut [SockFilter]) -> Result<usize, Error> {
     filter::profile(tables::TARGET, &HEADER, profile, out)
+}
+
+/// Most names of a [`list_filter`] (8-bit jumps reach the shared `ret`).
+pub const LIST_MAX: usize = 255;
+
+/// Bytes of the longest [`list_filter`] program on this arch.
+pub const LIST_MAX_BYTES: usize = (HEADER.len() + LIST_MAX + 2) * INSN_SIZE;
+
+/// The arch check in the kernel's layout (the start of a list program).
+static HEADER_BYTES: [u8; filter::header_len(tables::TARGET) * INSN_SIZE] = filter::header(tables::TARGET).bytes();
+
+/// Bytes of one instruction in the kernel's layout.
+pub const INSN_SIZE: usize = 8;
+
+/// Writes a list profile's program into `out`, as [`to_bytes`] does:
+/// after the arch check, the calls named in `names` get `action` and every
+/// other call `default_action`. A name of another arch only is an error
+/// too ([`Error::OtherArchSyscall`]: a list says what it means on this
+/// arch); more than [`LIST_MAX`] names is [`Error::TooLong`]. Returns the
+/// number of instructions (`+ 2` over the header and the names).
+pub fn list_filter<'a, I>(default_action: Action, action: Action, names: I, out: &mut [u8]) -> Result<usize, Error>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+    I::IntoIter: Clone,
+{
+    filter::list(tables::TARGET, &HEADER_BYTES, default_action, action, names, out)
+}
+
+/// Writes `prog` into `out` as the kernel's `struct sock_filter` array
+/// (u16 code, u8 jt, u8 jf, u32 k, native byte order); returns the bytes
+/// written.
+pub fn to_bytes(prog: &[SockFilter], out: &mut [u8]) -> Result<usize, Error> {
+    let n = prog.len().checked_mul(INSN_SIZE).ok_or(Error::BufferTooSmall)?;
+    let out = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
+    for (s, o) in prog.iter().zip(out.chunks_exact_mut(INSN_SIZE)) {
+        filter::put_insn(o, s);
+    }
+    Ok(n)
 }
 
 /// The start of every program: the arch (and x32) check.

@@ -148,6 +148,10 @@ fn default_filter_is_valid_and_compact() {
     }
     let mut small = [ZERO; DEFAULT_FILTER_LEN - 1];
     assert_eq!(default_filter(&mut small), Err(Error::BufferTooSmall));
+    // The compile-time bytes are the program in the kernel's layout.
+    let mut bytes = [0u8; DEFAULT_FILTER_LEN * 8];
+    assert_eq!(to_bytes(&DEFAULT_FILTER, &mut bytes), Ok(bytes.len()));
+    assert_eq!(bytes, DEFAULT_FILTER_BYTES);
 }
 
 #[test]
@@ -209,7 +213,10 @@ fn default_filter_denies_with_eperm_and_allows_the_rest() {
         for n in ["acct", "quotactl", "open_by_handle_at", "settimeofday", "clock_settime", "kcmp", "mbind"] {
             assert!(d.deny.contains(&(nr(d, n) as u16)), "{arch}: {n} not denied");
         }
-        for n in ["process_vm_readv", "process_vm_writev", "get_mempolicy", "set_mempolicy", "move_pages"] {
+        for n in ["process_vm_readv", "process_vm_writev", "get_mempolicy", "set_mempolicy", "move_pages", "migrate_pages"] {
+            assert!(d.deny.contains(&(nr(d, n) as u16)), "{arch}: {n} not denied");
+        }
+        for n in ["sethostname", "setdomainname"] {
             assert!(d.deny.contains(&(nr(d, n) as u16)), "{arch}: {n} not denied");
         }
         for n in ["umount", "stime", "iopl", "ioperm", "vm86", "uselib", "ustat", "sysfs", "_sysctl", "nfsservctl"] {
@@ -752,6 +759,81 @@ fn profile_errors_name_the_rule() {
     );
     // 40 ordered conditions still fit a rule on 64-bit (5 each + 1 <= 255).
     assert!(profile_prog(d, &prof(rule("read", Action::Allow, &long[..50]), true)).is_ok());
+}
+
+// ---------------------------------------------------------------- list profiles
+
+/// A list program for `d`, decoded back from its bytes.
+fn list_prog(d: &ArchDesc, def: Action, act: Action, names: &[&str]) -> Result<Vec<SockFilter>, Error> {
+    let mut buf = vec![0u8; (8 + LIST_MAX + 2) * 8];
+    let h = filter::header(d);
+    let mut head = vec![0u8; h.len * 8];
+    to_bytes(&h.insns[..h.len], &mut head).unwrap();
+    let n = filter::list(d, &head, def, act, names.iter().map(|n| n.as_bytes()), &mut buf)?;
+    Ok(buf[..n * 8].chunks_exact(8).map(|b| SockFilter {
+        code: u16::from_ne_bytes([b[0], b[1]]),
+        jt: b[2],
+        jf: b[3],
+        k: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+    }).collect())
+}
+
+#[test]
+fn list_filter_gives_the_listed_calls_their_action() {
+    for (arch, d) in ARCHES {
+        let names = ["mkdir", "mkdirat", "getpid", "socket", "mkdirat"].iter().copied().filter(|n| has(d, n)).collect::<Vec<_>>();
+        for (def, act) in [(Action::Allow, Action::Errno(1)), (Action::Errno(1), Action::Allow), (Action::Allow, Action::KillProcess), (Action::Log, Action::Errno(4095))] {
+            let prog = list_prog(d, def, act, &names).unwrap();
+            assert_eq!(prog.len(), filter::header_len(d) + names.len() + 2, "{arch}");
+            let listed: Vec<u32> = names.iter().map(|n| nr(d, n)).collect();
+            let mut seen = 0;
+            each(d.names, |name, v| {
+                let want = if listed.contains(&v) { filter::action_k(act) } else { filter::action_k(def) };
+                assert_eq!(verdict(&prog, d, v, [7; 6]), want, "{arch}: {}", String::from_utf8_lossy(name));
+                seen += 1;
+            });
+            assert!(seen > 300);
+            // The arch check still comes first, and x32 is still refused.
+            assert_eq!(run(&prog, d.big_endian, &data(d, listed[0], p::AUDIT_ARCH_I386, [0; 6])).unwrap(), KILL, "{arch}");
+            if d.x32 {
+                assert_eq!(verdict(&prog, d, 0x4000_0000 | listed[0], [0; 6]), KILL);
+            }
+        }
+        // No name: the default action for everything but other arches.
+        let prog = list_prog(d, Action::Errno(1), Action::Allow, &[]).unwrap();
+        assert_eq!(verdict(&prog, d, nr(d, "read"), [0; 6]), ERRNO | 1, "{arch}");
+    }
+    // The build target's public entry point and its header are the same.
+    let mut buf = [0u8; LIST_MAX_BYTES];
+    let n = list_filter(Action::Allow, Action::Errno(1), [&b"mkdir"[..], b"getpid"], &mut buf).unwrap();
+    let want = list_prog(&x86_64::DESC, Action::Allow, Action::Errno(1), &["mkdir", "getpid"]).unwrap();
+    let mut bytes = vec![0u8; want.len() * 8];
+    assert_eq!(to_bytes(&want, &mut bytes), Ok(bytes.len()));
+    assert_eq!(&buf[..n * 8], &bytes[..]);
+}
+
+#[test]
+fn list_filter_errors_name_the_entry() {
+    for (arch, d) in ARCHES {
+        let other = if has(d, "arch_prctl") { "set_tls" } else { "arch_prctl" };
+        let e = |names: &[&str]| list_prog(d, Action::Allow, Action::Errno(1), names).err();
+        assert_eq!(e(&["read", "write", "nosuchcall"]), Some(Error::UnknownSyscall { rule: 2 }), "{arch}");
+        assert_eq!(e(&["read", other]), Some(Error::OtherArchSyscall { rule: 1 }), "{arch}");
+        assert_eq!(e(&[""]), Some(Error::UnknownSyscall { rule: 0 }), "{arch}");
+        // LIST_MAX names fit (the first jeq jumps 255), one more does not.
+        let many = vec!["read"; LIST_MAX];
+        let prog = list_prog(d, Action::Allow, Action::Errno(9), &many).unwrap();
+        assert_eq!(prog[filter::header_len(d)].jt, 255);
+        assert_eq!(verdict(&prog, d, nr(d, "read"), [0; 6]), ERRNO | 9, "{arch}");
+        assert_eq!(verdict(&prog, d, nr(d, "write"), [0; 6]), ALLOW, "{arch}");
+        let more = vec!["read"; LIST_MAX + 1];
+        assert_eq!(e(&more), Some(Error::TooLong), "{arch}");
+    }
+    // x86_64: header 7, one jeq, two rets.
+    let mut small = [0u8; 8 * 9];
+    assert_eq!(list_filter(Action::Allow, Action::Allow, [&b"read"[..]], &mut small), Err(Error::BufferTooSmall));
+    assert_eq!(list_filter(Action::Allow, Action::Allow, [&b"read"[..]], &mut [0u8; 80]), Ok(10));
+    assert_eq!(to_bytes(&DEFAULT_FILTER, &mut [0u8; 8]), Err(Error::BufferTooSmall));
 }
 
 // ---------------------------------------------------------------- on the real kernel (root)

@@ -12,6 +12,7 @@
 pub mod limits;
 pub mod recipe;
 mod root;
+pub mod seccomp;
 
 use rocker_proto::{
     check_abs_path, check_run_req, err, step, under, RunReq, NET_BRIDGE, NET_HOST, NET_NONE, ROOT_HOST,
@@ -216,13 +217,36 @@ pub struct SandboxSpec<'a> {
     /// nosuid and nodev. None from a RUN request.
     pub fs_mounts: &'a [FsMount<'a>],
     /// Paths hidden (a file behind `/dev/null`, a dir behind an empty
-    /// read-only tmpfs) and paths made read-only, inside a root mode's new
-    /// root (an OCI config's `maskedPaths`, `readonlyPaths`); missing ones
-    /// are skipped. None from a RUN request.
+    /// read-only tmpfs) and paths made read-only (an OCI config's
+    /// `maskedPaths`, `readonlyPaths`; [`MASKED`] and [`READONLY`] from a
+    /// RUN request); missing ones are skipped.
     pub masked: &'a [&'a [u8]],
     /// See `masked`.
     pub readonly: &'a [&'a [u8]],
 }
+
+/// What a sandbox of a RUN request gets masked: Docker's and runc's
+/// default `maskedPaths` (and `/proc/sysrq-trigger`, read-only there).
+pub const MASKED: [&[u8]; 13] = [
+    b"/proc/acpi",
+    b"/proc/asound",
+    b"/proc/interrupts",
+    b"/proc/kcore",
+    b"/proc/keys",
+    b"/proc/latency_stats",
+    b"/proc/sched_debug",
+    b"/proc/scsi",
+    b"/proc/sysrq-trigger",
+    b"/proc/timer_list",
+    b"/proc/timer_stats",
+    b"/sys/devices/virtual/powercap",
+    b"/sys/firmware",
+];
+
+/// What a sandbox of a RUN request gets read-only: Docker's and runc's
+/// default `readonlyPaths`, and `/sys` as a whole (last: a root mode has
+/// a read-only sysfs of its own).
+pub const READONLY: [&[u8]; 5] = [b"/proc/bus", b"/proc/fs", b"/proc/irq", b"/proc/sys", b"/sys"];
 
 /// A mount of [`SandboxSpec::fs_mounts`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -470,8 +494,9 @@ impl<'a> SandboxSpec<'a> {
             groups: &[],
             no_new_privs: true,
             fs_mounts: &[],
-            masked: &[],
-            readonly: &[],
+            masked: &MASKED,
+            // A root mode's sysfs is a read-only mount of its own already.
+            readonly: if root.is_own() { READONLY.split_last().map_or(&[], |(_, p)| p) } else { &READONLY },
         })
     }
 }

@@ -121,7 +121,7 @@ mod tests {
         let req = RunReq::decode(&body).unwrap();
         let mut spec = SandboxSpec::from_run(&req).unwrap();
         spec.cgroup_fds = 2;
-        let e = entrance(&spec, &mut []).unwrap();
+        let e = entrance(&spec, &mut [0u8; crate::recipe::BLOB_CAP]).unwrap();
         assert_eq!(&e.fds[..3], &[FdRole::Ctl, FdRole::Cgroup(0), FdRole::Cgroup(1)]);
         let at = |o| e.ops.iter().position(|x| x.op == o).unwrap();
         assert_eq!((e.ops[0].op, e.ops[0].a, e.ops[1].op, e.ops[1].a), (op::JOIN_CGROUP, 1, op::JOIN_CGROUP, 2));

@@ -11,7 +11,8 @@
 //! 3. start the App; in its own process: a new session (`setsid`), so the
 //!    caller's terminal is not its controlling terminal (no `TIOCSTI`);
 //!    then its working directory, as the App's own ids (it enters only
-//!    where it may).
+//!    where it may); last, its seccomp filter ([`crate::seccomp`]), so
+//!    that nothing before the App needs an exception in it.
 //!
 //! `setns` into the mount namespace puts the process at the topmost mount
 //! stacked on the namespace's root: the sandbox's root in every mode (after
@@ -23,6 +24,10 @@
 //! its namespaces: no fds and no `setns`; `setgroups` sets the spec's groups
 //! (from the blob), and `setresuid` keeps the permitted capabilities it is
 //! to keep (`a` = 1: `PR_SET_KEEPCAPS` first, as it is still host root).
+//!
+//! A v1 client gets no recipe: it joins mnt, pid and user itself, and its
+//! App runs without a seccomp filter (the sandbox's masked paths and
+//! namespace limits, set up by the guard, hold for it too).
 use heapless::Vec;
 use rocker_proto::{op, step, Op, MAX_OPS, MAX_REPLY_FDS};
 use syscalls::Errno;
@@ -67,6 +72,12 @@ impl Entrance {
         self.ops.push(Op { op, step, a, b, c }).map_err(|_| too_big())
     }
 }
+
+/// Most blob bytes a recipe of this crate uses (the caller's `blob` needs
+/// no more): a working directory (`PATH_MAX` with its NUL, a multiple of 8)
+/// and a seccomp program.
+pub const BLOB_CAP: usize = rocker_proto::PATH_MAX + crate::seccomp::MAX_BYTES;
+const _: () = assert!(rocker_proto::PATH_MAX.is_multiple_of(8));
 
 fn too_big() -> Fail {
     Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY)
@@ -174,5 +185,11 @@ fn privileges(mut e: Entrance, spec: &SandboxSpec, blob: &mut [u8]) -> Result<En
         }
     }
     chdir(&mut e, spec.cwd, blob)?;
+    // Last: the filter (its program 8-aligned in the blob).
+    let at = e.blob_len.next_multiple_of(8);
+    if let Some(n) = crate::seccomp::program(&spec.seccomp, blob.get_mut(at..).unwrap_or(&mut []))? {
+        e.op(op::SECCOMP, step::SECCOMP, u32::try_from(at).map_err(|_| too_big())?, n as u64, 0)?;
+        e.blob_len = at.saturating_add(n.saturating_mul(rocker_seccomp::INSN_SIZE));
+    }
     Ok(e)
 }

@@ -30,7 +30,9 @@ fn v1_request_gets_the_seed_entrance() {
     assert_eq!(spec.client, Client::V1);
     let e = entrance(&spec, &mut [0u8; 64]).unwrap();
     assert_eq!(&e.fds[..], &[FdRole::Ns(Ns::NEWNS), FdRole::Ns(Ns::NEWPID), FdRole::Ns(Ns::NEWUSER), FdRole::Ctl]);
+    // No recipe, so no seccomp filter either (documented in recipe.rs).
     assert!(e.ops.is_empty());
+    assert_eq!(e.blob_len, 0);
 }
 
 #[test]
@@ -41,7 +43,8 @@ fn seed_recipe_in_order() {
     let req = RunReq::decode(&b).unwrap();
     let spec = SandboxSpec::from_run(&req).unwrap();
     assert_eq!(spec.client, Client::Recipe(8192));
-    let e = entrance(&spec, &mut [0u8; 64]).unwrap();
+    let mut blob = [0u8; crate::recipe::BLOB_CAP];
+    let e = entrance(&spec, &mut blob).unwrap();
     // A recipe client gets UTS and IPC namespaces too (ROUND2: isolation).
     assert_eq!(
         &e.fds[..],
@@ -70,9 +73,110 @@ fn seed_recipe_in_order() {
         o(op::NO_NEW_PRIVS, step::NO_NEW_PRIVS, 0, 0),
         o(op::APP, step::CLONE_APP, 0, 0),
         o(op::SETSID, step::SETSID, 0, 0),
+        o(op::SECCOMP, step::SECCOMP, 0, rocker_seccomp::DEFAULT_FILTER_LEN as u64),
     ];
     assert_eq!(&e.ops[..], &want[..]);
     assert_eq!(e.index_of(FdRole::Ctl), Some(0));
+    // The blob holds the default filter, as the kernel reads it.
+    let mut want_blob = vec![0u8; rocker_seccomp::DEFAULT_FILTER_LEN * 8];
+    rocker_seccomp::to_bytes(&rocker_seccomp::DEFAULT_FILTER, &mut want_blob).unwrap();
+    assert_eq!(e.blob_len, want_blob.len());
+    assert_eq!(&blob[..e.blob_len], &want_blob[..]);
+}
+
+/// The spec and entrance of `r` (a recipe client), with its blob.
+fn entrance_of(r: &RunReq, blob: &mut [u8]) -> Result<crate::recipe::Entrance, Fail> {
+    let b = body(r, RUN_REQ_SIZE);
+    let req = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&req)?;
+    entrance(&spec, blob)
+}
+
+fn insn(blob: &[u8], i: usize) -> (u16, u8, u8, u32) {
+    let b = &blob[i * 8..i * 8 + 8];
+    (u16::from_ne_bytes([b[0], b[1]]), b[2], b[3], u32::from_ne_bytes([b[4], b[5], b[6], b[7]]))
+}
+
+#[test]
+fn seccomp_choice_per_sandbox() {
+    use rocker_proto::{SECCOMP_ACT_ALLOW, SECCOMP_ACT_ERRNO, SECCOMP_ACT_KILL, SECCOMP_PROFILE, SECCOMP_UNCONFINED};
+    let mut blob = [0u8; crate::recipe::BLOB_CAP];
+    // Unconfined: no seccomp op, an empty blob.
+    let mut r = seed_req();
+    r.reply_max = 8192;
+    r.seccomp = SECCOMP_UNCONFINED;
+    let e = entrance_of(&r, &mut blob).unwrap();
+    assert_eq!(e.ops.last().unwrap().op, op::SETSID);
+    assert_eq!(e.blob_len, 0);
+    // A profile: default EPERM, the names allowed; the op is the last one.
+    r.seccomp = SECCOMP_PROFILE;
+    r.seccomp_default = SECCOMP_ACT_ERRNO;
+    r.seccomp_action = SECCOMP_ACT_ALLOW;
+    r.seccomp_names = b"read\0write\0exit_group\0";
+    let e = entrance_of(&r, &mut blob).unwrap();
+    let last = *e.ops.last().unwrap();
+    assert_eq!((last.op, last.step, last.a), (op::SECCOMP, step::SECCOMP, 0));
+    let n = last.b as usize;
+    assert_eq!(e.blob_len, n * 8);
+    // ..., jeq read, jeq write, jeq exit_group, ret ERRNO|EPERM, ret ALLOW
+    let ret = |k| (0x06, 0, 0, k);
+    assert_eq!(insn(&blob, n - 2), ret(0x0005_0000 | 1));
+    assert_eq!(insn(&blob, n - 1), ret(0x7fff_0000));
+    assert_eq!(insn(&blob, n - 5), (0x15, 3, 0, syscalls::sys::general::__NR_read));
+    assert_eq!(insn(&blob, n - 3), (0x15, 1, 0, syscalls::sys::general::__NR_exit_group));
+    // ... and the arch check first.
+    assert_eq!(insn(&blob, 1).3, rocker_seccomp::DEFAULT_FILTER[1].k);
+    // Another errno, and kill as the action.
+    r.seccomp_default = SECCOMP_ACT_ALLOW;
+    r.seccomp_action = SECCOMP_ACT_ERRNO;
+    r.seccomp_errno = 13;
+    r.seccomp_names = b"mkdir\0";
+    let e = entrance_of(&r, &mut blob).unwrap();
+    let n = e.ops.last().unwrap().b as usize;
+    assert_eq!(insn(&blob, n - 1), ret(0x0005_0000 | 13));
+    r.seccomp_action = SECCOMP_ACT_KILL;
+    let e = entrance_of(&r, &mut blob).unwrap();
+    let n = e.ops.last().unwrap().b as usize;
+    assert_eq!(insn(&blob, n - 1), ret(0x8000_0000));
+}
+
+#[test]
+fn a_bad_profile_is_refused_naming_the_entry() {
+    use rocker_proto::{SECCOMP_ACT_ALLOW, SECCOMP_ACT_ERRNO, SECCOMP_PROFILE};
+    let mut blob = [0u8; crate::recipe::BLOB_CAP];
+    let mut r = seed_req();
+    r.reply_max = 8192;
+    r.seccomp = SECCOMP_PROFILE;
+    r.seccomp_default = SECCOMP_ACT_ALLOW;
+    r.seccomp_action = SECCOMP_ACT_ERRNO;
+    let fail = |r: &RunReq| {
+        let mut blob = [0u8; crate::recipe::BLOB_CAP];
+        let f = entrance_of(r, &mut blob).unwrap_err();
+        (f.code(), f.errno(), f.step(), f.slot())
+    };
+    r.seccomp_names = b"read\0nosuchcall\0write\0";
+    assert_eq!(fail(&r), (err::SECCOMP_INVALID, Errno::EINVAL, step::VALIDATE, 1));
+    // A syscall of another arch only is no syscall here either.
+    let other: &[u8] = if cfg!(target_arch = "x86_64") { b"set_tls\0" } else { b"arch_prctl\0" };
+    r.seccomp_names = other;
+    assert_eq!(fail(&r), (err::SECCOMP_INVALID, Errno::EINVAL, step::VALIDATE, 0));
+    // An errno beyond the kernel's 4095.
+    r.seccomp_names = b"mkdir\0";
+    r.seccomp_errno = 4096;
+    assert_eq!(fail(&r), (err::SECCOMP_INVALID, Errno::ERANGE, step::VALIDATE, 0));
+    r.seccomp_errno = 4095;
+    assert!(entrance_of(&r, &mut blob).is_ok());
+    // The most names the request's 1024 bytes hold (255 of the shortest,
+    // 3 letters) fit a list program and the blob.
+    let many: &'static [u8] = Box::leak(b"brk\0".repeat(255).into_boxed_slice());
+    r.seccomp_names = many;
+    let e = entrance_of(&r, &mut blob).unwrap();
+    assert_eq!(e.blob_len, crate::seccomp::MAX_BYTES);
+    // Too small a blob: the reply could not carry it.
+    let mut small = [0u8; 16];
+    r.seccomp_names = b"mkdir\0";
+    let f = entrance_of(&r, &mut small).unwrap_err();
+    assert_eq!((f.code(), f.errno()), (err::UNSUPPORTED, Errno::E2BIG));
 }
 
 #[test]
@@ -255,22 +359,26 @@ fn cwd_and_binds_are_canonical_absolute_paths() {
 
 #[test]
 fn the_working_directory_is_the_apps_last_op_with_its_path_in_the_blob() {
+    // (Last but the seccomp filter, which is always last.)
     let mut r = root_req();
     r.cwd = b"/srv/app";
     spec_of(&r, |s| {
         let s = s.unwrap();
-        let mut blob = [0xffu8; 64];
+        let mut blob = [0xffu8; crate::recipe::BLOB_CAP];
         let e = entrance(&s, &mut blob).unwrap();
-        let last = e.ops.last().unwrap();
-        assert_eq!(*last, Op { op: op::CHDIR, step: step::CHDIR, a: 0, b: 9, c: 0 });
-        assert_eq!(e.ops[e.ops.len() - 2].op, op::SETSID);
-        assert_eq!((e.blob_len, &blob[..9]), (9, &b"/srv/app\0"[..]));
+        let n = e.ops.len();
+        assert_eq!(e.ops[n - 2], Op { op: op::CHDIR, step: step::CHDIR, a: 0, b: 9, c: 0 });
+        assert_eq!(e.ops[n - 3].op, op::SETSID);
+        assert_eq!((e.ops[n - 1].op, e.ops[n - 1].a), (op::SECCOMP, 16));
+        assert_eq!(&blob[..9], &b"/srv/app\0"[..]);
         // It does not fit: refused, never cut.
         let f = entrance(&s, &mut [0u8; 8]).unwrap_err();
         assert_eq!((f.code(), f.errno(), f.step()), (err::UNSUPPORTED, Errno::E2BIG, step::REPLY));
     });
-    // No cwd: no op, no blob.
-    spec_of(&root_req(), |s| {
+    // No cwd (and no filter): no op, no blob.
+    let mut r = root_req();
+    r.seccomp = rocker_proto::SECCOMP_UNCONFINED;
+    spec_of(&r, |s| {
         let e = entrance(&s.unwrap(), &mut []).unwrap();
         assert_eq!((e.ops.last().unwrap().op, e.blob_len), (op::SETSID, 0));
     });
@@ -294,6 +402,7 @@ fn runtime_recipe_runs_in_place() {
     spec.caps = Caps { bounding: 0x30, permitted: 0x20, inheritable: 0x20, ambient: 0x20 };
     spec.no_new_privs = false;
     spec.cwd = b"/w";
+    spec.seccomp = Seccomp::Unconfined; // the runtime installs its OCI profile itself
     let mut blob = [0u8; 64];
     let e = entrance(&spec, &mut blob).unwrap();
     assert!(e.fds.is_empty());

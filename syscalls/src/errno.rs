@@ -10,7 +10,8 @@ pub type Result<T> = core::result::Result<T, Errno>;
 macro_rules! errnos {
     ($($name:ident),* $(,)?) => {
         impl Errno { $(pub const $name: Errno = Errno(e::$name as u16);)* }
-        const NAMES: &[(u16, &str)] = &[$((e::$name as u16, stringify!($name))),*];
+        const TABLE: &[(u16, &str)] = &[$((e::$name as u16, stringify!($name))),*];
+        static NAMES: crate::names::Names<{ crate::names::packed_len(TABLE) }> = crate::names::Names::pack(TABLE);
     };
 }
 errnos!(
@@ -40,12 +41,7 @@ impl Errno {
     }
     /// "EBUSY", or "E?" for a number we have no name for.
     pub fn name(self) -> &'static str {
-        for &(n, s) in NAMES {
-            if n == self.0 {
-                return s;
-            }
-        }
-        "E?"
+        NAMES.get(self.0).unwrap_or("E?")
     }
     /// Writes `EBUSY (16)` into `out`, returns the length used (a piece
     /// that does not fit is left out).

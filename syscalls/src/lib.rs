@@ -41,6 +41,7 @@ mod fs;
 mod loopdev;
 mod netlink;
 mod mount;
+pub mod names;
 mod ns;
 mod path;
 mod process;

@@ -1,6 +1,6 @@
 //! Mounts and the process's root and working directory.
 use crate::arch::{syscall1, syscall2, syscall5};
-use crate::conv::{c_str, c_uint, fd, opt_c_str, ret};
+use crate::conv::{by_ref, c_str, c_uint, fd, opt_c_str, ret};
 use crate::errno::Result;
 use crate::fd::Fd;
 use crate::nr;
@@ -73,6 +73,17 @@ flags! {
 pub fn mount(src: Option<CStr>, target: CStr, fstype: Option<CStr>, flags: MountFlags, data: Option<CStr>) -> Result<()> {
     // SAFETY: every pointer is a NUL-terminated string or NULL.
     ret(unsafe { syscall5(nr::mount, opt_c_str(src), c_str(target), opt_c_str(fstype), c_uint(flags.bits()), opt_c_str(data)) })
+}
+
+/// `mount_setattr(dir, path, flags, {attr_set, 0, 0, 0})` (5.12+): sets the
+/// `MOUNT_ATTR_*` bits `attr_set` on the mount at `path` (its whole tree
+/// with `AT_RECURSIVE` in `flags`). ENOSYS before 5.12.
+pub fn mount_setattr(dir: Fd, path: CStr, flags: u32, attr_set: u64) -> Result<()> {
+    let attr = g::mount_attr { attr_set, attr_clr: 0, propagation: 0, userns_fd: 0 };
+    let size = core::mem::size_of::<g::mount_attr>();
+    // SAFETY: path is NUL-terminated; attr lives across the call and the
+    // kernel reads `size` bytes of it.
+    ret(unsafe { syscall5(nr::mount_setattr, fd(dir), c_str(path), c_uint(flags), by_ref(&attr), size) })
 }
 
 pub fn umount2(target: CStr, flags: UnmountFlags) -> Result<()> {

@@ -41,6 +41,10 @@
  *   probe sysv-rm SHMID MSQID SEMID   IPC_RMID them
  *   probe mq-make NAME TEXT    a POSIX message queue /NAME (0666) holding TEXT
  *   probe mq-rm NAME           mq_unlink
+ *   probe sys NAME...          one call per NAME (mount, keyctl, bpf, clone3, ...: see
+ *                              sys_call) with harmless arguments: `NAME=ERRNO` (OK)
+ *   probe read PATH            open + read: `read=<bytes>` (at most 64 KiB) or the errno
+ *   probe ro PATH              statvfs: `ro=1` if PATH's mount is read-only, else `ro=0`
  *
  * Harness helpers (run OUTSIDE a sandbox by the QEMU guest tests):
  *   probe as UID GID PROG [ARGS]   setgroups(0), setgid, setuid, then execv PROG
@@ -61,6 +65,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +82,9 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -96,7 +103,7 @@ static const char *ename(int e)
     E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY) E(ENOSPC) E(EROFS) E(EPIPE)
     E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(EOPNOTSUPP) E(EADDRINUSE)
     E(ECONNREFUSED) E(ECONNRESET) E(EUSERS) E(ENETUNREACH) E(EHOSTUNREACH) E(ETIMEDOUT) E(EADDRNOTAVAIL)
-    E(EIDRM) E(EDQUOT) E(EMLINK) E(ENETDOWN) E(EPROTONOSUPPORT) E(EAFNOSUPPORT)
+    E(EIDRM) E(EDQUOT) E(EMLINK) E(ENETDOWN) E(EPROTONOSUPPORT) E(EAFNOSUPPORT) E(ENOKEY)
     default: return "E?";
     }
 #undef E
@@ -587,6 +594,79 @@ static void rm_rf(const char *p)
     }
 }
 
+#ifndef SYS_clone3
+#ifdef __mips__
+#define SYS_clone3 4435 /* o32 */
+#else
+#define SYS_clone3 435
+#endif
+#endif
+
+/* The call named n, with arguments that do nothing harmful when it is
+ * allowed (an error of its own, or a no-op); -1 with errno, or >= 0.
+ * -2: no such call here. */
+static long sys_call(const char *n)
+{
+    if (!strcmp(n, "mount")) return mount("none", "/tmp", "tmpfs", 0, NULL);
+    if (!strcmp(n, "umount2")) return umount2("/proc", MNT_DETACH);
+    if (!strcmp(n, "chroot")) return chroot("/");
+    if (!strcmp(n, "pivot_root")) return syscall(SYS_pivot_root, "/", "/");
+    if (!strcmp(n, "setns")) return setns(-1, 0); /* EBADF when allowed */
+    if (!strcmp(n, "unshare_user")) return unshare(CLONE_NEWUSER);
+    if (!strcmp(n, "unshare_mnt")) return unshare(CLONE_NEWNS);
+    if (!strcmp(n, "unshare_net")) return unshare(CLONE_NEWNET);
+    if (!strcmp(n, "clone_newuser")) { /* raw clone: flags first on every arch here */
+        long c = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+        if (c == 0) _exit(0);
+        if (c > 0) waitpid((pid_t)c, NULL, 0);
+        return c;
+    }
+    if (!strcmp(n, "clone3")) return syscall(SYS_clone3, NULL, 0); /* EINVAL when allowed */
+    if (!strcmp(n, "keyctl")) return syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* session */, 0);
+    if (!strcmp(n, "add_key")) return syscall(SYS_add_key, "user", "rocker-probe", "x", 1, -2 /* process */);
+    if (!strcmp(n, "request_key")) return syscall(SYS_request_key, "user", "rocker-probe-none", NULL, 0);
+    if (!strcmp(n, "bpf")) return syscall(SYS_bpf, -1, NULL, 0);
+    if (!strcmp(n, "perf_event_open")) {
+        uint32_t attr[32] = { 1 /* PERF_TYPE_SOFTWARE */, 64 /* PERF_ATTR_SIZE_VER0 */ }; /* CPU_CLOCK */
+        long fd = syscall(SYS_perf_event_open, attr, 0, -1, -1, 0);
+        if (fd >= 0) close((int)fd);
+        return fd;
+    }
+    if (!strcmp(n, "userfaultfd")) {
+        long fd = syscall(SYS_userfaultfd, O_CLOEXEC | 1 /* UFFD_USER_MODE_ONLY */);
+        if (fd >= 0) close((int)fd);
+        return fd;
+    }
+#ifdef SYS_kexec_load
+    if (!strcmp(n, "kexec_load")) return syscall(SYS_kexec_load, 0, 0, NULL, 0);
+#endif
+    if (!strcmp(n, "init_module")) return syscall(SYS_init_module, NULL, 0, "");
+    if (!strcmp(n, "delete_module")) return syscall(SYS_delete_module, "rocker_none", O_NONBLOCK);
+    if (!strcmp(n, "reboot")) return syscall(SYS_reboot, 0, 0, 0, NULL);
+    if (!strcmp(n, "swapon")) return syscall(SYS_swapon, "/nonexistent-rocker", 0);
+    if (!strcmp(n, "acct")) return syscall(SYS_acct, NULL);
+    if (!strcmp(n, "open_by_handle_at")) return syscall(SYS_open_by_handle_at, -1, NULL, 0);
+    if (!strcmp(n, "personality")) return syscall(SYS_personality, 0x0400000 /* READ_IMPLIES_EXEC */);
+    if (!strcmp(n, "personality_query")) return syscall(SYS_personality, 0xffffffffUL);
+    if (!strcmp(n, "syslog")) return syscall(SYS_syslog, 10 /* SIZE_BUFFER */, NULL, 0);
+    if (!strcmp(n, "sethostname")) return sethostname("rocker-probe", 12);
+#ifdef SYS_fsopen
+    if (!strcmp(n, "fsopen")) return syscall(SYS_fsopen, "tmpfs", 0);
+#endif
+    if (!strcmp(n, "mkdir")) { /* allowed: made and removed again */
+        long r = mkdir("/tmp/rocker-probe-mkdir", 0700);
+        if (r == 0) rmdir("/tmp/rocker-probe-mkdir");
+        return r;
+    }
+    if (!strcmp(n, "socket")) {
+        long fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0) close((int)fd);
+        return fd;
+    }
+    if (!strcmp(n, "getpid")) return getpid();
+    return -2;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -634,6 +714,31 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "sleep") && argc > 2) {
         struct timespec t = { atoi(argv[2]), 0 };
         while (nanosleep(&t, &t) < 0 && errno == EINTR) {}
+        return 0;
+    }
+    if (!strcmp(cmd, "sys") && argc > 2) {
+        int i;
+        for (i = 2; i < argc; i++) {
+            long r;
+            errno = 0;
+            r = sys_call(argv[i]);
+            kv(argv[i], r == -2 ? "NONE" : r < 0 ? ename(errno) : "OK");
+        }
+        return 0;
+    }
+    if (!strcmp(cmd, "read") && argc > 2) {
+        static char b[65536];
+        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof b);
+        if (n < 0) kv("read", ename(errno));
+        else printf("read=%ld\n", (long)n);
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    if (!strcmp(cmd, "ro") && argc > 2) {
+        struct statvfs v;
+        if (statvfs(argv[2], &v) < 0) kv("ro", ename(errno));
+        else kv("ro", (v.f_flag & ST_RDONLY) ? "1" : "0");
         return 0;
     }
     if (!strcmp(cmd, "as") && argc > 4) {
@@ -695,6 +800,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "hold") && argc > 4) return cmd_hold(argv[2], atoi(argv[3]), atoi(argv[4]));
     fprintf(stderr, "usage: probe status|tiocsti|ptrace|open|ls|readlink|symlink|write|unshare|kill|exec|sleep"
                     "|stat|openw|mknod|chmod|fill|hostname|sysv-read|mq-read|net|connect|uconnect|serve|userve"
-                    "|as|pty|hold|sysv-make|sysv-rm|mq-make|mq-rm ...\n");
+                    "|sys|read|ro|as|pty|hold|sysv-make|sysv-rm|mq-make|mq-rm ...\n");
     return 2;
 }

@@ -33,6 +33,9 @@ use rocker_proto::Bind;
 /// component is (a symlink itself, not its target).
 const ANY_PATH: u32 = g::O_PATH | g::O_NOFOLLOW | g::O_CLOEXEC;
 
+/// `MOUNT_ATTR_RDONLY | NOSUID | NODEV`, as the read-only remount sets.
+const ATTR_RO: u64 = (g::MOUNT_ATTR_RDONLY | g::MOUNT_ATTR_NOSUID | g::MOUNT_ATTR_NODEV) as u64;
+
 impl<S: Sys> Exec<'_, S> {
     /// Each bind's host side, with no symlink anywhere on its path (a
     /// symlink as its last component: ELOOP), before any mount of this
@@ -263,10 +266,20 @@ impl<S: Sys> Exec<'_, S> {
 
     /// The spec's masked paths (a file: `/dev/null` bound on it; a dir: an
     /// empty read-only tmpfs), then its read-only paths (bound on
-    /// themselves, remounted read-only, nosuid, nodev), inside the new root;
-    /// each opened with no symlink on its path. Missing ones are skipped.
+    /// themselves, remounted read-only, nosuid, nodev; with their submounts
+    /// where the kernel has `mount_setattr`, 5.12+), inside the new root in
+    /// a root mode, in the sandbox's mount namespace only in the host-root
+    /// mode (where /sys is the host's mount seen through it); each opened
+    /// with no symlink on its path. Missing ones are skipped. `/proc/sys` is
+    /// opened first, while it is writable: [`Step::UsernsLimits`] writes
+    /// through it after `UnshareUser`.
     pub(super) fn mask_paths(&mut self) -> core::result::Result<(), Fail> {
         let f = |e| Fail::new(err::BUILD_ROCKER_FAILED, e, step::MASK_PATHS);
+        match self.sys.openat(AT_FDCWD, c!("/proc/sys"), DIR_PATH) {
+            Ok(fd) => self.sysctl = Some(fd),
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(f(e)),
+        }
         let (masked, readonly) = (self.spec.masked, self.spec.readonly);
         let null = self.open_nofollow(AT_FDCWD, b"/dev/null", ANY_PATH).map_err(f)?;
         let r = masked.iter().enumerate().try_for_each(|(i, p)| self.mask_one(p, Some(null)).map_err(|e| f(e).index(i)));
@@ -294,7 +307,13 @@ impl<S: Sys> Exec<'_, S> {
                     self.bind(fd, fd, M::BIND | M::REC)?;
                     // The remount must reach the new bind: by its path again.
                     let top = self.open_nofollow(AT_FDCWD, path, ANY_PATH)?;
-                    let r = fd_path(top).and_then(|p| self.sys.mount(None, (&p).into(), None, M::REMOUNT | M::BIND | ro, None));
+                    let r = fd_path(top).and_then(|p| {
+                        // Its whole tree (5.12+), else its top.
+                        match self.sys.mount_setattr((&p).into(), g::AT_RECURSIVE, ATTR_RO) {
+                            Err(Errno::ENOSYS) => self.sys.mount(None, (&p).into(), None, M::REMOUNT | M::BIND | ro, None),
+                            r => r,
+                        }
+                    });
                     self.sys.close(top);
                     r
                 }

@@ -167,6 +167,8 @@ pub(crate) const DENY: &[u16] = &[
     112, // clock_settime
     116, // syslog
     142, // reboot
+    161, // sethostname
+    162, // setdomainname
     170, // settimeofday
     171, // adjtimex
     217, // add_key
@@ -177,6 +179,7 @@ pub(crate) const DENY: &[u16] = &[
     235, // mbind
     236, // get_mempolicy
     237, // set_mempolicy
+    238, // migrate_pages
     239, // move_pages
     241, // perf_event_open
     262, // fanotify_init
@@ -236,9 +239,10 @@ const _: () = {
         g::__NR_lookup_dcookie, g::__NR_umount2, g::__NR_mount, g::__NR_pivot_root,
         g::__NR_nfsservctl, g::__NR_chroot, g::__NR_vhangup, g::__NR_quotactl, g::__NR_acct,
         g::__NR_unshare, g::__NR_kexec_load, g::__NR_init_module, g::__NR_delete_module,
-        g::__NR_clock_settime, g::__NR_syslog, g::__NR_reboot, g::__NR_settimeofday,
-        g::__NR_adjtimex, g::__NR_add_key, g::__NR_request_key, g::__NR_keyctl, g::__NR_swapon,
-        g::__NR_swapoff, g::__NR_mbind, g::__NR_get_mempolicy, g::__NR_set_mempolicy,
+        g::__NR_clock_settime, g::__NR_syslog, g::__NR_reboot, g::__NR_sethostname,
+        g::__NR_setdomainname, g::__NR_settimeofday, g::__NR_adjtimex, g::__NR_add_key,
+        g::__NR_request_key, g::__NR_keyctl, g::__NR_swapon, g::__NR_swapoff, g::__NR_mbind,
+        g::__NR_get_mempolicy, g::__NR_set_mempolicy, g::__NR_migrate_pages,
         g::__NR_move_pages, g::__NR_perf_event_open, g::__NR_fanotify_init,
         g::__NR_name_to_handle_at, g::__NR_open_by_handle_at, g::__NR_clock_adjtime,
         g::__NR_setns, g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,

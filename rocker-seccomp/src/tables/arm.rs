@@ -159,6 +159,7 @@ pub(crate) const DENY: &[u16] = &[
     52, // umount2
     61, // chroot
     62, // ustat
+    74, // sethostname
     79, // settimeofday
     86, // uselib
     87, // swapon
@@ -166,6 +167,7 @@ pub(crate) const DENY: &[u16] = &[
     103, // syslog
     111, // vhangup
     115, // swapoff
+    121, // setdomainname
     124, // adjtimex
     128, // init_module
     129, // delete_module
@@ -197,6 +199,7 @@ pub(crate) const DENY: &[u16] = &[
     379, // finit_module
     386, // bpf
     388, // userfaultfd
+    400, // migrate_pages
     401, // kexec_file_load
     404, // clock_settime64
     405, // clock_adjtime64
@@ -243,20 +246,22 @@ const _: () = {
     assert!(DESC.nr_ioctl == g::__NR_ioctl);
     let deny: &[u32] = &[
         g::__NR_mount, g::__NR_acct, g::__NR_umount2, g::__NR_chroot, g::__NR_ustat,
-        g::__NR_settimeofday, g::__NR_uselib, g::__NR_swapon, g::__NR_reboot, g::__NR_syslog,
-        g::__NR_vhangup, g::__NR_swapoff, g::__NR_adjtimex, g::__NR_init_module,
-        g::__NR_delete_module, g::__NR_quotactl, g::__NR_sysfs, g::__NR__sysctl,
-        g::__NR_nfsservctl, g::__NR_pivot_root, g::__NR_lookup_dcookie, g::__NR_clock_settime,
-        g::__NR_add_key, g::__NR_request_key, g::__NR_keyctl, g::__NR_mbind,
-        g::__NR_get_mempolicy, g::__NR_set_mempolicy, g::__NR_unshare, g::__NR_move_pages,
-        g::__NR_kexec_load, g::__NR_perf_event_open, g::__NR_fanotify_init,
-        g::__NR_name_to_handle_at, g::__NR_open_by_handle_at, g::__NR_clock_adjtime,
-        g::__NR_setns, g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,
-        g::__NR_finit_module, g::__NR_bpf, g::__NR_userfaultfd, g::__NR_kexec_file_load,
-        g::__NR_clock_settime64, g::__NR_clock_adjtime64, g::__NR_open_tree,
-        g::__NR_move_mount, g::__NR_fsopen, g::__NR_fsconfig, g::__NR_fsmount, g::__NR_fspick,
-        g::__NR_pidfd_getfd, g::__NR_process_madvise, g::__NR_mount_setattr,
-        g::__NR_quotactl_fd, g::__NR_set_mempolicy_home_node, g::__NR_open_tree_attr,
+        g::__NR_sethostname, g::__NR_settimeofday, g::__NR_uselib, g::__NR_swapon,
+        g::__NR_reboot, g::__NR_syslog, g::__NR_vhangup, g::__NR_swapoff,
+        g::__NR_setdomainname, g::__NR_adjtimex, g::__NR_init_module, g::__NR_delete_module,
+        g::__NR_quotactl, g::__NR_sysfs, g::__NR__sysctl, g::__NR_nfsservctl,
+        g::__NR_pivot_root, g::__NR_lookup_dcookie, g::__NR_clock_settime, g::__NR_add_key,
+        g::__NR_request_key, g::__NR_keyctl, g::__NR_mbind, g::__NR_get_mempolicy,
+        g::__NR_set_mempolicy, g::__NR_unshare, g::__NR_move_pages, g::__NR_kexec_load,
+        g::__NR_perf_event_open, g::__NR_fanotify_init, g::__NR_name_to_handle_at,
+        g::__NR_open_by_handle_at, g::__NR_clock_adjtime, g::__NR_setns,
+        g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,
+        g::__NR_finit_module, g::__NR_bpf, g::__NR_userfaultfd, g::__NR_migrate_pages,
+        g::__NR_kexec_file_load, g::__NR_clock_settime64, g::__NR_clock_adjtime64,
+        g::__NR_open_tree, g::__NR_move_mount, g::__NR_fsopen, g::__NR_fsconfig,
+        g::__NR_fsmount, g::__NR_fspick, g::__NR_pidfd_getfd, g::__NR_process_madvise,
+        g::__NR_mount_setattr, g::__NR_quotactl_fd, g::__NR_set_mempolicy_home_node,
+        g::__NR_open_tree_attr,
     ];
     assert!(crate::names::same_numbers(DENY, deny));
     let names: &[(&str, u32)] = &[

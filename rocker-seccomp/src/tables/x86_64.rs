@@ -169,6 +169,8 @@ pub(crate) const DENY: &[u16] = &[
     167, // swapon
     168, // swapoff
     169, // reboot
+    170, // sethostname
+    171, // setdomainname
     172, // iopl
     173, // ioperm
     174, // create_module
@@ -187,6 +189,7 @@ pub(crate) const DENY: &[u16] = &[
     248, // add_key
     249, // request_key
     250, // keyctl
+    256, // migrate_pages
     272, // unshare
     279, // move_pages
     298, // perf_event_open
@@ -247,14 +250,15 @@ const _: () = {
         g::__NR_syslog, g::__NR_uselib, g::__NR_ustat, g::__NR_sysfs, g::__NR_vhangup,
         g::__NR_pivot_root, g::__NR__sysctl, g::__NR_adjtimex, g::__NR_chroot, g::__NR_acct,
         g::__NR_settimeofday, g::__NR_mount, g::__NR_umount2, g::__NR_swapon, g::__NR_swapoff,
-        g::__NR_reboot, g::__NR_iopl, g::__NR_ioperm, g::__NR_create_module,
-        g::__NR_init_module, g::__NR_delete_module, g::__NR_get_kernel_syms,
-        g::__NR_query_module, g::__NR_quotactl, g::__NR_nfsservctl, g::__NR_lookup_dcookie,
-        g::__NR_clock_settime, g::__NR_mbind, g::__NR_set_mempolicy, g::__NR_get_mempolicy,
-        g::__NR_kexec_load, g::__NR_add_key, g::__NR_request_key, g::__NR_keyctl,
-        g::__NR_unshare, g::__NR_move_pages, g::__NR_perf_event_open, g::__NR_fanotify_init,
-        g::__NR_name_to_handle_at, g::__NR_open_by_handle_at, g::__NR_clock_adjtime,
-        g::__NR_setns, g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,
+        g::__NR_reboot, g::__NR_sethostname, g::__NR_setdomainname, g::__NR_iopl,
+        g::__NR_ioperm, g::__NR_create_module, g::__NR_init_module, g::__NR_delete_module,
+        g::__NR_get_kernel_syms, g::__NR_query_module, g::__NR_quotactl, g::__NR_nfsservctl,
+        g::__NR_lookup_dcookie, g::__NR_clock_settime, g::__NR_mbind, g::__NR_set_mempolicy,
+        g::__NR_get_mempolicy, g::__NR_kexec_load, g::__NR_add_key, g::__NR_request_key,
+        g::__NR_keyctl, g::__NR_migrate_pages, g::__NR_unshare, g::__NR_move_pages,
+        g::__NR_perf_event_open, g::__NR_fanotify_init, g::__NR_name_to_handle_at,
+        g::__NR_open_by_handle_at, g::__NR_clock_adjtime, g::__NR_setns,
+        g::__NR_process_vm_readv, g::__NR_process_vm_writev, g::__NR_kcmp,
         g::__NR_finit_module, g::__NR_kexec_file_load, g::__NR_bpf, g::__NR_userfaultfd,
         g::__NR_open_tree, g::__NR_move_mount, g::__NR_fsopen, g::__NR_fsconfig,
         g::__NR_fsmount, g::__NR_fspick, g::__NR_pidfd_getfd, g::__NR_process_madvise,

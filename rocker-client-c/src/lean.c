@@ -1,0 +1,288 @@
+/* lean.c -- smaller stand-ins for a few musl (and libgcc) functions, linked
+ * into the static `rocker` CLI only (rocker.mk), never into programs that
+ * include rocker.h. A static link takes a symbol from an object before it
+ * searches libc.a, so each definition here keeps libc's member out, and with
+ * it what that member drags in (doc/SIZE.md has the bytes per target):
+ *
+ *   strtol, strtoul  musl's are stdio-based (__intscan, shgetc, __uflow and
+ *                    the stdio exit machinery)
+ *   getcwd           musl's pulls strdup, malloc and mmap for getcwd(NULL, 0)
+ *   setgroups, setresuid, setresgid
+ *                    musl's apply the change to every thread (__synccall,
+ *                    semaphores, __timedwait, clock_gettime, the vDSO)
+ *   fork             musl's takes every libc lock first when threads exist
+ *                    (pthread rwlocks, __timedwait ...)
+ *   ioctl, recvmsg   32-bit: musl's convert time64 structures rocker never
+ *                    passes (SIOCGSTAMP, SCM_TIMESTAMP)
+ *   __udivdi3, __umoddi3
+ *                    MIPS: libgcc's 64-bit divisions, ~2.2 KB
+ *   memcpy, memmove, memset
+ *                    MIPS: musl's are unrolled C, ~1.8 KB
+ *
+ * Each is exactly the libc function for a single-threaded process, which the
+ * CLI is (it never creates a thread; its children are fork()s). Only built
+ * with musl: with any other libc this file is empty.
+ */
+#define _GNU_SOURCE
+#include <limits.h> /* first: glibc's defines __GLIBC__ */
+#if !defined(__GLIBC__) && !defined(__UCLIBC__) && !defined(__BIONIC__)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+
+/* musl's public _Fork (1.2.2+): the fork system call plus the child's own
+ * libc bookkeeping (tid, robust list, the abort lock). */
+pid_t _Fork(void);
+
+/* ---- strtol, strtoul, strtoull --------------------------------------------- */
+
+/* Scans [space][sign][0x]digits in `base` (0, 2..36) as C says: returns
+ * the magnitude (saturated at `max`, *ovf set), *neg for '-', and where
+ * the number ended (nptr itself when there is none). errno as musl 1.2.3
+ * sets it (tests/test_lean.c compares the two). */
+static unsigned long long lean_scan(const char *nptr, char **endptr, int base, int *neg, int *ovf,
+                                    unsigned long long max)
+{
+    const unsigned char *s = (const unsigned char *)nptr;
+    unsigned long long v = 0;
+    int any = 0;
+    *neg = 0;
+    *ovf = 0;
+    if (base < 0 || base == 1 || base > 36) {
+        errno = EINVAL;
+        if (endptr)
+            *endptr = (char *)nptr;
+        return 0;
+    }
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+        s++;
+    if (*s == '+' || *s == '-')
+        *neg = *s++ == '-';
+    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] | 32) == 'x') {
+        unsigned c = s[2], h = (c | 32) - 'a';
+        if (c - '0' < 10 || h < 6) { /* "0x" counts only with a hex digit after it */
+            s += 2;
+            base = 16;
+        }
+    }
+    if (base == 0)
+        base = *s == '0' ? 8 : 10;
+    for (;; s++) {
+        unsigned c = *s, d;
+        if (c - '0' < 10)
+            d = c - '0';
+        else if ((c | 32) - 'a' < 26)
+            d = (c | 32) - 'a' + 10;
+        else
+            break;
+        if (d >= (unsigned)base)
+            break;
+        any = 1;
+        if (v > (max - d) / (unsigned)base)
+            *ovf = 1;
+        else
+            v = v * (unsigned)base + d;
+    }
+    if (endptr)
+        *endptr = (char *)(any ? (const char *)s : nptr);
+    if (!any) { /* musl says EINVAL when there is no number at all */
+        *neg = 0;
+        errno = EINVAL;
+    }
+    return *ovf ? max : v;
+}
+
+unsigned long strtoul(const char *nptr, char **endptr, int base)
+{
+    int neg, ovf;
+    unsigned long v = (unsigned long)lean_scan(nptr, endptr, base, &neg, &ovf, ULONG_MAX);
+    if (ovf) {
+        errno = ERANGE;
+        return ULONG_MAX;
+    }
+    return neg ? 0ul - v : v;
+}
+
+unsigned long long strtoull(const char *nptr, char **endptr, int base)
+{
+    int neg, ovf;
+    unsigned long long v = lean_scan(nptr, endptr, base, &neg, &ovf, ULLONG_MAX);
+    if (ovf) {
+        errno = ERANGE;
+        return ULLONG_MAX;
+    }
+    return neg ? 0ull - v : v;
+}
+
+long strtol(const char *nptr, char **endptr, int base)
+{
+    int neg, ovf;
+    unsigned long v = (unsigned long)lean_scan(nptr, endptr, base, &neg, &ovf, ULONG_MAX);
+    unsigned long lim = neg ? 0ul - (unsigned long)LONG_MIN : (unsigned long)LONG_MAX;
+    if (ovf || v > lim) {
+        errno = ERANGE;
+        return neg ? LONG_MIN : LONG_MAX;
+    }
+    return neg ? (long)(0ul - v) : (long)v;
+}
+
+/* ---- getcwd, credentials, fork -------------------------------------------- */
+
+/* The caller's buffer only: getcwd(NULL, n) is ENOMEM here (rocker never
+ * asks libc to allocate). */
+char *getcwd(char *buf, size_t size)
+{
+    long r;
+    if (!buf) {
+        errno = ENOMEM;
+        return 0;
+    }
+    if (!size) {
+        errno = EINVAL;
+        return 0;
+    }
+    r = syscall(SYS_getcwd, buf, size);
+    if (r < 0)
+        return 0;
+    if (r == 0 || buf[0] != '/') { /* "(unreachable)/..." */
+        errno = ENOENT;
+        return 0;
+    }
+    return buf;
+}
+
+/* The 32-bit-id calls where the arch also has 16-bit ones (ARM EABI). */
+#ifdef SYS_setresuid32
+#define LEAN_SETRESUID SYS_setresuid32
+#define LEAN_SETRESGID SYS_setresgid32
+#define LEAN_SETGROUPS SYS_setgroups32
+#else
+#define LEAN_SETRESUID SYS_setresuid
+#define LEAN_SETRESGID SYS_setresgid
+#define LEAN_SETGROUPS SYS_setgroups
+#endif
+
+int setresuid(uid_t r, uid_t e, uid_t s)
+{
+    return (int)syscall(LEAN_SETRESUID, r, e, s);
+}
+
+int setresgid(gid_t r, gid_t e, gid_t s)
+{
+    return (int)syscall(LEAN_SETRESGID, r, e, s);
+}
+
+int setgroups(size_t n, const gid_t *list)
+{
+    return (int)syscall(LEAN_SETGROUPS, n, list);
+}
+
+/* With no threads and no pthread_atfork handlers musl's fork() is _Fork(). */
+pid_t fork(void)
+{
+    return _Fork();
+}
+
+/* ---- 32-bit: ioctl, recvmsg without the time64 conversions ---------------- */
+
+#if ULONG_MAX == 0xffffffffUL
+int ioctl(int fd, int req, ...)
+{
+    void *arg;
+    va_list ap;
+    va_start(ap, req);
+    arg = va_arg(ap, void *);
+    va_end(ap);
+    return (int)syscall(SYS_ioctl, fd, req, arg);
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    return syscall(SYS_recvmsg, fd, msg, flags);
+}
+#endif
+
+/* ---- MIPS: byte-loop memcpy, memmove, memset ----------------------------- */
+
+/* musl's MIPS string functions are its unrolled C ones (~1.8 KB for the
+ * three); the CLI copies a few KB per run. The attribute keeps gcc from
+ * turning the loops back into calls to themselves. */
+#if defined(__mips__)
+#include <stdint.h>
+#include <string.h>
+#define LEAN_NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+LEAN_NO_LIBCALLS void *memcpy(void *restrict d, const void *restrict s, size_t n)
+{
+    unsigned char *dp = d;
+    const unsigned char *sp = s;
+    while (n--)
+        *dp++ = *sp++;
+    return d;
+}
+
+LEAN_NO_LIBCALLS void *memmove(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = d;
+    const unsigned char *sp = s;
+    if ((uintptr_t)dp - (uintptr_t)sp >= n) /* d before s, or no overlap */
+        return memcpy(d, s, n);
+    while (n--)
+        dp[n] = sp[n];
+    return d;
+}
+
+LEAN_NO_LIBCALLS void *memset(void *d, int c, size_t n)
+{
+    unsigned char *dp = d;
+    while (n--)
+        *dp++ = (unsigned char)c;
+    return d;
+}
+#endif
+
+/* ---- MIPS: 64-bit division by shift and subtract ------------------------- */
+
+#if defined(__mips__) && ULONG_MAX == 0xffffffffUL
+static unsigned long long lean_udivmod(unsigned long long n, unsigned long long d, unsigned long long *rem)
+{
+    unsigned long long q = 0, r = 0;
+    int i;
+    for (i = 0; i < 64; i++) {
+        r = r << 1 | n >> 63;
+        n <<= 1;
+        q <<= 1;
+        if (r >= d) {
+            r -= d;
+            q |= 1;
+        }
+    }
+    *rem = r;
+    return q;
+}
+
+unsigned long long __udivdi3(unsigned long long n, unsigned long long d);
+unsigned long long __umoddi3(unsigned long long n, unsigned long long d);
+
+unsigned long long __udivdi3(unsigned long long n, unsigned long long d)
+{
+    unsigned long long r;
+    return lean_udivmod(n, d, &r);
+}
+
+unsigned long long __umoddi3(unsigned long long n, unsigned long long d)
+{
+    unsigned long long r;
+    lean_udivmod(n, d, &r);
+    return r;
+}
+#endif
+
+#else
+typedef int rocker_lean_unused; /* ISO C: no empty translation unit */
+#endif
