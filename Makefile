@@ -5,6 +5,7 @@
 #   make size                       stripped sizes, every binary x every target, budgets enforced
 #   make size-report                where the bytes go (SIZE_TARGET=<triple>, default armv7)
 #   make bench                      benchmarks
+#   make router                     a 32 MB and a 64 MB mipsel router under QEMU (qemu/run-router.sh)
 TARGET  ?= x86_64-unknown-linux-musl
 TARGETS := x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf \
            mipsel-unknown-linux-musl mips-unknown-linux-musl
@@ -19,7 +20,7 @@ INSTALL   := install_dir/$(TARGET)
 # the .comment that gcc -s leaves in the CLI: 112-204 bytes).
 STRIP_ARGS := --strip-all -R .pdr -R .comment -R .mdebug.abi32 -R .gnu.attributes -R .note.GNU-stack
 
-.PHONY: all release rust cli abi test unit demo size size-report bench setup clean header-check
+.PHONY: all release rust cli abi test unit demo size size-report bench setup clean header-check router
 
 all: release
 
@@ -62,6 +63,9 @@ demo:
 
 bench:
 	scripts/bench.sh
+
+router:
+	@r=0; qemu/run-router.sh 32 || r=1; qemu/run-router.sh 64 || r=1; exit $$r
 
 clean:
 	rm -rf target install_dir

@@ -18,18 +18,34 @@
 #   RQ_NAME RQ_TRIPLE RQ_QEMU_SYSTEM RQ_CONSOLE RQ_MACHINE=(...)
 #   RQ_KERNEL_KIND=debian RQ_KERNEL_META=linux-image-armmp RQ_DEB_ARCH=armhf
 #   RQ_KERNEL_KIND=mips-be (self-built from linux-source-6.1, qemu/mips-be.config)
+#   RQ_KERNEL_KIND=built RQ_KCONFIG=router-mipsel.config RQ_KCROSS=mipsel-linux-gnu-
+#     RQ_KDIR=mipsel-kernel (any other self-built kernel; RQ_DEB_ARCH for busybox)
 #   RQ_BUSYBOX_KIND=debian|source
+# and optionally (the router and memory runs):
+#   RQ_GUEST=guest-router.sh  the stage-2 script (installed as /guest-tests.sh)
+#   RQ_INITRD=small           only what guest-router.sh needs (no abi tests,
+#                             no probe, one package)
+#   RQ_USER=0                 skip stage 1 (qemu-user)
+#   RQ_APPEND="k=v ..."       more kernel command line
 #
 # Environment: ROCKER_QEMU_TIMEOUT (s, default 600) for the boot,
 # ROCKER_QEMU_SANDBOXES (default 16) concurrent sandboxes in the guest,
-# ROCKER_QEMU_SYSTEM_BIN to force a qemu-system binary.
+# ROCKER_QEMU_SYSTEM_BIN to force a qemu-system binary, ROCKER_QEMU_GUEST,
+# ROCKER_QEMU_INITRD, ROCKER_QEMU_USER, ROCKER_QEMU_APPEND (the same as the
+# RQ_ variables above; qemu/run-memory.sh runs the arch scripts with them),
+# ROCKER_QEMU_TAG (work dir .cache/qemu/work/<name>-<tag>, so such a run
+# does not share one with the arch's test run).
 set -euo pipefail
 
 RQ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RQ_DIR=$RQ_ROOT/qemu
 RQ_CACHE=$RQ_ROOT/.cache/qemu
 RQ_TIMEOUT=${ROCKER_QEMU_TIMEOUT:-600}
-RQ_SANDBOXES=${ROCKER_QEMU_SANDBOXES:-16}
+RQ_SANDBOXES=${ROCKER_QEMU_SANDBOXES:-${RQ_SANDBOXES:-16}}
+RQ_GUEST=${ROCKER_QEMU_GUEST:-${RQ_GUEST:-guest-tests.sh}}
+RQ_INITRD=${ROCKER_QEMU_INITRD:-${RQ_INITRD:-full}}
+RQ_USER=${ROCKER_QEMU_USER:-${RQ_USER:-1}}
+RQ_APPEND=$(echo ${RQ_APPEND:-} ${ROCKER_QEMU_APPEND:-})
 APT_OPTS=(-q -o DPkg::Lock::Timeout=600 -o APT::Get::Assume-Yes=true -o APT::Sandbox::User=root)
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
@@ -149,6 +165,7 @@ rq_resolve() {
         pkgs+=("$meta" "busybox-static:$RQ_DEB_ARCH")
         ;;
     mips-be) pkgs+=(linux-source-6.1 busybox-static) ;;
+    built) pkgs+=(linux-source-6.1 "busybox-static:$RQ_DEB_ARCH") ;;
     esac
     if ! out=$(apt-cache show --no-all-versions "${pkgs[@]}" 2>/dev/null); then
         rq_apt_update
@@ -167,9 +184,13 @@ rq_resolve() {
         RQ_V_BUSYBOX=$(awk -v a="$RQ_DEB_ARCH" '$1=="busybox-static" && $2==a{print $3; exit}' <<<"$out")
         [ -n "$RQ_KPKG" ] && [ -n "$RQ_KVER" ] || die "cannot resolve the kernel of $meta: $out"
         ;;
-    mips-be)
+    mips-be | built)
         RQ_V_LSRC=$(awk '$1=="linux-source-6.1"{print $3; exit}' <<<"$out")
-        RQ_V_BUSYBOX=$(awk '$1=="busybox-static"{print $3; exit}' <<<"$out")
+        if [ "$RQ_KERNEL_KIND" = built ]; then
+            RQ_V_BUSYBOX=$(awk -v a="$RQ_DEB_ARCH" '$1=="busybox-static" && $2==a{print $3; exit}' <<<"$out")
+        else
+            RQ_V_BUSYBOX=$(awk '$1=="busybox-static"{print $3; exit}' <<<"$out")
+        fi
         [ -n "$RQ_V_LSRC" ] || die "no linux-source-6.1: $out"
         ;;
     esac
@@ -325,23 +346,25 @@ rq_fetch_debian_busybox() {
     RQ_BUSYBOX_DESC="Debian busybox-static:$RQ_DEB_ARCH $ver"
 }
 
-# ----------------------------------------------- big-endian MIPS, self-built
-# Debian has no big-endian mips any more (QEMU.md §3): the kernel is built
-# from linux-source-6.1 with qemu/mips-be.config (allnoconfig + fragment),
-# cached by the hash of config + source version + compiler.
-rq_build_mips_kernel() {
-    local cfg=$RQ_DIR/mips-be.config srcver key out work
-    rq_apt_install gcc-mips-linux-gnu flex bison bc make xz-utils
+# ------------------------------------------------- self-built MIPS kernels
+# Debian has no big-endian mips any more (QEMU.md §3), and its mipsel kernel
+# is too big for a 32 MB router: these kernels are built from
+# linux-source-6.1 with a qemu/*.config fragment over allnoconfig, cached
+# under .cache/qemu/<dir>/vmlinux-<hash of config + source version + compiler>.
+#   rq_build_kernel CONFIG CROSS_PREFIX CACHE_DIR WHAT
+rq_build_kernel() {
+    local cfg=$1 cross=$2 dir=$3 what=$4 srcver key out work
+    rq_apt_install "gcc-${cross%-}" flex bison bc make xz-utils
     srcver=$RQ_V_LSRC
-    key=$( (cat "$cfg"; echo "$srcver"; mips-linux-gnu-gcc --version | head -n1) | sha256sum | cut -c1-16)
-    out=$RQ_CACHE/mips-kernel/vmlinux-$key
+    key=$( (cat "$cfg"; echo "$srcver"; "${cross}gcc" --version | head -n1) | sha256sum | cut -c1-16)
+    out=$RQ_CACHE/$dir/vmlinux-$key
     if [ ! -f "$out" ]; then
         local t0 deb src bld o
         t0=$(rq_us)
-        work=$RQ_CACHE/tmp/mips-kernel
+        work=$RQ_CACHE/tmp/$dir
         rm -rf "$work"
-        mkdir -p "$work" "$RQ_CACHE/mips-kernel"
-        say "building the big-endian MIPS kernel from linux-source-6.1 $srcver (2.5 min with -j2 on an idle 2-core VM; once, then cached)"
+        mkdir -p "$work" "$RQ_CACHE/$dir"
+        say "building the $what kernel from linux-source-6.1 $srcver ($(basename "$cfg"); 2.5-4 min with -j2 on an idle 2-core VM; once, then cached)"
         rq_apt_download "$work" "linux-source-6.1=$srcver"
         deb=$(ls "$work"/linux-source-6.1_*.deb)
         mkdir -p "$work/src"
@@ -350,25 +373,27 @@ rq_build_mips_kernel() {
         rm -f "$deb"
         src=$work/src bld=$work/build
         mkdir -p "$bld"
-        local mk=(make -s -C "$src" O="$bld" ARCH=mips CROSS_COMPILE=mips-linux-gnu-)
+        local mk=(make -s -C "$src" O="$bld" ARCH=mips CROSS_COMPILE="$cross")
         "${mk[@]}" KCONFIG_ALLCONFIG="$cfg" allnoconfig >/dev/null
         while read -r o; do
-            case $o in CONFIG_*=*) grep -qx "$o" "$bld/.config" || die "mips-be.config: $o did not stick (see $bld/.config)" ;; esac
+            case $o in CONFIG_*=*) grep -qx "$o" "$bld/.config" || die "$(basename "$cfg"): $o did not stick (see $bld/.config)" ;; esac
         done <"$cfg"
         "${mk[@]}" -j"$(nproc)" vmlinux >"$work/build.log" 2>&1 || {
             tail -n 30 "$work/build.log"
             die "kernel build failed (log: $work/build.log)"
         }
-        mips-linux-gnu-strip -o "$out.tmp" "$bld/vmlinux"
+        "${cross}strip" -o "$out.tmp" "$bld/vmlinux"
+        cp "$bld/.config" "$out.config"
         mv "$out.tmp" "$out"
         rm -rf "$work"
         say "kernel built in $(rq_fmt $(($(rq_us) - t0))) s: $out"
     fi
     RQ_KERNEL=$out
     RQ_MODDIR=
-    RQ_KERNEL_DESC="self-built linux-source-6.1 $srcver (qemu/mips-be.config, key $key)"
+    RQ_KERNEL_DESC="self-built linux-source-6.1 $srcver (qemu/$(basename "$cfg"), key $key)"
     say "kernel: $RQ_KERNEL_DESC"
 }
+rq_build_mips_kernel() { rq_build_kernel "$RQ_DIR/mips-be.config" mips-linux-gnu- mips-kernel "big-endian MIPS"; }
 
 # busybox from Debian's source package, static, for mips-linux-gnu (glibc):
 # apt-get source with a private sources.list, the system's apt config stays.
@@ -435,6 +460,7 @@ rq_fetch() {
         rq_sub kernel rq_fetch_debian_kernel "$RQ_KERNEL_META"
         ;;
     mips-be) rq_sub kernel rq_build_mips_kernel ;;
+    built) rq_sub kernel rq_build_kernel "$RQ_DIR/$RQ_KCONFIG" "$RQ_KCROSS" "$RQ_KDIR" "$RQ_NAME" ;;
     *) die "RQ_KERNEL_KIND=$RQ_KERNEL_KIND" ;;
     esac
     case $RQ_BUSYBOX_KIND in
@@ -467,7 +493,7 @@ rq_user() {
 }
 
 rq_initramfs() {
-    local w=$RQ_CACHE/work/$RQ_NAME r app c a
+    local w=$RQ_CACHE/work/$RQ_NAME${ROCKER_QEMU_TAG:+-$ROCKER_QEMU_TAG} r app c a
     RQ_WORK=$w
     rm -rf "$w/root" "$w/app"
     mkdir -p "$w"
@@ -480,9 +506,10 @@ rq_initramfs() {
     mknod -m 600 "$r/dev/console" c 5 1
     mknod -m 666 "$r/dev/null" c 1 3
     install -m 755 "$RQ_DIR/guest-init.sh" "$r/init"
-    install -m 755 "$RQ_DIR/guest-tests.sh" "$r/guest-tests.sh"
+    install -m 755 "$RQ_DIR/$RQ_GUEST" "$r/guest-tests.sh"
     install -m 755 "$RQ_INSTALL/bin/rocker-master" "$RQ_INSTALL/bin/rocker" "$r/rocker/bin/"
-    install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
+    [ "$RQ_INITRD" = small ] ||
+        install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
     if [ -n "$RQ_MODDIR" ]; then
         cp "$RQ_MODDIR"/*.ko "$RQ_MODDIR/order" "$r/modules/"
     fi
@@ -492,18 +519,26 @@ rq_initramfs() {
     app=$w/app
     mkdir -p "$app/bin"
     cp "$RQ_BUSYBOX" "$app/bin/busybox"
-    for a in sh sleep id cat ls touch echo stat mkdir rm true false hostname tr nc ip readlink sed grep head; do ln -s busybox "$app/bin/$a"; done
-    install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$app/bin/probe" # tests/probe: the App's view
+    local applets="sh sleep id cat ls touch echo stat mkdir rm true false hostname tr nc ip readlink sed grep head" comps="xz gzip lz4"
+    [ "$RQ_INITRD" = small ] && applets="sh sleep true cat" comps=xz
+    for a in $applets; do ln -s busybox "$app/bin/$a"; done
+    [ "$RQ_INITRD" = small ] ||
+        install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$app/bin/probe" # tests/probe: the App's view
     install -m 755 "$RQ_DIR/guest-app.sh" "$app/app.sh"
-    for c in xz gzip lz4; do
+    for c in $comps; do
         echo "$c" >"$app/comp"
         mksquashfs "$app" "$r/pkgs/app-$c.sqfs" -comp "$c" -noappend -all-root -quiet >/dev/null
     done
     # Rootfs mode (issue 13): a busybox tree of the guest's arch as the
-    # sandbox's whole root (cached by scripts/busybox-rootfs.sh).
-    local tree=$RQ_ROOT/.cache/rootfs/busybox-$RQ_TRIPLE.sqfs
-    "$RQ_ROOT/scripts/busybox-rootfs.sh" "$RQ_TRIPLE" "$tree" >/dev/null || die "scripts/busybox-rootfs.sh $RQ_TRIPLE failed"
-    cp "$tree" "$r/pkgs/rootfs.sqfs"
+    # sandbox's whole root (cached by scripts/busybox-rootfs.sh). Not in the
+    # small initramfs (guest-init.sh then skips its stage-1 rootfs checks).
+    if [ "$RQ_INITRD" = small ]; then
+        touch "$r/etc/rocker-initrd-small"
+    else
+        local tree=$RQ_ROOT/.cache/rootfs/busybox-$RQ_TRIPLE.sqfs
+        "$RQ_ROOT/scripts/busybox-rootfs.sh" "$RQ_TRIPLE" "$tree" >/dev/null || die "scripts/busybox-rootfs.sh $RQ_TRIPLE failed"
+        cp "$tree" "$r/pkgs/rootfs.sqfs"
+    fi
     (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet) | gzip -6 >"$w/initramfs.cpio.gz"
     say "initramfs: $(du -k "$w/initramfs.cpio.gz" | cut -f1) KB ($(ls -s "$r/pkgs" | tr '\n' ' '| sed 's/total [0-9]* //') KB packages)"
     rm -rf "$r" "$app" # only the cpio stays (cpio -t lists it)
@@ -515,7 +550,7 @@ rq_system() {
     local cmd=(timeout -k 5 "$RQ_TIMEOUT" "$RQ_QEMU_BIN" "${RQ_QEMU_L[@]}" "${RQ_MACHINE[@]}" -smp 1
         -nographic -no-reboot -nic none
         -kernel "$RQ_KERNEL" -initrd "$RQ_WORK/initramfs.cpio.gz"
-        -append "console=$RQ_CONSOLE panic=-1 loglevel=6 rdinit=/init rocker.sandboxes=$RQ_SANDBOXES")
+        -append "console=$RQ_CONSOLE panic=-1 loglevel=6 rdinit=/init rocker.sandboxes=$RQ_SANDBOXES${RQ_APPEND:+ $RQ_APPEND}")
     say "$(printf '%q ' "${cmd[@]:4}")"
     "${cmd[@]}" </dev/null >"$log" 2>&1 &
     RQ_QPID=$!
@@ -564,11 +599,12 @@ rq_main() {
     say "rocker on $RQ_NAME ($RQ_TRIPLE): build, qemu-user, then qemu-system with a real kernel"
     rq_stage build rq_build
     rq_stage fetch rq_fetch
-    rq_stage user rq_user
+    [ "$RQ_USER" = 0 ] || rq_stage user rq_user
     rq_stage initrd rq_initramfs
     rq_stage system rq_system
     RQ_DONE=1
     rq_timings
+    [ "$(type -t rq_report)" != function ] || rq_report # the run script's own summary
     say "summary: host $RQ_PASS passed, $RQ_FAIL failed; guest ${RQ_GUEST_PASS:-0} passed, ${RQ_GUEST_FAIL:-?} failed"
     if [ "$RQ_FAIL" = 0 ]; then
         say "PASS: $RQ_NAME"
