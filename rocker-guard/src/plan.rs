@@ -175,6 +175,9 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
         let _ = p.push(Step::MountBinds);
     }
     let _ = p.push(Step::MountProc);
+    if spec.own_sys() {
+        let _ = p.push(Step::MountSys);
+    }
     if !spec.masked.is_empty() || !spec.readonly.is_empty() {
         let _ = p.push(Step::MaskPaths);
     }

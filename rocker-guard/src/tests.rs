@@ -1097,3 +1097,26 @@ fn root_mode_a_failure_at_every_call_releases_everything() {
     assert!(a > 80 && b2 > a && c > 50 && d > 40 && e > 50);
 }
 
+
+#[test]
+fn own_network_namespace_gets_its_own_read_only_sysfs() {
+    let b = body(&req(&SEED));
+    let r = RunReq::decode(&b).unwrap();
+    let mut spec = SandboxSpec::from_run(&r).unwrap();
+    assert!(!spec.own_sys());
+    assert!(!plan(&spec).contains(&Step::MountSys));
+    // With a network namespace of its own, the host's /sys/class/net would
+    // list the host's interfaces: a fresh sysfs (the sandbox's netns) goes
+    // on /sys after /proc, and the masks come after it.
+    spec.ns = spec.ns.union(Ns::NEWNET);
+    assert!(spec.own_sys());
+    let p = plan(&spec);
+    let i = p.iter().position(|s| *s == Step::MountSys).unwrap();
+    assert_eq!((p[i - 1], p[i + 1]), (Step::MountProc, Step::MaskPaths));
+    let mut f = Fake::new();
+    execute(&mut f, &spec, &p, b"rg-test", PKG, None).unwrap();
+    let l = lines(&f);
+    let k = l.iter().position(|c| c.starts_with("mount(\"sysfs\"")).unwrap();
+    assert!(l[k].ends_with("RDONLY|NOSUID|NODEV|NOEXEC, none)"), "{}", l[k]);
+    assert!(l[k - 1].starts_with("openat2(AT_FDCWD, \"/sys\", PATH|DIRECTORY|NOFOLLOW"), "{}", l[k - 1]);
+}

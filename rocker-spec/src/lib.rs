@@ -372,6 +372,16 @@ impl SandboxSpec<'_> {
     pub fn tree_in_place(&self) -> bool {
         matches!(self.root, Root::Dir { .. }) && self.data_dir.is_empty()
     }
+    /// The sandbox gets a sysfs of its own (read-only): always in a root
+    /// mode, and on the host's tree when it has a network namespace of its
+    /// own (the host's `/sys/class/net` would show the host's interfaces).
+    pub fn own_sys(&self) -> bool {
+        own_sys(self.root, self.ns)
+    }
+}
+
+fn own_sys(root: Root, ns: Ns) -> bool {
+    root.is_own() || ns.contains(Ns::NEWNET)
 }
 
 pub use rocker_proto::{Bind, Rlimit};
@@ -495,8 +505,8 @@ impl<'a> SandboxSpec<'a> {
             no_new_privs: true,
             fs_mounts: &[],
             masked: &MASKED,
-            // A root mode's sysfs is a read-only mount of its own already.
-            readonly: if root.is_own() { READONLY.split_last().map_or(&[], |(_, p)| p) } else { &READONLY },
+            // A sysfs of the sandbox's own is read-only already.
+            readonly: if own_sys(root, ns) { READONLY.split_last().map_or(&[], |(_, p)| p) } else { &READONLY },
         })
     }
 }
