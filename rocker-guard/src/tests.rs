@@ -436,21 +436,32 @@ fn masked_paths_and_userns_limits() {
     assert_eq!(l[0], "openat(AT_FDCWD, \"/proc/sys\", PATH|DIRECTORY|NOFOLLOW) = 108");
     assert_eq!(l[1], "openat2(AT_FDCWD, \"/dev/null\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = 109");
     // Every masked path opened with no symlink on its path; a file gets
-    // /dev/null bound on it, a dir an empty read-only tmpfs.
+    // /dev/null bound on it; the first dir an empty read-only tmpfs (opened
+    // again: the new mount's root), every later dir a bind of that one (one
+    // superblock per sandbox).
+    let mut empty: Option<String> = None;
     for p in rocker_spec::MASKED {
         let p = std::str::from_utf8(p).unwrap();
         let i = pos(&format!("openat2(AT_FDCWD, \"{p}\", PATH|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = "));
         let fd = l[i].rsplit(' ').next().unwrap();
         assert_eq!(l[i + 1], format!("fstat({fd})"));
         let file = ["/proc/kcore", "/proc/keys", "/proc/sysrq-trigger"].contains(&p);
-        let want = if file {
-            format!("mount(\"/proc/self/fd/109\", \"/proc/self/fd/{fd}\", none, BIND, none)")
-        } else {
-            format!("mount(\"tmpfs\", \"/proc/self/fd/{fd}\", \"tmpfs\", RDONLY|NOSUID|NODEV|NOEXEC, \"size=0,mode=555\")")
+        let mut close = i + 3;
+        let want = match (file, &empty) {
+            (true, _) => format!("mount(\"/proc/self/fd/109\", \"/proc/self/fd/{fd}\", none, BIND, none)"),
+            (false, Some(e)) => format!("mount(\"/proc/self/fd/{e}\", \"/proc/self/fd/{fd}\", none, BIND, none)"),
+            (false, None) => {
+                let o = format!("openat2(AT_FDCWD, \"{p}\", PATH|DIRECTORY|NOFOLLOW, NO_SYMLINKS|NO_MAGICLINKS) = ");
+                assert!(l[i + 3].starts_with(&o), "{:#?}", &l[i..]);
+                empty = Some(l[i + 3].rsplit(' ').next().unwrap().to_string());
+                close += 1;
+                format!("mount(\"tmpfs\", \"/proc/self/fd/{fd}\", \"tmpfs\", RDONLY|NOSUID|NODEV|NOEXEC, \"size=0,mode=555\")")
+            }
         };
         assert_eq!(l[i + 2], want, "{p}");
-        assert_eq!(l[i + 3], format!("close({fd})"));
+        assert_eq!(l[close], format!("close({fd})"));
     }
+    assert_eq!(l.iter().filter(|c| c.starts_with("mount(\"tmpfs\"")).count(), 1);
     // Read-only, with the submounts (/sys's cgroups): bound on itself, then
     // mount_setattr(AT_RECURSIVE, RDONLY|NOSUID|NODEV) on the new bind.
     for p in rocker_spec::READONLY {
@@ -462,7 +473,7 @@ fn masked_paths_and_userns_limits() {
     }
     // The masks before the read-only /sys; all of it before the user
     // namespace; the limits after it, through fd 108, which goes last.
-    assert!(pos("mount(\"tmpfs\", \"/proc/self/fd/122\"") < pos("openat2(AT_FDCWD, \"/sys\", "));
+    assert!(pos("openat2(AT_FDCWD, \"/sys/firmware\", ") < pos("openat2(AT_FDCWD, \"/sys\", "));
     let u = pos("unshare(0x10000000)");
     assert!(!l[..u].iter().any(|c| c.starts_with("write_file")));
     let limits: Vec<String> = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"]

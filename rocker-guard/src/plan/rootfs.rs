@@ -282,14 +282,20 @@ impl<S: Sys> Exec<'_, S> {
         }
         let (masked, readonly) = (self.spec.masked, self.spec.readonly);
         let null = self.open_nofollow(AT_FDCWD, b"/dev/null", ANY_PATH).map_err(f)?;
-        let r = masked.iter().enumerate().try_for_each(|(i, p)| self.mask_one(p, Some(null)).map_err(|e| f(e).index(i)));
-        self.sys.close(null);
+        // One empty tmpfs for every masked dir (the first), bound on the
+        // others: a superblock and an inode per sandbox, not per dir.
+        let mut empty = None;
+        let r = masked.iter().enumerate().try_for_each(|(i, p)| self.mask_one(p, Some((null, &mut empty))).map_err(|e| f(e).index(i)));
+        for fd in [Some(null), empty].into_iter().flatten() {
+            self.sys.close(fd);
+        }
         r?;
         readonly.iter().enumerate().try_for_each(|(i, p)| self.mask_one(p, None).map_err(|e| f(e).index(i)))
     }
 
-    /// Masks `path` (with `null`) or makes it read-only (without).
-    fn mask_one(&mut self, path: &[u8], null: Option<Fd>) -> Result<()> {
+    /// Masks `path` (with `/dev/null` for a file, the empty tmpfs for a
+    /// dir) or makes it read-only (without).
+    fn mask_one(&mut self, path: &[u8], null: Option<(Fd, &mut Option<Fd>)>) -> Result<()> {
         let fd = match self.open_nofollow(AT_FDCWD, path, ANY_PATH) {
             Err(Errno::ENOENT) => return Ok(()),
             r => r?,
@@ -298,11 +304,14 @@ impl<S: Sys> Exec<'_, S> {
             let t = fd_path(fd)?;
             let ro = M::RDONLY | M::NOSUID | M::NODEV;
             match null {
-                Some(_) if st.mode & g::S_IFMT == g::S_IFDIR => {
+                Some((_, Some(e))) if st.mode & g::S_IFMT == g::S_IFDIR => self.bind(*e, fd, M::BIND),
+                Some((_, empty)) if st.mode & g::S_IFMT == g::S_IFDIR => {
                     let tmpfs = c!("tmpfs");
-                    self.sys.mount(Some(tmpfs), (&t).into(), Some(tmpfs), ro | M::NOEXEC, Some(c!("size=0,mode=555")))
+                    self.sys.mount(Some(tmpfs), (&t).into(), Some(tmpfs), ro | M::NOEXEC, Some(c!("size=0,mode=555")))?;
+                    *empty = Some(self.open_nofollow(AT_FDCWD, path, DIR_PATH)?);
+                    Ok(())
                 }
-                Some(n) => self.bind(n, fd, M::BIND),
+                Some((n, _)) => self.bind(n, fd, M::BIND),
                 None => {
                     self.bind(fd, fd, M::BIND | M::REC)?;
                     // The remount must reach the new bind: by its path again.
