@@ -492,12 +492,15 @@ rq_user() {
     fi
 }
 
-rq_initramfs() {
-    local w=$RQ_CACHE/work/$RQ_NAME${ROCKER_QEMU_TAG:+-$ROCKER_QEMU_TAG} r app c a
+# rq_root_base DIR GUEST_SCRIPT: the part of a guest's root every initramfs
+# shares (busybox, console, stage 2 as /guest-tests.sh, rocker-master and the
+# CLI, the kernel modules, passwd/group); sets RQ_WORK and leaves DIR/root
+# ready for more (DIR/root and DIR/app are emptied first).
+rq_root_base() {
+    local w=$1 r=$1/root
     RQ_WORK=$w
     rm -rf "$w/root" "$w/app"
     mkdir -p "$w"
-    r=$w/root
     mkdir -p "$r"/{bin,dev,proc,sys,etc,tmp,run,data,home,usr,var,root,pkgs,modules,rocker/bin,rocker/libexec}
     chmod 1777 "$r/tmp"
     cp "$RQ_BUSYBOX" "$r/bin/busybox"
@@ -506,15 +509,21 @@ rq_initramfs() {
     mknod -m 600 "$r/dev/console" c 5 1
     mknod -m 666 "$r/dev/null" c 1 3
     install -m 755 "$RQ_DIR/guest-init.sh" "$r/init"
-    install -m 755 "$RQ_DIR/$RQ_GUEST" "$r/guest-tests.sh"
+    install -m 755 "$2" "$r/guest-tests.sh"
     install -m 755 "$RQ_INSTALL/bin/rocker-master" "$RQ_INSTALL/bin/rocker" "$r/rocker/bin/"
-    [ "$RQ_INITRD" = small ] ||
-        install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
     if [ -n "$RQ_MODDIR" ]; then
         cp "$RQ_MODDIR"/*.ko "$RQ_MODDIR/order" "$r/modules/"
     fi
     printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$r/etc/passwd"
     printf 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n' >"$r/etc/group"
+}
+
+rq_initramfs() {
+    local w=$RQ_CACHE/work/$RQ_NAME${ROCKER_QEMU_TAG:+-$ROCKER_QEMU_TAG} r app c a
+    rq_root_base "$w" "$RQ_DIR/$RQ_GUEST"
+    r=$w/root
+    [ "$RQ_INITRD" = small ] ||
+        install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
     # The App package: the guest arch's busybox, its applet links, app.sh.
     app=$w/app
     mkdir -p "$app/bin"

@@ -18,27 +18,10 @@ RQ_NAME=sec-$ARCH
 
 sec_initramfs() {
     local w=$RQ_CACHE/work/$RQ_NAME r app a
-    RQ_WORK=$w
-    rm -rf "$w/root" "$w/app"
-    mkdir -p "$w"
+    rq_root_base "$w" "$SEC_DIR/guest.sh"
     r=$w/root
-    mkdir -p "$r"/{bin,dev,proc,sys,etc,tmp,run,data,home,usr,var,root,pkgs,modules,rocker/bin,rocker/libexec}
-    chmod 1777 "$r/tmp"
-    cp "$RQ_BUSYBOX" "$r/bin/busybox"
-    chmod 755 "$r/bin/busybox"
-    ln -s busybox "$r/bin/sh"
-    mknod -m 600 "$r/dev/console" c 5 1
-    mknod -m 666 "$r/dev/null" c 1 3
-    install -m 755 "$RQ_DIR/guest-init.sh" "$r/init"
-    install -m 755 "$SEC_DIR/guest.sh" "$r/guest-tests.sh"
     install -m 755 "$SEC_DIR/core.sh" "$r/security-core.sh"
-    install -m 755 "$RQ_INSTALL/bin/rocker-master" "$RQ_INSTALL/bin/rocker" "$r/rocker/bin/"
     install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
-    if [ -n "$RQ_MODDIR" ]; then
-        cp "$RQ_MODDIR"/*.ko "$RQ_MODDIR/order" "$r/modules/"
-    fi
-    printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n' >"$r/etc/passwd"
-    printf 'root:x:0:\napp:x:1000:\n' >"$r/etc/group"
     app=$w/app
     mkdir -p "$app/bin"
     cp "$RQ_BUSYBOX" "$app/bin/busybox"
