@@ -980,6 +980,14 @@ t_tiocsti_cli() {
         { echo "rocker run did not exit 0 or the shell did not go on: $(vout cli)"; return 1; }
 }
 check "tiocsti: rocker run under a pty: the App's TIOCSTI on the caller's tty fails with EPERM, the caller's shell runs nothing" t_tiocsti_cli
+# The same without the seccomp filter: the App's own session alone stops it
+# (TIOCSTI on a tty that is not its controlling tty needs CAP_SYS_ADMIN).
+victim cliu "$ROCKER" run --seccomp unconfined "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" tiocsti @INJ@
+t_tiocsti_cli_unconfined() {
+    grep -qx 'tiocsti=EPERM' "$T/victim-cliu.txt" || { echo "TIOCSTI from the unconfined App did not fail with EPERM: $(vout cliu)"; return 1; }
+    ! ran_injected cliu || { echo "the caller's shell RAN the App's text (INJ-42): $(vout cliu)"; return 1; }
+}
+check "tiocsti: the same with --seccomp unconfined: its own session alone makes it EPERM" t_tiocsti_cli_unconfined
 victim api "$CLIENT" app "$PE" "$EXEC" "$DD/esc" "$EXEC/bin/probe" tiocsti @INJ@
 t_tiocsti_api() {
     grep -qx 'tiocsti=EPERM' "$T/victim-api.txt" || { echo "TIOCSTI from the App did not fail with EPERM: $(vout api)"; return 1; }
@@ -1008,10 +1016,16 @@ t_tty_own() {
 check "tiocsti: rocker run --tty: the App has its own session and a controlling tty of its own (ctty=yes)" t_tty_own
 victim tty "$ROCKER" run --tty "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" tiocsti @INJ@
 t_tty_inject() {
-    grep -qx 'tiocsti=INJECTED' "$T/victim-tty.txt" || { echo "TIOCSTI on its own pty: $(vout tty)"; return 1; }
+    grep -qx 'tiocsti=EPERM' "$T/victim-tty.txt" || { echo "TIOCSTI on its own pty under the default filter: $(vout tty)"; return 1; }
     ! ran_injected tty || { echo "the caller's shell RAN the App's text (INJ-42): $(vout tty)"; return 1; }
 }
-check "tiocsti: with --tty the App can push text only into its own pty: the caller's shell runs nothing" t_tty_inject
+check "tiocsti: with --tty and the default seccomp filter, TIOCSTI fails with EPERM even on the App's own pty; the caller's shell runs nothing" t_tty_inject
+victim ttyu "$ROCKER" run --tty --seccomp unconfined "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" tiocsti @INJ@
+t_tty_inject_unconfined() {
+    grep -qx 'tiocsti=INJECTED' "$T/victim-ttyu.txt" || { echo "TIOCSTI on its own pty, unconfined: $(vout ttyu)"; return 1; }
+    ! ran_injected ttyu || { echo "the caller's shell RAN the App's text (INJ-42): $(vout ttyu)"; return 1; }
+}
+check "tiocsti: with --tty --seccomp unconfined the App can push text only into its own pty: the caller's shell runs nothing" t_tty_inject_unconfined
 check "tiocsti: nothing left (loop device, guard, state file, master fd, mount)" t_m1_clean "$PE"
 
 # ---------------------------------------------------------------------------
