@@ -1,6 +1,26 @@
 //! rocker-cgroup: one cgroup per sandbox, for memory, CPU and pids limits,
 //! on cgroup v2 or on the v1 hierarchies. A library for the master.
 //!
+//! **Controllers on demand.** Every sandbox gets its own cgroup (membership,
+//! kill-all on removal, cleanup after a crash, the OCI runtime's freezer)
+//! with the pids controller (cheap: `rocker ps`'s pid count, the fork-bomb
+//! limit). The memory controller costs ~60 kB of kernel memory per cgroup
+//! on a 32-bit router (cpu less), so it and cpu are turned on only when
+//! needed ([`Config::always`] lists the controllers every sandbox gets from
+//! the start: pids and the freezer; the master's `--memory-accounting` adds
+//! memory):
+//! - v1: a sandbox's directory in the memory (cpu) hierarchy is made only
+//!   when it asks for a memory (cpu) limit, and removed with it (and by
+//!   [`Cgroups::remove_stale`], which scans every hierarchy);
+//! - v2: `+memory` (`+cpu`) is written into the base's
+//!   `cgroup.subtree_control` the first time a sandbox asks for such a
+//!   limit; it then applies to every sibling (the kernel gives the existing
+//!   ones the controller too) and is never taken back while the master runs.
+//!
+//! Where memory is off, [`Cgroups::usage`] reports its memory and OOM kills
+//! as [`UNKNOWN`] (`rocker ps` shows `-`) and [`Cgroups::oom_events`] gives
+//! no fd.
+//!
 //! **Detection** ([`Cgroups::detect`], once at master start) reads
 //! `/proc/self/cgroup` and `/proc/self/mountinfo`:
 //! - v1 when a v1 hierarchy holds memory, cpu or pids. Hybrid hosts (v1
@@ -21,20 +41,32 @@
 //! systemd-delegated managers do: when the base must enable controllers and
 //! holds processes (the master itself), the master first moves into the
 //! leaf `<base>/master` (any other process left in the base makes the next
-//! step fail with `EBUSY`); then `+memory +cpu +pids` (those the base's
-//! `cgroup.controllers` offers) are written. The tree becomes:
+//! step fail with `EBUSY`); then `+pids` (the controllers of
+//! [`Config::always`] the base's `cgroup.controllers` offers) is written;
+//! `+memory`, `+cpu` follow on demand (above). The tree becomes:
 //!
 //! ```text
-//! <base>/               subtree_control: memory cpu pids (no process here)
+//! <base>/               subtree_control: pids [memory] [cpu] (no process here)
 //! <base>/master/        the master and its helpers
-//! <base>/rg-1a2b3c4d5e/ one per sandbox: memory.max, cpu.max, pids.max ...
+//! <base>/rg-1a2b3c4d5e/ one per sandbox: pids.max [memory.max, cpu.max] ...
 //! ```
 //!
 //! A master restarted inside `<base>/master` uses `<base>` again. One caveat:
 //! a supervisor that writes a restarted master's pid into `<base>` gets
 //! `EBUSY` (that rule again); procd ignores the error and the master starts
 //! in procd's own cgroup, with its sandboxes below that. Ancestors are only
-//! touched for the created `rocker` (the root enables the controllers).
+//! touched for the created `rocker` (the root hands it every controller, at
+//! start: one cgroup's cost, and the way to learn which limit files the
+//! kernel has; `rocker` hands its children only what is on).
+//!
+//! v1, with the master in procd's cgroups (`/x`) or the roots (`rocker`):
+//!
+//! ```text
+//! pids/<base>/rg-1a2b3c4d5e/          every sandbox
+//! freezer/<base>/rg-1a2b3c4d5e/       every sandbox (pause/resume)
+//! memory/<base>/rg-1a2b3c4d5e/        only with --memory (or --memory-accounting)
+//! cpu,cpuacct/<base>/rg-1a2b3c4d5e/   only with --cpus / --cpu-weight
+//! ```
 //!
 //! **Safety of the file operations.** Each base directory is opened once,
 //! from the mount point, and must be on a cgroup filesystem (its magic);
@@ -904,7 +936,7 @@ impl Cgroups {
     }
 
     /// Current memory (bytes), pids and OOM kills of a sandbox; [`UNKNOWN`]
-    /// where this kernel does not say.
+    /// where this kernel does not say or the controller is off for it.
     pub fn usage(&self, name: &[u8]) -> R<Usage> {
         let n = Cgroups::name(name)?;
         let dirs = self.dirs(&n)?;
