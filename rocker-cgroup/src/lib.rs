@@ -766,13 +766,8 @@ impl Cgroups {
             (Mode::V2, _) => b"cgroup v2",
         });
         for h in self.hiers() {
-            b.push_byte(b' ');
-            for (bit, name) in NAMES {
-                if h.ctl & bit != 0 {
-                    b.push_str(name).push_byte(b',');
-                }
-            }
-            b.push_str(b"base=").push_str(path_of(h.dir.raw(), &mut [0u8; 256]));
+            names(b, h.ctl, b' ');
+            b.push_str(if h.ctl == 0 { b" base=" } else { b",base=" }).push_str(path_of(h.dir.raw(), &mut [0u8; 256]));
         }
         if self.moved.get() {
             b.push_str(b" (master moved to ./master)");
@@ -788,12 +783,8 @@ impl Cgroups {
         }
         let lazy = self.controllers() & (MEMORY | CPU) & !self.always & !self.on.get();
         if lazy != 0 {
-            b.push_str(b"; on demand:");
-            for (bit, name) in NAMES {
-                if lazy & bit != 0 {
-                    b.push_byte(b' ').push_str(name);
-                }
-            }
+            b.push_str(b"; on demand");
+            names(b, lazy, b':');
         }
     }
 
@@ -1166,6 +1157,17 @@ impl Cgroups {
             }
         }
         Ok(removed)
+    }
+}
+
+/// `<first>memory,cpu`: the names of the controllers `bits`.
+fn names<const N: usize>(b: &mut Buf<N>, bits: u8, first: u8) {
+    let mut sep = first;
+    for (bit, name) in NAMES {
+        if bits & bit != 0 {
+            b.push_byte(sep).push_str(name);
+            sep = b',';
+        }
     }
 }
 

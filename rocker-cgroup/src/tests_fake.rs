@@ -117,7 +117,7 @@ fn v2_procd_base_moves_master_into_leaf() {
         s,
         format!(
             "cgroup v2 memory,cpu,pids,base={}/{base} (master moved to ./master); limits: memory swap cpu.max \
-             cpu.weight pids cgroup.kill oom-count; on demand: memory cpu",
+             cpu.weight pids cgroup.kill oom-count; on demand:memory,cpu",
             t.s()
         )
     );
@@ -194,11 +194,11 @@ fn v2_master_in_root_uses_rocker_child_and_enables_the_root() {
     assert!(!t.has("cg/master"));
     assert!(!t.has("cg/rocker/master"));
     assert!(!c.moved.get());
-    assert!(summary(&c).contains(",base=") && summary(&c).ends_with("oom-count; on demand: memory cpu"), "{}", summary(&c));
+    assert!(summary(&c).contains(",base=") && summary(&c).ends_with("oom-count; on demand:memory,cpu"), "{}", summary(&c));
     c.create(b"rg-cpu", &Limits { cpu_weight: Some(50), ..Limits::default() }).unwrap();
     assert_eq!(t.read("cg/rocker/cgroup.subtree_control"), "+pids\n+cpu\n");
     assert!(c.oom_events(b"rg-cpu").unwrap().is_none());
-    assert!(summary(&c).ends_with("; on demand: memory"), "{}", summary(&c));
+    assert!(summary(&c).ends_with("; on demand:memory"), "{}", summary(&c));
 
     // --memory-accounting: memory for every sandbox from the start.
     let t = Tree::new();
@@ -210,7 +210,7 @@ fn v2_master_in_root_uses_rocker_child_and_enables_the_root() {
     assert_eq!(t.read("cg/a/cgroup.subtree_control"), "+memory +pids\n");
     t.file("cg/a/rg-m/memory.events", "oom_kill 0\n");
     assert!(c.oom_events(b"rg-m").unwrap().is_some());
-    assert!(summary(&c).ends_with("; on demand: cpu"), "{}", summary(&c));
+    assert!(summary(&c).ends_with("; on demand:cpu"), "{}", summary(&c));
     // A base name that is not a plain name is refused.
     let e = detect(&v2_mount(&t, "/"), "0::/\n", &Config { root_child: b"../x", ..Config::DEFAULT }).err().expect("refused");
     assert_eq!((e.step, e.errno), (Step::Base, Errno::EINVAL));
@@ -299,7 +299,7 @@ fn v1_hybrid_limits_in_each_hierarchy() {
         format!(
             "cgroup v1 (hybrid, cgroup2 unused) cpu,base={p}/cpu,cpuacct/rocker memory,base={p}/memory/user/x \
              freezer,base={p}/freezer/rocker pids,base={p}/pids/rocker; limits: memory swap cpu.max cpu.weight pids oom-count; \
-             on demand: memory cpu"
+             on demand:memory,cpu"
         )
     );
     // Without limits: pids and the freezer only (and no join fd for the others).

@@ -34,19 +34,16 @@ every sandbox.
                     a master restarted after a crash adopts them
                     (default: PATH.d, root-only)
   --memory-accounting
-                    the memory controller for every sandbox, so that
-                    `rocker ps` shows MEM for all; costs ~60 kB of kernel
-                    memory per sandbox on a 32-bit router (default: only
-                    for sandboxes with a memory limit; MEM shows - for the
-                    others)
+                    the memory controller for every sandbox (rocker ps
+                    shows MEM for all): ~60 kB of kernel memory each on a
+                    32-bit router (default: only with a memory limit)
   --test-hooks      accept the requests' test_stall hook (tests only)
   --help            this text
   --version         the version and the wire protocol version
 
 Sandboxes get cgroups below the master's own (v2: it moves into the leaf
 `master` first); restart it there to adopt and clean up its sandboxes.
-Each has the pids controller (and the freezer); memory and cpu are turned
-on when a sandbox asks for such a limit (v2: for all of them from then on).
+Memory and cpu controllers only when a sandbox asks for such a limit.
 
 Logs one line per event to stderr and syslog, with errno names. Must run as
 root.
