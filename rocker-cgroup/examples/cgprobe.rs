@@ -274,7 +274,7 @@ fn errno_buf(e: Errno) -> Buf<512> {
 #[no_mangle]
 fn rocker_main(_args: Args) -> i32 {
     let mut t = T { pass: 0, fail: 0 };
-    let cg = match Cgroups::detect(&Config { root_child: b"rocker-probe", base: None }) {
+    let cg = match Cgroups::detect(&Config { root_child: b"rocker-probe", ..Config::DEFAULT }) {
         Ok(c) => c,
         Err(e) => {
             t.check(false, b"detect", &err_buf(e));

@@ -1,6 +1,26 @@
 //! rocker-cgroup: one cgroup per sandbox, for memory, CPU and pids limits,
 //! on cgroup v2 or on the v1 hierarchies. A library for the master.
 //!
+//! **Controllers on demand.** Every sandbox gets its own cgroup (membership,
+//! kill-all on removal, cleanup after a crash, the OCI runtime's freezer)
+//! with the pids controller (cheap: `rocker ps`'s pid count, the fork-bomb
+//! limit). The memory controller costs ~60 kB of kernel memory per cgroup
+//! on a 32-bit router (cpu less), so it and cpu are turned on only when
+//! needed ([`Config::always`] lists the controllers every sandbox gets from
+//! the start: pids and the freezer; the master's `--memory-accounting` adds
+//! memory):
+//! - v1: a sandbox's directory in the memory (cpu) hierarchy is made only
+//!   when it asks for a memory (cpu) limit, and removed with it (and by
+//!   [`Cgroups::remove_stale`], which scans every hierarchy);
+//! - v2: `+memory` (`+cpu`) is written into the base's
+//!   `cgroup.subtree_control` the first time a sandbox asks for such a
+//!   limit; it then applies to every sibling (the kernel gives the existing
+//!   ones the controller too) and is never taken back while the master runs.
+//!
+//! Where memory is off, [`Cgroups::usage`] reports its memory and OOM kills
+//! as [`UNKNOWN`] (`rocker ps` shows `-`) and [`Cgroups::oom_events`] gives
+//! no fd.
+//!
 //! **Detection** ([`Cgroups::detect`], once at master start) reads
 //! `/proc/self/cgroup` and `/proc/self/mountinfo`:
 //! - v1 when a v1 hierarchy holds memory, cpu or pids. Hybrid hosts (v1
@@ -21,20 +41,32 @@
 //! systemd-delegated managers do: when the base must enable controllers and
 //! holds processes (the master itself), the master first moves into the
 //! leaf `<base>/master` (any other process left in the base makes the next
-//! step fail with `EBUSY`); then `+memory +cpu +pids` (those the base's
-//! `cgroup.controllers` offers) are written. The tree becomes:
+//! step fail with `EBUSY`); then `+pids` (the controllers of
+//! [`Config::always`] the base's `cgroup.controllers` offers) is written;
+//! `+memory`, `+cpu` follow on demand (above). The tree becomes:
 //!
 //! ```text
-//! <base>/               subtree_control: memory cpu pids (no process here)
+//! <base>/               subtree_control: pids [memory] [cpu] (no process here)
 //! <base>/master/        the master and its helpers
-//! <base>/rg-1a2b3c4d5e/ one per sandbox: memory.max, cpu.max, pids.max ...
+//! <base>/rg-1a2b3c4d5e/ one per sandbox: pids.max [memory.max, cpu.max] ...
 //! ```
 //!
 //! A master restarted inside `<base>/master` uses `<base>` again. One caveat:
 //! a supervisor that writes a restarted master's pid into `<base>` gets
 //! `EBUSY` (that rule again); procd ignores the error and the master starts
 //! in procd's own cgroup, with its sandboxes below that. Ancestors are only
-//! touched for the created `rocker` (the root enables the controllers).
+//! touched for the created `rocker` (the root hands it every controller, at
+//! start: one cgroup's cost, and the way to learn which limit files the
+//! kernel has; `rocker` hands its children only what is on).
+//!
+//! v1, with the master in procd's cgroups (`/x`) or the roots (`rocker`):
+//!
+//! ```text
+//! pids/<base>/rg-1a2b3c4d5e/          every sandbox
+//! freezer/<base>/rg-1a2b3c4d5e/       every sandbox (pause/resume)
+//! memory/<base>/rg-1a2b3c4d5e/        only with --memory (or --memory-accounting)
+//! cpu,cpuacct/<base>/rg-1a2b3c4d5e/   only with --cpus / --cpu-weight
+//! ```
 //!
 //! **Safety of the file operations.** Each base directory is opened once,
 //! from the mount point, and must be on a cgroup filesystem (its magic);
@@ -83,6 +115,7 @@ use parse::{ctl_bits, dirent, keyed, number, Pids, NAMES, WANTED};
 use rocker_proto::Buf;
 pub use rocker_spec::Limits;
 use syscalls::sys::general as g;
+use core::cell::Cell;
 use syscalls::{CPath, CStr, Errno, Fd, Fork, OwnedFd, Timespec};
 
 /// Most hierarchies used at once (v1: memory, cpu, pids).
@@ -131,10 +164,14 @@ pub struct Config<'a> {
     /// the controllers enabled down to it on v2; removed by `remove_base`
     /// when empty.
     pub base: Option<&'a [u8]>,
+    /// The controllers every sandbox gets from the start (`PIDS | FREEZER`;
+    /// the master's `--memory-accounting` adds `MEMORY`). The others are
+    /// turned on when a sandbox asks for one of their limits (crate doc).
+    pub always: u8,
 }
 
 impl Config<'static> {
-    pub const DEFAULT: Config<'static> = Config { root_child: b"rocker", base: None };
+    pub const DEFAULT: Config<'static> = Config { root_child: b"rocker", base: None, always: PIDS | FREEZER };
 }
 
 /// The step that failed.
@@ -410,8 +447,15 @@ struct Hier {
 pub struct Cgroups {
     mode: Mode,
     hybrid: bool,
-    moved: bool,
+    /// v2: the master moved into the leaf (at start, or when a controller
+    /// was turned on later).
+    moved: Cell<bool>,
     feat: u32,
+    /// [`Config::always`].
+    always: u8,
+    /// v2: the controllers in the base's `cgroup.subtree_control` (each
+    /// sandbox has them); only ever grows.
+    on: Cell<u8>,
     h: [Option<Hier>; MAX_H],
     /// Tests run against a fake tree of plain files (writes create them).
     #[cfg(test)]
@@ -424,8 +468,10 @@ impl Cgroups {
         Cgroups {
             mode: Mode::None,
             hybrid: false,
-            moved: false,
+            moved: Cell::new(false),
             feat: 0,
+            always: 0,
+            on: Cell::new(0),
             h: [const { None }; MAX_H],
             #[cfg(test)]
             fake: false,
@@ -438,6 +484,7 @@ impl Cgroups {
         let mut own = [0u8; 1024];
         let own = read_at(syscalls::AT_FDCWD, File::ProcCgroup, &mut own).at(Step::ProcFiles, File::ProcCgroup)?;
         let mut cg = Cgroups::none();
+        cg.always = cfg.always;
         let mut seen = 0;
         proc_lines(File::Mountinfo, &mut |l| seen |= kind(l))?;
         cg.set_mode(seen);
@@ -461,6 +508,7 @@ impl Cgroups {
     #[cfg_attr(not(test), allow(unused_variables, unused_mut))]
     fn detect_lines(mountinfo: &[u8], proc_cgroup: &[u8], cfg: &Config, fake: bool) -> R<Cgroups> {
         let mut cg = Cgroups::none();
+        cg.always = cfg.always;
         #[cfg(test)]
         {
             cg.fake = fake;
@@ -501,7 +549,13 @@ impl Cgroups {
             rel = rel.strip_suffix(LEAF).and_then(|p| p.strip_suffix(b"/")).unwrap_or(rel);
         }
         let (dir, ours) = self.open_base(m.point, rel, cfg)?;
-        let ctl = if v2 { self.enable(dir.raw(), cfg.base.is_none())? } else { ctl };
+        let ctl = if v2 {
+            let (avail, on) = self.enable(dir.raw(), cfg.always, !ours)?;
+            self.on.set(on);
+            avail
+        } else {
+            ctl
+        };
         if let Some(slot) = self.h.iter_mut().find(|h| h.is_none()) {
             *slot = Some(Hier { dir, ctl, ours });
         }
@@ -527,7 +581,7 @@ impl Cgroups {
                 return Err(e(Errno::EINVAL));
             }
             if self.mode == Mode::V2 {
-                self.enable(top.raw(), false)?;
+                self.enable(top.raw(), WANTED, false)?;
             }
             match syscalls::mkdirat(top.raw(), (&name).into(), 0o755) {
                 Ok(()) | Err(Errno::EEXIST) => {}
@@ -557,7 +611,7 @@ impl Cgroups {
                 return Err(e(Errno::EINVAL));
             }
             if self.mode == Mode::V2 {
-                self.enable(cur.raw(), false)?;
+                self.enable(cur.raw(), WANTED, false)?;
             }
             let name = CPath::<256>::new(c).map_err(e)?;
             match syscalls::mkdirat(cur.raw(), (&name).into(), 0o755) {
@@ -579,17 +633,19 @@ impl Cgroups {
         Ok((cur, true))
     }
 
-    /// v2: enables memory, cpu and pids (those `cgroup.controllers` offers)
-    /// in `dir`'s `cgroup.subtree_control`, in one write; with `leaf`, the
-    /// master first moves from `dir` into `dir/master` if `dir` holds
-    /// processes (v2's rule: none in a cgroup that hands controllers down).
-    /// Returns the controllers offered.
-    fn enable(&mut self, dir: Fd, leaf: bool) -> R<u8> {
+    /// v2: enables the controllers `want` (those `cgroup.controllers`
+    /// offers and `cgroup.subtree_control` lacks) in `dir`'s
+    /// `cgroup.subtree_control`, in one write; with `leaf`, the master first
+    /// moves from `dir` into `dir/master` if `dir` holds processes (v2's
+    /// rule: none in a cgroup that hands controllers down). Returns the
+    /// controllers offered and those enabled now.
+    fn enable(&self, dir: Fd, want: u8, leaf: bool) -> R<(u8, u8)> {
         let mut b = [0u8; 256];
         let avail = ctl_bits(read_at(dir, File::Controllers, &mut b).at(Step::Enable, File::Controllers)?, b' ') & WANTED;
-        let need = avail & !ctl_bits(read_at(dir, File::Subtree, &mut b).at(Step::Enable, File::Subtree)?, b' ');
+        let has = ctl_bits(read_at(dir, File::Subtree, &mut b).at(Step::Enable, File::Subtree)?, b' ') & WANTED;
+        let need = avail & want & !has;
         if need == 0 {
-            return Ok(avail);
+            return Ok((avail, has));
         }
         if leaf && has_procs(dir) {
             let leaf = File::Leaf.c().at(Step::MoveMaster, File::Leaf)?;
@@ -599,7 +655,7 @@ impl Cgroups {
             }
             let d = open_dir(dir, leaf).at(Step::MoveMaster, File::Leaf)?;
             self.put(d.raw(), File::Procs, b"0").at(Step::MoveMaster, File::Procs)?;
-            self.moved = true;
+            self.moved.set(true);
         }
         let mut v = Val::new();
         for (bit, name) in NAMES {
@@ -608,7 +664,7 @@ impl Cgroups {
             }
         }
         self.put(dir, File::Subtree, v.as_bytes()).at(Step::Enable, File::Subtree)?;
-        Ok(avail)
+        Ok((avail, has | need))
     }
 
     /// Which limits this kernel enforces here: the controller is there and
@@ -710,15 +766,10 @@ impl Cgroups {
             (Mode::V2, _) => b"cgroup v2",
         });
         for h in self.hiers() {
-            b.push_byte(b' ');
-            for (bit, name) in NAMES {
-                if h.ctl & bit != 0 {
-                    b.push_str(name).push_byte(b',');
-                }
-            }
-            b.push_str(b"base=").push_str(path_of(h.dir.raw(), &mut [0u8; 256]));
+            names(b, h.ctl, b' ');
+            b.push_str(if h.ctl == 0 { b" base=" } else { b",base=" }).push_str(path_of(h.dir.raw(), &mut [0u8; 256]));
         }
-        if self.moved {
+        if self.moved.get() {
             b.push_str(b" (master moved to ./master)");
         }
         if self.mode != Mode::None {
@@ -729,6 +780,11 @@ impl Cgroups {
             if self.feat & (1 << i) != 0 {
                 b.push_str(s);
             }
+        }
+        let lazy = self.controllers() & (MEMORY | CPU) & !self.always & !self.on.get();
+        if lazy != 0 {
+            b.push_str(b"; on demand");
+            names(b, lazy, b':');
         }
     }
 
@@ -802,20 +858,29 @@ impl Cgroups {
         Ok(())
     }
 
-    /// Creates the sandbox's cgroup `name` in every hierarchy with limits
-    /// `l` and returns the fds to join it. On failure nothing it made is
-    /// left (an existing cgroup of that name, `EEXIST`, stays).
+    /// Creates the sandbox's cgroup `name` with limits `l` and returns the
+    /// fds to join it: v1 in each hierarchy of [`Config::always`] and of the
+    /// limits asked; v2 after turning on (for good, for every sandbox) the
+    /// controllers of those limits in the base. On failure nothing it made
+    /// is left (an existing cgroup of that name, `EEXIST`, stays).
     pub fn create(&self, name: &[u8], l: &Limits) -> R<Join> {
         let n = Cgroups::name(name)?;
         let mut w = [Write::NONE; 6];
         let k = self.plan(l, &mut w);
         let w = w.get(..k).unwrap_or(&[]);
         self.check_plan(w)?;
+        let want = w.iter().fold(self.always, |a, x| a | x.ctl);
+        if let (Mode::V2, Some(Some(h))) = (self.mode, self.h.first()) {
+            if want & h.ctl & !self.on.get() != 0 {
+                let (_, on) = self.enable(h.dir.raw(), want & !self.on.get(), !h.ours)?;
+                self.on.set(self.on.get() | on);
+            }
+        }
         let mut j = Join::EMPTY;
         let mut made = 0;
-        if let Err(e) = self.create_in(&n, w, &mut j, &mut made) {
+        if let Err(e) = self.create_in(&n, w, want, &mut j, &mut made) {
             drop(j);
-            for h in self.hiers().take(made) {
+            for h in self.hiers_for(want).take(made) {
                 let _ = syscalls::unlinkat(h.dir.raw(), (&n).into(), g::AT_REMOVEDIR);
             }
             return Err(e);
@@ -823,8 +888,14 @@ impl Cgroups {
         Ok(j)
     }
 
-    fn create_in(&self, n: &Name, w: &[Write], j: &mut Join, made: &mut usize) -> R<()> {
-        for h in self.hiers() {
+    /// The hierarchies a sandbox with the controllers `want` is in (v2: the one).
+    fn hiers_for(&self, want: u8) -> impl Iterator<Item = &Hier> {
+        let v2 = self.mode == Mode::V2;
+        self.hiers().filter(move |h| v2 || h.ctl & want != 0)
+    }
+
+    fn create_in(&self, n: &Name, w: &[Write], want: u8, j: &mut Join, made: &mut usize) -> R<()> {
+        for h in self.hiers_for(want) {
             syscalls::mkdirat(h.dir.raw(), n.into(), 0o755).at(Step::Create, File::Mkdir)?;
             *made = made.saturating_add(1);
             let d = open_dir(h.dir.raw(), n.into()).at(Step::Create, File::Mkdir)?;
@@ -856,7 +927,7 @@ impl Cgroups {
     }
 
     /// Current memory (bytes), pids and OOM kills of a sandbox; [`UNKNOWN`]
-    /// where this kernel does not say.
+    /// where this kernel does not say or the controller is off for it.
     pub fn usage(&self, name: &[u8]) -> R<Usage> {
         let n = Cgroups::name(name)?;
         let dirs = self.dirs(&n)?;
@@ -885,11 +956,11 @@ impl Cgroups {
 
     /// v2: the sandbox's `memory.events`, read once, for `ppoll` with
     /// `POLLPRI` (raised when the file changes, e.g. on an OOM kill; read
-    /// this same fd again, [`oom_kills`], to rearm it). v1: `None` (see the
-    /// crate doc).
+    /// this same fd again, [`oom_kills`], to rearm it). `None` on v1 (see
+    /// the crate doc) and while the memory controller is off.
     pub fn oom_events(&self, name: &[u8]) -> R<Option<OwnedFd>> {
         let n = Cgroups::name(name)?;
-        if self.mode != Mode::V2 || self.feat & feat::OOM_COUNT == 0 {
+        if self.mode != Mode::V2 || self.feat & feat::OOM_COUNT == 0 || self.on.get() & MEMORY == 0 {
             return Ok(None);
         }
         let [Some(d), ..] = self.dirs(&n)? else { return fail(Step::Read, File::None, Errno::ENOENT) };
@@ -1086,6 +1157,17 @@ impl Cgroups {
             }
         }
         Ok(removed)
+    }
+}
+
+/// `<first>memory,cpu`: the names of the controllers `bits`.
+fn names<const N: usize>(b: &mut Buf<N>, bits: u8, first: u8) {
+    let mut sep = first;
+    for (bit, name) in NAMES {
+        if bits & bit != 0 {
+            b.push_byte(sep).push_str(name);
+            sep = b',';
+        }
     }
 }
 

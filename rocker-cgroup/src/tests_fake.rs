@@ -100,10 +100,12 @@ fn v2_procd_base_moves_master_into_leaf() {
     assert_eq!(c.mode(), Mode::V2);
     assert_eq!(c.controllers(), MEMORY | CPU | PIDS);
     let base = "cg/services/rocker/instance1";
-    // The master moved itself ("0") into the leaf, then the controllers were
-    // enabled (in the kernel, another process left in the base makes that EBUSY).
+    // The master moved itself ("0") into the leaf, then pids was enabled
+    // (in the kernel, another process left in the base makes that EBUSY);
+    // memory and cpu wait until a sandbox asks for them.
     assert_eq!(t.read(&format!("{base}/master/cgroup.procs")), "0\n");
-    assert_eq!(t.read(&format!("{base}/cgroup.subtree_control")), "+memory +cpu +pids\n");
+    let subtree = || t.read(&format!("{base}/cgroup.subtree_control"));
+    assert_eq!(subtree(), "+pids\n");
     // Ancestors are procd's, not ours: untouched.
     assert_eq!(t.read("cg/cgroup.subtree_control"), "");
     assert_eq!(t.read("cg/services/cgroup.subtree_control"), "");
@@ -115,12 +117,23 @@ fn v2_procd_base_moves_master_into_leaf() {
         s,
         format!(
             "cgroup v2 memory,cpu,pids,base={}/{base} (master moved to ./master); limits: memory swap cpu.max \
-             cpu.weight pids cgroup.kill oom-count",
+             cpu.weight pids cgroup.kill oom-count; on demand:memory,cpu",
             t.s()
         )
     );
 
+    // A sandbox without limits: its cgroup, memory and cpu stay off.
+    drop(c.create(b"rg-plain", &Limits::default()).unwrap());
+    assert_eq!(subtree(), "+pids\n");
+    assert!(c.oom_events(b"rg-plain").unwrap().is_none(), "no memory controller: no OOM watch");
+    assert_eq!(c.usage(b"rg-plain").unwrap(), Usage { memory: UNKNOWN, pids: UNKNOWN, oom_kills: UNKNOWN });
+
+    // The first limits turn memory and cpu on, for every sandbox, for good.
     let j = c.create(b"rg-1a2b3c4d5e6f", &ALL).unwrap();
+    assert_eq!(subtree(), "+pids\n+memory +cpu\n");
+    assert!(summary(&c).ends_with("oom-count"), "{}", summary(&c));
+    drop(c.create(b"rg-2", &Limits { mem_max: Some(1 << 20), ..Limits::default() }).unwrap());
+    assert_eq!(subtree(), "+pids\n+memory +cpu\n", "written once");
     let sb = format!("{base}/rg-1a2b3c4d5e6f");
     assert_eq!(t.read(&format!("{sb}/memory.max")), "33554432\n");
     assert_eq!(t.read(&format!("{sb}/memory.swap.max")), "0\n");
@@ -162,7 +175,7 @@ fn v2_restarted_master_in_leaf_uses_the_base_above() {
     t.file("cg/svc/master/cgroup.procs", "77\n");
     let c = detect(&v2_mount(&t, "/"), "0::/svc/master\n", &Config::DEFAULT).unwrap();
     assert_eq!(base_path(&c, 0), format!("{}/cg/svc", t.s()));
-    assert!(!c.moved);
+    assert!(!c.moved.get());
     assert!(!t.has("cg/svc/master/master"));
     assert_eq!(t.read("cg/svc/cgroup.subtree_control"), "memory cpu pids\n");
 }
@@ -174,15 +187,32 @@ fn v2_master_in_root_uses_rocker_child_and_enables_the_root() {
     t.file("cg/cgroup.procs", "1\n2\n");
     t.v2_cgroup("cg/rocker", "cpu memory pids", &[]);
     let c = detect(&v2_mount(&t, "/"), "0::/\n", &Config::DEFAULT).unwrap();
-    // The root may hold processes: nothing moves; rocker's children get the controllers.
+    // The root may hold processes: nothing moves; it hands every controller
+    // to `rocker` (one cgroup), which gives its children pids only, for now.
     assert_eq!(t.read("cg/cgroup.subtree_control"), "+memory +cpu +pids\n");
-    assert_eq!(t.read("cg/rocker/cgroup.subtree_control"), "+memory +cpu +pids\n");
+    assert_eq!(t.read("cg/rocker/cgroup.subtree_control"), "+pids\n");
     assert!(!t.has("cg/master"));
     assert!(!t.has("cg/rocker/master"));
-    assert!(!c.moved);
-    assert!(summary(&c).contains(",base=") && summary(&c).ends_with("oom-count"), "{}", summary(&c));
+    assert!(!c.moved.get());
+    assert!(summary(&c).contains(",base=") && summary(&c).ends_with("oom-count; on demand:memory,cpu"), "{}", summary(&c));
+    c.create(b"rg-cpu", &Limits { cpu_weight: Some(50), ..Limits::default() }).unwrap();
+    assert_eq!(t.read("cg/rocker/cgroup.subtree_control"), "+pids\n+cpu\n");
+    assert!(c.oom_events(b"rg-cpu").unwrap().is_none());
+    assert!(summary(&c).ends_with("; on demand:memory"), "{}", summary(&c));
+
+    // --memory-accounting: memory for every sandbox from the start.
+    let t = Tree::new();
+    t.v2_cgroup("cg/a", "memory cpu pids", &[]);
+    let acct = Config { always: Config::DEFAULT.always | MEMORY, ..Config::DEFAULT };
+    let c = detect(&v2_mount(&t, "/"), "0::/a\n", &acct).unwrap();
+    assert_eq!(t.read("cg/a/cgroup.subtree_control"), "+memory +pids\n");
+    c.create(b"rg-m", &Limits::default()).unwrap();
+    assert_eq!(t.read("cg/a/cgroup.subtree_control"), "+memory +pids\n");
+    t.file("cg/a/rg-m/memory.events", "oom_kill 0\n");
+    assert!(c.oom_events(b"rg-m").unwrap().is_some());
+    assert!(summary(&c).ends_with("; on demand:cpu"), "{}", summary(&c));
     // A base name that is not a plain name is refused.
-    let e = detect(&v2_mount(&t, "/"), "0::/\n", &Config { root_child: b"../x", base: None }).err().expect("refused");
+    let e = detect(&v2_mount(&t, "/"), "0::/\n", &Config { root_child: b"../x", ..Config::DEFAULT }).err().expect("refused");
     assert_eq!((e.step, e.errno), (Step::Base, Errno::EINVAL));
 }
 
@@ -268,9 +298,18 @@ fn v1_hybrid_limits_in_each_hierarchy() {
         summary(&c),
         format!(
             "cgroup v1 (hybrid, cgroup2 unused) cpu,base={p}/cpu,cpuacct/rocker memory,base={p}/memory/user/x \
-             freezer,base={p}/freezer/rocker pids,base={p}/pids/rocker; limits: memory swap cpu.max cpu.weight pids oom-count"
+             freezer,base={p}/freezer/rocker pids,base={p}/pids/rocker; limits: memory swap cpu.max cpu.weight pids oom-count; \
+             on demand:memory,cpu"
         )
     );
+    // Without limits: pids and the freezer only (and no join fd for the others).
+    let j = c.create(b"rg-plain", &Limits::default()).unwrap();
+    assert_eq!(j.procs.len(), 2);
+    assert!(t.has("pids/rocker/rg-plain") && t.has("freezer/rocker/rg-plain"));
+    assert!(!t.has("memory/user/x/rg-plain") && !t.has("cpu,cpuacct/rocker/rg-plain"));
+    t.file("pids/rocker/rg-plain/pids.current", "1\n");
+    assert_eq!(c.usage(b"rg-plain").unwrap(), Usage { memory: UNKNOWN, pids: 1, oom_kills: UNKNOWN });
+
     let j = c.create(b"rg-v1", &ALL).unwrap();
     assert_eq!(j.procs.len(), 4);
     assert!(j.dir.is_none());
@@ -283,9 +322,11 @@ fn v1_hybrid_limits_in_each_hierarchy() {
     assert!(t.has("freezer/rocker/rg-v1"), "the freezer: pause and resume");
     assert!(!t.has("devices/rocker/rg-v1"), "no hierarchy rocker does not use");
     assert!(!t.has("memory/user/x/rg-v1/pids.max"), "each limit only in its hierarchy");
-    // memsw = memory + swap.
-    c.create(b"rg-v1b", &Limits { mem_max: Some(1000), swap_max: Some(24), ..Limits::default() }).unwrap();
+    // memsw = memory + swap; a memory limit alone adds the memory hierarchy only.
+    assert_eq!(c.create(b"rg-v1b", &Limits { mem_max: Some(1000), swap_max: Some(24), ..Limits::default() }).unwrap().procs.len(), 3);
     assert_eq!(t.read("memory/user/x/rg-v1b/memory.memsw.limit_in_bytes"), "1024\n");
+    assert!(!t.has("cpu,cpuacct/rocker/rg-v1b"));
+
     // Usage from the v1 files.
     t.file("memory/user/x/rg-v1/memory.usage_in_bytes", "4096\n");
     t.file("memory/user/x/rg-v1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
@@ -370,12 +411,13 @@ fn fixed_base_is_made_where_missing() {
     // hierarchy, whatever the caller's own cgroup.
     let t = Tree::new();
     let (mi, cg) = v1_tree(&t);
-    let c = detect(&mi, cg, &Config { root_child: b"rocker", base: Some(b"/default/k8s") }).unwrap();
+    let c = detect(&mi, cg, &Config { base: Some(b"/default/k8s"), ..Config::DEFAULT }).unwrap();
     assert!(t.has("memory/default/k8s") && t.has("pids/default/k8s") && t.has("freezer/default/k8s"));
     c.create(b"c1", &Limits::default()).unwrap();
-    assert!(t.has("cpu,cpuacct/default/k8s/c1"));
+    assert!(t.has("pids/default/k8s/c1") && t.has("freezer/default/k8s/c1"));
+    assert!(!t.has("cpu,cpuacct/default/k8s/c1") && !t.has("memory/default/k8s/c1"), "on demand");
     for bad in [&b"/"[..], b"/a/../b", b"/a b"] {
-        let e = detect(&mi, cg, &Config { root_child: b"rocker", base: Some(bad) }).err().expect("refused");
+        let e = detect(&mi, cg, &Config { base: Some(bad), ..Config::DEFAULT }).err().expect("refused");
         assert_eq!((e.step, e.errno), (Step::Base, Errno::EINVAL), "{bad:?}");
     }
 }

@@ -40,6 +40,12 @@ impl Host {
         let n = String::from_utf8_lossy(name).into_owned();
         self.bases().into_iter().map(|b| b.join(&n)).collect()
     }
+    /// The sandbox's dirs in the hierarchies of the controllers `ctl`.
+    fn paths_for(&self, name: &[u8], ctl: u8) -> Vec<PathBuf> {
+        let n = String::from_utf8_lossy(name).into_owned();
+        let v = self.cg.hiers().filter(|h| h.ctl & ctl != 0).map(|h| fs::read_link(format!("/proc/self/fd/{}", h.dir.raw())).unwrap().join(&n));
+        v.collect()
+    }
     fn bases(&self) -> Vec<PathBuf> {
         self.cg.hiers().map(|h| fs::read_link(format!("/proc/self/fd/{}", h.dir.raw())).unwrap()).collect()
     }
@@ -116,7 +122,7 @@ fn host(test: &str, tag: &str, need: u32) -> Option<Host> {
         return None;
     }
     let base = base_name(tag);
-    let h = host_with(Cgroups::detect(&Config { root_child: base.as_bytes(), base: None }), &base);
+    let h = host_with(Cgroups::detect(&Config { root_child: base.as_bytes(), ..Config::DEFAULT }), &base);
     if h.cg.features() & need != need {
         eprintln!("skip {test}: this host's cgroups lack features {:#x}", need & !h.cg.features());
         return None;
@@ -331,7 +337,7 @@ fn remove_stale_keeps_live_sandboxes() {
     assert_eq!(h.cg.remove_stale(prefix.as_bytes()).unwrap(), 2);
     h.assert_gone(&a);
     h.assert_gone(&c_);
-    assert!(h.paths(&b).iter().all(|p| p.exists()), "the live one stays");
+    assert!(h.paths_for(&b, PIDS | FREEZER).iter().all(|p| p.exists()), "the live one stays");
     assert_eq!(h.cg.remove_stale(prefix.as_bytes()).unwrap(), 0);
     drop(jb);
     h.cg.remove(&b).unwrap();
@@ -362,7 +368,7 @@ fn refusals_and_cleanup_on_failure() {
     let j = h.cg.create(&name, &Limits::default()).unwrap();
     let e = h.cg.create(&name, &Limits::default()).unwrap_err();
     assert_eq!((e.step, e.errno), (Step::Create, Errno::EEXIST));
-    assert!(h.paths(&name).iter().all(|p| p.exists()));
+    assert!(h.paths_for(&name, PIDS | FREEZER).iter().all(|p| p.exists()));
     drop(j);
     h.cg.remove(&name).unwrap();
     h.assert_gone(&name);
@@ -393,7 +399,7 @@ fn v2_mechanics_on_the_controllerless_cgroup2() {
         return;
     }
     let base = base_name("v2");
-    let mut h = host_with(Cgroups::detect_from(mi.as_bytes(), cgl.as_bytes(), &Config { root_child: base.as_bytes(), base: None }), &base);
+    let mut h = host_with(Cgroups::detect_from(mi.as_bytes(), cgl.as_bytes(), &Config { root_child: base.as_bytes(), ..Config::DEFAULT }), &base);
     assert_eq!(h.cg.mode(), Mode::V2);
     let ctl = h.cg.controllers();
     if ctl & MEMORY == 0 {
@@ -449,4 +455,63 @@ fn v2_mechanics_on_the_controllerless_cgroup2() {
     drop(j);
     h.cg.remove(&name).unwrap();
     h.assert_gone(&name);
+}
+
+/// v1 (this host): a sandbox's dir in the memory and cpu hierarchies exists
+/// only when it asked for such a limit; `--memory-accounting` (memory in
+/// `Config::always`) makes it for every sandbox; a restarted master's
+/// stale removal finds a dir left in the memory hierarchy alone.
+#[test]
+fn controllers_on_demand() {
+    let _s = SERIAL.lock();
+    let Some(mut h) = host("on_demand", "lazy", feat::MEMORY | feat::PIDS) else { return };
+    if h.cg.mode() != Mode::V1 {
+        eprintln!("skip on_demand: v1 only (the v2 side is in tests_fake)");
+        return;
+    }
+    let plain = h.name("dp");
+    let j = h.cg.create(&plain, &Limits::default()).unwrap();
+    assert!(h.paths_for(&plain, PIDS | FREEZER).iter().all(|p| p.exists()));
+    assert!(h.paths_for(&plain, MEMORY | CPU).iter().all(|p| !p.exists()), "no memory/cpu dir without a limit");
+    assert_eq!(j.procs.len(), h.paths_for(&plain, PIDS | FREEZER).len());
+    let pid = spawn(&mut h, &j, "sleep");
+    sleep(100);
+    let n = String::from_utf8_lossy(&plain).into_owned();
+    let lines = cgroups_of(pid);
+    let mem = lines.lines().find(|l| l.split(':').nth(1).is_some_and(|c| c.split(',').any(|c| c == "memory"))).unwrap();
+    assert!(!mem.ends_with(&n), "{lines}");
+    let u = h.cg.usage(&plain).unwrap();
+    assert_eq!((u.memory, u.oom_kills), (UNKNOWN, UNKNOWN));
+    assert!((1..UNKNOWN).contains(&u.pids), "{u:?}");
+    drop(j);
+    h.cg.remove(&plain).unwrap();
+    assert_eq!(h.reap(pid), WaitStatus::Signaled(9));
+    h.assert_gone(&plain);
+
+    // A memory limit: the memory hierarchy too, not cpu.
+    let lim = h.name("dm");
+    drop(h.cg.create(&lim, &Limits { mem_max: Some(16 << 20), ..Limits::default() }).unwrap());
+    assert!(h.paths_for(&lim, MEMORY | PIDS | FREEZER).iter().all(|p| p.exists()));
+    assert!(h.paths_for(&lim, CPU).iter().all(|p| !p.exists()));
+    assert_ne!(h.cg.usage(&lim).unwrap().memory, UNKNOWN);
+    // The master crashes; only its memory dir is left (the rest went).
+    for p in h.paths_for(&lim, PIDS | FREEZER) {
+        fs::remove_dir(p).unwrap();
+    }
+    let base = base_name("lazy");
+    let again = Cgroups::detect(&Config { root_child: base.as_bytes(), ..Config::DEFAULT }).unwrap();
+    let prefix = format!("rg-{}d", std::process::id());
+    assert_eq!(again.remove_stale(prefix.as_bytes()).unwrap(), 1);
+    h.assert_gone(&lim);
+
+    // --memory-accounting: every sandbox in the memory hierarchy.
+    let acct = Cgroups::detect(&Config { root_child: base.as_bytes(), always: Config::DEFAULT.always | MEMORY, ..Config::DEFAULT }).unwrap();
+    let all = h.name("da");
+    let j = acct.create(&all, &Limits::default()).unwrap();
+    assert!(h.paths_for(&all, MEMORY | PIDS | FREEZER).iter().all(|p| p.exists()));
+    assert!(h.paths_for(&all, CPU).iter().all(|p| !p.exists()));
+    assert_ne!(acct.usage(&all).unwrap().memory, UNKNOWN);
+    drop(j);
+    acct.remove(&all).unwrap();
+    h.assert_gone(&all);
 }

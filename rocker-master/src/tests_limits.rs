@@ -78,6 +78,32 @@ fn the_cgroup_is_made_before_the_guard_and_joined_by_the_app() {
     assert!(m.host.cgroups.is_empty());
 }
 
+/// Without its memory controller (no memory limit and no
+/// `--memory-accounting`, see rocker_cgroup), a sandbox's memory is unknown:
+/// LIST says 0 (`rocker ps` shows `-`), its pids still count, and no OOM
+/// line is ever logged for it.
+#[test]
+fn ps_shows_no_memory_where_the_memory_controller_is_off() {
+    let mut m = master(Config::default());
+    let _fd = request(&mut m, run_msg(b"/d/app", |_| {}));
+    let pid = spawned_pid(&m);
+    m.host.guard_says(pid, ok_report());
+    m.on_guard(box_of(&m, pid));
+    let unknown = rocker_cgroup::UNKNOWN;
+    m.host.usage.insert(NAME.into(), Usage { memory: unknown, pids: 2, oom_kills: unknown });
+    let lfd = m.host.connect(0);
+    m.on_accept();
+    let mut l = [0u8; LIST_REQ_SIZE];
+    encode_list_req(&mut l, LIST_ENTRY_SIZE as u32);
+    m.host.say(lfd, l.to_vec(), 0);
+    m.on_client(slot_of(&m, lfd), true);
+    let e = ListReply::decode(&m.host.sent_to(lfd)[0].bytes).unwrap().get(0).unwrap();
+    assert_eq!((e.pids, e.mem_bytes, e.mem_max), (2, 0, 0));
+    exit(&mut m, pid);
+    assert_eq!(m.host.logged_n("oom guard="), 0);
+    assert!(m.host.cgroups.is_empty());
+}
+
 #[test]
 fn without_limits_a_sandbox_still_gets_its_cgroup() {
     let mut m = master(Config::default());

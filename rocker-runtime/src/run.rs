@@ -171,7 +171,7 @@ pub fn cgroups(path: &[u8]) -> Result<(Cgroups, &[u8]), Error> {
     if parent.is_empty() {
         return Err(Error::Msg("linux.cgroupsPath needs a parent (/parent/name)"));
     }
-    let cfg = rocker_cgroup::Config { root_child: b"rocker-runtime", base: Some(parent) };
+    let cfg = rocker_cgroup::Config { root_child: b"rocker-runtime", base: Some(parent), ..rocker_cgroup::Config::DEFAULT };
     let cg = Cgroups::detect(&cfg).map_err(Error::Cgroup)?;
     Ok((cg, name))
 }

@@ -198,6 +198,32 @@ t_inside() {
 check "the App runs inside its cgroup in every hierarchy, with --ulimit nofile=64:128 and core=0" t_inside
 check "no cgroup left after the App exits" gone_soon
 
+# 1b. controllers on demand: no limit, no memory/cpu cgroup -------------------------
+# mem_of NAME: the MEM column of `rocker ps` for sandbox NAME
+mem_of() { rocker ps | awk -v n="$1" '$2 == n { print $7 }'; }
+t_plain() { # WANT_MEMORY(yes|no)
+    local out g n app c d want
+    out=$(run p --detach -- $BIN/sleep 60) || { echo "run: $out"; return 1; }
+    set -- $out "$1"
+    g=$1 n=$2 app=$3
+    if [ "$MODE" = v1 ]; then
+        for c in pids memory cpu; do
+            d=no
+            grep -Eq "^[0-9]+:([a-z,]*,)?$c(,[a-z,]*)?:.*/$n\$" "/proc/$app/cgroup" && d=yes
+            case $c:$4 in pids:* | memory:yes) want=yes ;; *) want=no ;; esac
+            expect_eq "$d" "$want" "in $c/$n" || { kill -KILL "$g"; return 1; }
+        done
+    else
+        grep -q "^0::.*/$n\$" "/proc/$app/cgroup" || { echo "not in $n: $(cat /proc/$app/cgroup)"; kill -KILL "$g"; return 1; }
+    fi
+    d=$(mem_of "$n")
+    kill -KILL "$g"
+    # v2: the earlier --memory turned memory on for every sandbox of the base.
+    case $MODE:$4:$d in v1:no:- | v1:yes:[0-9]* | v2:*:[0-9]*) ;; *) echo "rocker ps MEM '$d'"; return 1 ;; esac
+}
+check "a sandbox without limits: pids only (no memory/cpu cgroup on v1), ps MEM '-' (v1)" t_plain no
+check "no cgroup left after it" gone_soon
+
 # 2. a fork bomb stops at pids.max ----------------------------------------------
 t_forkbomb() {
     local out rc n g pc
@@ -343,6 +369,14 @@ t_term() {
     grep -q 'rocker-master: stopped' "$LOG" || { echo "no 'stopped'"; return 1; }
 }
 check "SIGTERM: the master ends its sandboxes and removes their cgroups" t_term
+
+# 9. --memory-accounting: memory for every sandbox ----------------------------------
+start_master --memory-accounting
+check "--memory-accounting: a sandbox without limits is in the memory cgroup, ps shows its MEM" t_plain yes
+check "no cgroup left after it" gone_soon
+kill -TERM "$MPID"
+wait "$MPID"
+MPID=
 check "no cgroup of ours left at the end" none_left
 
 [ -n "${ROCKER_LT_VERBOSE:-}" ] && diag <"$LOG"
