@@ -89,8 +89,8 @@ stage1_rootfs() {
 if [ -s /pkgs/rootfs.sqfs ]; then
     say "stage 1: rootfs mode with the initramfs as root"
     stage1_rootfs
-elif [ -e /etc/rocker-initrd-small ]; then
-    say "stage 1: small initramfs (router and memory runs): no rootfs-mode checks"
+elif [ -e /etc/rocker-initrd-small ] || [ -e /etc/rocker-no-rootfs-checks ]; then
+    say "stage 1: small or single-purpose initramfs (router, memory, security runs): no rootfs-mode checks"
 else
     s1 FAIL "rootfs mode on the initramfs" "no /pkgs/rootfs.sqfs"
 fi

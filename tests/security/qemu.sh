@@ -21,6 +21,7 @@ sec_initramfs() {
     rq_root_base "$w" "$SEC_DIR/guest.sh"
     r=$w/root
     install -m 755 "$SEC_DIR/core.sh" "$r/security-core.sh"
+    touch "$r/etc/rocker-no-rootfs-checks" # stage 1's rootfs checks are qemu/run-ARCH.sh's
     install -m 755 "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
     app=$w/app
     mkdir -p "$app/bin"
