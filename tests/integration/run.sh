@@ -955,7 +955,9 @@ victim() {
     } >"$f"
     chmod 0700 "$f"
     timeout 20 script -qec "$f" /dev/null </dev/null >"$T/victim-$name.out" 2>&1
-    tr -d '\r' <"$T/victim-$name.out" >"$T/victim-$name.txt"
+    # (--tty puts script's pty in raw mode, where script passes its stdin's
+    # EOF on as VEOF = NUL, which the line discipline echoes as "^@")
+    tr -d '\r' <"$T/victim-$name.out" | sed 's/\^@//g' >"$T/victim-$name.txt"
 }
 vout() { tr '\n' '|' <"$T/victim-$1.txt"; }
 ran_injected() { grep -qx 'INJ-42' "$T/victim-$1.txt"; }
