@@ -404,6 +404,37 @@ w("`App starts` = clone until the App's first instruction (after its creds, befo
   "floor do it after the App was reaped.")
 w("")
 
+# --- kernel trace
+if glob.glob(f"{RAW}/sched-*.md"):
+    w("### Where the time goes: a kernel trace of the wakeups (`perf sched`)")
+    w("")
+    w("`perf sched record` (every `sched_switch`, `sched_waking`, `sched_process_fork`) around "
+      f"{meta.get('trace_runs', 'N')} warm starts in a row (`rkbench start --holder`, then the floor), outside the "
+      "rounds, summed per start by `bench/sched.py` for every process of the starts (rocker: rkbench, "
+      "rocker-master, the guards, the client's helpers, the Apps; floor: its parent, pid 1s, Apps). *On CPU* is "
+      "work; *waiting for a CPU* is time a process was runnable but another task had the CPU (2 vCPUs shared "
+      "with other work: every hand-off between processes risks one); *RCU* is time asleep until an RCU grace "
+      "period ended (`synchronize_rcu`: on cgroup v1 the first `cgroup.procs` write after a quiet spell waits "
+      "for one, see below); *hand-offs* count the wakeups one process of a start sent another (a socket "
+      "message, a pipe, an exit).")
+    w("")
+    for net in ["host", "none"]:
+        for who in ["rocker", "floor"]:
+            f = f"{RAW}/sched-{who}-{net}.md"
+            if not os.path.exists(f):
+                continue
+            lat = [float(l.split()[0]) for l in open(f"{RAW}/sched-{who}-{net}.lat")
+                   if l.strip() and not l.startswith("#")] if os.path.exists(f"{RAW}/sched-{who}-{net}.lat") else []
+            mt = f", median start under the trace {statistics.median(lat) / 1000:.2f} ms" if lat else ""
+            w(f"**{who}, warm, network {'of the host' if net == 'host' else 'none'}**{mt}:")
+            w("")
+            w(open(f).read().strip())
+            w("")
+_an = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+if os.path.exists(_an):
+    w(open(_an).read().strip())
+    w("")
+
 # --- memory
 mem = tsv(f"{RAW}/mem.tsv")
 MEM = {r[0]: [r[0], int(r[1]), r[2]] + [int(x) for x in r[3:]] + [0] * (8 - len(r)) for r in mem}

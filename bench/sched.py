@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/sched.py PERF_SCRIPT_OUTPUT ROOT_PID [EXTRA_PID...] --runs N
+"""bench/sched.py PERF_SCRIPT_OUTPUT ROOT_PID|ROOT_COMM [EXTRA_PID...] --runs N
 
 Where the time of a series of sandbox starts goes, from a kernel trace of
 the scheduler: `perf sched record` (sched_switch, sched_wakeup,
@@ -33,7 +33,11 @@ if "--runs" in args:
     i = args.index("--runs")
     runs = int(args[i + 1])
     del args[i:i + 2]
-path, root, extra = args[0], int(args[1]), [int(x) for x in args[2:]]
+path, extra = args[0], [int(x) for x in args[2:]]
+if not args[1].isdigit():  # a comm: the first task of that name in the trace (the workload)
+    root = next(int(m.group(1)) for m in (re.match(rf"\s*{re.escape(args[1])}\s+(\d+) ", l) for l in open(path)) if m)
+else:
+    root = int(args[1])
 
 LINE = re.compile(r"^\s*(.+?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+(\S+):\s*(.*)$")
 role = {root: "driver"}
@@ -74,7 +78,7 @@ for line in open(path):
             forks[role[par]] += 1
             parent[child] = par
             pr = role[par]
-            role[child] = {"daemon": "guard", "driver": "helper"}.get(pr, pr if pr != "helper" else "app")
+            role[child] = {"daemon": "guard", "driver": "helper" if extra else "pid1"}.get(pr, pr)
             runnable_at[child] = t
             if t_first is None:
                 t_first = t
@@ -82,7 +86,7 @@ for line in open(path):
         if tid in role and role[tid] in ("helper", "pid1", "app", "guard"):
             execd.add(tid)
             role[tid] = "app"
-    elif ev == "sched:sched_wakeup" or ev == "sched:sched_wakeup_new":
+    elif ev in ("sched:sched_waking", "sched:sched_wakeup", "sched:sched_wakeup_new"):
         w = re.search(r"pid=(\d+)", tr)
         tgt = int(w.group(1))
         if tgt in role:
@@ -104,6 +108,9 @@ for line in open(path):
                 asleep_at[prev] = t
             t_last = t
         if nxt in role:
+            # the App: a followed process that has exec'd the payload
+            if re.search(r"next_comm=(true|busybox) ", tr) and role[nxt] in ("helper", "pid1", "guard"):
+                role[nxt] = "app"
             if nxt in runnable_at:
                 runq[role[nxt]] += t - runnable_at.pop(nxt)
             on_since[nxt] = t
@@ -111,17 +118,20 @@ for line in open(path):
                 t_first = t
 
 roles = [r for r in ["driver", "daemon", "guard", "pid1", "helper", "app"] if r in set(role.values())]
-print(f"per start (ms), {runs} starts, {len(role)} processes followed")
-print(f"{'role':8} {'cpu':>7} {'runq':>7} {'blk:rcu':>8} {'blk:handoff':>11} {'blk:other':>9} {'wakeups':>8} {'forks':>6}")
+NAMES = {"driver": "driver (rkbench / floor's parent)", "daemon": "rocker-master", "guard": "guard (sandbox pid 1)",
+         "pid1": "floor's pid 1 (and the App before execve)", "helper": "client helper (and the App before execve)", "app": "the App after execve"}
+print(f"| role | on CPU | runnable, waiting for a CPU | asleep, woken by an RCU grace period | asleep, woken by "
+      f"another process of the start (idle waits included) | asleep, other | hand-offs (wakeups it sent) | forks |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 tot = defaultdict(float)
 for r in roles:
     b = blocked[r]
     vals = [cpu[r], runq[r], b["rcu"], b["machinery"], b["other"]]
     for k, v in zip(["cpu", "runq", "rcu", "handoff", "other"], vals):
         tot[k] += v
-    print(f"{r:8} " + " ".join(f"{v / runs * 1000:7.3f}" if i < 2 else f"{v / runs * 1000:{[8, 11, 9][i - 2]}.3f}"
-                                for i, v in enumerate(vals))
-          + f" {wakeups[r] / runs:8.1f} {forks[r] / runs:6.1f}")
-print(f"{'all':8} {tot['cpu'] / runs * 1000:7.3f} {tot['runq'] / runs * 1000:7.3f} {tot['rcu'] / runs * 1000:8.3f}"
-      f" {tot['handoff'] / runs * 1000:11.3f} {tot['other'] / runs * 1000:9.3f}"
-      f" {sum(wakeups.values()) / runs:8.1f} {sum(forks.values()) / runs:6.1f}")
+    print(f"| {NAMES[r]} | " + " | ".join(f"{v / runs * 1000:.3f}" for v in vals)
+          + f" | {wakeups[r] / runs:.1f} | {forks[r] / runs:.1f} |")
+print(f"| **all** | **{tot['cpu'] / runs * 1000:.3f}** | **{tot['runq'] / runs * 1000:.3f}** | "
+      f"**{tot['rcu'] / runs * 1000:.3f}** | {tot['handoff'] / runs * 1000:.3f} | {tot['other'] / runs * 1000:.3f} | "
+      f"**{sum(wakeups.values()) / runs:.1f}** | **{sum(forks.values()) / runs:.1f}** |")
+print(f"\n({runs} starts, {len(role)} processes followed; ms per start)")

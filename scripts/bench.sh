@@ -613,6 +613,35 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 done
 for b in "${!FAILED[@]}"; do meta "failed_$b" 1; done
 
+# ---------------------------------------------------------------- 3b. kernel trace
+# Where the time goes: the scheduler's view (perf sched: switches, wakeups,
+# forks) of TRACE_RUNS warm starts of rocker and of the floor doing the same
+# work, summed per role and per start by bench/sched.py (on CPU, waiting for
+# a CPU, asleep until an RCU grace period ended, hand-offs between the
+# processes of a start, forks).
+TRACE_RUNS=${BENCH_TRACE_RUNS:-30}
+meta trace_runs "$TRACE_RUNS"
+if command -v perf >/dev/null 2>&1 && perf sched record -o "$T/probe.data" -- true >/dev/null 2>&1; then
+    say "3b. kernel trace: perf sched of $TRACE_RUNS warm starts, rocker and floor"
+    for net in host none; do
+        perf sched record -o "$T/rk.data" -- "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder --net $net $ROCKER_REQ \
+            --data-base "$DATA/rk" --runs "$TRACE_RUNS" --warmup 0 --out "$RAW/sched-rocker-$net.lat" -- "$EXEC/bin/true" >>"$LOG" 2>&1
+        perf script -i "$T/rk.data" -F comm,tid,cpu,time,event,trace >"$T/rk.txt" 2>>"$LOG"
+        python3 bench/sched.py "$T/rk.txt" rkbench "$MASTER_PID" --runs $((TRACE_RUNS + 1)) >"$RAW/sched-rocker-$net.md" 2>>"$LOG" ||
+            warn "bench/sched.py failed on rocker's trace"
+        perf sched record -o "$T/fl.data" -- "$FLOOR" --warm "$IMG/bb-lz4.sqfs" --net $net --data "$DATA/floor" --overlay /var \
+            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$TRACE_RUNS" --warmup 0 --out "$RAW/sched-floor-$net.lat" \
+            $CG_ARGS --seccomp "$SECC" >>"$LOG" 2>&1
+        perf script -i "$T/fl.data" -F comm,tid,cpu,time,event,trace >"$T/fl.txt" 2>>"$LOG"
+        python3 bench/sched.py "$T/fl.txt" floor --runs "$TRACE_RUNS" >"$RAW/sched-floor-$net.md" 2>>"$LOG" ||
+            warn "bench/sched.py failed on the floor's trace"
+        rm -f "$T/rk.data" "$T/fl.data" "$T/rk.txt" "$T/fl.txt"
+    done
+    rm -f "$T/probe.data"
+else
+    warn "no working perf: no kernel trace (apt-get install linux-perf)"
+fi
+
 # ---------------------------------------------------------------- 4. peers' memory
 say "4. peers' memory: per-sandbox overhead with 1 and 20 sandboxes running sleep"
 BW_OUTER=()
