@@ -63,7 +63,10 @@
 #include <getopt.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/loop.h>
+#include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,6 +75,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -83,7 +87,8 @@
 #include <unistd.h>
 
 #define MAX_OVL 16
-#define NSTAMP 8
+#define NSTAMP 12
+#define MAX_CG 8
 #define SHARE_IPC 1u
 #define SHARE_DEV 2u
 #define SHARE_TMP 4u
@@ -96,6 +101,14 @@ static const char *o_ovl[MAX_OVL];
 static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000, o_net_none;
 static unsigned o_share;
 static char stage_dir[512];
+/* rocker's cgroup bases (the master's log line names them), one per hierarchy */
+static const char *o_cg[MAX_CG];
+static int n_cg, cg_procs[MAX_CG];
+static char cg_name[64];
+/* the seccomp program (struct sock_filter[]), rocker's own bytes */
+static const char *o_seccomp;
+static struct sock_filter *sec_prog;
+static unsigned short sec_len;
 
 static double now_us(void)
 {
@@ -243,15 +256,186 @@ static void lo_up(void)
     close(s);
 }
 
+
+/* rocker_spec::MASKED and READONLY (Docker's and runc's lists): a masked
+ * dir gets one empty read-only tmpfs (the first), bound on the others; a
+ * masked file gets /dev/null bound on it; a read-only path is bound on
+ * itself (MS_REC) and made read-only with its submounts (mount_setattr
+ * AT_RECURSIVE).  Missing paths are skipped.  As rocker's guard does it,
+ * each path opened with RESOLVE_NO_SYMLINKS and mounted through
+ * /proc/self/fd/N. */
+static const char *const masked[] = { "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+                                      "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/sysrq-trigger",
+                                      "/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap",
+                                      "/sys/firmware" };
+static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/sys" };
+
+static int open_nofollow(const char *path, int flags)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC);
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+}
+
+static int bind_fd(int src, int dst, unsigned long flags)
+{
+    char s[32], d[32];
+    snprintf(s, sizeof s, "/proc/self/fd/%d", src);
+    snprintf(d, sizeof d, "/proc/self/fd/%d", dst);
+    return mount(s, d, NULL, flags, NULL);
+}
+
+/* returns the /proc/sys fd opened before it became read-only (for the limits) */
+static int mask_paths(int n_ro)
+{
+    int sysctl = open("/proc/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), null, empty = -1, i;
+    struct stat st;
+    if (sysctl < 0)
+        cdie(9, "open /proc/sys");
+    if ((null = open_nofollow("/dev/null", O_PATH)) < 0)
+        cdie(9, "open /dev/null");
+    for (i = 0; i < (int)(sizeof masked / sizeof *masked); i++) {
+        int fd = open_nofollow(masked[i], O_PATH);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue;
+            cdie(9, masked[i]);
+        }
+        if (fstat(fd, &st) < 0)
+            cdie(9, "fstat");
+        if (S_ISDIR(st.st_mode) && empty >= 0) {
+            if (bind_fd(empty, fd, MS_BIND) < 0)
+                cdie(9, "bind empty");
+        } else if (S_ISDIR(st.st_mode)) {
+            char t[32];
+            snprintf(t, sizeof t, "/proc/self/fd/%d", fd);
+            if (mount("tmpfs", t, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=555") < 0)
+                cdie(9, "mask tmpfs");
+            if ((empty = open_nofollow(masked[i], O_PATH | O_DIRECTORY)) < 0)
+                cdie(9, "reopen masked");
+        } else if (bind_fd(null, fd, MS_BIND) < 0) {
+            cdie(9, "bind null");
+        }
+        close(fd);
+    }
+    close(null);
+    if (empty >= 0)
+        close(empty);
+    for (i = 0; i < n_ro; i++) {
+        struct mount_attr a;
+        int fd = open_nofollow(readonly[i], O_PATH), top;
+        char t[32];
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue;
+            cdie(9, readonly[i]);
+        }
+        if (fstat(fd, &st) < 0 || bind_fd(fd, fd, MS_BIND | MS_REC) < 0)
+            cdie(9, "bind ro");
+        if ((top = open_nofollow(readonly[i], O_PATH)) < 0)
+            cdie(9, "reopen ro");
+        snprintf(t, sizeof t, "/proc/self/fd/%d", top);
+        memset(&a, 0, sizeof a);
+        a.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        if (syscall(SYS_mount_setattr, AT_FDCWD, t, AT_RECURSIVE, &a, sizeof a) < 0)
+            cdie(9, "mount_setattr");
+        close(top);
+        close(fd);
+    }
+    return sysctl;
+}
+
+/* as root of the new user namespace: its max_*_namespaces = 0 */
+static void userns_limits(int sysctl)
+{
+    static const char *const f[] = { "user/max_user_namespaces", "user/max_mnt_namespaces",
+                                     "user/max_pid_namespaces",  "user/max_net_namespaces",
+                                     "user/max_ipc_namespaces",  "user/max_uts_namespaces",
+                                     "user/max_cgroup_namespaces", "user/max_time_namespaces" };
+    int i;
+    for (i = 0; i < 8; i++) {
+        int fd = openat(sysctl, f[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue;
+            cdie(10, f[i]);
+        }
+        if (write(fd, "0", 1) != 1)
+            cdie(10, "write limit");
+        close(fd);
+    }
+    close(sysctl);
+}
+
+/* write "0" to each cgroup.procs fd: the writer moves (v1: one migration per hierarchy) */
+static void cg_join(int step)
+{
+    int i;
+    for (i = 0; i < n_cg; i++)
+        if (write(cg_procs[i], "0", 1) != 1)
+            cdie(step, "join cgroup");
+}
+
+/* the per-run cgroups: made in the timed part (rocker's master makes them
+ * after the request), removed after pid 1 was reaped (untimed, as rocker's
+ * master removes them after its guard was reaped) */
+static void cg_create(int run)
+{
+    char path[600];
+    int i;
+    snprintf(cg_name, sizeof cg_name, "rkfloor-%d-%d", (int)getpid(), run);
+    for (i = 0; i < n_cg; i++) {
+        snprintf(path, sizeof path, "%s/%s", o_cg[i], cg_name);
+        if (mkdir(path, 0755) < 0)
+            die(path);
+        snprintf(path, sizeof path, "%s/%s/cgroup.procs", o_cg[i], cg_name);
+        if ((cg_procs[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+            die(path);
+    }
+}
+
+static void cg_remove(void)
+{
+    char path[600];
+    int i, k;
+    for (i = 0; i < n_cg; i++) {
+        close(cg_procs[i]);
+        snprintf(path, sizeof path, "%s/%s", o_cg[i], cg_name);
+        for (k = 0; k < 1000 && rmdir(path) < 0 && errno == EBUSY; k++)
+            usleep(1000);
+    }
+}
+
+static void load_seccomp(const char *path)
+{
+    static unsigned char buf[BPF_MAXINSNS * sizeof(struct sock_filter)];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0)
+        die(path);
+    n = read(fd, buf, sizeof buf);
+    close(fd);
+    if (n <= 0 || n % (ssize_t)sizeof(struct sock_filter))
+        die("seccomp program size");
+    sec_prog = (struct sock_filter *)buf;
+    sec_len = (unsigned short)(n / (ssize_t)sizeof(struct sock_filter));
+}
+
 struct shared {
     double st[NSTAMP];
 };
 
 static void child(struct shared *sh, int rfd, int wfd, int dfd, int pkg)
 {
-    int data, up[MAX_OVL], wk[MAX_OVL], i, stage_fd = -1;
+    int data, up[MAX_OVL], wk[MAX_OVL], i, stage_fd = -1, sysctl;
     char c = 0, opts[600], dev[64], exe[600];
     sh->st[0] = now_us();
+    /* rocker's guard on cgroup v1: cloned, then joins through the
+     * cgroup.procs fds the master opened */
+    cg_join(1);
+    sh->st[1] = now_us();
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         cdie(1, "make / private");
     /* warm: the staged squashfs, opened in OUR mount ns copy (a bind source
@@ -294,25 +478,25 @@ static void child(struct shared *sh, int rfd, int wfd, int dfd, int pkg)
         close(wk[i]);
     }
     close(data);
-    sh->st[1] = now_us();
+    sh->st[2] = now_us();
     if (pkg >= 0) {
         int lfd = attach_loop(pkg, dev, sizeof dev);
         if (lfd < 0)
             cdie(5, "attach loop");
         close(pkg);
-        sh->st[2] = now_us();
+        sh->st[3] = now_us();
         if (mount(dev, o_exec, "squashfs", MS_RDONLY | MS_NODEV | MS_NOSUID, NULL) < 0)
             cdie(6, "mount squashfs");
         close(lfd);
     } else {
         char src[64];
-        sh->st[2] = now_us();
+        sh->st[3] = now_us();
         snprintf(src, sizeof src, "/proc/self/fd/%d", stage_fd);
         if (mount(src, o_exec, NULL, MS_BIND, NULL) < 0)
             cdie(6, "bind squashfs");
         close(stage_fd);
     }
-    sh->st[3] = now_us();
+    sh->st[4] = now_us();
     /* rocker's guard names its sandbox rg-<12 hex>: the same length here */
     if (!(o_share & SHARE_UTS) && sethostname("rg-000000000000", 15) < 0)
         cdie(7, "sethostname");
@@ -322,29 +506,39 @@ static void child(struct shared *sh, int rfd, int wfd, int dfd, int pkg)
         private_tmp();
     if (o_net_none)
         lo_up();
-    sh->st[4] = now_us();
+    sh->st[5] = now_us();
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         cdie(8, "mount proc");
+    /* own network ns: a read-only sysfs of its own (rocker: MountSys), so
+     * /sys is not in the read-only list then */
+    if (o_net_none && mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        cdie(8, "mount sysfs");
+    sh->st[6] = now_us();
+    sysctl = mask_paths(o_net_none ? 4 : 5);
+    sh->st[7] = now_us();
     if (chdir("/") < 0)
         cdie(8, "chdir");
     if (setgroups(0, NULL) < 0)
         cdie(8, "setgroups");
     if (unshare(CLONE_NEWUSER) < 0)
         cdie(8, "unshare user");
-    sh->st[5] = now_us();
+    userns_limits(sysctl);
+    sh->st[8] = now_us();
     if (write(wfd, "r", 1) != 1 || read(rfd, &c, 1) != 1)
-        cdie(9, "handshake");
-    sh->st[6] = now_us();
+        cdie(11, "handshake");
+    sh->st[9] = now_us();
     {
         pid_t app = fork();
         int st;
         if (app < 0)
-            cdie(10, "fork App");
+            cdie(12, "fork App");
         if (app == 0) {
             struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
             struct __user_cap_data_struct d[2];
             int cap;
             memset(d, 0, sizeof d);
+            /* rocker's client helper joins the cgroup before it clones the App */
+            cg_join(12);
             /* what rocker's recipe does to the App (rocker.h rocker__op) */
             for (cap = 0; cap < 64; cap++)
                 if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
@@ -360,7 +554,14 @@ static void child(struct shared *sh, int rfd, int wfd, int dfd, int pkg)
                 cdie(10, "ambient/no_new_privs");
             if (setsid() < 0)
                 cdie(10, "setsid");
-            sh->st[7] = now_us();
+            sh->st[10] = now_us();
+            /* rocker's default filter, installed last (after no_new_privs) */
+            if (sec_len) {
+                struct sock_fprog prog = { sec_len, sec_prog };
+                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                    cdie(10, "seccomp");
+            }
+            sh->st[11] = now_us();
             snprintf(exe, sizeof exe, "%s/bin/true", o_exec);
             {
                 char *argv[] = { exe, NULL };
@@ -402,7 +603,7 @@ static long clone_flags(void)
     return f;
 }
 
-static int one_run(struct shared *sh, const char *pkg_path, double *row)
+static int one_run(struct shared *sh, const char *pkg_path, double *row, int run)
 {
     int p1[2], p2[2], p3[2], status, i, pkg = -1;
     char c, path[64], line[64];
@@ -416,6 +617,7 @@ static int one_run(struct shared *sh, const char *pkg_path, double *row)
      * the sandbox overlays the dir it lives in */
     if (pkg_path && (pkg = open(pkg_path, O_RDONLY | O_CLOEXEC)) < 0)
         die("open package");
+    cg_create(run);
     pid = (pid_t)syscall(SYS_clone, clone_flags() | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0)
         die("clone");
@@ -454,17 +656,18 @@ static int one_run(struct shared *sh, const char *pkg_path, double *row)
         if (errno != EINTR)
             die("waitpid");
     t2 = now_us();
+    cg_remove();
     if (!t1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "floor: run failed, status 0x%x\n", status);
         return -1;
     }
     row[0] = t1 - t0;
     row[1] = sh->st[0] - t0;
-    for (i = 1; i <= 7; i++)
+    for (i = 1; i < NSTAMP; i++)
         row[i + 1] = sh->st[i] - sh->st[i - 1];
-    row[9] = t1 - sh->st[7];
-    row[10] = t2 - t1;
-    row[11] = sh->st[7] - t0;
+    row[NSTAMP + 1] = t1 - sh->st[NSTAMP - 1];
+    row[NSTAMP + 2] = t2 - t1;
+    row[NSTAMP + 3] = sh->st[NSTAMP - 1] - t0;
     return 0;
 }
 
@@ -472,7 +675,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: floor (--cold IMG --copy-dir DIR | --warm IMG) --data DIR [--exec-dir DIR]\n"
                     "             [--overlay DIR]... [--runs N] [--warmup N] [--uid N] [--gid N] --out FILE\n"
-                    "             [--share ipc|uts|dev|tmp|all]... [--net host|none]\n");
+                    "             [--share ipc|uts|dev|tmp|all]... [--net host|none]\n"
+                    "             [--cgroup BASE_DIR]... [--seccomp BPF_FILE]\n");
     exit(2);
 }
 
@@ -482,7 +686,7 @@ int main(int argc, char **argv)
         { "cold", 1, 0, 'c' }, { "warm", 1, 0, 'w' },   { "copy-dir", 1, 0, 'C' }, { "exec-dir", 1, 0, 'e' },
         { "data", 1, 0, 'd' }, { "overlay", 1, 0, 'o' }, { "runs", 1, 0, 'n' },     { "warmup", 1, 0, 'W' },
         { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },     { "out", 1, 0, 'O' },      { "share", 1, 0, 'S' },
-        { "net", 1, 0, 'N' },  { 0, 0, 0, 0 },
+        { "net", 1, 0, 'N' },  { "cgroup", 1, 0, 'G' }, { "seccomp", 1, 0, 'F' }, { 0, 0, 0, 0 },
     };
     struct shared *sh;
     FILE *out;
@@ -524,11 +728,19 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "host"))
                 usage();
             break;
+        case 'G':
+            if (n_cg == MAX_CG)
+                usage();
+            o_cg[n_cg++] = optarg;
+            break;
+        case 'F': o_seccomp = optarg; break;
         default: usage();
         }
     }
     if (!o_data || !o_out || (!o_cold == !o_warm) || (o_cold && !o_copy_dir))
         usage();
+    if (o_seccomp)
+        load_seccomp(o_seccomp);
     sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED)
         die("mmap");
@@ -551,11 +763,11 @@ int main(int argc, char **argv)
     out = fopen(o_out, "w");
     if (!out)
         die(o_out);
-    fprintf(out, "# total child_start overlays loop squashfs isolation proc_userns idmaps fork_creds exec_reap teardown "
-                 "app_start (us)\n");
+    fprintf(out, "# total child_start cg_join overlays loop squashfs isolation proc_sys masks userns_limits idmaps "
+                 "fork_cg_creds seccomp exec_reap teardown app_start (us)\n");
     for (k = 0; k < o_warmup + o_runs; k++) {
         char copy[600];
-        double row[12];
+        double row[NSTAMP + 4];
         const char *pkg = NULL;
         if (o_cold) {
             snprintf(copy, sizeof copy, "%s/floor-cold-%d.sqfs", o_copy_dir, k);
@@ -563,13 +775,13 @@ int main(int argc, char **argv)
                 die("copy image");
             pkg = copy;
         }
-        if (one_run(sh, pkg, row) < 0) {
+        if (one_run(sh, pkg, row, k) < 0) {
             fprintf(out, "# FAIL %d\n", k);
             if (++fails > 3)
                 return 1;
         } else if (k >= o_warmup) {
             int i;
-            for (i = 0; i < 12; i++)
+            for (i = 0; i < NSTAMP + 4; i++)
                 fprintf(out, "%s%.1f", i ? " " : "", row[i]);
             fputc('\n', out);
         }

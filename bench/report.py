@@ -187,7 +187,13 @@ w("* **rocker** is timed in C (`bench/rkbench.c`) around `ROCKER_enter_rocker()`
   "guard (new mount, PID, UTS and IPC ns, overlay on `/var`, loop + squashfs at the exec dir, hostname, a "
   "private `/dev` (tmpfs, 6 device nodes, devpts, shm, mqueue) and `/tmp` (tmpfs), `/proc`, user ns), id "
   "maps, client helper (setns into each namespace, uid/gid 1000, bounding set, caps and ambient dropped, "
-  "no_new_privs), App clone (own session), `execve`, exit, reap. That is rocker's **default** for a "
+  "no_new_privs), App clone (own session), `execve`, exit, reap; since round 2 also a **cgroup** per sandbox "
+  "(made by the master in every hierarchy it found, see below; the guard joins it when cloned, the client's "
+  "helper before it clones the App; removed by the master after the guard), Docker's **masked** `/proc` and "
+  "`/sys` paths (one empty read-only tmpfs for the dirs, `/dev/null` on the files) and **read-only** `/proc/"
+  "{bus,fs,irq,sys}` and `/sys` (with `--net none`: a read-only sysfs of its own), the sandbox user "
+  "namespace's `max_*_namespaces` set to 0, and the **default seccomp filter** installed last in the App. "
+  f"Cgroups on this host: {meta.get('cgroup_bases', '?')}. That is rocker's **default** for a "
   "`rocker.h` client this round (the host's network); `--net none` adds a network ns with `lo` up (by the "
   "master, over netlink); `--share all` shares IPC, UTS, `/dev` and `/tmp` with the host (the seed's "
   "mount + PID ns shape). Each run has its own data dir (8 rotating). Between runs (untimed) rkbench waits "
@@ -215,6 +221,16 @@ w("* **floor** (`bench/floor.c`, gcc -O2 -static): the kernel work that gives th
   "(SIOCSIFFLAGS); then `/proc`, setgroups(0) + unshare(NEWUSER); the parent writes setgroups/gid_map/"
   "uid_map; pid 1 forks the App (bounding set dropped, setresgid/setresuid 1000, capset(0), ambient "
   "cleared, no_new_privs, setsid, `execve(<exec>/bin/true)`), reaps it and tells the parent through a pipe. "
+  "Since round 2 it also does what rocker's new defaults do, in rocker's hierarchies and bases: before the "
+  "clone, `mkdir` of a cgroup in each and an open of its `cgroup.procs`; pid 1 joins it first thing (writes "
+  "`0`, as rocker's guard), the App joins it too before its creds (as rocker's client helper does before it "
+  "clones the App); after `/proc` (and with `--net none` a read-only sysfs) the same masked and read-only "
+  "paths the same way (openat2 RESOLVE_NO_SYMLINKS, binds through `/proc/self/fd`, `mount_setattr` "
+  "AT_RECURSIVE); after unshare(NEWUSER) the 8 `user/max_*_namespaces` = 0 through `/proc/sys` opened "
+  "before it went read-only; and after no_new_privs and setsid the App installs **rocker's own default "
+  "filter** (`rocker_seccomp::DEFAULT_FILTER_BYTES`, written to a file by `bench/seccomp-bytes`, "
+  "the same program byte for byte). The cgroups are removed after pid 1 is reaped (untimed, as rocker's "
+  "master removes them after its guard). "
   "Timed until then, and to the App's first instruction as rocker is: the namespace teardown after pid 1 "
   "exits is reported apart, as rocker's guard also does it after the App was reaped. **floor warm** "
   "bind-mounts a squashfs that stays mounted instead of loop + mount: the ideal of package sharing. "
@@ -229,6 +245,17 @@ w("* **peers** with `hyperfine -N` (no shell), 1 warm-up run per round; crun and
   "config (pid, network, IPC, UTS and mount ns; no user ns; `/proc`, a tmpfs `/dev` with devpts, shm, "
   "mqueue, read-only `/sys` and its cgroup mount, masked and read-only paths, no_new_privs, a cgroup unless "
   "`--cgroup-manager=disabled`; no seccomp profile) with `root.readonly: true`.")
+w("* **Fair peer rows** (the same isolation work as rocker: namespaces, a cgroup, a seccomp filter, a read-only "
+  "root): **crun + seccomp** and **runc + seccomp** run the same bundle with `linux.seccomp` equivalent to "
+  "rocker's default filter, which is what Docker's default profile denies a container without capabilities "
+  "(allow by default; EPERM for rocker-seccomp's deny list, for `clone` with any `CLONE_NEW*` flag and for "
+  "`ioctl` TIOCSTI/TIOCLINUX; ENOSYS for `clone3`; compiled by libseccomp at every start, as these runtimes "
+  "do); they make a cgroup by default (cgroupfs, v1 here). **bwrap --unshare-all + cgroup + seccomp**: bwrap "
+  "makes no cgroup, so `rkbench exec` wraps it the way rocker does it: per run (timed) a cgroup in each of "
+  "rocker's hierarchies (`mkdir`), the child joins it (writes `0` to each `cgroup.procs`) before it execs "
+  "bwrap, `rmdir` after the reap; and bwrap gets rocker's own filter bytes as `--seccomp 3`. Its root is "
+  "the busybox tree `--ro-bind` (read-only). bwrap does not mask `/proc` paths and has no user-namespace "
+  "limits; crun and runc keep the host's user namespace.")
 w("")
 w("| # | runtime | exact command | runs | median ms | p10–p90 ms | × rocker warm | × rocker cold lz4 | "
   "ANCHOR_BENCH.md ms |")
@@ -254,7 +281,17 @@ w("`$T` is the bench tmpfs (`/var/rk-bench/t`), `$R` the busybox rootfs, `$W` `b
 w("")
 
 # fair pairs
-APP_COL = {"rocker": 2, "floor": 11}  # request .. the App's first instruction
+def floor_header():
+    for f in sorted(glob.glob(f"{RAW}/lat/floor-*.r*.txt")):
+        l = open(f).readline()
+        if l.startswith("# total"):
+            return l[2:].replace("(us)", "").split()
+    return []
+
+
+FLOOR_HDR = floor_header()
+# request .. the App's first instruction
+APP_COL = {"rocker": 2, "floor": FLOOR_HDR.index("app_start") if "app_start" in FLOOR_HDR else 11}
 
 
 def colstat(name, col):
@@ -270,6 +307,11 @@ PAIRS = [
     ("rocker-warm-netnone", "floor-warm-netnone", "the default + a network ns with lo up"),
     ("rocker-warm-seed", "floor-warm-seed", "`--share all`: mount, PID, user ns (the seed's shape)"),
     ("rocker-cold-lz4", "floor-cold-lz4", "the default, cold lz4 package"),
+    ("rocker-warm-netnone", "bwrap-fair", "**fair**: every namespace (rocker: user, mount, PID, UTS, IPC, net; "
+     "bwrap also a cgroup ns), a cgroup in the same hierarchies, rocker's seccomp filter, read-only root/package"),
+    ("rocker-warm-netnone", "crun-secc", "**fair**: mount, PID, UTS, IPC, net ns, a cgroup, an equivalent seccomp "
+     "profile, read-only root, masked paths (crun: no user ns)"),
+    ("rocker-warm-netnone", "runc-secc", "**fair**: as crun + seccomp"),
     ("rocker-warm-lz4", "bwrap", "own user, mount, PID, UTS, IPC ns, hostname, new /dev, /proc, tmpfs /tmp; "
      "host network (bwrap also a cgroup ns)"),
     ("rocker-warm-netnone", "bwrap-netnone", "the same + a network ns"),
@@ -339,10 +381,15 @@ for name in order:
 w("")
 w("### Where the floor's time goes (medians, ms)")
 w("")
-w("| floor row | total | clone → child runs | overlay | loop attach | squashfs mount (warm: bind) | "
-  "hostname, /dev, /tmp (net: lo up) | /proc + userns | id maps (parent) | fork App + creds | "
-  "execve → App reaped | (teardown, not in total) | App starts |")
-w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+FLOOR_NAMES = {"total": "total", "child_start": "open pkg, cgroup mkdir ×H, clone → child runs",
+               "cg_join": "pid 1 joins the cgroup", "overlays": "overlay", "loop": "loop attach",
+               "squashfs": "squashfs mount (warm: bind)", "isolation": "hostname, /dev, /tmp (net: lo up)",
+               "proc_sys": "/proc (net: + sysfs)", "masks": "masked + read-only paths",
+               "userns_limits": "unshare user + ns limits", "idmaps": "id maps (parent)",
+               "fork_cg_creds": "fork App, App joins cgroup, creds", "seccomp": "seccomp filter",
+               "exec_reap": "execve → App reaped", "teardown": "(teardown, not in total)", "app_start": "App starts"}
+w("| floor row | " + " | ".join(FLOOR_NAMES.get(h, h) for h in FLOOR_HDR) + " |")
+w("|---|" + "---:|" * len(FLOOR_HDR))
 for name in order:
     if GROUP[name] != "floor" or name not in COLS:
         continue
@@ -356,6 +403,37 @@ w("`App starts` = clone until the App's first instruction (after its creds, befo
   "parent can reap pid 1; crun, runc, bwrap, unshare and docker include it in their times, rocker and the "
   "floor do it after the App was reaped.")
 w("")
+
+# --- kernel trace
+if glob.glob(f"{RAW}/sched-*.md"):
+    w("### Where the time goes: a kernel trace of the wakeups (`perf sched`)")
+    w("")
+    w("`perf sched record` (every `sched_switch`, `sched_waking`, `sched_process_fork`) around "
+      f"{meta.get('trace_runs', 'N')} warm starts in a row (`rkbench start --holder`, then the floor), outside the "
+      "rounds, summed per start by `bench/sched.py` for every process of the starts (rocker: rkbench, "
+      "rocker-master, the guards, the client's helpers, the Apps; floor: its parent, pid 1s, Apps). *On CPU* is "
+      "work; *waiting for a CPU* is time a process was runnable but another task had the CPU (2 vCPUs shared "
+      "with other work: every hand-off between processes risks one); *RCU* is time asleep until an RCU grace "
+      "period ended (`synchronize_rcu`: on cgroup v1 the first `cgroup.procs` write after a quiet spell waits "
+      "for one, see below); *hand-offs* count the wakeups one process of a start sent another (a socket "
+      "message, a pipe, an exit).")
+    w("")
+    for net in ["host", "none"]:
+        for who in ["rocker", "floor"]:
+            f = f"{RAW}/sched-{who}-{net}.md"
+            if not os.path.exists(f):
+                continue
+            lat = [float(l.split()[0]) for l in open(f"{RAW}/sched-{who}-{net}.lat")
+                   if l.strip() and not l.startswith("#")] if os.path.exists(f"{RAW}/sched-{who}-{net}.lat") else []
+            mt = f", median start under the trace {statistics.median(lat) / 1000:.2f} ms" if lat else ""
+            w(f"**{who}, warm, network {'of the host' if net == 'host' else 'none'}**{mt}:")
+            w("")
+            w(open(f).read().strip())
+            w("")
+_an = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+if os.path.exists(_an):
+    w(open(_an).read().strip())
+    w("")
 
 # --- memory
 mem = tsv(f"{RAW}/mem.tsv")
@@ -711,9 +789,14 @@ def ratio_goal(name, num, den, limit, le, cols=(0, 0), what=""):
 ratio_goal("warm start ≤ 1.15 × the floor doing the same work (to the App's reap)", REF_W, "floor-warm", 1.15, True)
 ratio_goal("… to the App's first instruction", REF_W, "floor-warm", 1.15, True, (APP_COL["rocker"], APP_COL["floor"]))
 ratio_goal("… with --net none (to the App's reap)", "rocker-warm-netnone", "floor-warm-netnone", 1.15, True)
-ratio_goal("≥ 3 × faster than crun, same namespaces (crun ÷ rocker --net none; rocker has no cgroup or seccomp "
-           "yet)", "crun", "rocker-warm-netnone", 3, False)
-ratio_goal("≥ 1.5 × faster than bwrap --unshare-all (bwrap ÷ rocker --net none)", "bwrap-netnone",
+ratio_goal("… to the App's first instruction, --net none", "rocker-warm-netnone", "floor-warm-netnone", 1.15, True,
+           (APP_COL["rocker"], APP_COL["floor"]))
+ratio_goal("≥ 3 × faster than crun, the same isolation work (crun + seccomp ÷ rocker --net none: namespaces, "
+           "cgroup, seccomp, read-only root)", "crun-secc", "rocker-warm-netnone", 3, False)
+ratio_goal("… runc, the same work (runc + seccomp ÷ rocker --net none)", "runc-secc", "rocker-warm-netnone", 3, False)
+ratio_goal("≥ 1.5 × faster than bwrap doing the same work (bwrap --unshare-all + cgroup + seccomp ÷ rocker "
+           "--net none)", "bwrap-fair", "rocker-warm-netnone", 1.5, False)
+ratio_goal("… plain bwrap --unshare-all (no cgroup, no seccomp) ÷ rocker --net none", "bwrap-netnone",
            "rocker-warm-netnone", 1.5, False)
 ratio_goal("… CLI against CLI (bwrap ÷ `rocker run --net none`)", "bwrap-netnone", "rocker-cli-netnone", 1.5, False)
 ratio_goal("cold lz4 within 1.3 × floor (cold lz4; earlier goal)", REF_C, "floor-cold-lz4", 1.3, True)
@@ -777,7 +860,8 @@ sm.append("")
 sm.append("| start `/bin/true` (median) | ms | vs rocker warm |")
 sm.append("|---|---:|---:|")
 for n in ["rocker-warm-lz4", "floor-warm", "rocker-warm-netnone", "floor-warm-netnone", "rocker-cold-lz4",
-          "floor-cold-lz4", "rocker-cli-netnone", "unshare-all", "bwrap", "bwrap-netnone", "crun", "runc", "docker"]:
+          "floor-cold-lz4", "rocker-cli-netnone", "unshare-all", "bwrap-fair", "bwrap", "bwrap-netnone", "crun-secc",
+          "crun", "runc-secc", "runc", "docker"]:
     if n in LAT:
         lab = f"**{LABEL[n]}**" if GROUP[n] == "rocker" else LABEL[n]
         sm.append(f"| {lab} | {ms(med(n))} | {rx(ratio(med(n), med(REF_W)))} |")
@@ -809,7 +893,8 @@ open(MD, "w").write("\n".join(out))
 # ------------------------------------------------------------------ SVG
 bars = [n for n in ["rocker-warm-lz4", "rocker-warm-netnone", "rocker-warm-seed", "rocker-cold-lz4",
                     "rocker-cold-gzip", "rocker-cli", "rocker-cli-netnone", "floor-warm", "floor-warm-netnone",
-                    "floor-cold-lz4", "true", "unshare-all", "bwrap", "bwrap-netnone", "crun", "runc", "docker"]
+                    "floor-cold-lz4", "true", "unshare-all", "bwrap", "bwrap-netnone", "bwrap-fair", "crun",
+                    "crun-secc", "runc", "runc-secc", "docker"]
         if n in LAT]
 bars.sort(key=lambda n: LAT[n]["med"])
 SHORT = {"rocker-warm-lz4": "rocker, warm", "rocker-warm-netnone": "rocker, warm, net none",
@@ -819,7 +904,8 @@ SHORT = {"rocker-warm-lz4": "rocker, warm", "rocker-warm-netnone": "rocker, warm
          "floor-warm": "floor, warm", "floor-warm-netnone": "floor, warm, net none",
          "floor-cold-lz4": "floor, cold lz4", "true": "fork+exec, no sandbox",
          "unshare-all": "unshare -Umuinp", "bwrap": "bwrap, share-net", "bwrap-netnone": "bwrap --unshare-all",
-         "crun": "crun", "runc": "runc", "docker": "docker run --rm"}
+         "crun": "crun", "runc": "runc", "docker": "docker run --rm", "bwrap-fair": "bwrap + cgroup + seccomp",
+         "crun-secc": "crun + seccomp", "runc-secc": "runc + seccomp"}
 COLORS = {"rocker": "#e8590c", "floor": "#868e96", "peer": "#1c7ed6"}
 lo, hi = 0.2, 500.0
 L, PW, RH, TOP = 170, 520, 26, 70
@@ -872,3 +958,87 @@ for g, lbl in [("rocker", "rocker"), ("floor", "raw-syscall floor (no daemon)"),
 s.append("</svg>")
 open(SVG, "w").write("\n".join(s) + "\n")
 print(f"report: wrote {MD} and {SVG}")
+
+
+# ------------------------------------------------------------------ memory and flash tables as pictures
+def svg_table(path, title, sub, header, rows, bold_rows=()):
+    """a plain SVG table (README pictures): header, rows of cells; numbers right-aligned"""
+    cw = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    px = [max(60, int(c * 7.2) + 20) for c in cw]
+    Wt = sum(px) + 20
+    RHt, TOPt = 24, 62
+    Ht = TOPt + RHt * (len(rows) + 1) + 16
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{Wt}" height="{Ht}" viewBox="0 0 {Wt} {Ht}" '
+         'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">',
+         f'<rect width="{Wt}" height="{Ht}" fill="#ffffff"/>',
+         f'<text x="{Wt / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{esc(title)}</text>',
+         f'<text x="{Wt / 2}" y="40" text-anchor="middle" fill="#555">{esc(sub)}</text>']
+    for ri, r in enumerate([header] + rows):
+        y = TOPt + ri * RHt
+        fill = "#e9ecef" if ri == 0 else ("#fff4e6" if (ri - 1) in bold_rows else ("#ffffff" if ri % 2 else "#f8f9fa"))
+        o.append(f'<rect x="10" y="{y - 16}" width="{Wt - 20}" height="{RHt}" fill="{fill}"/>')
+        x = 10
+        for ci, cell in enumerate(r):
+            cell = str(cell)
+            num = ri > 0 and ci > 0 and re.fullmatch(r"[0-9.,×≤ –-]+( KiB| MiB| B)?|yes|no|n/a", cell) is not None
+            wgt = ' font-weight="bold"' if ri == 0 or (ri - 1) in bold_rows else ""
+            if num:
+                o.append(f'<text x="{x + px[ci] - 8}" y="{y}" text-anchor="end"{wgt}>{esc(cell)}</text>')
+            else:
+                o.append(f'<text x="{x + 8}" y="{y}"{wgt}>{esc(cell)}</text>')
+            x += px[ci]
+    o.append("</svg>")
+    open(path, "w").write("\n".join(o) + "\n")
+
+
+OUTDIR = os.path.dirname(os.path.abspath(SVG))
+mrows, mbold = [], []
+for k, who, when, budget, per in [
+        ("master_idle", "rocker-master", "idle, fresh", None, 1),
+        ("master_idle_load", "rocker-master", "idle after a load", BUDGET_MASTER, 1),
+        ("rocker_guard_1", "rocker guard", "1 sandbox", BUDGET_GUARD, 1),
+        ("rocker_guard_20", "rocker guard", "each of 20", None, 20),
+        ("bwrap_monitor_1", "bwrap (outer + inner)", "1 sandbox", None, 1),
+        ("bwrap_monitor_20", "bwrap (outer + inner)", "each of 20", None, 20),
+        ("docker_idle", "dockerd + containerd", "idle, fresh", None, 1),
+        ("docker_shim_1", "containerd-shim-runc-v2", "1 container", None, 1),
+        ("docker_shim_20", "containerd-shim-runc-v2", "each of 20", None, 20)]:
+    r = MEM.get(k)
+    if not r:
+        continue
+    if who.startswith("rocker"):
+        mbold.append(len(mrows))
+    pss, rss = r[4] / per, r[3] / per
+    f = (lambda v: f"{v:,.0f} KiB") if pss < 10240 else (lambda v: f"{v / 1024:,.1f} MiB")
+    mrows.append([who, when, f(pss), f(rss), f"≤ {budget} KiB" if budget else "",
+                  "" if budget is None else ("yes" if pss <= budget else "no")])
+if mrows:
+    svg_table(os.path.join(OUTDIR, "memory.svg"), "Memory per daemon and per sandbox monitor (PSS, RSS)",
+              f"/proc/PID/smaps_rollup · {meta.get('date', '')} · x86_64 · budgets: issue 15",
+              ["process", "when", "PSS", "RSS", "budget", "met?"], mrows, mbold)
+frows, fbold = [], []
+fl = tsv(f"{RAW}/flash.tsv")
+rk = next((int(r[2]) + int(r[4]) for r in fl if r[0] == "rocker"), None)
+for r in fl:
+    tot = int(r[2]) + int(r[4])
+    if r[0] == "rocker":
+        fbold.append(len(frows))
+    frows.append([r[0], f"{int(r[2]):,} B", f"{int(r[4]):,} B", f"{tot / 1024:,.0f} KiB" if tot < 10485760
+                  else f"{tot / 1048576:,.0f} MiB", rx(tot / rk) if rk else ""])
+size_rows = {}
+if os.path.exists(f"{RAW}/size.txt"):
+    for line in open(f"{RAW}/size.txt"):
+        p = line.split()
+        # "target binary bytes budget margin" (scripts/size.sh)
+        if len(p) >= 3 and re.fullmatch(r"[a-z0-9_]+-[a-z0-9_-]+", p[0]) and p[2].isdigit():
+            size_rows.setdefault(p[0], {})[p[1]] = (int(p[2]), p[3] if len(p) > 3 else "-")
+for t, b in size_rows.items():
+    m, c = b.get("rocker-master", (0, "-")), b.get("rocker", (0, "-"))
+    budget = lambda v: f" (≤ {int(v[1]):,})" if v[1].isdigit() else ""
+    frows.append([f"rocker on {t.split('-')[0]}", f"master {m[0]:,} B{budget(m)}", f"CLI {c[0]:,} B{budget(c)}",
+                  f"{(m[0] + c[0]) / 1024:,.0f} KiB", ""])
+if frows:
+    svg_table(os.path.join(OUTDIR, "flash.svg"), "Flash: what each runtime needs on disk (stripped)",
+              f"binaries + shared libraries beyond libc · {meta.get('date', '')} · rocker: static, no libc",
+              ["runtime", "binaries", "libs beyond libc", "total", "× rocker"], frows, fbold)
+print(f"report: wrote {os.path.join(OUTDIR, 'memory.svg')} and {os.path.join(OUTDIR, 'flash.svg')}")

@@ -32,6 +32,12 @@
  *       the rocker CLI, whose previous guard may still be exiting).  Like
  *       hyperfine -N, without the shell.  --settle-ms N: pause N ms
  *       (untimed) after each run, for background teardown to finish.
+ *       --cgroup BASE (repeatable, one per hierarchy): each run, timed, gets
+ *       a cgroup of its own as rocker's sandboxes do (mkdir BASE/rkx-P-K in
+ *       every hierarchy, the child joins it by writing "0" to each
+ *       cgroup.procs before execv, rmdir after the reap), for a runtime that
+ *       makes none (bwrap).  --fd3 FILE: the child gets FILE open as fd 3
+ *       (bwrap --seccomp 3).
  *
  *   COMMON: --exec-dir DIR --data-base DIR [--overlay DIR]... [--uid N] [--gid N]
  *           [--net host|none] [--share ipc|uts|dev|tmp|all]... [--hostname NAME]
@@ -67,7 +73,9 @@ static char *o_pkg, *o_cold, *o_copy_dir, *o_exec, *o_data_base, *o_out;
 static char *o_ovl[MAX_OVL + 1];
 static int n_ovl, o_runs = 50, o_warmup = 3, o_uid = 1000, o_gid = 1000, o_n = 1, o_holder, o_settle_ms;
 static unsigned o_net = ROCKER_NET_HOST, o_share;
-static char *o_hostname;
+static char *o_hostname, *o_fd3;
+static char *o_cg[8];
+static int n_cg;
 
 static double now_us(void)
 {
@@ -321,7 +329,8 @@ static int cmd_exec(char **cmd)
     for (k = 0; k < o_warmup + o_runs; k++) {
         double t0, t1;
         pid_t pid;
-        int i, st;
+        int i, st, procs[8];
+        char cg[600];
         for (i = 0; i < n; i++) {
             char *hole = strstr(cmd[i], "{i}");
             if (hole) {
@@ -333,14 +342,37 @@ static int cmd_exec(char **cmd)
         }
         argv[n] = NULL;
         t0 = now_us();
+        for (i = 0; i < n_cg; i++) {
+            snprintf(cg, sizeof cg, "%s/rkx-%d-%d", o_cg[i], (int)getpid(), k);
+            if (mkdir(cg, 0755) < 0)
+                die(cg);
+            snprintf(cg, sizeof cg, "%s/rkx-%d-%d/cgroup.procs", o_cg[i], (int)getpid(), k);
+            if ((procs[i] = open(cg, O_WRONLY | O_CLOEXEC)) < 0)
+                die(cg);
+        }
         pid = fork();
         if (pid < 0)
             die("fork");
         if (pid == 0) {
+            for (i = 0; i < n_cg; i++)
+                if (write(procs[i], "0", 1) != 1)
+                    _exit(126);
+            if (o_fd3) {
+                int fd = open(o_fd3, O_RDONLY);
+                if (fd < 0 || dup2(fd, 3) != 3)
+                    _exit(126);
+            }
             execv(argv[0], argv);
             _exit(127);
         }
         st = reap(pid);
+        for (i = 0; i < n_cg; i++) {
+            int tries;
+            close(procs[i]);
+            snprintf(cg, sizeof cg, "%s/rkx-%d-%d", o_cg[i], (int)getpid(), k);
+            for (tries = 0; tries < 1000 && rmdir(cg) < 0 && errno == EBUSY; tries++)
+                usleep(1000);
+        }
         t1 = now_us();
         if (st != 0) {
             fprintf(stderr, "rkbench: exec run %d: status 0x%x\n", k, st);
@@ -370,7 +402,7 @@ int main(int argc, char **argv)
         { "exec-dir", 1, 0, 'e' }, { "data-base", 1, 0, 'd' }, { "overlay", 1, 0, 'o' }, { "runs", 1, 0, 'r' },
         { "warmup", 1, 0, 'w' },   { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },      { "out", 1, 0, 'O' },
         { "n", 1, 0, 'n' },        { "settle-ms", 1, 0, 's' }, { "net", 1, 0, 'N' },    { "share", 1, 0, 'S' },
-        { "hostname", 1, 0, 'h' }, { 0, 0, 0, 0 },
+        { "hostname", 1, 0, 'h' }, { "cgroup", 1, 0, 'G' },  { "fd3", 1, 0, 'F' },        { 0, 0, 0, 0 },
     };
     const char *mode;
     int c;
@@ -421,6 +453,12 @@ int main(int argc, char **argv)
                 usage();
             break;
         case 'h': o_hostname = optarg; break;
+        case 'G':
+            if (n_cg == 8)
+                usage();
+            o_cg[n_cg++] = optarg;
+            break;
+        case 'F': o_fd3 = optarg; break;
         default: usage();
         }
     }

@@ -146,9 +146,11 @@ cleanup() {
     crun delete -f rkbench-crun >/dev/null 2>&1
     crun delete -f rkbench-crun2 >/dev/null 2>&1
     runc delete -f rkbench-runc >/dev/null 2>&1
+    crun delete -f rkbench-crun3 >/dev/null 2>&1
+    runc delete -f rkbench-runc2 >/dev/null 2>&1
     # cgroups we (docker, crun, runc) created: new dirs named docker* or rkbench*
     find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | sort >"$CG_BEFORE.after"
-    comm -13 "$CG_BEFORE" "$CG_BEFORE.after" | grep -E '/(docker|rkbench)' | sort -r | while read -r d; do
+    comm -13 "$CG_BEFORE" "$CG_BEFORE.after" | grep -E '/(docker|rkbench|rkfloor-|rkx-)' | sort -r | while read -r d; do
         rmdir "$d" 2>/dev/null || warn "cannot remove cgroup $d"
     done
     if [ "$HUGETLB_MOVED" = 1 ]; then
@@ -224,9 +226,17 @@ make -s release >>"$LOG" 2>&1 || { echo "bench: make release failed (see $LOG)" 
 for t in aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf mipsel-unknown-linux-musl mips-unknown-linux-musl; do
     make -s TARGET="$t" release >>"$LOG" 2>&1 || { echo "bench: make TARGET=$t release failed (see $LOG)" >&2; exit 1; }
 done
-make -s size >"$RAW/size.txt" 2>>"$LOG" || { echo "bench: make size failed (see $LOG)" >&2; exit 1; }
+# the table of every target's binaries against issue 15's budgets (a budget
+# exceeded is reported in the results, not fatal here)
+SIZE_REPORT_ONLY=1 make -s size >"$RAW/size.txt" 2>>"$LOG" || { echo "bench: make size failed (see $LOG)" >&2; exit 1; }
 gcc -O2 -static -Wall -Wextra -I"$ROOT/rocker-client-c/include" -o "$RKBENCH" bench/rkbench.c
 gcc -O2 -static -Wall -Wextra -o "$FLOOR" bench/floor.c
+# rocker's default seccomp program (rocker-seccomp's DEFAULT_FILTER_BYTES for
+# this arch): the floor installs it, bwrap gets it as --seccomp
+SECC=$W/rocker-default.bpf
+(cd bench/seccomp-bytes && cargo +nightly build -q --release --target-dir "$W/secc") >>"$LOG" 2>&1 ||
+    { echo "bench: bench/seccomp-bytes failed to build (see $LOG)" >&2; exit 1; }
+"$W/secc/release/seccomp-bytes" >"$SECC"
 # the same rocker-master with its symbols (a target dir of its own), to name
 # the largest stack frames: a daemon's stack pages stay resident for good
 : >"$RAW/frames.tsv"
@@ -252,13 +262,36 @@ for c in lz4 gzip xz; do
     mksquashfs "$ROOTFS" "$IMG/bb-$c.sqfs" -comp "$c" -noappend -all-root -quiet >>"$LOG" 2>&1
 done
 (cd "$W/bundle" && runc spec)
-python3 - "$W/bundle/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]; c = json.load(open(p))
+# $W/bundle: runc spec's default, read-only root; $W/bundle-secc: the same
+# plus linux.seccomp equivalent to rocker's default filter (= what Docker's
+# default profile denies a container without capabilities): allow by
+# default; EPERM for rocker-seccomp's DENY list (gen-tables.py; the names
+# x86_64 has), for clone with any CLONE_NEW* flag (one MASKED_EQ rule per
+# flag) and for ioctl TIOCSTI/TIOCLINUX; ENOSYS for clone3; x86_64 only.
+mkdir -p "$W/bundle-secc"
+python3 - "$W/bundle/config.json" "$W/bundle-secc/config.json" "$ROOTFS" rocker-seccomp/gen-tables.py \
+    /usr/include/x86_64-linux-gnu/asm/unistd_64.h >>"$LOG" <<'PY'
+import json, re, sys
+p, q, rootfs, gen, unistd = sys.argv[1:6]
+c = json.load(open(p))
 c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/true"]
 c["root"]["readonly"] = True
 json.dump(c, open(p, "w"), indent=1)
+known = set(re.findall(r"#define __NR_(\w+) ", open(unistd).read()))
+deny = [n for n in re.search(r'DENY = "{3}(.*?)"{3}', open(gen).read(), re.S)[1].split() if n in known]
+rules = [{"names": deny, "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+         {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]
+for f in [0x20000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x80]:
+    rules.append({"names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                  "args": [{"index": 0, "value": f, "valueTwo": f, "op": "SCMP_CMP_MASKED_EQ"}]})
+for r in [0x5412, 0x541C]:
+    rules.append({"names": ["ioctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                  "args": [{"index": 1, "value": r, "op": "SCMP_CMP_EQ"}]})
+c["root"]["path"] = rootfs
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": rules}
+json.dump(c, open(q, "w"), indent=1)
+print("bundle-secc:", len(deny), "names denied")
 PY
 
 # the runtime area
@@ -321,6 +354,13 @@ say "2. daemons: rocker-master$([ "$NO_DOCKER" = 1 ] || echo ', containerd + doc
 "$BIN/rocker-master" --socket "$ROCKER_SOCKET" 2>"$RAW/master.log" &
 MASTER_PID=$!
 wait_for 10 test -S "$ROCKER_SOCKET" || { echo "bench: rocker-master did not start" >&2; exit 1; }
+# the hierarchies and bases rocker puts its sandboxes' cgroups in (its first
+# log line: "cgroup v1 (...) cpu,base=/sys/fs/cgroup/cpu/rocker memory,base=..."):
+# the floor and the cgroup-wrapped bwrap row make theirs there too
+CG_ARGS=
+for b in $(grep -m1 -o 'base=[^ ;]*' "$RAW/master.log" | sed 's/^base=//'); do CG_ARGS+=" --cgroup $b"; done
+meta cgroup_bases "$(grep -m1 '^rocker-master: cgroup' "$RAW/master.log" | sed 's/^rocker-master: //')"
+[ -n "$CG_ARGS" ] || warn "rocker-master names no cgroup base: the floor makes no cgroup"
 
 if [ "$NO_DOCKER" != 1 ]; then
     # as in ANCHOR_BENCH.md: private containerd + dockerd, no iptables, no bridge
@@ -486,6 +526,9 @@ def unshare peer "unshare mnt+pid" "unshare -m -p -f --mount-proc \$R/bin/true"
 def unshare-all peer "unshare, rocker's namespaces + net" "unshare -U -m -u -i -n -p -f --mount-proc \$R/bin/true"
 def bwrap peer "bwrap --unshare-all, --share-net" "$BWRAP_ARGS_TXT --share-net /bin/true"
 def bwrap-netnone peer "bwrap --unshare-all" "$BWRAP_ARGS_TXT /bin/true"
+def bwrap-fair peer "bwrap --unshare-all + cgroup + seccomp" "rkbench exec --cgroup <rocker's bases> --fd3 rocker-default.bpf -- $BWRAP_ARGS_TXT --seccomp 3 /bin/true"
+def crun-secc peer "crun + seccomp" "crun run -b \$W/bundle-secc rkbench-crun3"
+def runc-secc peer "runc + seccomp" "runc run -b \$W/bundle-secc rkbench-runc2"
 def crun peer "crun" "crun run -b \$W/bundle rkbench-crun"
 def crun-nocg peer "crun, no cgroups" "crun --cgroup-manager=disabled run -b \$W/bundle rkbench-crun2"
 def runc peer "runc" "runc run -b \$W/bundle rkbench-runc"
@@ -503,11 +546,11 @@ run_bench() { # name n
     case $name in
     floor-cold-*) c=${name#floor-cold-}
         "$FLOOR" --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" --data "$DATA/floor" --overlay /var \
-            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" ;;
+            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" $CG_ARGS --seccomp "$SECC" ;;
     floor-warm | floor-warm-netnone | floor-warm-seed)
         case $name in *-netnone) c="--net none" ;; *-seed) c="--share all" ;; *) c= ;; esac
         "$FLOOR" --warm "$IMG/bb-lz4.sqfs" --data "$DATA/floor" --overlay /var $c \
-            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" ;;
+            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$n" --warmup 1 --out "$out" $CG_ARGS --seccomp "$SECC" ;;
     rocker-cold-*) c=${name#rocker-cold-}
         "$RKBENCH" start --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" $ROCKER_REQ --data-base "$DATA/rk" \
             --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
@@ -537,6 +580,10 @@ run_bench() { # name n
     unshare-all) hf "$name" "$n" "unshare -U -m -u -i -n -p -f --mount-proc $ROOTFS/bin/true" ;;
     bwrap) hf "$name" "$n" "bwrap $BWRAP_ARGS --share-net /bin/true" ;;
     bwrap-netnone) hf "$name" "$n" "bwrap $BWRAP_ARGS /bin/true" ;;
+    bwrap-fair) "$RKBENCH" exec --runs "$n" --warmup 1 --out "$out" $CG_ARGS --fd3 "$SECC" -- \
+        /usr/bin/bwrap $BWRAP_ARGS --seccomp 3 /bin/true ;;
+    crun-secc) hf "$name" "$n" "crun run -b $W/bundle-secc rkbench-crun3" "sh -c 'crun delete -f rkbench-crun3 >/dev/null 2>&1; true'" ;;
+    runc-secc) hf "$name" "$n" "runc run -b $W/bundle-secc rkbench-runc2" "sh -c 'runc delete -f rkbench-runc2 >/dev/null 2>&1; true'" ;;
     crun) hf "$name" "$n" "crun run -b $W/bundle rkbench-crun" "sh -c 'crun delete -f rkbench-crun >/dev/null 2>&1; true'" ;;
     crun-nocg) hf "$name" "$n" "crun --cgroup-manager=disabled run -b $W/bundle rkbench-crun2" \
         "sh -c 'crun delete -f rkbench-crun2 >/dev/null 2>&1; true'" ;;
@@ -565,6 +612,35 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     done
 done
 for b in "${!FAILED[@]}"; do meta "failed_$b" 1; done
+
+# ---------------------------------------------------------------- 3b. kernel trace
+# Where the time goes: the scheduler's view (perf sched: switches, wakeups,
+# forks) of TRACE_RUNS warm starts of rocker and of the floor doing the same
+# work, summed per role and per start by bench/sched.py (on CPU, waiting for
+# a CPU, asleep until an RCU grace period ended, hand-offs between the
+# processes of a start, forks).
+TRACE_RUNS=${BENCH_TRACE_RUNS:-30}
+meta trace_runs "$TRACE_RUNS"
+if command -v perf >/dev/null 2>&1 && perf sched record -o "$T/probe.data" -- true >/dev/null 2>&1; then
+    say "3b. kernel trace: perf sched of $TRACE_RUNS warm starts, rocker and floor"
+    for net in host none; do
+        perf sched record -o "$T/rk.data" -- "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder --net $net $ROCKER_REQ \
+            --data-base "$DATA/rk" --runs "$TRACE_RUNS" --warmup 0 --out "$RAW/sched-rocker-$net.lat" -- "$EXEC/bin/true" >>"$LOG" 2>&1
+        perf script -i "$T/rk.data" -F comm,tid,cpu,time,event,trace >"$T/rk.txt" 2>>"$LOG"
+        python3 bench/sched.py "$T/rk.txt" rkbench "$MASTER_PID" --runs $((TRACE_RUNS + 1)) >"$RAW/sched-rocker-$net.md" 2>>"$LOG" ||
+            warn "bench/sched.py failed on rocker's trace"
+        perf sched record -o "$T/fl.data" -- "$FLOOR" --warm "$IMG/bb-lz4.sqfs" --net $net --data "$DATA/floor" --overlay /var \
+            --exec-dir "$EXEC" --uid $UIDN --gid $UIDN --runs "$TRACE_RUNS" --warmup 0 --out "$RAW/sched-floor-$net.lat" \
+            $CG_ARGS --seccomp "$SECC" >>"$LOG" 2>&1
+        perf script -i "$T/fl.data" -F comm,tid,cpu,time,event,trace >"$T/fl.txt" 2>>"$LOG"
+        python3 bench/sched.py "$T/fl.txt" floor --runs "$TRACE_RUNS" >"$RAW/sched-floor-$net.md" 2>>"$LOG" ||
+            warn "bench/sched.py failed on the floor's trace"
+        rm -f "$T/rk.data" "$T/fl.data" "$T/rk.txt" "$T/fl.txt"
+    done
+    rm -f "$T/probe.data"
+else
+    warn "no working perf: no kernel trace (apt-get install linux-perf)"
+fi
 
 # ---------------------------------------------------------------- 4. peers' memory
 say "4. peers' memory: per-sandbox overhead with 1 and 20 sandboxes running sleep"
@@ -733,7 +809,7 @@ cleanup
     printf 'shims\t%s\n' "$(pgrep -fc "containerd-shim.*$DRUN/" || true)"
     printf 'guards\t%s\n' "$(for g in $(awk '/^OK/{print $3}' "$RAW"/hold-*.out); do kill -0 "$g" 2>/dev/null && echo "$g"; done | wc -l)"
     printf 'crun_runc\t%s\n' "$( (crun list -q 2>/dev/null; runc list -q 2>/dev/null) | grep -c rkbench || true)"
-    printf 'cgroups\t%s\n' "$(find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | grep -cE '/(docker|rkbench)' || true)"
+    printf 'cgroups\t%s\n' "$(find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | grep -cE '/(docker|rkbench|rkfloor-|rkx-)' || true)"
     printf 'hugetlb_in_cgroup2\t%s\n' "$(grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null && echo yes || echo no)"
     printf 'runtime_dirs\t%s\n' "$(ls -d "$RB" "$DRUN" 2>/dev/null | wc -l)"
 } >"$RAW/leftovers.tsv"
