@@ -77,6 +77,15 @@ pub trait Host {
     fn check_dirs(&mut self, spec: &SandboxSpec) -> core::result::Result<DirInfo, Fail>;
     /// The entries of `/` (not `.` and `..`).
     fn top_level<F: FnMut(&[u8], Top)>(&mut self, f: F);
+    /// The root dir's entry `name` as `top_level` sees it, if there is one
+    /// (one lookup, not a listing).
+    fn top_entry<F: FnMut(Top)>(&mut self, name: &[u8], mut f: F) {
+        self.top_level(|n, k| {
+            if n == name {
+                f(k)
+            }
+        });
+    }
     /// Creates the cgroup `name` of a sandbox, with `limits`, under rocker's
     /// base; the fds that join it (none without cgroups). A limit this host
     /// cannot enforce is `limit_unsupported`; nothing is left on failure.
@@ -341,19 +350,20 @@ impl Host for Kernel {
                 if name == b"." || name == b".." {
                     continue;
                 }
-                let Ok(p) = Path256::new(name) else { continue };
-                let Ok(st) = statx(root.raw(), (&p).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_TYPE | g::STATX_UID) else { continue };
                 let _ = ty;
                 let mut target = [0u8; 64];
-                let kind = match u32::from(st.stx_mode) & g::S_IFMT {
-                    g::S_IFDIR => Top::Dir,
-                    g::S_IFLNK if st.stx_uid == 0 => match readlinkat(root.raw(), (&p).into(), &mut target) {
-                        Ok(k) if k < target.len() => Top::Link(target.get(..k).unwrap_or(&[])),
-                        _ => Top::Other,
-                    },
-                    _ => Top::Other,
-                };
-                f(name, kind);
+                if let Some(kind) = top_kind(root.raw(), name, &mut target) {
+                    f(name, kind);
+                }
+            }
+        }
+    }
+
+    fn top_entry<F: FnMut(Top)>(&mut self, name: &[u8], mut f: F) {
+        let mut target = [0u8; 64];
+        if let Ok(root) = openat(AT_FDCWD, CStr::lit(b"/\0"), g::O_PATH | g::O_DIRECTORY | g::O_CLOEXEC, 0) {
+            if let Some(kind) = top_kind(root.raw(), name, &mut target) {
+                f(kind);
             }
         }
     }
@@ -657,4 +667,21 @@ pub fn open_state_dir(path: &[u8]) -> Result<OwnedFd> {
         return Err(Errno::EPERM);
     }
     Ok(fd)
+}
+
+/// What `name` in the root dir `root` is (None: gone, or not a name).
+fn top_kind<'t>(root: Fd, name: &[u8], target: &'t mut [u8; 64]) -> Option<Top<'t>> {
+    if name.is_empty() {
+        return None;
+    }
+    let p = Path256::new(name).ok()?;
+    let st = statx(root, (&p).into(), g::AT_SYMLINK_NOFOLLOW, g::STATX_TYPE | g::STATX_UID).ok()?;
+    Some(match u32::from(st.stx_mode) & g::S_IFMT {
+        g::S_IFDIR => Top::Dir,
+        g::S_IFLNK if st.stx_uid == 0 => match readlinkat(root, (&p).into(), target) {
+            Ok(k) if k < target.len() => Top::Link(target.get(..k).unwrap_or(&[])),
+            _ => Top::Other,
+        },
+        _ => Top::Other,
+    })
 }

@@ -656,10 +656,10 @@ impl<'t, H: Host> Master<'t, H> {
         let first = rest.split(|&c| c == b'/').next().unwrap_or(&[]);
         let mut target = [0u8; 64];
         let mut tlen = 0;
-        self.host.top_level(|name, kind| {
+        self.host.top_entry(first, |kind| {
             if let Top::Link(t) = kind {
                 let t = t.strip_prefix(b"/").unwrap_or(t);
-                if name == first && !t.is_empty() && !t.contains(&b'/') && t.len() < target.len() && t != b"." && t != b".." {
+                if !t.is_empty() && !t.contains(&b'/') && t.len() < target.len() && t != b"." && t != b".." {
                     target[..t.len()].copy_from_slice(t);
                     tlen = t.len();
                 }
@@ -670,7 +670,7 @@ impl<'t, H: Host> Master<'t, H> {
         }
         let t = &target[..tlen];
         let mut is_dir = false;
-        self.host.top_level(|name, kind| is_dir |= name == t && kind == Top::Dir);
+        self.host.top_entry(t, |kind| is_dir = kind == Top::Dir);
         if !is_dir {
             return syscalls::Path256::new(path);
         }
