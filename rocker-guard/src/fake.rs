@@ -229,6 +229,9 @@ impl Sys for Fake {
     fn sethostname(&mut self, name: &[u8]) -> Result<()> {
         self.tick(format!("sethostname({:?})", String::from_utf8_lossy(name)))
     }
+    fn lo_up(&mut self) -> Result<()> {
+        self.tick("lo_up()".to_string())
+    }
     fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()> {
         assert!(self.open.contains(&fd));
         self.tick(format!("fchown({fd}, {uid}, {gid})"))

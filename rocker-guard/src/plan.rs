@@ -49,6 +49,9 @@ pub enum Step {
     MountSquashfs,
     /// The hostname in the sandbox's UTS namespace.
     SetHostname,
+    /// `lo` up in the sandbox's own network namespace (while the guard is
+    /// still root there: no work for the master, no setns).
+    LoUp,
     /// A private /dev: a tmpfs with the host's standard device nodes and
     /// the requested ones bound in, a new devpts, shm, mqueue, the links.
     MountDev,
@@ -111,6 +114,7 @@ impl Step {
             Step::OpenExecDir => step::MKDIR_EXEC_DIR,
             Step::MountSquashfs => step::MOUNT_SQUASHFS,
             Step::SetHostname => step::SET_HOSTNAME,
+            Step::LoUp => step::NET,
             Step::MountDev => step::MOUNT_DEV,
             Step::MountTmp | Step::MountFs => step::MOUNT_TMP,
             Step::MaskPaths => step::MASK_PATHS,
@@ -168,6 +172,9 @@ pub fn plan(spec: &SandboxSpec) -> Plan {
     if spec.ns.contains(Ns::NEWUTS) {
         let _ = p.push(Step::SetHostname);
     }
+    if spec.ns.contains(Ns::NEWNET) {
+        let _ = p.push(Step::LoUp);
+    }
     if spec.private_dev {
         let _ = p.push(Step::MountDev);
     }
@@ -205,6 +212,7 @@ fn plan_root(spec: &SandboxSpec, p: &mut Plan) {
         (layer, Step::RootLayer),
         (true, Step::MountRoot),
         (spec.ns.contains(Ns::NEWUTS), Step::SetHostname),
+        (spec.ns.contains(Ns::NEWNET), Step::LoUp),
         (spec.tmp_kb > 0, Step::MountTmp),
         (!spec.binds.is_empty(), Step::MountBinds),
         (true, Step::PivotRoot),
@@ -376,6 +384,7 @@ impl<'s, S: Sys> Exec<'s, S> {
                 let h = if self.spec.hostname.is_empty() { self.name } else { self.spec.hostname };
                 self.sys.sethostname(h).at(err::BUILD_ROCKER_FAILED, step::SET_HOSTNAME)
             }
+            Step::LoUp => self.sys.lo_up().at(err::NET_FAILED, step::NET),
             Step::MountDev => self.mount_dev(),
             Step::MountTmp => self.mount_tmp(),
             Step::MountFs => self.mount_fs(),

@@ -47,6 +47,8 @@ pub trait Sys {
     fn symlinkat(&mut self, target: CStr, dir: Fd, path: CStr) -> Result<()>;
     /// sethostname(2).
     fn sethostname(&mut self, name: &[u8]) -> Result<()>;
+    /// `lo` up in the current network namespace (netlink).
+    fn lo_up(&mut self) -> Result<()>;
     /// fchown(2): on the fd, never a path.
     fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()>;
     /// fchmod(2): on the fd, never a path.
@@ -137,6 +139,9 @@ impl Sys for Kernel {
     #[inline]
     fn sethostname(&mut self, name: &[u8]) -> Result<()> {
         sethostname(name)
+    }
+    fn lo_up(&mut self) -> Result<()> {
+        rocker_net::Netlink::open()?.lo_up()
     }
     #[inline]
     fn fchown(&mut self, fd: Fd, uid: u32, gid: u32) -> Result<()> {

@@ -334,20 +334,14 @@ impl Host for Fake {
             }
         }
     }
-    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()> {
+    fn net_up(&mut self, pid: i32, veth: &[u8], p: &Port) -> Result<()> {
         let v = String::from_utf8_lossy(veth);
-        self.net_calls.push(match port {
-            None => format!("net_up {pid} {v}"),
-            Some(p) => {
-                let a = p.addr.addr;
-                let g = p.gateway;
-                format!(
-                    "net_up {pid} {v} {} {}.{}.{}.{}/{} via {}.{}.{}.{}",
-                    String::from_utf8_lossy(p.bridge),
-                    a[0], a[1], a[2], a[3], p.addr.prefix, g[0], g[1], g[2], g[3]
-                )
-            }
-        });
+        let (a, g) = (p.addr.addr, p.gateway);
+        self.net_calls.push(format!(
+            "net_up {pid} {v} {} {}.{}.{}.{}/{} via {}.{}.{}.{}",
+            String::from_utf8_lossy(p.bridge),
+            a[0], a[1], a[2], a[3], p.addr.prefix, g[0], g[1], g[2], g[3]
+        ));
         self.net_fail.map_or(Ok(()), Err)
     }
     fn bridge_remove(&mut self, name: &[u8]) {

@@ -144,7 +144,7 @@ pub trait Host {
     /// port, a veth pair whose end `veth` is a port of the bridge (up) and
     /// whose other end is `eth0` in the sandbox, with the address and the
     /// default route via the gateway.
-    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()>;
+    fn net_up(&mut self, pid: i32, veth: &[u8], port: &Port) -> Result<()>;
     /// Deletes the bridge `name` (the master made it).
     fn bridge_remove(&mut self, name: &[u8]);
 }
@@ -481,13 +481,11 @@ impl Host for Kernel {
         }
     }
 
-    fn net_up(&mut self, pid: i32, veth: &[u8], port: Option<&Port>) -> Result<()> {
+    fn net_up(&mut self, pid: i32, veth: &[u8], p: &Port) -> Result<()> {
         let ns = self.open_ns(pid, Ns::NEWNET)?;
-        if let Some(p) = port {
-            let mut nl = rocker_net::Netlink::open()?;
-            let br = nl.link_index(p.bridge)?;
-            nl.create_veth_port(veth, b"eth0", ns.raw(), br)?;
-        }
+        let mut nl = rocker_net::Netlink::open()?;
+        let br = nl.link_index(p.bridge)?;
+        nl.create_veth_port(veth, b"eth0", ns.raw(), br)?;
         // A netlink socket acts on the namespace it was opened in: open one
         // there, and come back at once.
         let own = openat(AT_FDCWD, const { CStr::lit(b"/proc/self/ns/net\0") }, g::O_RDONLY | g::O_CLOEXEC, 0)?;
@@ -497,11 +495,7 @@ impl Host for Kernel {
             // Never serve another request from the sandbox's network.
             exit_group(70);
         }
-        let mut s = s?;
-        match port {
-            Some(p) => s.setup_sandbox_v4(b"eth0", p.addr.addr, p.addr.prefix, p.gateway),
-            None => s.lo_up(),
-        }
+        s?.setup_sandbox_v4(b"eth0", p.addr.addr, p.addr.prefix, p.gateway)
     }
 
     fn bridge_remove(&mut self, name: &[u8]) {

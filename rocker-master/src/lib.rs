@@ -787,11 +787,11 @@ impl<'t, H: Host> Master<'t, H> {
         let rec = self.t.boxes[b].rec;
         let i = self.t.boxes[b].client.filter(|&i| self.t.clients[i].waiting == Some(b)).ok_or(Fail::new(err::SEND_REQ_FAILED, Errno::ENOTCONN, step::REPLY))?;
         self.host.id_maps(rec.pid, rec.uid, rec.gid)?;
-        if rec.net != proto::NET_HOST as u8 {
+        // (`lo` is the guard's work, in its own network namespace.)
+        if rec.net == proto::NET_BRIDGE as u8 {
             let bridge = rocker_proto::cstr(&rec.bridge);
             let port = Port { bridge, addr: Addr4 { addr: rec.addr, prefix: rec.prefix }, gateway: self.t.boxes[b].gateway };
-            let port = (rec.net == proto::NET_BRIDGE as u8).then_some(&port);
-            self.host.net_up(rec.pid, rec.name(), port).map_err(|e| Fail::new(err::NET_FAILED, e, step::NET))?;
+            self.host.net_up(rec.pid, rec.name(), &port).map_err(|e| Fail::new(err::NET_FAILED, e, step::NET))?;
         }
         let mut owned: Vec<OwnedFd, MAX_REPLY_FDS> = Vec::new();
         let mut ctl_fd = 0u32;
