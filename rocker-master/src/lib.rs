@@ -455,8 +455,12 @@ impl<'t, H: Host> Master<'t, H> {
                 self.t.clients[i].deferred = Some(Deferred { slot, pkg, since_ns: since });
                 return Ok(());
             }
-            let e = if dir_held { Errno::EBUSY } else { Errno::EAGAIN };
-            return Err(Fail::new(err::BUSY, e, step::VALIDATE));
+            if dir_held {
+                return Err(Fail::new(err::BUSY, Errno::EBUSY, step::VALIDATE));
+            }
+            // Only its package is starting and no slot is free to wait in:
+            // it starts now, with a loop device of its own (sharing saves
+            // one; refusing would fail a burst of starts of one package).
         }
         if dir_held {
             return Err(Fail::new(err::DATA_DIR_INVALID, Errno::EBUSY, step::OPEN_DATA_DIR));

@@ -456,6 +456,33 @@ fn at_most_defer_max_requests_wait() {
 }
 
 #[test]
+fn a_burst_of_one_package_starts_even_when_no_slot_is_left_to_wait_in() {
+    let mut m = master(Config::default());
+    request(&mut m, run_msg(b"/d/a", |_| {}));
+    let pid = spawned_pid(&m);
+    // The package is starting: DEFER_MAX requests wait to share its loop
+    // device, the next one starts at once with a device of its own.
+    let dirs: [&'static [u8]; 5] = [b"/d/b", b"/d/c", b"/d/d", b"/d/e", b"/d/f"];
+    let fds: Vec<i32> = dirs.iter().map(|d| request(&mut m, run_msg(d, |_| {}))).collect();
+    assert!(fds.iter().all(|&fd| m.host.sent_to(fd).is_empty()), "nobody is refused");
+    assert_eq!(m.host.spawns.len(), 2);
+    assert_eq!(m.host.spawns[1].loop_hint, None);
+    // A waiter goes once no sandbox of the package is starting any more
+    // (then the next waits for it, and so on).
+    let mut ready = vec![pid, spawned_pid(&m)];
+    while let Some(p) = ready.pop() {
+        m.host.guard_says(p, ok_report());
+        m.on_guard(box_of(&m, p));
+        m.tick();
+        if ready.is_empty() && m.host.spawns.len() < 2 + DEFER_MAX {
+            ready.push(spawned_pid(&m));
+        }
+    }
+    assert_eq!(m.host.spawns.len(), 2 + DEFER_MAX);
+    assert!(m.host.spawns[2..].iter().all(|s| s.loop_hint == Some(7)));
+}
+
+#[test]
 fn a_second_sandbox_of_a_package_shares_its_loop_device() {
     let mut m = master(Config::default());
     request(&mut m, run_msg(b"/d/a", |_| {}));
