@@ -18,6 +18,7 @@
 
 #include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -41,6 +42,8 @@ static struct out o1, o2; /* .bss: zero bytes in the file */
 static void flush(struct out *o)
 {
     unsigned off = 0;
+    if (!o->len)
+        return; /* no write to its page: a --detach keeper keeps what is written */
     while (off < o->len) {
         ssize_t n = write(o == &o1 ? 1 : 2, o->buf + off, o->len - off);
         if (n < 0 && errno == EINTR)
@@ -290,6 +293,19 @@ static const char *optval(char **argv, int argc, int *i, const char *name)
     return a[n] == '\0' ? "" : NULL; /* "" : missing value */
 }
 
+/* The keeper lives as long as its sandbox: it gives back the stack pages
+ * the request went through (ROCKER_enter_rocker's 8 KB buffer and the
+ * frames below it): the 64 KB below the page 1 KB under this frame, which
+ * is below every live frame (noinline) and leaves madvise() room for its
+ * own.  That far below the main thread's stack nothing else is mapped (the
+ * kernel's guard gap), and madvise skips what is not mapped. */
+static __attribute__((noinline)) void drop_stack_below(void)
+{
+    volatile char here = 0;
+    unsigned long top = ((unsigned long)&here - 1024) & ~((unsigned long)getpagesize() - 1);
+    (void)madvise((void *)(top - 65536), 65536, MADV_DONTNEED);
+}
+
 /* --detach: a keeper process (new session, stdio on /dev/null) makes the
  * request, so the App is the keeper's child, and stays to reap it.  Without
  * it the App would be orphaned to the host's init; an init that does not
@@ -333,6 +349,7 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
         close(p[1]);
         if (r.err_no != ROCKER_ERR_success)
             _exit(125);
+        drop_stack_below();
         do {
             w = waitpid(r.app_pid, &status, 0);
         } while (w < 0 && errno == EINTR);
@@ -672,11 +689,12 @@ static void relay_pty(int ptm)
 
 static int cmd_run(int argc, char **argv)
 {
+    /* static: a --detach keeper keeps every stack page it touched */
     static char pkg_buf[ROCKER_PATH_MAX], data_buf[ROCKER_PATH_MAX];
+    static char *sc_names[SC_MAX + 1];
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
     int i, n_ov = 0, n_dev = 0, n_bind = 0, detach = 0, tty = 0, ptm = -1, status, sc_mode = -1, n_sc = 0;
-    char *sc_names[SC_MAX + 1] = { NULL };
     static char netbuf[128];
     long v;
     const char *val;
