@@ -279,18 +279,32 @@ static int app_exec(void *arg)
     return EXIT_EXEC;
 }
 
-/* "--name VALUE" or "--name=VALUE"; advances *i past the value. */
-static const char *optval(char **argv, int argc, int *i, const char *name)
+/* The index of s in `names` ("a\0b\0", the empty name ends it), s ending
+ * at its NUL or at `stop`; -1 if none.  *rest: s after the name. */
+static int lookup(const char *names, const char *s, int stop, const char **rest)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return a[n] == '\0' ? "" : NULL; /* "" : missing value */
+    size_t n;
+    int k;
+    for (k = 0; (n = strlen(names)) != 0; k++, names += n + 1)
+        if (!strncmp(s, names, n) && (!s[n] || s[n] == stop)) {
+            *rest = s + n;
+            return k;
+        }
+    return -1;
+}
+
+/* argv[*i] as one of `names` (each without the option's first '-'): its
+ * index, or -1.  The first n_flags take no value, the others "NAME VALUE"
+ * or "NAME=VALUE" into *val ("" when missing), *i past it. */
+static int option(const char *names, int n_flags, char **argv, int argc, int *i, const char **val)
+{
+    const char *rest;
+    int k = argv[*i][0] == '-' ? lookup(names, argv[*i] + 1, '=', &rest) : -1;
+    *val = NULL;
+    if (k < n_flags)
+        return k >= 0 && *rest ? -1 : k;
+    *val = *rest ? rest + 1 : *i + 1 < argc ? argv[++*i] : "";
+    return k;
 }
 
 /* The keeper lives as long as its sandbox: it gives back the stack pages
@@ -687,6 +701,21 @@ static void relay_pty(int ptm)
     close(ptm);
 }
 
+/* run's options, the flags first (their count: N_RUN_FLAGS). */
+#define RUN_OPTS(X) \
+    X(detach) X(tty) X(legacy_loop) X(rootfs) X(read_only) X(no_pivot) X(clear_env) \
+    X(hostname) X(share) X(device) X(tmp_size) X(net) X(memory) X(memory_swap) X(cpus) \
+    X(cpu_weight) X(pids) X(ulimit) X(seccomp) X(seccomp_allow) X(seccomp_deny) X(test_stall) \
+    X(cwd) X(bind) X(env) X(pkg) X(exec_dir) X(data_dir) X(overlay) X(uid) X(gid) X(app_id)
+#define N_RUN_FLAGS 7
+#define RUN_OPT_ENUM(name) O_##name,
+enum { RUN_OPTS(RUN_OPT_ENUM) O_end };
+static const char run_opts[] =
+    "-detach\0-tty\0-legacy-loop\0-rootfs\0-read-only\0-no-pivot\0-clear-env\0"
+    "-hostname\0-share\0-device\0-tmp-size\0-net\0-memory\0-memory-swap\0-cpus\0"
+    "-cpu-weight\0-pids\0-ulimit\0-seccomp\0-seccomp-allow\0-seccomp-deny\0-test-stall\0"
+    "-cwd\0-bind\0-env\0-pkg\0-exec-dir\0-data-dir\0-overlay\0-uid\0-gid\0-app-id\0";
+
 static int cmd_run(int argc, char **argv)
 {
     /* static: a --detach keeper keeps every stack page it touched */
@@ -701,129 +730,168 @@ static int cmd_run(int argc, char **argv)
     pid_t w;
 
     for (i = 0; i < argc; i++) {
-        char *a = argv[i];
-        val = NULL;
+        const char *a = argv[i], *msg = NULL, *end;
+        int k;
         if (strcmp(a, "--") == 0) {
             i++;
             break;
         }
         if (a[0] != '-')
             break;
-        if (strcmp(a, "--detach") == 0) {
+        switch (k = option(run_opts, N_RUN_FLAGS, argv, argc, &i, &val)) {
+        case O_detach:
             detach = 1;
-        } else if (strcmp(a, "--tty") == 0) {
+            break;
+        case O_tty:
             tty = 1;
-        } else if ((val = optval(argv, argc, &i, "--hostname"))) {
-            req.hostname = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--share"))) {
-            if (!strcmp(val, "ipc"))
-                req.share |= ROCKER_SHARE_IPC;
-            else if (!strcmp(val, "dev"))
-                req.share |= ROCKER_SHARE_DEV;
-            else if (!strcmp(val, "tmp"))
-                req.share |= ROCKER_SHARE_TMP;
-            else if (!strcmp(val, "uts"))
-                req.share |= ROCKER_SHARE_UTS;
-            else
-                return usage_error("bad --share (ipc, uts, dev or tmp)", val);
-        } else if ((val = optval(argv, argc, &i, "--device"))) {
-            if (n_dev == ROCKER_MAX_DEVICES)
-                return usage_error("too many --device (max 8)", val);
-            req.devices[n_dev++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--tmp-size"))) {
-            if (parse_size_kb(val, &v))
-                return usage_error("bad --tmp-size (e.g. 16M, 512K)", val);
-            req.tmp_size_kb = (unsigned)v;
-        } else if ((val = optval(argv, argc, &i, "--net"))) {
-            if (parse_net(val, &req, netbuf, sizeof netbuf))
-                return usage_error("bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])", val);
-        } else if ((val = optval(argv, argc, &i, "--memory"))) {
-            if (parse_size(val, 1, &req.mem_max))
-                return usage_error("bad limit (see rocker --help)", a);
-        } else if ((val = optval(argv, argc, &i, "--memory-swap"))) {
-            if (parse_size(val, 1, &req.swap_max))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.limit_flags |= ROCKER_LIMIT_SWAP;
-        } else if ((val = optval(argv, argc, &i, "--cpus"))) {
-            if (parse_cpus(val, &req.cpu_quota_us))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.cpu_period_us = 100000;
-        } else if ((val = optval(argv, argc, &i, "--cpu-weight"))) {
-            if (parse_num(val, 1, 10000, &v))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.cpu_weight = (unsigned)v;
-        } else if ((val = optval(argv, argc, &i, "--pids"))) {
-            if (parse_num(val, 1, INT_MAX, &v))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.pids_max = (unsigned)v;
-        } else if ((val = optval(argv, argc, &i, "--ulimit"))) {
-            if (parse_ulimit(val, &req))
-                return usage_error("bad limit (see rocker --help)", a);
-        } else if ((val = optval(argv, argc, &i, "--seccomp"))) {
-            if (!strcmp(val, "unconfined"))
-                sc_mode = ROCKER_SECCOMP_UNCONFINED;
-            else if (!strcmp(val, "default"))
-                sc_mode = ROCKER_SECCOMP_DEFAULT;
-            else
-                return usage_error("bad --seccomp (default or unconfined)", val);
-        } else if ((val = optval(argv, argc, &i, "--seccomp-allow")) ||
-                   (val = optval(argv, argc, &i, "--seccomp-deny"))) {
-            if (seccomp_list((char *)val, a[10] == 'a' ? ROCKER_SECCOMP_ACT_ALLOW : ROCKER_SECCOMP_ACT_ERRNO,
-                             &req, sc_names, &n_sc))
-                return usage_error("bad seccomp list (NAME[,NAME...]; allow and deny do not mix)", val);
-        } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
-            if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
-                return usage_error("bad --test-stall (a step name or number)", val);
-            req.test_stall = (unsigned)v;
-        } else if (strcmp(a, "--legacy-loop") == 0) {
+            break;
+        case O_legacy_loop:
             req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
-        } else if (strcmp(a, "--rootfs") == 0) {
+            break;
+        case O_rootfs:
             req.root = ROCKER_ROOT_PKG;
-        } else if (strcmp(a, "--read-only") == 0) {
+            break;
+        case O_read_only:
             req.root_flags |= ROCKER_ROOT_RO;
-        } else if (strcmp(a, "--no-pivot") == 0) {
+            break;
+        case O_no_pivot:
             req.root_flags |= ROCKER_ROOT_NO_PIVOT;
-        } else if (strcmp(a, "--clear-env") == 0) {
+            break;
+        case O_clear_env:
             clear_env = 1;
-        } else if ((val = optval(argv, argc, &i, "--cwd"))) {
+            break;
+        case O_hostname:
+            req.hostname = (char *)val;
+            break;
+        case O_share: {
+            static const unsigned char bit[] = { ROCKER_SHARE_IPC, ROCKER_SHARE_UTS, ROCKER_SHARE_DEV,
+                                                 ROCKER_SHARE_TMP };
+            if ((k = lookup("ipc\0uts\0dev\0tmp\0", val, 0, &end)) < 0)
+                msg = "bad --share (ipc, uts, dev or tmp)";
+            else
+                req.share |= bit[k];
+            break;
+        }
+        case O_device:
+            if (n_dev == ROCKER_MAX_DEVICES)
+                msg = "too many --device (max 8)";
+            else
+                req.devices[n_dev++] = (char *)val;
+            break;
+        case O_tmp_size:
+            if (parse_size_kb(val, &v))
+                msg = "bad --tmp-size (e.g. 16M, 512K)";
+            else
+                req.tmp_size_kb = (unsigned)v;
+            break;
+        case O_net:
+            if (parse_net(val, &req, netbuf, sizeof netbuf))
+                msg = "bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])";
+            break;
+        case O_memory:
+            if (parse_size(val, 1, &req.mem_max))
+                goto limit;
+            break;
+        case O_memory_swap:
+            if (parse_size(val, 1, &req.swap_max))
+                goto limit;
+            req.limit_flags |= ROCKER_LIMIT_SWAP;
+            break;
+        case O_cpus:
+            if (parse_cpus(val, &req.cpu_quota_us))
+                goto limit;
+            req.cpu_period_us = 100000;
+            break;
+        case O_cpu_weight:
+            if (parse_num(val, 1, 10000, &v))
+                goto limit;
+            req.cpu_weight = (unsigned)v;
+            break;
+        case O_pids:
+            if (parse_num(val, 1, INT_MAX, &v))
+                goto limit;
+            req.pids_max = (unsigned)v;
+            break;
+        case O_ulimit:
+            if (parse_ulimit(val, &req))
+                goto limit;
+            break;
+        case O_seccomp: /* the index is the mode */
+            if ((sc_mode = lookup("default\0unconfined\0", val, 0, &end)) < 0)
+                msg = "bad --seccomp (default or unconfined)";
+            break;
+        case O_seccomp_allow:
+        case O_seccomp_deny:
+            if (seccomp_list((char *)val, k == O_seccomp_allow ? ROCKER_SECCOMP_ACT_ALLOW : ROCKER_SECCOMP_ACT_ERRNO,
+                             &req, sc_names, &n_sc))
+                msg = "bad seccomp list (NAME[,NAME...]; allow and deny do not mix)";
+            break;
+        case O_test_stall:
+            if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
+                msg = "bad --test-stall (a step name or number)";
+            req.test_stall = (unsigned)v;
+            break;
+        case O_cwd:
             req.cwd = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--bind"))) {
+            break;
+        case O_bind:
             if (n_bind == ROCKER_MAX_BINDS)
-                return usage_error("too many --bind (max 8)", val);
-            req.binds[n_bind++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--env"))) {
+                msg = "too many --bind (max 8)";
+            else
+                req.binds[n_bind++] = (char *)val;
+            break;
+        case O_env:
             if (!strchr(val, '=') || *val == '=' || n_env_add == ENV_MAX)
-                return usage_error("bad --env (NAME=VALUE, max 256)", val);
+                msg = "bad --env (NAME=VALUE, max 256)";
+            else
+                env_add[n_env_add++] = (char *)val;
             if (!strncmp(val, "PATH=", 5))
                 env_path = 2;
-            env_add[n_env_add++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--pkg"))) {
+            break;
+        case O_pkg:
             req.app_pkg_path = absolute(val, pkg_buf);
-        } else if ((val = optval(argv, argc, &i, "--exec-dir"))) {
+            break;
+        case O_exec_dir:
             req.app_exec_dir = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--data-dir"))) {
+            break;
+        case O_data_dir:
             req.app_data_dir = absolute(val, data_buf);
-        } else if ((val = optval(argv, argc, &i, "--overlay"))) {
+            break;
+        case O_overlay:
             if (n_ov == ROCKER_MAX_OVERLAYS)
-                return usage_error("too many --overlay (max 16)", val);
-            req.app_overlay_dirs[n_ov++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--uid"))) {
+                msg = "too many --overlay (max 16)";
+            else
+                req.app_overlay_dirs[n_ov++] = (char *)val;
+            break;
+        case O_uid:
             if (parse_num(val, 1, 0x7ffffffe, &v))
-                return usage_error("bad --uid (1..2147483646)", val);
-            req.uid = (int)v;
-        } else if ((val = optval(argv, argc, &i, "--gid"))) {
+                msg = "bad --uid (1..2147483646)";
+            else
+                req.uid = (int)v;
+            break;
+        case O_gid:
             if (parse_num(val, 1, 0x7ffffffe, &v))
-                return usage_error("bad --gid (1..2147483646)", val);
-            req.gid = (int)v;
-        } else if ((val = optval(argv, argc, &i, "--app-id"))) {
+                msg = "bad --gid (1..2147483646)";
+            else
+                req.gid = (int)v;
+            break;
+        case O_app_id:
             if (parse_num(val, 0, INT_MAX, &v))
-                return usage_error("bad --app-id (0..2147483647)", val);
-            req.app_id = (int)v;
-        } else {
-            return usage_error("run: unknown option", a);
+                msg = "bad --app-id (0..2147483647)";
+            else
+                req.app_id = (int)v;
+            break;
+        default:
+            msg = "run: unknown option";
+            val = a;
         }
+        if (msg)
+            return usage_error(msg, val);
         if (val && !*val)
             return usage_error("run: missing value for", a);
+        continue;
+limit:
+        return usage_error("bad limit (see rocker --help)", a);
     }
     if (!req.app_pkg_path)
         return usage_error("run: --pkg is required", NULL);
@@ -1009,21 +1077,16 @@ static int cmd_ps(int argc, char **argv)
 
 static int parse_signal(const char *s)
 {
-    static const struct { const char *name; int sig; } t[] = {
-        { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-        { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
-        { "STOP", SIGSTOP }
-    };
+    static const unsigned char sig[] = { SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2,
+                                         SIGTERM, SIGCONT, SIGSTOP };
     long v;
-    unsigned k;
+    int k;
     if (parse_num(s, 1, 64, &v) == 0)
         return (int)v;
     if (strncmp(s, "SIG", 3) == 0)
         s += 3;
-    for (k = 0; k < sizeof t / sizeof t[0]; k++)
-        if (strcmp(s, t[k].name) == 0)
-            return t[k].sig;
-    return -1;
+    k = lookup("HUP\0INT\0QUIT\0KILL\0USR1\0USR2\0TERM\0CONT\0STOP\0", s, 0, &s);
+    return k < 0 ? -1 : sig[k];
 }
 
 static int cmd_kill(int argc, char **argv)
@@ -1036,7 +1099,7 @@ static int cmd_kill(int argc, char **argv)
     unsigned n = 0;
 
     for (i = 0; i < argc; i++) {
-        if ((val = optval(argv, argc, &i, "--signal")) || (val = optval(argv, argc, &i, "-s"))) {
+        if (option("-signal\0s\0", 0, argv, argc, &i, &val) >= 0) { /* --signal, -s */
             if ((sig = parse_signal(val)) < 0)
                 return usage_error("kill: bad --signal", val);
         } else if (argv[i][0] == '-' || target) {
