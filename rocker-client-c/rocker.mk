@@ -50,7 +50,7 @@ ROCKER_C_WARN  := -Wall -Wextra -Werror -pedantic
 # (mips -3.5 KB, mipsel -1.9 KB); scripts/musl-mips.sh builds libc.a so too.
 ROCKER_C_SIZE_CFLAGS  ?= -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie \
                          $(if $(filter mips%,$(TARGET)),-mno-shared -mplt)
-ROCKER_C_SIZE_LDFLAGS ?= -Wl,-z,noseparate-code -Wl,-z,norelro -no-pie
+ROCKER_C_SIZE_LDFLAGS ?= -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 -no-pie
 
 ROCKER_C_TESTS := test_unit test_fake_server test_fake_server_nopidfd
 # The toolchain files: a changed compiler or flag rebuilds the target binaries.
