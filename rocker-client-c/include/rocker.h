@@ -851,29 +851,31 @@ extern int rocker__kill(pid_t pid, int sig) __asm__("kill");
 /* ------------------------------------------------------------------------ */
 
 /* "EBUSY" etc. for the common errnos (this host's numbering), else "E?". */
+#define ROCKER__ERRNOS(E) \
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC) E(EBADF) \
+    E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(ENOTBLK) E(EBUSY) E(EEXIST) E(EXDEV) \
+    E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY) E(EFBIG) \
+    E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(EDOM) E(ERANGE) E(EDEADLK) \
+    E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(EOVERFLOW) E(EBADMSG) E(ENOTSOCK) \
+    E(EMSGSIZE) E(EPROTO) E(EOPNOTSUPP) E(EADDRINUSE) E(ENOBUFS) E(ECONNREFUSED) E(ECONNRESET) \
+    E(ETIMEDOUT) E(ENOTCONN) E(EISCONN) E(ESTALE) E(ECANCELED) E(EUSERS) E(EADDRNOTAVAIL) \
+    E(ENETUNREACH)
 ROCKER_API const char *ROCKER_errno_name(int e)
 {
-#define ROCKER__E(x) case x: return #x;
-    switch (e) {
-    ROCKER__E(EPERM) ROCKER__E(ENOENT) ROCKER__E(ESRCH) ROCKER__E(EINTR)
-    ROCKER__E(EIO) ROCKER__E(ENXIO) ROCKER__E(E2BIG) ROCKER__E(ENOEXEC)
-    ROCKER__E(EBADF) ROCKER__E(ECHILD) ROCKER__E(EAGAIN) ROCKER__E(ENOMEM)
-    ROCKER__E(EACCES) ROCKER__E(EFAULT) ROCKER__E(ENOTBLK) ROCKER__E(EBUSY)
-    ROCKER__E(EEXIST) ROCKER__E(EXDEV) ROCKER__E(ENODEV) ROCKER__E(ENOTDIR)
-    ROCKER__E(EISDIR) ROCKER__E(EINVAL) ROCKER__E(ENFILE) ROCKER__E(EMFILE)
-    ROCKER__E(ENOTTY) ROCKER__E(ETXTBSY) ROCKER__E(EFBIG) ROCKER__E(ENOSPC)
-    ROCKER__E(ESPIPE) ROCKER__E(EROFS) ROCKER__E(EMLINK) ROCKER__E(EPIPE)
-    ROCKER__E(EDOM) ROCKER__E(ERANGE) ROCKER__E(EDEADLK)
-    ROCKER__E(ENAMETOOLONG) ROCKER__E(ENOSYS) ROCKER__E(ENOTEMPTY)
-    ROCKER__E(ELOOP) ROCKER__E(EOVERFLOW) ROCKER__E(EBADMSG)
-    ROCKER__E(ENOTSOCK) ROCKER__E(EMSGSIZE) ROCKER__E(EPROTO)
-    ROCKER__E(EOPNOTSUPP) ROCKER__E(EADDRINUSE) ROCKER__E(ENOBUFS)
-    ROCKER__E(ECONNREFUSED) ROCKER__E(ECONNRESET) ROCKER__E(ETIMEDOUT)
-    ROCKER__E(ENOTCONN) ROCKER__E(EISCONN) ROCKER__E(ESTALE)
-    ROCKER__E(ECANCELED) ROCKER__E(EUSERS) ROCKER__E(EADDRNOTAVAIL) ROCKER__E(ENETUNREACH)
-    default: return "E?";
-    }
+    /* two tables, not a switch: a switch over MIPS's sparse errnos (up to
+     * 158) becomes a 632-byte jump table */
+#define ROCKER__E(x) x,
+    static const unsigned short num[] = { ROCKER__ERRNOS(ROCKER__E) 0 };
 #undef ROCKER__E
+#define ROCKER__E(x) #x "\0"
+    static const char names[] = ROCKER__ERRNOS(ROCKER__E);
+#undef ROCKER__E
+    const char *p = names;
+    int i;
+    for (i = 0; num[i]; i++, p += strlen(p) + 1)
+        if (num[i] == e)
+            return p;
+    return "E?";
 }
 
 /* ------------------------------------------------------------------------ */
