@@ -14,6 +14,10 @@
  *                    (pthread rwlocks, __timedwait ...)
  *   ioctl, recvmsg   32-bit: musl's convert time64 structures rocker never
  *                    passes (SIOCGSTAMP, SCM_TIMESTAMP)
+ *   socket, pipe2    musl's retry without SOCK_CLOEXEC/O_CLOEXEC and then
+ *                    fcntl() when a pre-2.6.27 kernel refuses the flag;
+ *                    every kernel rocker runs on (3.8+) takes it, and there
+ *                    the retry fails as the first call did
  *   __udivdi3, __umoddi3
  *                    MIPS: libgcc's 64-bit divisions, ~2.2 KB
  *   memcpy, memmove, memset
@@ -186,6 +190,19 @@ int setgroups(size_t n, const gid_t *list)
 pid_t fork(void)
 {
     return _Fork();
+}
+
+/* ---- socket, pipe2 without the pre-2.6.27 fallbacks ----------------------- */
+
+int socket(int domain, int type, int protocol)
+{
+    return (int)syscall(SYS_socket, domain, type, protocol);
+}
+
+/* pipe2(fd, 0) is pipe(fd) (musl calls pipe() for it: the same two fds) */
+int pipe2(int fd[2], int flags)
+{
+    return (int)syscall(SYS_pipe2, fd, flags);
 }
 
 /* ---- 32-bit: ioctl, recvmsg without the time64 conversions ---------------- */

@@ -591,7 +591,10 @@ static int make_data_dir(const RockerRequest *req)
     fd = open(req->app_data_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    if (fchown(fd, (uid_t)req->uid, (gid_t)req->gid) < 0 || fchmod(fd, 0700) < 0) {
+    /* the kernel's own calls: musl's fchown/fchmod add a /proc/self/fd
+     * fallback (and 300 B) for O_PATH fds, which this one is not */
+    if (fchownat(fd, "", (uid_t)req->uid, (gid_t)req->gid, AT_EMPTY_PATH) < 0 ||
+        syscall(SYS_fchmod, fd, 0700) < 0) {
         int e = errno;
         close(fd);
         rmdir(req->app_data_dir); /* ours, still empty: a retry starts over */

@@ -25,6 +25,8 @@ int lean_setresuid(uid_t, uid_t, uid_t);
 int lean_setresgid(gid_t, gid_t, gid_t);
 int lean_setgroups(size_t, const gid_t *);
 pid_t lean_fork(void);
+int lean_socket(int, int, int);
+int lean_pipe2(int[2], int);
 #if ULONG_MAX == 0xffffffffUL
 int lean_ioctl(int, int, ...);
 ssize_t lean_recvmsg(int, struct msghdr *, int);
@@ -160,6 +162,51 @@ int main(void)
         _exit(getpid() == (pid_t)syscall(SYS_gettid) ? 7 : 1);
     e1 = pid > 0 && waitpid(pid, &st, 0) == pid;
     ok(e1 && WIFEXITED(st) && WEXITSTATUS(st) == 7, "fork: the child runs with its own pid and tid (status %d)", st);
+
+    {   /* socket, pipe2: the same fds, flags and errors as musl's */
+        static const int st[][3] = { { AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0 }, { AF_UNIX, SOCK_STREAM, 0 },
+                                     { AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0 },
+                                     { 12345, SOCK_STREAM, 0 }, { AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 99 },
+                                     { AF_UNIX, 77 | SOCK_CLOEXEC, 0 } };
+        static const int pf[] = { 0, O_CLOEXEC, O_CLOEXEC | O_NONBLOCK, 0x1 };
+        int fa, fb, fl[2][2];
+        bad = 0;
+        for (i = 0; i < sizeof st / sizeof st[0]; i++) {
+            errno = 0;
+            fa = socket(st[i][0], st[i][1], st[i][2]);
+            e1 = errno;
+            errno = 0;
+            fb = lean_socket(st[i][0], st[i][1], st[i][2]);
+            e2 = errno;
+            if ((fa < 0) != (fb < 0) || (fa < 0 && e1 != e2) ||
+                (fa >= 0 && (fcntl(fa, F_GETFD) != fcntl(fb, F_GETFD) || fcntl(fa, F_GETFL) != fcntl(fb, F_GETFL))))
+                bad++;
+            if (fa >= 0)
+                close(fa);
+            if (fb >= 0)
+                close(fb);
+        }
+        for (i = 0; i < sizeof pf / sizeof pf[0]; i++) {
+            char c = 0;
+            errno = 0;
+            fa = pipe2(fl[0], pf[i]);
+            e1 = errno;
+            errno = 0;
+            fb = lean_pipe2(fl[1], pf[i]);
+            e2 = errno;
+            if (fa != fb || (fa < 0 && e1 != e2) ||
+                (fa == 0 && (fcntl(fl[0][0], F_GETFD) != fcntl(fl[1][0], F_GETFD) ||
+                             fcntl(fl[0][1], F_GETFL) != fcntl(fl[1][1], F_GETFL) ||
+                             write(fl[1][1], "p", 1) != 1 || read(fl[1][0], &c, 1) != 1 || c != 'p')))
+                bad++;
+            if (fa == 0)
+                close(fl[0][0]), close(fl[0][1]);
+            if (fb == 0)
+                close(fl[1][0]), close(fl[1][1]);
+        }
+        ok(bad == 0, "socket/pipe2 agree with musl on %u calls (%u mismatches)",
+           (unsigned)(sizeof st / sizeof st[0] + sizeof pf / sizeof pf[0]), bad);
+    }
 
 #if ULONG_MAX == 0xffffffffUL
     {
