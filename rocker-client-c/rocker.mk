@@ -153,7 +153,7 @@ rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_
 
 # src/lean.c beside musl's own functions: each function lean.c defines is
 # renamed lean_<name> in a copy of its object (the target's objcopy).
-ROCKER_C_LEAN_SYMS := strtol strtoul strtoull getcwd setresuid setresgid setgroups fork socket pipe2 ioctl recvmsg \
+ROCKER_C_LEAN_SYMS := strtol strtoul strtoull getcwd setresuid setresgid setgroups fork fcntl socket pipe2 ioctl recvmsg \
                       __udivdi3 __umoddi3 \
                       memcpy memmove memset
 $(ROCKER_C_OUT)/tgt/test_lean: $(ROCKER_C_DIR)/tests/test_lean.c $(ROCKER_C_DIR)/src/lean.c $(ROCKER_C_DIR)/tests/tap.h $(ROCKER_C_TOOLCHAIN)

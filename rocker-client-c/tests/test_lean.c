@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -25,6 +26,7 @@ int lean_setresuid(uid_t, uid_t, uid_t);
 int lean_setresgid(gid_t, gid_t, gid_t);
 int lean_setgroups(size_t, const gid_t *);
 pid_t lean_fork(void);
+int lean_fcntl(int, int, ...);
 int lean_socket(int, int, int);
 int lean_pipe2(int[2], int);
 #if ULONG_MAX == 0xffffffffUL
@@ -163,6 +165,62 @@ int main(void)
     e1 = pid > 0 && waitpid(pid, &st, 0) == pid;
     ok(e1 && WIFEXITED(st) && WEXITSTATUS(st) == 7, "fork: the child runs with its own pid and tid (status %d)", st);
 
+    {   /* fcntl: the same results and errors as musl's, command by command */
+        int sv[2], fa, fb, k;
+        struct flock la, lb;
+        char tmpl[] = "/tmp/rocker-lean.XXXXXX";
+        int file = mkstemp(tmpl);
+        bad = 0;
+        unlink(tmpl);
+        ok(file >= 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "fcntl: a file and a socket pair");
+        for (k = 0; k < 4; k++) { /* musl's fcntl sets, lean's reads back, and the other way */
+            int (*set)(int, int, ...) = k & 1 ? lean_fcntl : fcntl, (*get)(int, int, ...) = k & 1 ? fcntl : lean_fcntl;
+            pid_t owner = k & 2 ? -getpgrp() : getpid(); /* a process group: negative */
+            if (set(sv[0], F_SETFD, FD_CLOEXEC) || get(sv[0], F_GETFD) != FD_CLOEXEC ||
+                set(sv[0], F_SETFD, 0) || get(sv[0], F_GETFD) != 0 ||
+                set(sv[0], F_SETFL, O_NONBLOCK) || get(sv[0], F_GETFL) != fcntl(sv[1], F_GETFL) + O_NONBLOCK ||
+                set(sv[0], F_SETFL, 0) || get(sv[0], F_GETFL) != fcntl(sv[1], F_GETFL) ||
+                set(sv[0], F_SETOWN, owner) || get(sv[0], F_GETOWN) != owner)
+                bad++, printf("# fcntl F_SETFD/F_SETFL/F_SETOWN round trip %d differs\n", k);
+        }
+        for (k = 0; k < 4; k++) { /* F_DUPFD_CLOEXEC, F_DUPFD at/above 20, above the fd limit, a bad fd */
+            int cmd = k & 1 ? F_DUPFD : F_DUPFD_CLOEXEC, from = k < 2 ? 20 : INT_MAX, fd = k == 3 ? -5 : file;
+            errno = 0;
+            fa = fcntl(fd, cmd, from);
+            e1 = errno;
+            errno = 0;
+            fb = lean_fcntl(fd, cmd, from);
+            e2 = errno;
+            if ((fa < 0) != (fb < 0) || (fa < 0 && e1 != e2) ||
+                (fa >= 0 && (fa < 20 || fb < 20 || fcntl(fa, F_GETFD) != fcntl(fb, F_GETFD))))
+                bad++, printf("# fcntl dup %d: %d/%d %d/%d\n", k, fa, fb, e1, e2);
+            if (fa >= 0)
+                close(fa);
+            if (fb >= 0)
+                close(fb);
+        }
+        memset(&la, 0, sizeof la);
+        la.l_type = F_WRLCK;
+        la.l_whence = SEEK_SET;
+        la.l_len = 10;
+        lb = la;
+        fa = fcntl(file, F_GETLK, &la);
+        fb = lean_fcntl(file, F_GETLK, &lb);
+        if (fa != fb || memcmp(&la, &lb, sizeof la))
+            bad++, printf("# fcntl F_GETLK differs\n");
+        errno = 0;
+        fa = fcntl(file, 0x7fff);
+        e1 = errno;
+        errno = 0;
+        fb = lean_fcntl(file, 0x7fff);
+        e2 = errno;
+        if (fa != fb || e1 != e2)
+            bad++, printf("# fcntl unknown command: %d/%d %d/%d\n", fa, fb, e1, e2);
+        ok(bad == 0, "fcntl agrees with musl (%u mismatches)", bad);
+        close(file);
+        close(sv[0]);
+        close(sv[1]);
+    }
     {   /* socket, pipe2: the same fds, flags and errors as musl's */
         static const int st[][3] = { { AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0 }, { AF_UNIX, SOCK_STREAM, 0 },
                                      { AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0 },
