@@ -25,6 +25,9 @@
  *                    MIPS: libgcc's 64-bit divisions, ~2.2 KB
  *   memcpy, memmove, memset
  *                    MIPS: musl's are unrolled C, ~1.8 KB
+ *   strlen, strcpy, memchr
+ *                    MIPS: musl's go a word at a time (strcpy through
+ *                    stpcpy), ~450 B for strings of a few hundred bytes
  *
  * Each is exactly the libc function for a single-threaded process, which the
  * CLI is (it never creates a thread; its children are fork()s). Only built
@@ -289,6 +292,31 @@ LEAN_NO_LIBCALLS void *memset(void *d, int c, size_t n)
     while (n--)
         *dp++ = (unsigned char)c;
     return d;
+}
+
+LEAN_NO_LIBCALLS size_t strlen(const char *s)
+{
+    const char *e = s;
+    while (*e)
+        e++;
+    return (size_t)(e - s);
+}
+
+LEAN_NO_LIBCALLS char *strcpy(char *restrict d, const char *restrict s)
+{
+    char *dp = d;
+    while ((*dp++ = *s++))
+        ;
+    return d;
+}
+
+LEAN_NO_LIBCALLS void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+    for (; n; n--, p++)
+        if (*p == (unsigned char)c)
+            return (void *)p;
+    return 0;
 }
 #endif
 

@@ -39,6 +39,9 @@ unsigned long long lean___umoddi3(unsigned long long, unsigned long long);
 void *lean_memcpy(void *, const void *, size_t);
 void *lean_memmove(void *, const void *, size_t);
 void *lean_memset(void *, int, size_t);
+size_t lean_strlen(const char *);
+char *lean_strcpy(char *, const char *);
+void *lean_memchr(const void *, int, size_t);
 #endif
 
 /* s with non-printable bytes as \xNN (for the mismatch lines). */
@@ -349,6 +352,32 @@ int main(void)
                         bad++;
                 }
         ok(bad == 0, "memcpy/memmove/memset agree with musl (%u mismatches)", bad);
+    }
+    {   /* every start offset (alignment) and length up to 40, every byte value sought */
+        char a[96], b[96], src[96];
+        size_t n, so, dof;
+        int c;
+        bad = 0;
+        for (n = 0; n <= 40; n++)
+            for (so = 0; so < 8; so++) {
+                for (i = 0; i < sizeof src; i++)
+                    src[i] = (char)(i * 37 % 255 + 1); /* no NUL but the one we put */
+                src[so + n] = '\0';
+                if (lean_strlen(src + so) != strlen(src + so))
+                    bad++;
+                for (dof = 0; dof < 8; dof++) {
+                    memset(a, 'x', sizeof a);
+                    memset(b, 'x', sizeof b);
+                    if (strcpy(a + dof, src + so) != a + dof || lean_strcpy(b + dof, src + so) != b + dof ||
+                        memcmp(a, b, sizeof a))
+                        bad++;
+                }
+                for (c = -1; c < 256; c += 17)
+                    if (lean_memchr(src + so, c, n + 1) != memchr(src + so, c, n + 1) ||
+                        lean_memchr(src + so, src[so + n / 2], n) != memchr(src + so, src[so + n / 2], n))
+                        bad++;
+            }
+        ok(bad == 0, "strlen/strcpy/memchr agree with musl (%u mismatches)", bad);
     }
 #endif
     return tap_done();
