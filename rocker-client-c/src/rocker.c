@@ -110,6 +110,13 @@ static int fail(const char *what, const RockerResult *r)
     return EXIT_ROCKER;
 }
 
+/* fail() with a result of our own: reason (err_no its seed code), errno e, step */
+static int fail_with(const char *what, int reason, int e, int step)
+{
+    RockerResult r = rocker__res(reason, e, step);
+    return fail(what, &r);
+}
+
 static int usage_error(const char *msg, const char *arg)
 {
     flush(&o1);
@@ -260,22 +267,20 @@ static int app_exec(void *arg)
         if (tty_slave > 2)
             close(tty_slave);
     }
-    RockerResult r;
     char what[96];
     unsigned i = 0;
     const char *p;
+    int e;
 
     app_env();
     execvp(argv[0], argv);
-    memset(&r, 0, sizeof r);
-    r.err_no = ROCKER_ERR_app_exec_failed;
-    r.sys_errno = errno;
+    e = errno;
     for (p = "exec "; *p && i < sizeof what - 1; p++)
         what[i++] = *p;
     for (p = argv[0]; *p && i < sizeof what - 1; p++)
         what[i++] = *p;
     what[i] = '\0';
-    fail(what, &r);
+    fail_with(what, ROCKER_ERR_app_exec_failed, e, 0);
     return EXIT_EXEC;
 }
 
@@ -333,15 +338,11 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     pid_t k, w;
     ssize_t n;
 
-    memset(&r, 0, sizeof r);
-    r.err_no = ROCKER_ERR_sys;
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        r.sys_errno = errno;
-        return r;
-    }
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return rocker__res(ROCKER_ERR_sys, errno, 0);
     k = fork();
     if (k < 0) {
-        r.sys_errno = errno;
+        r = rocker__res(ROCKER_ERR_sys, errno, 0);
         close(p[0]);
         close(p[1]);
         return r;
@@ -375,9 +376,7 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     } while (n < 0 && errno == EINTR);
     close(p[0]);
     if (n != (ssize_t)sizeof r) {
-        memset(&r, 0, sizeof r);
-        r.err_no = ROCKER_ERR_enter_rocker_failed;
-        r.sys_errno = EPIPE;
+        r = rocker__res(ROCKER_ERR_enter_rocker_failed, EPIPE, 0);
         (void)waitpid(k, &status, 0);
     } else if (r.err_no != ROCKER_ERR_success) {
         (void)waitpid(k, &status, 0);
@@ -925,18 +924,10 @@ limit:
         req.seccomp = (unsigned)sc_mode;
     }
     if (make_data_dir(&req) < 0) {
-        memset(&r, 0, sizeof r);
-        r.err_no = ROCKER_ERR_param_invalid;
-        r.reason = ROCKER_ERR_data_dir_invalid;
-        r.sys_errno = errno;
-        r.step = ROCKER_STEP_open_data_dir;
-        return fail("run: data dir", &r);
+        return fail_with("run: data dir", ROCKER_ERR_data_dir_invalid, errno, ROCKER_STEP_open_data_dir);
     }
     if (tty && (ptm = open_pty()) < 0) {
-        memset(&r, 0, sizeof r);
-        r.err_no = r.reason = ROCKER_ERR_sys;
-        r.sys_errno = errno;
-        return fail("run: --tty", &r);
+        return fail_with("run: --tty", ROCKER_ERR_sys, errno, 0);
     }
 
     flush(&o1);
@@ -985,13 +976,8 @@ limit:
     do {
         w = waitpid(r.app_pid, &status, 0);
     } while (w < 0 && errno == EINTR);
-    if (w < 0) {
-        RockerResult e;
-        memset(&e, 0, sizeof e);
-        e.err_no = ROCKER_ERR_sys;
-        e.sys_errno = errno;
-        return fail("run: waitpid", &e);
-    }
+    if (w < 0)
+        return fail_with("run: waitpid", ROCKER_ERR_sys, errno, 0);
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status))
@@ -1129,12 +1115,8 @@ static int cmd_kill(int argc, char **argv)
     for (i = 0; i < count; i++)
         if (pid ? entries[i].guard_pid == pid : strcmp(entries[i].guard_pname, target) == 0)
             break;
-    if (i == count) {
-        memset(&r, 0, sizeof r);
-        r.err_no = ROCKER_ERR_param_invalid;
-        r.sys_errno = ESRCH;
-        return fail(what, &r);
-    }
+    if (i == count)
+        return fail_with(what, ROCKER_ERR_param_invalid, ESRCH, 0);
     r = ROCKER_kill_guard(entries[i].guard_pid, entries[i].guard_pname, sig);
     if (r.err_no != ROCKER_ERR_success)
         return fail(what, &r);
