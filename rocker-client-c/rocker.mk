@@ -155,7 +155,7 @@ rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_
 # renamed lean_<name> in a copy of its object (the target's objcopy).
 ROCKER_C_LEAN_SYMS := strtol strtoul strtoull getcwd setresuid setresgid setgroups fork fcntl socket pipe2 ioctl recvmsg \
                       __udivdi3 __umoddi3 \
-                      memcpy memmove memset strlen strcpy memchr
+                      memcpy memmove memset strlen strcpy memchr strchr getenv execvp
 $(ROCKER_C_OUT)/tgt/test_lean: $(ROCKER_C_DIR)/tests/test_lean.c $(ROCKER_C_DIR)/src/lean.c $(ROCKER_C_DIR)/tests/tap.h $(ROCKER_C_TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) $(ROCKER_C_SIZE_CFLAGS) -std=c99 $(ROCKER_C_WARN) -c -o $(@D)/lean.o $(ROCKER_C_DIR)/src/lean.c

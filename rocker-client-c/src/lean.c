@@ -28,6 +28,9 @@
  *   strlen, strcpy, memchr
  *                    MIPS: musl's go a word at a time (strcpy through
  *                    stpcpy), ~450 B for strings of a few hundred bytes
+ *   strchr, getenv, execvp
+ *                    MIPS: musl's go through its word-at-a-time strchrnul,
+ *                    execvp through execvpe and strnlen (~600 B)
  *
  * Each is exactly the libc function for a single-threaded process, which the
  * CLI is (it never creates a thread; its children are fork()s). Only built
@@ -317,6 +320,78 @@ LEAN_NO_LIBCALLS void *memchr(const void *s, int c, size_t n)
         if (*p == (unsigned char)c)
             return (void *)p;
     return 0;
+}
+
+LEAN_NO_LIBCALLS char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return 0;
+    }
+}
+
+extern char **environ;
+
+char *getenv(const char *name)
+{
+    size_t l = 0;
+    char **e;
+    while (name[l] && name[l] != '=')
+        l++;
+    if (l && !name[l] && environ)
+        for (e = environ; *e; e++)
+            if (!strncmp(name, *e, l) && (*e)[l] == '=')
+                return *e + l + 1;
+    return 0;
+}
+
+/* As musl: a name with a '/' as is; else each $PATH entry (default
+ * /usr/local/bin:/bin:/usr/bin; an empty one is the cwd, one of PATH_MAX
+ * bytes or more is skipped) until an execve fails otherwise than
+ * ENOENT/ENOTDIR/EACCES; EACCES if any entry gave it, else the last errno. */
+int execvp(const char *file, char *const argv[])
+{
+    const char *p, *z, *path = getenv("PATH");
+    size_t l = 0, k = 0;
+    int seen_eacces = 0;
+    char b[PATH_MAX + NAME_MAX + 1];
+
+    errno = ENOENT;
+    if (!*file)
+        return -1;
+    if (strchr(file, '/'))
+        return execve(file, argv, environ);
+    if (!path)
+        path = "/usr/local/bin:/bin:/usr/bin";
+    while (k <= NAME_MAX && file[k])
+        k++;
+    if (k > NAME_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    while (l < PATH_MAX - 1 && path[l])
+        l++;
+    for (p = path, l++;; p = z + 1) {
+        for (z = p; *z && *z != ':'; z++)
+            ;
+        if ((size_t)(z - p) < l) {
+            memcpy(b, p, (size_t)(z - p));
+            b[z - p] = '/';
+            memcpy(b + (z - p) + (z > p), file, k + 1);
+            execve(b, argv, environ);
+            if (errno == EACCES)
+                seen_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                return -1;
+        }
+        if (!*z)
+            break;
+    }
+    if (seen_eacces)
+        errno = EACCES;
+    return -1;
 }
 #endif
 

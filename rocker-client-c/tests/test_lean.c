@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,29 @@ void *lean_memset(void *, int, size_t);
 size_t lean_strlen(const char *);
 char *lean_strcpy(char *, const char *);
 void *lean_memchr(const void *, int, size_t);
+char *lean_strchr(const char *, int);
+char *lean_getenv(const char *);
+int lean_execvp(const char *, char *const[]);
+
+/* execvp(file) with PATH = path (NULL: unset) in a child: its exit status,
+ * 100 + errno when execvp returned. */
+static int exec_status(int lean, const char *file, const char *path)
+{
+    char *argv[] = { (char *)"t", NULL };
+    int st = -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (path)
+            setenv("PATH", path, 1);
+        else
+            unsetenv("PATH");
+        (lean ? lean_execvp : execvp)(file, argv);
+        _exit(100 + errno);
+    }
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
 #endif
 
 /* s with non-printable bytes as \xNN (for the mismatch lines). */
@@ -378,6 +402,63 @@ int main(void)
                         bad++;
             }
         ok(bad == 0, "strlen/strcpy/memchr agree with musl (%u mismatches)", bad);
+    }
+    {   /* strchr, getenv */
+        static const char *const names[] = { "PATH", "HOME", "LEAN_T", "LEAN_T=", "LEAN", "=", "", "LEAN_TT",
+                                             "LEAN_T2" };
+        const char *s = "a:b/c\xff";
+        int c;
+        bad = 0;
+        for (c = -300; c < 300; c++)
+            if (lean_strchr(s, c) != strchr(s, c) || lean_strchr(s + 5, c) != strchr(s + 5, c))
+                bad++;
+        setenv("LEAN_T", "v=1", 1);
+        setenv("LEAN_T2", "", 1);
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (lean_getenv(names[i]) != getenv(names[i]))
+                bad++, printf("# getenv(%s) differs\n", names[i]);
+        ok(bad == 0, "strchr/getenv agree with musl (%u mismatches)", bad);
+    }
+    {   /* execvp: errors, the PATH walk, a script found on it */
+        char dir[] = "/tmp/rocker-lean.XXXXXX", buf[600], path[700], lng[300];
+        const char *const files[] = { "", "rocker-lean-t", "noexec", "rocker-lean-sh", "a/b", "sub", "nothere", lng };
+        const char *paths[8];
+        unsigned f, k;
+        int fd;
+        bad = 0;
+        memset(lng, 'n', sizeof lng - 1);
+        lng[sizeof lng - 1] = '\0';
+        ok(mkdtemp(dir) != NULL, "execvp: a scratch dir");
+        snprintf(buf, sizeof buf, "%s/noexec", dir);
+        close(open(buf, O_CREAT | O_WRONLY, 0644));
+        snprintf(buf, sizeof buf, "%s/notdir", dir);
+        close(open(buf, O_CREAT | O_WRONLY, 0755));
+        snprintf(buf, sizeof buf, "%s/sub", dir);
+        mkdir(buf, 0755);
+        snprintf(buf, sizeof buf, "%s/rocker-lean-sh", dir);
+        fd = open(buf, O_CREAT | O_WRONLY, 0755);
+        ok(fd >= 0 && write(fd, "#!/bin/sh\nexit 7\n", 18) == 18, "execvp: a script that exits 7");
+        close(fd);
+        snprintf(path, sizeof path, "%s/notdir:%s/nothere::%s", dir, dir, dir);
+        paths[0] = NULL;
+        paths[1] = dir;
+        paths[2] = path;
+        paths[3] = "";
+        paths[4] = ":";
+        paths[5] = "/nonexistent-lean";
+        for (f = 0; f < sizeof files / sizeof files[0]; f++)
+            for (k = 0; k < 6; k++) {
+                int a = exec_status(0, files[f], paths[k]), b = exec_status(1, files[f], paths[k]);
+                if (a != b || a < 0)
+                    bad++, printf("# execvp(%.20s) PATH=%s: musl %d, lean %d\n", files[f], paths[k] ? paths[k] : "(unset)",
+                                  a, b);
+            }
+        ok(bad == 0, "execvp agrees with musl on %u cases (%u mismatches)", (unsigned)(sizeof files / sizeof files[0] * 6),
+           bad);
+        snprintf(buf, sizeof buf, "rm -rf %s", dir);
+        ok(exec_status(1, "rocker-lean-sh", dir) == 7, "execvp: the script on PATH runs (exit 7)");
+        if (system(buf) != 0)
+            printf("# could not remove %s\n", dir);
     }
 #endif
     return tap_done();
