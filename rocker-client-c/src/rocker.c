@@ -189,18 +189,19 @@ static const char usage_text[] =
 
 /* ---- strict numbers ------------------------------------------------------- */
 
-/* Decimal digits only (no sign, no space), lo..hi.  0 ok, -1 bad. */
+/* Decimal digits only (no sign, no space), lo..hi (0 <= lo, hi <= LONG_MAX).
+ * 0 ok, -1 bad.  strtoull, which the sizes need anyway: no strtol linked. */
 static int parse_num(const char *s, long lo, long hi, long *out)
 {
     char *end;
-    long v;
+    unsigned long long v;
     if (!s || *s < '0' || *s > '9')
         return -1;
     errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno == ERANGE || *end || v < lo || v > hi)
+    v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end || v < (unsigned long)lo || v > (unsigned long)hi)
         return -1;
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
@@ -1127,26 +1128,26 @@ static int cmd_kill(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    const char *cmd = argc > 1 ? argv[1] : NULL;
+    const char *cmd = argc > 1 ? argv[1] : NULL, *end;
     if (!cmd)
         return usage_error("missing command", NULL);
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        put(&o1, usage_text);
-        flush(&o1);
-        return 0;
-    }
-    if (!strcmp(cmd, "--version")) {
+    switch (lookup("run\0ps\0kill\0--version\0--help\0-h\0help\0", cmd, 0, &end)) {
+    case 0:
+        return cmd_run(argc - 2, argv + 2);
+    case 1:
+        return cmd_ps(argc - 2, argv + 2);
+    case 2:
+        return cmd_kill(argc - 2, argv + 2);
+    case 3:
         put(&o1, "rocker " ROCKER_CLI_VERSION " (protocol ");
         put_u(&o1, ROCKER_PROTO_VERSION);
         put(&o1, ")\n");
-        flush(&o1);
-        return 0;
+        break;
+    case -1:
+        return usage_error("unknown command", cmd);
+    default:
+        put(&o1, usage_text);
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "ps"))
-        return cmd_ps(argc - 2, argv + 2);
-    if (!strcmp(cmd, "kill"))
-        return cmd_kill(argc - 2, argv + 2);
-    return usage_error("unknown command", cmd);
+    flush(&o1);
+    return 0;
 }
