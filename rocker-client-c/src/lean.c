@@ -354,7 +354,7 @@ char *getenv(const char *name)
 int execvp(const char *file, char *const argv[])
 {
     const char *p, *z, *path = getenv("PATH");
-    size_t l = 0, k = 0;
+    size_t k = 0;
     int seen_eacces = 0;
     char b[PATH_MAX + NAME_MAX + 1];
 
@@ -371,12 +371,12 @@ int execvp(const char *file, char *const argv[])
         errno = ENAMETOOLONG;
         return -1;
     }
-    while (l < PATH_MAX - 1 && path[l])
-        l++;
-    for (p = path, l++;; p = z + 1) {
+    for (p = path;; p = z + 1) {
         for (z = p; *z && *z != ':'; z++)
             ;
-        if ((size_t)(z - p) < l) {
+        /* musl skips entries of min(strlen(PATH) + 1, PATH_MAX) bytes or
+         * more: no entry is longer than PATH, so those of PATH_MAX or more */
+        if (z - p < PATH_MAX) {
             memcpy(b, p, (size_t)(z - p));
             b[z - p] = '/';
             memcpy(b + (z - p) + (z > p), file, k + 1);

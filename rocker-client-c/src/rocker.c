@@ -97,17 +97,25 @@ static void put_pad(struct out *o, const char *s, unsigned width)
 }
 
 /* "rocker: <what>: ROCKER_ERR_xxx: EBUSY (16) at step" */
-static int fail(const char *what, const RockerResult *r)
+/* "rocker: <what>[: <detail>]<tail>" on stderr (after our stdout); code */
+static int report(const char *what, const char *detail, const char *tail, int code)
 {
-    char msg[160];
     flush(&o1);
     put(&o2, "rocker: ");
     put(&o2, what);
-    put(&o2, ": ");
-    put(&o2, ROCKER_strerror_r(r, msg, sizeof msg));
-    put(&o2, "\n");
+    if (detail) {
+        put(&o2, ": ");
+        put(&o2, detail);
+    }
+    put(&o2, tail);
     flush(&o2);
-    return EXIT_ROCKER;
+    return code;
+}
+
+static int fail(const char *what, const RockerResult *r)
+{
+    char msg[160];
+    return report(what, ROCKER_strerror_r(r, msg, sizeof msg), "\n", EXIT_ROCKER);
 }
 
 /* fail() with a result of our own: reason (err_no its seed code), errno e, step */
@@ -119,16 +127,7 @@ static int fail_with(const char *what, int reason, int e, int step)
 
 static int usage_error(const char *msg, const char *arg)
 {
-    flush(&o1);
-    put(&o2, "rocker: ");
-    put(&o2, msg);
-    if (arg) {
-        put(&o2, ": ");
-        put(&o2, arg);
-    }
-    put(&o2, "\nTry 'rocker --help'.\n");
-    flush(&o2);
-    return EXIT_USAGE;
+    return report(msg, arg, "\nTry 'rocker --help'.\n", EXIT_USAGE);
 }
 
 static const char usage_text[] =

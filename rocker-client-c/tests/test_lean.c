@@ -420,9 +420,10 @@ int main(void)
         ok(bad == 0, "strchr/getenv agree with musl (%u mismatches)", bad);
     }
     {   /* execvp: errors, the PATH walk, a script found on it */
-        char dir[] = "/tmp/rocker-lean.XXXXXX", buf[600], path[700], lng[300];
+        char dir[] = "/tmp/rocker-lean.XXXXXX", buf[600], path[700], lng[300], huge[2][PATH_MAX + 64];
         const char *const files[] = { "", "rocker-lean-t", "noexec", "rocker-lean-sh", "a/b", "sub", "nothere", lng };
         const char *paths[8];
+        size_t hl;
         unsigned f, k;
         int fd;
         bad = 0;
@@ -446,14 +447,23 @@ int main(void)
         paths[3] = "";
         paths[4] = ":";
         paths[5] = "/nonexistent-lean";
+        /* a first entry of PATH_MAX bytes (musl skips it) or PATH_MAX - 1
+         * (tried: ENAMETOOLONG), then the dir */
+        for (k = 0; k < 2; k++) {
+            hl = PATH_MAX - k;
+            memset(huge[k], 'h', hl);
+            huge[k][0] = '/';
+            snprintf(huge[k] + hl, sizeof huge[k] - hl, ":%s", dir);
+            paths[6 + k] = huge[k];
+        }
         for (f = 0; f < sizeof files / sizeof files[0]; f++)
-            for (k = 0; k < 6; k++) {
+            for (k = 0; k < 8; k++) {
                 int a = exec_status(0, files[f], paths[k]), b = exec_status(1, files[f], paths[k]);
                 if (a != b || a < 0)
-                    bad++, printf("# execvp(%.20s) PATH=%s: musl %d, lean %d\n", files[f], paths[k] ? paths[k] : "(unset)",
+                    bad++, printf("# execvp(%.20s) PATH=%.60s: musl %d, lean %d\n", files[f], paths[k] ? paths[k] : "(unset)",
                                   a, b);
             }
-        ok(bad == 0, "execvp agrees with musl on %u cases (%u mismatches)", (unsigned)(sizeof files / sizeof files[0] * 6),
+        ok(bad == 0, "execvp agrees with musl on %u cases (%u mismatches)", (unsigned)(sizeof files / sizeof files[0] * 8),
            bad);
         snprintf(buf, sizeof buf, "rm -rf %s", dir);
         ok(exec_status(1, "rocker-lean-sh", dir) == 7, "execvp: the script on PATH runs (exit 7)");
