@@ -447,26 +447,19 @@ static int parse_cpus(const char *s, unsigned *quota)
 /* NAME=SOFT[:HARD] into the next rlimit slot.  0 or -1. */
 static int parse_ulimit(const char *s, RockerRequest *q)
 {
-    /* the names, each followed by its RLIMIT_ number (this target's) */
-    static const char t[] = "nofile\0" "\x01" "nproc\0" "\x02" "core\0" "\x03" "stack\0" "\x04"
-        "as\0" "\x05" "memlock\0" "\x06" "fsize\0" "\x07" "data\0" "\x08" "cpu\0" "\x09"
-        "locks\0" "\x0a" "sigpending\0" "\x0b" "msgqueue\0" "\x0c" "nice\0" "\x0d"
-        "rtprio\0" "\x0e" "rttime\0" "\x0f" "rss\0" "\x10";
-    static const unsigned char res[] = { 0, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_STACK,
+    /* the names, and their RLIMIT_ numbers (this target's) */
+    static const char t[] = "nofile\0nproc\0core\0stack\0as\0memlock\0fsize\0data\0cpu\0locks\0"
+                            "sigpending\0msgqueue\0nice\0rtprio\0rttime\0rss\0";
+    static const unsigned char res[] = { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_STACK,
         RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_CPU, RLIMIT_LOCKS,
         RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_RSS };
-    const char *eq = strchr(s, '='), *n = t;
+    int k = lookup(t, s, '=', &s);
     unsigned long long v[2];
     unsigned i;
     char *end;
-    if (!eq || q->n_rlimits == ROCKER_MAX_RLIMITS)
+    if (k < 0 || *s != '=' || q->n_rlimits == ROCKER_MAX_RLIMITS)
         return -1;
-    while (strlen(n) != (size_t)(eq - s) || strncmp(s, n, (size_t)(eq - s))) {
-        n += strlen(n) + 2;
-        if (n >= t + sizeof t - 1)
-            return -1;
-    }
-    for (i = 0, s = eq; i < 2; i++) {
+    for (i = 0; i < 2; i++) {
         if (*s != (i ? ':' : '=')) { /* no HARD: the same as SOFT */
             v[1] = v[0];
             break;
@@ -487,7 +480,7 @@ static int parse_ulimit(const char *s, RockerRequest *q)
     }
     if (*s || v[0] > v[1])
         return -1;
-    q->rlimits[q->n_rlimits].resource = res[(unsigned char)n[strlen(n) + 1]];
+    q->rlimits[q->n_rlimits].resource = res[k];
     q->rlimits[q->n_rlimits].cur = v[0];
     q->rlimits[q->n_rlimits].max = v[1];
     q->n_rlimits++;
