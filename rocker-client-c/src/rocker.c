@@ -491,12 +491,10 @@ static int parse_ulimit(const char *s, RockerRequest *q)
 static int parse_net(const char *s, RockerRequest *q, char *buf, size_t n)
 {
     char *p, *c;
-    if (!strcmp(s, "host")) {
-        q->net = ROCKER_NET_HOST;
-        return 0;
-    }
-    if (!strcmp(s, "none")) {
-        q->net = ROCKER_NET_NONE;
+    const char *end;
+    int k = lookup("host\0none\0", s, 0, &end); /* the index is the mode */
+    if (k >= 0) {
+        q->net = (unsigned)k;
         return 0;
     }
     if (strncmp(s, "bridge:", 7) || strlen(s + 7) >= n)
@@ -695,6 +693,10 @@ static void relay_pty(int ptm)
         (void)tcsetattr(0, TCSANOW, &saved);
     close(ptm);
 }
+
+/* lookup() indexes that are the protocol's values */
+typedef char rocker_cli_index_is_value[ROCKER_NET_HOST == 0 && ROCKER_NET_NONE == 1 &&
+                                       ROCKER_SECCOMP_DEFAULT == 0 && ROCKER_SECCOMP_UNCONFINED == 1 ? 1 : -1];
 
 /* run's options, the flags first (their count: N_RUN_FLAGS). */
 #define RUN_OPTS(X) \
@@ -984,15 +986,16 @@ static struct rocker_list_entry entries[ROCKER_MAX_SANDBOXES];
 
 static void put_uptime(struct out *o, unsigned long long ns)
 {
-    static const struct { unsigned long long div; char unit; } u[] = {
+    static const struct { unsigned long div; char unit; } u[] = {
         { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
     };
-    unsigned long long s = ns / 1000000000ull;
+    /* seconds in a long (136 years on 32-bit): no 64-bit divisions below */
+    unsigned long s = (unsigned long)(ns / 1000000000ull);
     char buf[32];
     unsigned k, shown = 0, len = 0;
     buf[0] = '\0';
     for (k = 0; k < 4 && shown < 2; k++) { /* the two largest units: "2h5m" */
-        unsigned long long q = s / u[k].div;
+        unsigned long q = s / u[k].div;
         char t[24], *d;
         if (!q && !shown && k < 3)
             continue;
