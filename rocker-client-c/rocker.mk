@@ -50,7 +50,7 @@ ROCKER_C_WARN  := -Wall -Wextra -Werror -pedantic
 # (mips -3.5 KB, mipsel -1.9 KB); scripts/musl-mips.sh builds libc.a so too.
 ROCKER_C_SIZE_CFLAGS  ?= -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie \
                          $(if $(filter mips%,$(TARGET)),-mno-shared -mplt)
-ROCKER_C_SIZE_LDFLAGS ?= -Wl,-z,noseparate-code -Wl,-z,norelro -no-pie
+ROCKER_C_SIZE_LDFLAGS ?= -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 -no-pie
 
 ROCKER_C_TESTS := test_unit test_fake_server test_fake_server_nopidfd
 # The toolchain files: a changed compiler or flag rebuilds the target binaries.
@@ -153,8 +153,9 @@ rocker-c-test-target: $(addprefix $(ROCKER_C_OUT)/tgt/,$(ROCKER_C_TESTS) rocker_
 
 # src/lean.c beside musl's own functions: each function lean.c defines is
 # renamed lean_<name> in a copy of its object (the target's objcopy).
-ROCKER_C_LEAN_SYMS := strtol strtoul strtoull getcwd setresuid setresgid setgroups fork ioctl recvmsg __udivdi3 __umoddi3 \
-                      memcpy memmove memset
+ROCKER_C_LEAN_SYMS := strtol strtoul strtoull getcwd setresuid setresgid setgroups fork fcntl socket pipe2 ioctl recvmsg \
+                      __udivdi3 __umoddi3 \
+                      memcpy memmove memset strlen strcpy memchr strchr getenv execvp
 $(ROCKER_C_OUT)/tgt/test_lean: $(ROCKER_C_DIR)/tests/test_lean.c $(ROCKER_C_DIR)/src/lean.c $(ROCKER_C_DIR)/tests/tap.h $(ROCKER_C_TOOLCHAIN)
 	@mkdir -p $(@D)
 	$(TARGET_CC) $(TARGET_CFLAGS) $(ROCKER_C_SIZE_CFLAGS) -std=c99 $(ROCKER_C_WARN) -c -o $(@D)/lean.o $(ROCKER_C_DIR)/src/lean.c

@@ -851,29 +851,31 @@ extern int rocker__kill(pid_t pid, int sig) __asm__("kill");
 /* ------------------------------------------------------------------------ */
 
 /* "EBUSY" etc. for the common errnos (this host's numbering), else "E?". */
+#define ROCKER__ERRNOS(E) \
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC) E(EBADF) \
+    E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(ENOTBLK) E(EBUSY) E(EEXIST) E(EXDEV) \
+    E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY) E(EFBIG) \
+    E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(EDOM) E(ERANGE) E(EDEADLK) \
+    E(ENAMETOOLONG) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(EOVERFLOW) E(EBADMSG) E(ENOTSOCK) \
+    E(EMSGSIZE) E(EPROTO) E(EOPNOTSUPP) E(EADDRINUSE) E(ENOBUFS) E(ECONNREFUSED) E(ECONNRESET) \
+    E(ETIMEDOUT) E(ENOTCONN) E(EISCONN) E(ESTALE) E(ECANCELED) E(EUSERS) E(EADDRNOTAVAIL) \
+    E(ENETUNREACH)
 ROCKER_API const char *ROCKER_errno_name(int e)
 {
-#define ROCKER__E(x) case x: return #x;
-    switch (e) {
-    ROCKER__E(EPERM) ROCKER__E(ENOENT) ROCKER__E(ESRCH) ROCKER__E(EINTR)
-    ROCKER__E(EIO) ROCKER__E(ENXIO) ROCKER__E(E2BIG) ROCKER__E(ENOEXEC)
-    ROCKER__E(EBADF) ROCKER__E(ECHILD) ROCKER__E(EAGAIN) ROCKER__E(ENOMEM)
-    ROCKER__E(EACCES) ROCKER__E(EFAULT) ROCKER__E(ENOTBLK) ROCKER__E(EBUSY)
-    ROCKER__E(EEXIST) ROCKER__E(EXDEV) ROCKER__E(ENODEV) ROCKER__E(ENOTDIR)
-    ROCKER__E(EISDIR) ROCKER__E(EINVAL) ROCKER__E(ENFILE) ROCKER__E(EMFILE)
-    ROCKER__E(ENOTTY) ROCKER__E(ETXTBSY) ROCKER__E(EFBIG) ROCKER__E(ENOSPC)
-    ROCKER__E(ESPIPE) ROCKER__E(EROFS) ROCKER__E(EMLINK) ROCKER__E(EPIPE)
-    ROCKER__E(EDOM) ROCKER__E(ERANGE) ROCKER__E(EDEADLK)
-    ROCKER__E(ENAMETOOLONG) ROCKER__E(ENOSYS) ROCKER__E(ENOTEMPTY)
-    ROCKER__E(ELOOP) ROCKER__E(EOVERFLOW) ROCKER__E(EBADMSG)
-    ROCKER__E(ENOTSOCK) ROCKER__E(EMSGSIZE) ROCKER__E(EPROTO)
-    ROCKER__E(EOPNOTSUPP) ROCKER__E(EADDRINUSE) ROCKER__E(ENOBUFS)
-    ROCKER__E(ECONNREFUSED) ROCKER__E(ECONNRESET) ROCKER__E(ETIMEDOUT)
-    ROCKER__E(ENOTCONN) ROCKER__E(EISCONN) ROCKER__E(ESTALE)
-    ROCKER__E(ECANCELED) ROCKER__E(EUSERS) ROCKER__E(EADDRNOTAVAIL) ROCKER__E(ENETUNREACH)
-    default: return "E?";
-    }
+    /* two tables, not a switch: a switch over MIPS's sparse errnos (up to
+     * 158) becomes a 632-byte jump table */
+#define ROCKER__E(x) x,
+    static const unsigned short num[] = { ROCKER__ERRNOS(ROCKER__E) 0 };
 #undef ROCKER__E
+#define ROCKER__E(x) #x "\0"
+    static const char names[] = ROCKER__ERRNOS(ROCKER__E);
+#undef ROCKER__E
+    const char *p = names;
+    int i;
+    for (i = 0; num[i]; i++, p += strlen(p) + 1)
+        if (num[i] == e)
+            return p;
+    return "E?";
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1772,8 +1774,11 @@ ROCKER_API RockerResult ROCKER_get_guardname(int pid)
  */
 ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void *), void *app_args)
 {
-    struct rocker_req_run msg;
+    /* One buffer for the request, then the reply (the request is dead once
+     * sent): 7 KB less stack, which a caller that lives as long as its App
+     * (a keeper waiting for it) would keep resident for that long. */
     union {
+        struct rocker_req_run msg;
         struct rocker_rep_run rep;
         uint64_t align;
         unsigned char b[ROCKER_REPLY_MAX];
@@ -1795,24 +1800,24 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
     if (req->app_id < 0 || req->uid < 1 || req->uid > 0x7ffffffe || req->gid < 1 ||
         req->gid > 0x7ffffffe || (req->run_flags & ~ROCKER_RUN_FLAGS_ALL))
         return rocker__res(ROCKER_ERR_param_invalid, EINVAL, ROCKER_STEP_validate);
-    memset(&msg, 0, sizeof msg);
-    rocker__hdr(&msg.hdr, ROCKER_KIND_RUN, ROCKER_REQ_RUN_SIZE);
-    msg.app_id = req->app_id;
-    msg.uid = (uint32_t)req->uid;
-    msg.gid = (uint32_t)req->gid;
-    msg.run_flags = req->run_flags;
-    msg.reply_max = (uint32_t)sizeof rb;
-    msg.test_stall = req->test_stall;
-    if (rocker__put_path(msg.pkg, sizeof msg.pkg, req->app_pkg_path, 0, &r) ||
+    memset(&rb.msg, 0, sizeof rb.msg);
+    rocker__hdr(&rb.msg.hdr, ROCKER_KIND_RUN, ROCKER_REQ_RUN_SIZE);
+    rb.msg.app_id = req->app_id;
+    rb.msg.uid = (uint32_t)req->uid;
+    rb.msg.gid = (uint32_t)req->gid;
+    rb.msg.run_flags = req->run_flags;
+    rb.msg.reply_max = ROCKER_REPLY_MAX;
+    rb.msg.test_stall = req->test_stall;
+    if (rocker__put_path(rb.msg.pkg, sizeof rb.msg.pkg, req->app_pkg_path, 0, &r) ||
         /* root mode has no exec dir: NULL is sent as empty */
         ((req->root != ROCKER_ROOT_PKG || req->app_exec_dir) &&
-         rocker__put_path(msg.exec_dir, sizeof msg.exec_dir, req->app_exec_dir, 0, &r)) ||
-        rocker__put_path(msg.data_dir, sizeof msg.data_dir, req->app_data_dir, 0, &r))
+         rocker__put_path(rb.msg.exec_dir, sizeof rb.msg.exec_dir, req->app_exec_dir, 0, &r)) ||
+        rocker__put_path(rb.msg.data_dir, sizeof rb.msg.data_dir, req->app_data_dir, 0, &r))
         return r;
     for (i = 0; i < ROCKER_MAX_OVERLAYS && req->app_overlay_dirs[i]; i++)
-        if (rocker__put_path(msg.overlay[i], ROCKER_OVERLAY_LEN, req->app_overlay_dirs[i], i, &r))
+        if (rocker__put_path(rb.msg.overlay[i], ROCKER_OVERLAY_LEN, req->app_overlay_dirs[i], i, &r))
             return r;
-    msg.n_overlay = (uint32_t)i;
+    rb.msg.n_overlay = (uint32_t)i;
     for (; i < ROCKER_MAX_OVERLAYS; i++) {
         if (req->app_overlay_dirs[i]) { /* a gap in the NULL-terminated list */
             r = rocker__res(ROCKER_ERR_param_invalid, EINVAL, ROCKER_STEP_validate);
@@ -1820,7 +1825,7 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
             return r;
         }
     }
-    if (rocker__put_isolation(&msg, req, &r))
+    if (rocker__put_isolation(&rb.msg, req, &r))
         return r;
 
     /* 1. open the package with the caller's own rights */
@@ -1839,7 +1844,7 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
         rocker__close(pkg);
         return r;
     }
-    if (rocker__send(sock, &msg, rocker__run_size(&msg), pkg, 0) < 0) {
+    if (rocker__send(sock, &rb.msg, rocker__run_size(&rb.msg), pkg, 0) < 0) {
         r = rocker__send_failed(sock, errno);
         rocker__close(pkg);
         rocker__close(sock);
@@ -1850,7 +1855,7 @@ ROCKER_API RockerResult ROCKER_enter_rocker(RockerRequest *req, int (*app)(void 
     /* 2. the reply: the entrance (fds) and the App's recipe */
     memset(&rb.rep, 0, sizeof rb.rep);
     iov.iov_base = rb.b;
-    iov.iov_len = sizeof rb;
+    iov.iov_len = ROCKER_REPLY_MAX;
     n = rocker__recv(sock, &iov, 1, fds, ROCKER_MAX_FDS, &nfds, &trunc, &r);
     rocker__close(sock);
     if (n < 0)

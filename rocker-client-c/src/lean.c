@@ -14,10 +14,23 @@
  *                    (pthread rwlocks, __timedwait ...)
  *   ioctl, recvmsg   32-bit: musl's convert time64 structures rocker never
  *                    passes (SIOCGSTAMP, SCM_TIMESTAMP)
+ *   fcntl            musl's emulates F_DUPFD_CLOEXEC for pre-2.6.24 kernels
+ *                    (after 2.6.24 its result is the kernel's) and makes
+ *                    F_SETLKW a cancellation point (~400 B on MIPS)
+ *   socket, pipe2    musl's retry without SOCK_CLOEXEC/O_CLOEXEC and then
+ *                    fcntl() when a pre-2.6.27 kernel refuses the flag;
+ *                    every kernel rocker runs on (3.8+) takes it, and there
+ *                    the retry fails as the first call did
  *   __udivdi3, __umoddi3
  *                    MIPS: libgcc's 64-bit divisions, ~2.2 KB
  *   memcpy, memmove, memset
  *                    MIPS: musl's are unrolled C, ~1.8 KB
+ *   strlen, strcpy, memchr
+ *                    MIPS: musl's go a word at a time (strcpy through
+ *                    stpcpy), ~450 B for strings of a few hundred bytes
+ *   strchr, getenv, execvp
+ *                    MIPS: musl's go through its word-at-a-time strchrnul,
+ *                    execvp through execvpe and strnlen (~600 B)
  *
  * Each is exactly the libc function for a single-threaded process, which the
  * CLI is (it never creates a thread; its children are fork()s). Only built
@@ -27,6 +40,7 @@
 #include <limits.h> /* first: glibc's defines __GLIBC__ */
 #if !defined(__GLIBC__) && !defined(__UCLIBC__) && !defined(__BIONIC__)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -188,6 +202,44 @@ pid_t fork(void)
     return _Fork();
 }
 
+/* ---- fcntl, socket, pipe2 without the fallbacks for old kernels ----------- */
+
+#ifdef SYS_fcntl64
+#define LEAN_FCNTL SYS_fcntl64 /* 32-bit: the struct flock with a 64-bit off_t */
+#else
+#define LEAN_FCNTL SYS_fcntl
+#endif
+
+int fcntl(int fd, int cmd, ...)
+{
+    long arg;
+    va_list ap;
+    va_start(ap, cmd);
+    arg = va_arg(ap, long);
+    va_end(ap);
+    if (cmd == F_SETFL)
+        arg |= O_LARGEFILE;
+    if (cmd == F_GETOWN) { /* a process group as a negative number, as POSIX says */
+        struct f_owner_ex ex;
+        if (syscall(LEAN_FCNTL, fd, F_GETOWN_EX, &ex))
+            return -1;
+        return ex.type == F_OWNER_PGRP ? -ex.pid : ex.pid;
+    }
+    return (int)syscall(LEAN_FCNTL, fd, cmd, arg);
+}
+
+
+int socket(int domain, int type, int protocol)
+{
+    return (int)syscall(SYS_socket, domain, type, protocol);
+}
+
+/* pipe2(fd, 0) is pipe(fd) (musl calls pipe() for it: the same two fds) */
+int pipe2(int fd[2], int flags)
+{
+    return (int)syscall(SYS_pipe2, fd, flags);
+}
+
 /* ---- 32-bit: ioctl, recvmsg without the time64 conversions ---------------- */
 
 #if ULONG_MAX == 0xffffffffUL
@@ -243,6 +295,103 @@ LEAN_NO_LIBCALLS void *memset(void *d, int c, size_t n)
     while (n--)
         *dp++ = (unsigned char)c;
     return d;
+}
+
+LEAN_NO_LIBCALLS size_t strlen(const char *s)
+{
+    const char *e = s;
+    while (*e)
+        e++;
+    return (size_t)(e - s);
+}
+
+LEAN_NO_LIBCALLS char *strcpy(char *restrict d, const char *restrict s)
+{
+    char *dp = d;
+    while ((*dp++ = *s++))
+        ;
+    return d;
+}
+
+LEAN_NO_LIBCALLS void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+    for (; n; n--, p++)
+        if (*p == (unsigned char)c)
+            return (void *)p;
+    return 0;
+}
+
+LEAN_NO_LIBCALLS char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)s;
+        if (!*s)
+            return 0;
+    }
+}
+
+extern char **environ;
+
+char *getenv(const char *name)
+{
+    size_t l = 0;
+    char **e;
+    while (name[l] && name[l] != '=')
+        l++;
+    if (l && !name[l] && environ)
+        for (e = environ; *e; e++)
+            if (!strncmp(name, *e, l) && (*e)[l] == '=')
+                return *e + l + 1;
+    return 0;
+}
+
+/* As musl: a name with a '/' as is; else each $PATH entry (default
+ * /usr/local/bin:/bin:/usr/bin; an empty one is the cwd, one of PATH_MAX
+ * bytes or more is skipped) until an execve fails otherwise than
+ * ENOENT/ENOTDIR/EACCES; EACCES if any entry gave it, else the last errno. */
+int execvp(const char *file, char *const argv[])
+{
+    const char *p, *z, *path = getenv("PATH");
+    size_t k = 0;
+    int seen_eacces = 0;
+    char b[PATH_MAX + NAME_MAX + 1];
+
+    errno = ENOENT;
+    if (!*file)
+        return -1;
+    if (strchr(file, '/'))
+        return execve(file, argv, environ);
+    if (!path)
+        path = "/usr/local/bin:/bin:/usr/bin";
+    while (k <= NAME_MAX && file[k])
+        k++;
+    if (k > NAME_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (p = path;; p = z + 1) {
+        for (z = p; *z && *z != ':'; z++)
+            ;
+        /* musl skips entries of min(strlen(PATH) + 1, PATH_MAX) bytes or
+         * more: no entry is longer than PATH, so those of PATH_MAX or more */
+        if (z - p < PATH_MAX) {
+            memcpy(b, p, (size_t)(z - p));
+            b[z - p] = '/';
+            memcpy(b + (z - p) + (z > p), file, k + 1);
+            execve(b, argv, environ);
+            if (errno == EACCES)
+                seen_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                return -1;
+        }
+        if (!*z)
+            break;
+    }
+    if (seen_eacces)
+        errno = EACCES;
+    return -1;
 }
 #endif
 

@@ -18,6 +18,7 @@
 
 #include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -41,6 +42,8 @@ static struct out o1, o2; /* .bss: zero bytes in the file */
 static void flush(struct out *o)
 {
     unsigned off = 0;
+    if (!o->len)
+        return; /* no write to its page: a --detach keeper keeps what is written */
     while (off < o->len) {
         ssize_t n = write(o == &o1 ? 1 : 2, o->buf + off, o->len - off);
         if (n < 0 && errno == EINTR)
@@ -94,31 +97,37 @@ static void put_pad(struct out *o, const char *s, unsigned width)
 }
 
 /* "rocker: <what>: ROCKER_ERR_xxx: EBUSY (16) at step" */
-static int fail(const char *what, const RockerResult *r)
+/* "rocker: <what>[: <detail>]<tail>" on stderr (after our stdout); code */
+static int report(const char *what, const char *detail, const char *tail, int code)
 {
-    char msg[160];
     flush(&o1);
     put(&o2, "rocker: ");
     put(&o2, what);
-    put(&o2, ": ");
-    put(&o2, ROCKER_strerror_r(r, msg, sizeof msg));
-    put(&o2, "\n");
+    if (detail) {
+        put(&o2, ": ");
+        put(&o2, detail);
+    }
+    put(&o2, tail);
     flush(&o2);
-    return EXIT_ROCKER;
+    return code;
+}
+
+static int fail(const char *what, const RockerResult *r)
+{
+    char msg[160];
+    return report(what, ROCKER_strerror_r(r, msg, sizeof msg), "\n", EXIT_ROCKER);
+}
+
+/* fail() with a result of our own: reason (err_no its seed code), errno e, step */
+static int fail_with(const char *what, int reason, int e, int step)
+{
+    RockerResult r = rocker__res(reason, e, step);
+    return fail(what, &r);
 }
 
 static int usage_error(const char *msg, const char *arg)
 {
-    flush(&o1);
-    put(&o2, "rocker: ");
-    put(&o2, msg);
-    if (arg) {
-        put(&o2, ": ");
-        put(&o2, arg);
-    }
-    put(&o2, "\nTry 'rocker --help'.\n");
-    flush(&o2);
-    return EXIT_USAGE;
+    return report(msg, arg, "\nTry 'rocker --help'.\n", EXIT_USAGE);
 }
 
 static const char usage_text[] =
@@ -179,18 +188,19 @@ static const char usage_text[] =
 
 /* ---- strict numbers ------------------------------------------------------- */
 
-/* Decimal digits only (no sign, no space), lo..hi.  0 ok, -1 bad. */
+/* Decimal digits only (no sign, no space), lo..hi (0 <= lo, hi <= LONG_MAX).
+ * 0 ok, -1 bad.  strtoull, which the sizes need anyway: no strtol linked. */
 static int parse_num(const char *s, long lo, long hi, long *out)
 {
     char *end;
-    long v;
+    unsigned long long v;
     if (!s || *s < '0' || *s > '9')
         return -1;
     errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno == ERANGE || *end || v < lo || v > hi)
+    v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end || v < (unsigned long)lo || v > (unsigned long)hi)
         return -1;
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
@@ -257,37 +267,62 @@ static int app_exec(void *arg)
         if (tty_slave > 2)
             close(tty_slave);
     }
-    RockerResult r;
     char what[96];
     unsigned i = 0;
     const char *p;
+    int e;
 
     app_env();
     execvp(argv[0], argv);
-    memset(&r, 0, sizeof r);
-    r.err_no = ROCKER_ERR_app_exec_failed;
-    r.sys_errno = errno;
+    e = errno;
     for (p = "exec "; *p && i < sizeof what - 1; p++)
         what[i++] = *p;
     for (p = argv[0]; *p && i < sizeof what - 1; p++)
         what[i++] = *p;
     what[i] = '\0';
-    fail(what, &r);
+    fail_with(what, ROCKER_ERR_app_exec_failed, e, 0);
     return EXIT_EXEC;
 }
 
-/* "--name VALUE" or "--name=VALUE"; advances *i past the value. */
-static const char *optval(char **argv, int argc, int *i, const char *name)
+/* The index of s in `names` ("a\0b\0", the empty name ends it), s ending
+ * at its NUL or at `stop`; -1 if none.  *rest: s after the name. */
+static int lookup(const char *names, const char *s, int stop, const char **rest)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return a[n] == '\0' ? "" : NULL; /* "" : missing value */
+    size_t n;
+    int k;
+    for (k = 0; (n = strlen(names)) != 0; k++, names += n + 1)
+        if (!strncmp(s, names, n) && (!s[n] || s[n] == stop)) {
+            *rest = s + n;
+            return k;
+        }
+    return -1;
+}
+
+/* argv[*i] as one of `names` (each without the option's first '-'): its
+ * index, or -1.  The first n_flags take no value, the others "NAME VALUE"
+ * or "NAME=VALUE" into *val ("" when missing), *i past it. */
+static int option(const char *names, int n_flags, char **argv, int argc, int *i, const char **val)
+{
+    const char *rest;
+    int k = argv[*i][0] == '-' ? lookup(names, argv[*i] + 1, '=', &rest) : -1;
+    *val = NULL;
+    if (k < n_flags)
+        return k >= 0 && *rest ? -1 : k;
+    *val = *rest ? rest + 1 : *i + 1 < argc ? argv[++*i] : "";
+    return k;
+}
+
+/* The keeper lives as long as its sandbox: it gives back the stack pages
+ * the request went through (ROCKER_enter_rocker's 8 KB buffer and the
+ * frames below it): the 64 KB below the page 1 KB under this frame, which
+ * is below every live frame (noinline) and leaves madvise() room for its
+ * own.  That far below the main thread's stack nothing else is mapped (the
+ * kernel's guard gap), and madvise skips what is not mapped. */
+static __attribute__((noinline)) void drop_stack_below(void)
+{
+    volatile char here = 0;
+    unsigned long top = ((unsigned long)&here - 1024) & ~((unsigned long)getpagesize() - 1);
+    (void)madvise((void *)(top - 65536), 65536, MADV_DONTNEED);
 }
 
 /* --detach: a keeper process (new session, stdio on /dev/null) makes the
@@ -303,15 +338,11 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     pid_t k, w;
     ssize_t n;
 
-    memset(&r, 0, sizeof r);
-    r.err_no = ROCKER_ERR_sys;
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        r.sys_errno = errno;
-        return r;
-    }
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return rocker__res(ROCKER_ERR_sys, errno, 0);
     k = fork();
     if (k < 0) {
-        r.sys_errno = errno;
+        r = rocker__res(ROCKER_ERR_sys, errno, 0);
         close(p[0]);
         close(p[1]);
         return r;
@@ -333,6 +364,7 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
         close(p[1]);
         if (r.err_no != ROCKER_ERR_success)
             _exit(125);
+        drop_stack_below();
         do {
             w = waitpid(r.app_pid, &status, 0);
         } while (w < 0 && errno == EINTR);
@@ -344,9 +376,7 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     } while (n < 0 && errno == EINTR);
     close(p[0]);
     if (n != (ssize_t)sizeof r) {
-        memset(&r, 0, sizeof r);
-        r.err_no = ROCKER_ERR_enter_rocker_failed;
-        r.sys_errno = EPIPE;
+        r = rocker__res(ROCKER_ERR_enter_rocker_failed, EPIPE, 0);
         (void)waitpid(k, &status, 0);
     } else if (r.err_no != ROCKER_ERR_success) {
         (void)waitpid(k, &status, 0);
@@ -417,26 +447,19 @@ static int parse_cpus(const char *s, unsigned *quota)
 /* NAME=SOFT[:HARD] into the next rlimit slot.  0 or -1. */
 static int parse_ulimit(const char *s, RockerRequest *q)
 {
-    /* the names, each followed by its RLIMIT_ number (this target's) */
-    static const char t[] = "nofile\0" "\x01" "nproc\0" "\x02" "core\0" "\x03" "stack\0" "\x04"
-        "as\0" "\x05" "memlock\0" "\x06" "fsize\0" "\x07" "data\0" "\x08" "cpu\0" "\x09"
-        "locks\0" "\x0a" "sigpending\0" "\x0b" "msgqueue\0" "\x0c" "nice\0" "\x0d"
-        "rtprio\0" "\x0e" "rttime\0" "\x0f" "rss\0" "\x10";
-    static const unsigned char res[] = { 0, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_STACK,
+    /* the names, and their RLIMIT_ numbers (this target's) */
+    static const char t[] = "nofile\0nproc\0core\0stack\0as\0memlock\0fsize\0data\0cpu\0locks\0"
+                            "sigpending\0msgqueue\0nice\0rtprio\0rttime\0rss\0";
+    static const unsigned char res[] = { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_STACK,
         RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_CPU, RLIMIT_LOCKS,
         RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_RSS };
-    const char *eq = strchr(s, '='), *n = t;
+    int k = lookup(t, s, '=', &s);
     unsigned long long v[2];
     unsigned i;
     char *end;
-    if (!eq || q->n_rlimits == ROCKER_MAX_RLIMITS)
+    if (k < 0 || *s != '=' || q->n_rlimits == ROCKER_MAX_RLIMITS)
         return -1;
-    while (strlen(n) != (size_t)(eq - s) || strncmp(s, n, (size_t)(eq - s))) {
-        n += strlen(n) + 2;
-        if (n >= t + sizeof t - 1)
-            return -1;
-    }
-    for (i = 0, s = eq; i < 2; i++) {
+    for (i = 0; i < 2; i++) {
         if (*s != (i ? ':' : '=')) { /* no HARD: the same as SOFT */
             v[1] = v[0];
             break;
@@ -457,7 +480,7 @@ static int parse_ulimit(const char *s, RockerRequest *q)
     }
     if (*s || v[0] > v[1])
         return -1;
-    q->rlimits[q->n_rlimits].resource = res[(unsigned char)n[strlen(n) + 1]];
+    q->rlimits[q->n_rlimits].resource = res[k];
     q->rlimits[q->n_rlimits].cur = v[0];
     q->rlimits[q->n_rlimits].max = v[1];
     q->n_rlimits++;
@@ -468,12 +491,10 @@ static int parse_ulimit(const char *s, RockerRequest *q)
 static int parse_net(const char *s, RockerRequest *q, char *buf, size_t n)
 {
     char *p, *c;
-    if (!strcmp(s, "host")) {
-        q->net = ROCKER_NET_HOST;
-        return 0;
-    }
-    if (!strcmp(s, "none")) {
-        q->net = ROCKER_NET_NONE;
+    const char *end;
+    int k = lookup("host\0none\0", s, 0, &end); /* the index is the mode */
+    if (k >= 0) {
+        q->net = (unsigned)k;
         return 0;
     }
     if (strncmp(s, "bridge:", 7) || strlen(s + 7) >= n)
@@ -560,7 +581,10 @@ static int make_data_dir(const RockerRequest *req)
     fd = open(req->app_data_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    if (fchown(fd, (uid_t)req->uid, (gid_t)req->gid) < 0 || fchmod(fd, 0700) < 0) {
+    /* the kernel's own calls: musl's fchown/fchmod add a /proc/self/fd
+     * fallback (and 300 B) for O_PATH fds, which this one is not */
+    if (fchownat(fd, "", (uid_t)req->uid, (gid_t)req->gid, AT_EMPTY_PATH) < 0 ||
+        syscall(SYS_fchmod, fd, 0700) < 0) {
         int e = errno;
         close(fd);
         rmdir(req->app_data_dir); /* ours, still empty: a retry starts over */
@@ -670,142 +694,201 @@ static void relay_pty(int ptm)
     close(ptm);
 }
 
+/* lookup() indexes that are the protocol's values */
+typedef char rocker_cli_index_is_value[ROCKER_NET_HOST == 0 && ROCKER_NET_NONE == 1 &&
+                                       ROCKER_SECCOMP_DEFAULT == 0 && ROCKER_SECCOMP_UNCONFINED == 1 ? 1 : -1];
+
+/* run's options, the flags first (their count: N_RUN_FLAGS). */
+#define RUN_OPTS(X) \
+    X(detach) X(tty) X(legacy_loop) X(rootfs) X(read_only) X(no_pivot) X(clear_env) \
+    X(hostname) X(share) X(device) X(tmp_size) X(net) X(memory) X(memory_swap) X(cpus) \
+    X(cpu_weight) X(pids) X(ulimit) X(seccomp) X(seccomp_allow) X(seccomp_deny) X(test_stall) \
+    X(cwd) X(bind) X(env) X(pkg) X(exec_dir) X(data_dir) X(overlay) X(uid) X(gid) X(app_id)
+#define N_RUN_FLAGS 7
+#define RUN_OPT_ENUM(name) O_##name,
+enum { RUN_OPTS(RUN_OPT_ENUM) O_end };
+static const char run_opts[] =
+    "-detach\0-tty\0-legacy-loop\0-rootfs\0-read-only\0-no-pivot\0-clear-env\0"
+    "-hostname\0-share\0-device\0-tmp-size\0-net\0-memory\0-memory-swap\0-cpus\0"
+    "-cpu-weight\0-pids\0-ulimit\0-seccomp\0-seccomp-allow\0-seccomp-deny\0-test-stall\0"
+    "-cwd\0-bind\0-env\0-pkg\0-exec-dir\0-data-dir\0-overlay\0-uid\0-gid\0-app-id\0";
+
 static int cmd_run(int argc, char **argv)
 {
+    /* static: a --detach keeper keeps every stack page it touched */
     static char pkg_buf[ROCKER_PATH_MAX], data_buf[ROCKER_PATH_MAX];
+    static char *sc_names[SC_MAX + 1];
     RockerRequest req = ROCKER_request_new();
     RockerResult r;
     int i, n_ov = 0, n_dev = 0, n_bind = 0, detach = 0, tty = 0, ptm = -1, status, sc_mode = -1, n_sc = 0;
-    char *sc_names[SC_MAX + 1] = { NULL };
     static char netbuf[128];
     long v;
     const char *val;
     pid_t w;
 
     for (i = 0; i < argc; i++) {
-        char *a = argv[i];
-        val = NULL;
+        const char *a = argv[i], *msg = NULL, *end;
+        int k;
         if (strcmp(a, "--") == 0) {
             i++;
             break;
         }
         if (a[0] != '-')
             break;
-        if (strcmp(a, "--detach") == 0) {
+        switch (k = option(run_opts, N_RUN_FLAGS, argv, argc, &i, &val)) {
+        case O_detach:
             detach = 1;
-        } else if (strcmp(a, "--tty") == 0) {
+            break;
+        case O_tty:
             tty = 1;
-        } else if ((val = optval(argv, argc, &i, "--hostname"))) {
-            req.hostname = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--share"))) {
-            if (!strcmp(val, "ipc"))
-                req.share |= ROCKER_SHARE_IPC;
-            else if (!strcmp(val, "dev"))
-                req.share |= ROCKER_SHARE_DEV;
-            else if (!strcmp(val, "tmp"))
-                req.share |= ROCKER_SHARE_TMP;
-            else if (!strcmp(val, "uts"))
-                req.share |= ROCKER_SHARE_UTS;
-            else
-                return usage_error("bad --share (ipc, uts, dev or tmp)", val);
-        } else if ((val = optval(argv, argc, &i, "--device"))) {
-            if (n_dev == ROCKER_MAX_DEVICES)
-                return usage_error("too many --device (max 8)", val);
-            req.devices[n_dev++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--tmp-size"))) {
-            if (parse_size_kb(val, &v))
-                return usage_error("bad --tmp-size (e.g. 16M, 512K)", val);
-            req.tmp_size_kb = (unsigned)v;
-        } else if ((val = optval(argv, argc, &i, "--net"))) {
-            if (parse_net(val, &req, netbuf, sizeof netbuf))
-                return usage_error("bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])", val);
-        } else if ((val = optval(argv, argc, &i, "--memory"))) {
-            if (parse_size(val, 1, &req.mem_max))
-                return usage_error("bad limit (see rocker --help)", a);
-        } else if ((val = optval(argv, argc, &i, "--memory-swap"))) {
-            if (parse_size(val, 1, &req.swap_max))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.limit_flags |= ROCKER_LIMIT_SWAP;
-        } else if ((val = optval(argv, argc, &i, "--cpus"))) {
-            if (parse_cpus(val, &req.cpu_quota_us))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.cpu_period_us = 100000;
-        } else if ((val = optval(argv, argc, &i, "--cpu-weight"))) {
-            if (parse_num(val, 1, 10000, &v))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.cpu_weight = (unsigned)v;
-        } else if ((val = optval(argv, argc, &i, "--pids"))) {
-            if (parse_num(val, 1, INT_MAX, &v))
-                return usage_error("bad limit (see rocker --help)", a);
-            req.pids_max = (unsigned)v;
-        } else if ((val = optval(argv, argc, &i, "--ulimit"))) {
-            if (parse_ulimit(val, &req))
-                return usage_error("bad limit (see rocker --help)", a);
-        } else if ((val = optval(argv, argc, &i, "--seccomp"))) {
-            if (!strcmp(val, "unconfined"))
-                sc_mode = ROCKER_SECCOMP_UNCONFINED;
-            else if (!strcmp(val, "default"))
-                sc_mode = ROCKER_SECCOMP_DEFAULT;
-            else
-                return usage_error("bad --seccomp (default or unconfined)", val);
-        } else if ((val = optval(argv, argc, &i, "--seccomp-allow")) ||
-                   (val = optval(argv, argc, &i, "--seccomp-deny"))) {
-            if (seccomp_list((char *)val, a[10] == 'a' ? ROCKER_SECCOMP_ACT_ALLOW : ROCKER_SECCOMP_ACT_ERRNO,
-                             &req, sc_names, &n_sc))
-                return usage_error("bad seccomp list (NAME[,NAME...]; allow and deny do not mix)", val);
-        } else if ((val = optval(argv, argc, &i, "--test-stall"))) {
-            if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
-                return usage_error("bad --test-stall (a step name or number)", val);
-            req.test_stall = (unsigned)v;
-        } else if (strcmp(a, "--legacy-loop") == 0) {
+            break;
+        case O_legacy_loop:
             req.run_flags |= ROCKER_RUN_LEGACY_LOOP;
-        } else if (strcmp(a, "--rootfs") == 0) {
+            break;
+        case O_rootfs:
             req.root = ROCKER_ROOT_PKG;
-        } else if (strcmp(a, "--read-only") == 0) {
+            break;
+        case O_read_only:
             req.root_flags |= ROCKER_ROOT_RO;
-        } else if (strcmp(a, "--no-pivot") == 0) {
+            break;
+        case O_no_pivot:
             req.root_flags |= ROCKER_ROOT_NO_PIVOT;
-        } else if (strcmp(a, "--clear-env") == 0) {
+            break;
+        case O_clear_env:
             clear_env = 1;
-        } else if ((val = optval(argv, argc, &i, "--cwd"))) {
+            break;
+        case O_hostname:
+            req.hostname = (char *)val;
+            break;
+        case O_share: {
+            static const unsigned char bit[] = { ROCKER_SHARE_IPC, ROCKER_SHARE_UTS, ROCKER_SHARE_DEV,
+                                                 ROCKER_SHARE_TMP };
+            if ((k = lookup("ipc\0uts\0dev\0tmp\0", val, 0, &end)) < 0)
+                msg = "bad --share (ipc, uts, dev or tmp)";
+            else
+                req.share |= bit[k];
+            break;
+        }
+        case O_device:
+            if (n_dev == ROCKER_MAX_DEVICES)
+                msg = "too many --device (max 8)";
+            else
+                req.devices[n_dev++] = (char *)val;
+            break;
+        case O_tmp_size:
+            if (parse_size_kb(val, &v))
+                msg = "bad --tmp-size (e.g. 16M, 512K)";
+            else
+                req.tmp_size_kb = (unsigned)v;
+            break;
+        case O_net:
+            if (parse_net(val, &req, netbuf, sizeof netbuf))
+                msg = "bad --net (host, none or bridge:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D])";
+            break;
+        case O_memory:
+            if (parse_size(val, 1, &req.mem_max))
+                goto limit;
+            break;
+        case O_memory_swap:
+            if (parse_size(val, 1, &req.swap_max))
+                goto limit;
+            req.limit_flags |= ROCKER_LIMIT_SWAP;
+            break;
+        case O_cpus:
+            if (parse_cpus(val, &req.cpu_quota_us))
+                goto limit;
+            req.cpu_period_us = 100000;
+            break;
+        case O_cpu_weight:
+            if (parse_num(val, 1, 10000, &v))
+                goto limit;
+            req.cpu_weight = (unsigned)v;
+            break;
+        case O_pids:
+            if (parse_num(val, 1, INT_MAX, &v))
+                goto limit;
+            req.pids_max = (unsigned)v;
+            break;
+        case O_ulimit:
+            if (parse_ulimit(val, &req))
+                goto limit;
+            break;
+        case O_seccomp: /* the index is the mode */
+            if ((sc_mode = lookup("default\0unconfined\0", val, 0, &end)) < 0)
+                msg = "bad --seccomp (default or unconfined)";
+            break;
+        case O_seccomp_allow:
+        case O_seccomp_deny:
+            if (seccomp_list((char *)val, k == O_seccomp_allow ? ROCKER_SECCOMP_ACT_ALLOW : ROCKER_SECCOMP_ACT_ERRNO,
+                             &req, sc_names, &n_sc))
+                msg = "bad seccomp list (NAME[,NAME...]; allow and deny do not mix)";
+            break;
+        case O_test_stall:
+            if (parse_num(val, 1, 65535, &v) && (v = step_by_name(val)) < 0)
+                msg = "bad --test-stall (a step name or number)";
+            req.test_stall = (unsigned)v;
+            break;
+        case O_cwd:
             req.cwd = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--bind"))) {
+            break;
+        case O_bind:
             if (n_bind == ROCKER_MAX_BINDS)
-                return usage_error("too many --bind (max 8)", val);
-            req.binds[n_bind++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--env"))) {
+                msg = "too many --bind (max 8)";
+            else
+                req.binds[n_bind++] = (char *)val;
+            break;
+        case O_env:
             if (!strchr(val, '=') || *val == '=' || n_env_add == ENV_MAX)
-                return usage_error("bad --env (NAME=VALUE, max 256)", val);
+                msg = "bad --env (NAME=VALUE, max 256)";
+            else
+                env_add[n_env_add++] = (char *)val;
             if (!strncmp(val, "PATH=", 5))
                 env_path = 2;
-            env_add[n_env_add++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--pkg"))) {
+            break;
+        case O_pkg:
             req.app_pkg_path = absolute(val, pkg_buf);
-        } else if ((val = optval(argv, argc, &i, "--exec-dir"))) {
+            break;
+        case O_exec_dir:
             req.app_exec_dir = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--data-dir"))) {
+            break;
+        case O_data_dir:
             req.app_data_dir = absolute(val, data_buf);
-        } else if ((val = optval(argv, argc, &i, "--overlay"))) {
+            break;
+        case O_overlay:
             if (n_ov == ROCKER_MAX_OVERLAYS)
-                return usage_error("too many --overlay (max 16)", val);
-            req.app_overlay_dirs[n_ov++] = (char *)val;
-        } else if ((val = optval(argv, argc, &i, "--uid"))) {
+                msg = "too many --overlay (max 16)";
+            else
+                req.app_overlay_dirs[n_ov++] = (char *)val;
+            break;
+        case O_uid:
             if (parse_num(val, 1, 0x7ffffffe, &v))
-                return usage_error("bad --uid (1..2147483646)", val);
-            req.uid = (int)v;
-        } else if ((val = optval(argv, argc, &i, "--gid"))) {
+                msg = "bad --uid (1..2147483646)";
+            else
+                req.uid = (int)v;
+            break;
+        case O_gid:
             if (parse_num(val, 1, 0x7ffffffe, &v))
-                return usage_error("bad --gid (1..2147483646)", val);
-            req.gid = (int)v;
-        } else if ((val = optval(argv, argc, &i, "--app-id"))) {
+                msg = "bad --gid (1..2147483646)";
+            else
+                req.gid = (int)v;
+            break;
+        case O_app_id:
             if (parse_num(val, 0, INT_MAX, &v))
-                return usage_error("bad --app-id (0..2147483647)", val);
-            req.app_id = (int)v;
-        } else {
-            return usage_error("run: unknown option", a);
+                msg = "bad --app-id (0..2147483647)";
+            else
+                req.app_id = (int)v;
+            break;
+        default:
+            msg = "run: unknown option";
+            val = a;
         }
+        if (msg)
+            return usage_error(msg, val);
         if (val && !*val)
             return usage_error("run: missing value for", a);
+        continue;
+limit:
+        return usage_error("bad limit (see rocker --help)", a);
     }
     if (!req.app_pkg_path)
         return usage_error("run: --pkg is required", NULL);
@@ -836,18 +919,10 @@ static int cmd_run(int argc, char **argv)
         req.seccomp = (unsigned)sc_mode;
     }
     if (make_data_dir(&req) < 0) {
-        memset(&r, 0, sizeof r);
-        r.err_no = ROCKER_ERR_param_invalid;
-        r.reason = ROCKER_ERR_data_dir_invalid;
-        r.sys_errno = errno;
-        r.step = ROCKER_STEP_open_data_dir;
-        return fail("run: data dir", &r);
+        return fail_with("run: data dir", ROCKER_ERR_data_dir_invalid, errno, ROCKER_STEP_open_data_dir);
     }
     if (tty && (ptm = open_pty()) < 0) {
-        memset(&r, 0, sizeof r);
-        r.err_no = r.reason = ROCKER_ERR_sys;
-        r.sys_errno = errno;
-        return fail("run: --tty", &r);
+        return fail_with("run: --tty", ROCKER_ERR_sys, errno, 0);
     }
 
     flush(&o1);
@@ -896,13 +971,8 @@ static int cmd_run(int argc, char **argv)
     do {
         w = waitpid(r.app_pid, &status, 0);
     } while (w < 0 && errno == EINTR);
-    if (w < 0) {
-        RockerResult e;
-        memset(&e, 0, sizeof e);
-        e.err_no = ROCKER_ERR_sys;
-        e.sys_errno = errno;
-        return fail("run: waitpid", &e);
-    }
+    if (w < 0)
+        return fail_with("run: waitpid", ROCKER_ERR_sys, errno, 0);
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status))
@@ -916,15 +986,16 @@ static struct rocker_list_entry entries[ROCKER_MAX_SANDBOXES];
 
 static void put_uptime(struct out *o, unsigned long long ns)
 {
-    static const struct { unsigned long long div; char unit; } u[] = {
+    static const struct { unsigned long div; char unit; } u[] = {
         { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
     };
-    unsigned long long s = ns / 1000000000ull;
+    /* seconds in a long (136 years on 32-bit): no 64-bit divisions below */
+    unsigned long s = (unsigned long)(ns / 1000000000ull);
     char buf[32];
     unsigned k, shown = 0, len = 0;
     buf[0] = '\0';
     for (k = 0; k < 4 && shown < 2; k++) { /* the two largest units: "2h5m" */
-        unsigned long long q = s / u[k].div;
+        unsigned long q = s / u[k].div;
         char t[24], *d;
         if (!q && !shown && k < 3)
             continue;
@@ -991,21 +1062,16 @@ static int cmd_ps(int argc, char **argv)
 
 static int parse_signal(const char *s)
 {
-    static const struct { const char *name; int sig; } t[] = {
-        { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-        { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
-        { "STOP", SIGSTOP }
-    };
+    static const unsigned char sig[] = { SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2,
+                                         SIGTERM, SIGCONT, SIGSTOP };
     long v;
-    unsigned k;
+    int k;
     if (parse_num(s, 1, 64, &v) == 0)
         return (int)v;
     if (strncmp(s, "SIG", 3) == 0)
         s += 3;
-    for (k = 0; k < sizeof t / sizeof t[0]; k++)
-        if (strcmp(s, t[k].name) == 0)
-            return t[k].sig;
-    return -1;
+    k = lookup("HUP\0INT\0QUIT\0KILL\0USR1\0USR2\0TERM\0CONT\0STOP\0", s, 0, &s);
+    return k < 0 ? -1 : sig[k];
 }
 
 static int cmd_kill(int argc, char **argv)
@@ -1018,7 +1084,7 @@ static int cmd_kill(int argc, char **argv)
     unsigned n = 0;
 
     for (i = 0; i < argc; i++) {
-        if ((val = optval(argv, argc, &i, "--signal")) || (val = optval(argv, argc, &i, "-s"))) {
+        if (option("-signal\0s\0", 0, argv, argc, &i, &val) >= 0) { /* --signal, -s */
             if ((sig = parse_signal(val)) < 0)
                 return usage_error("kill: bad --signal", val);
         } else if (argv[i][0] == '-' || target) {
@@ -1045,12 +1111,8 @@ static int cmd_kill(int argc, char **argv)
     for (i = 0; i < count; i++)
         if (pid ? entries[i].guard_pid == pid : strcmp(entries[i].guard_pname, target) == 0)
             break;
-    if (i == count) {
-        memset(&r, 0, sizeof r);
-        r.err_no = ROCKER_ERR_param_invalid;
-        r.sys_errno = ESRCH;
-        return fail(what, &r);
-    }
+    if (i == count)
+        return fail_with(what, ROCKER_ERR_param_invalid, ESRCH, 0);
     r = ROCKER_kill_guard(entries[i].guard_pid, entries[i].guard_pname, sig);
     if (r.err_no != ROCKER_ERR_success)
         return fail(what, &r);
@@ -1061,26 +1123,26 @@ static int cmd_kill(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    const char *cmd = argc > 1 ? argv[1] : NULL;
+    const char *cmd = argc > 1 ? argv[1] : NULL, *end;
     if (!cmd)
         return usage_error("missing command", NULL);
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        put(&o1, usage_text);
-        flush(&o1);
-        return 0;
-    }
-    if (!strcmp(cmd, "--version")) {
+    switch (lookup("run\0ps\0kill\0--version\0--help\0-h\0help\0", cmd, 0, &end)) {
+    case 0:
+        return cmd_run(argc - 2, argv + 2);
+    case 1:
+        return cmd_ps(argc - 2, argv + 2);
+    case 2:
+        return cmd_kill(argc - 2, argv + 2);
+    case 3:
         put(&o1, "rocker " ROCKER_CLI_VERSION " (protocol ");
         put_u(&o1, ROCKER_PROTO_VERSION);
         put(&o1, ")\n");
-        flush(&o1);
-        return 0;
+        break;
+    case -1:
+        return usage_error("unknown command", cmd);
+    default:
+        put(&o1, usage_text);
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "ps"))
-        return cmd_ps(argc - 2, argv + 2);
-    if (!strcmp(cmd, "kill"))
-        return cmd_kill(argc - 2, argv + 2);
-    return usage_error("unknown command", cmd);
+    flush(&o1);
+    return 0;
 }
