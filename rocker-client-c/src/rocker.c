@@ -1126,6 +1126,9 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : NULL, *end;
     if (!cmd)
         return usage_error("missing command", NULL);
+    /* `rocker run --help` (ps, kill) as `rocker --help` */
+    if (argc > 2 && lookup("--help\0-h\0", argv[2], 0, &end) >= 0)
+        cmd = "help";
     switch (lookup("run\0ps\0kill\0--version\0--help\0-h\0help\0", cmd, 0, &end)) {
     case 0:
         return cmd_run(argc - 2, argv + 2);
