@@ -395,9 +395,11 @@ impl<'s, S: Sys> Exec<'s, S> {
                 .at(err::BUILD_ROCKER_FAILED, step::MOUNT_ROOT),
             Step::MountProc => {
                 let p = c!("proc");
-                self.sys
-                    .mount(Some(p), c!("/proc"), Some(p), M::NOSUID | M::NODEV | M::NOEXEC, None)
-                    .at(err::BUILD_ROCKER_FAILED, step::MOUNT_PROC)
+                let mut r = self.sys.mount(Some(p), c!("/proc"), Some(p), M::NOSUID | M::NODEV | M::NOEXEC, None);
+                if r == Err(Errno::ENOENT) && self.mount_point(AT_FDCWD, b"/proc") {
+                    r = self.sys.mount(Some(p), c!("/proc"), Some(p), M::NOSUID | M::NODEV | M::NOEXEC, None);
+                }
+                r.at(err::BUILD_ROCKER_FAILED, step::MOUNT_PROC)
             }
             Step::UnshareUser => self.sys.unshare(Ns::NEWUSER).at(err::BUILD_ROCKER_FAILED, step::UNSHARE_USER),
             Step::OpenBinds => self.open_binds(),
@@ -806,7 +808,11 @@ impl<'s, S: Sys> Exec<'s, S> {
             self.dev_nodes()?;
         }
         let nodes = core::mem::take(&mut self.nodes);
-        let devdir = self.open_nofollow(AT_FDCWD, b"/dev", DIR_PATH).map_err(f)?;
+        let devdir = match self.open_nofollow(AT_FDCWD, b"/dev", DIR_PATH) {
+            Err(Errno::ENOENT) if self.mount_point(AT_FDCWD, b"/dev") => self.open_nofollow(AT_FDCWD, b"/dev", DIR_PATH),
+            r => r,
+        }
+        .map_err(f)?;
         let target = fd_path(devdir);
         let tmpfs = c!("tmpfs");
         let r = target.map_err(f).and_then(|t| {
@@ -930,6 +936,19 @@ fn tmpfs_options(mode: u32, kb: u32) -> Result<CPath<48>> {
     o.push_num(u64::from(kb))?;
     o.push(b"k")?;
     Ok(o)
+}
+
+impl<S: Sys> Exec<'_, S> {
+    /// A root mode's tree may lack a top-level mount point (`/proc`, `/dev`,
+    /// `/sys`, `/tmp` of a minimal bundle): it is made (0755) in the tree,
+    /// as runc does. True if it was (then the caller tries again).
+    fn mount_point(&mut self, base: Fd, path: &[u8]) -> bool {
+        let name = path.strip_prefix(b"/").unwrap_or(path);
+        self.spec.root.is_own()
+            && !name.is_empty()
+            && !name.contains(&b'/')
+            && cpath(if base == AT_FDCWD { path } else { name }).is_ok_and(|p| self.sys.mkdirat(base, (&p).into(), 0o755).is_ok())
+    }
 }
 
 fn mkdir_ok(r: Result<()>) -> Result<()> {

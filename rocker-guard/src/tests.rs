@@ -1131,3 +1131,36 @@ fn own_network_namespace_gets_its_own_read_only_sysfs() {
     assert!(l[k].ends_with("RDONLY|NOSUID|NODEV|NOEXEC, none)"), "{}", l[k]);
     assert!(l[k - 1].starts_with("openat2(AT_FDCWD, \"/sys\", PATH|DIRECTORY|NOFOLLOW"), "{}", l[k - 1]);
 }
+
+#[test]
+fn a_minimal_tree_gets_its_missing_mount_points() {
+    // A bundle's rootfs with only bin/ (no proc, dev, sys): the mount points
+    // are made in the tree, as runc does, and mounted on.
+    let b = body(&root_req(0));
+    let r = RunReq::decode(&b).unwrap();
+    let mut spec = root_spec(&r);
+    spec.root = Root::Dir { path: b"/srv/bundle/rootfs", read_only: true, no_pivot: false };
+    spec.data_dir = b"";
+    spec.client = rocker_spec::Client::Runtime;
+    let mut f = Fake::new();
+    f.missing.extend(["/proc", "/dev", "/sys"].map(String::from));
+    execute(&mut f, &spec, &plan(&spec), b"rg-test", -1, None).unwrap();
+    let l = lines(&f);
+    for d in ["/proc", "/dev", "/sys"] {
+        let k = l.iter().position(|c| c == &format!("mkdirat(AT_FDCWD, \"{d}\", 755)")).unwrap_or_else(|| panic!("{d}: {l:#?}"));
+        assert!(l[k - 1].ends_with("= ENOENT"), "{}", l[k - 1]);
+    }
+    assert!(l.iter().any(|c| c.starts_with("mount(\"proc\", \"/proc\"") && !c.ends_with("ENOENT")));
+    // Made before the root turns read-only.
+    let ro = l.iter().position(|c| c == "mount(none, \"/\", none, RDONLY|NOSUID|NODEV|BIND|REMOUNT, none)").unwrap();
+    assert!(l.iter().rposition(|c| c.starts_with("mkdirat(AT_FDCWD")).unwrap() < ro);
+    // The host's tree is never written: a missing /proc there is an error.
+    let b = body(&req(&SEED));
+    let r = RunReq::decode(&b).unwrap();
+    let spec = SandboxSpec::from_run(&r).unwrap();
+    let mut f = Fake::new();
+    f.missing.insert("/proc".into());
+    let e = execute(&mut f, &spec, &plan(&spec), b"rg-test", PKG, None).unwrap_err();
+    assert_eq!((e.errno(), e.step()), (Errno::ENOENT, step::MOUNT_PROC));
+    assert!(!lines(&f).iter().any(|c| c.contains("mkdirat(AT_FDCWD, \"/proc\"")));
+}

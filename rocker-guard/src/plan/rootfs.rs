@@ -156,9 +156,13 @@ impl<S: Sys> Exec<'_, S> {
     /// A new `fs` mount on `path` (absolute: in the new root before the
     /// switch), opened with no symlink on the way.
     pub(super) fn mount_on(&mut self, path: &[u8], fs: CStr, flags: M, data: Option<CStr>) -> Result<()> {
-        let dir = match self.root {
-            Some(r) => self.open_nofollow(r, path.get(1..).unwrap_or(&[]), DIR_PATH)?,
-            None => self.open_nofollow(AT_FDCWD, path, DIR_PATH)?,
+        let (base, rel) = match self.root {
+            Some(r) => (r, path.get(1..).unwrap_or(&[])),
+            None => (AT_FDCWD, path),
+        };
+        let dir = match self.open_nofollow(base, rel, DIR_PATH) {
+            Err(Errno::ENOENT) if self.mount_point(base, path) => self.open_nofollow(base, rel, DIR_PATH)?,
+            r => r?,
         };
         let r = fd_path(dir).and_then(|t| self.sys.mount(Some(fs), (&t).into(), Some(fs), flags, data));
         self.sys.close(dir);
