@@ -103,7 +103,7 @@ leftovers() {
         while read -r k_ v_ _; do
             case $k_ in Name:) n_=$v_ ;; Uid:) u_=$v_; break ;; esac
         done 2>/dev/null <"$s"
-        case $n_:$u_ in rg-*:* | rocker:* | *:1000) echo "$p_:$n_" ;; esac
+        case $n_:$u_ in rg-*:* | rocker:* | rocker-appmgr:* | *:1000) echo "$p_:$n_" ;; esac
     done
 }
 no_leftovers() { [ -z "$(leftovers)" ]; }
@@ -169,7 +169,7 @@ pagemaps() {
 }
 
 # kernel command line
-MODE=router NBOX=100 NSTART=1000 FLOOR=3072 ROUNDS=1 CGROUP=1
+MODE=router NBOX=100 NSTART=1000 FLOOR=3072 ROUNDS=1 CGROUP=1 CLIENT=api
 for a in $(cat /proc/cmdline); do
     case $a in
     rocker.mode=*) MODE=${a#*=} ;;
@@ -178,6 +178,7 @@ for a in $(cat /proc/cmdline); do
     rocker.floor=*) FLOOR=${a#*=} ;;
     rocker.rounds=*) ROUNDS=${a#*=} ;;
     rocker.cgroup=*) CGROUP=${a#*=} ;;
+    rocker.client=*) CLIENT=${a#*=} ;;
     esac
 done
 
@@ -238,6 +239,7 @@ box() {
 # and ash dies when it cannot fork. Every 10 a progress line.
 start_boxes() {
     : >"$BOXES"
+    [ "$CLIENT" = api ] && { start_boxes_api "$@"; return; }
     NUP=0 i=1
     while [ $i -le "$1" ]; do
         if box $i; then NUP=$((NUP + 1)); elif [ -z "$FIRSTERR" ]; then FIRSTERR="sandbox $i: $BERR"; fi
@@ -253,6 +255,22 @@ start_boxes() {
         i=$((i + 1))
     done
 }
+# rocker.client=api (the default): one app manager on the seed's API
+# (tests/appmgr: rocker.h, as a router's app manager links it) starts them
+# all and stays the parent that reaps every App, where the CLI needs a keeper
+# process per sandbox (rocker.client=cli). Same lines in $BOXES, same floor.
+start_boxes_api() {
+    rocker-appmgr "$1" $PKG $EXEC /data/box "${2:-0}" -- $EXEC/bin/sleep 100000 >/tmp/appmgr.out 2>&1 </dev/null &
+    AMPID=$!
+    wait_until 6000 grep -q '^ready' /tmp/appmgr.out
+    grep -E '^[0-9]+ [0-9]+ rg-' /tmp/appmgr.out >"$BOXES"
+    NUP=$(grep -c . "$BOXES")
+    e_=$(grep -E '^(error|stopped)' /tmp/appmgr.out | head -n 3 | tr '\n' ';')
+    grep -q '^ready' /tmp/appmgr.out || e_="${e_}no 'ready' from rocker-appmgr: $(oneline "$(tail -n 3 /tmp/appmgr.out)")"
+    [ -z "$e_" ] || [ -n "$FIRSTERR" ] || FIRSTERR=$e_
+    meminfo P
+    report "progress: $NUP started by rocker-appmgr (pid $AMPID), MemAvailable $P_MemAvailable kB, MemFree $P_MemFree kB, Slab $P_Slab kB"
+}
 FIRSTERR=
 # end_boxes: rocker kill every sandbox of $BOXES, wait for guards and Apps
 boxes_gone() {
@@ -265,6 +283,8 @@ end_boxes() {
         o_=$(rocker kill "$n_" 2>&1) || KBAD="$KBAD $n_:$(oneline "$o_")"
     done <"$BOXES"
     wait_until 600 boxes_gone
+    # the app manager exits once it has reaped its last App
+    [ -z "${AMPID:-}" ] || { wait "$AMPID" 2>/dev/null; AMPID=; }
 }
 ps_rows() { rocker ps 2>/dev/null | grep -c " $PKG\$"; }
 
@@ -336,7 +356,7 @@ router() {
     M0=$P_PSS
     report "before: MemAvailable $B_MemAvailable kB, MemFree $B_MemFree kB, Slab $B_Slab kB (SUnreclaim $B_SUnreclaim kB), KernelStack $B_KernelStack kB, PageTables $B_PageTables kB, Shmem $B_Shmem kB; master PSS $M0 kB"
 
-    section "start $NBOX sandboxes (rocker run --detach, one after another)"
+    section "start $NBOX sandboxes ($([ "$CLIENT" = api ] && echo "rocker-appmgr: rocker.h, one app manager" || echo "rocker run --detach"), one after another)"
     t0=$(uptime_s)
     start_boxes "$NBOX" "$FLOOR"
     tstart=$(since "$t0")
@@ -400,6 +420,7 @@ router() {
             sa=$((sa + P_PSS)) sanon=$((sanon + P_ANON)) nap=$((nap + 1))
         done
         keeper "$a"
+        [ "$CLIENT" = api ] && KEEPER=
         if [ -n "$KEEPER" ]; then pss "$KEEPER"; sk=$((sk + P_PSS)) sanon=$((sanon + P_ANON)) nke=$((nke + 1)); fi
         n=$((n + 1))
         if [ "$n" = 1 ]; then
@@ -409,12 +430,18 @@ router() {
         fi
     done </tmp/members
     [ "$n" -gt 0 ] || n=1
+    if [ "$CLIENT" = api ] && [ -n "${AMPID:-}" ]; then
+        # one app manager for all: its share
+        pss "$AMPID"
+        sk=$P_PSS sanon=$((sanon + P_ANON)) nke=1
+        report "the app manager (rocker-appmgr $AMPID, the parent of all $n Apps): $(pss_line "$AMPID")"
+    fi
     user=$(((sg + sa + sk) / n))
     drop=$((B_MemAvailable - W_MemAvailable))
     per=$((drop / n))
     report "with $n: MemAvailable $W_MemAvailable kB, MemFree $W_MemFree kB, Slab $W_Slab kB (SUnreclaim $W_SUnreclaim kB), KernelStack $W_KernelStack kB, PageTables $W_PageTables kB, Shmem $W_Shmem kB; master PSS $M1 kB"
     report "MemAvailable: before $B_MemAvailable kB, with $n sandboxes $W_MemAvailable kB: -$drop kB = $per kB per sandbox"
-    report "per sandbox user memory (PSS): $user kB = guard $((sg / n)) + App side $((sa / n)) ($nap processes) + keeper $((sk / n)) ($nke processes); anon $((sanon / n)) kB"
+    report "per sandbox user memory (PSS): $user kB = guard $((sg / n)) + App side $((sa / n)) ($nap processes) + $([ "$CLIENT" = api ] && echo "app manager" || echo keeper) $((sk / n)) ($nke processes); anon $((sanon / n)) kB"
     report "per sandbox kernel memory (MemAvailable drop - user PSS): $((per - user)) kB (drop - user anon PSS: $((per - sanon / n)) kB)"
     for f in Slab SUnreclaim SReclaimable KernelStack PageTables Percpu VmallocUsed Shmem AnonPages MemFree; do
         eval "b_=\$B_$f w_=\$W_$f"

@@ -524,6 +524,7 @@ rq_initramfs() {
     r=$w/root
     [ "$RQ_INITRD" = small ] ||
         install -m 755 "$RQ_INSTALL/libexec/rocker-abi-tests" "$RQ_INSTALL/libexec/rocker-probe" "$r/rocker/libexec/"
+    [ "$RQ_INITRD" != small ] || install -m 755 "$RQ_INSTALL/libexec/rocker-appmgr" "$r/rocker/bin/"
     # The App package: the guest arch's busybox, its applet links, app.sh.
     app=$w/app
     mkdir -p "$app/bin"

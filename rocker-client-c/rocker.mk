@@ -68,11 +68,18 @@ $(ROCKER_C_OUT)/rocker: $(ROCKER_C_DIR)/src/rocker.c $(ROCKER_C_DIR)/src/lean.c 
 	$(TARGET_CC) $(TARGET_CFLAGS) $(ROCKER_C_SIZE_CFLAGS) -std=c99 $(ROCKER_C_WARN) \
 	    -I$(ROCKER_C_INC) -o $@ $< $(ROCKER_C_DIR)/src/lean.c $(TARGET_LDFLAGS) $(ROCKER_C_SIZE_LDFLAGS)
 
-rocker-c-install: $(ROCKER_C_OUT)/rocker $(ROCKER_C_OUT)/rocker-probe
+rocker-c-install: $(ROCKER_C_OUT)/rocker $(ROCKER_C_OUT)/rocker-probe $(ROCKER_C_OUT)/rocker-appmgr
 	install -d $(ROCKER_C_INSTALL)/bin $(ROCKER_C_INSTALL)/include $(ROCKER_C_INSTALL)/libexec
 	install -m 0755 $(ROCKER_C_OUT)/rocker $(ROCKER_C_INSTALL)/bin/rocker
 	install -m 0644 $(ROCKER_C_HDR) $(ROCKER_C_INSTALL)/include/rocker.h
 	install -m 0755 $(ROCKER_C_OUT)/rocker-probe $(ROCKER_C_INSTALL)/libexec/rocker-probe
+	install -m 0755 $(ROCKER_C_OUT)/rocker-appmgr $(ROCKER_C_INSTALL)/libexec/rocker-appmgr
+
+# tests/appmgr: an app manager on the seed's API that starts N sandboxes and
+# reaps their Apps (the router guest's client without per-sandbox keepers).
+$(ROCKER_C_OUT)/rocker-appmgr: $(ROCKER_C_ROOT)/tests/appmgr/appmgr.c $(ROCKER_C_HDR)
+	@mkdir -p $(@D)
+	$(TARGET_CC) $(TARGET_CFLAGS) -std=c99 -Wall -Wextra -Werror -I$(ROCKER_C_INC) -o $@ $< $(TARGET_LDFLAGS)
 
 # The tests' in-sandbox probe (tests/probe/probe.c): static, for $(TARGET).
 $(ROCKER_C_OUT)/rocker-probe: $(ROCKER_C_ROOT)/tests/probe/probe.c
