@@ -270,8 +270,9 @@ w("* **Fair peer rows** (the same isolation work as rocker: namespaces, a cgroup
   "the busybox tree `--ro-bind` (read-only). bwrap does not mask `/proc` paths and has no user-namespace "
   "limits; crun and runc keep the host's user namespace.")
 w("* **Variant rows** (issues 11–14; "
-  f"{meta.get('extra_runs', '?')} runs each, in the same {meta.get('rounds', '?')} rounds, to keep the whole "
-  "`make bench` within about 15 minutes): **rocker, warm, `--seccomp unconfined`** is rocker's default without "
+  f"{meta.get('extra_runs', '?')} runs each, in the same {meta.get('rounds', '?')} rounds"
+  + (" (fewer than the other rows, to keep `make bench` short)" if meta.get("extra_runs") != meta.get("runs") else "")
+  + "): **rocker, warm, `--seccomp unconfined`** is rocker's default without "
   "its filter (`RockerRequest.seccomp = ROCKER_SECCOMP_UNCONFINED`); **rocker, warm, limits** is the default "
   "with `mem_max` 64 MiB, `pids_max` 64 and `cpu_quota_us` 100000 (`--memory 64M --pids 64 --cpus 1`: the "
   "master then also makes the sandbox's cgroup in the memory and cpu hierarchies and writes the limits; "

@@ -27,9 +27,10 @@
 #   BENCH_RUNS=300        measured runs per start-latency row (>= 30)
 #   BENCH_ROUNDS=30       rounds the runs are spread over (interleaving; the
 #                         paired ratios are medians over the rounds)
-#   BENCH_EXTRA_RUNS=150  runs of the variant rows (rocker without its filter,
+#   BENCH_EXTRA_RUNS=300  runs of the variant rows (rocker without its filter,
 #                         with limits, in rootfs mode; rocker-runtime; crun
-#                         with limits), in the same rounds
+#                         with limits), in the same rounds (default BENCH_RUNS;
+#                         lower it to save time: they add ~30 s at 300)
 #   BENCH_DOCKER_RUNS=30  measured runs for docker
 #   BENCH_SCALE=100       concurrent sandboxes in the scale test (and the load)
 #   BENCH_LOAD_SEQ=1000   sequential starts in the memory load
@@ -45,7 +46,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 RUNS=${BENCH_RUNS:-300}
-EXTRA_RUNS=${BENCH_EXTRA_RUNS:-$((RUNS / 2))}
+EXTRA_RUNS=${BENCH_EXTRA_RUNS:-$RUNS}
 ROUNDS=${BENCH_ROUNDS:-30}
 NICE=${BENCH_NICE:--10}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-5}
