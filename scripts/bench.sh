@@ -820,6 +820,7 @@ flash_row() { # runtime binaries...
 }
 : >"$RAW/flash.tsv"
 flash_row rocker "$BIN/rocker-master" "$BIN/rocker"
+flash_row rocker-runtime "$RT"
 flash_row crun /usr/bin/crun
 flash_row runc /usr/sbin/runc
 flash_row bwrap /usr/bin/bwrap
