@@ -412,14 +412,20 @@ impl Host for Kernel {
             let _ = sendmsg(notify_g.raw(), &b, &[], net::MSG_NOSIGNAL);
         };
         match join.fork(CloneFlags::new(spec.ns, g::SIGCHLD), report).at(err::BUILD_ROCKER_FAILED, step::CLONE_GUARD)? {
-            Fork::Child => rocker_guard::run(rocker_guard::Guard {
+            Fork::Child => {
+                // The stack below this frame is the master's (deeper calls
+                // of earlier requests): give it back before the master
+                // writes it again, or every guard keeps its own copy.
+                syscalls::mem::discard_stack();
+                rocker_guard::run(rocker_guard::Guard {
                 spec,
                 pname: rocker_proto::cstr(pname),
                 pkg: pkg.into_raw(),
                 notify: notify_g.into_raw(),
                 ctl: ctl_g.into_raw(),
                 loop_hint,
-            }),
+                })
+            }
             Fork::Parent(pid) => Ok(Spawned { pid, notify: notify_m, ctl: ctl_c }),
         }
     }

@@ -170,7 +170,13 @@ pub struct Tables {
     /// Each client's recipe blob (its seccomp program), from admission to
     /// the reply; apart for the same reason.
     blobs: [[u8; BLOB_CAP]; MAX_CLIENTS],
+    /// The request being read, then the reply being built: one buffer in
+    /// `.bss` (given back after a burst, see `Master::trim`), not 8 KiB of
+    /// stack under every request's call chain.
+    rx: [u8; RECV_MAX],
 }
+
+const _: () = assert!(REPLY_MAX <= RECV_MAX);
 
 impl Tables {
     /// Empty tables.
@@ -181,6 +187,7 @@ impl Tables {
             list: [0; proto::LIST_REPLY_MAX_SIZE],
             bodies: [[0; RUN_REQ_SIZE]; DEFER_MAX],
             blobs: [[0; BLOB_CAP]; MAX_CLIENTS],
+            rx: [0; RECV_MAX],
         }
     }
 }
@@ -327,8 +334,7 @@ impl<'t, H: Host> Master<'t, H> {
             }
             return;
         }
-        let mut buf = [0u8; RECV_MAX];
-        let m: Msg = match self.host.recv(fd, &mut buf) {
+        let m: Msg = match self.host.recv(fd, &mut self.t.rx) {
             Ok(m) => m,
             Err(Errno::EAGAIN | Errno::EINTR) => return,
             Err(_) => return self.drop_client(i),
@@ -340,8 +346,13 @@ impl<'t, H: Host> Master<'t, H> {
         if m.truncated {
             return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::E2BIG, step::VALIDATE));
         }
-        let msg = buf.get(..m.len).unwrap_or(&[]);
-        match proto::decode_request(msg) {
+        let msg = self.t.rx.get(..m.len).unwrap_or(&[]);
+        let req = proto::decode_request(msg);
+        let body = match req {
+            Ok(Request::Run) => Some(extend_run_req(msg)),
+            _ => None,
+        };
+        match req {
             Err(rej) => {
                 self.line(|b| {
                     b.push_str(b"bad message peer=").push_i64(i64::from(peer)).push_str(b": ").push_str(rej.name().as_bytes());
@@ -355,9 +366,10 @@ impl<'t, H: Host> Master<'t, H> {
                 self.reply_list(i, size);
             }
             Ok(Request::Run) => {
-                let body = match extend_run_req(msg) {
-                    Ok(b) => b,
-                    Err(rej) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
+                let body = match body {
+                    Some(Ok(b)) => b,
+                    None => return,
+                    Some(Err(rej)) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
                 };
                 let mut fds = m.fds;
                 if fds.len() != 1 {
@@ -693,6 +705,38 @@ impl<'t, H: Host> Master<'t, H> {
         }
     }
 
+    /// After a burst: gives the pages of the buffers that hold nothing live
+    /// back to the kernel (`.bss` written by the burst would otherwise stay
+    /// resident for the daemon's life): the request/reply buffer, the LIST
+    /// reply, the bodies of RUNs no longer deferred, the recipe blobs of
+    /// clients no longer waiting; then the stack below the caller.
+    pub fn trim(&mut self) {
+        use syscalls::mem::{discard, discard_stack};
+        let t = &mut *self.t;
+        discard(&mut t.rx);
+        discard(&mut t.list);
+        let deferred = |s: usize| t.clients.iter().any(|c| c.deferred.as_ref().is_some_and(|d| d.slot == s));
+        if (0..DEFER_MAX).any(deferred) {
+            for (s, b) in t.bodies.iter_mut().enumerate() {
+                if !deferred(s) {
+                    discard(b);
+                }
+            }
+        } else {
+            discard(t.bodies.as_flattened_mut());
+        }
+        if t.clients.iter().any(|c| c.waiting.is_some()) {
+            for (c, b) in t.clients.iter().zip(t.blobs.iter_mut()) {
+                if c.waiting.is_none() {
+                    discard(b);
+                }
+            }
+        } else {
+            discard(t.blobs.as_flattened_mut());
+        }
+        discard_stack();
+    }
+
     /// Deferred RUNs go again once their data dir is free (or time is up).
     fn retry_deferred(&mut self) {
         for i in 0..MAX_CLIENTS {
@@ -813,14 +857,22 @@ impl<'t, H: Host> Master<'t, H> {
             let _ = raw.push(f.raw());
         }
         let rep = RunReply { guard_pid: rec.pid, guard_pname: rec.pname, n_fds: owned.len() as u32, ctl_fd, ..RunReply::default() };
-        let mut out = [0u8; REPLY_MAX];
-        let cl = &self.t.clients[i];
+        // Built in `rx` (free between requests), sent, and the client closed.
+        let t = &mut *self.t;
+        let cl = &t.clients[i];
         let max = (cl.reply_max as usize).min(REPLY_MAX);
-        let blob = self.t.blobs[i].get(..cl.entrance.blob_len).unwrap_or(&[]);
+        let blob = t.blobs[i].get(..cl.entrance.blob_len).unwrap_or(&[]);
         let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, blob)) };
+        let out = &mut t.rx[..REPLY_MAX];
         let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
         let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
-        if !self.reply_and_close(i, out.get(..n).unwrap_or(&[]), &raw) {
+        let sent = match cl.fd.as_ref().map(|f| f.raw()) {
+            Some(fd) => self.host.send(fd, out.get(..n).unwrap_or(&[]), &raw).is_ok(),
+            None => false,
+        };
+        self.t.clients[i].waiting = None;
+        self.drop_client(i);
+        if !sent {
             return Err(Fail::new(err::SEND_REQ_FAILED, Errno::EPIPE, step::REPLY));
         }
         let bx = &mut self.t.boxes[b];
@@ -935,6 +987,9 @@ impl<'t, H: Host> Master<'t, H> {
     /// A new master adopts the running sandboxes of the previous one (its
     /// records, checked against the live process by pidfd, name and start
     /// time); stale records are removed.
+    // Not inlined: its buffers (state_load's) stay out of main's frame,
+    // which is resident for the daemon's life.
+    #[inline(never)]
     pub fn adopt_previous(&mut self) {
         // The records go straight into free slots (a list of them on the
         // stack would be 128 records deep, resident for the daemon's life),
@@ -1147,6 +1202,8 @@ impl Master<'_, host::Kernel> {
         const N: usize = 2 + MAX_CLIENTS + MAX_BOXES;
         use syscalls::{ppoll, signalfd_read, PollFd, Timespec, POLLIN};
         let mut deadline = 0u64;
+        // Something was served since the last trim.
+        let mut worked = false;
         loop {
             let mut fds = [PollFd { fd: -1, events: 0, revents: 0 }; N];
             fds[0] = PollFd { fd: if self.stop { -1 } else { self.host.listen.raw() }, events: POLLIN, revents: 0 };
@@ -1163,7 +1220,15 @@ impl Master<'_, host::Kernel> {
                 }
             }
             let tick = Timespec::from_ms(if self.has_deferred() || self.stop { 20 } else { 500 });
-            let _ = ppoll(&mut fds, Some(&tick), None);
+            match ppoll(&mut fds, Some(&tick), None) {
+                // Idle after a burst: give back what it left resident.
+                Ok(0) if worked && !self.stop => {
+                    worked = false;
+                    self.trim();
+                }
+                Ok(0) => {}
+                _ => worked = true,
+            }
             if fds[1].revents != 0 {
                 while let Ok((s, _)) = signalfd_read(sig) {
                     if (s == g::SIGTERM || s == g::SIGINT) && !self.stop {

@@ -39,6 +39,7 @@ mod fd;
 pub mod fmt;
 mod fs;
 mod loopdev;
+pub mod mem;
 mod netlink;
 mod mount;
 pub mod names;

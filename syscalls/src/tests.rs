@@ -78,3 +78,34 @@ fn flag_newtypes_are_the_kernel_bits() {
     assert_eq!(n.bits(), g::CLONE_NEWUSER);
     assert_eq!(UnmountFlags::DETACH.bits(), g::MNT_DETACH);
 }
+
+#[test]
+fn discard_gives_pages_back_as_zeros() {
+    // A page-aligned static-like buffer: every whole page reads back zero,
+    // partial pages at the ends are left as they were.
+    #[repr(align(4096))]
+    struct Pages([u8; 3 * 4096]);
+    let mut p = Box::new(Pages([7; 3 * 4096]));
+    mem::discard(&mut p.0[100..]);
+    assert!(p.0[..4096].iter().all(|&b| b == 7), "partial first page kept");
+    assert!(p.0[4096..].iter().all(|&b| b == 0), "whole pages discarded");
+}
+
+#[test]
+fn discard_stack_keeps_the_callers_frames() {
+    #[inline(never)]
+    fn deep(n: u32) -> u64 {
+        let mut a = [n as u64; 512];
+        a[3] = core::hint::black_box(a[7]) + 1;
+        if n == 0 {
+            0
+        } else {
+            deep(n - 1) + a[3]
+        }
+    }
+    let mine = core::hint::black_box([5u64; 1024]);
+    let before = deep(20);
+    mem::discard_stack();
+    assert_eq!(mine.iter().sum::<u64>(), 5 * 1024);
+    assert_eq!(deep(20), before);
+}
