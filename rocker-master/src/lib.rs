@@ -27,7 +27,7 @@ use heapless::Vec;
 use host::{Addr4, Host, Msg, Port, Top};
 use rocker_cgroup::{Join, UNKNOWN};
 use rocker_proto::{
-    self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
+    self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req_into, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
 };
 use rocker_spec::recipe::{entrance, Entrance, FdRole, BLOB_CAP};
@@ -192,6 +192,14 @@ impl Tables {
     }
 }
 
+impl Tables {
+    /// The buffers a guard never reads (its request was copied to the
+    /// stack, its reply is the master's business).
+    fn dead(&mut self) -> [&mut [u8]; 4] {
+        [&mut self.rx, &mut self.list, self.bodies.as_flattened_mut(), self.blobs.as_flattened_mut()]
+    }
+}
+
 impl Default for Tables {
     fn default() -> Self {
         Self::new()
@@ -260,6 +268,7 @@ impl<'t, H: Host> Master<'t, H> {
     /// Accepts every pending connection. A peer that may not talk to the
     /// master is dropped at once, before it holds a slot; so is a peer over
     /// its uid's share, and anyone when the table is full.
+    #[inline(never)]
     pub fn on_accept(&mut self) {
         while let Some((fd, peer)) = self.host.accept() {
             let allowed = peer.uid == 0 || self.cfg.group.is_some_and(|g| self.host.in_group(&peer, g));
@@ -325,6 +334,9 @@ impl<'t, H: Host> Master<'t, H> {
     }
 
     /// Client `i` is readable or hung up.
+    // Not inlined (nor the other handlers of `serve`): their frames must sit
+    // below the poll loop's, where `trim` gives them back, not in it.
+    #[inline(never)]
     pub fn on_client(&mut self, i: usize, readable: bool) {
         let Some(fd) = self.t.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
         if !readable || self.t.clients[i].busy() {
@@ -347,12 +359,7 @@ impl<'t, H: Host> Master<'t, H> {
             return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::E2BIG, step::VALIDATE));
         }
         let msg = self.t.rx.get(..m.len).unwrap_or(&[]);
-        let req = proto::decode_request(msg);
-        let body = match req {
-            Ok(Request::Run) => Some(extend_run_req(msg)),
-            _ => None,
-        };
-        match req {
+        match proto::decode_request(msg) {
             Err(rej) => {
                 self.line(|b| {
                     b.push_str(b"bad message peer=").push_i64(i64::from(peer)).push_str(b": ").push_str(rej.name().as_bytes());
@@ -365,20 +372,26 @@ impl<'t, H: Host> Master<'t, H> {
                 }
                 self.reply_list(i, size);
             }
-            Ok(Request::Run) => {
-                let body = match body {
-                    Some(Ok(b)) => b,
-                    None => return,
-                    Some(Err(rej)) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
-                };
-                let mut fds = m.fds;
-                if fds.len() != 1 {
-                    return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
-                }
-                let Some(pkg) = fds.pop() else { return };
-                self.run(i, &body, pkg, None);
-            }
+            Ok(Request::Run) => self.run_msg(i, m),
         }
+    }
+
+    /// A RUN request in `rx`: zero-extended into one copy on the stack (in
+    /// this frame, apart from `on_client`'s), then run.
+    #[inline(never)]
+    fn run_msg(&mut self, i: usize, m: Msg) {
+        let peer = self.t.clients[i].peer.pid;
+        let mut body = [0u8; RUN_REQ_SIZE];
+        match extend_run_req_into(self.t.rx.get(..m.len).unwrap_or(&[]), &mut body) {
+            Ok(()) => {}
+            Err(rej) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
+        };
+        let mut fds = m.fds;
+        if fds.len() != 1 {
+            return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
+        }
+        let Some(pkg) = fds.pop() else { return };
+        self.run(i, &body, pkg, None);
     }
 
     fn reply_list(&mut self, i: usize, size: usize) {
@@ -494,7 +507,7 @@ impl<'t, H: Host> Master<'t, H> {
         if spec.client != ClientKind::V1 {
             spec.cgroup_fds = join.procs.len() as u8;
         }
-        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join)?)));
+        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join, self.t.dead())?)));
         let (ent, sp) = match started {
             Ok(x) => x,
             Err(f) => {
@@ -746,7 +759,11 @@ impl<'t, H: Host> Master<'t, H> {
                 continue;
             }
             let Some(d) = self.t.clients[i].deferred.take() else { continue };
-            let Some(body) = self.t.bodies.get(d.slot).copied() else { continue };
+            // One copy on the stack (`run` needs `&mut self` beside it).
+            let body: [u8; RUN_REQ_SIZE] = match self.t.bodies.get(d.slot) {
+                Some(b) => *b,
+                None => continue,
+            };
             self.run(i, &body, d.pkg, Some(d.since_ns));
         }
     }
@@ -773,6 +790,7 @@ impl<'t, H: Host> Master<'t, H> {
     }
 
     /// Guard `b`'s report socket is readable: loop claims, then its report.
+    #[inline(never)]
     pub fn on_guard(&mut self, b: usize) {
         match (self.t.boxes[b].state, self.t.boxes[b].events.as_ref().map(|f| f.raw())) {
             (State::Adopted, _) => return self.on_adopted_exit(b),
@@ -901,6 +919,7 @@ impl<'t, H: Host> Master<'t, H> {
 
     /// Reaps every exited child. A guard's own report, if it sent one before
     /// exiting, is read first: its error wins over the exit.
+    #[inline(never)]
     pub fn on_children(&mut self) {
         while let Some((pid, st)) = self.host.reap() {
             self.reaped(pid, st);
@@ -1054,6 +1073,7 @@ impl<'t, H: Host> Master<'t, H> {
 
     /// Closes idle connections, kills guards stuck in setup, retries
     /// deferred requests; adopted guards without a pidfd are re-checked.
+    #[inline(never)]
     pub fn tick(&mut self) {
         self.retry_deferred();
         let now = self.host.now();
@@ -1198,6 +1218,7 @@ impl Master<'_, host::Kernel> {
     /// The poll loop: serves until SIGTERM/SIGINT (read from `sig`, a
     /// signalfd), then removes the socket `path`, ends every sandbox and
     /// waits (at most 5 s) for them.
+    #[inline(never)]
     pub fn serve(&mut self, sig: Fd, path: syscalls::CStr) {
         const N: usize = 2 + MAX_CLIENTS + MAX_BOXES;
         use syscalls::{ppoll, signalfd_read, PollFd, Timespec, POLLIN};
