@@ -94,9 +94,8 @@ pub trait Host {
     /// Clones the guard into the spec's namespaces and, before it runs any
     /// code of its own, into the cgroup of `join`; the child runs the guard
     /// and never returns here.
-    /// `dead`: the master's buffers the guard does not read (the forked
-    /// guard gives their pages back, see `Tables::dead`).
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, dead: [&mut [u8]; 4]) -> core::result::Result<Spawned, Fail>;
+    /// `dead`: the master's tables, which the forked guard gives back.
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, dead: crate::Dead) -> core::result::Result<Spawned, Fail>;
     /// One message from a guard (non-blocking): its length, 0 at EOF.
     fn guard_recv(&mut self, notify: Fd, buf: &mut [u8]) -> Result<usize>;
     /// setgroups deny, gid_map, uid_map of the guard.
@@ -400,7 +399,7 @@ impl Host for Kernel {
         self.cg.remove_stale(b"rg-").unwrap_or(0)
     }
 
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, dead: [&mut [u8]; 4]) -> core::result::Result<Spawned, Fail> {
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, dead: crate::Dead) -> core::result::Result<Spawned, Fail> {
         let sp = |e| Fail::new(err::SYS, e, step::CLONE_GUARD);
         let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
         let (notify_m, notify_g) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
@@ -420,9 +419,7 @@ impl Host for Kernel {
                 // back before the master writes them again, or every guard
                 // keeps its own copy.
                 syscalls::mem::discard_stack();
-                for d in dead {
-                    syscalls::mem::discard(d);
-                }
+                dead.give_back();
                 rocker_guard::run(rocker_guard::Guard {
                 spec,
                 pname: rocker_proto::cstr(pname),

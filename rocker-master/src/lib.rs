@@ -34,7 +34,7 @@ use rocker_spec::recipe::{entrance, Entrance, FdRole, BLOB_CAP};
 use rocker_spec::{Client as ClientKind, Fail, Net, SandboxSpec};
 use state::Record;
 use syscalls::sys::general as g;
-use syscalls::{Errno, Fd, OwnedFd, Ucred, WaitStatus};
+use syscalls::{Errno, Fd, InBss, OwnedFd, Slot, Slots, Ucred, WaitStatus};
 
 /// The socket path when none is given.
 pub const DEFAULT_SOCKET: &[u8] = b"/var/run/rocker.sock";
@@ -122,6 +122,17 @@ impl Sandbox {
     }
 }
 
+impl Slot for Sandbox {
+    const FREE: Sandbox = Sandbox::FREE;
+    fn free() -> &'static Sandbox {
+        static F: InBss<Sandbox> = InBss::new(Sandbox::FREE);
+        F.get()
+    }
+    fn is_free(&self) -> bool {
+        !self.live()
+    }
+}
+
 struct Deferred {
     /// Its body is `Tables::bodies[slot]`.
     slot: usize,
@@ -162,7 +173,9 @@ impl Client {
 /// (see `syscalls::StaticCell`) and cost no flash.
 pub struct Tables {
     clients: [Client; MAX_CLIENTS],
-    boxes: [Sandbox; MAX_BOXES],
+    /// Sandboxes; free slots hold nothing, so `trim` can give their pages
+    /// back after a burst of sandboxes has ended.
+    boxes: Slots<Sandbox, MAX_BOXES>,
     list: [u8; proto::LIST_REPLY_MAX_SIZE],
     /// Bodies of deferred RUNs, apart from the client table so that a
     /// client slot stays small (and a free one untouched).
@@ -183,7 +196,7 @@ impl Tables {
     pub const fn new() -> Tables {
         Tables {
             clients: [const { Client::FREE }; MAX_CLIENTS],
-            boxes: [const { Sandbox::FREE }; MAX_BOXES],
+            boxes: Slots::new(),
             list: [0; proto::LIST_REPLY_MAX_SIZE],
             bodies: [[0; RUN_REQ_SIZE]; DEFER_MAX],
             blobs: [[0; BLOB_CAP]; MAX_CLIENTS],
@@ -192,11 +205,22 @@ impl Tables {
     }
 }
 
-impl Tables {
-    /// The buffers a guard never reads (its request was copied to the
-    /// stack, its reply is the master's business).
-    fn dead(&mut self) -> [&mut [u8]; 4] {
-        [&mut self.rx, &mut self.list, self.bodies.as_flattened_mut(), self.blobs.as_flattened_mut()]
+/// The master's tables as a forked guard sees them: it reads none of
+/// them (its request was copied to the stack, which the borrow checker
+/// proves the spec points into, not here).
+pub struct Dead<'a>(&'a mut Tables);
+
+impl Dead<'_> {
+    /// In the forked guard: gives back its copy of the buffers and of the
+    /// sandbox table (their values are forgotten: they are the master's).
+    pub fn give_back(self) {
+        use syscalls::mem::discard;
+        let t = self.0;
+        discard(&mut t.rx);
+        discard(&mut t.list);
+        discard(t.bodies.as_flattened_mut());
+        discard(t.blobs.as_flattened_mut());
+        t.boxes.forget_all();
     }
 }
 
@@ -507,7 +531,7 @@ impl<'t, H: Host> Master<'t, H> {
         if spec.client != ClientKind::V1 {
             spec.cgroup_fds = join.procs.len() as u8;
         }
-        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join, self.t.dead())?)));
+        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join, Dead(self.t))?)));
         let (ent, sp) = match started {
             Ok(x) => x,
             Err(f) => {
@@ -726,6 +750,7 @@ impl<'t, H: Host> Master<'t, H> {
     pub fn trim(&mut self) {
         use syscalls::mem::{discard, discard_stack};
         let t = &mut *self.t;
+        t.boxes.trim();
         discard(&mut t.rx);
         discard(&mut t.list);
         let deferred = |s: usize| t.clients.iter().any(|c| c.deferred.as_ref().is_some_and(|d| d.slot == s));
@@ -1018,7 +1043,8 @@ impl<'t, H: Host> Master<'t, H> {
         let boxes = &mut self.t.boxes;
         self.host.state_load(
             |_, rec| {
-                if let Some(b) = boxes.iter().position(|b| !b.live()) {
+                let free = boxes.iter().position(|b| !b.live());
+                if let Some(b) = free {
                     boxes[b] = Sandbox { state: State::Adopted, rec, ..Sandbox::FREE };
                     loaded[b] = true;
                 }

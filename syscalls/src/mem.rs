@@ -16,7 +16,7 @@ use linux_raw_sys::general as g;
 /// The page size rocker's targets run with (4 KiB on every arch we
 /// support); with a bigger one the kernel refuses (EINVAL) and nothing is
 /// discarded, which is still correct.
-const PAGE: usize = 4096;
+pub(crate) const PAGE: usize = 4096;
 
 /// How deep below the caller the stack is discarded: more than any chain
 /// of frames the daemon has (see doc/MEMORY.md), well within the 1 MiB gap
@@ -24,11 +24,11 @@ const PAGE: usize = 4096;
 /// the stack and unmapped gap only (madvise skips the gap: ENOMEM, ignored).
 const STACK_DEPTH: usize = 256 * 1024;
 
-fn dontneed(start: usize, end: usize) {
+/// # Safety
+/// No live value may be in `start..end` whose bytes may not become zero.
+pub(crate) unsafe fn dontneed(start: usize, end: usize) {
     if end > start {
-        // SAFETY: callers pass a range that no live Rust value overlaps:
-        // whole pages inside a `&mut [u8]` they hold (whose bytes may become
-        // zero), or stack below every live frame.
+        // SAFETY: the caller's contract; integers only otherwise.
         unsafe { arch::syscall3(nr::madvise, start, end - start, c_uint(g::MADV_DONTNEED)) };
     }
 }
@@ -42,7 +42,9 @@ pub fn discard(buf: &mut [u8]) {
     let a = buf.as_mut_ptr() as usize;
     let start = a.saturating_add(PAGE - 1) & !(PAGE - 1);
     let end = a.saturating_add(buf.len()) & !(PAGE - 1);
-    dontneed(start, end);
+    // SAFETY: whole pages inside `buf`, which we hold mutably: its bytes
+    // may be anything, zero included.
+    unsafe { dontneed(start, end) };
 }
 
 /// Gives back the stack pages below the caller (deeper frames it no longer
@@ -55,5 +57,6 @@ pub fn discard_stack() {
     // Below `here`: the rest of this frame, the red zone (x86_64: 128 B)
     // and the syscall's own (inlined) code: 1 KiB is plenty.
     let end = at.saturating_sub(1024) & !(PAGE - 1);
-    dontneed(end.saturating_sub(STACK_DEPTH), end);
+    // SAFETY: below every live frame: no value lives there.
+    unsafe { dontneed(end.saturating_sub(STACK_DEPTH), end) };
 }

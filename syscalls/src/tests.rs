@@ -109,3 +109,41 @@ fn discard_stack_keeps_the_callers_frames() {
     assert_eq!(mine.iter().sum::<u64>(), 5 * 1024);
     assert_eq!(deep(20), before);
 }
+
+#[derive(Debug, PartialEq)]
+struct Row {
+    id: u32,
+    pad: [u8; 1020],
+}
+
+impl Slot for Row {
+    const FREE: Row = Row { id: 0, pad: [0; 1020] };
+    fn free() -> &'static Row {
+        static F: Row = Row::FREE;
+        &F
+    }
+    fn is_free(&self) -> bool {
+        self.id == 0
+    }
+}
+
+#[test]
+fn slots_read_free_until_written_and_trim_empties_free_ones() {
+    let mut s: Box<Slots<Row, 16>> = Box::default();
+    assert_eq!(s[3], Row::FREE);
+    for i in 0..16 {
+        s[i].id = i as u32 + 1;
+        s[i].pad[7] = 9;
+    }
+    for i in 4..16 {
+        s[i] = Row::FREE;
+    }
+    s.trim();
+    for i in 0..16 {
+        let want = if i < 4 { i as u32 + 1 } else { 0 };
+        assert_eq!(s[i].id, want, "slot {i}");
+    }
+    assert_eq!(s[2].pad[7], 9);
+    assert_eq!(s.iter().filter(|r| !r.is_free()).count(), 4);
+    assert!(s.get(16).is_none());
+}
