@@ -79,7 +79,10 @@ impl<T: Slot, const N: usize> Slots<T, N> {
     /// copy of its parent's table: the values are the parent's) and gives
     /// all the pages back.
     pub fn forget_all(&mut self) {
-        self.full = [false; N];
+        // Written only if needed: in a child, a write copies the page.
+        if self.full.contains(&true) {
+            self.full = [false; N];
+        }
         self.give_back();
     }
 
