@@ -1268,8 +1268,9 @@ impl Master<'_, host::Kernel> {
             }
             let tick = Timespec::from_ms(if self.has_deferred() || self.stop { 20 } else { 500 });
             match ppoll(&mut fds, Some(&tick), None) {
-                // Idle after a burst: give back what it left resident.
-                Ok(0) if worked && !self.stop => {
+                // Idle after a burst (no RUN waiting: then the tick is
+                // 20 ms): give back what it left resident.
+                Ok(0) if worked && !self.stop && !self.has_deferred() => {
                     worked = false;
                     self.trim();
                 }
