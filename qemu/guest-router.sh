@@ -11,7 +11,10 @@
 #                        guard's PSS alone, with a per-mapping breakdown
 #   rocker.sandboxes=N   (default 100)   rocker.starts=S (default 1000)
 #   rocker.floor=KB      (default 3072) the router run starts no more
-#                        sandboxes once MemFree is below this
+#                        sandboxes once MemAvailable is below this (MemFree
+#                        settles near the kernel's watermarks, ~2 MB in 64 MB,
+#                        long before memory runs out: it measures nothing);
+#                        any OOM kill fails the run
 #   rocker.rounds=R      (default 1) the router run starts and ends all
 #                        R times, reporting what each round kept
 #   rocker.cgroup=0      no cgroup2 mounted: the master runs without cgroups
@@ -233,10 +236,9 @@ box() {
     return 1
 }
 # start_boxes N [FLOOR]: N sandboxes one after another; $NUP started,
-# $FIRSTERR the first error. Stops early when MemFree is below FLOOR kB: a
-# full guest only meets the OOM killer (which came at MemFree ~2 MB with
-# MemAvailable still ~8 MB in 64 MB: most page cache left is mapped text),
-# and ash dies when it cannot fork. Every 10 a progress line.
+# $FIRSTERR the first error. Stops early when MemAvailable is below FLOOR
+# kB: a full guest only meets the OOM killer, and ash dies when it cannot
+# fork (an OOM kill fails the run: see the end of the guest's stage 2). Every 10 a progress line.
 start_boxes() {
     : >"$BOXES"
     [ "$CLIENT" = api ] && { start_boxes_api "$@"; return; }
@@ -246,9 +248,9 @@ start_boxes() {
         if [ $((i % 10)) = 0 ] || [ -n "${2:-}" ]; then
             meminfo P
             [ $((i % 10)) = 0 ] && report "progress: $NUP started, MemAvailable $P_MemAvailable kB, MemFree $P_MemFree kB, Slab $P_Slab kB"
-            if [ -n "${2:-}" ] && [ "$P_MemFree" -lt "$2" ]; then
-                FIRSTERR="${FIRSTERR:+$FIRSTERR; }stopped after $NUP: MemFree $P_MemFree kB < $2 kB (MemAvailable $P_MemAvailable kB)"
-                report "progress: stopped: $NUP started, MemFree $P_MemFree kB < $2 kB (MemAvailable $P_MemAvailable kB)"
+            if [ -n "${2:-}" ] && [ "$P_MemAvailable" -lt "$2" ]; then
+                FIRSTERR="${FIRSTERR:+$FIRSTERR; }stopped after $NUP: MemAvailable $P_MemAvailable kB < $2 kB (MemFree $P_MemFree kB)"
+                report "progress: stopped: $NUP started, MemAvailable $P_MemAvailable kB < $2 kB (MemFree $P_MemFree kB)"
                 break
             fi
         fi

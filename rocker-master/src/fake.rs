@@ -236,7 +236,7 @@ impl Host for Fake {
         self.stale_calls += 1;
         self.stale
     }
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], _pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail> {
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], _pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, _dead: crate::Dead) -> core::result::Result<Spawned, Fail> {
         let name = String::from_utf8_lossy(rocker_proto::cstr(pname)).into_owned();
         self.calls.push(format!("spawn {name}"));
         if let Some(f) = self.spawn_fail {

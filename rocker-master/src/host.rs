@@ -103,7 +103,8 @@ pub trait Host {
     /// Clones the guard into the spec's namespaces and, before it runs any
     /// code of its own, into the cgroup of `join`; the child runs the guard
     /// and never returns here.
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail>;
+    /// `dead`: the master's tables, which the forked guard gives back.
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, dead: crate::Dead) -> core::result::Result<Spawned, Fail>;
     /// One message from a guard (non-blocking): its length, 0 at EOF.
     fn guard_recv(&mut self, notify: Fd, buf: &mut [u8]) -> Result<usize>;
     /// setgroups deny, gid_map, uid_map of the guard.
@@ -408,7 +409,7 @@ impl Host for Kernel {
         self.cg.remove_stale(b"rg-").unwrap_or(0)
     }
 
-    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join) -> core::result::Result<Spawned, Fail> {
+    fn spawn(&mut self, spec: &SandboxSpec, pname: &[u8; 16], pkg: OwnedFd, loop_hint: Option<u32>, join: &Join, dead: crate::Dead) -> core::result::Result<Spawned, Fail> {
         let sp = |e| Fail::new(err::SYS, e, step::CLONE_GUARD);
         let ty = net::SOCK_SEQPACKET | SOCK_CLOEXEC;
         let (notify_m, notify_g) = socketpair(net::AF_UNIX, ty).map_err(sp)?;
@@ -422,14 +423,22 @@ impl Host for Kernel {
             let _ = sendmsg(notify_g.raw(), &b, &[], net::MSG_NOSIGNAL);
         };
         match join.fork(CloneFlags::new(spec.ns, g::SIGCHLD), report).at(err::BUILD_ROCKER_FAILED, step::CLONE_GUARD)? {
-            Fork::Child => rocker_guard::run(rocker_guard::Guard {
+            Fork::Child => {
+                // The stack below this frame is the master's (deeper calls
+                // of earlier requests), and so are its buffers: give them
+                // back before the master writes them again, or every guard
+                // keeps its own copy.
+                syscalls::mem::discard_stack();
+                dead.give_back();
+                rocker_guard::run(rocker_guard::Guard {
                 spec,
                 pname: rocker_proto::cstr(pname),
                 pkg: pkg.into_raw(),
                 notify: notify_g.into_raw(),
                 ctl: ctl_g.into_raw(),
                 loop_hint,
-            }),
+                })
+            }
             Fork::Parent(pid) => Ok(Spawned { pid, notify: notify_m, ctl: ctl_c }),
         }
     }

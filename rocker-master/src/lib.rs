@@ -27,14 +27,14 @@ use heapless::Vec;
 use host::{Addr4, Host, Msg, Port, Top};
 use rocker_cgroup::{Join, UNKNOWN};
 use rocker_proto::{
-    self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req, step, Buf, GuardMsg, GuardReport, Op, Request,
+    self as proto, decode_guard_msg, encode_run_reply, err, extend_run_req_into, step, Buf, GuardMsg, GuardReport, Op, Request,
     RunReply, RunReq, LOOP_NONE, MAX_REPLY_FDS, RUN_REQ_SIZE,
 };
 use rocker_spec::recipe::{entrance, Entrance, FdRole, BLOB_CAP};
 use rocker_spec::{Client as ClientKind, Fail, Net, SandboxSpec};
 use state::Record;
 use syscalls::sys::general as g;
-use syscalls::{Errno, Fd, OwnedFd, Ucred, WaitStatus};
+use syscalls::{Errno, Fd, InBss, OwnedFd, Slot, Slots, Ucred, WaitStatus};
 
 /// The socket path when none is given.
 pub const DEFAULT_SOCKET: &[u8] = b"/var/run/rocker.sock";
@@ -122,6 +122,17 @@ impl Sandbox {
     }
 }
 
+impl Slot for Sandbox {
+    const FREE: Sandbox = Sandbox::FREE;
+    fn free() -> &'static Sandbox {
+        static F: InBss<Sandbox> = InBss::new(Sandbox::FREE);
+        F.get()
+    }
+    fn is_free(&self) -> bool {
+        !self.live()
+    }
+}
+
 struct Deferred {
     /// Its body is `Tables::bodies[slot]`.
     slot: usize,
@@ -162,7 +173,9 @@ impl Client {
 /// (see `syscalls::StaticCell`) and cost no flash.
 pub struct Tables {
     clients: [Client; MAX_CLIENTS],
-    boxes: [Sandbox; MAX_BOXES],
+    /// Sandboxes; free slots hold nothing, so `trim` can give their pages
+    /// back after a burst of sandboxes has ended.
+    boxes: Slots<Sandbox, MAX_BOXES>,
     list: [u8; proto::LIST_REPLY_MAX_SIZE],
     /// Bodies of deferred RUNs, apart from the client table so that a
     /// client slot stays small (and a free one untouched).
@@ -170,18 +183,44 @@ pub struct Tables {
     /// Each client's recipe blob (its seccomp program), from admission to
     /// the reply; apart for the same reason.
     blobs: [[u8; BLOB_CAP]; MAX_CLIENTS],
+    /// The request being read, then the reply being built: one buffer in
+    /// `.bss` (given back after a burst, see `Master::trim`), not 8 KiB of
+    /// stack under every request's call chain.
+    rx: [u8; RECV_MAX],
 }
+
+const _: () = assert!(REPLY_MAX <= RECV_MAX);
 
 impl Tables {
     /// Empty tables.
     pub const fn new() -> Tables {
         Tables {
             clients: [const { Client::FREE }; MAX_CLIENTS],
-            boxes: [const { Sandbox::FREE }; MAX_BOXES],
+            boxes: Slots::new(),
             list: [0; proto::LIST_REPLY_MAX_SIZE],
             bodies: [[0; RUN_REQ_SIZE]; DEFER_MAX],
             blobs: [[0; BLOB_CAP]; MAX_CLIENTS],
+            rx: [0; RECV_MAX],
         }
+    }
+}
+
+/// The master's tables as a forked guard sees them: it reads none of
+/// them (its request was copied to the stack, which the borrow checker
+/// proves the spec points into, not here).
+pub struct Dead<'a>(&'a mut Tables);
+
+impl Dead<'_> {
+    /// In the forked guard: gives back its copy of the buffers and of the
+    /// sandbox table (their values are forgotten: they are the master's).
+    pub fn give_back(self) {
+        use syscalls::mem::discard;
+        let t = self.0;
+        discard(&mut t.rx);
+        discard(&mut t.list);
+        discard(t.bodies.as_flattened_mut());
+        discard(t.blobs.as_flattened_mut());
+        t.boxes.forget_all();
     }
 }
 
@@ -253,6 +292,7 @@ impl<'t, H: Host> Master<'t, H> {
     /// Accepts every pending connection. A peer that may not talk to the
     /// master is dropped at once, before it holds a slot; so is a peer over
     /// its uid's share, and anyone when the table is full.
+    #[inline(never)]
     pub fn on_accept(&mut self) {
         while let Some((fd, peer)) = self.host.accept() {
             let allowed = peer.uid == 0 || self.cfg.group.is_some_and(|g| self.host.in_group(&peer, g));
@@ -318,6 +358,9 @@ impl<'t, H: Host> Master<'t, H> {
     }
 
     /// Client `i` is readable or hung up.
+    // Not inlined (nor the other handlers of `serve`): their frames must sit
+    // below the poll loop's, where `trim` gives them back, not in it.
+    #[inline(never)]
     pub fn on_client(&mut self, i: usize, readable: bool) {
         let Some(fd) = self.t.clients[i].fd.as_ref().map(|f| f.raw()) else { return };
         if !readable || self.t.clients[i].busy() {
@@ -327,8 +370,7 @@ impl<'t, H: Host> Master<'t, H> {
             }
             return;
         }
-        let mut buf = [0u8; RECV_MAX];
-        let m: Msg = match self.host.recv(fd, &mut buf) {
+        let m: Msg = match self.host.recv(fd, &mut self.t.rx) {
             Ok(m) => m,
             Err(Errno::EAGAIN | Errno::EINTR) => return,
             Err(_) => return self.drop_client(i),
@@ -340,7 +382,7 @@ impl<'t, H: Host> Master<'t, H> {
         if m.truncated {
             return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::E2BIG, step::VALIDATE));
         }
-        let msg = buf.get(..m.len).unwrap_or(&[]);
+        let msg = self.t.rx.get(..m.len).unwrap_or(&[]);
         match proto::decode_request(msg) {
             Err(rej) => {
                 self.line(|b| {
@@ -354,19 +396,26 @@ impl<'t, H: Host> Master<'t, H> {
                 }
                 self.reply_list(i, size);
             }
-            Ok(Request::Run) => {
-                let body = match extend_run_req(msg) {
-                    Ok(b) => b,
-                    Err(rej) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
-                };
-                let mut fds = m.fds;
-                if fds.len() != 1 {
-                    return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
-                }
-                let Some(pkg) = fds.pop() else { return };
-                self.run(i, &body, pkg, None);
-            }
+            Ok(Request::Run) => self.run_msg(i, m),
         }
+    }
+
+    /// A RUN request in `rx`: zero-extended into one copy on the stack (in
+    /// this frame, apart from `on_client`'s), then run.
+    #[inline(never)]
+    fn run_msg(&mut self, i: usize, m: Msg) {
+        let peer = self.t.clients[i].peer.pid;
+        let mut body = [0u8; RUN_REQ_SIZE];
+        match extend_run_req_into(self.t.rx.get(..m.len).unwrap_or(&[]), &mut body) {
+            Ok(()) => {}
+            Err(rej) => return self.reply_fail(i, peer, &Fail::new(rej.code(), Errno(rej.errno() as u16), step::VALIDATE)),
+        };
+        let mut fds = m.fds;
+        if fds.len() != 1 {
+            return self.reply_fail(i, peer, &Fail::new(err::BAD_MESSAGE, Errno::EBADF, step::VALIDATE));
+        }
+        let Some(pkg) = fds.pop() else { return };
+        self.run(i, &body, pkg, None);
     }
 
     fn reply_list(&mut self, i: usize, size: usize) {
@@ -486,7 +535,7 @@ impl<'t, H: Host> Master<'t, H> {
         if spec.client != ClientKind::V1 {
             spec.cgroup_fds = join.procs.len() as u8;
         }
-        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join)?)));
+        let started = entrance(&spec, &mut self.t.blobs[i]).and_then(|ent| Ok((ent, self.host.spawn(&spec, &pname, pkg, loop_hint, &join, Dead(self.t))?)));
         let (ent, sp) = match started {
             Ok(x) => x,
             Err(f) => {
@@ -697,6 +746,39 @@ impl<'t, H: Host> Master<'t, H> {
         }
     }
 
+    /// After a burst: gives the pages of the buffers that hold nothing live
+    /// back to the kernel (`.bss` written by the burst would otherwise stay
+    /// resident for the daemon's life): the request/reply buffer, the LIST
+    /// reply, the bodies of RUNs no longer deferred, the recipe blobs of
+    /// clients no longer waiting; then the stack below the caller.
+    pub fn trim(&mut self) {
+        use syscalls::mem::{discard, discard_stack};
+        let t = &mut *self.t;
+        t.boxes.trim();
+        discard(&mut t.rx);
+        discard(&mut t.list);
+        let deferred = |s: usize| t.clients.iter().any(|c| c.deferred.as_ref().is_some_and(|d| d.slot == s));
+        if (0..DEFER_MAX).any(deferred) {
+            for (s, b) in t.bodies.iter_mut().enumerate() {
+                if !deferred(s) {
+                    discard(b);
+                }
+            }
+        } else {
+            discard(t.bodies.as_flattened_mut());
+        }
+        if t.clients.iter().any(|c| c.waiting.is_some()) {
+            for (c, b) in t.clients.iter().zip(t.blobs.iter_mut()) {
+                if c.waiting.is_none() {
+                    discard(b);
+                }
+            }
+        } else {
+            discard(t.blobs.as_flattened_mut());
+        }
+        discard_stack();
+    }
+
     /// Deferred RUNs go again once their data dir is free (or time is up).
     fn retry_deferred(&mut self) {
         for i in 0..MAX_CLIENTS {
@@ -706,7 +788,11 @@ impl<'t, H: Host> Master<'t, H> {
                 continue;
             }
             let Some(d) = self.t.clients[i].deferred.take() else { continue };
-            let Some(body) = self.t.bodies.get(d.slot).copied() else { continue };
+            // One copy on the stack (`run` needs `&mut self` beside it).
+            let body: [u8; RUN_REQ_SIZE] = match self.t.bodies.get(d.slot) {
+                Some(b) => *b,
+                None => continue,
+            };
             self.run(i, &body, d.pkg, Some(d.since_ns));
         }
     }
@@ -733,6 +819,7 @@ impl<'t, H: Host> Master<'t, H> {
     }
 
     /// Guard `b`'s report socket is readable: loop claims, then its report.
+    #[inline(never)]
     pub fn on_guard(&mut self, b: usize) {
         match (self.t.boxes[b].state, self.t.boxes[b].events.as_ref().map(|f| f.raw())) {
             (State::Adopted, _) => return self.on_adopted_exit(b),
@@ -817,14 +904,22 @@ impl<'t, H: Host> Master<'t, H> {
             let _ = raw.push(f.raw());
         }
         let rep = RunReply { guard_pid: rec.pid, guard_pname: rec.pname, n_fds: owned.len() as u32, ctl_fd, ..RunReply::default() };
-        let mut out = [0u8; REPLY_MAX];
-        let cl = &self.t.clients[i];
+        // Built in `rx` (free between requests), sent, and the client closed.
+        let t = &mut *self.t;
+        let cl = &t.clients[i];
         let max = (cl.reply_max as usize).min(REPLY_MAX);
-        let blob = self.t.blobs[i].get(..cl.entrance.blob_len).unwrap_or(&[]);
+        let blob = t.blobs[i].get(..cl.entrance.blob_len).unwrap_or(&[]);
         let recipe: Option<(&[Op], &[u8])> = if cl.reply_max == 0 { None } else { Some((&cl.entrance.ops, blob)) };
+        let out = &mut t.rx[..REPLY_MAX];
         let dst = if recipe.is_none() { &mut out[..] } else { out.get_mut(..max).unwrap_or(&mut []) };
         let n = encode_run_reply(&rep, recipe, dst).map_err(|_| Fail::new(err::UNSUPPORTED, Errno::E2BIG, step::REPLY))?;
-        if !self.reply_and_close(i, out.get(..n).unwrap_or(&[]), &raw) {
+        let sent = match cl.fd.as_ref().map(|f| f.raw()) {
+            Some(fd) => self.host.send(fd, out.get(..n).unwrap_or(&[]), &raw).is_ok(),
+            None => false,
+        };
+        self.t.clients[i].waiting = None;
+        self.drop_client(i);
+        if !sent {
             return Err(Fail::new(err::SEND_REQ_FAILED, Errno::EPIPE, step::REPLY));
         }
         let bx = &mut self.t.boxes[b];
@@ -853,6 +948,7 @@ impl<'t, H: Host> Master<'t, H> {
 
     /// Reaps every exited child. A guard's own report, if it sent one before
     /// exiting, is read first: its error wins over the exit.
+    #[inline(never)]
     pub fn on_children(&mut self) {
         while let Some((pid, st)) = self.host.reap() {
             self.reaped(pid, st);
@@ -939,6 +1035,9 @@ impl<'t, H: Host> Master<'t, H> {
     /// A new master adopts the running sandboxes of the previous one (its
     /// records, checked against the live process by pidfd, name and start
     /// time); stale records are removed.
+    // Not inlined: its buffers (state_load's) stay out of main's frame,
+    // which is resident for the daemon's life.
+    #[inline(never)]
     pub fn adopt_previous(&mut self) {
         // The records go straight into free slots (a list of them on the
         // stack would be 128 records deep, resident for the daemon's life),
@@ -948,7 +1047,8 @@ impl<'t, H: Host> Master<'t, H> {
         let boxes = &mut self.t.boxes;
         self.host.state_load(
             |_, rec| {
-                if let Some(b) = boxes.iter().position(|b| !b.live()) {
+                let free = boxes.iter().position(|b| !b.live());
+                if let Some(b) = free {
                     boxes[b] = Sandbox { state: State::Adopted, rec, ..Sandbox::FREE };
                     loaded[b] = true;
                 }
@@ -1003,6 +1103,7 @@ impl<'t, H: Host> Master<'t, H> {
 
     /// Closes idle connections, kills guards stuck in setup, retries
     /// deferred requests; adopted guards without a pidfd are re-checked.
+    #[inline(never)]
     pub fn tick(&mut self) {
         self.retry_deferred();
         let now = self.host.now();
@@ -1147,10 +1248,13 @@ impl Master<'_, host::Kernel> {
     /// The poll loop: serves until SIGTERM/SIGINT (read from `sig`, a
     /// signalfd), then removes the socket `path`, ends every sandbox and
     /// waits (at most 5 s) for them.
+    #[inline(never)]
     pub fn serve(&mut self, sig: Fd, path: syscalls::CStr) {
         const N: usize = 2 + MAX_CLIENTS + MAX_BOXES;
         use syscalls::{ppoll, signalfd_read, PollFd, Timespec, POLLIN};
         let mut deadline = 0u64;
+        // Something was served since the last trim.
+        let mut worked = false;
         loop {
             let mut fds = [PollFd { fd: -1, events: 0, revents: 0 }; N];
             fds[0] = PollFd { fd: if self.stop { -1 } else { self.host.listen.raw() }, events: POLLIN, revents: 0 };
@@ -1167,7 +1271,16 @@ impl Master<'_, host::Kernel> {
                 }
             }
             let tick = Timespec::from_ms(if self.has_deferred() || self.stop { 20 } else { 500 });
-            let _ = ppoll(&mut fds, Some(&tick), None);
+            match ppoll(&mut fds, Some(&tick), None) {
+                // Idle after a burst (no RUN waiting: then the tick is
+                // 20 ms): give back what it left resident.
+                Ok(0) if worked && !self.stop && !self.has_deferred() => {
+                    worked = false;
+                    self.trim();
+                }
+                Ok(0) => {}
+                _ => worked = true,
+            }
             if fds[1].revents != 0 {
                 while let Ok((s, _)) = signalfd_read(sig) {
                     if (s == g::SIGTERM || s == g::SIGINT) && !self.stop {

@@ -79,6 +79,9 @@ fn parse_u32(s: &[u8]) -> Option<u32> {
 }
 
 /// A group name or number to its gid (`/etc/group`: `name:x:gid:...`).
+/// Not inlined: its 8 KiB buffer must not sit in main's frame, resident
+/// for the daemon's life (and in every guard).
+#[inline(never)]
 fn group_id(name: &[u8]) -> Result<u32> {
     if let Some(v) = parse_u32(name) {
         return Ok(v);

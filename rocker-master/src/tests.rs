@@ -939,3 +939,22 @@ fn a_group_member_binds_only_what_it_owns() {
         }
     }
 }
+
+#[test]
+fn trim_keeps_live_sandboxes_and_empties_ended_ones() {
+    let mut m = master(Config::default());
+    let (_, a) = started(&mut m, b"/d/a", |_| {});
+    let (_, b) = started(&mut m, b"/d/b", |_| {});
+    exit(&mut m, a);
+    m.trim();
+    let l = listed(&mut m);
+    assert_eq!(l.iter().map(|e| e.guard_pid).collect::<Vec<_>>(), vec![b]);
+    let (_, c) = started(&mut m, b"/d/c", |_| {});
+    let mut got: Vec<i32> = listed(&mut m).iter().map(|e| e.guard_pid).collect();
+    got.sort();
+    assert_eq!(got, vec![b, c]);
+    exit(&mut m, b);
+    exit(&mut m, c);
+    m.trim();
+    assert!(m.all_gone());
+}

@@ -49,7 +49,7 @@ pub use msg::{
     decode_guard_msg, decode_hdr, decode_list_reply, decode_list_req, decode_register,
     decode_request, decode_run_reply, encode_guard_loop, encode_guard_report, encode_hdr,
     encode_list_reply, encode_list_req, encode_register, encode_run_reply, encode_run_req,
-    extend_run_req, Bind, GuardMsg, GuardReport, Hdr, ListEntry, ListReply, Op, Request, Rlimit,
+    extend_run_req, extend_run_req_into, Bind, GuardMsg, GuardReport, Hdr, ListEntry, ListReply, Op, Request, Rlimit,
     RunReply, RunReplyView, RunReq,
 };
 pub use path::{

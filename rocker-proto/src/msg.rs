@@ -171,6 +171,13 @@ fn expect(buf: &[u8], kind: u16, size: usize) -> R<Hdr> {
 /// `ver0` bytes; shorter than `N` is zero-extended; longer than `N` only
 /// with an all-zero tail. Returns the zero-extended copy and the size sent.
 fn extend<const N: usize>(buf: &[u8], kind: u16, ver0: usize) -> R<([u8; N], usize)> {
+    let mut out = [0u8; N];
+    extend_into(buf, kind, ver0, &mut out)?;
+    Ok((out, buf.len()))
+}
+
+/// [`extend`] into `out` (big bodies: no copy through the caller's stack).
+fn extend_into<const N: usize>(buf: &[u8], kind: u16, ver0: usize, out: &mut [u8; N]) -> R<()> {
     let h = decode_hdr(buf)?;
     if h.kind != kind {
         return Err(Reject::BadKind);
@@ -182,9 +189,9 @@ fn extend<const N: usize>(buf: &[u8], kind: u16, ver0: usize) -> R<([u8; N], usi
     if tail.iter().any(|&c| c != 0) {
         return Err(Reject::UnknownTail);
     }
-    let mut out = [0u8; N];
-    put_bytes(&mut out, 0, known);
-    Ok((out, buf.len()))
+    out.fill(0);
+    put_bytes(out, 0, known);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -447,6 +454,11 @@ fn names_area(a: &[u8]) -> R<&[u8]> {
 /// fields from it with [`RunReq::decode`].
 pub fn extend_run_req(buf: &[u8]) -> R<[u8; RUN_REQ_SIZE]> {
     extend::<RUN_REQ_SIZE>(buf, KIND_RUN, RUN_REQ_SIZE_VER0).map(|(b, _)| b)
+}
+
+/// [`extend_run_req`] into `out` (7 KiB: one copy, where the caller keeps it).
+pub fn extend_run_req_into(buf: &[u8], out: &mut [u8; RUN_REQ_SIZE]) -> R<()> {
+    extend_into(buf, KIND_RUN, RUN_REQ_SIZE_VER0, out)
 }
 
 impl<'a> RunReq<'a> {

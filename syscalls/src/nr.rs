@@ -28,6 +28,7 @@ nrs!(
     fchmod = __NR_fchmod, getdents64 = __NR_getdents64, renameat2 = __NR_renameat2,
     umask = __NR_umask, prlimit64 = __NR_prlimit64, seccomp = __NR_seccomp,
     symlinkat = __NR_symlinkat, setsid = __NR_setsid, mount_setattr = __NR_mount_setattr,
+    madvise = __NR_madvise,
 );
 // ARM EABI: the plain ones are the legacy 16-bit-id calls.
 #[cfg(target_arch = "arm")]

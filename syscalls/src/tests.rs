@@ -78,3 +78,72 @@ fn flag_newtypes_are_the_kernel_bits() {
     assert_eq!(n.bits(), g::CLONE_NEWUSER);
     assert_eq!(UnmountFlags::DETACH.bits(), g::MNT_DETACH);
 }
+
+#[test]
+fn discard_gives_pages_back_as_zeros() {
+    // A page-aligned static-like buffer: every whole page reads back zero,
+    // partial pages at the ends are left as they were.
+    #[repr(align(4096))]
+    struct Pages([u8; 3 * 4096]);
+    let mut p = Box::new(Pages([7; 3 * 4096]));
+    mem::discard(&mut p.0[100..]);
+    assert!(p.0[..4096].iter().all(|&b| b == 7), "partial first page kept");
+    assert!(p.0[4096..].iter().all(|&b| b == 0), "whole pages discarded");
+}
+
+#[test]
+fn discard_stack_keeps_the_callers_frames() {
+    #[inline(never)]
+    fn deep(n: u32) -> u64 {
+        let mut a = [n as u64; 512];
+        a[3] = core::hint::black_box(a[7]) + 1;
+        if n == 0 {
+            0
+        } else {
+            deep(n - 1) + a[3]
+        }
+    }
+    let mine = core::hint::black_box([5u64; 1024]);
+    let before = deep(20);
+    mem::discard_stack();
+    assert_eq!(mine.iter().sum::<u64>(), 5 * 1024);
+    assert_eq!(deep(20), before);
+}
+
+#[derive(Debug, PartialEq)]
+struct Row {
+    id: u32,
+    pad: [u8; 1020],
+}
+
+impl Slot for Row {
+    const FREE: Row = Row { id: 0, pad: [0; 1020] };
+    fn free() -> &'static Row {
+        static F: Row = Row::FREE;
+        &F
+    }
+    fn is_free(&self) -> bool {
+        self.id == 0
+    }
+}
+
+#[test]
+fn slots_read_free_until_written_and_trim_empties_free_ones() {
+    let mut s: Box<Slots<Row, 16>> = Box::default();
+    assert_eq!(s[3], Row::FREE);
+    for i in 0..16 {
+        s[i].id = i as u32 + 1;
+        s[i].pad[7] = 9;
+    }
+    for i in 4..16 {
+        s[i] = Row::FREE;
+    }
+    s.trim();
+    for i in 0..16 {
+        let want = if i < 4 { i as u32 + 1 } else { 0 };
+        assert_eq!(s[i].id, want, "slot {i}");
+    }
+    assert_eq!(s[2].pad[7], 9);
+    assert_eq!(s.iter().filter(|r| !r.is_free()).count(), 4);
+    assert!(s.get(16).is_none());
+}

@@ -11,8 +11,8 @@
  *
  * Sandbox i gets the data dir DATA_PREFIX-i (made if missing).  Prints
  * `i GUARD_PID GUARD_NAME APP_PID` per started sandbox, `error i: MESSAGE`
- * for a refusal, `stopped i: MemFree K kB < FLOOR_KB` when the machine runs
- * short (FLOOR_KB 0: never), then `ready N_STARTED`; stdout is flushed
+ * for a refusal, `stopped i: MemAvailable K kB < FLOOR_KB` when the machine
+ * runs short (FLOOR_KB 0: never), then `ready N_STARTED`; stdout is flushed
  * after each line.  Then it reaps its Apps and exits 0 once none is left.
  */
 #define _GNU_SOURCE 1
@@ -43,8 +43,8 @@ static int app_main(void *arg)
     return 127;
 }
 
-/* MemFree from /proc/meminfo, kB (-1 if unknown). */
-static long mem_free(void)
+/* MemAvailable from /proc/meminfo, kB (-1 if unknown). */
+static long mem_avail(void)
 {
     char line[128];
     long v = -1;
@@ -52,7 +52,7 @@ static long mem_free(void)
     if (!f)
         return -1;
     while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemFree: %ld", &v) == 1)
+        if (sscanf(line, "MemAvailable: %ld", &v) == 1)
             break;
     fclose(f);
     return v;
@@ -97,8 +97,8 @@ int main(int argc, char **argv)
             up++;
         }
         fflush(stdout);
-        if (floor_kb > 0 && (mf = mem_free()) >= 0 && mf < floor_kb) {
-            printf("stopped %ld: MemFree %ld kB < %ld kB\n", i, mf, floor_kb);
+        if (floor_kb > 0 && (mf = mem_avail()) >= 0 && mf < floor_kb) {
+            printf("stopped %ld: MemAvailable %ld kB < %ld kB\n", i, mf, floor_kb);
             break;
         }
     }
