@@ -64,6 +64,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -845,6 +846,12 @@ extern int rocker__kill(pid_t pid, int sig) __asm__("kill");
 #else
 #define ROCKER__NR_pidfd_send_signal ROCKER__NR(424)
 #endif
+#if defined(SYS_close_range)
+#define ROCKER__NR_close_range SYS_close_range
+#else
+#define ROCKER__NR_close_range ROCKER__NR(436)
+#endif
+#define ROCKER__CLOSE_RANGE_CLOEXEC 4
 
 /* ------------------------------------------------------------------------ */
 /* Names                                                                    */
@@ -928,6 +935,39 @@ ROCKER_API void rocker__close(int fd)
         (void)close(fd); /* never retry close(): the fd is gone either way */
         errno = saved;
     }
+}
+
+/* Every fd from 3 up close-on-exec (close_range(CLOSE_RANGE_CLOEXEC), 5.11+;
+ * else one by one up to RLIMIT_NOFILE, at most 65536), or closed with
+ * `close_them` (close_range, 5.9+, else one by one), except `keep`. */
+ROCKER_API void rocker__fds_from3(int keep, int close_them)
+{
+    long fd, max = 65536, f, lo = 3;
+    struct rlimit rl;
+    int saved = errno;
+    if (keep >= 3) {
+        if (keep > 3 && rocker__syscall(ROCKER__NR_close_range, 3L, (long)keep - 1,
+                                        close_them ? 0L : (long)ROCKER__CLOSE_RANGE_CLOEXEC) < 0)
+            goto slow;
+        lo = keep + 1;
+    }
+    if (rocker__syscall(ROCKER__NR_close_range, lo, (long)(~0U), close_them ? 0L : (long)ROCKER__CLOSE_RANGE_CLOEXEC) == 0) {
+        errno = saved;
+        return;
+    }
+slow:
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < max)
+        max = (long)rl.rlim_cur;
+    for (fd = 3; fd < max; fd++) {
+        if (fd == keep)
+            continue;
+        if (close_them) {
+            (void)close((int)fd);
+        } else if ((f = fcntl((int)fd, F_GETFD)) >= 0 && !(f & FD_CLOEXEC)) {
+            (void)fcntl((int)fd, F_SETFD, (int)(f | FD_CLOEXEC));
+        }
+    }
+    errno = saved;
 }
 
 ROCKER_API void rocker__close_all(int *fds, int n)
@@ -1640,6 +1680,12 @@ ROCKER_API void rocker__helper(const struct rocker__recipe *rc, int ctl, int wfd
                 rocker__close(rc->fds[i]);
         rocker__close(sync[0]);
         rocker__close(wfd);
+        /* Nothing of the caller's but stdio reaches what the App execs:
+         * every other fd it inherited (an app manager's sockets, a file
+         * root opened) becomes close-on-exec here, before its own ops and
+         * their filter. app() can still use one, and hand one on across
+         * exec on purpose by clearing FD_CLOEXEC. */
+        rocker__fds_from3(-1, 0);
         e = 0;
         if (!use_pidfd && fcntl(ctl, F_SETFD, 0) < 0) {
             e = errno;

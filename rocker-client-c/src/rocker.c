@@ -349,6 +349,9 @@ static RockerResult run_detached(RockerRequest *req, char **prog)
     }
     if (k == 0) {
         close(p[0]);
+        /* The keeper lives as long as the sandbox: it holds none of the
+         * caller's fds (a pipe a `$(...)` waits on, a file root opened). */
+        rocker__fds_from3(p[1], 1);
         setsid();
         fd = open("/dev/null", O_RDWR);
         if (fd >= 0) {

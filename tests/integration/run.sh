@@ -997,6 +997,23 @@ t_tiocsti_api() {
     grep -qx 'attacker-rc=0' "$T/victim-api.txt" || { echo "the API client did not exit 0: $(vout api)"; return 1; }
 }
 check "tiocsti: through the C API with the caller's terminal as stdio: EPERM, the caller's shell runs nothing" t_tiocsti_api
+# The caller's other fds: a root-only file open as fd 7 (and fd 8 without
+# close-on-exec) in the caller must not reach the App, foreground or
+# --detach, nor be held by the CLI's keeper for the sandbox's life.
+t_caller_fds() {
+    local f=$T/root-only out a k
+    echo secret >"$f"; chmod 600 "$f"
+    out=$(exec 7<"$f" 8<"$f"; "$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/ls" /proc/self/fd 2>&1)
+    case " $(echo $out) " in *" 7 "* | *" 8 "*) echo "the App sees the caller's fds: $(echo $out)"; return 1 ;; esac
+    out=$(exec 7<"$f"; "$ROCKER" run --detach "${ESC_OPTS[@]}" -- "$EXEC/bin/sleep" 3 2>&1 </dev/null) || { echo "detach: $out"; return 1; }
+    a=$(echo "$out" | awk '{print $3}')
+    k=$(ps -o ppid= -p "$a" | tr -d ' ')
+    [ -e "/proc/$a/fd/7" ] && { echo "the detached App holds fd 7: $(ls -l /proc/$a/fd)"; return 1; }
+    [ -n "$k" ] && [ -e "/proc/$k/fd/7" ] && { echo "the keeper holds fd 7: $(ls -l /proc/$k/fd)"; return 1; }
+    "$ROCKER" kill "$(echo "$out" | awk '{print $2}')" >/dev/null 2>&1
+    return 0
+}
+check "fds: the caller's open fds (a root-only file) reach neither the App nor the keeper of --detach" t_caller_fds
 victim status "$ROCKER" run "${ESC_OPTS[@]}" -- "$EXEC/bin/probe" status
 t_tiocsti_session() {
     local f=$T/victim-status.txt pid sid pgid ctty
