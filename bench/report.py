@@ -96,6 +96,19 @@ def pfmt(p):
     return "" if not p else f"{rx(p[0])} ({rx(p[1])}–{rx(p[2])}, {p[3]} rounds)"
 
 
+def paired_diff(a, b, ca=0, cb=0):
+    """a - b per round (ms): median, min, max, rounds"""
+    ra, rb = round_meds(a, ca), round_meds(b, cb)
+    q = sorted(ra[k] - rb[k] for k in ra if k in rb)
+    if not q:
+        return None
+    return statistics.median(q), q[0], q[-1], len(q)
+
+
+def dfmt(d):
+    return "n/a" if not d else f"{d[0]:+.2f} ms ({d[1]:+.1f}…{d[2]:+.1f})"
+
+
 LAT = {}
 COLS = {}
 for name in GROUP:
@@ -256,6 +269,24 @@ w("* **Fair peer rows** (the same isolation work as rocker: namespaces, a cgroup
   "bwrap, `rmdir` after the reap; and bwrap gets rocker's own filter bytes as `--seccomp 3`. Its root is "
   "the busybox tree `--ro-bind` (read-only). bwrap does not mask `/proc` paths and has no user-namespace "
   "limits; crun and runc keep the host's user namespace.")
+w("* **Variant rows** (issues 11–14; "
+  f"{meta.get('extra_runs', '?')} runs each, in the same {meta.get('rounds', '?')} rounds"
+  + (" (fewer than the other rows, to keep `make bench` short)" if meta.get("extra_runs") != meta.get("runs") else "")
+  + "): **rocker, warm, `--seccomp unconfined`** is rocker's default without "
+  "its filter (`RockerRequest.seccomp = ROCKER_SECCOMP_UNCONFINED`); **rocker, warm, limits** is the default "
+  "with `mem_max` 64 MiB, `pids_max` 64 and `cpu_quota_us` 100000 (`--memory 64M --pids 64 --cpus 1`: the "
+  "master then also makes the sandbox's cgroup in the memory and cpu hierarchies and writes the limits; "
+  "without limits it uses only the pids and freezer ones); **rootfs mode** (`root = ROCKER_ROOT_PKG`; "
+  "`--read-only`: `ROCKER_ROOT_RO`) makes the same lz4 package of the busybox tree the sandbox's whole `/` "
+  "(an overlay with its upper dir in the data dir, or none when read-only; `/proc`, the private `/dev`, "
+  "`/sys` read-only, `/tmp`, `pivot_root`), warm as the other rows (a rootfs-mode sandbox of the package "
+  "runs `sleep` meanwhile), through `rkbench` and through the CLI (`rocker run --rootfs`). "
+  "**rocker-runtime** is rocker's OCI runtime (`install_dir/x86_64-unknown-linux-musl/bin/rocker-runtime`, "
+  "a static binary, no daemon) doing `run` (create + start + wait; it deletes the container when it ends) of "
+  "the *same bundles* crun and runc run: `runc spec`'s default (no user ns; a cgroup in the pids and freezer "
+  "hierarchies under `/rocker-runtime/<id>`), the `+ seccomp` bundle, and a bundle with `linux.resources` "
+  "memory 64 MiB, pids 64, cpu quota 100000/100000 (**crun, limits** runs that one too); state in a tmpfs "
+  "(`--root $T/rt`), an untimed `--prepare 'rocker-runtime delete --force <id>'` as for crun and runc.")
 w("")
 w("| # | runtime | exact command | runs | median ms | p10–p90 ms | × rocker warm | × rocker cold lz4 | "
   "ANCHOR_BENCH.md ms |")
@@ -362,6 +393,115 @@ w("On a machine this loaded, a median includes waits for a CPU; the p10 (the fas
   "closer to the undisturbed cost, so its ratio is shown too. Where the two disagree with a goal, the goal "
   "is marked unclear.")
 w("")
+
+# the variant rows of issues 11-14, paired by round
+VARIANTS = [
+    # (issue, A, B, what); ratio = A ÷ B, difference = A − B
+    (14, "crun", "rt", "`run` of the same bundle (runc spec's default, read-only root)"),
+    (14, "runc", "rt", "the same"),
+    (14, "crun-secc", "rt-secc", "the same bundle + the seccomp profile"),
+    (14, "runc-secc", "rt-secc", "the same"),
+    (14, "crun-lim", "rt-lim", "the same bundle + memory, pids and cpu limits"),
+    (14, "rt", "rocker-cli-netnone", "rocker-runtime's `run` against rocker's own CLI with a network ns (both "
+     "exec'd; the CLI also a user ns, an overlay and a squashfs package)"),
+    (13, "rocker-rootfs", "rocker-warm-lz4", "rootfs mode (the package is `/`, overlay on it) ÷ overlay mode "
+     "(the package at the exec dir, overlay on `/var`)"),
+    (13, "rocker-rootfs-ro", "rocker-warm-lz4", "rootfs mode, read-only ÷ overlay mode"),
+    (13, "rocker-rootfs-ro", "rocker-rootfs", "read-only ÷ writable rootfs mode"),
+    (13, "rocker-cli-rootfs", "rocker-cli", "the CLI: `rocker run --rootfs` ÷ `rocker run` (overlay mode)"),
+    (13, "rocker-cli-rootfs-ro", "rocker-cli", "the CLI: `--rootfs --read-only` ÷ overlay mode"),
+    (13, "crun", "rocker-cli-rootfs-ro", "crun on the same tree (read-only root) ÷ `rocker run --rootfs "
+     "--read-only` (both exec'd)"),
+    (13, "crun", "rocker-rootfs-ro", "crun on the same tree ÷ rootfs mode, read-only, through `rocker.h`"),
+    (12, "rocker-warm-lz4", "rocker-warm-unconfined", "rocker's default (with its filter) ÷ the same with "
+     "`--seccomp unconfined`"),
+    (11, "rocker-warm-limits", "rocker-warm-lz4", "limits on (`--memory 64M --pids 64 --cpus 1`) ÷ the "
+     "default (no limits)"),
+    (11, "crun-lim", "crun", "crun: the same limits ÷ none (crun always makes a cgroup)"),
+    (11, "rt-lim", "rt", "rocker-runtime: the same limits ÷ none"),
+    (11, "crun-lim", "rocker-warm-limits", "crun with limits ÷ rocker with the same limits"),
+]
+VR = {}
+if any(a in LAT and b in LAT for _, a, b, _ in VARIANTS):
+    w("### The variant rows: the OCI runtime, rootfs mode, the seccomp filter, limits (issues 11–14)")
+    w("")
+    w("Paired by round as above. *Ratio* = A ÷ B (above 1: A is slower); *difference* = A − B, the median of the "
+      "per-round differences of the per-round medians (min…max). Where both rows are rocker starts through "
+      "`rocker.h`, the last column gives the same to the App's first instruction (before `execve`).")
+    w("")
+    w("| issue | A | B | what | A median / p90 ms | B median / p90 ms | ratio of medians | **paired ratio** "
+      "(min–max) | ratio of the p10s | paired difference | to the App's first instruction: medians, paired "
+      "ratio, difference |")
+    w("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for iss, a, b, what in VARIANTS:
+        if a not in LAT or b not in LAT:
+            continue
+        p, d = paired(a, b), paired_diff(a, b)
+        VR[(a, b)] = (p, d)
+        app = ""
+        if GROUP[a] == GROUP[b] == "rocker" and len(COLS[a][0]) >= 4 and len(COLS[b][0]) >= 4:
+            sa, sb = colstat(a, 2), colstat(b, 2)
+            pa, da = paired(a, b, 2, 2), paired_diff(a, b, 2, 2)
+            VR[(a, b, "app")] = (pa, da, sa, sb)
+            app = f"{ms(sa['med'] / 1000)} / {ms(sb['med'] / 1000)}: {pfmt(pa)}, {dfmt(da)}"
+        w(f"| {iss} | {LABEL[a]} | {LABEL[b]} | {what} | {ms(med(a))} / {ms(LAT[a]['p90'] / 1000)} | "
+          f"{ms(med(b))} / {ms(LAT[b]['p90'] / 1000)} | {rx(ratio(med(a), med(b)))} | **{pfmt(p)}** | "
+          f"{rx(LAT[a]['p10'] / LAT[b]['p10'])} | {dfmt(d)} | {app} |")
+    w("")
+
+    def vr(a, b):
+        p, d = VR.get((a, b), (None, None))
+        return f"{pfmt(p) or 'n/a'}, {dfmt(d)}"
+
+    def vm(n):
+        return f"{ms(med(n))} ms" if n in LAT else "n/a"
+
+    if "rt" in LAT:
+        w(f"**The OCI runtime (issue 14).** `rocker-runtime run` of runc spec's bundle takes {vm('rt')} (median), "
+          f"crun {vm('crun')}, runc {vm('runc')} on the same bundle in the same rounds: crun ÷ rocker-runtime "
+          f"{vr('crun', 'rt')}; runc ÷ rocker-runtime {vr('runc', 'rt')}. With the seccomp profile "
+          f"(rocker-runtime {vm('rt-secc')}): crun {vr('crun-secc', 'rt-secc')}, runc {vr('runc-secc', 'rt-secc')}. "
+          f"With the limits (rocker-runtime {vm('rt-lim')}): crun {vr('crun-lim', 'rt-lim')}. rocker-runtime "
+          "starts the container process directly (no daemon, no socket, no monitor left behind) and, unlike crun "
+          "and runc, compiles the seccomp profile without libseccomp.")
+        w("")
+    if "rocker-rootfs" in LAT or "rocker-cli-rootfs" in LAT:
+        w(f"**Rootfs mode (issue 13).** Through `rocker.h`, warm: rootfs mode {vm('rocker-rootfs')}, read-only "
+          f"{vm('rocker-rootfs-ro')}, overlay mode {vm('rocker-warm-lz4')}; rootfs ÷ overlay "
+          f"{vr('rocker-rootfs', 'rocker-warm-lz4')}, read-only ÷ overlay {vr('rocker-rootfs-ro', 'rocker-warm-lz4')}. "
+          f"Through the CLI: `rocker run --rootfs` {vm('rocker-cli-rootfs')}, `--read-only` "
+          f"{vm('rocker-cli-rootfs-ro')}, overlay mode {vm('rocker-cli')}: "
+          f"{vr('rocker-cli-rootfs', 'rocker-cli')} and {vr('rocker-cli-rootfs-ro', 'rocker-cli')}. crun on the "
+          f"same tree ({vm('crun')}) ÷ `rocker run --rootfs --read-only`: {vr('crun', 'rocker-cli-rootfs-ro')}; "
+          f"÷ rootfs mode read-only through `rocker.h`: {vr('crun', 'rocker-rootfs-ro')}. Rootfs mode mounts the "
+          "package as `/` (with an overlay on it unless read-only), a read-only `/sys`, and does `pivot_root` and "
+          "the detach of the old root; overlay mode mounts the package at the exec dir and an overlay on `/var` "
+          "over the host's tree.")
+        w("")
+    if "rocker-warm-unconfined" in LAT:
+        x = VR.get(("rocker-warm-lz4", "rocker-warm-unconfined", "app"))
+        fsec = None
+        if "floor-warm" in COLS and "seccomp" in FLOOR_HDR:
+            fsec = statistics.median(r[FLOOR_HDR.index("seccomp")] for r in COLS["floor-warm"]) / 1000
+        w(f"**The seccomp filter (issue 12).** rocker's default start {vm('rocker-warm-lz4')} against the same "
+          f"start with `--seccomp unconfined` {vm('rocker-warm-unconfined')}: with ÷ without "
+          f"{vr('rocker-warm-lz4', 'rocker-warm-unconfined')}"
+          + (f"; to the App's first instruction {pfmt(x[0])}, {dfmt(x[1])}" if x else "")
+          + "." + (f" The floor's own step that installs the same filter takes {fsec:.2f} ms (median, "
+                   "§ Where the floor's time goes)." if fsec is not None else ""))
+        w("")
+    if "rocker-warm-limits" in LAT:
+        x = VR.get(("rocker-warm-limits", "rocker-warm-lz4", "app"))
+        w(f"**Limits (issue 11).** rocker's default start with `--memory 64M --pids 64 --cpus 1` "
+          f"{vm('rocker-warm-limits')} against the default {vm('rocker-warm-lz4')}: with ÷ without "
+          f"{vr('rocker-warm-limits', 'rocker-warm-lz4')}"
+          + (f"; to the App's first instruction {pfmt(x[0])}, {dfmt(x[1])}" if x else "")
+          + f". That is the cost of the cgroup steps limits add: a cgroup in the memory and cpu hierarchies too "
+            "(made by the master, joined by the guard and the client's helper, removed after the guard), and the "
+            "limit files written. crun with the same limits "
+            f"{vm('crun-lim')}, without {vm('crun')}: {vr('crun-lim', 'crun')}; rocker-runtime "
+            f"{vr('rt-lim', 'rt')}; crun with limits ÷ rocker with limits {vr('crun-lim', 'rocker-warm-limits')}.")
+        w("")
 
 # rocker breakdown
 w("### Where rocker's time goes (medians, ms)")
@@ -848,7 +988,8 @@ for k, v in left.items():
 w("")
 w(f"Rerun: `make bench` (this run: {int(meta.get('duration_s', '0')) // 60} min {int(meta.get('duration_s', '0')) % 60} s"
   f"{' without docker' if meta.get('no_docker') == '1' else ' with docker'}); `BENCH_NO_DOCKER=1 make bench` "
-  "for a quicker run without docker; `BENCH_RUNS`, `BENCH_ROUNDS`, `BENCH_SCALE`, `BENCH_NICE`, "
+  "for a quicker run without docker; `BENCH_RUNS`, `BENCH_EXTRA_RUNS` (the variant rows), `BENCH_ROUNDS`, "
+  "`BENCH_SCALE`, `BENCH_NICE`, "
   "`BENCH_QUIET_WAIT` change the sizes and the noise handling (see the top of `scripts/bench.sh`).")
 w("")
 # --- summary (the README snippet), inserted at the top
@@ -860,8 +1001,9 @@ sm.append("")
 sm.append("| start `/bin/true` (median) | ms | vs rocker warm |")
 sm.append("|---|---:|---:|")
 for n in ["rocker-warm-lz4", "floor-warm", "rocker-warm-netnone", "floor-warm-netnone", "rocker-cold-lz4",
-          "floor-cold-lz4", "rocker-cli-netnone", "unshare-all", "bwrap-fair", "bwrap", "bwrap-netnone", "crun-secc",
-          "crun", "runc-secc", "runc", "docker"]:
+          "floor-cold-lz4", "rocker-cli-netnone", "rocker-warm-unconfined", "rocker-warm-limits", "rocker-rootfs-ro",
+          "rocker-cli-rootfs-ro", "rt", "rt-secc", "unshare-all", "bwrap-fair", "bwrap", "bwrap-netnone",
+          "crun-secc", "crun", "runc-secc", "runc", "docker"]:
     if n in LAT:
         lab = f"**{LABEL[n]}**" if GROUP[n] == "rocker" else LABEL[n]
         sm.append(f"| {lab} | {ms(med(n))} | {rx(ratio(med(n), med(REF_W)))} |")
@@ -894,7 +1036,8 @@ open(MD, "w").write("\n".join(out))
 bars = [n for n in ["rocker-warm-lz4", "rocker-warm-netnone", "rocker-warm-seed", "rocker-cold-lz4",
                     "rocker-cold-gzip", "rocker-cli", "rocker-cli-netnone", "floor-warm", "floor-warm-netnone",
                     "floor-cold-lz4", "true", "unshare-all", "bwrap", "bwrap-netnone", "bwrap-fair", "crun",
-                    "crun-secc", "runc", "runc-secc", "docker"]
+                    "crun-secc", "runc", "runc-secc", "docker", "rocker-warm-unconfined", "rocker-warm-limits",
+                    "rocker-rootfs", "rocker-rootfs-ro", "rocker-cli-rootfs-ro", "rt", "rt-secc", "crun-lim"]
         if n in LAT]
 bars.sort(key=lambda n: LAT[n]["med"])
 SHORT = {"rocker-warm-lz4": "rocker, warm", "rocker-warm-netnone": "rocker, warm, net none",
@@ -905,7 +1048,11 @@ SHORT = {"rocker-warm-lz4": "rocker, warm", "rocker-warm-netnone": "rocker, warm
          "floor-cold-lz4": "floor, cold lz4", "true": "fork+exec, no sandbox",
          "unshare-all": "unshare -Umuinp", "bwrap": "bwrap, share-net", "bwrap-netnone": "bwrap --unshare-all",
          "crun": "crun", "runc": "runc", "docker": "docker run --rm", "bwrap-fair": "bwrap + cgroup + seccomp",
-         "crun-secc": "crun + seccomp", "runc-secc": "runc + seccomp"}
+         "crun-secc": "crun + seccomp", "runc-secc": "runc + seccomp",
+         "rocker-warm-unconfined": "rocker, warm, no seccomp", "rocker-warm-limits": "rocker, warm, limits",
+         "rocker-rootfs": "rocker, rootfs mode", "rocker-rootfs-ro": "rocker, rootfs, read-only",
+         "rocker-cli-rootfs-ro": "rocker run --rootfs --ro", "rt": "rocker-runtime run",
+         "rt-secc": "rocker-runtime + seccomp", "rt-lim": "rocker-runtime, limits", "crun-lim": "crun, limits"}
 COLORS = {"rocker": "#e8590c", "floor": "#868e96", "peer": "#1c7ed6"}
 lo, hi = 0.2, 500.0
 L, PW, RH, TOP = 170, 520, 26, 70

@@ -41,11 +41,18 @@
  *
  *   COMMON: --exec-dir DIR --data-base DIR [--overlay DIR]... [--uid N] [--gid N]
  *           [--net host|none] [--share ipc|uts|dev|tmp|all]... [--hostname NAME]
+ *           [--seccomp default|unconfined] [--memory BYTES] [--pids N]
+ *           [--cpu-quota US] [--cpu-weight W] [--rootfs [--read-only]]
  *       Each sandbox gets its own data dir <data-base>/<tag><i> (created
  *       here), as a real deployment gives each App its own.  --net, --share
  *       and --hostname set RockerRequest's fields of the same names (default:
  *       ROCKER_request_new()'s: the host's network, its own IPC, UTS, /dev,
- *       /tmp, hostname = the sandbox's name).
+ *       /tmp, hostname = the sandbox's name).  --seccomp sets seccomp
+ *       (default: rocker's default filter); --memory, --pids, --cpu-quota and
+ *       --cpu-weight set mem_max, pids_max, cpu_quota_us (period 100000 us:
+ *       100000 = one CPU) and cpu_weight; 0 or absent: no limit.  --rootfs: root = ROCKER_ROOT_PKG
+ *       (the package is the whole root, no exec dir, no overlay dirs; the
+ *       holder runs /bin/sleep), --read-only adds ROCKER_ROOT_RO.
  *
  * Socket: $ROCKER_SOCKET.  Build: gcc -O2 -static -I<rocker.h dir> rkbench.c
  */
@@ -76,6 +83,8 @@ static unsigned o_net = ROCKER_NET_HOST, o_share;
 static char *o_hostname, *o_fd3;
 static char *o_cg[8];
 static int n_cg;
+static unsigned o_seccomp = ROCKER_SECCOMP_DEFAULT, o_pids, o_cpu_quota, o_cpu_weight, o_root = ROCKER_ROOT_HOST, o_root_flags;
+static unsigned long long o_memory;
 
 static double now_us(void)
 {
@@ -119,6 +128,13 @@ static RockerRequest make_req(char *pkg, char *data)
     r.net = o_net;
     r.share = o_share;
     r.hostname = o_hostname;
+    r.seccomp = o_seccomp;
+    r.mem_max = o_memory;
+    r.pids_max = o_pids;
+    r.cpu_quota_us = o_cpu_quota;
+    r.cpu_weight = o_cpu_weight;
+    r.root = o_root;
+    r.root_flags = o_root_flags;
     return r;
 }
 
@@ -196,7 +212,7 @@ static int cmd_start(char **prog)
     holder.app_pid = 0;
     if (o_holder) {
         RockerRequest q;
-        snprintf(holder_prog, sizeof holder_prog, "%s/bin/sleep", o_exec);
+        snprintf(holder_prog, sizeof holder_prog, "%s/bin/sleep", o_exec ? o_exec : "");
         holder_argv[0] = holder_prog;
         holder_argv[1] = "100000";
         holder_argv[2] = NULL;
@@ -402,7 +418,9 @@ int main(int argc, char **argv)
         { "exec-dir", 1, 0, 'e' }, { "data-base", 1, 0, 'd' }, { "overlay", 1, 0, 'o' }, { "runs", 1, 0, 'r' },
         { "warmup", 1, 0, 'w' },   { "uid", 1, 0, 'u' },  { "gid", 1, 0, 'g' },      { "out", 1, 0, 'O' },
         { "n", 1, 0, 'n' },        { "settle-ms", 1, 0, 's' }, { "net", 1, 0, 'N' },    { "share", 1, 0, 'S' },
-        { "hostname", 1, 0, 'h' }, { "cgroup", 1, 0, 'G' },  { "fd3", 1, 0, 'F' },        { 0, 0, 0, 0 },
+        { "hostname", 1, 0, 'h' }, { "cgroup", 1, 0, 'G' },  { "fd3", 1, 0, 'F' },        { "seccomp", 1, 0, 'X' },
+        { "memory", 1, 0, 'M' },   { "pids", 1, 0, 'P' },    { "cpu-quota", 1, 0, 'Q' },  { "rootfs", 0, 0, 'R' },
+        { "read-only", 0, 0, 'o' + 256 }, { "cpu-weight", 1, 0, 'W' }, { 0, 0, 0, 0 },
     };
     const char *mode;
     int c;
@@ -459,6 +477,20 @@ int main(int argc, char **argv)
             o_cg[n_cg++] = optarg;
             break;
         case 'F': o_fd3 = optarg; break;
+        case 'X':
+            if (!strcmp(optarg, "default"))
+                o_seccomp = ROCKER_SECCOMP_DEFAULT;
+            else if (!strcmp(optarg, "unconfined"))
+                o_seccomp = ROCKER_SECCOMP_UNCONFINED;
+            else
+                usage();
+            break;
+        case 'M': o_memory = strtoull(optarg, NULL, 0); break;
+        case 'P': o_pids = (unsigned)atoi(optarg); break;
+        case 'Q': o_cpu_quota = (unsigned)atoi(optarg); break;
+        case 'W': o_cpu_weight = (unsigned)atoi(optarg); break;
+        case 'R': o_root = ROCKER_ROOT_PKG; break;
+        case 'o' + 256: o_root_flags |= ROCKER_ROOT_RO; break;
         default: usage();
         }
     }
@@ -469,7 +501,7 @@ int main(int argc, char **argv)
             usage();
         return cmd_exec(argv + optind);
     }
-    if (!o_exec || !o_data_base)
+    if ((!o_exec && o_root != ROCKER_ROOT_PKG) || !o_data_base)
         usage();
     if (!strcmp(mode, "start")) {
         if (!o_out || (!o_pkg == !o_cold) || (o_cold && (!o_copy_dir || o_holder)))

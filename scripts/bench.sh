@@ -12,7 +12,10 @@
 #   3. start latency of a busybox `/bin/true`, every runtime interleaved in
 #      rounds so the machine's noise spreads evenly over all of them; rocker
 #      with its default isolation, with --net none and with everything
-#      shared, each beside a floor (bench/floor.c) doing the same kernel work
+#      shared, each beside a floor (bench/floor.c) doing the same kernel work;
+#      rocker's default without its seccomp filter (issue 12), with limits
+#      (issue 11), in rootfs mode (issue 13), and rocker-runtime, the OCI
+#      runtime, beside crun and runc on the same bundle (issue 14)
 #   4. the peers' memory (bwrap, docker) and docker's scale test
 #   5. flash (stripped binaries + libs) and disk (squashfs vs plain tree)
 #   6. stops everything it started (by pid), removes its mounts, loop
@@ -24,6 +27,10 @@
 #   BENCH_RUNS=300        measured runs per start-latency row (>= 30)
 #   BENCH_ROUNDS=30       rounds the runs are spread over (interleaving; the
 #                         paired ratios are medians over the rounds)
+#   BENCH_EXTRA_RUNS=300  runs of the variant rows (rocker without its filter,
+#                         with limits, in rootfs mode; rocker-runtime; crun
+#                         with limits), in the same rounds (default BENCH_RUNS;
+#                         lower it to save time: they add ~30 s at 300)
 #   BENCH_DOCKER_RUNS=30  measured runs for docker
 #   BENCH_SCALE=100       concurrent sandboxes in the scale test (and the load)
 #   BENCH_LOAD_SEQ=1000   sequential starts in the memory load
@@ -39,6 +46,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 RUNS=${BENCH_RUNS:-300}
+EXTRA_RUNS=${BENCH_EXTRA_RUNS:-$RUNS}
 ROUNDS=${BENCH_ROUNDS:-30}
 NICE=${BENCH_NICE:--10}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-5}
@@ -60,6 +68,8 @@ COPIES=$T/copies
 DRUN=/run/rk-bench          # docker/containerd sockets, state, exec-root
 BIN=$ROOT/install_dir/x86_64-unknown-linux-musl/bin
 RKBENCH=$W/rkbench
+RT=$BIN/rocker-runtime      # the OCI runtime (issue 14)
+RTROOT=$T/rt                # its --root (state dir)
 FLOOR=$W/floor
 ROOTFS=$W/bundle/rootfs
 IMG=$W/img
@@ -148,9 +158,11 @@ cleanup() {
     runc delete -f rkbench-runc >/dev/null 2>&1
     crun delete -f rkbench-crun3 >/dev/null 2>&1
     runc delete -f rkbench-runc2 >/dev/null 2>&1
+    crun delete -f rkbench-crun4 >/dev/null 2>&1
+    for p in rkbench-rt rkbench-rt2 rkbench-rt3; do "$RT" --root "$RTROOT" delete --force $p >/dev/null 2>&1; done
     # cgroups we (docker, crun, runc) created: new dirs named docker* or rkbench*
     find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | sort >"$CG_BEFORE.after"
-    comm -13 "$CG_BEFORE" "$CG_BEFORE.after" | grep -E '/(docker|rkbench|rkfloor-|rkx-)' | sort -r | while read -r d; do
+    comm -13 "$CG_BEFORE" "$CG_BEFORE.after" | grep -E '/(docker|rkbench|rkfloor-|rkx-)|/rocker-runtime$' | sort -r | while read -r d; do
         rmdir "$d" 2>/dev/null || warn "cannot remove cgroup $d"
     done
     if [ "$HUGETLB_MOVED" = 1 ]; then
@@ -293,11 +305,22 @@ c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["S
 json.dump(c, open(q, "w"), indent=1)
 print("bundle-secc:", len(deny), "names denied")
 PY
+# $W/bundle-lim: the default bundle + the limits of rocker's limits row
+# (--memory 64M --pids 64 --cpus 1), for crun and rocker-runtime
+mkdir -p "$W/bundle-lim"
+python3 - "$W/bundle/config.json" "$W/bundle-lim/config.json" "$ROOTFS" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"]["path"] = sys.argv[3]
+c["linux"]["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 64},
+                           "cpu": {"quota": 100000, "period": 100000}}
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PY
 
 # the runtime area
 mkdir -p "$EXEC" "$T" "$DRUN"
 mount -t tmpfs -o size=4g,mode=755 rk-bench "$T"
-mkdir -p "$DATA" "$COPIES" "$DOCKER_CONFIG"
+mkdir -p "$DATA" "$COPIES" "$DOCKER_CONFIG" "$RTROOT"
 for i in 0 1 2 3 4 5 6 7; do mkdir -p "$DATA/cli$i"; done
 
 # ---------------------------------------------------------------- machine, versions
@@ -317,6 +340,7 @@ meta git "$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- . 
 meta rocker "$("$BIN/rocker-master" --version)"
 meta crun "$(crun --version | head -1) (deb $(ver crun))"
 meta runc "$(runc --version | head -1) (deb $(ver runc))"
+meta rocker_runtime "$("$RT" --version 2>&1 | paste -sd' ' -), $(stat -c %s "$RT") B"
 meta bwrap "$(bwrap --version) (deb $(ver bubblewrap))"
 meta unshare "$(unshare --version) (deb util-linux $(ver util-linux))"
 meta hyperfine "$(hyperfine --version)"
@@ -324,6 +348,7 @@ meta busybox "busybox-static $(ver busybox-static), $(stat -c %s /bin/busybox) B
 meta squashfs_tools "$(ver squashfs-tools)"
 meta gcc "$(gcc --version | head -1)"
 meta runs "$RUNS"
+meta extra_runs "$EXTRA_RUNS"
 meta rounds "$ROUNDS"
 meta docker_runs "$DOCKER_RUNS"
 meta nice "$NICE"
@@ -519,8 +544,15 @@ def rocker-warm-seed rocker "rocker, warm, lz4, --share all" "rkbench start --pk
 for c in gzip xz; do
     def "rocker-warm-$c" rocker "rocker, warm, $c" "rkbench start --pkg bb-$c.sqfs --holder $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
 done
+# the variants of rocker's default (issues 11-13), each beside the row above
+def rocker-warm-unconfined rocker "rocker, warm, lz4, --seccomp unconfined" "rkbench start --pkg bb-lz4.sqfs --holder --seccomp unconfined $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+def rocker-warm-limits rocker "rocker, warm, lz4, limits (--memory 64M --pids 64 --cpus 1)" "rkbench start --pkg bb-lz4.sqfs --holder --memory 67108864 --pids 64 --cpu-quota 100000 $ROCKER_REQ --data-base \$T/data/rk -- $EXEC/bin/true"
+def rocker-rootfs rocker "rocker, warm, lz4, rootfs mode" "rkbench start --pkg bb-lz4.sqfs --holder --rootfs --uid $UIDN --gid $UIDN --data-base \$T/data/rk -- /bin/true"
+def rocker-rootfs-ro rocker "rocker, warm, lz4, rootfs mode, read-only" "rkbench start --pkg bb-lz4.sqfs --holder --rootfs --read-only --uid $UIDN --gid $UIDN --data-base \$T/data/rk -- /bin/true"
 def rocker-cli rocker "rocker CLI (rocker run), warm, lz4" "rocker run --pkg bb-lz4.sqfs --exec-dir $EXEC --data-dir \$T/data/cli{i} --overlay /var --uid $UIDN --gid $UIDN -- $EXEC/bin/true"
 def rocker-cli-netnone rocker "rocker CLI, warm, lz4, --net none" "rocker run --net none --pkg bb-lz4.sqfs --exec-dir $EXEC --data-dir \$T/data/cli{i} --overlay /var --uid $UIDN --gid $UIDN -- $EXEC/bin/true"
+def rocker-cli-rootfs rocker "rocker CLI, warm, lz4, --rootfs" "rocker run --rootfs --pkg bb-lz4.sqfs --data-dir \$T/data/clir{i} --uid $UIDN --gid $UIDN -- /bin/true"
+def rocker-cli-rootfs-ro rocker "rocker CLI, warm, lz4, --rootfs --read-only" "rocker run --rootfs --read-only --pkg bb-lz4.sqfs --data-dir \$T/data/clir{i} --uid $UIDN --gid $UIDN -- /bin/true"
 def true peer "plain fork+exec" "\$R/bin/true"
 def unshare peer "unshare mnt+pid" "unshare -m -p -f --mount-proc \$R/bin/true"
 def unshare-all peer "unshare, rocker's namespaces + net" "unshare -U -m -u -i -n -p -f --mount-proc \$R/bin/true"
@@ -532,6 +564,10 @@ def runc-secc peer "runc + seccomp" "runc run -b \$W/bundle-secc rkbench-runc2"
 def crun peer "crun" "crun run -b \$W/bundle rkbench-crun"
 def crun-nocg peer "crun, no cgroups" "crun --cgroup-manager=disabled run -b \$W/bundle rkbench-crun2"
 def runc peer "runc" "runc run -b \$W/bundle rkbench-runc"
+def crun-lim peer "crun, limits (64M, 64 pids, 1 CPU)" "crun run -b \$W/bundle-lim rkbench-crun4"
+def rt rocker "rocker-runtime" "rocker-runtime --root \$T/rt run -b \$W/bundle rkbench-rt"
+def rt-secc rocker "rocker-runtime + seccomp" "rocker-runtime --root \$T/rt run -b \$W/bundle-secc rkbench-rt2"
+def rt-lim rocker "rocker-runtime, limits (64M, 64 pids, 1 CPU)" "rocker-runtime --root \$T/rt run -b \$W/bundle-lim rkbench-rt3"
 [ "$NO_DOCKER" = 1 ] || def docker peer "docker" "/usr/bin/docker -H unix://\$DRUN/docker.sock run --rm --network none rkbench-bb:latest /bin/true"
 
 mkdir -p "$DATA/floor" "$DATA/rk"
@@ -554,6 +590,30 @@ run_bench() { # name n
     rocker-cold-*) c=${name#rocker-cold-}
         "$RKBENCH" start --cold "$IMG/bb-$c.sqfs" --copy-dir "$COPIES" $ROCKER_REQ --data-base "$DATA/rk" \
             --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
+    rocker-warm-unconfined)
+        "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder --seccomp unconfined $ROCKER_REQ --data-base "$DATA/rk" \
+            --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
+    rocker-warm-limits)
+        "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder --memory $((64 << 20)) --pids 64 --cpu-quota 100000 $ROCKER_REQ \
+            --data-base "$DATA/rk" --runs "$n" --warmup 1 --out "$out" -- "$EXEC/bin/true" ;;
+    rocker-rootfs | rocker-rootfs-ro)
+        case $name in *-ro) c=--read-only ;; *) c= ;; esac
+        "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder --rootfs $c --uid $UIDN --gid $UIDN --data-base "$DATA/rk" \
+            --runs "$n" --warmup 1 --out "$out" -- /bin/true ;;
+    rocker-cli-rootfs | rocker-cli-rootfs-ro) # warm: a rootfs-mode sandbox of the package runs meanwhile
+        case $name in *-ro) c=--read-only ;; *) c= ;; esac
+        mkdir -p "$DATA/clihold"
+        "$RKBENCH" hold --pkg "$IMG/bb-lz4.sqfs" --n 1 --rootfs --uid $UIDN --gid $UIDN --data-base "$DATA/clihold" \
+            -- /bin/sleep 100000 >"$RAW/hold-clir.out" &
+        local hp=$!
+        OWN_PIDS+=("$hp")
+        wait_for 30 sh -c "grep -q '^DONE' '$RAW/hold-clir.out' || ! kill -0 $hp 2>/dev/null"
+        "$RKBENCH" exec --runs "$n" --warmup 1 --settle-ms 5 --out "$out" -- "$BIN/rocker" run --rootfs $c \
+            --pkg "$IMG/bb-lz4.sqfs" --data-dir "$DATA/clir{i}" --uid $UIDN --gid $UIDN -- /bin/true
+        c=$?
+        kill -TERM "$hp" 2>/dev/null
+        wait "$hp" 2>/dev/null
+        return $c ;;
     rocker-warm-netnone | rocker-warm-seed)
         case $name in *-netnone) c="--net none" ;; *) c="--share all" ;; esac
         "$RKBENCH" start --pkg "$IMG/bb-lz4.sqfs" --holder $c $ROCKER_REQ --data-base "$DATA/rk" \
@@ -588,10 +648,15 @@ run_bench() { # name n
     crun-nocg) hf "$name" "$n" "crun --cgroup-manager=disabled run -b $W/bundle rkbench-crun2" \
         "sh -c 'crun delete -f rkbench-crun2 >/dev/null 2>&1; true'" ;;
     runc) hf "$name" "$n" "runc run -b $W/bundle rkbench-runc" "sh -c 'runc delete -f rkbench-runc >/dev/null 2>&1; true'" ;;
+    crun-lim) hf "$name" "$n" "crun run -b $W/bundle-lim rkbench-crun4" "sh -c 'crun delete -f rkbench-crun4 >/dev/null 2>&1; true'" ;;
+    rt | rt-secc | rt-lim)
+        case $name in rt) c="$W/bundle rkbench-rt" ;; rt-secc) c="$W/bundle-secc rkbench-rt2" ;; *) c="$W/bundle-lim rkbench-rt3" ;; esac
+        hf "$name" "$n" "$RT --root $RTROOT run -b $c" "sh -c '$RT --root $RTROOT delete --force ${c#* } >/dev/null 2>&1; true'" ;;
     docker) hf "$name" "$n" "/usr/bin/docker -H unix://$DRUN/docker.sock run --rm --network none rkbench-bb:latest /bin/true" ;;
     esac
 }
 per=$(((RUNS + ROUNDS - 1) / ROUNDS))
+eper=$(((EXTRA_RUNS + ROUNDS - 1) / ROUNDS))
 dper=$(((DOCKER_RUNS + ROUNDS - 1) / ROUNDS))
 psi() { awk '/^some/{sub("avg10=", "", $2); print int($2)}' /proc/pressure/cpu 2>/dev/null || echo 0; }
 printf 'round\tcpu_pressure_avg10\twaited_s\tload\n' >"$RAW/rounds.tsv"
@@ -605,6 +670,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
         [ -n "${FAILED[$b]:-}" ] && continue
         n=$per
         [ "$b" = docker ] && n=$dper
+        case $b in rocker-warm-unconfined | rocker-warm-limits | rocker-rootfs* | rocker-cli-rootfs* | crun-lim | rt*) n=$eper ;; esac
         if ! run_bench "$b" "$n" 2>>"$LOG"; then
             FAILED[$b]=1
             warn "$b failed in round $ROUND (see $LOG); left out from here on"
@@ -754,6 +820,7 @@ flash_row() { # runtime binaries...
 }
 : >"$RAW/flash.tsv"
 flash_row rocker "$BIN/rocker-master" "$BIN/rocker"
+flash_row rocker-runtime "$RT"
 flash_row crun /usr/bin/crun
 flash_row runc /usr/sbin/runc
 flash_row bwrap /usr/bin/bwrap
