@@ -10,19 +10,13 @@
 #
 # Usage: tests/oci/containerd.sh [RUNTIME]
 set -uo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP tests/oci/containerd.sh: needs root"; exit 0; fi
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 if ! command -v containerd >/dev/null || ! command -v containerd-shim-runc-v2 >/dev/null; then
     echo "SKIP tests/oci/containerd.sh: no containerd (scripts/setup-oci.sh installs it)"
+    [ -z "${CI:-}" ] || exit 1
     exit 0
 fi
-SELF=$(readlink -f "${BASH_SOURCE[0]}")
-ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
-T=x86_64-unknown-linux-musl
-RT=${1:-$ROOT/install_dir/$T/bin/rocker-runtime}
-[ -x "$RT" ] || make -C "$ROOT" -s release >/dev/null || exit 1
-CACHE=$ROOT/.cache/oci
-mkdir -p "$CACHE"
-"$ROOT/scripts/busybox-rootfs.sh" $T "$CACHE/busybox-$T.sqfs" >/dev/null || exit 1
+oci_setup tests/oci/containerd.sh "${1:-}"
 
 W=$(mktemp -d /tmp/rocker-ctrd.XXXXXX)
 SOCK=$W/containerd.sock

@@ -9,18 +9,8 @@
 #
 # Usage: tests/oci/run.sh [RUNTIME]   (default: install_dir/x86_64-unknown-linux-musl/bin/rocker-runtime)
 set -uo pipefail
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP tests/oci/run.sh: needs root"
-    exit 0
-fi
-SELF=$(readlink -f "${BASH_SOURCE[0]}")
-ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
-T=x86_64-unknown-linux-musl
-RT=${1:-$ROOT/install_dir/$T/bin/rocker-runtime}
-[ -x "$RT" ] || make -C "$ROOT" -s release >/dev/null || exit 1
-CACHE=$ROOT/.cache/oci
-mkdir -p "$CACHE"
-"$ROOT/scripts/busybox-rootfs.sh" $T "$CACHE/busybox-$T.sqfs" >/dev/null || exit 1
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
+oci_setup tests/oci/run.sh "${1:-}"
 
 W=$(mktemp -d /tmp/rocker-oci.XXXXXX)
 S=$W/state
