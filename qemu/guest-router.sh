@@ -62,38 +62,8 @@ ok() { echo "ok - $1"; echo ok >>"$RES"; }
 fail() { echo "FAIL - $1: $2"; echo FAIL >>"$RES"; }
 chk() { n=$1 w=$2; shift 2; if "$@"; then ok "$n"; else fail "$n" "$w"; fi; }
 report() { echo "report: $*"; }
-oneline() { printf '%s' "$1" | tr '\n' '|' | cut -c1-300; }
-uptime_s() { read -r u_ _ </proc/uptime; echo "$u_"; }
-SECTION_T0=$(uptime_s)
-section() {
-    t=$(uptime_s)
-    echo "# --- $1 (t=${t}s, previous section $(awk "BEGIN{printf \"%.1f\", $t - $SECTION_T0}")s)"
-    SECTION_T0=$t
-}
+. /guest-lib.sh
 since() { awk "BEGIN{printf \"%.1f\", $(uptime_s) - $1}"; }
-wait_until() {
-    wu_n=$1
-    shift
-    while ! "$@"; do
-        wu_n=$((wu_n - 1))
-        [ "$wu_n" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-rd() { RD=; read -r RD <"$1"; } 2>/dev/null
-alive() {
-    st_=
-    while read -r k_ v_ r_; do [ "$k_" = State: ] && { st_=$v_; break; }; done 2>/dev/null <"/proc/$1/status"
-    [ -n "$st_" ] && [ "$st_" != Z ] && [ "$st_" != X ]
-}
-gone() { [ ! -d "/proc/$1" ]; }
-ppid_of() {
-    PPID_=
-    rd "/proc/$1/stat" || return 0
-    s_=${RD##*) }
-    PPID_=${s_#* }
-    PPID_=${PPID_%% *}
-}
 is_num() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 guards() { for c in /proc/[0-9]*/comm; do rd "$c" && case $RD in rg-*) echo "${c%/comm}" ;; esac; done; }
 # processes of uid 1000 (Apps) and rocker CLI keepers, as "pid:comm"

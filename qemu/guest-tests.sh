@@ -57,46 +57,11 @@ fail() { echo "FAIL - $1: $2"; echo FAIL >>"$RES"; }
 chk() { n=$1 w=$2; shift 2; if "$@"; then ok "$n"; else fail "$n" "$w"; fi; }
 # chkl NAME 'WHY-COMMAND' CMD...: the same, WHY computed only on failure
 chkl() { n=$1 w=$2; shift 2; if "$@"; then ok "$n"; else fail "$n" "$(eval "$w")"; fi; }
-oneline() { printf '%s' "$1" | tr '\n' '|' | cut -c1-300; }
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-SECTION_T0=$(uptime_s)
-section() {
-    t=$(uptime_s)
-    echo "# --- $1 (t=${t}s, previous section $(awk "BEGIN{printf \"%.1f\", $t - $SECTION_T0}")s)"
-    SECTION_T0=$t
-}
-
-# wait_until TENTHS CMD...: poll CMD every 0.1 s
-wait_until() {
-    wu_n=$1
-    shift
-    while ! "$@"; do
-        wu_n=$((wu_n - 1))
-        [ "$wu_n" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
-# A process is dead once it is gone or a zombie; a guard is "gone" only
-# once the master has reaped it.
-# (Helpers read /proc and /sys with the `read` builtin: a fork costs
-# ~10 ms under TCG.)
-rd() { RD=; read -r RD <"$1"; } 2>/dev/null
-alive() {
-    st_=
-    while read -r k_ v_ r_; do [ "$k_" = State: ] && { st_=$v_; break; }; done 2>/dev/null <"/proc/$1/status"
-    [ -n "$st_" ] && [ "$st_" != Z ] && [ "$st_" != X ]
-}
+. /guest-lib.sh
+# A guard is "gone" only once the master has reaped it.
 dead() { ! alive "$1"; }
 empty_dirs() { for d_; do [ -z "$(ls -A "$d_")" ] || return 1; done; }
 all_alive() { for p_; do alive "$p_" || return 1; done; }
-gone() { [ ! -d "/proc/$1" ]; }
-ppid_of() { # PID -> $PPID_ (empty if gone)
-    PPID_=
-    rd "/proc/$1/stat" || return 0
-    s_=${RD##*) }
-    PPID_=${s_#* }
-    PPID_=${PPID_%% *}
-}
 ppid() { ppid_of "$1"; echo "$PPID_"; }
 is_num() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 

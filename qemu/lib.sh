@@ -510,6 +510,7 @@ rq_root_base() {
     mknod -m 666 "$r/dev/null" c 1 3
     install -m 755 "$RQ_DIR/guest-init.sh" "$r/init"
     install -m 755 "$2" "$r/guest-tests.sh"
+    install -m 644 "$RQ_DIR/guest-lib.sh" "$r/guest-lib.sh"
     install -m 755 "$RQ_INSTALL/bin/rocker-master" "$RQ_INSTALL/bin/rocker" "$r/rocker/bin/"
     if [ -n "$RQ_MODDIR" ]; then
         cp "$RQ_MODDIR"/*.ko "$RQ_MODDIR/order" "$r/modules/"

@@ -47,21 +47,9 @@ rq_fetch
 # The initramfs of qemu/lib.sh (stage 1 qemu/guest-init.sh: modules, then a
 # tmpfs root), with guest-limits.sh as stage 2 and one busybox package.
 w=$RQ_CACHE/work/$RQ_NAME
-rm -rf "$w"
+rq_root_base "$w" "$HERE/guest-limits.sh"
+touch "$w/root/etc/rocker-no-rootfs-checks" # stage 1 rootfs checks are qemu/run-ARCH.sh's
 r=$w/root
-mkdir -p "$r"/{bin,dev,proc,sys,etc,tmp,run,data,var,pkgs,modules,rocker/bin}
-chmod 1777 "$r/tmp"
-cp "$RQ_BUSYBOX" "$r/bin/busybox"
-chmod 755 "$r/bin/busybox"
-ln -s busybox "$r/bin/sh"
-mknod -m 600 "$r/dev/console" c 5 1
-mknod -m 666 "$r/dev/null" c 1 3
-install -m 755 "$RQ_DIR/guest-init.sh" "$r/init"
-install -m 755 "$HERE/guest-limits.sh" "$r/guest-tests.sh"
-install -m 755 "$RQ_INSTALL/bin/rocker-master" "$RQ_INSTALL/bin/rocker" "$r/rocker/bin/"
-[ -n "$RQ_MODDIR" ] && cp "$RQ_MODDIR"/*.ko "$RQ_MODDIR/order" "$r/modules/"
-printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n' >"$r/etc/passwd"
-printf 'root:x:0:\napp:x:1000:\n' >"$r/etc/group"
 mkdir -p "$w/app/bin"
 cp "$RQ_BUSYBOX" "$w/app/bin/busybox"
 for a in sh sleep cat dd true ls; do ln -s busybox "$w/app/bin/$a"; done
